@@ -1,0 +1,160 @@
+/* edgeclassify nn — a small CNN inference core over OpenBLAS.
+ *
+ * Plain C11, no GLib, no GStreamer. Lifecycle (plan-then-run):
+ *
+ *   nn_model_load_file()   parse + validate the ONNX file, fold BatchNorm,
+ *                          infer every shape, plan memory. Immutable after.
+ *   nn_session_create()    one arena for activations + workspace, sized by
+ *                          the plan; optional private worker threads.
+ *   nn_session_input()     write the input tensor(s) in place
+ *   nn_session_run()       never allocates, never blocks on a lock
+ *   nn_session_output()    read results in place
+ *
+ * A model may be shared by any number of sessions on any threads (it is
+ * reference counted and never written after load). A session is used by one
+ * thread at a time.
+ *
+ * Every fallible call returns an nn_status and, when `err` is non-NULL, fills
+ * it with a precise message ("node 'conv3' (Conv): weight has 4608 floats,
+ * dims need 36864"). Nothing in this library exits, aborts or asserts on
+ * anything read from a file or given by a caller.
+ */
+#ifndef NN_NN_H
+#define NN_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum nn_status {
+  NN_OK = 0,
+  NN_INVALID_ARG,   /* caller passed something meaningless */
+  NN_NOMEM,         /* an allocation failed or a budget was exceeded */
+  NN_IO,            /* the file exists but could not be read */
+  NN_NOT_FOUND,     /* no such file, input, output or key */
+  NN_BAD_MODEL,     /* the bytes are not a valid model */
+  NN_UNSUPPORTED,   /* a valid model this build cannot run */
+  NN_SHAPE,         /* shapes do not fit together */
+  NN_INTERNAL       /* a bug in this library */
+} nn_status;
+
+#define NN_ERROR_MSG_MAX 512
+
+typedef struct nn_error {
+  nn_status status;
+  char message[NN_ERROR_MSG_MAX];
+} nn_error;
+
+/* Static string such as "bad model"; never NULL. */
+const char *nn_status_to_string (nn_status status);
+
+#define NN_MAX_DIMS 8
+
+typedef enum nn_dtype {
+  NN_DTYPE_FLOAT = 1,           /* ONNX TensorProto.FLOAT */
+  NN_DTYPE_INT64 = 7            /* ONNX TensorProto.INT64 */
+} nn_dtype;
+
+/* Description of a graph input or output, as planned (concrete dims). */
+typedef struct nn_tensor_info {
+  const char *name;             /* owned by the model */
+  nn_dtype dtype;
+  int ndim;
+  int64_t dims[NN_MAX_DIMS];
+  size_t count;                 /* product of dims */
+} nn_tensor_info;
+
+typedef struct nn_model nn_model;
+typedef struct nn_session nn_session;
+
+/* Load options. Zero-initialise and set what you need. */
+typedef struct nn_const_input {
+  const char *name;             /* a graph input to freeze */
+  nn_dtype dtype;
+  int ndim;
+  const int64_t *dims;
+  const void *data;             /* float or int64_t, copied */
+} nn_const_input;
+
+enum {
+  /* Accept any float graph inputs instead of requiring exactly one
+   * image-like [N, C, H, W] input. For tools and operator tests. */
+  NN_LOAD_GENERAL = 1u << 0
+};
+
+typedef struct nn_load_options {
+  unsigned flags;
+  /* Largest model file accepted, bytes; 0 means the default (512 MiB). */
+  size_t max_file_bytes;
+  /* Graph inputs bound to constants before planning (e.g. shape tensors). */
+  const nn_const_input *consts;
+  size_t n_consts;
+  /* Folder that external-data paths are relative to (memory loads only;
+   * file loads use the model's own folder). NULL refuses external data. */
+  const char *base_dir;
+} nn_load_options;
+
+/* Load from a file. `opts` may be NULL. On failure *out is NULL. */
+nn_status nn_model_load_file (const char *path, const nn_load_options *opts,
+    nn_model **out, nn_error *err);
+/* Load from memory; `data` is not kept after the call returns. */
+nn_status nn_model_load_memory (const void *data, size_t size,
+    const nn_load_options *opts, nn_model **out, nn_error *err);
+
+nn_model *nn_model_ref (nn_model *model);      /* thread-safe */
+void nn_model_unref (nn_model *model);         /* NULL is fine */
+
+size_t nn_model_n_inputs (const nn_model *model);
+size_t nn_model_n_outputs (const nn_model *model);
+/* NULL when i is out of range. Pointers live as long as the model. */
+const nn_tensor_info *nn_model_input (const nn_model *model, size_t i);
+const nn_tensor_info *nn_model_output (const nn_model *model, size_t i);
+
+/* ONNX metadata_props. NULL when absent. Strings live as long as the model. */
+const char *nn_model_metadata (const nn_model *model, const char *key);
+size_t nn_model_n_metadata (const nn_model *model);
+const char *nn_model_metadata_key (const nn_model *model, size_t i);
+const char *nn_model_metadata_value (const nn_model *model, size_t i);
+
+/* Operator census of the loaded graph (after folding). */
+size_t nn_model_n_nodes (const nn_model *model);
+const char *nn_model_node_op (const nn_model *model, size_t i);
+const char *nn_model_node_name (const nn_model *model, size_t i);
+/* Approximate floating point operations of one run at the planned batch. */
+double nn_model_flops (const nn_model *model);
+
+typedef struct nn_session_options {
+  int batch;                    /* 0: the model's own batch size */
+  int threads;                  /* 0 or 1: the calling thread only */
+  int reference;                /* nonzero: naive reference kernels (tests) */
+} nn_session_options;
+
+/* `opts` may be NULL. Takes its own reference on the model. */
+nn_status nn_session_create (nn_model *model, const nn_session_options *opts,
+    nn_session **out, nn_error *err);
+void nn_session_free (nn_session *session);    /* NULL is fine */
+
+size_t nn_session_n_inputs (const nn_session *session);
+size_t nn_session_n_outputs (const nn_session *session);
+const nn_tensor_info *nn_session_input_info (const nn_session *session,
+    size_t i);
+const nn_tensor_info *nn_session_output_info (const nn_session *session,
+    size_t i);
+/* Input and output buffers inside the session's arena, valid until the
+ * session is freed. Write inputs before run; read outputs after. */
+float *nn_session_input (nn_session *session, size_t i);
+const float *nn_session_output (const nn_session *session, size_t i);
+/* Find by name; returns (size_t)-1 when absent. */
+size_t nn_session_find_input (const nn_session *session, const char *name);
+size_t nn_session_find_output (const nn_session *session, const char *name);
+
+/* Runs the whole graph. Allocates nothing. */
+nn_status nn_session_run (nn_session *session, nn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NN_NN_H */
