@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *
 nn_status_to_string (nn_status status)
@@ -63,4 +64,23 @@ nn_fail_node (nn_error *err, nn_status status, const struct nn_node *node,
     err->status = status;
   }
   return status;
+}
+
+void
+nn_error_prefix (nn_error *err, const char *prefix)
+{
+  size_t plen, mlen, cap = sizeof err->message;
+  if (!err || !prefix)
+    return;
+  plen = strlen (prefix) + 2;
+  if (plen >= cap)
+    return;
+  mlen = strnlen (err->message, cap - 1);
+  if (mlen > cap - 1 - plen)
+    mlen = cap - 1 - plen;
+  memmove (err->message + plen, err->message, mlen);
+  memcpy (err->message, prefix, plen - 2);
+  err->message[plen - 2] = ':';
+  err->message[plen - 1] = ' ';
+  err->message[plen + mlen] = '\0';
 }

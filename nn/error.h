@@ -14,4 +14,7 @@ nn_status nn_fail_node (nn_error *err, nn_status status,
     const struct nn_node *node, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 
+/* Prepends "PREFIX: " to err's message (truncating the end if needed). */
+void nn_error_prefix (nn_error *err, const char *prefix);
+
 #endif /* NN_ERROR_H */

@@ -1,1 +1,303 @@
-/* placeholder: being written */
+/* nn_model: load (read, parse, fold, plan), share, describe, free. */
+#include "model.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_FILE_BYTES ((size_t) 512 << 20)
+
+/* ---- nn_mem: one list of blocks, freed at once ---- */
+
+struct nn_mem_block {
+  nn_mem_block *next;
+  /* 64-byte aligned payload follows */
+};
+
+#define BLOCK_HEADER 64
+
+void *
+nn_mem_alloc (nn_mem *mem, size_t size)
+{
+  nn_mem_block *b;
+  if (size > SIZE_MAX - BLOCK_HEADER - 64)
+    return NULL;
+  b = aligned_alloc (64, ((BLOCK_HEADER + size + 63) / 64) * 64);
+  if (!b)
+    return NULL;
+  memset (b, 0, BLOCK_HEADER + size);
+  b->next = mem->head;
+  mem->head = b;
+  mem->used += size;
+  return (char *) b + BLOCK_HEADER;
+}
+
+void *
+nn_mem_array (nn_mem *mem, size_t n, size_t size)
+{
+  size_t total;
+  if (!nn_mul_size (n, size, &total))
+    return NULL;
+  return nn_mem_alloc (mem, total);
+}
+
+char *
+nn_mem_strdup (nn_mem *mem, const char *s)
+{
+  size_t len = strlen (s);
+  char *d = nn_mem_alloc (mem, len + 1);
+  if (d)
+    memcpy (d, s, len + 1);
+  return d;
+}
+
+void
+nn_mem_clear (nn_mem *mem)
+{
+  nn_mem_block *b = mem->head;
+  while (b) {
+    nn_mem_block *next = b->next;
+    free (b);
+    b = next;
+  }
+  mem->head = NULL;
+  mem->used = 0;
+}
+
+/* ---- loading ---- */
+
+static nn_status
+load_bytes (const void *data, size_t size, const nn_load_options *opts,
+    const char *base_dir, nn_model **out, nn_error *err)
+{
+  nn_model *model;
+  nn_status s;
+
+  model = calloc (1, sizeof *model);
+  if (!model)
+    return nn_fail (err, NN_NOMEM, "out of memory");
+  atomic_init (&model->refcount, 1);
+
+  if ((s = nn_onnx_parse (model, data, size, opts, base_dir, err)))
+    goto fail;
+  if ((s = nn_fold_batchnorm (model, err)))
+    goto fail;
+  /* Plan at the model's own batch now, so every shape and attribute error
+   * surfaces at load time rather than at the first frame. */
+  if ((s = nn_plan_create (model, 0, &model->plan, err)))
+    goto fail;
+  *out = model;
+  return NN_OK;
+
+fail:
+  nn_model_unref (model);
+  return s;
+}
+
+nn_status
+nn_model_load_memory (const void *data, size_t size,
+    const nn_load_options *opts, nn_model **out, nn_error *err)
+{
+  size_t max = opts && opts->max_file_bytes ? opts->max_file_bytes
+      : DEFAULT_MAX_FILE_BYTES;
+  if (!out)
+    return nn_fail (err, NN_INVALID_ARG, "no place for the model");
+  *out = NULL;
+  if (!data || size == 0)
+    return nn_fail (err, NN_BAD_MODEL, "the model is empty");
+  if (size > max)
+    return nn_fail (err, NN_BAD_MODEL,
+        "the model has %zu bytes, more than the %zu-byte limit", size, max);
+  return load_bytes (data, size, opts, opts ? opts->base_dir : NULL, out, err);
+}
+
+nn_status
+nn_model_load_file (const char *path, const nn_load_options *opts,
+    nn_model **out, nn_error *err)
+{
+  size_t max = opts && opts->max_file_bytes ? opts->max_file_bytes
+      : DEFAULT_MAX_FILE_BYTES;
+  struct stat st;
+  char *buf = NULL, *dir = NULL, *slash;
+  size_t size, done = 0;
+  nn_status s;
+  int fd;
+
+  if (!out)
+    return nn_fail (err, NN_INVALID_ARG, "no place for the model");
+  *out = NULL;
+  if (!path || !*path)
+    return nn_fail (err, NN_INVALID_ARG, "no model path given");
+
+  /* O_NONBLOCK: opening a FIFO or a device must not hang the caller. */
+  fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    return nn_fail (err, e == ENOENT || e == ENOTDIR ? NN_NOT_FOUND : NN_IO,
+        "cannot open '%s': %s", path, strerror (e));
+  }
+  if (fstat (fd, &st) != 0) {
+    s = nn_fail (err, NN_IO, "cannot stat '%s': %s", path, strerror (errno));
+    goto out;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    s = nn_fail (err, NN_IO, "'%s' is not a regular file", path);
+    goto out;
+  }
+  if (st.st_size == 0) {
+    s = nn_fail (err, NN_BAD_MODEL, "'%s' is empty", path);
+    goto out;
+  }
+  if ((uint64_t) st.st_size > max) {
+    s = nn_fail (err, NN_BAD_MODEL,
+        "'%s' has %lld bytes, more than the %zu-byte limit", path,
+        (long long) st.st_size, max);
+    goto out;
+  }
+  size = (size_t) st.st_size;
+  buf = malloc (size);
+  if (!buf) {
+    s = nn_fail (err, NN_NOMEM, "cannot allocate %zu bytes for '%s'", size,
+        path);
+    goto out;
+  }
+  while (done < size) {
+    ssize_t r = read (fd, buf + done, size - done);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (r <= 0) {
+      s = nn_fail (err, NN_IO, "reading '%s' failed after %zu of %zu bytes",
+          path, done, size);
+      goto out;
+    }
+    done += (size_t) r;
+  }
+
+  dir = strdup (path);
+  if (!dir) {
+    s = nn_fail (err, NN_NOMEM, "out of memory");
+    goto out;
+  }
+  slash = strrchr (dir, '/');
+  if (slash == dir)
+    dir[1] = '\0';
+  else if (slash)
+    *slash = '\0';
+  else
+    strcpy (dir, ".");
+
+  s = load_bytes (buf, size, opts, dir, out, err);
+  if (s != NN_OK)
+    nn_error_prefix (err, path);        /* name the file in every load error */
+
+out:
+  free (dir);
+  free (buf);
+  close (fd);
+  return s;
+}
+
+nn_model *
+nn_model_ref (nn_model *model)
+{
+  if (model)
+    atomic_fetch_add (&model->refcount, 1);
+  return model;
+}
+
+void
+nn_model_unref (nn_model *model)
+{
+  if (!model || atomic_fetch_sub (&model->refcount, 1) != 1)
+    return;
+  nn_plan_free (model->plan);
+  for (size_t i = 0; i < model->graph.n_nodes; i++)
+    free (model->graph.nodes[i].params);
+  nn_mem_clear (&model->mem);
+  free (model);
+}
+
+/* ---- description ---- */
+
+size_t
+nn_model_n_inputs (const nn_model *model)
+{
+  return model ? model->plan->n_inputs : 0;
+}
+
+size_t
+nn_model_n_outputs (const nn_model *model)
+{
+  return model ? model->plan->n_outputs : 0;
+}
+
+const nn_tensor_info *
+nn_model_input (const nn_model *model, size_t i)
+{
+  return model && i < model->plan->n_inputs ? &model->plan->inputs[i] : NULL;
+}
+
+const nn_tensor_info *
+nn_model_output (const nn_model *model, size_t i)
+{
+  return model && i < model->plan->n_outputs ? &model->plan->outputs[i] : NULL;
+}
+
+const char *
+nn_model_metadata (const nn_model *model, const char *key)
+{
+  if (!model || !key)
+    return NULL;
+  for (size_t i = 0; i < model->n_meta; i++)
+    if (strcmp (model->meta_keys[i], key) == 0)
+      return model->meta_values[i];
+  return NULL;
+}
+
+size_t
+nn_model_n_metadata (const nn_model *model)
+{
+  return model ? model->n_meta : 0;
+}
+
+const char *
+nn_model_metadata_key (const nn_model *model, size_t i)
+{
+  return model && i < model->n_meta ? model->meta_keys[i] : NULL;
+}
+
+const char *
+nn_model_metadata_value (const nn_model *model, size_t i)
+{
+  return model && i < model->n_meta ? model->meta_values[i] : NULL;
+}
+
+size_t
+nn_model_n_nodes (const nn_model *model)
+{
+  return model ? model->plan->n_steps : 0;
+}
+
+const char *
+nn_model_node_op (const nn_model *model, size_t i)
+{
+  return model && i < model->plan->n_steps ? model->plan->steps[i].op_type
+      : NULL;
+}
+
+const char *
+nn_model_node_name (const nn_model *model, size_t i)
+{
+  return model && i < model->plan->n_steps ? model->plan->steps[i].name
+      : NULL;
+}
+
+double
+nn_model_flops (const nn_model *model)
+{
+  return model ? model->plan->flops : 0.0;
+}

@@ -1,1 +1,451 @@
-/* placeholder: being written */
+/* The planner: from a loaded graph and a batch size to an executable plan.
+ *
+ *   1. copy values and nodes, give graph inputs their concrete dims
+ *   2. per node, in order: fold it if its inputs are constant, else let the
+ *      operator validate and infer its output shapes
+ *   3. fuse activations into the Conv/Gemm/Add that feeds them
+ *   4. turn view ops (Reshape, Flatten, ...) into aliases: no copy, no step
+ *   5. give every arena tensor an offset, reusing memory between tensors
+ *      whose lifetimes do not overlap (greedy, largest first)
+ */
+#include "model.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN_FLOATS 16         /* 64 bytes */
+
+static nn_value *
+map_value (const nn_model *model, nn_plan *plan, const nn_value *v)
+{
+  return v ? &plan->values[v - model->graph.values] : NULL;
+}
+
+static int
+is_activation (const char *op)
+{
+  static const char *const acts[] = { "Relu", "LeakyRelu", "Clip", "Sigmoid",
+    "HardSigmoid", "HardSwish", "Tanh", NULL
+  };
+  for (int i = 0; acts[i]; i++)
+    if (strcmp (op, acts[i]) == 0)
+      return 1;
+  return 0;
+}
+
+static int
+is_view (const nn_node *n)
+{
+  static const char *const views[] = { "Reshape", "Flatten", "Squeeze",
+    "Unsqueeze", "Identity", "Dropout", NULL
+  };
+  if (n->n_out != 1)
+    return 0;
+  for (int i = 0; views[i]; i++)
+    if (strcmp (n->op_type, views[i]) == 0)
+      return 1;
+  return 0;
+}
+
+/* Describes activation node `a` as a fusable nn_act; 0 when it cannot be. */
+static int
+act_of (const nn_node *a, nn_act *act)
+{
+  memset (act, 0, sizeof *act);
+  if (!strcmp (a->op_type, "Relu"))
+    act->type = NN_ACT_RELU;
+  else if (!strcmp (a->op_type, "LeakyRelu")) {
+    act->type = NN_ACT_LEAKY_RELU;
+    act->alpha = nn_node_attr_float (a, "alpha", 0.01f);
+  } else if (!strcmp (a->op_type, "Sigmoid"))
+    act->type = NN_ACT_SIGMOID;
+  else if (!strcmp (a->op_type, "Tanh"))
+    act->type = NN_ACT_TANH;
+  else if (!strcmp (a->op_type, "HardSwish"))
+    act->type = NN_ACT_HARD_SWISH;
+  else if (!strcmp (a->op_type, "HardSigmoid")) {
+    act->type = NN_ACT_HARD_SIGMOID;
+    act->alpha = nn_node_attr_float (a, "alpha", 0.2f);
+    act->beta = nn_node_attr_float (a, "beta", 0.5f);
+  } else if (!strcmp (a->op_type, "Clip")) {
+    act->type = NN_ACT_CLIP;
+    act->alpha = -3.402823466e38f;
+    act->beta = 3.402823466e38f;
+    if (a->opset < 11) {
+      act->alpha = nn_node_attr_float (a, "min", act->alpha);
+      act->beta = nn_node_attr_float (a, "max", act->beta);
+    } else {
+      for (int k = 1; k < 3 && k < a->n_in; k++) {
+        const nn_value *v = a->in[k];
+        if (!v)
+          continue;
+        if (v->kind != NN_VAL_CONST || v->dtype != NN_DTYPE_FLOAT
+            || v->count != 1)
+          return 0;
+        if (k == 1)
+          act->alpha = v->fconst[0];
+        else
+          act->beta = v->fconst[0];
+      }
+    }
+  } else
+    return 0;
+  return 1;
+}
+
+static int
+is_graph_output (const nn_plan *plan, const nn_value *v)
+{
+  for (size_t i = 0; i < plan->n_outputs; i++)
+    if (plan->output_values[i] == v)
+      return 1;
+  return 0;
+}
+
+static double
+step_flops (const nn_node *n)
+{
+  const nn_value *o = n->out[0];
+  if (!o)
+    return 0;
+  if (!strcmp (n->op_type, "Conv") && n->in[1] && n->in[1]->dims[0] > 0)
+    return 2.0 * (double) o->count * (double) (n->in[1]->count /
+        (size_t) n->in[1]->dims[0]);
+  if (!strcmp (n->op_type, "Gemm") && n->in[0]->ndim == 2)
+    return 2.0 * (double) o->count * (double) (nn_node_attr_int (n, "transA",
+            0) ? n->in[0]->dims[0] : n->in[0]->dims[1]);
+  if (!strcmp (n->op_type, "MatMul") && n->in[0]->ndim >= 1)
+    return 2.0 * (double) o->count * (double) n->in[0]->dims[n->in[0]->ndim -
+        1];
+  return (double) o->count;
+}
+
+/* ---- memory plan ---- */
+
+typedef struct {
+  nn_value *v;
+  long first, last;             /* steps; -1 = before the first step */
+  size_t size, offset;
+  int placed;
+} slot;
+
+static int
+by_size_desc (const void *a, const void *b)
+{
+  const slot *x = a, *y = b;
+  return x->size < y->size ? 1 : (x->size > y->size ? -1 : 0);
+}
+
+static nn_status
+assign_offsets (nn_plan *plan, nn_value **alias_root, nn_error *err)
+{
+  size_t nv = 0, n_slots = 0, end = 0;
+  slot *slots;
+  long *slot_of;
+  nn_status s = NN_OK;
+
+  nv = plan->n_values;
+  slots = calloc (nv + 1, sizeof *slots);
+  slot_of = malloc ((nv + 1) * sizeof *slot_of);
+  if (!slots || !slot_of) {
+    s = nn_fail (err, NN_NOMEM, "out of memory planning");
+    goto out;
+  }
+  for (size_t i = 0; i < nv; i++) {
+    nn_value *v = &plan->values[i];
+    slot_of[i] = -1;
+    if (v->kind == NN_VAL_CONST || alias_root[i] != v)
+      continue;
+    slots[n_slots].v = v;
+    slots[n_slots].first = v->kind == NN_VAL_INPUT ? -1 : LONG_MAX;
+    slots[n_slots].last = v->kind == NN_VAL_INPUT ? LONG_MAX : -1;
+    slots[n_slots].size = (v->count + ALIGN_FLOATS - 1) & ~(size_t)
+        (ALIGN_FLOATS - 1);
+    if (slots[n_slots].size == 0)
+      slots[n_slots].size = ALIGN_FLOATS;
+    slot_of[i] = (long) n_slots++;
+  }
+  for (size_t t = 0; t < plan->n_steps; t++) {
+    const nn_node *n = &plan->steps[t];
+    for (int k = 0; k < n->n_in; k++) {
+      long sl;
+      if (!n->in[k] || n->in[k]->kind == NN_VAL_CONST)
+        continue;
+      sl = slot_of[alias_root[n->in[k] - plan->values] - plan->values];
+      if (sl >= 0 && slots[sl].last < (long) t)
+        slots[sl].last = (long) t;
+    }
+    for (int k = 0; k < n->n_out; k++) {
+      long sl;
+      if (!n->out[k])
+        continue;
+      sl = slot_of[n->out[k] - plan->values];
+      if (sl >= 0) {
+        if (slots[sl].first > (long) t)
+          slots[sl].first = (long) t;
+        if (slots[sl].last < (long) t)
+          slots[sl].last = (long) t;
+      }
+    }
+  }
+  for (size_t i = 0; i < plan->n_outputs; i++) {
+    nn_value *v = plan->output_values[i];
+    long sl;
+    if (v->kind == NN_VAL_CONST)
+      continue;
+    sl = slot_of[alias_root[v - plan->values] - plan->values];
+    if (sl >= 0)
+      slots[sl].last = LONG_MAX;        /* read after run */
+  }
+
+  qsort (slots, n_slots, sizeof *slots, by_size_desc);
+  for (size_t i = 0; i < n_slots; i++) {
+    size_t off = 0;
+    int moved = 1;
+    /* Inputs keep a region of their own: callers may run twice. */
+    while (moved) {
+      moved = 0;
+      for (size_t j = 0; j < i; j++) {
+        int overlap_time = slots[i].first <= slots[j].last
+            && slots[j].first <= slots[i].last;
+        int overlap_mem = off < slots[j].offset + slots[j].size
+            && slots[j].offset < off + slots[i].size;
+        if (overlap_time && overlap_mem) {
+          off = slots[j].offset + slots[j].size;
+          moved = 1;
+        }
+      }
+    }
+    slots[i].offset = off;
+    slots[i].v->offset = off;
+    if (!nn_add_size (off, slots[i].size, &off)) {
+      s = nn_fail (err, NN_NOMEM, "activation memory overflows");
+      goto out;
+    }
+    if (off > end)
+      end = off;
+  }
+  for (size_t i = 0; i < nv; i++) {
+    nn_value *v = &plan->values[i];
+    if (v->kind != NN_VAL_CONST && alias_root[i] != v)
+      v->offset = alias_root[i]->offset;
+  }
+  plan->arena_floats = end;
+
+out:
+  free (slots);
+  free (slot_of);
+  return s;
+}
+
+static nn_status
+fill_info (nn_tensor_info *info, const nn_value *v)
+{
+  info->name = v->name;
+  info->dtype = v->dtype;
+  info->ndim = v->ndim;
+  memcpy (info->dims, v->dims, sizeof info->dims);
+  info->count = v->count;
+  return NN_OK;
+}
+
+/* Fuse `Conv -> Relu` (and friends) when the activation is the only reader. */
+static void
+fuse_activations (nn_plan *plan, char *removed)
+{
+  for (size_t t = 0; t < plan->n_steps; t++) {
+    nn_node *n = &plan->steps[t], *a = NULL;
+    size_t readers = 0, at = 0;
+    nn_act act;
+    if (removed[t] || !n->def || !n->def->fuses_activation || n->n_out != 1
+        || n->act.type != NN_ACT_NONE || is_graph_output (plan, n->out[0]))
+      continue;
+    for (size_t u = t + 1; u < plan->n_steps; u++) {
+      if (removed[u])
+        continue;
+      for (int k = 0; k < plan->steps[u].n_in; k++)
+        if (plan->steps[u].in[k] == n->out[0]) {
+          readers++;
+          a = &plan->steps[u];
+          at = u;
+        }
+    }
+    if (readers != 1 || !is_activation (a->op_type) || a->in[0] != n->out[0]
+        || a->n_out != 1 || !act_of (a, &act))
+      continue;
+    n->act = act;
+    n->out[0] = a->out[0];
+    free (a->params);
+    a->params = NULL;
+    removed[at] = 1;
+  }
+}
+
+nn_status
+nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
+{
+  const nn_graph *g = &model->graph;
+  nn_plan *plan;
+  nn_value **alias_root = NULL;
+  char *removed = NULL;
+  size_t kept = 0;
+  nn_status s = NN_OK;
+
+  *out = NULL;
+  if (batch < 0)
+    return nn_fail (err, NN_INVALID_ARG, "batch %d is negative", batch);
+  plan = calloc (1, sizeof *plan);
+  if (!plan)
+    return nn_fail (err, NN_NOMEM, "out of memory");
+  plan->n_values = g->n_values;
+  plan->values = nn_mem_array (&plan->mem, g->n_values + 1, sizeof (nn_value));
+  plan->steps = nn_mem_array (&plan->mem, g->n_nodes + 1, sizeof (nn_node));
+  plan->inputs = nn_mem_array (&plan->mem, g->n_inputs + 1,
+      sizeof (nn_tensor_info));
+  plan->outputs = nn_mem_array (&plan->mem, g->n_outputs + 1,
+      sizeof (nn_tensor_info));
+  plan->input_values = nn_mem_array (&plan->mem, g->n_inputs + 1,
+      sizeof (nn_value *));
+  plan->output_values = nn_mem_array (&plan->mem, g->n_outputs + 1,
+      sizeof (nn_value *));
+  removed = calloc (g->n_nodes + 1, 1);
+  alias_root = calloc (g->n_values + 1, sizeof *alias_root);
+  if (!plan->values || !plan->steps || !plan->inputs || !plan->outputs
+      || !plan->input_values || !plan->output_values || !removed
+      || !alias_root) {
+    s = nn_fail (err, NN_NOMEM, "out of memory planning");
+    goto fail;
+  }
+  memcpy (plan->values, g->values, g->n_values * sizeof (nn_value));
+
+  /* 1. graph inputs get concrete dims; the batch axis may be overridden */
+  plan->batch = 1;
+  for (size_t i = 0; i < g->n_inputs; i++) {
+    nn_value *v = &plan->values[g->inputs[i]];
+    int64_t dims[NN_MAX_DIMS];
+    memcpy (dims, g->input_dims[i], sizeof dims);
+    if (v->ndim > 0 && (dims[0] < 0 || batch > 0))
+      dims[0] = batch > 0 ? batch : 1;
+    if (i == 0 && v->ndim > 0)
+      plan->batch = (int) dims[0];
+    if ((s = nn_value_set_shape (v, v->ndim, dims, NULL, err)))
+      goto fail;
+    plan->input_values[i] = v;
+    fill_info (&plan->inputs[i], v);
+  }
+  plan->n_inputs = g->n_inputs;
+  for (size_t i = 0; i < g->n_outputs; i++)
+    plan->output_values[i] = &plan->values[g->outputs[i]];
+  plan->n_outputs = g->n_outputs;
+
+  /* 2. fold or plan every node */
+  plan->n_steps = g->n_nodes;
+  for (size_t t = 0; t < g->n_nodes; t++) {
+    nn_node *n = &plan->steps[t];
+    int folded = 0;
+    *n = g->nodes[t];
+    n->in = nn_mem_array (&plan->mem, (size_t) n->n_in + 1, sizeof (nn_value *));
+    n->out = nn_mem_array (&plan->mem, (size_t) n->n_out + 1,
+        sizeof (nn_value *));
+    if (!n->in || !n->out) {
+      s = nn_fail (err, NN_NOMEM, "out of memory planning");
+      goto fail;
+    }
+    for (int k = 0; k < n->n_in; k++)
+      n->in[k] = map_value (model, plan, g->nodes[t].in[k]);
+    for (int k = 0; k < n->n_out; k++)
+      n->out[k] = map_value (model, plan, g->nodes[t].out[k]);
+    n->def = nn_op_find (n->op_type);
+    n->params = NULL;
+    memset (&n->act, 0, sizeof n->act);
+    if ((s = nn_fold_node (plan, n, &folded, err)))
+      goto fail;
+    if (folded) {
+      removed[t] = 1;
+      continue;
+    }
+    for (int k = 0; k < n->n_in; k++)
+      if (n->in[k] && n->in[k]->kind != NN_VAL_CONST
+          && n->in[k]->dtype != NN_DTYPE_FLOAT) {
+        s = nn_fail_node (err, NN_UNSUPPORTED, n,
+            "input '%s' is an int64 tensor computed at run time",
+            n->in[k]->name);
+        goto fail;
+      }
+    if (!n->def) {
+      s = nn_fail_node (err, NN_UNSUPPORTED, n, "operator '%s' is not "
+          "supported", n->op_type);
+      goto fail;
+    }
+    if ((s = n->def->plan (n, err)))
+      goto fail;
+    for (int k = 0; k < n->n_out; k++)
+      if (n->out[k] && n->out[k]->dtype != NN_DTYPE_FLOAT) {
+        s = nn_fail_node (err, NN_INTERNAL, n, "output %d has no float type",
+            k);
+        goto fail;
+      }
+  }
+  for (size_t i = 0; i < g->n_outputs; i++) {
+    nn_value *v = plan->output_values[i];
+    if (v->dtype != NN_DTYPE_FLOAT) {
+      s = nn_fail (err, NN_UNSUPPORTED, "graph output '%s' is not a float "
+          "tensor", v->name);
+      goto fail;
+    }
+    fill_info (&plan->outputs[i], v);
+  }
+
+  /* 3. fusion, 4. views become aliases */
+  fuse_activations (plan, (char *) removed);
+  for (size_t i = 0; i < plan->n_values; i++)
+    alias_root[i] = &plan->values[i];
+  for (size_t t = 0; t < plan->n_steps; t++) {
+    nn_node *n = &plan->steps[t];
+    if (removed[t] || !is_view (n) || !n->out[0] || !n->in[0]
+        || n->in[0]->kind == NN_VAL_CONST)
+      continue;
+    alias_root[n->out[0] - plan->values] =
+        alias_root[n->in[0] - plan->values];
+    free (n->params);
+    n->params = NULL;
+    removed[t] = 1;
+  }
+  for (size_t t = 0; t < plan->n_steps; t++) {
+    if (removed[t])
+      continue;
+    plan->flops += step_flops (&plan->steps[t]);
+    if (plan->steps[t].workspace_floats > plan->workspace_floats)
+      plan->workspace_floats = plan->steps[t].workspace_floats;
+    plan->steps[kept++] = plan->steps[t];
+  }
+  plan->n_steps = kept;
+
+  /* 5. memory */
+  if ((s = assign_offsets (plan, alias_root, err)))
+    goto fail;
+  free (removed);
+  free (alias_root);
+  *out = plan;
+  return NN_OK;
+
+fail:
+  /* Removed steps already released their params; nn_plan_free frees the
+   * rest (steps not reached yet hold NULL). */
+  free (removed);
+  free (alias_root);
+  nn_plan_free (plan);
+  return s;
+}
+
+void
+nn_plan_free (nn_plan *plan)
+{
+  if (!plan)
+    return;
+  for (size_t t = 0; t < plan->n_steps; t++)
+    free (plan->steps[t].params);
+  nn_mem_clear (&plan->mem);
+  free (plan);
+}

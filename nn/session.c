@@ -1,1 +1,159 @@
-/* placeholder: being written */
+/* nn_session: one arena (inputs, outputs, activations, then workspace) and
+ * optional worker threads, both made here so that run() allocates nothing. */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct nn_session {
+  nn_model *model;
+  nn_plan *own_plan;            /* NULL when the model's plan fits */
+  const nn_plan *plan;
+  float *arena;
+  nn_pool *pool;
+  int reference;
+};
+
+nn_status
+nn_session_create (nn_model *model, const nn_session_options *opts,
+    nn_session **out, nn_error *err)
+{
+  nn_session *s;
+  size_t floats, bytes;
+  nn_status st;
+  int batch = opts ? opts->batch : 0;
+  int threads = opts ? opts->threads : 0;
+
+  if (!out)
+    return nn_fail (err, NN_INVALID_ARG, "no place for the session");
+  *out = NULL;
+  if (!model)
+    return nn_fail (err, NN_INVALID_ARG, "no model");
+  if (batch < 0 || batch > 65536)
+    return nn_fail (err, NN_INVALID_ARG, "batch %d is out of range", batch);
+  if (threads < 0 || threads > 256)
+    return nn_fail (err, NN_INVALID_ARG, "threads %d is out of range",
+        threads);
+  s = calloc (1, sizeof *s);
+  if (!s)
+    return nn_fail (err, NN_NOMEM, "out of memory");
+  s->model = nn_model_ref (model);
+  s->reference = opts ? opts->reference : 0;
+  if (batch == 0 || batch == model->plan->batch) {
+    s->plan = model->plan;
+  } else {
+    if ((st = nn_plan_create (model, batch, &s->own_plan, err)))
+      goto fail;
+    s->plan = s->own_plan;
+  }
+  if (!nn_add_size (s->plan->arena_floats, s->plan->workspace_floats, &floats)
+      || !nn_mul_size (floats + 16, sizeof (float), &bytes)) {
+    st = nn_fail (err, NN_NOMEM, "session memory size overflows");
+    goto fail;
+  }
+  bytes = (bytes + 63) & ~(size_t) 63;
+  s->arena = aligned_alloc (64, bytes);
+  if (!s->arena) {
+    st = nn_fail (err, NN_NOMEM, "cannot allocate %zu bytes for the session",
+        bytes);
+    goto fail;
+  }
+  memset (s->arena, 0, bytes);
+  if ((st = nn_pool_create (threads, &s->pool, err)))
+    goto fail;
+  *out = s;
+  return NN_OK;
+
+fail:
+  nn_session_free (s);
+  return st;
+}
+
+void
+nn_session_free (nn_session *s)
+{
+  if (!s)
+    return;
+  nn_pool_free (s->pool);
+  free (s->arena);
+  nn_plan_free (s->own_plan);
+  nn_model_unref (s->model);
+  free (s);
+}
+
+size_t
+nn_session_n_inputs (const nn_session *s)
+{
+  return s ? s->plan->n_inputs : 0;
+}
+
+size_t
+nn_session_n_outputs (const nn_session *s)
+{
+  return s ? s->plan->n_outputs : 0;
+}
+
+const nn_tensor_info *
+nn_session_input_info (const nn_session *s, size_t i)
+{
+  return s && i < s->plan->n_inputs ? &s->plan->inputs[i] : NULL;
+}
+
+const nn_tensor_info *
+nn_session_output_info (const nn_session *s, size_t i)
+{
+  return s && i < s->plan->n_outputs ? &s->plan->outputs[i] : NULL;
+}
+
+float *
+nn_session_input (nn_session *s, size_t i)
+{
+  if (!s || i >= s->plan->n_inputs)
+    return NULL;
+  return s->arena + s->plan->input_values[i]->offset;
+}
+
+const float *
+nn_session_output (const nn_session *s, size_t i)
+{
+  const nn_value *v;
+  if (!s || i >= s->plan->n_outputs)
+    return NULL;
+  v = s->plan->output_values[i];
+  return v->kind == NN_VAL_CONST ? v->fconst : s->arena + v->offset;
+}
+
+size_t
+nn_session_find_input (const nn_session *s, const char *name)
+{
+  for (size_t i = 0; s && name && i < s->plan->n_inputs; i++)
+    if (strcmp (s->plan->inputs[i].name, name) == 0)
+      return i;
+  return (size_t) -1;
+}
+
+size_t
+nn_session_find_output (const nn_session *s, const char *name)
+{
+  for (size_t i = 0; s && name && i < s->plan->n_outputs; i++)
+    if (strcmp (s->plan->outputs[i].name, name) == 0)
+      return i;
+  return (size_t) -1;
+}
+
+nn_status
+nn_session_run (nn_session *s, nn_error *err)
+{
+  nn_run_ctx ctx;
+  if (!s)
+    return nn_fail (err, NN_INVALID_ARG, "no session");
+  ctx.arena = s->arena;
+  ctx.workspace = s->arena + s->plan->arena_floats;
+  ctx.pool = s->pool;
+  ctx.reference = s->reference != 0;
+  for (size_t t = 0; t < s->plan->n_steps; t++) {
+    const nn_node *n = &s->plan->steps[t];
+    n->def->run (n, &ctx);
+  }
+  return NN_OK;
+}
