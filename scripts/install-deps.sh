@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian 12 packages edgeclassify needs to build, test and run
+# its demo. Run as root. Idempotent.
+set -eu
+
+packages="
+  meson ninja-build pkg-config gcc
+  libopenblas-dev libopenblas-serial-dev
+  libprotobuf-c-dev protobuf-c-compiler
+  zlib1g-dev libcairo2-dev libpango1.0-dev libjson-glib-dev libmosquitto-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  libgstreamer-plugins-bad1.0-dev libgstrtspserver-1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gstreamer1.0-rtsp
+  python3 python3-numpy python3-gi python3-gst-1.0
+  python3-onnx python3-torch python3-torchvision python3-opencv
+  python3-matplotlib
+  libonnx-testdata dataset-fashion-mnist
+  check mosquitto mosquitto-clients
+  clang libclang-rt-14-dev
+"
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# shellcheck disable=SC2086
+apt-get install -y --no-install-recommends $packages

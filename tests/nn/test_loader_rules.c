@@ -1,0 +1,336 @@
+/* One negative test per loader rule: each model has exactly one thing wrong
+ * and must be refused with the right status and a message naming it. */
+#include "builder.h"
+#include "check.h"
+#include "nn/nn.h"
+
+#include <stdlib.h>
+
+static nn_status
+load (mb *b, unsigned flags, nn_error *err)
+{
+  size_t size;
+  const uint8_t *bytes = mb_pack (b, &size);
+  nn_load_options opts = { 0 };
+  nn_model *m = NULL;
+  nn_status s;
+  opts.flags = flags;
+  memset (err, 0, sizeof *err);
+  s = nn_model_load_memory (bytes, size, &opts, &m, err);
+  CHECK ((s == NN_OK) == (m != NULL), "model pointer and status disagree");
+  nn_model_unref (m);
+  mb_free (b);
+  return s;
+}
+
+#define EXPECT(b, flags, want, needle) do { \
+    nn_error e_; \
+    nn_status s_ = load ((b), (flags), &e_); \
+    CHECK_ERR (s_, e_, (want), (needle)); \
+  } while (0)
+
+/* A 1-node model: image -> Relu -> out. */
+static mb *
+relu_model (int64_t ir, int64_t opset)
+{
+  mb *b = mb_new (ir, opset);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  return b;
+}
+
+static void
+test_versions (void)
+{
+  mb *b;
+  EXPECT (relu_model (8, 13), 0, NN_OK, NULL);
+  EXPECT (relu_model (2, 13), 0, NN_BAD_MODEL, "IR version 2");
+  EXPECT (relu_model (99, 13), 0, NN_UNSUPPORTED, "IR version 99");
+  EXPECT (relu_model (8, 6), 0, NN_UNSUPPORTED, "opset 6");
+  EXPECT (relu_model (8, 19), 0, NN_UNSUPPORTED, "opset 19");
+  b = relu_model (8, 13);
+  mb_model (b)->n_opset_import = 0;
+  EXPECT (b, 0, NN_BAD_MODEL, "no ONNX opset");
+  b = relu_model (8, 13);
+  mb_model (b)->graph = NULL;
+  EXPECT (b, 0, NN_BAD_MODEL, "no graph");
+}
+
+static void
+test_tensors (void)
+{
+  mb *b;
+  Onnx__TensorProto *t;
+  const int64_t d3[] = { 3 };
+
+  /* An Add with a constant, so initializer problems surface. */
+#define ADD_MODEL(b) do { \
+    b = mb_new (8, 13); \
+    mb_input (b, "x", 4, (int64_t[]) { 1, 3, 1, 1 }); \
+    mb_node (b, "Add", "add", (const char *[]) { "x", "c", NULL }, \
+        (const char *[]) { "y", NULL }); \
+    mb_output (b, "y"); \
+  } while (0)
+
+  ADD_MODEL (b);
+  mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  EXPECT (b, 0, NN_OK, NULL);
+
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->data_type = 11;            /* DOUBLE */
+  EXPECT (b, 0, NN_UNSUPPORTED, "DOUBLE");
+
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->dims[0] = -3;
+  EXPECT (b, 0, NN_BAD_MODEL, "negative dimension");
+
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->raw_data.len = 8;          /* 2 floats for 3 */
+  EXPECT (b, 0, NN_BAD_MODEL, "raw data has 8 bytes, dims need 12");
+
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->has_raw_data = 0;
+  EXPECT (b, 0, NN_BAD_MODEL, "no data");
+
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->float_data = (float[]) { 1, 2, 3 };
+  t->n_float_data = 3;
+  EXPECT (b, 0, NN_BAD_MODEL, "more than one data field");
+
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->has_raw_data = 0;
+  t->float_data = (float[]) { 1, 2 };
+  t->n_float_data = 2;
+  EXPECT (b, 0, NN_BAD_MODEL, "has 2 floats, dims need 3");
+
+  /* Dims whose product overflows 64 bits: must not wrap to a small size. */
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->dims = (int64_t[]) { 1ll << 40, 1ll << 40, 3 };
+  t->n_dims = 3;
+  EXPECT (b, 0, NN_BAD_MODEL, "overflow");
+
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->name = (char *) "";
+  EXPECT (b, 0, NN_BAD_MODEL, "has no name");
+
+  ADD_MODEL (b);
+  mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  mb_init_f (b, "c", 1, d3, NULL, 2.0f);
+  EXPECT (b, 0, NN_BAD_MODEL, "defined twice");
+
+  /* Shape mismatch between the tensors of an op. */
+  ADD_MODEL (b);
+  mb_init_f (b, "c", 1, (int64_t[]) { 5 }, NULL, 1.0f);
+  EXPECT (b, 0, NN_SHAPE, "add");
+#undef ADD_MODEL
+}
+
+static void
+test_graph_structure (void)
+{
+  mb *b;
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]) { "nowhere", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_BAD_MODEL, "input 'nowhere' is not defined");
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  mb_node (b, "Add", "a", (const char *[]) { "x", "z", NULL },
+      (const char *[]) { "y", NULL });
+  mb_node (b, "Relu", "r", (const char *[]) { "y", NULL },
+      (const char *[]) { "z", NULL });
+  mb_output (b, "z");
+  EXPECT (b, 0, NN_BAD_MODEL, "cycle");
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  mb_node (b, "Relu", "self", (const char *[]) { "y", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_BAD_MODEL, "cycle");
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r1", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_node (b, "Relu", "r2", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_BAD_MODEL, "already defined");
+
+  b = relu_model (8, 13);
+  mb_output (b, "ghost");
+  EXPECT (b, 0, NN_BAD_MODEL, "graph output 'ghost'");
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  EXPECT (b, 0, NN_BAD_MODEL, "no outputs");
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  mb_node (b, "NonMaxSuppression", "nms", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "node 'nms' (NonMaxSuppression): operator");
+
+  b = relu_model (8, 13);
+  mb_model (b)->graph->node[0]->domain = (char *) "com.microsoft";
+  EXPECT (b, 0, NN_UNSUPPORTED, "com.microsoft");
+
+  b = relu_model (8, 13);
+  mb_model (b)->graph->node[0]->op_type = (char *) "";
+  EXPECT (b, 0, NN_BAD_MODEL, "no op_type");
+
+  b = relu_model (8, 13);
+  mb_attr_i (b, mb_model (b)->graph->node[0], "k", 1);
+  mb_attr_i (b, mb_model (b)->graph->node[0], "k", 2);
+  EXPECT (b, 0, NN_BAD_MODEL, "given twice");
+
+  b = relu_model (8, 13);
+  mb_attr_i (b, mb_model (b)->graph->node[0], "then_branch", 1);
+  mb_model (b)->graph->node[0]->attribute[0]->type = 5;         /* GRAPH */
+  EXPECT (b, 0, NN_UNSUPPORTED, "sub-graph");
+}
+
+static void
+test_inputs (void)
+{
+  mb *b;
+  Onnx__ValueInfoProto *vi;
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 2, (int64_t[]) { 1, 10 });
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "not an image tensor");
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 2, (int64_t[]) { 1, 10 });
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, NN_LOAD_GENERAL, NN_OK, NULL);
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 4, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "4 channels");
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  mb_input (b, "x2", 4, (int64_t[]) { 1, 3, 8, 8 });
+  mb_node (b, "Add", "a", (const char *[]) { "x", "x2", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "2 inputs");
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, -1, 8 });
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "symbolic dimension at axis 2");
+
+  b = mb_new (8, 13);
+  vi = mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  vi->type->tensor_type->shape->dim[3]->dim_value = -8;
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_BAD_MODEL, "negative dimension");
+
+  b = mb_new (8, 13);
+  vi = mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  vi->type->tensor_type->elem_type = 7;
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "element type 7");
+
+  b = mb_new (8, 13);
+  vi = mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  vi->type->tensor_type->shape = NULL;
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "no declared shape");
+
+  /* Input dims whose product is absurd: refused before any allocation. */
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 1ll << 20, 1ll << 20 });
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_SHAPE, "elements");
+
+  b = mb_new (8, 13);
+  mb_node (b, "Constant", "c", NULL, (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_BAD_MODEL, "no runtime input");
+}
+
+static void
+test_runtime_shape_ops (void)
+{
+  mb *b;
+  /* Reshape whose shape is computed from the image at run time. */
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 1, 4, 4 });
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "s", NULL });
+  mb_node (b, "Reshape", "reshape", (const char *[]) { "x", "s", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "reshape");
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 1, 4, 4 });
+  mb_init_i64 (b, "i", 1, (int64_t[]) { 1 }, (int64_t[]) { 0 });
+  mb_node (b, "Gather", "gather", (const char *[]) { "x", "i", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "only supported on constants");
+
+  /* Gather with an index out of range in a folded shape sub-graph. */
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 1, 4, 4 });
+  mb_init_i64 (b, "i", 0, NULL, (int64_t[]) { 9 });
+  mb_node (b, "Shape", "shape", (const char *[]) { "x", NULL },
+      (const char *[]) { "s", NULL });
+  mb_node (b, "Gather", "gather", (const char *[]) { "s", "i", NULL },
+      (const char *[]) { "g", NULL });
+  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_BAD_MODEL, "index 9 out of range");
+}
+
+int
+main (void)
+{
+  test_versions ();
+  test_tensors ();
+  test_graph_structure ();
+  test_inputs ();
+  test_runtime_shape_ops ();
+  return check_report ("loader rules");
+}
