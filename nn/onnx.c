@@ -18,91 +18,6 @@
 #define MAX_NODES 100000
 #define MAX_NODE_IO 4096
 
-/* ---- budgeted allocator for protobuf-c ---- */
-
-typedef struct {
-  size_t used, budget;
-  int exceeded;
-} budget;
-
-static void *
-budget_alloc (void *data, size_t size)
-{
-  budget *b = data;
-  size_t *p;
-  if (size > b->budget || b->used > b->budget - size - 16) {
-    b->exceeded = 1;
-    return NULL;
-  }
-  p = malloc (size + 16);
-  if (!p)
-    return NULL;
-  p[0] = size;
-  b->used += size + 16;
-  return (char *) p + 16;
-}
-
-static void
-budget_free (void *data, void *ptr)
-{
-  budget *b = data;
-  if (ptr) {
-    size_t *p = (size_t *) ((char *) ptr - 16);
-    b->used -= p[0] + 16;
-    free (p);
-  }
-}
-
-/* ---- name -> value index (open addressing, FNV-1a) ---- */
-
-typedef struct {
-  const char **keys;
-  size_t *vals;
-  size_t cap;
-} name_map;
-
-static size_t
-hash_str (const char *s)
-{
-  size_t h = 1469598103934665603ull;
-  for (; *s; s++)
-    h = (h ^ (unsigned char) *s) * 1099511628211ull;
-  return h;
-}
-
-static int
-map_init (name_map *m, size_t n)
-{
-  m->cap = 16;
-  while (m->cap < n * 2)
-    m->cap *= 2;
-  m->keys = calloc (m->cap, sizeof *m->keys);
-  m->vals = calloc (m->cap, sizeof *m->vals);
-  return m->keys && m->vals;
-}
-
-static size_t *
-map_slot (name_map *m, const char *key, int insert)
-{
-  for (size_t i = hash_str (key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-    if (!m->keys[i]) {
-      if (!insert)
-        return NULL;
-      m->keys[i] = key;
-      return &m->vals[i];
-    }
-    if (strcmp (m->keys[i], key) == 0)
-      return insert ? NULL : &m->vals[i];
-  }
-}
-
-static void
-map_clear (name_map *m)
-{
-  free (m->keys);
-  free (m->vals);
-}
-
 /* ---- parse state ---- */
 
 typedef struct {
@@ -110,7 +25,7 @@ typedef struct {
   nn_graph *g;
   nn_mem *mem;
   const char *base_dir;
-  name_map names;
+  nn_name_map names;
   nn_error *err;
 } parser;
 
@@ -128,7 +43,7 @@ new_value (parser *p, const char *name)
 static nn_status
 define_name (parser *p, const char *name, size_t index, const char *what)
 {
-  size_t *slot = map_slot (&p->names, name, 1);
+  size_t *slot = nn_map_slot (&p->names, name, 1);
   if (!slot)
     return nn_fail (p->err, NN_BAD_MODEL, "%s '%s' is defined twice", what,
         name);
@@ -423,7 +338,7 @@ link_and_sort (parser *p, const Onnx__GraphProto *gp)
         node->in[k] = NULL;     /* omitted optional input */
         continue;
       }
-      slot = map_slot (&p->names, name, 0);
+      slot = nn_map_slot (&p->names, name, 0);
       if (!slot) {
         s = nn_fail_node (p->err, NN_BAD_MODEL, node,
             "input '%s' is not defined by any node, initializer or graph "
@@ -504,7 +419,7 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
       sizeof (int64_t[NN_MAX_DIMS]));
   g->outputs = nn_mem_array (p->mem, gp->n_output + 1, sizeof (size_t));
   if (!g->values || !g->nodes || !g->inputs || !g->input_dims || !g->outputs
-      || !map_init (&p->names, cap))
+      || !nn_map_init (&p->names, cap))
     return nn_fail (p->err, NN_NOMEM, "out of memory for %zu tensors", cap);
 
   for (size_t i = 0; i < gp->n_initializer; i++) {
@@ -527,7 +442,7 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
     if (!vi->name || !*vi->name)
       return nn_fail (p->err, NN_BAD_MODEL, "graph input %zu has no name", i);
     /* Older exporters list initializers as inputs too: the weight wins. */
-    if (map_slot (&p->names, vi->name, 0))
+    if (nn_map_slot (&p->names, vi->name, 0))
       continue;
     if ((s = parse_input (p, vi, opts)))
       return s;
@@ -546,7 +461,7 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
     return nn_fail (p->err, NN_BAD_MODEL, "the graph has no outputs");
   for (size_t i = 0; i < gp->n_output; i++) {
     const char *name = gp->output[i]->name;
-    size_t *slot = name ? map_slot (&p->names, name, 0) : NULL;
+    size_t *slot = name ? nn_map_slot (&p->names, name, 0) : NULL;
     if (!slot)
       return nn_fail (p->err, NN_BAD_MODEL,
           "graph output '%s' is not produced by the graph", name ? name : "");
@@ -581,8 +496,8 @@ nn_status
 nn_onnx_parse (nn_model *model, const void *data, size_t size,
     const nn_load_options *opts, const char *base_dir, nn_error *err)
 {
-  budget b = { 0, 0, 0 };
-  ProtobufCAllocator alloc = { budget_alloc, budget_free, &b };
+  nn_budget b = { 0, 0, 0 };
+  ProtobufCAllocator alloc = { nn_budget_alloc, nn_budget_free, &b };
   Onnx__ModelProto *mp;
   parser p = { model, &model->graph, &model->mem, base_dir, {0}, err };
   nn_status s = NN_OK;
@@ -657,7 +572,7 @@ nn_onnx_parse (nn_model *model, const void *data, size_t size,
     s = check_image_input (&model->graph, err);
 
 out:
-  map_clear (&p.names);
+  nn_map_clear (&p.names);
   protobuf_c_message_free_unpacked ((ProtobufCMessage *) mp, &alloc);
   return s;
 }
