@@ -130,7 +130,7 @@ test_tensors (void)
 
   /* Shape mismatch between the tensors of an op. */
   ADD_MODEL (b);
-  mb_init_f (b, "c", 1, (int64_t[]) { 5 }, NULL, 1.0f);
+  mb_init_f (b, "c", 3, (int64_t[]) { 2, 1, 1 }, NULL, 1.0f);
   EXPECT (b, 0, NN_SHAPE, "add");
 #undef ADD_MODEL
 }
