@@ -137,6 +137,10 @@ fold_float (nn_plan *plan, nn_node *node, nn_error *err)
   if ((s = node->def->plan (node, err)))
     return s;
   for (int i = 0; i < node->n_out; i++) {
+    if (node->out[i] && node->out[i]->count > NN_MAX_FOLD_ELEMS)
+      return nn_fail_node (err, NN_UNSUPPORTED, node,
+          "constant output '%s' has %zu elements, folding stops at %zu",
+          node->out[i]->name, node->out[i]->count, NN_MAX_FOLD_ELEMS);
     off[i] = total;
     if (node->out[i])
       total += (node->out[i]->count + 15) & ~(size_t) 15;

@@ -5,6 +5,10 @@
 
 #include "model.h"
 
+/* Largest constant folding may create: a model cannot make the loader
+ * allocate gigabytes from a few bytes of ConstantOfShape. */
+#define NN_MAX_FOLD_ELEMS ((size_t) 1 << 26)
+
 /* Makes v a constant of the given type and shape, data in plan memory. */
 nn_status nn_fold_set_const (nn_plan * plan, nn_value * v, nn_dtype dtype,
     int ndim, const int64_t * dims, const nn_node * node, nn_error * err,

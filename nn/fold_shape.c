@@ -14,6 +14,10 @@ nn_fold_set_const (nn_plan *plan, nn_value *v, nn_dtype dtype, int ndim,
   nn_status s = nn_value_set_shape (v, ndim, dims, node, err);
   if (s)
     return s;
+  if (v->count > NN_MAX_FOLD_ELEMS)
+    return nn_fail_node (err, NN_UNSUPPORTED, node,
+        "constant '%s' would have %zu elements, folding stops at %zu",
+        v->name, v->count, NN_MAX_FOLD_ELEMS);
   v->kind = NN_VAL_CONST;
   v->dtype = dtype;
   *data = nn_mem_array (&plan->mem, v->count + 1, 8);

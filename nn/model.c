@@ -301,3 +301,14 @@ nn_model_flops (const nn_model *model)
 {
   return model ? model->plan->flops : 0.0;
 }
+
+size_t
+nn_model_session_bytes (const nn_model *model)
+{
+  size_t floats;
+  if (!model || !nn_add_size (model->plan->arena_floats,
+          model->plan->workspace_floats, &floats)
+      || !nn_mul_size (floats, sizeof (float), &floats))
+    return SIZE_MAX;
+  return floats;
+}

@@ -23,6 +23,8 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
   nn_status st;
   int batch = opts ? opts->batch : 0;
   int threads = opts ? opts->threads : 0;
+  size_t max_bytes = opts && opts->max_bytes ? opts->max_bytes
+      : (size_t) 2 << 30;
 
   if (!out)
     return nn_fail (err, NN_INVALID_ARG, "no place for the session");
@@ -52,6 +54,11 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
     goto fail;
   }
   bytes = (bytes + 63) & ~(size_t) 63;
+  if (bytes > max_bytes) {
+    st = nn_fail (err, NN_NOMEM, "the session needs %zu bytes, more than "
+        "the %zu-byte limit", bytes, max_bytes);
+    goto fail;
+  }
   s->arena = aligned_alloc (64, bytes);
   if (!s->arena) {
     st = nn_fail (err, NN_NOMEM, "cannot allocate %zu bytes for the session",

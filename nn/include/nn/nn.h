@@ -125,11 +125,14 @@ const char *nn_model_node_op (const nn_model *model, size_t i);
 const char *nn_model_node_name (const nn_model *model, size_t i);
 /* Approximate floating point operations of one run at the planned batch. */
 double nn_model_flops (const nn_model *model);
+/* Bytes a session at the model's own batch size allocates (arena). */
+size_t nn_model_session_bytes (const nn_model *model);
 
 typedef struct nn_session_options {
   int batch;                    /* 0: the model's own batch size */
   int threads;                  /* 0 or 1: the calling thread only */
   int reference;                /* nonzero: naive reference kernels (tests) */
+  size_t max_bytes;             /* memory cap for the session; 0: 2 GiB */
 } nn_session_options;
 
 /* `opts` may be NULL. Takes its own reference on the model. */
