@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_OPSET 7
+/* Opsets 1-6 are accepted for the operators whose meaning did not change
+ * before opset 7 (see changed_before_7). */
+#define MIN_OPSET 1
+#define FULL_OPSET 7
 #define MAX_OPSET 18
 #define MIN_IR_VERSION 3
 #define MAX_IR_VERSION 10
@@ -232,6 +235,21 @@ parse_attr (parser *p, nn_node *node, const Onnx__AttributeProto *a,
   }
 }
 
+/* Operators whose attributes or broadcasting changed between opset 1 and
+ * opset 7: only their opset >= 7 forms are implemented. */
+static int
+changed_before_7 (const char *op)
+{
+  static const char *const ops[] = { "Add", "Sub", "Mul", "Div",
+    "BatchNormalization", "Dropout", "Gemm", "Concat", "Reshape", "Pad",
+    "Split", "Cast", "Sum", "Max", "Min", "Mean", "Upsample", NULL
+  };
+  for (int i = 0; ops[i]; i++)
+    if (strcmp (op, ops[i]) == 0)
+      return 1;
+  return 0;
+}
+
 /* Creates node records in file order with their attributes and outputs;
  * inputs are resolved after every output is known. */
 static nn_status
@@ -255,6 +273,10 @@ parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
   if (!nn_op_find (node->op_type) && !nn_fold_only_op (node->op_type))
     return nn_fail_node (p->err, NN_UNSUPPORTED, node,
         "operator '%s' is not supported", node->op_type);
+  if (node->opset < FULL_OPSET && changed_before_7 (node->op_type))
+    return nn_fail_node (p->err, NN_UNSUPPORTED, node,
+        "operator '%s' at opset %d is not supported (its opset 7 meaning "
+        "is; re-export with opset 7 or later)", node->op_type, node->opset);
   if (np->n_input > MAX_NODE_IO || np->n_output > MAX_NODE_IO)
     return nn_fail_node (p->err, NN_BAD_MODEL, node, "too many inputs/outputs");
   if (n_out == 0)
@@ -532,7 +554,10 @@ nn_onnx_parse (nn_model *model, const void *data, size_t size,
           : mp->opset_import[i]->version);
   }
   if (opset < 0) {
-    s = nn_fail (err, NN_BAD_MODEL, "the model imports no ONNX opset");
+    const char *dom = mp->n_opset_import ? mp->opset_import[0]->domain : NULL;
+    s = dom ? nn_fail (err, NN_UNSUPPORTED, "the model imports only the "
+        "operator domain '%s', not ONNX's own", dom)
+        : nn_fail (err, NN_BAD_MODEL, "the model imports no ONNX opset");
     goto out;
   }
   if (opset < MIN_OPSET || opset > MAX_OPSET) {

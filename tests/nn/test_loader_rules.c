@@ -48,7 +48,17 @@ test_versions (void)
   EXPECT (relu_model (8, 13), 0, NN_OK, NULL);
   EXPECT (relu_model (2, 13), 0, NN_BAD_MODEL, "IR version 2");
   EXPECT (relu_model (99, 13), 0, NN_UNSUPPORTED, "IR version 99");
-  EXPECT (relu_model (8, 6), 0, NN_UNSUPPORTED, "opset 6");
+  EXPECT (relu_model (8, 6), 0, NN_OK, NULL);   /* Relu: same since 6 */
+  EXPECT (relu_model (8, 0), 0, NN_UNSUPPORTED, "opset 0");
+  b = mb_new (8, 6);
+  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 2, 2 });
+  mb_node (b, "Add", "old_add", (const char *[]) { "x", "x", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "'Add' at opset 6");
+  b = relu_model (8, 13);
+  mb_model (b)->opset_import[0]->domain = (char *) "ai.onnx.preview.training";
+  EXPECT (b, 0, NN_UNSUPPORTED, "only the operator domain");
   EXPECT (relu_model (8, 19), 0, NN_UNSUPPORTED, "opset 19");
   b = relu_model (8, 13);
   mb_model (b)->n_opset_import = 0;

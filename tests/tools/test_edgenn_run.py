@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""Command-line tests of edgenn-run.
+
+Usage: test_edgenn_run.py EDGENN_RUN TINY_CNN_ONNX CASE
+       test_edgenn_run.py --list
+
+TINY_CNN_ONNX is the fixture from tests/data/make_fixtures.py; its _x.npy and
+_y.npy siblings hold an input and the NumPy-computed output. Positive cases
+check what the tool prints and writes; negative cases check that every bad
+input ends with status 1 and one "edgenn-run: ..." line on stderr, never a
+signal.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+class Ctx:
+    def __init__(self, tool, model, tmp):
+        self.tool = tool
+        self.model = model
+        stem = os.path.splitext(model)[0]
+        self.x = stem + "_x.npy"
+        self.y = np.load(stem + "_y.npy")
+        self.tmp = tmp
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def run(self, *args):
+        r = subprocess.run([self.tool, *args], capture_output=True,
+                           text=True, timeout=120)
+        if r.returncode < 0:
+            sys.exit("FAIL: edgenn-run died with signal %d\nstderr: %s"
+                     % (-r.returncode, r.stderr))
+        return r
+
+    def ok(self, *args):
+        r = self.run(*args)
+        if r.returncode != 0:
+            sys.exit("FAIL: %s exited %d\nstdout: %s\nstderr: %s"
+                     % (" ".join(args), r.returncode, r.stdout, r.stderr))
+        return r
+
+    def bad(self, needle, *args):
+        """The command must fail cleanly with `needle` in its message."""
+        r = self.run(*args)
+        lines = r.stderr.splitlines()
+        print("stderr:", r.stderr.strip())
+        check(r.returncode == 1, "exit status %d, expected 1" % r.returncode)
+        check(len(lines) == 1, "stderr has %d lines, expected 1" % len(lines))
+        check(lines[0].startswith("edgenn-run: "),
+              "stderr does not start with 'edgenn-run: '")
+        check(needle.lower() in lines[0].lower(),
+              "message lacks %r" % needle)
+
+    def npy(self, name, header, data=b"", version=1, magic=b"\x93NUMPY"):
+        """Hand-made .npy file, so malformed ones can be written too."""
+        h = header.encode("latin1")
+        if version == 1:
+            pre = magic + bytes([1, 0]) + struct.pack("<H", len(h))
+        else:
+            pre = magic + bytes([version, 0]) + struct.pack("<I", len(h))
+        path = self.path(name)
+        with open(path, "wb") as f:
+            f.write(pre + h + data)
+        return path
+
+
+def check(cond, what):
+    if not cond:
+        sys.exit("FAIL: " + what)
+
+
+def f4_header(shape, descr="<f4", fortran="False"):
+    return ("{'descr': '%s', 'fortran_order': %s, 'shape': %s, }\n"
+            % (descr, fortran, shape))
+
+
+def last_json(stdout):
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+# ---- positive ----
+
+@case
+def describe(c):
+    out = c.ok(c.model, "--runs", "1", "--warmup", "0").stdout
+    print(out)
+    for needle in ["input", "[1, 1, 8, 8]", "probs", "[1, 5]", "Conv",
+                   "MaxPool", "Gemm", "Softmax", "GFLOPs", "latency",
+                   "median", "p90", "p99", "min", "mean", "top-5"]:
+        check(needle in out, "description lacks %r" % needle)
+
+
+@case
+def run_npy(c):
+    y = c.path("y.npy")
+    out = c.ok(c.model, "--input", c.x, "--output", y, "--runs", "3",
+               "--json").stdout
+    got = np.load(y)
+    check(got.dtype == np.float32 and got.shape == c.y.shape,
+          "output is %s %s" % (got.dtype, got.shape))
+    err = np.abs(got - c.y).max()
+    print("max abs error vs NumPy:", err)
+    check(err <= 1e-5, "output differs from the NumPy oracle by %g" % err)
+    j = last_json(out)
+    want = list(np.argsort(-c.y[0], kind="stable")[:5])
+    check([t[0] for t in j["top5"]] == want,
+          "top5 %s, expected indices %s" % (j["top5"], want))
+    for i, v in j["top5"]:
+        check(abs(v - float(got[0, i])) <= 1e-6, "top5 value mismatch")
+
+
+@case
+def json_fields(c):
+    y = c.path("y.npy")
+    r = c.ok(c.model, "--runs", "7", "--warmup", "1", "--threads", "2",
+             "--json", "--output", y)
+    j = last_json(r.stdout)
+    print(j)
+    for key in ["model", "runs", "threads", "batch", "median_us", "p90_us",
+                "p99_us", "min_us", "mean_us", "gflops", "top5"]:
+        check(key in j, "JSON lacks %r" % key)
+    check(j["model"] == c.model, "model %r" % j["model"])
+    check((j["runs"], j["threads"], j["batch"]) == (7, 2, 1),
+          "runs/threads/batch %s" % [j["runs"], j["threads"], j["batch"]])
+    check(0 < j["min_us"] <= j["median_us"] <= j["p90_us"] <= j["p99_us"],
+          "latencies out of order")
+    check(j["min_us"] <= j["mean_us"], "mean below min")
+    # Conv 2*4*9*64 + Gemm 2*64*5 flops, give or take bias and activations.
+    check(4e-6 < j["gflops"] < 2e-5, "gflops %g" % j["gflops"])
+    got = np.load(y)[0]
+    vals = [v for _, v in j["top5"]]
+    check(len(j["top5"]) == 5 and vals == sorted(vals, reverse=True),
+          "top5 %s" % j["top5"])
+    check(all(abs(got[i] - v) <= 1e-6 for i, v in j["top5"]),
+          "top5 does not match the written output")
+
+
+@case
+def random_is_seeded(c):
+    a, b = c.path("a.npy"), c.path("b.npy")
+    c.ok(c.model, "--runs", "1", "--output", a)
+    c.ok(c.model, "--runs", "1", "--output", b)
+    check(np.array_equal(np.load(a), np.load(b)),
+          "two runs on random data differ")
+
+
+@case
+def batch(c):
+    y = c.path("y.npy")
+    j = last_json(c.ok(c.model, "--batch", "3", "--runs", "2", "--json",
+                       "--output", y).stdout)
+    got = np.load(y)
+    check(got.shape == (3, 5), "batch 3 output shape %s" % (got.shape,))
+    check(np.allclose(got.sum(axis=1), 1, atol=1e-5), "softmax rows")
+    check(j["batch"] == 3, "JSON batch %s" % j["batch"])
+
+
+@case
+def reference_kernels(c):
+    y = c.path("y.npy")
+    c.ok(c.model, "--reference", "--input", c.x, "--output", y, "--runs",
+         "1")
+    err = np.abs(np.load(y) - c.y).max()
+    print("reference kernels, max abs error:", err)
+    check(err <= 1e-5, "reference output differs by %g" % err)
+
+
+@case
+def threads(c):
+    y = c.path("y.npy")
+    c.ok(c.model, "--threads=2", "--input=" + c.x, "--output=" + y,
+         "--runs=2")
+    err = np.abs(np.load(y) - c.y).max()
+    print("2 threads, max abs error:", err)
+    check(err <= 1e-5, "threaded output differs by %g" % err)
+
+
+@case
+def help_flag(c):
+    r = c.ok("--help")
+    check("usage: edgenn-run" in r.stdout, "no usage text")
+
+
+# ---- negative: model files ----
+
+@case
+def no_model(c):
+    c.bad("no model")
+
+
+@case
+def two_models(c):
+    c.bad("more than one model", c.model, c.model)
+
+
+@case
+def missing_model(c):
+    c.bad("cannot load", c.path("absent.onnx"))
+
+
+@case
+def model_is_directory(c):
+    c.bad("cannot load", c.tmp)
+
+
+@case
+def empty_model(c):
+    p = c.path("empty.onnx")
+    open(p, "wb").close()
+    c.bad("cannot load", p)
+
+
+@case
+def garbage_model(c):
+    p = c.path("garbage.onnx")
+    with open(p, "wb") as f:
+        f.write(np.random.default_rng(7).bytes(4096))
+    c.bad("cannot load", p)
+
+
+@case
+def truncated_model(c):
+    data = open(c.model, "rb").read()
+    p = c.path("truncated.onnx")
+    with open(p, "wb") as f:
+        f.write(data[: len(data) // 2])
+    c.bad("cannot load", p)
+
+
+# ---- negative: input tensors ----
+
+@case
+def missing_input(c):
+    c.bad("cannot open", c.model, "--input", c.path("absent.npy"))
+
+
+@case
+def npy_bad_magic(c):
+    c.bad("magic", c.model, "--input",
+          c.npy("m.npy", f4_header("(1, 1, 8, 8)"), b"\0" * 256,
+                magic=b"\x93NUMPX"))
+
+
+@case
+def npy_too_short(c):
+    p = c.path("short.npy")
+    with open(p, "wb") as f:
+        f.write(b"\x93NUM")
+    c.bad("too short", c.model, "--input", p)
+
+
+@case
+def npy_header_length(c):
+    p = c.npy("h.npy", f4_header("(1, 1, 8, 8)"), b"\0" * 256)
+    data = bytearray(open(p, "rb").read())
+    data[8:10] = struct.pack("<H", 65000)
+    open(p, "wb").write(data)
+    c.bad("header", c.model, "--input", p)
+
+
+@case
+def npy_version3(c):
+    c.bad("version", c.model, "--input",
+          c.npy("v3.npy", f4_header("(1, 1, 8, 8)"), b"\0" * 256, 3))
+
+
+@case
+def npy_version2_ok(c):
+    y = c.path("y.npy")
+    x = np.load(c.x)
+    c.ok(c.model, "--input",
+         c.npy("v2.npy", f4_header("(1, 1, 8, 8)"), x.tobytes(), 2),
+         "--output", y, "--runs", "1")
+    check(np.abs(np.load(y) - c.y).max() <= 1e-5, "v2 file read wrongly")
+
+
+@case
+def npy_float64(c):
+    p = c.path("f8.npy")
+    np.save(p, np.zeros((1, 1, 8, 8)))
+    c.bad("'<f8'", c.model, "--input", p)
+
+
+@case
+def npy_big_endian(c):
+    p = c.path("be.npy")
+    np.save(p, np.zeros((1, 1, 8, 8), ">f4"))
+    c.bad("'>f4'", c.model, "--input", p)
+
+
+@case
+def npy_int32(c):
+    p = c.path("i4.npy")
+    np.save(p, np.zeros((1, 1, 8, 8), "<i4"))
+    c.bad("dtype", c.model, "--input", p)
+
+
+@case
+def npy_fortran(c):
+    p = c.path("fortran.npy")
+    np.save(p, np.asfortranarray(np.zeros((1, 1, 8, 8), "<f4")))
+    c.bad("Fortran", c.model, "--input", p)
+
+
+@case
+def npy_shape_mismatch(c):
+    p = c.path("shape.npy")
+    np.save(p, np.zeros((1, 1, 8, 7), "<f4"))
+    c.bad("shape", c.model, "--input", p)
+
+
+@case
+def npy_rank_mismatch(c):
+    p = c.path("rank.npy")
+    np.save(p, np.zeros((8, 8), "<f4"))
+    c.bad("shape", c.model, "--input", p)
+
+
+@case
+def npy_batch_mismatch(c):
+    # --batch changes the planned input shape; the file must follow it.
+    c.bad("shape", c.model, "--batch", "2", "--input", c.x)
+
+
+@case
+def npy_shape_overflow(c):
+    c.bad("overflow", c.model, "--input",
+          c.npy("ovf.npy", f4_header("(4294967296, 4294967296, 16)")))
+
+
+@case
+def npy_huge_shape_tiny_file(c):
+    c.bad("bytes", c.model, "--input",
+          c.npy("huge.npy", f4_header("(100000, 100000, 100)")))
+
+
+@case
+def npy_truncated_data(c):
+    c.bad("bytes", c.model, "--input",
+          c.npy("trunc.npy", f4_header("(1, 1, 8, 8)"), b"\0" * 255))
+
+
+@case
+def npy_trailing_data(c):
+    c.bad("bytes", c.model, "--input",
+          c.npy("trail.npy", f4_header("(1, 1, 8, 8)"), b"\0" * 260))
+
+
+@case
+def npy_bad_header(c):
+    c.bad("header", c.model, "--input",
+          c.npy("dict.npy", "{'descr': '<f4', 'shape': [1, 1, 8, 8]}\n",
+                b"\0" * 256))
+
+
+@case
+def npy_too_many_dims(c):
+    c.bad("dimensions", c.model, "--input",
+          c.npy("dims.npy", f4_header("(1, 1, 1, 1, 1, 1, 1, 1, 1)"),
+                b"\0" * 4))
+
+
+# ---- negative: flags and output ----
+
+def bad_flag(flag, value, needle=None):
+    def fn(c):
+        c.bad(needle or flag, c.model, flag, value)
+    return fn
+
+
+for _name, _flag, _value in [
+        ("runs_zero", "--runs", "0"), ("runs_negative", "--runs", "-3"),
+        ("runs_text", "--runs", "ten"), ("runs_trailing", "--runs", "5x"),
+        ("runs_huge", "--runs", "99999999999999999999"),
+        ("warmup_negative", "--warmup", "-1"),
+        ("threads_zero", "--threads", "0"),
+        ("threads_text", "--threads", "two"),
+        ("batch_zero", "--batch", "0"), ("batch_empty", "--batch", "")]:
+    CASES[_name] = bad_flag(_flag, _value)
+
+
+@case
+def unknown_flag(c):
+    c.bad("unknown option", c.model, "--frobnicate")
+
+
+@case
+def missing_value(c):
+    c.bad("needs a value", c.model, "--runs")
+
+
+@case
+def output_unwritable(c):
+    c.bad("cannot create", c.model, "--runs", "1", "--output",
+          c.path("no/such/dir/y.npy"))
+
+
+def main():
+    if sys.argv[1:] == ["--list"]:
+        print("\n".join(CASES))
+        return
+    if len(sys.argv) != 4 or sys.argv[3] not in CASES:
+        sys.exit("usage: test_edgenn_run.py EDGENN_RUN TINY_CNN_ONNX CASE")
+    with tempfile.TemporaryDirectory() as tmp:
+        CASES[sys.argv[3]](Ctx(sys.argv[1], sys.argv[2], tmp))
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,571 @@
+/* edgenn-run: describe an ONNX model, run it on a .npy tensor or on seeded
+ * random data, save the first output and time the session.
+ *
+ *   edgenn-run model.onnx --input x.npy --output y.npy --runs 100 --json
+ *
+ * Every problem with the arguments, the model or the tensor files ends the
+ * program with one line "edgenn-run: <message>" on stderr and status 1.
+ */
+#include "nn/nn.h"
+#include "npy.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TOP_K 5
+/* Fixed, so two runs of the tool on the same model see the same data. */
+#define RANDOM_SEED UINT64_C (0x5eed0f00dcafe123)
+
+typedef struct run_args {
+  const char *model;
+  const char *input;
+  const char *output;
+  long runs, warmup, threads, batch;
+  bool reference, json;
+} run_args;
+
+typedef struct latency {
+  double median, p90, p99, min, mean;
+} latency;
+
+static void
+usage (FILE * f)
+{
+  fputs ("usage: edgenn-run MODEL [--input IN.npy] [--output OUT.npy] "
+      "[--runs N] [--threads T]\n"
+      "                  [--batch B] [--warmup W] [--reference] [--json]\n"
+      "\n"
+      "Describes MODEL (inputs, outputs, operator counts, GFLOPs), runs it "
+      "on IN.npy\n"
+      "(float32, C order, exactly the first input's shape) or on seeded "
+      "random data,\n"
+      "writes the first output to OUT.npy, prints its top-5 (of the first "
+      "batch item)\n"
+      "and the latency of N timed runs after W warm-up runs.\n"
+      "\n"
+      "  --runs N       timed runs (default 20)\n"
+      "  --warmup W     untimed runs before them (default 2)\n"
+      "  --threads T    session worker threads (default 1)\n"
+      "  --batch B      batch size (default: the model's own)\n"
+      "  --reference    use the naive reference kernels\n"
+      "  --json         end with one line of JSON holding the results\n", f);
+}
+
+static int
+die (const char *fmt, ...)
+{
+  va_list ap;
+
+  fputs ("edgenn-run: ", stderr);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fputc ('\n', stderr);
+  return 1;
+}
+
+/* Strict decimal integer in [min, max]; 0 on success. */
+static int
+parse_long (const char *flag, const char *text, long min, long max,
+    long *out)
+{
+  char *end;
+  long v;
+
+  errno = 0;
+  v = strtol (text, &end, 10);
+  if (text[0] == '\0' || *end != '\0' || errno == ERANGE || v < min
+      || v > max)
+    return die ("%s needs an integer from %ld to %ld, not '%s'", flag, min,
+        max, text);
+  *out = v;
+  return 0;
+}
+
+/* Whether the option name in arg (its first len bytes) is `name`. */
+static bool
+flag_is (const char *arg, size_t len, const char *name)
+{
+  return strlen (name) == len && strncmp (arg, name, len) == 0;
+}
+
+/* Returns 0 to go on, 1 on a bad command line (reported), 2 for --help. */
+static int
+parse_args (int argc, char **argv, run_args * a)
+{
+  static const struct {
+    const char *name;
+    long min, max;
+    size_t off;
+  } num_flags[] = {
+    {"--runs", 1, 1000000, offsetof (run_args, runs)},
+    {"--warmup", 0, 1000000, offsetof (run_args, warmup)},
+    {"--threads", 1, 256, offsetof (run_args, threads)},
+    {"--batch", 1, 65536, offsetof (run_args, batch)},
+  };
+  const size_t n_num = sizeof num_flags / sizeof num_flags[0];
+
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    const char *value = NULL;
+    size_t len, k;
+
+    if (arg[0] != '-') {
+      if (a->model)
+        return die ("more than one model given ('%s' and '%s')", a->model,
+            arg);
+      a->model = arg;
+      continue;
+    }
+    if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0)
+      return 2;
+    if (strcmp (arg, "--reference") == 0) {
+      a->reference = true;
+      continue;
+    }
+    if (strcmp (arg, "--json") == 0) {
+      a->json = true;
+      continue;
+    }
+    /* The remaining flags take a value: "--flag VALUE" or "--flag=VALUE". */
+    len = strcspn (arg, "=");
+    for (k = 0; k < n_num && !flag_is (arg, len, num_flags[k].name); k++);
+    if (k == n_num && !flag_is (arg, len, "--input")
+        && !flag_is (arg, len, "--output"))
+      return die ("unknown option '%s' (try --help)", arg);
+    if (arg[len] == '=')
+      value = arg + len + 1;
+    else if (i + 1 < argc)
+      value = argv[++i];
+    else
+      return die ("%s needs a value", arg);
+
+    if (flag_is (arg, len, "--input"))
+      a->input = value;
+    else if (flag_is (arg, len, "--output"))
+      a->output = value;
+    else if (parse_long (num_flags[k].name, value, num_flags[k].min,
+            num_flags[k].max, (long *) ((char *) a + num_flags[k].off)) != 0)
+      return 1;
+  }
+  if (!a->model)
+    return die ("no model given (try --help)");
+  if (a->input && a->input[0] == '\0')
+    return die ("--input needs a file name");
+  if (a->output && a->output[0] == '\0')
+    return die ("--output needs a file name");
+  return 0;
+}
+
+static void
+format_dims (char *buf, size_t size, int ndim, const int64_t * dims)
+{
+  size_t n = 0;
+
+  n += snprintf (buf + n, size - n, "[");
+  for (int i = 0; i < ndim && n < size; i++)
+    n += snprintf (buf + n, size - n, "%s%lld", i ? ", " : "",
+        (long long) dims[i]);
+  if (n < size)
+    snprintf (buf + n, size - n, "]");
+}
+
+static const char *
+dtype_name (nn_dtype dtype)
+{
+  return dtype == NN_DTYPE_FLOAT ? "float32" :
+      dtype == NN_DTYPE_INT64 ? "int64" : "?";
+}
+
+static void
+print_tensor (const char *what, size_t i, const nn_tensor_info * info)
+{
+  char dims[256];
+
+  format_dims (dims, sizeof dims, info->ndim, info->dims);
+  printf ("%-7s %zu: %s %s %s\n", what, i, info->name, dtype_name
+      (info->dtype), dims);
+}
+
+typedef struct op_count {
+  const char *op;
+  size_t n;
+} op_count;
+
+static int
+cmp_op_count (const void *pa, const void *pb)
+{
+  const op_count *a = pa, *b = pb;
+
+  if (a->n != b->n)
+    return a->n < b->n ? 1 : -1;
+  return strcmp (a->op, b->op);
+}
+
+/* Operators by type, most frequent first. */
+static int
+print_op_counts (const nn_model * model)
+{
+  size_t n_nodes = nn_model_n_nodes (model), n_types = 0;
+  op_count *counts = calloc (n_nodes ? n_nodes : 1, sizeof *counts);
+
+  if (!counts)
+    return die ("out of memory");
+  for (size_t i = 0; i < n_nodes; i++) {
+    const char *op = nn_model_node_op (model, i);
+    size_t k = 0;
+
+    if (!op)
+      op = "?";
+    while (k < n_types && strcmp (counts[k].op, op) != 0)
+      k++;
+    if (k == n_types)
+      counts[n_types++].op = op;
+    counts[k].n++;
+  }
+  qsort (counts, n_types, sizeof *counts, cmp_op_count);
+  printf ("ops:     %zu nodes:", n_nodes);
+  for (size_t k = 0; k < n_types; k++)
+    printf ("%s %s %zu", k ? "," : "", counts[k].op, counts[k].n);
+  printf ("\n");
+  free (counts);
+  return 0;
+}
+
+/* splitmix64: tiny, seedable, good enough for test tensors. */
+static float
+next_uniform (uint64_t * state)
+{
+  uint64_t z = (*state += UINT64_C (0x9e3779b97f4a7c15));
+
+  z = (z ^ (z >> 30)) * UINT64_C (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C (0x94d049bb133111eb);
+  z ^= z >> 31;
+  /* 24 random bits map exactly onto floats in [-1, 1). */
+  return (float) (z >> 40) / (float) (1 << 23) - 1.0f;
+}
+
+static double
+now_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int
+cmp_double (const void *pa, const void *pb)
+{
+  double a = *(const double *) pa, b = *(const double *) pb;
+
+  return (a > b) - (a < b);
+}
+
+/* Sorts `us` in place. Percentiles use the nearest-rank definition. */
+static latency
+summarize (double *us, size_t n)
+{
+  latency l;
+  double sum = 0;
+
+  qsort (us, n, sizeof *us, cmp_double);
+  for (size_t i = 0; i < n; i++)
+    sum += us[i];
+  l.median = n % 2 ? us[n / 2] : (us[n / 2 - 1] + us[n / 2]) / 2;
+  l.p90 = us[(size_t) ceil (0.90 * n) - 1];
+  l.p99 = us[(size_t) ceil (0.99 * n) - 1];
+  l.min = us[0];
+  l.mean = sum / n;
+  return l;
+}
+
+/* Whether a ranks before b: larger first, NaN last. */
+static bool
+ranks_before (float a, float b)
+{
+  return a > b || (isnan (b) && !isnan (a));
+}
+
+/* Indices of the k largest values of x, largest first. */
+static size_t
+top_k (const float *x, size_t n, size_t k, size_t *idx)
+{
+  size_t m = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    size_t j;
+    if (m == k && !ranks_before (x[i], x[idx[m - 1]]))
+      continue;
+    if (m < k)
+      m++;
+    for (j = m - 1; j > 0 && ranks_before (x[i], x[idx[j - 1]]); j--)
+      idx[j] = idx[j - 1];
+    idx[j] = i;
+  }
+  return m;
+}
+
+static void
+json_string (const char *s)
+{
+  putchar ('"');
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      printf ("\\%c", *p);
+    else if (*p < 0x20)
+      printf ("\\u%04x", *p);
+    else
+      putchar (*p);
+  }
+  putchar ('"');
+}
+
+/* JSON has no NaN or infinity. */
+static void
+json_number (double v, const char *fmt)
+{
+  if (isfinite (v))
+    printf (fmt, v);
+  else
+    printf ("null");
+}
+
+/* Batch size of a tensor whose first dimension is the batch; 0 if none. */
+static int64_t
+leading_dim (const nn_tensor_info * info)
+{
+  return info && info->ndim >= 1 ? info->dims[0] : 0;
+}
+
+/* Fills the session inputs: input 0 from the .npy file when given, the rest
+ * (or all) with seeded random data. Keeps a copy of each in `saved` so every
+ * run starts from the same tensors. */
+static int
+prepare_inputs (nn_session * session, const run_args * a, float **saved)
+{
+  size_t n_in = nn_session_n_inputs (session);
+  uint64_t rng = RANDOM_SEED;
+
+  if (a->input && n_in == 0)
+    return die ("the model has no inputs to read '%s' into", a->input);
+  for (size_t i = 0; i < n_in; i++) {
+    const nn_tensor_info *info = nn_session_input_info (session, i);
+
+    saved[i] = malloc (info->count ? info->count * sizeof (float) : 1);
+    if (!saved[i])
+      return die ("out of memory for input '%s'", info->name);
+    if (i == 0 && a->input) {
+      npy_array x;
+      char err[NPY_ERROR_MAX];
+      bool same;
+
+      if (npy_read_f32 (a->input, &x, err) != 0)
+        return die ("%s", err);
+      same = x.ndim == info->ndim;
+      for (int d = 0; same && d < x.ndim; d++)
+        same = x.dims[d] == info->dims[d];
+      if (!same) {
+        char have[256], need[256];
+        format_dims (have, sizeof have, x.ndim, x.dims);
+        format_dims (need, sizeof need, info->ndim, info->dims);
+        npy_array_clear (&x);
+        return die ("'%s' has shape %s but input '%s' needs %s", a->input,
+            have, info->name, need);
+      }
+      memcpy (saved[i], x.data, info->count * sizeof (float));
+      npy_array_clear (&x);
+    } else {
+      for (size_t k = 0; k < info->count; k++)
+        saved[i][k] = next_uniform (&rng);
+    }
+  }
+  return 0;
+}
+
+static int
+run_once (nn_session * session, float *const *saved, double *us)
+{
+  size_t n_in = nn_session_n_inputs (session);
+  nn_error err = { 0 };
+  nn_status st;
+  double t0;
+
+  for (size_t i = 0; i < n_in; i++)
+    memcpy (nn_session_input (session, i), saved[i],
+        nn_session_input_info (session, i)->count * sizeof (float));
+  t0 = now_us ();
+  st = nn_session_run (session, &err);
+  if (us)
+    *us = now_us () - t0;
+  if (st != NN_OK)
+    return die ("run failed: %s%s%s", nn_status_to_string (st),
+        err.message[0] ? ": " : "", err.message);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  run_args a = { NULL, NULL, NULL, 20, 2, 1, 0, false, false };
+  nn_load_options lopts = { 0 };
+  nn_session_options sopts = { 0 };
+  nn_model *model = NULL;
+  nn_session *session = NULL;
+  nn_error err = { 0 };
+  nn_status st;
+  float **saved = NULL;
+  double *us = NULL, gflops;
+  size_t n_in = 0, top_idx[TOP_K], n_top = 0, item;
+  float top_val[TOP_K];
+  const nn_tensor_info *out_info;
+  const float *out;
+  int64_t model_batch, batch;
+  latency lat;
+  int ret = 1;
+
+  switch (parse_args (argc, argv, &a)) {
+    case 0:
+      break;
+    case 2:
+      usage (stdout);
+      return 0;
+    default:
+      return 1;
+  }
+
+  /* Tools describe any float model, not only single-image classifiers. */
+  lopts.flags = NN_LOAD_GENERAL;
+  st = nn_model_load_file (a.model, &lopts, &model, &err);
+  if (st != NN_OK) {
+    /* The loader's messages usually name the file already. */
+    if (strstr (err.message, a.model))
+      die ("cannot load the model: %s: %s", nn_status_to_string (st),
+          err.message);
+    else
+      die ("cannot load '%s': %s%s%s", a.model, nn_status_to_string (st),
+          err.message[0] ? ": " : "", err.message);
+    goto done;
+  }
+  printf ("model:  %s\n", a.model);
+  for (size_t i = 0; i < nn_model_n_inputs (model); i++)
+    print_tensor ("input", i, nn_model_input (model, i));
+  for (size_t i = 0; i < nn_model_n_outputs (model); i++)
+    print_tensor ("output", i, nn_model_output (model, i));
+  if (print_op_counts (model) != 0)
+    goto done;
+
+  sopts.batch = (int) a.batch;
+  sopts.threads = (int) a.threads;
+  sopts.reference = a.reference;
+  st = nn_model_n_outputs (model) == 0 ? NN_UNSUPPORTED :
+      nn_session_create (model, &sopts, &session, &err);
+  if (st != NN_OK) {
+    die ("cannot create a session for '%s': %s%s%s", a.model,
+        nn_status_to_string (st), err.message[0] ? ": " : "",
+        st == NN_UNSUPPORTED && !session ? "the model has no outputs" :
+        err.message);
+    goto done;
+  }
+
+  /* nn_model_flops counts one run at the model's own batch. */
+  gflops = nn_model_flops (model) / 1e9;
+  model_batch = leading_dim (nn_model_input (model, 0));
+  batch = leading_dim (nn_session_input_info (session, 0));
+  if (a.batch && model_batch > 0 && batch > 0)
+    gflops *= (double) batch / (double) model_batch;
+  printf ("GFLOPs: %.6g per run\n", gflops);
+  printf ("session: batch %lld, %ld thread%s, %s kernels\n",
+      (long long) (batch ? batch : 1), a.threads, a.threads == 1 ? "" : "s",
+      a.reference ? "reference" : "fast");
+
+  n_in = nn_session_n_inputs (session);
+  saved = calloc (n_in ? n_in : 1, sizeof *saved);
+  us = malloc ((size_t) a.runs * sizeof *us);
+  if (!saved || !us) {
+    die ("out of memory");
+    goto done;
+  }
+  if (prepare_inputs (session, &a, saved) != 0)
+    goto done;
+  printf ("data:   %s\n", a.input ? a.input : "seeded random, uniform "
+      "in [-1, 1)");
+
+  /* The first run gives the result; timing starts after the warm-ups. */
+  if (run_once (session, saved, NULL) != 0)
+    goto done;
+  out_info = nn_session_output_info (session, 0);
+  out = nn_session_output (session, 0);
+  if (a.output) {
+    char nerr[NPY_ERROR_MAX];
+    if (npy_write_f32 (a.output, out, out_info->ndim, out_info->dims,
+            nerr) != 0) {
+      die ("%s", nerr);
+      goto done;
+    }
+  }
+  item = out_info->count;
+  if (out_info->ndim >= 2 && out_info->dims[0] > 1)
+    item = out_info->count / (size_t) out_info->dims[0];
+  n_top = top_k (out, item, TOP_K, top_idx);
+  printf ("top-%zu of output '%s'%s:", n_top, out_info->name,
+      item < out_info->count ? " (first batch item)" : "");
+  for (size_t k = 0; k < n_top; k++) {
+    top_val[k] = out[top_idx[k]];
+    printf (" %zu:%.6g", top_idx[k], top_val[k]);
+  }
+  printf ("\n");
+
+  for (long i = 0; i < a.warmup; i++)
+    if (run_once (session, saved, NULL) != 0)
+      goto done;
+  for (long i = 0; i < a.runs; i++)
+    if (run_once (session, saved, &us[i]) != 0)
+      goto done;
+  lat = summarize (us, (size_t) a.runs);
+  printf ("latency over %ld runs (%ld warm-up): median %.1f us, p90 %.1f, "
+      "p99 %.1f, min %.1f, mean %.1f; %.3g GFLOP/s at the median\n",
+      a.runs, a.warmup, lat.median, lat.p90, lat.p99, lat.min, lat.mean,
+      lat.median > 0 ? gflops * 1e6 / lat.median : 0.0);
+
+  if (a.json) {
+    printf ("{\"model\": ");
+    json_string (a.model);
+    printf (", \"runs\": %ld, \"threads\": %ld, \"batch\": %lld", a.runs,
+        a.threads, (long long) (batch ? batch : 1));
+    printf (", \"median_us\": %.3f, \"p90_us\": %.3f, \"p99_us\": %.3f"
+        ", \"min_us\": %.3f, \"mean_us\": %.3f", lat.median, lat.p90,
+        lat.p99, lat.min, lat.mean);
+    printf (", \"gflops\": ");
+    json_number (gflops, "%.9g");
+    printf (", \"top5\": [");
+    for (size_t k = 0; k < n_top; k++) {
+      printf ("%s[%zu, ", k ? ", " : "", top_idx[k]);
+      json_number (top_val[k], "%.9g");
+      printf ("]");
+    }
+    printf ("]}\n");
+  }
+  if (fflush (stdout) != 0 || ferror (stdout)) {
+    die ("cannot write the results: %s", strerror (errno));
+    goto done;
+  }
+  ret = 0;
+
+done:
+  for (size_t i = 0; saved && i < n_in; i++)
+    free (saved[i]);
+  free (saved);
+  free (us);
+  nn_session_free (session);
+  nn_model_unref (model);
+  return ret;
+}
