@@ -7,6 +7,27 @@
  *   nn_preprocessor_create()  once per (source size limit, output params):
  *                             allocates all scratch
  *   nn_preprocess()           per frame or per region: no allocation
+ *
+ * What it computes, exactly (tests/nn/preprocess holds a naive reference):
+ *  - Each source pixel is converted to the model's colour first, in float,
+ *    clamped to 0..255: the result is "convert to 8-bit RGB, then resize"
+ *    without the 8-bit rounding. YUV -> RGB uses the image's matrix (Kr, Kb
+ *    of BT.601 or BT.709) and range (limited: Y 16..235, chroma 16..240).
+ *    GRAY from RGB is 0.299 R + 0.587 G + 0.114 B (BT.601 luma, as OpenCV,
+ *    PIL and torchvision); GRAY from YUV is the luma plane itself
+ *    (stretched to 0..255 when limited range).
+ *  - 4:2:0 and 4:2:2 chroma is replicated: pixel (x, y) uses chroma sample
+ *    (x / 2, y / 2) (4:2:2: (x / 2, y)), as OpenCV's cvtColor does.
+ *  - Bilinear maps output pixel centres onto the source and repeats edge
+ *    pixels: OpenCV INTER_LINEAR. Area averages each output pixel's exact
+ *    footprint (a box filter): OpenCV INTER_AREA when shrinking.
+ *  - Letterbox: the region is scaled to fit; the fitting side fills the
+ *    output, the other is round(side * scale); the content is centred,
+ *    rounding the offset down. Centre crop: the region's middle part with
+ *    the output's aspect ratio (width or height round()ed, offset rounded
+ *    down) fills the output.
+ * Results do not depend on the CPU: the AVX2 build of the row kernels and
+ * the baseline one give the same bits.
  */
 #ifndef NN_PREPROCESS_H
 #define NN_PREPROCESS_H
@@ -40,8 +61,12 @@ typedef enum nn_yuv_matrix {
 } nn_yuv_matrix;
 
 /* A source picture. planes/strides as in GstVideoFrame: for packed formats
- * only planes[0]; I420/YV12: Y, U, V (YV12: planes[1] is still U); NV12/NV21:
- * Y, interleaved chroma. Strides in bytes, may exceed the row size. */
+ * only planes[0] (the first byte of the pixel row, padding bytes included);
+ * I420/YV12: Y, U, V by component (GST_VIDEO_FRAME_COMP_DATA: for YV12
+ * planes[1] is still U although V comes first in memory); NV12/NV21: Y,
+ * interleaved chroma. Chroma planes have (width + 1) / 2 samples a row and
+ * (height + 1) / 2 rows. Strides in bytes, at least the row size; padding
+ * bytes are never read into the result. Nothing is written to the planes. */
 typedef struct nn_image {
   nn_pixel_format format;
   int width, height;
@@ -89,8 +114,11 @@ void nn_preprocess_params_init (nn_preprocess_params * params, int out_width,
 
 typedef struct nn_preprocessor nn_preprocessor;
 
-/* max_src_width/height bound the sources later given to nn_preprocess()
- * (scratch for area filtering is sized from them). */
+/* max_src_width/height (1..65536) bound the sources later given to
+ * nn_preprocess() (scratch for area filtering is sized from them). Params
+ * are copied and checked: output size 1..16384, known enums, finite scale,
+ * mean and pad value, finite nonzero std; NN_INVALID_ARG otherwise. On
+ * failure *out is NULL. A preprocessor is used by one thread at a time. */
 nn_status nn_preprocessor_create (const nn_preprocess_params * params,
     int max_src_width, int max_src_height, nn_preprocessor ** out,
     nn_error * err);
@@ -103,12 +131,14 @@ int nn_preprocessor_channels (const nn_preprocessor * pp);
  * image; empty after clipping is NN_INVALID_ARG) into `out`, laid out as
  * C x out_height x out_width floats (NCHW, one batch item). Reports the
  * placed content rectangle in output pixels when `placed` is non-NULL
- * (letterbox: the part not padded). Allocates nothing. */
+ * (letterbox: the part not padded). Allocates nothing. A source larger
+ * than the maximum given at create is NN_INVALID_ARG. On failure nothing
+ * is written to `out` or `placed`. */
 nn_status nn_preprocess (nn_preprocessor * pp, const nn_image * img,
     const nn_rect * roi, float *out, nn_rect * placed, nn_error * err);
 
-/* Checks an image description: known format, positive size, planes present,
- * strides large enough for width. */
+/* Checks an image description: known format and matrix, positive size,
+ * planes present, strides large enough for width. */
 nn_status nn_image_validate (const nn_image * img, nn_error * err);
 
 #ifdef __cplusplus
