@@ -1,0 +1,534 @@
+/* edgeclassify: one loaded classifier (model, labels, session, scratch)
+ * Copyright (C) 2025 The edgeclassify authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "edgeclassify-engine.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <nn/hints.h>
+
+GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
+#define GST_CAT_DEFAULT gst_edge_classify_debug
+
+#ifdef HAVE_BUILTIN_MODEL
+extern const unsigned char ec_builtin_model[];
+extern const gsize ec_builtin_model_size;
+#define EC_BUILTIN_NAME "builtin:fashion-mnist"
+#endif
+
+void
+ec_settings_copy (EcSettings * dst, const EcSettings * src)
+{
+  *dst = *src;
+  dst->model_path = g_strdup (src->model_path);
+  dst->labels_path = g_strdup (src->labels_path);
+  dst->mean = g_strdup (src->mean);
+  dst->std = g_strdup (src->std);
+}
+
+void
+ec_settings_clear (EcSettings * s)
+{
+  g_clear_pointer (&s->model_path, g_free);
+  g_clear_pointer (&s->labels_path, g_free);
+  g_clear_pointer (&s->mean, g_free);
+  g_clear_pointer (&s->std, g_free);
+}
+
+void
+ec_result_init (EcResult * r, guint n_classes)
+{
+  memset (r, 0, sizeof (*r));
+  r->ids = g_new0 (gint, n_classes);
+  r->confs = g_new0 (gdouble, n_classes);
+  r->label_id = -1;
+}
+
+void
+ec_result_clear (EcResult * r)
+{
+  g_clear_pointer (&r->ids, g_free);
+  g_clear_pointer (&r->confs, g_free);
+  r->n = 0;
+}
+
+void
+ec_result_copy (EcResult * dst, const EcResult * src)
+{
+  gint *ids = dst->ids;
+  gdouble *confs = dst->confs;
+
+  *dst = *src;
+  dst->ids = ids;
+  dst->confs = confs;
+  memcpy (ids, src->ids, src->n * sizeof (gint));
+  memcpy (confs, src->confs, src->n * sizeof (gdouble));
+}
+
+/* A mean or std property: 1 or 3 numbers (3 only for colour models). */
+static gboolean
+ec_parse_channels (const gchar * name, const gchar * text, gint channels,
+    gboolean nonzero, float out[3], EcError * err)
+{
+  float v[3];
+  gint n = nn_parse_float_list (text, v, 3);
+
+  if (n != 1 && n != 3)
+    goto invalid;
+  if (n == 3 && channels == 1)
+    goto invalid;
+  for (gint c = 0; c < 3; c++) {
+    out[c] = v[n == 1 ? 0 : c];
+    if (nonzero && !(out[c] != 0.0f))
+      goto invalid;
+  }
+  return TRUE;
+
+  /* ERRORS */
+invalid:
+  {
+    ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, NULL,
+        "%s \"%s\": expected %s%s comma-separated number%s", name, text,
+        channels == 1 ? "1" : "1 or 3", nonzero ? " nonzero" : "",
+        channels == 1 ? "" : "s");
+    return FALSE;
+  }
+}
+
+static const gchar *
+ec_color_name (nn_color color)
+{
+  return color == NN_COLOR_GRAY ? "gray" : color == NN_COLOR_RGB ? "rgb" :
+      "bgr";
+}
+
+/* e->params, e->logits and the model's labels (into e->labels) from the
+ * model's metadata_props (nn/hints.h), then the property overrides. */
+static gboolean
+ec_engine_read_hints (EcEngine * e, const EcSettings * s, gint in_w,
+    gint in_h, EcError * err)
+{
+  const gchar *path = s->model_path;
+  nn_error nerr = { NN_OK, "" };
+  nn_hints hints;
+  nn_status status;
+  nn_color color;
+  gboolean ok = FALSE;
+
+  nn_hints_init (&hints);
+  status = nn_hints_from_model (e->model, &hints, &nerr);
+  if (status != NN_OK) {
+    ec_error_set (err, status, EC_WHAT_MODEL, path, "metadata: %s",
+        nerr.message);
+    goto done;
+  }
+
+  /* colour: the property, else the model's hint, else the channel count */
+  color = e->channels == 1 ? NN_COLOR_GRAY : NN_COLOR_RGB;
+  if (hints.has_color)
+    color = hints.color;
+  if (s->color != EC_AUTO)
+    color = (nn_color) s->color;
+  if ((color == NN_COLOR_GRAY) != (e->channels == 1)) {
+    if (s->color != EC_AUTO)
+      ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, NULL,
+          "color=%s does not fit the model's %d input channel%s",
+          ec_color_name (color), e->channels, e->channels > 1 ? "s" : "");
+    else
+      ec_error_set (err, NN_BAD_MODEL, EC_WHAT_MODEL, path,
+          "%s says %s but the input has %d channel%s", NN_HINT_COLOR,
+          ec_color_name (color), e->channels, e->channels > 1 ? "s" : "");
+    goto done;
+  }
+
+  nn_preprocess_params_init (&e->params, in_w, in_h, color);
+  status = nn_hints_apply (&hints, &e->params, &nerr);
+  if (status != NN_OK) {
+    ec_error_set (err, status, EC_WHAT_MODEL, path, "metadata: %s",
+        nerr.message);
+    goto done;
+  }
+  e->params.color = color;
+  if (s->resize_mode != EC_AUTO)
+    e->params.mode = (nn_resize_mode) s->resize_mode;
+  if (s->scale > 0.0)
+    e->params.scale = (float) s->scale;
+  if (s->mean != NULL && !ec_parse_channels ("mean", s->mean, e->channels,
+          FALSE, e->params.mean, err))
+    goto done;
+  if (s->std != NULL && !ec_parse_channels ("std", s->std, e->channels,
+          TRUE, e->params.std, err))
+    goto done;
+  e->logits = hints.has_output && hints.output_logits;
+
+  if (hints.labels != NULL && s->labels_path == NULL) {
+    if (hints.n_labels != e->n_classes) {
+      ec_error_set (err, NN_BAD_MODEL, EC_WHAT_MODEL, path,
+          "%s has %" G_GSIZE_FORMAT " labels for %u classes", NN_HINT_LABELS,
+          hints.n_labels, e->n_classes);
+      goto done;
+    }
+    e->labels = g_strdupv (hints.labels);
+  }
+  ok = TRUE;
+
+done:
+  nn_hints_clear (&hints);
+  return ok;
+}
+
+/* e->labels and e->quarks: the labels file, else the model's labels (read
+ * with the hints), else the class numbers. */
+static gboolean
+ec_engine_read_labels (EcEngine * e, const EcSettings * s, EcError * err)
+{
+  nn_error nerr = { NN_OK, "" };
+  nn_status status;
+  char **labels = NULL;
+  size_t n = 0;
+
+  if (s->labels_path != NULL) {
+    status = nn_labels_load_file (s->labels_path, &labels, &n, &nerr);
+    if (status != NN_OK) {
+      /* a malformed file is a corrupt resource */
+      ec_error_set (err, status == NN_INVALID_ARG ? NN_BAD_MODEL : status,
+          EC_WHAT_LABELS, s->labels_path, "%s", nerr.message);
+      return FALSE;
+    }
+    if (n != e->n_classes) {
+      ec_error_set (err, NN_SHAPE, EC_WHAT_LABELS, s->labels_path,
+          "%" G_GSIZE_FORMAT " labels, the model has %u classes", n,
+          e->n_classes);
+      nn_labels_free (labels, n);
+      return FALSE;
+    }
+    e->labels = g_strdupv (labels);
+    nn_labels_free (labels, n);
+  }
+  if (e->labels == NULL) {
+    e->labels = g_new0 (gchar *, e->n_classes + 1);
+    for (guint i = 0; i < e->n_classes; i++)
+      e->labels[i] = g_strdup_printf ("%u", i);
+  }
+  e->quarks = g_new0 (GQuark, e->n_classes);
+  for (guint i = 0; i < e->n_classes; i++)
+    e->quarks[i] = g_quark_from_string (e->labels[i]);
+  return TRUE;
+}
+
+EcEngine *
+ec_engine_new (const EcSettings * s, EcError * err)
+{
+  EcEngine *e = g_new0 (EcEngine, 1);
+  const nn_tensor_info *in, *out;
+  nn_session_options sopts = { 0, };
+  nn_error nerr = { NN_OK, "" };
+  nn_status status;
+  gint in_w, in_h;
+  const gchar *what_path = s->model_path;
+
+  if (s->model_path != NULL) {
+    e->cached = ec_model_cache_acquire_file (s->model_path, err);
+    e->name = g_strdup (s->model_path);
+  } else {
+#ifdef HAVE_BUILTIN_MODEL
+    e->cached = ec_model_cache_acquire_memory (EC_BUILTIN_NAME,
+        ec_builtin_model, ec_builtin_model_size, err);
+    e->name = g_strdup (EC_BUILTIN_NAME);
+#else
+    ec_error_set (err, NN_NOT_FOUND, EC_WHAT_SETTINGS, NULL,
+        "no model set and this build has no built-in model: set the "
+        "\"model\" property");
+    goto failed;
+#endif
+  }
+  if (e->cached == NULL)
+    goto failed;
+  e->model = ec_cached_model_get (e->cached);
+
+  /* nn accepts only one image-like [N, C, H, W] input unless asked to */
+  in = nn_model_input (e->model, 0);
+  out = nn_model_output (e->model, 0);
+  if (in == NULL || out == NULL || in->ndim != 4 || in->dims[0] < 1)
+    goto not_image;
+  e->channels = (gint) in->dims[1];
+  in_h = (gint) in->dims[2];
+  in_w = (gint) in->dims[3];
+  if (e->channels != 1 && e->channels != 3)
+    goto bad_channels;
+  e->n_classes = (guint) (out->count / (size_t) in->dims[0]);
+  if (e->n_classes == 0)
+    goto no_classes;
+
+  if (!ec_engine_read_hints (e, s, in_w, in_h, err))
+    goto failed;
+  if (!ec_engine_read_labels (e, s, err))
+    goto failed;
+
+  sopts.batch = 1;
+  sopts.threads = s->threads;
+  status = nn_session_create (e->model, &sopts, &e->session, &nerr);
+  if (status != NN_OK)
+    goto session_failed;
+  e->input = nn_session_input (e->session, 0);
+  e->output = nn_session_output (e->session, 0);
+  e->probs = g_new0 (gfloat, e->n_classes);
+  e->taken = g_new0 (guint8, e->n_classes);
+  ec_result_init (&e->scratch, e->n_classes);
+  /* one slot is all full-frame mode needs */
+  e->slots = g_new0 (EcResult, 1);
+  e->n_slots = 1;
+  ec_result_init (&e->slots[0], e->n_classes);
+
+  GST_INFO ("model %s: %dx%dx%d in, %u classes, %s out", e->name,
+      e->channels, in_h, in_w, e->n_classes,
+      e->logits ? "logits" : "probabilities");
+  return e;
+
+  /* ERRORS */
+not_image:
+  {
+    ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
+        "expected one [N, C, H, W] input and one output");
+    goto failed;
+  }
+bad_channels:
+  {
+    ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
+        "input has %d channels; 1 (gray) or 3 (RGB/BGR) are supported",
+        e->channels);
+    goto failed;
+  }
+no_classes:
+  {
+    ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
+        "output has no classes");
+    goto failed;
+  }
+session_failed:
+  {
+    ec_error_set (err, status, EC_WHAT_MODEL, what_path, "session: %s",
+        nerr.message);
+    goto failed;
+  }
+failed:
+  {
+    ec_engine_free (e);
+    return NULL;
+  }
+}
+
+gboolean
+ec_engine_plan (EcEngine * e, gint width, gint height, EcError * err)
+{
+  nn_error nerr = { NN_OK, "" };
+  nn_status status;
+  nn_preprocessor *pp = NULL;
+
+  if (e->pp != NULL && e->pp_width == width && e->pp_height == height)
+    return TRUE;
+
+  status = nn_preprocessor_create (&e->params, width, height, &pp, &nerr);
+  if (status != NN_OK) {
+    ec_error_set (err, status, EC_WHAT_CAPS, NULL,
+        "preprocessing %dx%d -> %dx%d: %s", width, height,
+        e->params.out_width, e->params.out_height, nerr.message);
+    return FALSE;
+  }
+  if (nn_preprocessor_channels (pp) != e->channels) {
+    ec_error_set (err, NN_SHAPE, EC_WHAT_CAPS, NULL,
+        "preprocessing gives %d channels, the model takes %d",
+        nn_preprocessor_channels (pp), e->channels);
+    nn_preprocessor_free (pp);
+    return FALSE;
+  }
+  nn_preprocessor_free (e->pp);
+  e->pp = pp;
+  e->pp_width = width;
+  e->pp_height = height;
+  return TRUE;
+}
+
+/* probs <- softmax (logits), stable */
+static void
+ec_softmax (gfloat * probs, const float *logits, guint n)
+{
+  gfloat max = logits[0];
+  gdouble sum = 0.0;
+
+  for (guint i = 1; i < n; i++)
+    max = MAX (max, logits[i]);
+  for (guint i = 0; i < n; i++) {
+    probs[i] = expf (logits[i] - max);
+    sum += probs[i];
+  }
+  for (guint i = 0; i < n; i++)
+    probs[i] = (gfloat) (probs[i] / sum);
+}
+
+gboolean
+ec_engine_classify (EcEngine * e, const nn_image * img, const nn_rect * roi,
+    guint top_k, gdouble threshold, EcResult * res, EcError * err)
+{
+  nn_error nerr = { NN_OK, "" };
+  nn_status status;
+  nn_rect r;
+  gint64 t0 = g_get_monotonic_time ();
+
+  /* the region actually classified: @roi clipped to the image */
+  if (roi != NULL) {
+    gint x0 = CLAMP (roi->x, 0, img->width);
+    gint y0 = CLAMP (roi->y, 0, img->height);
+    gint x1 = CLAMP ((gint64) roi->x + roi->width, 0, img->width);
+    gint y1 = CLAMP ((gint64) roi->y + roi->height, 0, img->height);
+    r.x = x0;
+    r.y = y0;
+    r.width = x1 - x0;
+    r.height = y1 - y0;
+  } else {
+    r.x = r.y = 0;
+    r.width = img->width;
+    r.height = img->height;
+  }
+  if (r.width <= 0 || r.height <= 0) {
+    /* not a failure, and frequent enough not to format a message */
+    err->status = NN_INVALID_ARG;
+    return FALSE;
+  }
+
+  status = nn_preprocess (e->pp, img, &r, e->input, NULL, &nerr);
+  if (status != NN_OK)
+    goto preprocess_failed;
+  status = nn_session_run (e->session, &nerr);
+  if (status != NN_OK)
+    goto run_failed;
+
+  if (e->logits)
+    ec_softmax (e->probs, e->output, e->n_classes);
+  else
+    memcpy (e->probs, e->output, e->n_classes * sizeof (gfloat));
+
+  /* top-k by selection: k and the class count are small */
+  top_k = CLAMP (top_k, 1, e->n_classes);
+  memset (e->taken, 0, e->n_classes);
+  for (guint k = 0; k < top_k; k++) {
+    gint best = -1;
+    for (guint i = 0; i < e->n_classes; i++) {
+      if (!e->taken[i] && (best < 0 || e->probs[i] > e->probs[best]))
+        best = (gint) i;
+    }
+    e->taken[best] = 1;
+    res->ids[k] = best;
+    res->confs[k] = e->probs[best];
+  }
+  res->n = top_k;
+  res->confidence = res->confs[0];
+  res->label_id = res->confidence >= threshold ? res->ids[0] : -1;
+  res->x = r.x;
+  res->y = r.y;
+  res->width = r.width;
+  res->height = r.height;
+  res->inference_us = (gdouble) (g_get_monotonic_time () - t0);
+  return TRUE;
+
+  /* ERRORS */
+preprocess_failed:
+  {
+    ec_error_set (err, status == NN_INVALID_ARG ? NN_INTERNAL : status,
+        EC_WHAT_INFERENCE, NULL, "preprocess: %s", nerr.message);
+    return FALSE;
+  }
+run_failed:
+  {
+    ec_error_set (err, status, EC_WHAT_INFERENCE, NULL, "run: %s",
+        nerr.message);
+    return FALSE;
+  }
+}
+
+void
+ec_engine_begin_frame (EcEngine * e, GMutex * lock, guint64 frame, guint64 pts)
+{
+  g_mutex_lock (lock);
+  e->n_valid = 0;
+  e->last_frame = frame;
+  e->last_pts = pts;
+  g_mutex_unlock (lock);
+}
+
+void
+ec_engine_publish (EcEngine * e, GMutex * lock, guint idx, const EcResult * res)
+{
+  g_mutex_lock (lock);
+  if (idx >= e->n_slots) {
+    guint n = MAX (idx + 1, e->n_slots * 2);
+
+    e->slots = g_renew (EcResult, e->slots, n);
+    for (guint i = e->n_slots; i < n; i++)
+      ec_result_init (&e->slots[i], e->n_classes);
+    e->n_slots = n;
+  }
+  /* regions skipped on the way keep n = 0 */
+  for (guint i = e->n_valid; i < idx; i++)
+    e->slots[i].n = 0;
+  if (res != NULL)
+    ec_result_copy (&e->slots[idx], res);
+  else
+    e->slots[idx].n = 0;
+  e->n_valid = MAX (e->n_valid, idx + 1);
+  g_mutex_unlock (lock);
+}
+
+EcResult *
+ec_engine_slot (EcEngine * e, guint idx)
+{
+  if (idx >= e->n_valid || e->slots[idx].n == 0)
+    return NULL;
+  return &e->slots[idx];
+}
+
+const gchar *
+ec_engine_label (const EcEngine * e, gint id)
+{
+  if (id < 0 || (guint) id >= e->n_classes)
+    return "unknown";
+  return e->labels[id];
+}
+
+GQuark
+ec_engine_quark (const EcEngine * e, gint id)
+{
+  if (id < 0 || (guint) id >= e->n_classes)
+    return g_quark_from_static_string ("unknown");
+  return e->quarks[id];
+}
+
+void
+ec_engine_free (EcEngine * e)
+{
+  if (e == NULL)
+    return;
+  for (guint i = 0; i < e->n_slots; i++)
+    ec_result_clear (&e->slots[i]);
+  g_free (e->slots);
+  ec_result_clear (&e->scratch);
+  nn_preprocessor_free (e->pp);
+  nn_session_free (e->session);
+  ec_model_cache_release (e->cached);
+  g_strfreev (e->labels);
+  g_free (e->quarks);
+  g_free (e->probs);
+  g_free (e->taken);
+  g_free (e->name);
+  g_free (e);
+}

@@ -1,0 +1,519 @@
+/* edgeclassify: the element's properties
+ * Copyright (C) 2025 The edgeclassify authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "edgeclassify-props.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
+#define GST_CAT_DEFAULT gst_edge_classify_debug
+
+#define DEFAULT_TOP_K 1
+#define DEFAULT_THRESHOLD 0.0
+#define DEFAULT_INTERVAL 1
+#define DEFAULT_REGION EC_REGION_FULL_FRAME
+#define DEFAULT_THREADS 1
+#define DEFAULT_POST_MESSAGES TRUE
+
+#define EC_TYPE_REGION (ec_region_get_type ())
+#define EC_TYPE_RESIZE_MODE (ec_resize_mode_get_type ())
+#define EC_TYPE_COLOR (ec_color_get_type ())
+
+static GType
+ec_region_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {EC_REGION_FULL_FRAME, "Classify the whole frame (or the roi property)",
+        "full-frame"},
+    {EC_REGION_ROI_LIST, "Classify each upstream region of interest",
+        "roi-list"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstEdgeClassifyRegion", values));
+  return type;
+}
+
+static GType
+ec_resize_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {EC_AUTO, "As the model says (edgeclassify.resize), else stretch",
+        "auto"},
+    {NN_RESIZE_STRETCH, "Fill the model input, aspect ratio lost", "stretch"},
+    {NN_RESIZE_LETTERBOX, "Fit inside the model input, pad the rest",
+        "letterbox"},
+    {NN_RESIZE_CENTER_CROP, "Fill the model input, crop the overflow",
+        "center-crop"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstEdgeClassifyResizeMode", values));
+  return type;
+}
+
+static GType
+ec_color_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {EC_AUTO, "As the model says (edgeclassify.color), else from its "
+          "channel count", "auto"},
+    {NN_COLOR_GRAY, "Luma, one channel", "gray"},
+    {NN_COLOR_RGB, "Red, green, blue channels", "rgb"},
+    {NN_COLOR_BGR, "Blue, green, red channels", "bgr"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstEdgeClassifyColor", values));
+  return type;
+}
+
+void
+ec_props_install (GObjectClass * klass)
+{
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_PLAYING;
+
+  /**
+   * GstEdgeClassify:model:
+   *
+   * Path of the ONNX model. Unset: the built-in Fashion-MNIST model (when
+   * this build has one; otherwise the property is required). Loaded when
+   * the element goes from READY to PAUSED; instances using the same file
+   * share one loaded copy. Setting it while PLAYING loads the new model in
+   * the calling thread (which blocks) and switches to it at the next frame;
+   * if that load fails the current model keeps running and a warning is
+   * posted.
+   */
+  g_object_class_install_property (klass, PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "ONNX model file (unset: the built-in Fashion-MNIST model)", NULL,
+          rw));
+
+  /**
+   * GstEdgeClassify:labels:
+   *
+   * Path of a labels file, one label per line, as many lines as the model
+   * has classes. Unset: the labels in the model's metadata
+   * (edgeclassify.labels), else the class numbers.
+   */
+  g_object_class_install_property (klass, PROP_LABELS,
+      g_param_spec_string ("labels", "Labels",
+          "Labels file, one per line (unset: from the model)", NULL, rw));
+
+  /**
+   * GstEdgeClassify:top-k:
+   *
+   * How many of the best classes each result lists (top_labels, top_ids,
+   * top_confidences); at most the model's class count.
+   */
+  g_object_class_install_property (klass, PROP_TOP_K,
+      g_param_spec_uint ("top-k", "Top K",
+          "Number of best classes listed per result", 1, 1000,
+          DEFAULT_TOP_K, rw));
+
+  /**
+   * GstEdgeClassify:threshold:
+   *
+   * Below this top-1 confidence the result's label is "unknown" and its
+   * label_id -1 (the top lists still hold the model's best guesses).
+   */
+  g_object_class_install_property (klass, PROP_THRESHOLD,
+      g_param_spec_double ("threshold", "Threshold",
+          "Minimum top-1 confidence for a label (else \"unknown\")", 0.0, 1.0,
+          DEFAULT_THRESHOLD, rw));
+
+  /**
+   * GstEdgeClassify:inference-interval:
+   *
+   * Run the model on one frame in this many. The frames in between carry
+   * the last result again, marked stale=true.
+   */
+  g_object_class_install_property (klass, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint ("inference-interval", "Inference interval",
+          "Classify one frame in N; the others repeat the last result as "
+          "stale", 1, G_MAXUINT, DEFAULT_INTERVAL, rw));
+
+  /**
+   * GstEdgeClassify:inference-region:
+   *
+   * full-frame: classify the frame (or the roi property) and add one
+   * region-of-interest meta for it. roi-list: classify each
+   * #GstVideoRegionOfInterestMeta already on the buffer (e.g. from a
+   * detector), filtered by object-class, and add the result to that meta.
+   */
+  g_object_class_install_property (klass, PROP_INFERENCE_REGION,
+      g_param_spec_enum ("inference-region", "Inference region",
+          "What to classify", EC_TYPE_REGION, DEFAULT_REGION, rw));
+
+  /**
+   * GstEdgeClassify:object-class:
+   *
+   * In roi-list mode, classify only the regions whose roi_type is one of
+   * these comma-separated names (at most 16). Unset: every region.
+   */
+  g_object_class_install_property (klass, PROP_OBJECT_CLASS,
+      g_param_spec_string ("object-class", "Object class",
+          "roi-list mode: comma-separated region types to classify (unset: "
+          "all)", NULL, rw));
+
+  /**
+   * GstEdgeClassify:roi:
+   *
+   * In full-frame mode, classify only this rectangle of the frame, given as
+   * an array of four integers &lt;x, y, width, height&gt; (for example
+   * roi="&lt;80,60,160,120&gt;" on the command line). It is clipped to the
+   * frame. An empty array classifies the whole frame.
+   */
+  g_object_class_install_property (klass, PROP_ROI,
+      gst_param_spec_array ("roi", "Region of interest",
+          "full-frame mode: <x, y, width, height> to classify (empty: the "
+          "whole frame)", g_param_spec_int ("value", "Value",
+              "A coordinate", 0, G_MAXINT, 0, G_PARAM_READWRITE |
+              G_PARAM_STATIC_STRINGS), rw));
+
+  /**
+   * GstEdgeClassify:resize-mode:
+   *
+   * How a frame or region is fitted to the model input; auto follows the
+   * model's edgeclassify.resize hint.
+   */
+  g_object_class_install_property (klass, PROP_RESIZE_MODE,
+      g_param_spec_enum ("resize-mode", "Resize mode",
+          "How the picture is fitted to the model input", EC_TYPE_RESIZE_MODE,
+          EC_AUTO, rw));
+
+  /**
+   * GstEdgeClassify:color:
+   *
+   * The channel order the model expects; auto follows the model's
+   * edgeclassify.color hint, else its channel count (1: gray, 3: RGB).
+   */
+  g_object_class_install_property (klass, PROP_COLOR,
+      g_param_spec_enum ("color", "Color", "Channel order of the model input",
+          EC_TYPE_COLOR, EC_AUTO, rw));
+
+  /**
+   * GstEdgeClassify:scale:
+   *
+   * Input normalisation: value = (pixel * scale - mean) / std with pixel in
+   * 0..255. 0 means the model's edgeclassify.scale, else 1/255.
+   */
+  g_object_class_install_property (klass, PROP_SCALE,
+      g_param_spec_double ("scale", "Scale",
+          "Pixel scale factor (0: from the model, else 1/255)", 0.0,
+          G_MAXDOUBLE, 0.0, rw));
+
+  /**
+   * GstEdgeClassify:mean:
+   *
+   * Per-channel mean subtracted after scaling, as "m" or "r,g,b" in the
+   * model's channel order. Unset: the model's edgeclassify.mean, else 0.
+   */
+  g_object_class_install_property (klass, PROP_MEAN,
+      g_param_spec_string ("mean", "Mean",
+          "Comma-separated per-channel mean (unset: from the model)", NULL,
+          rw));
+
+  /**
+   * GstEdgeClassify:std:
+   *
+   * Per-channel divisor applied after the mean, as "s" or "r,g,b". Unset:
+   * the model's edgeclassify.std, else 1.
+   */
+  g_object_class_install_property (klass, PROP_STD,
+      g_param_spec_string ("std", "Standard deviation",
+          "Comma-separated per-channel std (unset: from the model)", NULL, rw));
+
+  /**
+   * GstEdgeClassify:threads:
+   *
+   * Threads one inference may use; 0 or 1 runs it in the streaming thread
+   * alone.
+   */
+  g_object_class_install_property (klass, PROP_THREADS,
+      g_param_spec_int ("threads", "Threads", "Threads per inference", 0, 64,
+          DEFAULT_THREADS, rw));
+
+  /**
+   * GstEdgeClassify:post-messages:
+   *
+   * Post an element message named "edgeclassify" on the bus for every
+   * result, with the fields of the metadata plus x, y, width and height.
+   */
+  g_object_class_install_property (klass, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post an \"edgeclassify\" element message per result",
+          DEFAULT_POST_MESSAGES, rw));
+
+  /**
+   * GstEdgeClassify:last-result:
+   *
+   * The results of the last classified frame as a JSON object
+   * (docs/metadata.md); NULL before the first result.
+   */
+  g_object_class_install_property (klass, PROP_LAST_RESULT,
+      g_param_spec_string ("last-result", "Last result",
+          "Results of the last classified frame, as JSON", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_type_mark_as_plugin_api (EC_TYPE_REGION, 0);
+  gst_type_mark_as_plugin_api (EC_TYPE_RESIZE_MODE, 0);
+  gst_type_mark_as_plugin_api (EC_TYPE_COLOR, 0);
+}
+
+void
+ec_props_init (EcProps * p)
+{
+  memset (p, 0, sizeof (*p));
+  p->settings.color = EC_AUTO;
+  p->settings.resize_mode = EC_AUTO;
+  p->settings.scale = 0.0;
+  p->settings.threads = DEFAULT_THREADS;
+  p->frame.top_k = DEFAULT_TOP_K;
+  p->frame.threshold = DEFAULT_THRESHOLD;
+  p->frame.interval = DEFAULT_INTERVAL;
+  p->frame.region = DEFAULT_REGION;
+  p->frame.post_messages = DEFAULT_POST_MESSAGES;
+}
+
+void
+ec_props_clear (EcProps * p)
+{
+  ec_settings_clear (&p->settings);
+  g_clear_pointer (&p->object_class, g_free);
+}
+
+/* NULL for "" so that an empty string means "unset" */
+static gchar *
+ec_dup_nonempty (const GValue * value)
+{
+  const gchar *s = g_value_get_string (value);
+
+  return (s != NULL && *s != '\0') ? g_strdup (s) : NULL;
+}
+
+static void
+ec_props_set_object_class (EcProps * p, const GValue * value)
+{
+  gchar **names;
+
+  g_free (p->object_class);
+  p->object_class = ec_dup_nonempty (value);
+  p->frame.n_classes = 0;
+  if (p->object_class == NULL)
+    return;
+  names = g_strsplit (p->object_class, ",", -1);
+  for (guint i = 0; names[i] != NULL; i++) {
+    gchar *name = g_strstrip (names[i]);
+
+    if (*name == '\0')
+      continue;
+    if (p->frame.n_classes == EC_MAX_OBJECT_CLASSES) {
+      GST_WARNING ("object-class: only the first %d names are used",
+          EC_MAX_OBJECT_CLASSES);
+      break;
+    }
+    p->frame.classes[p->frame.n_classes++] = g_quark_from_string (name);
+  }
+  g_strfreev (names);
+}
+
+static void
+ec_props_set_roi (EcProps * p, const GValue * value)
+{
+  guint n = gst_value_array_get_size (value);
+  gint v[4];
+
+  if (n == 0) {
+    p->frame.have_roi = FALSE;
+    return;
+  }
+  if (n != 4)
+    goto invalid;
+  for (guint i = 0; i < 4; i++) {
+    const GValue *item = gst_value_array_get_value (value, i);
+
+    if (!G_VALUE_HOLDS_INT (item) || g_value_get_int (item) < 0)
+      goto invalid;
+    v[i] = g_value_get_int (item);
+  }
+  if (v[2] == 0 || v[3] == 0)
+    goto invalid;
+  p->frame.roi.x = v[0];
+  p->frame.roi.y = v[1];
+  p->frame.roi.width = v[2];
+  p->frame.roi.height = v[3];
+  p->frame.have_roi = TRUE;
+  return;
+
+  /* ERRORS */
+invalid:
+  {
+    GST_WARNING ("roi must be <x, y, width, height> with "
+        "x, y >= 0 and width, height > 0; keeping the previous value");
+  }
+}
+
+gboolean
+ec_props_set (EcProps * p, GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  EcSettings *s = &p->settings;
+
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (s->model_path);
+      s->model_path = ec_dup_nonempty (value);
+      return TRUE;
+    case PROP_LABELS:
+      g_free (s->labels_path);
+      s->labels_path = ec_dup_nonempty (value);
+      return TRUE;
+    case PROP_RESIZE_MODE:
+      s->resize_mode = g_value_get_enum (value);
+      return TRUE;
+    case PROP_COLOR:
+      s->color = g_value_get_enum (value);
+      return TRUE;
+    case PROP_SCALE:
+      s->scale = g_value_get_double (value);
+      return TRUE;
+    case PROP_MEAN:
+      g_free (s->mean);
+      s->mean = ec_dup_nonempty (value);
+      return TRUE;
+    case PROP_STD:
+      g_free (s->std);
+      s->std = ec_dup_nonempty (value);
+      return TRUE;
+    case PROP_THREADS:
+      s->threads = g_value_get_int (value);
+      return TRUE;
+    case PROP_TOP_K:
+      p->frame.top_k = g_value_get_uint (value);
+      break;
+    case PROP_THRESHOLD:
+      p->frame.threshold = g_value_get_double (value);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      p->frame.interval = g_value_get_uint (value);
+      break;
+    case PROP_INFERENCE_REGION:
+      p->frame.region = g_value_get_enum (value);
+      break;
+    case PROP_OBJECT_CLASS:
+      ec_props_set_object_class (p, value);
+      break;
+    case PROP_ROI:
+      ec_props_set_roi (p, value);
+      break;
+    case PROP_POST_MESSAGES:
+      p->frame.post_messages = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  return FALSE;
+}
+
+void
+ec_props_get (EcProps * p, GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  EcSettings *s = &p->settings;
+
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, s->model_path);
+      break;
+    case PROP_LABELS:
+      g_value_set_string (value, s->labels_path);
+      break;
+    case PROP_RESIZE_MODE:
+      g_value_set_enum (value, s->resize_mode);
+      break;
+    case PROP_COLOR:
+      g_value_set_enum (value, s->color);
+      break;
+    case PROP_SCALE:
+      g_value_set_double (value, s->scale);
+      break;
+    case PROP_MEAN:
+      g_value_set_string (value, s->mean);
+      break;
+    case PROP_STD:
+      g_value_set_string (value, s->std);
+      break;
+    case PROP_THREADS:
+      g_value_set_int (value, s->threads);
+      break;
+    case PROP_TOP_K:
+      g_value_set_uint (value, p->frame.top_k);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_double (value, p->frame.threshold);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      g_value_set_uint (value, p->frame.interval);
+      break;
+    case PROP_INFERENCE_REGION:
+      g_value_set_enum (value, p->frame.region);
+      break;
+    case PROP_OBJECT_CLASS:
+      g_value_set_string (value, p->object_class);
+      break;
+    case PROP_ROI:
+      if (p->frame.have_roi) {
+        const gint v[4] = { p->frame.roi.x, p->frame.roi.y,
+          p->frame.roi.width, p->frame.roi.height
+        };
+        GValue item = G_VALUE_INIT;
+
+        g_value_init (&item, G_TYPE_INT);
+        for (guint i = 0; i < 4; i++) {
+          g_value_set_int (&item, v[i]);
+          gst_value_array_append_value (value, &item);
+        }
+        g_value_unset (&item);
+      }
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, p->frame.post_messages);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+gboolean
+ec_frame_props_wants (const EcFrameProps * fp, GQuark roi_type)
+{
+  if (fp->n_classes == 0)
+    return TRUE;
+  for (guint i = 0; i < fp->n_classes; i++) {
+    if (fp->classes[i] == roi_type)
+      return TRUE;
+  }
+  return FALSE;
+}
