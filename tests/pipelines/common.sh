@@ -1,0 +1,95 @@
+# shellcheck shell=sh
+# Shared by the pipeline tests (sourced). The Meson test sets PIPELINES
+# (the scripts), OUT (a folder for outputs), PYTHON3, HAVE_BUILTIN_MODEL
+# and TEST_MODEL (used when the plugin has no built-in model).
+set -eu
+
+: "${PIPELINES:?}" "${OUT:?}"
+PYTHON3=${PYTHON3:-python3}
+export SINK=fakesink
+mkdir -p "$OUT"
+
+if [ "${HAVE_BUILTIN_MODEL:-0}" != 1 ]; then
+  if [ -z "${TEST_MODEL:-}" ] || [ ! -f "$TEST_MODEL" ]; then
+    echo "SKIP: no built-in model and no test model for edgeclassify"
+    exit 77
+  fi
+  export MODEL="$TEST_MODEL"
+fi
+
+fail () {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# A TCP port nobody listens on now, on the loopback interface
+free_port () {
+  "$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT SECONDS: until something listens on 127.0.0.1:PORT
+wait_port () {
+  "$PYTHON3" - "$1" "$2" <<'PY'
+import socket, sys, time
+port, until = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+while time.monotonic() < until:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit("nothing listens on port %d" % port)
+PY
+}
+
+# count_lines FILE: lines in FILE, 0 if it does not exist
+count_lines () {
+  if [ -f "$1" ]; then wc -l < "$1" | tr -d ' '; else echo 0; fi
+}
+
+# wait_lines FILE N SECONDS: until FILE has at least N lines
+wait_lines () {
+  end=$(($(date +%s) + $3))
+  while [ "$(count_lines "$1")" -lt "$2" ]; do
+    [ "$(date +%s)" -lt "$end" ] ||
+      fail "$1: $(count_lines "$1") lines after $3 s, expected $2"
+    sleep 0.2
+  done
+}
+
+# check_report FILE MIN-LINES [SOURCE-URI]: every line is an edgereport
+# object with at least one classification; frames go up one by one within
+# a run of a pipeline (a new run starts again from a lower frame). Prints
+# the number of runs.
+check_report () {
+  "$PYTHON3" - "$@" <<'PY'
+import json, sys
+path, minimum = sys.argv[1], int(sys.argv[2])
+uri = sys.argv[3] if len(sys.argv) > 3 else None
+lines = open(path).read().splitlines()
+if len(lines) < minimum:
+    sys.exit("%s: %d lines, expected at least %d" % (path, len(lines), minimum))
+runs, last = 0, None
+for n, line in enumerate(lines, 1):
+    o = json.loads(line)
+    where = "%s:%d" % (path, n)
+    assert o["schema_version"] == 1, where
+    assert o["stream_id"], where
+    assert o["timestamp"].endswith("Z"), where
+    assert o["width"] > 0 and o["height"] > 0, where
+    assert o["classifications"], where + ": no classification"
+    for c in o["classifications"]:
+        assert isinstance(c["label"], str) and c["label"], where
+        assert 0.0 <= c["confidence"] <= 1.0, where
+        assert len(c["top_labels"]) == len(c["top_confidences"]), where
+        assert c["schema_version"] == 1, where
+    if uri is not None:
+        assert o["source_uri"] == uri, "%s: source_uri %r" % (where, o["source_uri"])
+    if last is None or o["frame"] <= last:
+        runs += 1
+    elif o["frame"] != last + 1:
+        sys.exit("%s: frame %d after %d: a frame without results" % (where, o["frame"], last))
+    last = o["frame"]
+print(runs)
+PY
+}
