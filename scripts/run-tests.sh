@@ -20,7 +20,7 @@ meson test -C build/ci --num-processes "$jobs" --print-errorlogs || status=1
 
 # 2. The same code under ASan + UBSan; the slow PyTorch/training suites are
 #    the same code paths as the fast ones, so they run once, above.
-san_suites="--suite nn --suite ops --suite preprocess --suite tools --suite conformance --suite train-fast --suite gst-san"
+san_suites="--suite nn --suite ops --suite preprocess --suite tools --suite conformance --suite train-fast --suite gst-check"
 rm -rf build/san && \
   meson setup build/san -Db_sanitize=address,undefined -Db_lundef=false \
     -Dslow_tests=false -Dbench=disabled || status=1
