@@ -41,6 +41,9 @@ static const bench_case cases[] = {
   {NN_PIX_I420, 224, 224, NN_COLOR_RGB, NN_INTERP_AREA, NN_RESIZE_STRETCH},
   {NN_PIX_NV12, 28, 28, NN_COLOR_GRAY, NN_INTERP_AREA, NN_RESIZE_STRETCH},
   {NN_PIX_I420, 28, 28, NN_COLOR_GRAY, NN_INTERP_AREA, NN_RESIZE_STRETCH},
+  /* after the others, so that case numbers given to profilers stay valid */
+  {NN_PIX_YUY2, 28, 28, NN_COLOR_GRAY, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH},
+  {NN_PIX_BGRX, 28, 28, NN_COLOR_GRAY, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH},
 };
 
 static const char *interp_name[] = { "bilinear", "area" };

@@ -5,13 +5,17 @@
  * only the bytes of the source columns that are needed (chroma read at its
  * own resolution), convert those pixels to the model's colour in float,
  * resize horizontally into a two-slot row cache, then blend the rows
- * vertically and normalise straight into the tensor.
+ * vertically and normalise straight into the tensor. Bilinear YUV that
+ * shrinks 2x or more vertically skips the cache and does both rows of an
+ * output row in one pass (preprocess_bilinear.c).
  *
  * Conversion happens per source pixel, before any interpolation, and clamps
  * to 0..255 like any converter writing 8-bit RGB would: the result is what
- * "convert to RGB, then resize" gives, only without the 8-bit rounding. The
- * inner loops run over small contiguous arrays so the compiler vectorises
- * them; the only scattered accesses are the byte gathers from the planes.
+ * "convert to RGB, then resize" gives, only without the 8-bit rounding. So
+ * colour cannot be converted after the horizontal resize, on fewer values:
+ * a blend of clamped pixels is not the clamp of a blend. The inner loops
+ * run over small contiguous arrays so the compiler vectorises them; the
+ * only scattered accesses are the gathers from the planes.
  *
  * Chroma of 4:2:0 and 4:2:2 formats is replicated over its 2x2 or 2x1 block
  * (pixel x uses chroma sample x / 2), as OpenCV's and libyuv's converters do.
@@ -19,39 +23,21 @@
  * Everything between the planes and the tensor lives in one block of
  * scratch allocated by nn_preprocessor_create(); nn_preprocess() itself
  * allocates nothing.
+ *
+ * This file: formats, checks, geometry and the per-row driver. The row
+ * kernels are in preprocess_bilinear.c and preprocess_area.c.
  */
-#include "nn/preprocess.h"
+#include "preprocess_internal.h"
 #include "error.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The row kernels are also built for x86-64-v3 (AVX2) and picked at load
- * time. No FMA contraction in ISO C mode, so both give the same bits. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
-    && defined(__linux__)
-#define HOT __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define HOT
-#endif
-
 #define MAX_OUT_DIM 16384
 #define MAX_SRC_DIM 65536
 
-typedef enum family {
-  FAM_GRAY, FAM_RGB, FAM_YUV_PLANAR, FAM_YUV_SEMI, FAM_YUV_PACKED
-} family;
-
-/* o0..o2: byte offsets of R, G, B within a pixel (FAM_RGB); of the first Y,
- * U and V within a 4-byte macropixel (FAM_YUV_PACKED); of U and V within a
- * chroma pair (FAM_YUV_SEMI, o0 unused). */
-typedef struct fmt_info {
-  const char *name;
-  unsigned char family, n_planes, bpp, o0, o1, o2;
-} fmt_info;
-
-static const fmt_info fmt_table[NN_PIX_N_FORMATS] = {
+const fmt_info pp_fmt_table[NN_PIX_N_FORMATS] = {
   [NN_PIX_GRAY8] = {"GRAY8", FAM_GRAY, 1, 1, 0, 0, 0},
   [NN_PIX_RGB] = {"RGB", FAM_RGB, 1, 3, 0, 1, 2},
   [NN_PIX_BGR] = {"BGR", FAM_RGB, 1, 3, 2, 1, 0},
@@ -76,7 +62,7 @@ nn_pixel_format_name (nn_pixel_format format)
 {
   if ((int) format < 0 || format >= NN_PIX_N_FORMATS)
     return NULL;
-  return fmt_table[format].name;
+  return pp_fmt_table[format].name;
 }
 
 int
@@ -85,7 +71,7 @@ nn_pixel_format_from_name (const char *name)
   if (!name)
     return -1;
   for (int i = 0; i < NN_PIX_N_FORMATS; i++)
-    if (strcmp (fmt_table[i].name, name) == 0)
+    if (strcmp (pp_fmt_table[i].name, name) == 0)
       return i;
   return -1;
 }
@@ -116,7 +102,7 @@ nn_image_validate (const nn_image * img, nn_error * err)
   if ((int) img->format < 0 || img->format >= NN_PIX_N_FORMATS)
     return nn_fail (err, NN_INVALID_ARG, "image: unknown pixel format %d",
         (int) img->format);
-  const fmt_info *f = &fmt_table[img->format];
+  const fmt_info *f = &pp_fmt_table[img->format];
   if (img->width < 1 || img->height < 1)
     return nn_fail (err, NN_INVALID_ARG, "image: %s size %dx%d is empty",
         f->name, img->width, img->height);
@@ -154,39 +140,6 @@ nn_preprocess_params_init (nn_preprocess_params * params, int out_width,
     params->std[c] = 1.0f;
 }
 
-struct nn_preprocessor {
-  nn_preprocess_params p;
-  int channels, max_w, max_h;
-  float gain[3], bias[3], pad[3];       /* out = v * gain + bias */
-  int ncap;                     /* entries of cols, g[], conv[] */
-
-  /* scratch, carved from `block` */
-  void *block;
-  int32_t *cols;                /* source columns to gather for one row */
-  /* Gathered bytes, one entry per pixel to convert: R, G, B (RGB family),
-   * or Y and interleaved chroma pairs (YUV; g[1] has two bytes a pixel).
-   * Bilinear stores each output column's left and right neighbours next
-   * to each other (2x, 2x + 1); area stores the region's columns. */
-  uint8_t *g[3];
-  float *conv[3];               /* converted, in the model's channel order */
-  float *fx;                    /* bilinear: weight of the right neighbour */
-  int32_t *ax_start, *ax_count; /* area: first column (region-relative), taps */
-  float *ax_w;                  /* area: all tap weights, output x order */
-  float *slot[2][3];            /* horizontally resized rows */
-  float *acc[3];                /* area: vertical accumulator */
-
-  /* per call */
-  const nn_image *img;
-  const fmt_info *fi;
-  int ncols, luma_only;         /* pixels converted per source row */
-  int ngather, pairs, step;     /* see gather_run() */
-  int uv_swap;                  /* g[1] holds V, U (NV21) */
-  int rx, rw;                   /* source columns of the region */
-  int dw;                       /* output columns the content fills */
-  int slot_row[2];
-  unsigned slot_age[2], clock;
-  float ky, oy, rv, gu, gv, bu; /* YUV -> RGB, see set_yuv() */
-};
 
 int
 nn_preprocessor_channels (const nn_preprocessor * pp)
@@ -260,6 +213,9 @@ nn_preprocessor_create (const nn_preprocess_params * params,
   pp->channels = params->color == NN_COLOR_GRAY ? 1 : 3;
   pp->max_w = max_src_width;
   pp->max_h = max_src_height;
+  pp->lo = 0.0f;
+  pp->hi = 255.0f;
+  pp->cols_key[2] = -1;         /* no column tables yet */
   for (int c = 0; c < 3; c++) {
     double s = params->std[c];
     pp->gain[c] = (float) (params->scale / s);
@@ -268,35 +224,46 @@ nn_preprocessor_create (const nn_preprocess_params * params,
             - params->mean[c]) / s);
   }
 
-  /* Bilinear gathers two columns per output column; area converts the
-   * whole width of the region once per source row. */
-  size_t W = (size_t) params->out_width;
-  size_t ncap = params->interp == NN_INTERP_BILINEAR ? 2 * W
-      : (size_t) max_src_width;
-  pp->ncap = (int) ncap;
+  /* Bilinear keeps a few words per output column; area converts the whole
+   * width of the region once per source row. */
+  size_t W = (size_t) params->out_width, SW = (size_t) max_src_width;
+  int area = params->interp == NN_INTERP_AREA;
   /* first pass sizes the block (pp->block is still NULL), second carves */
   for (int pass = 0; pass < 2; pass++) {
     uintptr_t a = ((uintptr_t) pp->block + 63) & ~(uintptr_t) 63;
 #define TAKE(ptr, bytes) do { ptr = (void *) a; a += align64 (bytes); } while (0)
-    TAKE (pp->cols, ncap * sizeof (int32_t));
-    for (int c = 0; c < 3; c++)
-      TAKE (pp->g[c], c == 1 ? 2 * ncap : ncap);
-    for (int c = 0; c < 3; c++)
-      TAKE (pp->conv[c], ncap * sizeof (float));
-    TAKE (pp->fx, W * sizeof (float));
-    TAKE (pp->ax_start, W * sizeof (int32_t));
-    TAKE (pp->ax_count, W * sizeof (int32_t));
-    /* area taps: at most one per source column plus one per band edge */
-    TAKE (pp->ax_w, ((size_t) max_src_width + W) * sizeof (float));
+    if (!area) {
+      TAKE (pp->cols, W * sizeof (int32_t));
+      TAKE (pp->fx, W * sizeof (float));
+      TAKE (pp->ypair, W * sizeof (uint32_t));
+      for (int k = 0; k < 2; k++)
+        TAKE (pp->cpair[k], W * sizeof (uint32_t));
+      TAKE (pp->cpick, W * sizeof (uint32_t));
+      for (int k = 0; k < 2; k++)
+        TAKE (pp->pix[k], W * sizeof (uint32_t));
+      for (int k = 0; k < 2; k++) {
+        TAKE (pp->yrow[k], SW + 1);
+        TAKE (pp->uvrow[k], SW + 4);    /* room for 4-byte chroma loads */
+      }
+    } else {
+      for (int c = 0; c < 3; c++)
+        TAKE (pp->g[c], c == 1 ? 2 * SW : SW);
+      for (int c = 0; c < 3; c++)
+        TAKE (pp->conv[c], SW * sizeof (float));
+      TAKE (pp->ax_start, W * sizeof (int32_t));
+      TAKE (pp->ax_count, W * sizeof (int32_t));
+      /* taps: at most one per source column plus one per band edge */
+      TAKE (pp->ax_w, (SW + W) * sizeof (float));
+      for (int c = 0; c < 3; c++)
+        TAKE (pp->acc[c], W * sizeof (float));
+    }
     for (int s = 0; s < 2; s++)
       for (int c = 0; c < 3; c++)
         TAKE (pp->slot[s][c], W * sizeof (float));
-    for (int c = 0; c < 3; c++)
-      TAKE (pp->acc[c], W * sizeof (float));
 #undef TAKE
     if (pass == 0) {
       size_t total = (size_t) a + 64;   /* from 0; room to align */
-      pp->block = malloc (total);
+      pp->block = calloc (1, total);
       if (!pp->block) {
         free (pp);
         return nn_fail (err, NN_NOMEM, "preprocess: scratch of %zu bytes",
@@ -336,189 +303,9 @@ set_yuv (nn_preprocessor * pp, const nn_image * img)
   pp->bu = (float) (kc * 2.0 * (1.0 - kb));
 }
 
-/* Where one source row's bytes are: Y (or gray, or R), then U and V (or G
- * and B); bytes between two pixels' first bytes and between two chroma
- * samples. */
-typedef struct row_ptrs {
-  const uint8_t *a, *b, *c;
-  size_t sa, sc;
-} row_ptrs;
-
-enum { G_Y, G_RGB, G_YUV, G_YUV_UV16 };
-
-/* Gathers pixel cols[i] and, for bilinear (pairs), pixel cols[i] + step.
- * Inlined with constant arguments, so each case is its own tight loop; the
- * pointers are copied to locals because byte stores may alias anything.
- * wy: a pair's two Y bytes are adjacent, one 16-bit copy; G_YUV_UV16: a
- * pixel's chroma is two adjacent bytes (NV12, NV21), one 16-bit copy. */
-static inline __attribute__ ((always_inline)) void
-gather_run (nn_preprocessor * pp, const row_ptrs * rp, int mode, int pairs,
-    int wy, size_t sa, size_t sc)
-{
-  const int32_t *restrict cols = pp->cols;
-  uint8_t *restrict g0 = pp->g[0], *restrict g1 = pp->g[1],
-      *restrict g2 = pp->g[2];
-  const uint8_t *pa = rp->a, *pb = rp->b, *pc = rp->c;
-  int n = pp->ngather, st = pp->step, per = pairs ? 2 : 1;
-  if (mode == G_RGB)
-    sa = rp->sa;
-  for (int i = 0; i < n; i++) {
-    for (int j = 0; j < per; j++) {
-      int x = cols[i] + j * st, k = i * per + j;
-      if (!wy)
-        g0[k] = pa[x * sa];
-      else if (j == 0)
-        memcpy (g0 + k, pa + x, 2);
-      if (mode == G_RGB) {
-        g1[k] = pb[x * sa];
-        g2[k] = pc[x * sa];
-      } else if (mode != G_Y) {
-        /* 4:2:0 and 4:2:2: pixel x uses chroma sample x / 2 */
-        size_t c = (size_t) (x >> 1) * sc;
-        if (mode == G_YUV_UV16) {
-          memcpy (g1 + 2 * k, pb + c, 2);
-        } else {
-          g1[2 * k] = pb[c];
-          g1[2 * k + 1] = pc[c];
-        }
-      }
-    }
-  }
-}
-
-static inline void
-gather_row (nn_preprocessor * pp, int sy)
-{
-  const nn_image *img = pp->img;
-  const fmt_info *f = pp->fi;
-  const uint8_t *row = img->planes[0] + (size_t) sy * img->strides[0];
-  size_t cy = (size_t) (sy >> 1);
-  int fam = f->family, wy = pp->pairs && pp->step == 1;
-  int mode = fam == FAM_RGB ? G_RGB : fam == FAM_GRAY || pp->luma_only ? G_Y
-      : fam == FAM_YUV_SEMI ? G_YUV_UV16 : G_YUV;
-  row_ptrs rp = { row, row, row, 1, 1 };
-
-  if (fam == FAM_RGB) {
-    rp = (row_ptrs) {
-    row + f->o0, row + f->o1, row + f->o2, f->bpp, 0};
-    wy = 0;
-  } else if (fam == FAM_YUV_PACKED) {
-    rp = (row_ptrs) {
-    row + f->o0, row + f->o1, row + f->o2, 2, 4};
-    wy = 0;
-  } else if (fam == FAM_YUV_PLANAR) {
-    rp.b = img->planes[1] + cy * img->strides[1];
-    rp.c = img->planes[2] + cy * img->strides[2];
-  } else if (fam == FAM_YUV_SEMI) {
-    rp.b = img->planes[1] + cy * img->strides[1];
-    rp.sc = 2;
-  }
-
-#define RUN(m, sa, sc) \
-  do { \
-    if (!pp->pairs) gather_run (pp, &rp, m, 0, 0, sa, sc); \
-    else if (wy) gather_run (pp, &rp, m, 1, 1, sa, sc); \
-    else gather_run (pp, &rp, m, 1, 0, sa, sc); \
-  } while (0)
-  if (mode == G_RGB)
-    RUN (G_RGB, 1, 1);
-  else if (mode == G_Y && rp.sa == 1)
-    RUN (G_Y, 1, 1);
-  else if (mode == G_Y)
-    RUN (G_Y, 2, 4);
-  else if (mode == G_YUV_UV16)
-    RUN (G_YUV_UV16, 1, 2);
-  else if (rp.sa == 1)
-    RUN (G_YUV, 1, 1);
-  else
-    RUN (G_YUV, 2, 4);
-#undef RUN
-}
-
-/* written so that it compiles to maxps/minps */
-static inline float
-clamp255 (float v)
-{
-  v = v > 0.0f ? v : 0.0f;
-  return v < 255.0f ? v : 255.0f;
-}
-
-static inline void
-widen (int n, const uint8_t * restrict src, float *restrict dst)
-{
-  for (int i = 0; i < n; i++)
-    dst[i] = src[i];
-}
-
-/* pu, pv: chroma pairs, U of pixel i at pu[2i], V at pv[2i] */
-static inline void
-yuv_to_rgb (const nn_preprocessor * pp, int n, const uint8_t * restrict g0,
-    const uint8_t * restrict pu, const uint8_t * restrict pv,
-    float *restrict cr, float *restrict cg, float *restrict cb)
-{
-  float ky = pp->ky, oy = pp->oy, rv = pp->rv, gu = pp->gu, gv = pp->gv,
-      bu = pp->bu;
-  for (int i = 0; i < n; i++) {
-    float y = ky * g0[i] + oy;
-    float u = pu[2 * i] - 128.0f, v = pv[2 * i] - 128.0f;
-    cr[i] = clamp255 (y + rv * v);
-    cg[i] = clamp255 (y - gu * u - gv * v);
-    cb[i] = clamp255 (y + bu * u);
-  }
-}
-
-/* g[] -> conv[] in the model's colour and channel order, 0..255 floats.
- * Gray from RGB uses the BT.601 luma weights (0.299, 0.587, 0.114), what
- * OpenCV, PIL and torchvision use; gray from YUV is the luma plane itself,
- * stretched to 0..255 when it is limited range. */
-static inline void
-convert_row (nn_preprocessor * pp)
-{
-  const uint8_t *restrict g0 = pp->g[0], *restrict g1 = pp->g[1],
-      *restrict g2 = pp->g[2];
-  int bgr = pp->p.color == NN_COLOR_BGR, n = pp->ncols;
-  float *restrict cr = pp->conv[bgr ? 2 : 0];
-  float *restrict cg = pp->conv[1];
-  float *restrict cb = pp->conv[bgr ? 0 : 2];
-
-  if (pp->channels == 1) {
-    float *restrict c0 = pp->conv[0];
-    if (pp->fi->family == FAM_GRAY) {
-      widen (n, g0, c0);
-    } else if (pp->fi->family == FAM_RGB) {
-      for (int i = 0; i < n; i++)
-        c0[i] = 0.299f * g0[i] + 0.587f * g1[i] + 0.114f * g2[i];
-    } else {
-      float ky = pp->ky, oy = pp->oy;
-      for (int i = 0; i < n; i++)
-        c0[i] = clamp255 (ky * g0[i] + oy);
-    }
-    return;
-  }
-
-  switch (pp->fi->family) {
-    case FAM_GRAY:
-      widen (n, g0, cr);
-      memcpy (cg, cr, n * sizeof (float));
-      memcpy (cb, cr, n * sizeof (float));
-      break;
-    case FAM_RGB:
-      widen (n, g0, cr);
-      widen (n, g1, cg);
-      widen (n, g2, cb);
-      break;
-    default:
-      yuv_to_rgb (pp, n, g0, g1 + pp->uv_swap, g1 + 1 - pp->uv_swap, cr, cg,
-          cb);
-      break;
-  }
-}
-
 /* Source row sy (absolute), converted and resized to pp->dw columns. Kept
  * in a two-slot cache: bilinear needs two rows at once, and neighbouring
  * output rows often share one (upscaling, area band edges). */
-static void compute_row (nn_preprocessor * pp, int sy, float *const *out);
-
 static float *const *
 hrow (nn_preprocessor * pp, int sy)
 {
@@ -532,43 +319,17 @@ hrow (nn_preprocessor * pp, int sy)
   int s = pp->slot_age[0] <= pp->slot_age[1] ? 0 : 1;
   pp->slot_row[s] = sy;
   pp->slot_age[s] = pp->clock;
-  compute_row (pp, sy, pp->slot[s]);
+  if (pp->p.interp == NN_INTERP_BILINEAR)
+    pp_bilinear_row (pp, sy, pp->slot[s]);
+  else
+    pp_area_row (pp, sy, pp->slot[s]);
   return pp->slot[s];
-}
-
-HOT static void
-compute_row (nn_preprocessor * pp, int sy, float *const *out)
-{
-  gather_row (pp, sy);
-  convert_row (pp);
-  int dw = pp->dw;
-  for (int c = 0; c < pp->channels; c++) {
-    const float *restrict src = pp->conv[c];
-    float *restrict dst = out[c];
-    if (pp->p.interp == NN_INTERP_BILINEAR) {
-      /* left and right neighbours of column x at 2x, 2x + 1 */
-      const float *restrict fx = pp->fx;
-      for (int x = 0; x < dw; x++)
-        dst[x] = src[2 * x] + fx[x] * (src[2 * x + 1] - src[2 * x]);
-    } else {
-      const float *w = pp->ax_w;
-      for (int x = 0; x < dw; x++) {
-        const float *p = src + pp->ax_start[x];
-        int n = pp->ax_count[x];
-        float sum = 0.0f;
-        for (int k = 0; k < n; k++)
-          sum += w[k] * p[k];
-        dst[x] = sum;
-        w += n;
-      }
-    }
-  }
 }
 
 /* Pixel-centre aligned source coordinate of output index d, as OpenCV's
  * INTER_LINEAR computes it; edges replicate. */
-static void
-linear_coord (int d, double scale, int n, int *i0, int *i1, float *frac)
+void
+pp_linear_coord (int d, double scale, int n, int *i0, int *i1, float *frac)
 {
   float f = (float) ((d + 0.5) * scale - 0.5);
   int i = (int) floorf (f);
@@ -629,13 +390,6 @@ place (const nn_preprocess_params * p, nn_rect * src, nn_rect * dst)
   }
 }
 
-HOT static void
-blend (int n, const float *restrict h0, const float *restrict h1, float fy,
-    float gain, float bias, float *restrict o)
-{
-  for (int x = 0; x < n; x++)
-    o[x] = (h0[x] + fy * (h1[x] - h0[x])) * gain + bias;
-}
 
 static void
 fill_pad (nn_preprocessor * pp, float *out, const nn_rect * d)
@@ -694,11 +448,11 @@ nn_preprocess (nn_preprocessor * pp, const nn_image * img,
     *placed = d;
 
   pp->img = img;
-  pp->fi = &fmt_table[img->format];
+  pp->fi = &pp_fmt_table[img->format];
   pp->luma_only = pp->channels == 1;
   pp->uv_swap = pp->fi->family == FAM_YUV_SEMI && pp->fi->o1 == 1;
   pp->rx = r.x;
-  pp->rw = r.width;
+  pp->ncols = r.width;
   pp->dw = d.width;
   pp->slot_row[0] = pp->slot_row[1] = -1;
   pp->slot_age[0] = pp->slot_age[1] = pp->clock = 0;
@@ -706,28 +460,8 @@ nn_preprocess (nn_preprocessor * pp, const nn_image * img,
 
   /* per-call column tables */
   if (pp->p.interp == NN_INTERP_BILINEAR) {
-    /* right neighbour = left + 1, so the edges become weight 0 or 1 */
-    double sx = (double) r.width / d.width;
-    for (int x = 0; x < d.width; x++) {
-      int i0, i1;
-      float t;
-      linear_coord (x, sx, r.width, &i0, &i1, &t);
-      if (i0 == i1 && r.width > 1) {
-        t = i0 == 0 ? 0.0f : 1.0f;
-        i0 = i0 == 0 ? 0 : i0 - 1;
-      }
-      pp->cols[x] = r.x + i0;
-      pp->fx[x] = t;
-    }
-    pp->ngather = d.width;
-    pp->pairs = 1;
-    pp->step = r.width > 1;
-    pp->ncols = 2 * d.width;
+    pp_bilinear_setup (pp, &r);
   } else {
-    for (int i = 0; i < r.width; i++)
-      pp->cols[i] = r.x + i;
-    pp->ngather = pp->ncols = r.width;
-    pp->pairs = pp->step = 0;
     float *w = pp->ax_w;
     for (int x = 0; x < d.width; x++) {
       int s, e;
@@ -744,16 +478,25 @@ nn_preprocess (nn_preprocessor * pp, const nn_image * img,
 
   int W = pp->p.out_width, H = pp->p.out_height, dw = d.width;
   double sy_scale = (double) r.height / d.height;
+  int pair = pp->p.interp == NN_INTERP_BILINEAR
+      && pp_bilinear_pair_ok (pp, r.height, d.height);
   for (int oy = 0; oy < d.height; oy++) {
     size_t base = (size_t) (d.y + oy) * W + d.x;
     if (pp->p.interp == NN_INTERP_BILINEAR) {
       int y0, y1;
       float fy;
-      linear_coord (oy, sy_scale, r.height, &y0, &y1, &fy);
+      pp_linear_coord (oy, sy_scale, r.height, &y0, &y1, &fy);
+      if (pair) {
+        float *o[3];
+        for (int c = 0; c < pp->channels; c++)
+          o[c] = out + (size_t) c * W * H + base;
+        pp_bilinear_pair (pp, r.y + y0, r.y + (fy != 0.0f ? y1 : y0), fy, o);
+        continue;
+      }
       float *const *a = hrow (pp, r.y + y0);
       float *const *b = fy != 0.0f ? hrow (pp, r.y + y1) : a;
       for (int c = 0; c < pp->channels; c++)
-        blend (dw, a[c], b[c], fy, pp->gain[c], pp->bias[c],
+        pp_blend (dw, a[c], b[c], fy, pp->gain[c], pp->bias[c],
             out + (size_t) c * W * H + base);
     } else {
       int s, e;
