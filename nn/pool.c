@@ -1,1 +1,268 @@
-/* placeholder: being written */
+/* A session's private worker threads.
+ *
+ * One job at a time: the caller publishes (fn, arg, n) and claims tasks
+ * alongside the workers until none are left, then waits for the tasks
+ * others took. Task indices are claimed with a compare-and-swap on a single
+ * 64-bit word holding (generation << 32 | next index), so a worker that woke
+ * late for an old job can never take a task of the next one. Job records are
+ * double-buffered by generation parity: the caller only rewrites the record
+ * of the job before the previous one, which no worker can still be running
+ * (a job returns only after all of its tasks are done).
+ *
+ * Workers spin briefly after a job, since the next operator of the same
+ * inference usually follows within microseconds, then sleep on a condvar.
+ */
+#include "pool.h"
+#include "error.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* How long an idle thread polls before sleeping. */
+#define NN_POOL_SPIN_NS 60000
+/* Polls between clock reads while spinning. */
+#define NN_POOL_SPIN_CHECK 64
+
+typedef struct nn_pool_job {
+  _Atomic (nn_task_fn) fn;
+  _Atomic (void *) arg;
+  atomic_int n;
+  atomic_int done;
+} nn_pool_job;
+
+struct nn_pool {
+  int n_threads;                /* including the caller */
+  pthread_t *threads;           /* n_threads - 1 workers */
+  int n_started;
+
+  /* (generation << 32) | next task index of the current job */
+  _Atomic uint64_t state;
+  nn_pool_job jobs[2];          /* indexed by generation & 1 */
+  atomic_int sleepers;          /* workers blocked on wake */
+  atomic_bool stop;
+
+  pthread_mutex_t lock;
+  pthread_cond_t wake;          /* a new job or stop */
+  pthread_cond_t done;          /* the last task of a job finished */
+  bool caller_waiting;          /* under lock */
+};
+
+static inline void
+cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#elif defined(__aarch64__)
+  __asm__ __volatile__ ("yield");
+#endif
+}
+
+static inline uint64_t
+now_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* Claims and runs tasks of generation gen until none are left. */
+static void
+run_tasks (nn_pool *pool, uint32_t gen)
+{
+  nn_pool_job *job = &pool->jobs[gen & 1];
+  uint64_t w = atomic_load_explicit (&pool->state, memory_order_acquire);
+
+  for (;;) {
+    if ((uint32_t) (w >> 32) != gen)
+      return;
+    /* Read before the claim: if the record was reused, the claim below
+     * fails because the generation moved on, so a stale read is harmless. */
+    int n = atomic_load_explicit (&job->n, memory_order_relaxed);
+    uint32_t i = (uint32_t) w;
+    if (i >= (uint32_t) n)
+      return;
+    if (!atomic_compare_exchange_weak_explicit (&pool->state, &w, w + 1,
+            memory_order_acq_rel, memory_order_acquire))
+      continue;
+    nn_task_fn fn = atomic_load_explicit (&job->fn, memory_order_relaxed);
+    void *arg = atomic_load_explicit (&job->arg, memory_order_relaxed);
+    fn (arg, (int) i, n);
+    if (atomic_fetch_add_explicit (&job->done, 1, memory_order_acq_rel) + 1
+        == n) {
+      pthread_mutex_lock (&pool->lock);
+      if (pool->caller_waiting)
+        pthread_cond_signal (&pool->done);
+      pthread_mutex_unlock (&pool->lock);
+    }
+    w = atomic_load_explicit (&pool->state, memory_order_acquire);
+  }
+}
+
+static void *
+worker_main (void *data)
+{
+  nn_pool *pool = data;
+  uint32_t seen = (uint32_t) (atomic_load (&pool->state) >> 32);
+
+  for (;;) {
+    uint32_t gen = seen;
+    uint64_t start = 0;
+
+    /* Spin for a short while, then sleep until the generation moves. */
+    for (int polls = 0;; polls++) {
+      if (atomic_load_explicit (&pool->stop, memory_order_acquire))
+        return NULL;
+      gen = (uint32_t) (atomic_load_explicit (&pool->state,
+              memory_order_acquire) >> 32);
+      if (gen != seen)
+        break;
+      if (polls % NN_POOL_SPIN_CHECK == 0) {
+        uint64_t t = now_ns ();
+        if (start == 0)
+          start = t;
+        else if (t - start > NN_POOL_SPIN_NS) {
+          pthread_mutex_lock (&pool->lock);
+          atomic_fetch_add (&pool->sleepers, 1);
+          while (!atomic_load (&pool->stop)
+              && (uint32_t) (atomic_load (&pool->state) >> 32) == seen)
+            pthread_cond_wait (&pool->wake, &pool->lock);
+          atomic_fetch_sub (&pool->sleepers, 1);
+          pthread_mutex_unlock (&pool->lock);
+          start = 0;
+          continue;
+        }
+      }
+      cpu_relax ();
+    }
+    seen = gen;
+    run_tasks (pool, gen);
+  }
+}
+
+nn_status
+nn_pool_create (int threads, nn_pool **out, nn_error *err)
+{
+  nn_pool *pool;
+  int rc;
+
+  *out = NULL;
+  if (threads <= 1)
+    return NN_OK;
+
+  pool = calloc (1, sizeof *pool);
+  if (!pool)
+    return nn_fail (err, NN_NOMEM, "thread pool: out of memory");
+  pool->n_threads = threads;
+  pool->threads = calloc ((size_t) threads - 1, sizeof *pool->threads);
+  if (!pool->threads) {
+    free (pool);
+    return nn_fail (err, NN_NOMEM, "thread pool: out of memory");
+  }
+  atomic_init (&pool->state, 0);
+  for (int j = 0; j < 2; j++) {
+    atomic_init (&pool->jobs[j].fn, NULL);
+    atomic_init (&pool->jobs[j].arg, NULL);
+    atomic_init (&pool->jobs[j].n, 0);
+    atomic_init (&pool->jobs[j].done, 0);
+  }
+  atomic_init (&pool->sleepers, 0);
+  atomic_init (&pool->stop, false);
+  pthread_mutex_init (&pool->lock, NULL);
+  pthread_cond_init (&pool->wake, NULL);
+  pthread_cond_init (&pool->done, NULL);
+
+  for (int t = 0; t < threads - 1; t++) {
+    rc = pthread_create (&pool->threads[t], NULL, worker_main, pool);
+    if (rc != 0) {
+      nn_pool_free (pool);
+      return nn_fail (err, rc == EAGAIN ? NN_NOMEM : NN_INTERNAL,
+          "thread pool: could not start worker %d of %d: %s", t + 1,
+          threads - 1, strerror (rc));
+    }
+    pool->n_started++;
+  }
+  *out = pool;
+  return NN_OK;
+}
+
+void
+nn_pool_free (nn_pool *pool)
+{
+  if (!pool)
+    return;
+  pthread_mutex_lock (&pool->lock);
+  atomic_store (&pool->stop, true);
+  pthread_cond_broadcast (&pool->wake);
+  pthread_mutex_unlock (&pool->lock);
+  for (int t = 0; t < pool->n_started; t++)
+    pthread_join (pool->threads[t], NULL);
+  pthread_cond_destroy (&pool->done);
+  pthread_cond_destroy (&pool->wake);
+  pthread_mutex_destroy (&pool->lock);
+  free (pool->threads);
+  free (pool);
+}
+
+int
+nn_pool_threads (const nn_pool *pool)
+{
+  return pool ? pool->n_threads : 1;
+}
+
+void
+nn_pool_run (nn_pool *pool, nn_task_fn task, void *arg, int n)
+{
+  if (n <= 0)
+    return;
+  if (!pool || n == 1) {
+    for (int i = 0; i < n; i++)
+      task (arg, i, n);
+    return;
+  }
+
+  uint64_t w = atomic_load_explicit (&pool->state, memory_order_relaxed);
+  uint32_t gen = (uint32_t) (w >> 32) + 1;
+  nn_pool_job *job = &pool->jobs[gen & 1];
+
+  atomic_store_explicit (&job->fn, task, memory_order_relaxed);
+  atomic_store_explicit (&job->arg, arg, memory_order_relaxed);
+  atomic_store_explicit (&job->n, n, memory_order_relaxed);
+  atomic_store_explicit (&job->done, 0, memory_order_relaxed);
+  /* Publishes the record: seq_cst so that the sleepers check below and a
+   * worker's "generation unchanged, go to sleep" check cannot both miss. */
+  atomic_store (&pool->state, (uint64_t) gen << 32);
+  if (atomic_load (&pool->sleepers) > 0) {
+    pthread_mutex_lock (&pool->lock);
+    pthread_cond_broadcast (&pool->wake);
+    pthread_mutex_unlock (&pool->lock);
+  }
+
+  run_tasks (pool, gen);
+
+  /* Wait for the tasks that workers took. */
+  uint64_t start = 0;
+  for (int polls = 0;
+      atomic_load_explicit (&job->done, memory_order_acquire) < n; polls++) {
+    if (polls % NN_POOL_SPIN_CHECK == 0) {
+      uint64_t t = now_ns ();
+      if (start == 0)
+        start = t;
+      else if (t - start > NN_POOL_SPIN_NS) {
+        pthread_mutex_lock (&pool->lock);
+        pool->caller_waiting = true;
+        while (atomic_load_explicit (&job->done, memory_order_acquire) < n)
+          pthread_cond_wait (&pool->done, &pool->lock);
+        pool->caller_waiting = false;
+        pthread_mutex_unlock (&pool->lock);
+        break;
+      }
+    }
+    cpu_relax ();
+  }
+}

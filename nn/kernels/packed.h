@@ -1,0 +1,87 @@
+/* Packed-weight direct kernels for Conv, Gemm and MatMul (AVX2 + FMA).
+ *
+ * Both kernels compute out[oc][p] = bias[oc] + sum_k W[oc][k] * x[at(p, k)]
+ * where the input address splits as at(p, k) = pos(p) + koff[k]: koff is a
+ * per-node table (channel, kernel row, kernel column) and pos(p) the start
+ * of output position p. No im2col buffer is built.
+ *
+ *   "oc-vector" (vec_oc): tiles of 6 positions x 16 output channels; the
+ *   weights are packed as [panel of 16 oc][k][16], the input is read one
+ *   broadcast float at a time, so any stride, dilation and position order
+ *   works. Best when there are few positions or K is large.
+ *
+ *   "position-vector" (vec_pos): tiles of 6 output channels x 16 positions
+ *   that are consecutive in the input (stride 1 along the row); weights
+ *   packed as [panel of 6 oc][k][6]. Best for wide rows and small K. The
+ *   input is read as whole vectors, up to 15 floats past the last position,
+ *   so callers provide that much readable slack.
+ *
+ * Each has an AVX2 + FMA version and a portable one (same tiles, same
+ * order of additions over k), chosen at run time. */
+#ifndef NN_KERNELS_PACKED_H
+#define NN_KERNELS_PACKED_H
+
+#include "graph.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define NN_VOC_MR 6             /* positions per vec_oc tile */
+#define NN_VOC_NR 16            /* output channels per vec_oc panel */
+#define NN_VPOS_MR 6            /* output channels per vec_pos panel */
+#define NN_VPOS_NR 16           /* positions per vec_pos tile */
+
+/* True when the AVX2 + FMA kernels run (this CPU has them and the tests
+ * did not set nn_kernels_generic). Winograd exists only in that form. */
+bool nn_kernels_avx2 (void);
+extern int nn_kernels_generic;
+
+/* Packs the weights of one group, w (OCg, K) row-major with row stride ldw,
+ * scaled by alpha. out holds ceil(OCg/16) * K * 16 floats (vec_oc) or
+ * ceil(OCg/6) * K * 6 floats (vec_pos); channels past OCg are zero. */
+void nn_pack_voc (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
+    float alpha, float *out);
+void nn_pack_vpos (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
+    float *out);
+/* As nn_pack_voc, for a weight stored transposed: w (K, OCg), row stride
+ * ldw (a Gemm B without transB). */
+void nn_pack_voc_t (const float *w, ptrdiff_t ldw, ptrdiff_t ocg,
+    ptrdiff_t k, float alpha, float *out);
+
+typedef struct nn_voc_args {
+  const float *x;               /* input base */
+  const ptrdiff_t *koff;        /* K offsets */
+  ptrdiff_t k;
+  const float *w;               /* packed panels */
+  const float *bias;            /* ceil(OCg/16)*16 values, or NULL */
+  float *y;
+  ptrdiff_t ocg, npos;
+  /* pos(p) = (p / pw) * row_step + (p % pw) * col_step */
+  ptrdiff_t pw, row_step, col_step;
+  /* out[oc][p] lives at y[oc * ys_oc + p * ys_p]; ys_oc == 1 stores rows
+   * of 16 channels with vector stores (Gemm), otherwise scattered (Conv) */
+  ptrdiff_t ys_oc, ys_p;
+  const nn_act *act;
+} nn_voc_args;
+
+/* Output channel panel j (16 channels), position tiles [t0, t1) of 6. */
+// x (any, via pos and koff), w [panels][K][16], y (OCg, npos) strided
+void nn_voc_tiles (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0,
+    ptrdiff_t t1);
+
+typedef struct nn_vpos_args {
+  const float *w;               /* packed panels */
+  const float *bias;            /* ceil(OCg/6)*6 values, or NULL */
+  ptrdiff_t k, ocg;
+  float *y;                     /* out[oc][p] at y[oc * ldy + p] */
+  ptrdiff_t ldy;
+  const nn_act *act;
+} nn_vpos_args;
+
+/* Output channel panel j (6 channels), n consecutive positions whose input
+ * starts at x (x + koff[k] + i for position i) and output at y + yoff. */
+// x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy)
+void nn_vpos_row (const nn_vpos_args *a, ptrdiff_t j, const float *x,
+    const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n);
+
+#endif /* NN_KERNELS_PACKED_H */

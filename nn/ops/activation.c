@@ -1,0 +1,361 @@
+/* Element-wise activations (Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid,
+ * HardSwish, Tanh) and inference-mode BatchNormalization. */
+#include "ops.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Activations ------------------------------------------------------ */
+
+/* y = f(x) over n floats; the switch sits outside the loops so that each
+ * loop vectorizes on its own. */
+// x (n), y (n)
+__attribute__((target_clones ("avx2", "default")))
+static void
+act_map (const nn_act *act, float *restrict y, const float *restrict x,
+    size_t n)
+{
+  const float a = act->alpha, b = act->beta;
+  switch (act->type) {
+    case NN_ACT_NONE:
+      memcpy (y, x, n * sizeof (float));
+      return;
+    case NN_ACT_RELU:
+      for (size_t i = 0; i < n; i++)
+        y[i] = x[i] > 0.f ? x[i] : 0.f;
+      return;
+    case NN_ACT_LEAKY_RELU:
+      for (size_t i = 0; i < n; i++)
+        y[i] = x[i] >= 0.f ? x[i] : x[i] * a;
+      return;
+    case NN_ACT_CLIP:
+      for (size_t i = 0; i < n; i++) {
+        float v = x[i] < a ? a : x[i];
+        y[i] = v > b ? b : v;
+      }
+      return;
+    case NN_ACT_SIGMOID:
+      for (size_t i = 0; i < n; i++)
+        y[i] = 1.f / (1.f + expf (-x[i]));
+      return;
+    case NN_ACT_HARD_SIGMOID:
+      for (size_t i = 0; i < n; i++) {
+        float v = a * x[i] + b;
+        y[i] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+      }
+      return;
+    case NN_ACT_HARD_SWISH:
+      for (size_t i = 0; i < n; i++) {
+        float v = x[i] * (1.f / 6.f) + 0.5f;
+        v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+        y[i] = x[i] * v;
+      }
+      return;
+    case NN_ACT_TANH:
+      for (size_t i = 0; i < n; i++)
+        y[i] = tanhf (x[i]);
+      return;
+  }
+}
+
+typedef struct act_job {
+  const nn_act *act;
+  float *y;
+  const float *x;
+  size_t n;
+} act_job;
+
+static void
+act_task (void *arg, int i, int n)
+{
+  const act_job *j = arg;
+  size_t b, e;
+  nn_op_split_range (j->n, i, n, &b, &e);
+  act_map (j->act, j->y + b, j->x + b, e - b);
+}
+
+static nn_status
+act_plan_common (nn_node *node, nn_act act, nn_error *err)
+{
+  nn_status s;
+  const nn_value *x = node->in[0];
+
+  if ((s = nn_op_float_input (node, 0, "X", err)))
+    return s;
+  if ((s = nn_op_set_output (node, 0, x->ndim, x->dims, err)))
+    return s;
+  if ((s = nn_op_alloc_params (node, sizeof (nn_act), err)))
+    return s;
+  *(nn_act *) node->params = act;
+  return NN_OK;
+}
+
+static void
+act_run (const nn_node *node, const nn_run_ctx *ctx)
+{
+  const nn_value *x = node->in[0];
+  act_job j = { node->params, nn_value_data (node->out[0], ctx),
+    nn_value_data (x, ctx), x->count
+  };
+  nn_pool_run (ctx->pool, act_task, &j,
+      nn_op_task_count (ctx->pool, (double) x->count * 4.0, 64));
+}
+
+static nn_status
+relu_plan (nn_node *node, nn_error *err)
+{
+  nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
+  if (s)
+    return s;
+  return act_plan_common (node, (nn_act) {
+      NN_ACT_RELU, 0.f, 0.f}, err);
+}
+
+static nn_status
+leaky_relu_plan (nn_node *node, nn_error *err)
+{
+  float alpha;
+  nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
+  if (s || (s = nn_op_attr_float (node, "alpha", 0.01f, &alpha, err)))
+    return s;
+  return act_plan_common (node, (nn_act) {
+      NN_ACT_LEAKY_RELU, alpha, 0.f}, err);
+}
+
+static nn_status
+sigmoid_plan (nn_node *node, nn_error *err)
+{
+  nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
+  if (s)
+    return s;
+  return act_plan_common (node, (nn_act) {
+      NN_ACT_SIGMOID, 0.f, 0.f}, err);
+}
+
+static nn_status
+tanh_plan (nn_node *node, nn_error *err)
+{
+  nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
+  if (s)
+    return s;
+  return act_plan_common (node, (nn_act) {
+      NN_ACT_TANH, 0.f, 0.f}, err);
+}
+
+static nn_status
+hard_sigmoid_plan (nn_node *node, nn_error *err)
+{
+  float alpha, beta;
+  nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
+  if (s || (s = nn_op_attr_float (node, "alpha", 0.2f, &alpha, err))
+      || (s = nn_op_attr_float (node, "beta", 0.5f, &beta, err)))
+    return s;
+  return act_plan_common (node, (nn_act) {
+      NN_ACT_HARD_SIGMOID, alpha, beta}, err);
+}
+
+static nn_status
+hard_swish_plan (nn_node *node, nn_error *err)
+{
+  nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
+  if (s)
+    return s;
+  return act_plan_common (node, (nn_act) {
+      NN_ACT_HARD_SWISH, 0.f, 0.f}, err);
+}
+
+/* Clip: bounds are attributes before opset 11, optional constant scalar
+ * inputs from 11 on. Absent bounds leave that side open. */
+static nn_status
+clip_plan (nn_node *node, nn_error *err)
+{
+  float lo = -FLT_MAX, hi = FLT_MAX;
+  nn_status s;
+
+  if (node->opset < 11) {
+    if ((s = nn_op_check_arity (node, 1, 1, 1, 1, err))
+        || (s = nn_op_attr_float (node, "min", -FLT_MAX, &lo, err))
+        || (s = nn_op_attr_float (node, "max", FLT_MAX, &hi, err)))
+      return s;
+  } else {
+    if ((s = nn_op_check_arity (node, 1, 3, 1, 1, err)))
+      return s;
+    if (nn_op_input (node, 1)
+        && (s = nn_op_const_scalar (node, 1, "min", &lo, err)))
+      return s;
+    if (nn_op_input (node, 2)
+        && (s = nn_op_const_scalar (node, 2, "max", &hi, err)))
+      return s;
+  }
+  /* min > max gives max everywhere, as numpy.clip does: the order of the
+   * two comparisons in act_map already yields that. */
+  return act_plan_common (node, (nn_act) {
+      NN_ACT_CLIP, lo, hi}, err);
+}
+
+const nn_op_def nn_op_relu = { "Relu", relu_plan, act_run, 0 };
+const nn_op_def nn_op_leaky_relu = { "LeakyRelu", leaky_relu_plan, act_run,
+  0
+};
+const nn_op_def nn_op_clip = { "Clip", clip_plan, act_run, 0 };
+const nn_op_def nn_op_sigmoid = { "Sigmoid", sigmoid_plan, act_run, 0 };
+const nn_op_def nn_op_hard_sigmoid = { "HardSigmoid", hard_sigmoid_plan,
+  act_run, 0
+};
+const nn_op_def nn_op_hard_swish = { "HardSwish", hard_swish_plan, act_run,
+  0
+};
+const nn_op_def nn_op_tanh = { "Tanh", tanh_plan, act_run, 0 };
+
+/* ---- BatchNormalization ----------------------------------------------- */
+
+/* y = x * a[c] + b[c] with a = scale / sqrt(var + eps), b = bias - mean * a.
+ * Constant statistics are folded into a and b at plan time; otherwise
+ * run() derives them per channel. */
+typedef struct bn_params {
+  float eps;
+  size_t channels;              /* length of a and b (C, or C*H*W) */
+  size_t outer;                 /* N */
+  size_t inner;                 /* elements per channel and image */
+  int folded;
+  float ab[];                   /* a[channels], b[channels] when folded */
+} bn_params;
+
+static nn_status
+batchnorm_plan (nn_node *node, nn_error *err)
+{
+  static const char *names[] = { "X", "scale", "B", "mean", "var" };
+  int64_t training = 0, spatial = 1;
+  float eps;
+  nn_status s;
+  size_t channels, inner;
+  bool all_const = true;
+
+  if ((s = nn_op_check_arity (node, 5, 5, 1, 5, err)))
+    return s;
+  for (int i = 1; i < node->n_out; i++)
+    if ((s = nn_op_refuse_output (node, i, "training statistics", err)))
+      return s;
+  if ((s = nn_op_attr_float (node, "epsilon", 1e-5f, &eps, err))
+      || (s = nn_op_attr_int (node, "training_mode", 0, &training, err))
+      || (s = nn_op_attr_int (node, "spatial", 1, &spatial, err)))
+    return s;
+  if (training != 0)
+    return nn_fail_node (err, NN_UNSUPPORTED, node,
+        "attribute 'training_mode' = %lld is not supported (inference only)",
+        (long long) training);
+  if (node->opset >= 9)
+    spatial = 1;                /* the attribute was removed in opset 9 */
+  if (spatial != 0 && spatial != 1)
+    return nn_fail_node (err, NN_BAD_MODEL, node,
+        "attribute 'spatial' must be 0 or 1, is %lld", (long long) spatial);
+  if (!(eps >= 0.f) || !isfinite (eps))
+    return nn_fail_node (err, NN_BAD_MODEL, node,
+        "attribute 'epsilon' must be a finite value >= 0, is %g", eps);
+  for (int i = 0; i < 5; i++)
+    if ((s = nn_op_float_input (node, i, names[i], err)))
+      return s;
+  if ((s = nn_op_input_rank (node, 0, "X", 2, NN_MAX_DIMS, err)))
+    return s;
+
+  const nn_value *x = node->in[0];
+  channels = (size_t) x->dims[1];
+  if (!nn_op_dims_product (x->dims, 2, x->ndim, &inner))
+    return nn_fail_node (err, NN_SHAPE, node, "input X is too large");
+  if (spatial == 0) {
+    /* Opset 7 per-activation statistics: one value per (C, spatial...). */
+    size_t all = channels * inner;
+    if (node->in[1]->count == all && all != channels) {
+      channels = all;
+      inner = 1;
+    }
+  }
+  for (int i = 1; i < 5; i++) {
+    const nn_value *v = node->in[i];
+    if (v->count != channels)
+      return nn_fail_node (err, NN_SHAPE, node,
+          "input %s ('%s') has %zu values, X has %zu channels", names[i],
+          v->name, v->count, channels);
+    if (v->kind != NN_VAL_CONST)
+      all_const = false;
+  }
+
+  if ((s = nn_op_set_output (node, 0, x->ndim, x->dims, err)))
+    return s;
+  size_t bytes = sizeof (bn_params);
+  if (all_const)
+    bytes += 2 * channels * sizeof (float);
+  if ((s = nn_op_alloc_params (node, bytes, err)))
+    return s;
+  bn_params *p = node->params;
+  p->eps = eps;
+  p->channels = channels;
+  p->outer = (size_t) x->dims[0];
+  p->inner = inner;
+  p->folded = all_const;
+  if (all_const) {
+    const float *sc = node->in[1]->fconst, *bi = node->in[2]->fconst,
+        *mu = node->in[3]->fconst, *va = node->in[4]->fconst;
+    for (size_t c = 0; c < channels; c++) {
+      float a = sc[c] / sqrtf (va[c] + eps);
+      p->ab[c] = a;
+      p->ab[channels + c] = bi[c] - mu[c] * a;
+    }
+  }
+  return NN_OK;
+}
+
+typedef struct bn_job {
+  const nn_node *node;
+  const nn_run_ctx *ctx;
+} bn_job;
+
+// x (N,C,S), y (N,C,S): one (n, c) row per step
+static void
+bn_task (void *arg, int t, int nt)
+{
+  const bn_job *j = arg;
+  const nn_node *node = j->node;
+  const bn_params *p = node->params;
+  const float *x = nn_value_data (node->in[0], j->ctx);
+  float *y = nn_value_data (node->out[0], j->ctx);
+  size_t rows = p->outer * p->channels, b, e;
+
+  nn_op_split_range (rows, t, nt, &b, &e);
+  for (size_t r = b; r < e; r++) {
+    size_t c = r % p->channels;
+    float a, bb;
+    if (p->folded) {
+      a = p->ab[c];
+      bb = p->ab[p->channels + c];
+    } else {
+      const float *sc = nn_value_data (node->in[1], j->ctx);
+      const float *bi = nn_value_data (node->in[2], j->ctx);
+      const float *mu = nn_value_data (node->in[3], j->ctx);
+      const float *va = nn_value_data (node->in[4], j->ctx);
+      a = sc[c] / sqrtf (va[c] + p->eps);
+      bb = bi[c] - mu[c] * a;
+    }
+    const float *xr = x + r * p->inner;
+    float *yr = y + r * p->inner;
+    for (size_t i = 0; i < p->inner; i++)
+      yr[i] = xr[i] * a + bb;
+    nn_act_apply (&node->act, yr, p->inner);
+  }
+}
+
+static void
+batchnorm_run (const nn_node *node, const nn_run_ctx *ctx)
+{
+  const bn_params *p = node->params;
+  bn_job j = { node, ctx };
+  nn_pool_run (ctx->pool, bn_task, &j,
+      nn_op_task_count (ctx->pool, (double) node->out[0]->count * 4.0,
+          p->outer * p->channels));
+}
+
+const nn_op_def nn_op_batchnorm = { "BatchNormalization", batchnorm_plan,
+  batchnorm_run, 1
+};

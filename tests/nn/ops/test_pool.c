@@ -1,0 +1,128 @@
+/* The session thread pool: every task runs exactly once per job, results
+ * are visible when nn_pool_run returns, workers that went to sleep wake up,
+ * and two pools can run at once (two sessions on two threads). */
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_TASKS 97
+
+typedef struct counts {
+  atomic_int hits[MAX_TASKS];
+  int plain[MAX_TASKS];         /* written without atomics: checks ordering */
+  atomic_int bad_n;
+  int expect_n;
+} counts;
+
+static void
+task (void *arg, int i, int n)
+{
+  counts *c = arg;
+  if (n != c->expect_n || i < 0 || i >= n)
+    atomic_fetch_add (&c->bad_n, 1);
+  else {
+    atomic_fetch_add (&c->hits[i], 1);
+    c->plain[i]++;
+  }
+}
+
+static void
+sleep_us (long us)
+{
+  struct timespec ts = { 0, us * 1000 };
+  nanosleep (&ts, NULL);
+}
+
+/* Runs jobs of n tasks on pool; returns the number of wrong outcomes. */
+static int
+hammer (nn_pool *pool, int jobs, uint64_t seed, bool pauses)
+{
+  counts *c = calloc (1, sizeof *c);
+  int wrong = 0;
+  for (int j = 0; j < jobs; j++) {
+    int n = th_randint (&seed, 0, MAX_TASKS);
+    memset (c, 0, sizeof *c);
+    c->expect_n = n;
+    nn_pool_run (pool, task, c, n);
+    for (int i = 0; i < n; i++)
+      if (atomic_load (&c->hits[i]) != 1 || c->plain[i] != 1)
+        wrong++;
+    if (atomic_load (&c->bad_n))
+      wrong++;
+    /* Long enough for the workers to stop spinning and sleep. */
+    if (pauses && j % 50 == 0)
+      sleep_us (300);
+  }
+  free (c);
+  return wrong;
+}
+
+typedef struct session {
+  pthread_t thread;
+  int threads, wrong;
+  uint64_t seed;
+} session;
+
+static void *
+session_main (void *arg)
+{
+  session *s = arg;
+  nn_pool *pool;
+  nn_error err;
+  if (nn_pool_create (s->threads, &pool, &err) != NN_OK) {
+    s->wrong = -1;
+    return NULL;
+  }
+  s->wrong = hammer (pool, 3000, s->seed, true);
+  nn_pool_free (pool);
+  return NULL;
+}
+
+int
+main (void)
+{
+  nn_pool *pool = (nn_pool *) 1;
+  nn_error err;
+
+  TH_CHECK (nn_pool_create (1, &pool, &err) == NN_OK && pool == NULL,
+      "one thread must give a NULL pool");
+  TH_CHECK (nn_pool_create (0, &pool, &err) == NN_OK && pool == NULL,
+      "zero threads must give a NULL pool");
+  TH_CHECK (nn_pool_threads (NULL) == 1, "NULL pool has one thread");
+  TH_CHECK (hammer (NULL, 200, 1, false) == 0, "NULL pool runs inline");
+  nn_pool_free (NULL);
+
+  for (int threads = 2; threads <= 4; threads++) {
+    TH_CHECK (nn_pool_create (threads, &pool, &err) == NN_OK && pool,
+        "create %d: %s", threads, err.message);
+    if (!pool)
+      continue;
+    TH_CHECK (nn_pool_threads (pool) == threads, "thread count");
+    int wrong = hammer (pool, 20000, (uint64_t) threads, false);
+    TH_CHECK (wrong == 0, "%d threads, back to back: %d wrong", threads,
+        wrong);
+    wrong = hammer (pool, 2000, 99, true);
+    TH_CHECK (wrong == 0, "%d threads, with sleeps: %d wrong", threads,
+        wrong);
+    nn_pool_free (pool);
+  }
+
+  /* Free right after create, and a pool that was never used. */
+  TH_CHECK (nn_pool_create (3, &pool, &err) == NN_OK, "create");
+  nn_pool_free (pool);
+
+  session s[2] = { {.threads = 2,.seed = 5}, {.threads = 2,.seed = 6} };
+  for (int i = 0; i < 2; i++)
+    pthread_create (&s[i].thread, NULL, session_main, &s[i]);
+  for (int i = 0; i < 2; i++) {
+    pthread_join (s[i].thread, NULL);
+    TH_CHECK (s[i].wrong == 0, "concurrent session %d: %d wrong", i,
+        s[i].wrong);
+  }
+  printf ("pool: %d checks, %d failures\n", th_checks, th_failures);
+  return th_failures ? 1 : 0;
+}
