@@ -23,6 +23,7 @@ if [ -z "$FILE" ] || [ ! -r "$FILE" ]; then
   echo "usage: file.sh VIDEO-FILE (cannot read \"$FILE\")" >&2
   exit 2
 fi
+# Bounds the frames (identity eos-after; GStreamer 1.22 passes one more).
 NUM_BUFFERS=${NUM_BUFFERS:--1}
 CLASSIFY=${CLASSIFY:-"edgeclassify${MODEL:+ model=\"$MODEL\"}${LABELS:+ labels=\"$LABELS\"}"}
 REPORT=${REPORT:--}

