@@ -24,6 +24,11 @@
 #include <string.h>
 #include <time.h>
 
+/* Worker stack: the kernels keep small tiles and band buffers on the
+ * stack (up to about 150 KiB); set explicitly so that a small default
+ * (RLIMIT_STACK, other C libraries) cannot overflow it. */
+#define NN_POOL_STACK (1 << 20)
+
 /* How long an idle thread polls before sleeping. */
 #define NN_POOL_SPIN_NS 60000
 /* Polls between clock reads while spinning. */
@@ -177,9 +182,13 @@ nn_pool_create (int threads, nn_pool **out, nn_error *err)
   pthread_cond_init (&pool->wake, NULL);
   pthread_cond_init (&pool->done, NULL);
 
+  pthread_attr_t attr;
+  pthread_attr_init (&attr);
+  pthread_attr_setstacksize (&attr, NN_POOL_STACK);
   for (int t = 0; t < threads - 1; t++) {
-    rc = pthread_create (&pool->threads[t], NULL, worker_main, pool);
+    rc = pthread_create (&pool->threads[t], &attr, worker_main, pool);
     if (rc != 0) {
+      pthread_attr_destroy (&attr);
       nn_pool_free (pool);
       return nn_fail (err, rc == EAGAIN ? NN_NOMEM : NN_INTERNAL,
           "thread pool: could not start worker %d of %d: %s", t + 1,
@@ -187,6 +196,7 @@ nn_pool_create (int threads, nn_pool **out, nn_error *err)
     }
     pool->n_started++;
   }
+  pthread_attr_destroy (&attr);
   *out = pool;
   return NN_OK;
 }

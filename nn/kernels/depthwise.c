@@ -1,12 +1,12 @@
 /* Depthwise convolution (one input channel per output channel group).
  *
- * The AVX2 kernel computes strips of up to 32 outputs of one row in four
- * independent accumulators, taking the kernel taps in the inner loop; the
- * input is read as whole vectors (stride 1) or as two vectors split into
- * even and odd lanes (stride 2). Input rows are first copied with their
- * zero padding into a small ring on the stack, so that no output needs a
- * bounds check. Other strides, very wide rows and CPUs without AVX2 use
- * the portable row-sweep kernel. */
+ * The AVX2 kernel works on blocks of 8 channels laid side by side, as
+ * NCHWc runtimes do: a band of input rows is transposed into 8-lane pixels
+ * (with the zero padding) on the stack, each output pixel is then one
+ * vector FMA per kernel tap against that tap's 8 weights, four pixels at a
+ * time, and the band is transposed back into the channel planes. Any
+ * stride or dilation runs the same way and no vector is partial. Very wide
+ * rows and CPUs without AVX2 use the portable row-sweep kernel. */
 #include "kernels.h"
 #include "packed.h"
 
@@ -64,15 +64,14 @@ dw_generic (const float *in, const float *w, const float *bias, float *out,
 #define TGT __attribute__((target ("avx2,fma")))
 #define INL static inline __attribute__((always_inline)) TGT
 
-/* Floats of the staging buffers (on the stack): two whole padded planes
- * when they fit, else a ring of padded rows. */
-#define DW_PLANE_MAX 12288
-#define DW_RING_MAX 8192
-/* Output rows the ring is filled ahead of use. */
-#define DW_AHEAD 4
+/* Floats of the band buffers (on the stack): staged input pixels and
+ * output pixels of one band of output rows. */
+#define DW_BAND_IN 24576
+#define DW_BAND_OUT 8192
+#define DW_BAND_ROWS 8
 
 /* The first n (< 8) lanes of v to y, without a loop that the compiler
- * would turn into a slow string move. */
+ * would turn into a slow string move, nor a masked store (slow on AMD). */
 INL void
 store_part (float *y, __m256 v, int n)
 {
@@ -93,254 +92,254 @@ store_part (float *y, __m256 v, int n)
     _mm_store_ss (y, h);
 }
 
-/* U vectors (8U outputs) of one output row starting at output x; tap
- * (ky, kx) reads 8 consecutive floats at rows[ky] + toff[kx] + x + 8u. */
-// rows: KH ring slots, w (KH,KW), y (n <= 8U)
+/* In-place 8x8 transpose of r[0..7]. */
 INL void
-dw_strip (const int U, const float *const *rows, const ptrdiff_t *toff,
-    const float *w, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t x, __m256 b,
-    float *y, int n, int kind, __m256 lo, __m256 hi)
+transpose8 (__m256 r[8])
 {
-  __m256 a0 = b, a1 = b, a2 = b, a3 = b;
-  for (ptrdiff_t ky = 0; ky < kh; ky++) {
-    const float *row = rows[ky] + x;
-    for (ptrdiff_t kx = 0; kx < kw; kx++) {
-      const float *r = row + toff[kx];
-      const __m256 wv = _mm256_broadcast_ss (w + ky * kw + kx);
-      a0 = _mm256_fmadd_ps (wv, _mm256_loadu_ps (r), a0);
-      if (U > 1)
-        a1 = _mm256_fmadd_ps (wv, _mm256_loadu_ps (r + 8), a1);
-      if (U > 2)
-        a2 = _mm256_fmadd_ps (wv, _mm256_loadu_ps (r + 16), a2);
-      if (U > 3)
-        a3 = _mm256_fmadd_ps (wv, _mm256_loadu_ps (r + 24), a3);
+  __m256 t0 = _mm256_unpacklo_ps (r[0], r[1]);
+  __m256 t1 = _mm256_unpackhi_ps (r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps (r[2], r[3]);
+  __m256 t3 = _mm256_unpackhi_ps (r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps (r[4], r[5]);
+  __m256 t5 = _mm256_unpackhi_ps (r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps (r[6], r[7]);
+  __m256 t7 = _mm256_unpackhi_ps (r[6], r[7]);
+  __m256 u0 = _mm256_shuffle_ps (t0, t2, _MM_SHUFFLE (1, 0, 1, 0));
+  __m256 u1 = _mm256_shuffle_ps (t0, t2, _MM_SHUFFLE (3, 2, 3, 2));
+  __m256 u2 = _mm256_shuffle_ps (t1, t3, _MM_SHUFFLE (1, 0, 1, 0));
+  __m256 u3 = _mm256_shuffle_ps (t1, t3, _MM_SHUFFLE (3, 2, 3, 2));
+  __m256 u4 = _mm256_shuffle_ps (t4, t6, _MM_SHUFFLE (1, 0, 1, 0));
+  __m256 u5 = _mm256_shuffle_ps (t4, t6, _MM_SHUFFLE (3, 2, 3, 2));
+  __m256 u6 = _mm256_shuffle_ps (t5, t7, _MM_SHUFFLE (1, 0, 1, 0));
+  __m256 u7 = _mm256_shuffle_ps (t5, t7, _MM_SHUFFLE (3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps (u0, u4, 0x20);
+  r[1] = _mm256_permute2f128_ps (u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps (u2, u6, 0x20);
+  r[3] = _mm256_permute2f128_ps (u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps (u0, u4, 0x31);
+  r[5] = _mm256_permute2f128_ps (u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps (u2, u6, 0x31);
+  r[7] = _mm256_permute2f128_ps (u3, u7, 0x31);
+}
+
+/* Output pixels per row in the output band: a multiple of 4, so that
+ * every pixel goes through the 4-pixel kernel. */
+static inline ptrdiff_t
+dw_ow4 (const nn_win2d *g)
+{
+  return (g->ow + 3) / 4 * 4;
+}
+
+/* Zeroed floats after the staged band: what the extra pixels of the last
+ * group of 4 read past its last row. */
+static inline ptrdiff_t
+dw_slack (const nn_win2d *g)
+{
+  return (3 * g->sw + 1) * 8;
+}
+
+/* Band geometry: output rows per band (0: the band buffers cannot hold
+ * one row). */
+static inline ptrdiff_t
+dw_band_rows (const nn_win2d *g)
+{
+  const ptrdiff_t wp = g->pl + g->iw + g->pr;
+  for (ptrdiff_t b = DW_BAND_ROWS; b >= 1; b--) {
+    ptrdiff_t rows = (b - 1) * g->sh + (g->kh - 1) * g->dh + 1;
+    if (rows * wp * 8 + dw_slack (g) <= DW_BAND_IN
+        && b * dw_ow4 (g) * 8 <= DW_BAND_OUT)
+      return b;
+  }
+  return 0;
+}
+
+/* Output channels [o0, o0 + 8) (those below o1 real), padded input rows
+ * [py0, py0 + rows) to pixels: st[(py - py0) * wp + px][lane]. */
+INL void
+dw_stage (float *st, const float *in, ptrdiff_t o0, ptrdiff_t o1,
+    ptrdiff_t mult, ptrdiff_t py0, ptrdiff_t rows, const nn_win2d *g)
+{
+  const ptrdiff_t wp = g->pl + g->iw + g->pr;
+  const float *src[8];
+  const bool full = o1 - o0 >= 8;
+  for (int l = 0; l < 8; l++)
+    src[l] = o0 + l < o1 ? in + (o0 + l) / mult * g->ih * g->iw : NULL;
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    float *row = st + r * wp * 8;
+    const ptrdiff_t iy = py0 + r - g->pt;
+    if (iy < 0 || iy >= g->ih) {
+      for (ptrdiff_t j = 0; j < wp; j++)
+        _mm256_store_ps (row + j * 8, _mm256_setzero_ps ());
+      continue;
+    }
+    for (ptrdiff_t j = 0; j < g->pl; j++)
+      _mm256_store_ps (row + j * 8, _mm256_setzero_ps ());
+    for (ptrdiff_t j = g->pl + g->iw; j < wp; j++)
+      _mm256_store_ps (row + j * 8, _mm256_setzero_ps ());
+    ptrdiff_t x = 0;
+    if (full)
+      for (; x + 8 <= g->iw; x += 8) {
+        __m256 v[8];
+        for (int l = 0; l < 8; l++)
+          v[l] = _mm256_loadu_ps (src[l] + iy * g->iw + x);
+        transpose8 (v);
+        for (int i = 0; i < 8; i++)
+          _mm256_store_ps (row + (g->pl + x + i) * 8, v[i]);
+      }
+    /* Row tails and blocks with missing channels: masked loads (a vector
+     * load of a copy just written float by float would stall store
+     * forwarding; masked loads are cheap, unlike masked stores). */
+    for (; x < g->iw; x += 8) {
+      const int n = g->iw - x < 8 ? (int) (g->iw - x) : 8;
+      const __m256i mask = _mm256_cmpgt_epi32 (_mm256_set1_epi32 (n),
+          _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
+      __m256 v[8];
+      for (int l = 0; l < 8; l++)
+        v[l] = src[l] ? _mm256_maskload_ps (src[l] + iy * g->iw + x, mask)
+            : _mm256_setzero_ps ();
+      transpose8 (v);
+      for (int i = 0; i < n; i++)
+        _mm256_store_ps (row + (g->pl + x + i) * 8, v[i]);
     }
   }
-  __m256 v[4] = { a0, a1, a2, a3 };
-  for (int u = 0; u < U; u++) {
-    if (kind == 1)
-      v[u] = _mm256_max_ps (v[u], _mm256_setzero_ps ());
-    else if (kind == 2)
-      v[u] = _mm256_min_ps (hi, _mm256_max_ps (lo, v[u]));
-  }
-  for (int u = 0; u < U; u++) {
-    if (n >= 8 * (u + 1))
-      _mm256_storeu_ps (y + 8 * u, v[u]);
-    else if (n > 8 * u)
-      store_part (y + 8 * u, v[u], n - 8 * u);
-  }
 }
 
-/* One output row through strips of up to 32. */
+/* 4 output pixels of a 3x3 kernel with the 9 weight vectors in
+ * registers. ir: the first tap of pixel 0; sx, dx, dy in floats. */
+#define DW3_TAP(t, off) \
+  do { \
+    const float *q = ir + (off); \
+    a0 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q), a0); \
+    a1 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q + sx), a1); \
+    a2 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q + 2 * sx), a2); \
+    a3 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q + 3 * sx), a3); \
+  } while (0)
+
+/* Output pixels of `brows` output rows from the staged band, 4 pixels at
+ * a time so that four FMA chains overlap (pixels past OW are computed
+ * and never read); 3x3 kernels keep their weights in registers. */
+// st (rows, wp, 8), wv (KH*KW, 8), ob (brows, OW4, 8)
 INL void
-dw_row (const float *const *rows, const ptrdiff_t *toff, const float *w,
-    const nn_win2d *g, __m256 b, float *yr, int kind, __m256 lo, __m256 hi)
+dw_pixels (const float *st, const float *wv, __m256 bias, float *ob,
+    ptrdiff_t brows, const nn_win2d *g)
 {
-  ptrdiff_t x = 0;
-  for (; x + 32 <= g->ow; x += 32)
-    dw_strip (4, rows, toff, w, g->kh, g->kw, x, b, yr + x, 32, kind, lo,
-        hi);
-  ptrdiff_t n = g->ow - x;
-  if (n > 24)
-    dw_strip (4, rows, toff, w, g->kh, g->kw, x, b, yr + x, (int) n, kind,
-        lo, hi);
-  else if (n > 16)
-    dw_strip (3, rows, toff, w, g->kh, g->kw, x, b, yr + x, (int) n, kind,
-        lo, hi);
-  else if (n > 8)
-    dw_strip (2, rows, toff, w, g->kh, g->kw, x, b, yr + x, (int) n, kind,
-        lo, hi);
-  else if (n > 0)
-    dw_strip (1, rows, toff, w, g->kh, g->kw, x, b, yr + x, (int) n, kind,
-        lo, hi);
+  const ptrdiff_t wp = g->pl + g->iw + g->pr, ow4 = dw_ow4 (g);
+  const ptrdiff_t sx = g->sw * 8, dx = g->dw * 8, dy = g->dh * wp * 8;
+  const bool k3 = g->kh == 3 && g->kw == 3;
+  const __m256 w0 = _mm256_load_ps (wv), w1 = _mm256_load_ps (wv + 8);
+  const __m256 w2 = _mm256_load_ps (wv + 16), w3 = _mm256_load_ps (wv + 24);
+  const __m256 w4 = _mm256_load_ps (wv + 32), w5 = _mm256_load_ps (wv + 40);
+  const __m256 w6 = _mm256_load_ps (wv + 48), w7 = _mm256_load_ps (wv + 56);
+  const __m256 w8 = _mm256_load_ps (wv + 64);
+
+  for (ptrdiff_t r = 0; r < brows; r++) {
+    float *orow = ob + r * ow4 * 8;
+    const float *srow = st + r * g->sh * wp * 8;
+    for (ptrdiff_t x = 0; x < ow4; x += 4) {
+      __m256 a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+      if (k3) {
+        const float *ir = srow + x * sx;
+        DW3_TAP (0, 0);
+        DW3_TAP (1, dx);
+        DW3_TAP (2, 2 * dx);
+        DW3_TAP (3, dy);
+        DW3_TAP (4, dy + dx);
+        DW3_TAP (5, dy + 2 * dx);
+        DW3_TAP (6, 2 * dy);
+        DW3_TAP (7, 2 * dy + dx);
+        DW3_TAP (8, 2 * dy + 2 * dx);
+      } else
+        for (ptrdiff_t ky = 0; ky < g->kh; ky++) {
+          const float *ir = srow + ky * dy + x * sx;
+          for (ptrdiff_t kx = 0; kx < g->kw; kx++) {
+            const __m256 w = _mm256_load_ps (wv + (ky * g->kw + kx) * 8);
+            const float *p = ir + kx * dx;
+            a0 = _mm256_fmadd_ps (w, _mm256_load_ps (p), a0);
+            a1 = _mm256_fmadd_ps (w, _mm256_load_ps (p + sx), a1);
+            a2 = _mm256_fmadd_ps (w, _mm256_load_ps (p + 2 * sx), a2);
+            a3 = _mm256_fmadd_ps (w, _mm256_load_ps (p + 3 * sx), a3);
+          }
+        }
+      _mm256_store_ps (orow + x * 8, a0);
+      _mm256_store_ps (orow + (x + 1) * 8, a1);
+      _mm256_store_ps (orow + (x + 2) * 8, a2);
+      _mm256_store_ps (orow + (x + 3) * 8, a3);
+    }
+  }
 }
 
-/* Ring geometry. A slot holds one padded input row: as is for stride 1,
- * split into its even then its odd columns for stride 2 (so that the
- * outputs' inputs are consecutive again). */
-static inline ptrdiff_t
-dw_span (const nn_win2d *g)
-{
-  return (g->kh - 1) * g->dh + 1;
-}
-
-/* Slots in the ring: the rows of this output row and of the next
- * DW_AHEAD ones, rounded up to a power of two so that a row's slot is a
- * mask away. Rows are filled ahead of use so that the strips never read a
- * row whose stores may still be in flight: such reads, at another
- * alignment than the stores, stall store forwarding. */
-static inline ptrdiff_t
-dw_ring (const nn_win2d *g)
-{
-  ptrdiff_t r = 1;
-  while (r < dw_span (g) + DW_AHEAD * g->sh)
-    r *= 2;
-  return r;
-}
-
-static inline ptrdiff_t
-dw_wp (const nn_win2d *g)
-{
-  return g->pl + g->iw + g->pr;
-}
-
-static inline ptrdiff_t
-dw_slot (const nn_win2d *g)
-{
-  ptrdiff_t wp = dw_wp (g);
-  return g->sw == 2 ? 2 * ((wp + 1) / 2) : wp;
-}
-
-/* What a strip may read past the last slot (lanes never stored; strips
- * running past the end of other slots read the next one). */
-static inline ptrdiff_t
-dw_extra (const nn_win2d *g)
-{
-  return 48 + (g->kw - 1) * g->dw;
-}
-
-/* Element j of the padded row over input row src. */
-static inline float
-dw_padded (const float *src, ptrdiff_t j, const nn_win2d *g)
-{
-  j -= g->pl;
-  return j >= 0 && j < g->iw ? src[j] : 0.f;
-}
-
-/* Fills a slot from input row src (NULL: a padding row). Stride 2 splits
- * the padded row into even then odd columns, reading the input directly
- * (splitting a freshly written copy would stall store forwarding). */
+/* Output pixels back to channel planes, with the activation. */
+// ob (brows, OW, 8) -> out (C*mult, OH, OW) rows [oy0, oy0 + brows)
 INL void
-dw_fill (float *slot, const float *src, const nn_win2d *g, int s2)
+dw_unstage (const float *ob, float *out, ptrdiff_t o0, ptrdiff_t o1,
+    ptrdiff_t oy0, ptrdiff_t brows, const nn_win2d *g, int kind, __m256 lo,
+    __m256 hi)
 {
-  const ptrdiff_t wp = dw_wp (g);
-  if (!src) {
-    for (ptrdiff_t j = 0; j < dw_slot (g); j++)
-      slot[j] = 0.f;
-    return;
-  }
-  if (!s2) {
-    for (ptrdiff_t j = 0; j < g->pl; j++)
-      slot[j] = 0.f;
-    ptrdiff_t j = 0;
-    for (; j + 8 <= g->iw; j += 8)
-      _mm256_storeu_ps (slot + g->pl + j, _mm256_loadu_ps (src + j));
-    for (; j < g->iw; j++)
-      slot[g->pl + j] = src[j];
-    for (j = g->pl + g->iw; j < wp; j++)
-      slot[j] = 0.f;
-    return;
-  }
-  const ptrdiff_t half = (wp + 1) / 2;
-  const int perm = _MM_SHUFFLE (3, 1, 2, 0);
-  for (ptrdiff_t i = 0; i < half; i += 8) {
-    const ptrdiff_t base = 2 * i - g->pl;
-    if (base >= 0 && base + 16 <= g->iw && i + 8 <= half) {
-      const __m256 a = _mm256_loadu_ps (src + base);
-      const __m256 c = _mm256_loadu_ps (src + base + 8);
-      const __m256 e = _mm256_shuffle_ps (a, c, _MM_SHUFFLE (2, 0, 2, 0));
-      const __m256 o = _mm256_shuffle_ps (a, c, _MM_SHUFFLE (3, 1, 3, 1));
-      _mm256_storeu_ps (slot + i, _mm256_castpd_ps (_mm256_permute4x64_pd
-              (_mm256_castps_pd (e), perm)));
-      _mm256_storeu_ps (slot + half + i, _mm256_castpd_ps
-          (_mm256_permute4x64_pd (_mm256_castps_pd (o), perm)));
-    } else
-      for (ptrdiff_t l = i; l < i + 8 && l < half; l++) {
-        slot[l] = dw_padded (src, 2 * l, g);
-        slot[half + l] = dw_padded (src, 2 * l + 1, g);
+  const int nc = o1 - o0 < 8 ? (int) (o1 - o0) : 8;
+  for (ptrdiff_t r = 0; r < brows; r++)
+    for (ptrdiff_t x = 0; x < g->ow; x += 8) {
+      const int n = g->ow - x < 8 ? (int) (g->ow - x) : 8;
+      __m256 v[8];
+      for (int i = 0; i < 8; i++) {
+        __m256 p = i < n ? _mm256_load_ps (ob + (r * dw_ow4 (g) + x + i)
+            * 8) : _mm256_setzero_ps ();
+        if (kind == 1)
+          p = _mm256_max_ps (p, _mm256_setzero_ps ());
+        else if (kind == 2)
+          p = _mm256_min_ps (hi, _mm256_max_ps (lo, p));
+        v[i] = p;
       }
-  }
+      transpose8 (v);
+      for (int l = 0; l < nc; l++) {
+        float *d = out + ((o0 + l) * g->oh + oy0 + r) * g->ow + x;
+        if (n == 8)
+          _mm256_storeu_ps (d, v[l]);
+        else
+          store_part (d, v[l], n);
+      }
+    }
 }
 
-/* Stages every padded row of one input plane. */
-INL void
-dw_fill_plane (float *buf, const float *plane, const nn_win2d *g, int s2)
-{
-  const ptrdiff_t slot = dw_slot (g), hp = g->pt + g->ih + g->pb;
-  for (ptrdiff_t py = 0; py < hp; py++) {
-    const ptrdiff_t iy = py - g->pt;
-    dw_fill (buf + py * slot, iy < 0 || iy >= g->ih ? NULL
-        : plane + iy * g->iw, g, s2);
-  }
-}
-
-static inline bool
-dw_plane_mode (const nn_win2d *g)
-{
-  return (g->pt + g->ih + g->pb) * dw_slot (g) + dw_extra (g)
-      <= DW_PLANE_MAX;
-}
-
-/* Planes that fit are staged whole, one input channel ahead of the one
- * being computed; larger ones go through a ring of rows filled DW_AHEAD
- * output rows ahead. Either way every output reads staged padded rows
- * only, written long enough before. */
+/* Blocks of 8 output channels; per block, bands of output rows: stage
+ * the band's input as 8-channel pixels, compute, write back. */
 TGT static void
 dw_avx2 (const float *in, const float *w, const float *bias, float *out,
     ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
     const nn_act *act)
 {
-  const int s2 = g->sw == 2;
-  int kind = act->type == NN_ACT_NONE ? 0 : act->type == NN_ACT_RELU ? 1
-      : act->type == NN_ACT_CLIP ? 2 : -1;
+  const int kind = act->type == NN_ACT_NONE ? 0 : act->type == NN_ACT_RELU
+      ? 1 : act->type == NN_ACT_CLIP ? 2 : -1;
   const __m256 lo = _mm256_set1_ps (act->alpha);
   const __m256 hi = _mm256_set1_ps (act->beta);
-  const ptrdiff_t span = dw_span (g), slot = dw_slot (g);
-  const ptrdiff_t half = (dw_wp (g) + 1) / 2;
-  const ptrdiff_t hp = g->pt + g->ih + g->pb;
-  const bool whole = dw_plane_mode (g);
-  const ptrdiff_t nring = dw_ring (g), mask = nring - 1;
-  /* Plane mode: two planes, each with its slack. Ring mode: the ring. */
-  float buf[2 * DW_PLANE_MAX] __attribute__((aligned (32)));
-  const ptrdiff_t pstride = ((hp * slot + dw_extra (g)) + 7) / 8 * 8;
-  const float *rows[16];
-  ptrdiff_t toff[16];
+  const ptrdiff_t taps = g->kh * g->kw, band = dw_band_rows (g);
+  float st[DW_BAND_IN] __attribute__((aligned (32)));
+  float ob[DW_BAND_OUT] __attribute__((aligned (32)));
+  float wv[16 * 16 * 8] __attribute__((aligned (32))) = { 0 };
 
-  for (ptrdiff_t kx = 0; kx < g->kw; kx++) {
-    ptrdiff_t c = kx * g->dw;
-    toff[kx] = s2 ? (c & 1) * half + (c >> 1) : c;
-  }
-  if (whole) {
-    memset (buf + hp * slot, 0, sizeof (float) * (size_t) dw_extra (g));
-    memset (buf + pstride + hp * slot, 0,
-        sizeof (float) * (size_t) dw_extra (g));
-    dw_fill_plane (buf + (o0 / mult & 1) * pstride, in + (o0 / mult)
-        * g->ih * g->iw, g, s2);
-  } else
-    memset (buf + nring * slot, 0, sizeof (float) * (size_t) dw_extra (g));
-
-  for (ptrdiff_t o = o0; o < o1; o++) {
-    const ptrdiff_t ic = o / mult;
-    const float *plane = in + ic * g->ih * g->iw;
-    const float *wo = w + o * g->kh * g->kw;
-    const __m256 b = _mm256_set1_ps (bias ? bias[o] : 0.f);
-    float *y = out + o * g->oh * g->ow;
-    const float *pb = buf + (ic & 1) * pstride;
-    /* Stage the next input channel before computing this one. */
-    if (whole && (o + 1) < o1 && (o + 1) / mult != ic)
-      dw_fill_plane (buf + (((o + 1) / mult) & 1) * pstride, in + ((o + 1)
-              / mult) * g->ih * g->iw, g, s2);
-    ptrdiff_t next = 0;         /* ring mode: first row not yet staged */
-    for (ptrdiff_t oy = 0; oy < g->oh; oy++) {
-      const ptrdiff_t py0 = oy * g->sh;
-      if (whole) {
-        for (ptrdiff_t ky = 0; ky < g->kh; ky++)
-          rows[ky] = pb + (py0 + ky * g->dh) * slot;
-      } else {
-        if (next < py0)
-          next = py0;
-        for (; next < py0 + span + DW_AHEAD * g->sh && next < hp; next++) {
-          const ptrdiff_t iy = next - g->pt;
-          dw_fill (buf + (next & mask) * slot, iy < 0 || iy >= g->ih
-              ? NULL : plane + iy * g->iw, g, s2);
-        }
-        for (ptrdiff_t ky = 0; ky < g->kh; ky++)
-          rows[ky] = buf + ((py0 + ky * g->dh) & mask) * slot;
-      }
-      float *yr = y + oy * g->ow;
-      dw_row (rows, toff, wo, g, b, yr, kind < 0 ? 0 : kind, lo, hi);
+  for (ptrdiff_t c0 = o0; c0 < o1; c0 += 8) {
+    /* Weights and bias of the block as 8-lane vectors (zero past o1). */
+    float bv[8] = { 0 };
+    for (int l = 0; l < 8; l++) {
+      const ptrdiff_t o = c0 + l;
+      for (ptrdiff_t t = 0; t < taps; t++)
+        wv[t * 8 + l] = o < o1 ? w[o * taps + t] : 0.f;
+      if (o < o1 && bias)
+        bv[l] = bias[o];
+    }
+    const __m256 b = _mm256_loadu_ps (bv);
+    for (ptrdiff_t oy = 0; oy < g->oh; oy += band) {
+      const ptrdiff_t brows = g->oh - oy < band ? g->oh - oy : band;
+      const ptrdiff_t rows = (brows - 1) * g->sh + (g->kh - 1) * g->dh + 1;
+      dw_stage (st, in, c0, o1, mult, oy * g->sh, rows, g);
+      memset (st + rows * (g->pl + g->iw + g->pr) * 8, 0,
+          sizeof (float) * (size_t) dw_slack (g));
+      dw_pixels (st, wv, b, ob, brows, g);
+      dw_unstage (ob, out, c0, o1, oy, brows, g, kind < 0 ? 0 : kind, lo,
+          hi);
       if (kind < 0)
-        nn_act_apply (act, yr, (size_t) g->ow);
+        for (ptrdiff_t o = c0; o < o1 && o < c0 + 8; o++)
+          nn_act_apply (act, out + (o * g->oh + oy) * g->ow,
+              (size_t) (brows * g->ow));
     }
   }
 }
@@ -348,10 +347,7 @@ dw_avx2 (const float *in, const float *w, const float *bias, float *out,
 static bool
 dw_avx2_ok (const nn_win2d *g)
 {
-  return (g->sw == 1 || g->sw == 2) && g->kh <= 16 && g->kw <= 16
-      && (dw_plane_mode (g)
-      || dw_ring (g) * dw_slot (g) + dw_extra (g) <= DW_RING_MAX)
-      && nn_kernels_avx2 ();
+  return g->kh * g->kw <= 256 && dw_band_rows (g) > 0 && nn_kernels_avx2 ();
 }
 
 #else

@@ -94,7 +94,7 @@ act_vec (__m256 v, int kind, __m256 lo, __m256 hi)
  * while up to VOC_CHUNK tiles use them; partial sums wait in a stack
  * buffer between blocks. */
 #define VOC_KC 256
-#define VOC_CHUNK 8
+#define VOC_CHUNK 16
 
 #define VOC_FMA(r) \
   if (MR > r) { \

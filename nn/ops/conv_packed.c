@@ -15,8 +15,8 @@
 
 enum { FAM_VPOS = 1, FAM_VOC = 2 };
 
-/* Positions per vec_oc work item: 8 tiles of 6. */
-#define VOC_CHUNK_TILES 8
+/* Positions per vec_oc work item: 16 tiles of 6 (the kernel's chunk). */
+#define VOC_CHUNK_TILES 16
 /* Positions per vec_pos work item when rows are flattened (1x1 convs). */
 #define VPOS_FLAT_CHUNK 128
 /* Readable floats after a staged input for the vec_pos vector loads. */
@@ -28,6 +28,9 @@ typedef struct conv_packed {
   bool stage;                   /* copy into a padded buffer first */
   bool flat;                    /* vec_pos on flattened rows (1x1 convs) */
   ptrdiff_t hp, wp, plane;      /* the input as the kernel reads it */
+  bool split;                   /* stride 2 vec_pos: staged rows hold the
+                                   even then the odd padded columns */
+  ptrdiff_t half;               /* split rows: floats per half */
   ptrdiff_t stage_floats;       /* per group, including slack */
   ptrdiff_t *koff;              /* K offsets into the (staged) input */
   ptrdiff_t *koff_tail;         /* flat vec_pos: offsets into the tail copy */
@@ -70,7 +73,7 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   double voc = (double) ((p->ohw + 5) / 6) * (double) ((p->ocg + 15) / 16)
       * (6.0 * k + 110.0) + (pads ? (double) p->cg * plane_p / 4.0 : 0.0);
   double vpos = 1e300;
-  if (g->sw == 1) {
+  if (g->sw == 1 || g->sw == 2) {
     double rows = flat ? 1.0 : (double) g->oh;
     double n = flat ? (double) p->ohw : (double) g->ow;
     vpos = (double) ((p->ocg + 5) / 6) * rows * ((double) ((ptrdiff_t) n
@@ -86,6 +89,13 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   cp.stage = cp.family == FAM_VPOS ? !flat : pads;
   cp.hp = cp.stage ? g->ih + g->pt + g->pb : g->ih;
   cp.wp = cp.stage ? g->iw + g->pl + g->pr : g->iw;
+  /* Stride 2 for vec_pos: outputs x and x + 1 read columns 2 apart; with
+   * each staged row split into its even and its odd columns they read
+   * neighbours again. */
+  cp.split = cp.family == FAM_VPOS && g->sw == 2;
+  cp.half = (cp.wp + 1) / 2;
+  if (cp.split)
+    cp.wp = 2 * cp.half;
   cp.plane = cp.hp * cp.wp;
   cp.stage_floats = cp.stage ? p->cg * cp.plane + VPOS_SLACK : 0;
   if (cp.flat)
@@ -145,7 +155,10 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
 
   for (ptrdiff_t q = 0; q < p->k; q++) {
     ptrdiff_t c = q / (g->kh * g->kw), ky = q / g->kw % g->kh, kx = q % g->kw;
-    cp.koff[q] = c * cp.plane + ky * g->dh * cp.wp + kx * g->dw;
+    ptrdiff_t col = kx * g->dw;
+    if (cp.split)
+      col = (col & 1) * cp.half + (col >> 1);
+    cp.koff[q] = c * cp.plane + ky * g->dh * cp.wp + col;
     if (cp.flat)
       cp.koff_tail[q] = c * NN_VPOS_NR;
   }
@@ -190,6 +203,15 @@ stage_task (void *arg, int t, int nt)
     memset (dst, 0, sizeof (float) * (size_t) (g->pt * cp->wp));
     for (ptrdiff_t y = 0; y < g->ih; y++) {
       float *row = dst + (g->pt + y) * cp->wp;
+      if (cp->split) {
+        /* Padded column q goes to (q & 1) * half + q / 2. */
+        for (ptrdiff_t q = 0; q < cp->wp; q++) {
+          ptrdiff_t x = q - g->pl;
+          row[(q & 1) * cp->half + (q >> 1)] = x >= 0 && x < g->iw
+              ? src[y * g->iw + x] : 0.f;
+        }
+        continue;
+      }
       for (ptrdiff_t x = 0; x < g->pl; x++)
         row[x] = 0.f;
       memcpy (row + g->pl, src + y * g->iw, sizeof (float) * (size_t) g->iw);

@@ -16,8 +16,8 @@
 /* Tests force the direct kernels with this. */
 int nn_conv_wino_disabled;
 
-/* Positions per GEMM work item: 8 tiles of 6. */
-#define WINO_CHUNK_TILES 8
+/* Positions per GEMM work item: 16 tiles of 6 (the kernel's chunk). */
+#define WINO_CHUNK_TILES 16
 /* Tiles per block at least (so that each panel of transformed weights
  * serves 8 GEMM tiles), and V + M of a block at most, in bytes. */
 #define WINO_BLOCK_TILES 48
@@ -58,13 +58,13 @@ nn_conv_wino_wanted (const nn_node *node, const conv_params *p)
       || g->dw != 1)
     return false;
   /* Rough cycle counts, as in nn_conv_packed_plan: the direct vec_oc
-   * kernel against 16 GEMMs of K = C plus both transforms. Few tiles leave
-   * each panel of transformed weights too little reuse to pay for
-   * streaming 16 of them. */
+   * kernel against 16 GEMMs of K = C plus both transforms. */
   const double c = (double) p->c, oc = (double) p->oc;
   const ptrdiff_t th = (g->oh + 1) / 2, tw = (g->ow + 1) / 2;
   const double t = (double) (th * tw);
-  if (t < 24)
+  /* Few tiles leave each panel of transformed weights too little reuse;
+   * few channels make the GEMMs too short for the transforms to pay. */
+  if (t < 24 || p->c < 32)
     return false;
   double direct = (double) ((p->ohw + 5) / 6) * (double) ((p->oc + 15) / 16)
       * (6.0 * (double) p->k + 110.0);

@@ -31,8 +31,8 @@ typedef struct packed_mm {
   float alpha;
 } packed_mm;
 
-/* Positions per work item: 8 tiles of 6 rows. */
-#define MM_CHUNK_TILES 8
+/* Positions per work item: 16 tiles of 6 rows (the kernel's chunk). */
+#define MM_CHUNK_TILES 16
 
 static size_t
 align64 (size_t n)

@@ -82,8 +82,11 @@ concat_run (const nn_node *node, const nn_run_ctx *ctx)
     const nn_value *x = node->in[i];
     const float *src = nn_value_data (x, ctx);
     size_t len = (size_t) x->dims[p->axis] * inner;
-    for (size_t o = 0; o < outer && len; o++)
-      memcpy (out + o * row + col, src + o * len, len * sizeof (float));
+    if (outer == 1)
+      nn_op_copy (ctx->pool, out + col, src, len);     /* one block: split */
+    else
+      for (size_t o = 0; o < outer && len; o++)
+        memcpy (out + o * row + col, src + o * len, len * sizeof (float));
     col += len;
   }
 }

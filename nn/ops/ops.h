@@ -98,8 +98,8 @@ nn_status nn_op_alloc_params (nn_node *node, size_t size, nn_error *err);
 /* Product of dims[begin..end), or false on overflow past NN_MAX_TENSOR_ELEMS. */
 bool nn_op_dims_product (const int64_t *dims, int begin, int end, size_t *out);
 
-/* Sets node->workspace_floats = a * b (+ c), failing with NN_SHAPE on
- * overflow or when above the per-tensor cap. */
+/* Sets node->workspace_floats, failing with NN_SHAPE when it is beyond
+ * what the arena can address. */
 nn_status nn_op_workspace (nn_node *node, size_t floats, nn_error *err);
 
 /* Copies src to dst, n floats, split across the pool when large. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int th_checks, th_failures;
+int th_checks, th_failures, th_negatives;
 
 static void *
 xmalloc (size_t n)
@@ -164,15 +164,11 @@ th_plan (th_node *t, nn_error *err)
   nn_status s = def->plan (&t->node, err);
   if (s != NN_OK)
     return s;
-  /* Lay out activations: inputs then outputs, 16-float aligned. */
+  /* Lay out activations: outputs, then inputs from the last to the first,
+   * so that input 0 ends exactly at the end of the arena and the
+   * workspace has no slack either: reads past them are out of bounds for
+   * AddressSanitizer. */
   size_t off = 0;
-  for (int i = 0; i < t->node.n_in; i++) {
-    nn_value *v = t->in[i];
-    if (v && v->kind != NN_VAL_CONST) {
-      v->offset = off;
-      off += (v->count + 15) / 16 * 16;
-    }
-  }
   for (int i = 0; i < t->node.n_out; i++) {
     nn_value *v = t->out[i];
     if (v) {
@@ -180,11 +176,22 @@ th_plan (th_node *t, nn_error *err)
       off += (v->count + 15) / 16 * 16;
     }
   }
+  int last = -1;
+  for (int i = t->node.n_in - 1; i >= 0; i--) {
+    nn_value *v = t->in[i];
+    if (v && v->kind != NN_VAL_CONST) {
+      v->offset = off;
+      off += (v->count + 15) / 16 * 16;
+      last = i;
+    }
+  }
+  if (last >= 0)
+    off = t->in[last]->offset + t->in[last]->count;
   t->arena_floats = off;
-  t->arena = xmalloc (sizeof (float) * (off + 16));
+  t->arena = xmalloc (sizeof (float) * off);
   for (size_t i = 0; i < off; i++)
     t->arena[i] = NAN;
-  t->workspace = xmalloc (sizeof (float) * (t->node.workspace_floats + 16));
+  t->workspace = xmalloc (sizeof (float) * t->node.workspace_floats);
   return NN_OK;
 }
 
@@ -268,4 +275,22 @@ th_compare (const float *a, const float *b, size_t n, double rtol,
     }
   }
   return m;
+}
+
+void
+th_expect_fail (th_node *t, nn_status want, const char *what, int line)
+{
+  nn_error err = { 0 };
+  char prefix[64];
+  nn_status s = th_plan (t, &err);
+  th_negatives++;
+  snprintf (prefix, sizeof prefix, "node 'n0' (%s): ", t->node.op_type);
+  TH_CHECK (s == want, "line %d, %s %s: got status %s, expected %s (%s)",
+      line, t->node.op_type, what, nn_status_to_string (s),
+      nn_status_to_string (want), err.message);
+  if (s != NN_OK)
+    TH_CHECK (strncmp (err.message, prefix, strlen (prefix)) == 0,
+        "line %d, %s %s: message does not name the node: %s", line,
+        t->node.op_type, what, err.message);
+  th_free (t);
 }

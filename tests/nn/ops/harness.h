@@ -67,6 +67,13 @@ void th_fill (float *x, size_t n, uint64_t *seed);
 double th_compare (const float *a, const float *b, size_t n, double rtol,
     double atol, size_t *worst);
 
+/* Plans t (which must fail), checks the status and that the message
+ * names the node, frees t. Counts into th_negatives. */
+void th_expect_fail (th_node *t, nn_status want, const char *what, int line);
+extern int th_negatives;
+#define EXPECT(t, want, what) th_expect_fail (t, want, what, __LINE__)
+#define D(...) ((const int64_t[]) { __VA_ARGS__ })
+
 /* Counters for the report. */
 extern int th_checks, th_failures;
 #define TH_CHECK(cond, ...) do { \

@@ -58,14 +58,13 @@ __wrap_posix_memalign (void **p, size_t a, size_t n)
   return __real_posix_memalign (p, a, n);
 }
 
-#define D(...) ((const int64_t[]) { __VA_ARGS__ })
 
 static nn_pool *pool2;
 static float weights[1 << 18];
 static int n_ops;
 
 /* Plans t, then counts allocations over three runs (inline, pool,
- * reference) after a warm-up run (OpenBLAS sets up its buffers once). */
+ * reference) after a warm-up run. */
 static void
 check (th_node *t, const char *what)
 {

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define D(...) ((const int64_t[]) { __VA_ARGS__ })
 #define F(...) ((const float[]) { __VA_ARGS__ })
 
 static float iota_buf[4096];
@@ -171,6 +170,14 @@ joins (void)
   y = run (&t, NULL);
   expect_shape (&t, 0, 2, D (2, 3), "Concat shape");
   expect_values (y, F (0, 1, 10, 2, 3, 11), 6, 0, "Concat values");
+  th_free (&t);
+  th_init (&t, "Concat", 13);
+  th_input (&t, 2, D (2, 2));
+  th_const (&t, 2, D (1, 2), F (10, 11));
+  th_output (&t);
+  th_attr_int (&t, "axis", 0);
+  y = run (&t, NULL);
+  expect_values (y, F (0, 1, 2, 3, 10, 11), 6, 0, "Concat on axis 0");
   th_free (&t);
 
   th_init (&t, "Split", 18);
