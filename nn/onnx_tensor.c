@@ -209,7 +209,13 @@ nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t, const char *what,
     return nn_fail (err, NN_NOMEM, "%s: cannot allocate %zu bytes", what,
         count * 8);
 
-  if (t->data_location == 1) {
+  if (count == 0) {
+    /* nothing to copy (empty fields may have NULL data pointers) */
+    if (t->raw_data.len || t->n_float_data || t->n_int64_data
+        || t->n_int32_data)
+      return nn_fail (err, NN_BAD_MODEL, "%s: has data but no elements",
+          what);
+  } else if (t->data_location == 1) {
     nn_status s = read_external (t, what, base_dir, dst, nbytes, err);
     if (s != NN_OK)
       return s;
@@ -236,7 +242,7 @@ nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t, const char *what,
           "%s: has %zu int32 values, dims need %zu", what, t->n_int32_data,
           count);
     memcpy (dst, t->int32_data, nbytes);
-  } else if (count != 0) {
+  } else {
     return nn_fail (err, NN_BAD_MODEL, "%s: data field does not match type",
         what);
   }

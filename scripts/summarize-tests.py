@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Prints "N passed, N failed[, N skipped]" over the Meson test logs of the
-given build directories; exits 1 when anything failed or nothing ran."""
+"""Prints "N passed, N failed[, N skipped]" over the given Meson JSON test
+logs (meson-logs/*.json); exits 1 when anything failed or nothing ran."""
 import json
 import os
 import sys
@@ -9,10 +9,9 @@ PASS = {"OK", "EXPECTEDFAIL"}
 SKIP = {"SKIP"}
 
 passed = failed = skipped = 0
-for build in sys.argv[1:]:
-    log = os.path.join(build, "meson-logs", "testlog.json")
+for log in sys.argv[1:]:
     if not os.path.exists(log):
-        print(f"{build}: no test log", file=sys.stderr)
+        print(f"{log}: no test log", file=sys.stderr)
         failed += 1
         continue
     with open(log, encoding="utf-8") as f:

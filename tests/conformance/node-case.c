@@ -167,7 +167,10 @@ tensor_load (const char *path, tensor * t, char *msg, size_t size)
           "need %zu", path, tp->raw_data.len, t->count * elem);
       goto done;
     }
-    memcpy (t->data, tp->raw_data.data, tp->raw_data.len);
+    if (tp->raw_data.len)       /* empty tensors carry no data pointer */
+      memcpy (t->data, tp->raw_data.data, tp->raw_data.len);
+  } else if (t->count == 0) {
+    /* nothing to copy */
   } else if (t->dtype == ONNX_FLOAT && tp->n_float_data == t->count) {
     memcpy (t->data, tp->float_data, t->count * elem);
   } else if (t->dtype == ONNX_INT64 && tp->n_int64_data == t->count) {

@@ -127,7 +127,8 @@ new_tensor (mb *b, const char *name, int ndim, const int64_t *dims, int type)
   t->has_data_type = 1;
   t->data_type = type;
   t->dims = own (b, sizeof (int64_t) * (ndim + 1));
-  memcpy (t->dims, dims, sizeof (int64_t) * ndim);
+  if (ndim > 0)
+    memcpy (t->dims, dims, sizeof (int64_t) * ndim);
   t->n_dims = (size_t) ndim;
   return t;
 }

@@ -148,7 +148,8 @@ th_attr_ints (th_node *t, const char *name, int n, const int64_t *v)
 {
   nn_attr *a = new_attr (t, name, NN_ATTR_INTS);
   int64_t *copy = xmalloc (sizeof (int64_t) * (size_t) (n > 0 ? n : 1));
-  memcpy (copy, v, sizeof (int64_t) * (size_t) n);
+  if (n > 0)
+    memcpy (copy, v, sizeof (int64_t) * (size_t) n);
   t->owned[t->n_owned++] = copy;
   a->ints = copy;
   a->n = (size_t) n;
