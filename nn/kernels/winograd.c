@@ -51,7 +51,9 @@ INL void
 split16 (const float *p, __m256 *even, __m256 *odd)
 {
   const __m256 a = _mm256_loadu_ps (p), b = _mm256_loadu_ps (p + 8);
-  const int perm = _MM_SHUFFLE (3, 1, 2, 0);
+  /* An enum, not a const int: the lane mask must be a constant expression
+   * in C for clang too. */
+  enum { perm = _MM_SHUFFLE (3, 1, 2, 0) };
   *even = _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd
           (_mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0))), perm));
   *odd = _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd
