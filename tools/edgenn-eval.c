@@ -37,14 +37,23 @@ static const char usage_text[]
       "                        over as an I420 frame (BT.601 limited range), "
       "as\n"
       "                        a camera pipeline would\n"
+      "  --frames FILE         with --resize: take the WxH I420 frames from "
+      "FILE\n"
+      "                        (raw, one after another, as filesink writes "
+      "them)\n"
+      "                        instead of upscaling; labels still from the "
+      "IDX\n"
       "  --threads N           session worker threads (1)\n"
       "  --report FILE         write the results as Markdown\n"
+      "  --predictions FILE    write one CSV line an image: index, true\n"
+      "                        class, predicted class, its confidence\n"
       "  --min-accuracy PCT    exit with status 3 when top-1 is lower\n"
       "  -q, --quiet           only the summary line\n"
       "  -h, --help\n";
 
 typedef struct options {
-  const char *model, *idx_dir, *images, *labels, *dir, *report;
+  const char *model, *idx_dir, *images, *labels, *dir, *report, *predictions,
+      *frames;
   size_t limit;
   int resize_w, resize_h, threads, quiet;
   double min_acc;
@@ -68,7 +77,9 @@ parse_args (int argc, char **argv, options *o)
           { "limit", 1, 0, 'n' },        { "resize", 1, 0, 'r' },
           { "threads", 1, 0, 't' },      { "report", 1, 0, 'R' },
           { "min-accuracy", 1, 0, 'm' }, { "quiet", 0, 0, 'q' },
-          { "help", 0, 0, 'h' },         { 0, 0, 0, 0 } };
+          { "predictions", 1, 0, 'P' },  { "frames", 1, 0, 'F' },
+          { "help", 0, 0, 'h' },
+          { 0, 0, 0, 0 } };
   int c;
   char *end, tail;
 
@@ -92,6 +103,12 @@ parse_args (int argc, char **argv, options *o)
       break;
     case 'R':
       o->report = optarg;
+      break;
+    case 'F':
+      o->frames = optarg;
+      break;
+    case 'P':
+      o->predictions = optarg;
       break;
     case 'q':
       o->quiet = 1;
@@ -156,6 +173,8 @@ parse_args (int argc, char **argv, options *o)
                         NULL);
   if (o->resize_w && o->dir)
     return usage_error ("--resize is for IDX images", NULL);
+  if (o->frames && !o->resize_w)
+    return usage_error ("--frames needs --resize WxH", NULL);
   return -1;
 }
 
@@ -267,6 +286,7 @@ main (int argc, char **argv)
   double *lat = NULL, *lat_pre = NULL;
   uint8_t *frame = NULL;
   char **names = NULL;
+  FILE *pred = NULL, *frames = NULL;
   int rc = 1;
 
   int prc = parse_args (argc, argv, &o);
@@ -349,14 +369,34 @@ main (int argc, char **argv)
     goto out;
   }
 
+  if (o.frames && !(frames = fopen (o.frames, "rb"))) {
+    fprintf (stderr, "edgenn-eval: cannot read %s: %s\n", o.frames,
+             strerror (errno));
+    goto out;
+  }
+  if (o.predictions) {
+    if (!(pred = fopen (o.predictions, "w"))) {
+      fprintf (stderr, "edgenn-eval: cannot write %s: %s\n", o.predictions,
+               strerror (errno));
+      goto out;
+    }
+    fputs ("index,label,predicted,confidence\n", pred);
+  }
+
   size_t top1 = 0, top5 = 0;
   float *input = nn_session_input (session, 0);
   for (size_t i = 0; i < ds->n; i++) {
     nn_image img;
     if (o.resize_w) {
       const size_t ysz = (size_t)o.resize_w * o.resize_h;
-      gray_to_i420 (&ds->images[i], o.resize_w, o.resize_h, frame, frame + ysz,
-                    frame + ysz + ysz / 4);
+      if (!frames)
+        gray_to_i420 (&ds->images[i], o.resize_w, o.resize_h, frame,
+                      frame + ysz, frame + ysz + ysz / 4);
+      else if (fread (frame, 1, ysz * 3 / 2, frames) != ysz * 3 / 2) {
+        fprintf (stderr, "edgenn-eval: %s: %zu frames of %dx%d I420, %zu "
+                 "labels\n", o.frames, i, o.resize_w, o.resize_h, ds->n);
+        goto out;
+      }
       memset (&img, 0, sizeof img);
       img.format = NN_PIX_I420;
       img.width = o.resize_w;
@@ -394,6 +434,21 @@ main (int argc, char **argv)
     top1 += best == y;
     top5 += rank < 5;
     cm[y * k + best]++;
+    if (pred)
+      fprintf (pred, "%zu,%d,%d,%.6f\n", i, (int)y, best, (double)p[best]);
+  }
+  if (frames && !o.limit && fgetc (frames) != EOF) {
+    fprintf (stderr, "edgenn-eval: %s has more frames than the %zu labels\n",
+             o.frames, ds->n);
+    goto out;
+  }
+  if (pred) {
+    const int bad = fclose (pred) != 0;
+    pred = NULL;
+    if (bad) {
+      fprintf (stderr, "edgenn-eval: cannot write %s\n", o.predictions);
+      goto out;
+    }
   }
 
   qsort (lat, ds->n, sizeof *lat, cmp_double);
@@ -438,6 +493,10 @@ main (int argc, char **argv)
              o.min_acc);
 
 out:
+  if (pred)
+    fclose (pred);
+  if (frames)
+    fclose (frames);
   ds_free_labels (names);
   free (cm);
   free (lat);

@@ -148,6 +148,17 @@ badargs)
   t 2 "eval: unknown option" "$eval" "$w/m.onnx" --bogus
   printf 'not a model' > "$w/garbage.onnx"
   t 1 "eval: garbage model" "$eval" "$w/garbage.onnx" --idx-dir "$data"
+  t 2 "eval: --frames without --resize" "$eval" "$w/m.onnx" --idx-dir "$data" \
+    --frames "$w/none"
+  if [ -f "$model" ] && [ -f "$data/t10k-images-idx3-ubyte.gz" ]; then
+    t 1 "eval: missing frames file" "$eval" "$model" --idx-dir "$data" \
+      --resize 112x112 --frames "$w/none"
+    printf 'too short for one frame' > "$w/short.i420"
+    t 1 "eval: frames file shorter than the labels" "$eval" "$model" \
+      --idx-dir "$data" --limit 5 --resize 112x112 --frames "$w/short.i420"
+    t 1 "eval: predictions file not writable" "$eval" "$model" \
+      --idx-dir "$data" --limit 5 --predictions "$w/none/p.csv"
+  fi
   ;;
 shipped)
   need_data
@@ -162,6 +173,12 @@ shipped)
   acc=$(echo "$out" | hundredths)
   [ "${acc:-0}" -ge 8800 ] && ok "upscaled I420 path keeps >= 88% on 2000 images" \
     || ko "upscaled I420 accuracy ${acc:-none}/100"
+  "$eval" "$model" --idx-dir "$data" --limit 300 --predictions "$w/p.csv" -q \
+    >/dev/null || ko "--predictions run"
+  [ "$(wc -l < "$w/p.csv")" -eq 301 ] && \
+    [ "$(head -n1 "$w/p.csv")" = "index,label,predicted,confidence" ] && \
+    [ "$(awk -F, 'NR > 1 && $2 == $3' "$w/p.csv" | wc -l)" -ge 255 ] \
+    && ok "--predictions: a line an image, mostly right" || ko "--predictions CSV"
   ;;
 *)
   echo "unknown mode $mode"; exit 2 ;;
