@@ -3,7 +3,10 @@
 # SECONDS (default 60), seeded with Debian's ONNX test models and ours.
 #   fuzz/run.sh [SECONDS] [TARGET...]
 # Findings land in fuzz/findings/; copy each reproducer to
-# tests/data/fuzz-regressions/ with the fix.
+# fuzz/reproducers/TARGET/ with the fix (meson test replays them all).
+# FUZZ_TIMEOUT (60 s) is the wall-clock limit of one input: on a shared
+# machine a niced fuzzer can sit unscheduled for seconds, so a short limit
+# reports timeouts that are only waits (replay one alone to tell).
 set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -33,6 +36,6 @@ for t in $targets; do
   [ -x "$build/fuzz/fuzz-$t" ] || continue
   echo "== fuzz-$t for $seconds s"
   "$build/fuzz/fuzz-$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
-    -timeout=10 -artifact_prefix=fuzz/findings/ -print_final_stats=1 \
+    -timeout="${FUZZ_TIMEOUT:-60}" -artifact_prefix=fuzz/findings/ -print_final_stats=1 \
     "build/fuzz-corpus/$t" 2>&1 | tail -n 20 | tee "build/fuzz-$t.log"
 done
