@@ -16,6 +16,9 @@ data=/usr/share/datasets/fashion-mnist
 [ -x "$train" ] || { echo "no $train: build first (meson setup $build && ninja -C $build)" >&2; exit 1; }
 [ -f "$data/train-images-idx3-ubyte.gz" ] || { echo "no $data: apt-get install dataset-fashion-mnist" >&2; exit 1; }
 
+# Each of the two workers calls OpenBLAS on its own shard: one BLAS thread
+# per call keeps them from contending for the same two cores.
+export OPENBLAS_NUM_THREADS=1
 exec "$train" --idx-dir "$data" --labels "$here/labels.txt" \
   --epochs 30 --batch 64 --optimizer adam --lr 0.001 --schedule cosine \
   --warmup-epochs 1 --augment shift2 --threads 2 --seed 1 \

@@ -1,6 +1,6 @@
 /* A fixed team of worker threads for the trainer's data-parallel shards.
  * Created with the net, so a training step never creates threads; the
- * OpenBLAS thread count is never touched (each worker calls a serial BLAS).
+ * OpenBLAS thread count is never touched here (see nn/train.h, Threads).
  */
 #ifndef NN_TRAIN_WORKERS_H
 #define NN_TRAIN_WORKERS_H

@@ -24,8 +24,16 @@
  *                    not exported (identity at inference)
  *
  * Determinism: given the same seed, thread count and data order, training
- * produces the same bits every run (fixed shard split, fixed reduction order,
- * serial BLAS per worker). Threads = 1 is the reference.
+ * produces the same bits every run (fixed shard split, fixed reduction
+ * order). Threads = 1 is the reference.
+ *
+ * Threads: with threads > 1 every worker calls cblas_sgemm at the same
+ * time, so the BLAS must be safe for that. Debian's serial OpenBLAS is not
+ * (built without USE_LOCKING it now and then returns wrong products), so
+ * the build links the threaded one. nn/ never changes its process-global
+ * thread count; a user who wants each call kept on its worker sets
+ * OPENBLAS_NUM_THREADS=1 in the environment (models/fashion-mnist/train.sh
+ * does).
  *
  * Tensors given to this API are NCHW floats, the layout nn_preprocess()
  * writes. Ownership: nothing passed in is kept after a call returns.
