@@ -73,7 +73,10 @@ def ours_run(tool, n, batch, threads):
                         "--epochs", "1", "--batch", str(batch),
                         "--threads", str(threads), "--schedule", "constant",
                         "-q", "-o", out], check=True,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL,
+                       # T workers, each one BLAS thread: T cores in all,
+                       # as torch.set_num_threads(T) gives PyTorch.
+                       env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
         with open(os.path.join(tmp, "bench-curves.csv")) as f:
             row = list(csv.DictReader(f))[-1]
         return (float(row["images_per_s"]),
