@@ -710,6 +710,8 @@ GST_START_TEST (test_mqtt_broker_restart)
   fail_unless (resumed, "no message after the broker came back");
 
   gst_object_unref (report);
+  /* the messages still queued on our bus hold the bin */
+  gst_element_set_bus (h->element, NULL);
   gst_harness_teardown (h);
   gst_object_unref (bus);
   sub_free (s);
@@ -736,10 +738,10 @@ run (const gchar * command)
 static void
 make_certificates (const gchar * dir)
 {
-  gchar *cmd;
+  gchar *cmd, *openssl = g_find_program_in_path ("openssl");
 
-  fail_unless (g_find_program_in_path ("openssl") != NULL,
-      "openssl is not installed");
+  fail_unless (openssl != NULL, "openssl is not installed");
+  g_free (openssl);
   cmd = g_strdup_printf ("sh -c 'cd \"%s\" && "
       "printf \"subjectAltName=IP:127.0.0.1\\n\" > san.ext && "
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca "
