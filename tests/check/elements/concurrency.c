@@ -64,6 +64,8 @@ typedef struct
   GstElement *classifier;
   gchar *models[2];
   guint rounds;
+  gboolean paced;               /* one round a frame at the most */
+  gint frames;                  /* frames through so far (when paced) */
   gint done;
 } Storm;
 
@@ -74,7 +76,12 @@ property_storm (gpointer user_data)
   Storm *d = user_data;
   GRand *rand = g_rand_new_with_seed (7);
 
-  for (guint i = 0; i < d->rounds; i++) {
+  for (guint i = 0, seen = 0; i < d->rounds; i++) {
+    /* Paced, every round overlaps a new frame: left alone, the storm can
+     * finish its rounds on a busy machine before a dozen frames went by. */
+    while (d->paced && (guint) g_atomic_int_get (&d->frames) == seen)
+      g_thread_yield ();
+    seen = (guint) g_atomic_int_get (&d->frames);
     g_object_set (d->classifier,
         "threshold", g_rand_double_range (rand, 0.0, 0.3),
         "top-k", g_rand_int_range (rand, 1, 4),
@@ -154,7 +161,9 @@ GST_START_TEST (test_properties_caps_and_flushes)
   gchar *seed = model_path ("seed.onnx");
   gchar *desc = g_strdup_printf ("edgeclassify model=\"%s\"", seed);
   GstHarness *h = gst_harness_new_parse (desc);
-  Storm d = { NULL, {seed, model_path ("two.onnx")}, iterations (), 0 };
+  Storm d = { NULL, {seed, model_path ("two.onnx")}, iterations (), TRUE,
+    0, 0
+  };
   guint frames = 0, renegotiations = 0, flushes = 0, after_done = 0;
   GThread *thread;
 
@@ -196,12 +205,15 @@ GST_START_TEST (test_properties_caps_and_flushes)
     check_result (out, &d);
     gst_buffer_unref (out);
     frames++;
+    g_atomic_int_set (&d.frames, (gint) frames);
     if (g_atomic_int_get (&d.done))
       after_done++;
   }
   g_thread_join (thread);
   g_print ("%u frames, %u caps, %u flushes over %u property rounds\n",
       frames, renegotiations, flushes, d.rounds);
+  fail_unless (frames >= d.rounds, "%u frames for %u rounds", frames,
+      d.rounds);
   fail_unless (renegotiations > 1 && flushes > 0);
 
   gst_object_unref (d.classifier);
@@ -225,7 +237,9 @@ GST_START_TEST (test_seeks_while_playing)
       "edgereport location=/dev/null ! fakesink name=sink sync=false",
       seed);
   GstElement *pipe = gst_parse_launch (desc, NULL);
-  Storm d = { NULL, {seed, model_path ("two.onnx")}, iterations () / 4, 0 };
+  Storm d = { NULL, {seed, model_path ("two.onnx")}, iterations () / 4,
+    FALSE, 0, 0
+  };
   GstBus *bus = gst_element_get_bus (pipe);
   GThread *thread;
   GstMessage *msg;
