@@ -78,8 +78,7 @@ parse_args (int argc, char **argv, options *o)
           { "threads", 1, 0, 't' },      { "report", 1, 0, 'R' },
           { "min-accuracy", 1, 0, 'm' }, { "quiet", 0, 0, 'q' },
           { "predictions", 1, 0, 'P' },  { "frames", 1, 0, 'F' },
-          { "help", 0, 0, 'h' },
-          { 0, 0, 0, 0 } };
+          { "help", 0, 0, 'h' },         { 0, 0, 0, 0 } };
   int c;
   char *end, tail;
 
@@ -393,8 +392,10 @@ main (int argc, char **argv)
         gray_to_i420 (&ds->images[i], o.resize_w, o.resize_h, frame,
                       frame + ysz, frame + ysz + ysz / 4);
       else if (fread (frame, 1, ysz * 3 / 2, frames) != ysz * 3 / 2) {
-        fprintf (stderr, "edgenn-eval: %s: %zu frames of %dx%d I420, %zu "
-                 "labels\n", o.frames, i, o.resize_w, o.resize_h, ds->n);
+        fprintf (stderr,
+                 "edgenn-eval: %s: %zu frames of %dx%d I420, %zu "
+                 "labels\n",
+                 o.frames, i, o.resize_w, o.resize_h, ds->n);
         goto out;
       }
       memset (&img, 0, sizeof img);
