@@ -17,7 +17,7 @@ try_load (const uint8_t *data, size_t size, unsigned flags)
   opts.max_file_bytes = 1 << 20;
   if (nn_model_load_memory (data, size, &opts, &m, &e) != NN_OK)
     return;
-  if (nn_model_flops (m) < 5e7
+  if (nn_model_flops (m) < 5e7 && nn_model_session_bytes (m) < (64u << 20)
       && nn_session_create (m, NULL, &s, &e) == NN_OK) {
     for (size_t i = 0; i < nn_session_n_inputs (s); i++)
       memset (nn_session_input (s, i), 0,

@@ -103,10 +103,24 @@ is_graph_output (const nn_plan *plan, const nn_value *v)
   return 0;
 }
 
+/* Elements one pooling output reads: the product of kernel_shape. */
+static double
+pool_window (const nn_node *n)
+{
+  const nn_attr *k = nn_node_attr (n, "kernel_shape");
+  double w = 1.0;
+  if (k && k->ints)
+    for (size_t i = 0; i < k->n; i++)
+      if (k->ints[i] > 0)
+        w *= (double) k->ints[i];
+  return w;
+}
+
 static double
 step_flops (const nn_node *n)
 {
   const nn_value *o = n->out[0];
+  double touched;
   if (!o)
     return 0;
   if (!strcmp (n->op_type, "Conv") && n->in[1] && n->in[1]->dims[0] > 0)
@@ -118,7 +132,14 @@ step_flops (const nn_node *n)
   if (!strcmp (n->op_type, "MatMul") && n->in[0]->ndim >= 1)
     return 2.0 * (double) o->count * (double) n->in[0]->dims[n->in[0]->ndim -
         1];
-  return (double) o->count;
+  if (!strcmp (n->op_type, "MaxPool") || !strcmp (n->op_type, "AveragePool"))
+    return (double) o->count * pool_window (n);
+  /* The rest touch each element of the larger of input and output about
+   * once: a global pool or a reduction reads far more than it writes. */
+  touched = (double) o->count;
+  if (n->n_in > 0 && n->in[0] && (double) n->in[0]->count > touched)
+    touched = (double) n->in[0]->count;
+  return touched;
 }
 
 /* ---- memory plan ---- */

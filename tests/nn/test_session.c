@@ -313,6 +313,31 @@ test_metadata_and_args (void)
       "status names");
 }
 
+/* The work estimate of a pool counts the window each output reads, and a
+ * global pool its whole input: a cheap-looking pool over a huge input must
+ * not pass as cheap (callers budget on it, the fuzz target among them). */
+static void
+test_pool_flops (void)
+{
+  mb *b = mb_new (8, 13);
+  nn_model *m;
+  mb_input (b, "x", 4, (int64_t[]) { 1, 2, 8, 8 });
+  mb_attr_ints (b, mb_node (b, "MaxPool", "pool", (const char *[]) { "x",
+              NULL }, (const char *[]) { "p", NULL }), "kernel_shape", 2,
+      (int64_t[]) { 3, 3 });
+  mb_node (b, "GlobalAveragePool", "gap", (const char *[]) { "p", NULL },
+      (const char *[]) { "y", NULL });
+  mb_output (b, "y");
+  m = load (b, NN_LOAD_GENERAL);
+  CHECK (m != NULL, "the pool model loads");
+  if (!m)
+    return;
+  /* 2x6x6 outputs x 3x3 window, then the 2x6x6 the global pool reads. */
+  CHECK (nn_model_flops (m) == 72.0 * 9 + 72.0, "pool flops %.0f",
+      nn_model_flops (m));
+  nn_model_unref (m);
+}
+
 int
 main (void)
 {
@@ -321,5 +346,6 @@ main (void)
   test_batchnorm_folded ();
   test_shape_subgraph_folded ();
   test_metadata_and_args ();
+  test_pool_flops ();
   return check_report ("session");
 }
