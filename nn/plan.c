@@ -103,16 +103,23 @@ is_graph_output (const nn_plan *plan, const nn_value *v)
   return 0;
 }
 
-/* Elements one pooling output reads: the product of kernel_shape. */
+/* Elements one pooling output reads: the product of kernel_shape, each
+ * axis clipped to the input (the kernels skip taps that fall in padding,
+ * however wide a SAME-padded window is). */
 static double
 pool_window (const nn_node *n)
 {
   const nn_attr *k = nn_node_attr (n, "kernel_shape");
+  const nn_value *x = n->in[0];
   double w = 1.0;
   if (k && k->ints)
-    for (size_t i = 0; i < k->n; i++)
-      if (k->ints[i] > 0)
-        w *= (double) k->ints[i];
+    for (size_t i = 0; i < k->n; i++) {
+      int64_t taps = k->ints[i];
+      if (x && (int) (2 + i) < x->ndim && x->dims[2 + i] < taps)
+        taps = x->dims[2 + i];
+      if (taps > 0)
+        w *= (double) taps;
+    }
   return w;
 }
 

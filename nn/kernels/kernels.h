@@ -23,6 +23,23 @@ typedef struct nn_win2d {
   ptrdiff_t pt, pl, pb, pr;     /* pads: top, left, bottom, right */
 } nn_win2d;
 
+/* Taps k in [0, n) whose position k * d + base lies in [0, size), as
+ * [*k0, *k1), d >= 1. Loops over these only, so that a window far wider
+ * than its input (SAME padding allows a kernel of millions) costs what it
+ * reads, not what it spans. */
+static inline void
+nn_win_taps (ptrdiff_t base, ptrdiff_t d, ptrdiff_t size, ptrdiff_t n,
+    ptrdiff_t *k0, ptrdiff_t *k1)
+{
+  ptrdiff_t top = size - 1 - base;
+  ptrdiff_t lo = base >= 0 ? 0 : (-base + d - 1) / d;
+  ptrdiff_t hi = top < 0 ? 0 : top / d + 1;
+  if (hi > n)
+    hi = n;
+  *k0 = lo < hi ? lo : hi;
+  *k1 = hi;
+}
+
 /* ---- Reference kernels (ref.c) --------------------------------------- */
 
 /* act may be NULL. */

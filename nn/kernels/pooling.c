@@ -82,6 +82,15 @@ cols_get (const col_ranges *c, const nn_win2d *g, ptrdiff_t kx,
     valid_cols (kx * g->dw - g->pl, g->sw, g->iw, g->ow, x0, x1);
 }
 
+/* Kernel columns that reach the input from some output column: their
+ * offset kx * dw - pl lies in [-(ow - 1) * sw, iw). */
+static inline void
+sweep_cols (const nn_win2d *g, ptrdiff_t *kx0, ptrdiff_t *kx1)
+{
+  ptrdiff_t reach = (g->ow - 1) * g->sw;
+  nn_win_taps (reach - g->pl, g->dw, g->iw + reach, g->kw, kx0, kx1);
+}
+
 /* The row helpers are inlined so that each kernel is cloned for AVX2 as a
  * whole: per-row calls through the clone resolver cost more than the rows
  * of a small pool. */
@@ -92,18 +101,20 @@ maxpool_sweep (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
     const nn_win2d *g)
 {
   col_ranges cr;
+  ptrdiff_t kx0, kx1;
   cols_init (&cr, g);
+  sweep_cols (g, &kx0, &kx1);
   for (ptrdiff_t p = p0; p < p1; p++)
     for (ptrdiff_t y = 0; y < g->oh; y++) {
       float *yr = out + (p * g->oh + y) * g->ow;
       for (ptrdiff_t x = 0; x < g->ow; x++)
         yr[x] = -INFINITY;
-      for (ptrdiff_t ky = 0; ky < g->kh; ky++) {
+      ptrdiff_t ky0, ky1;
+      nn_win_taps (y * g->sh - g->pt, g->dh, g->ih, g->kh, &ky0, &ky1);
+      for (ptrdiff_t ky = ky0; ky < ky1; ky++) {
         ptrdiff_t iy = y * g->sh + ky * g->dh - g->pt;
-        if (iy < 0 || iy >= g->ih)
-          continue;
         const float *r = in + (p * g->ih + iy) * g->iw;
-        for (ptrdiff_t kx = 0; kx < g->kw; kx++) {
+        for (ptrdiff_t kx = kx0; kx < kx1; kx++) {
           ptrdiff_t off = kx * g->dw - g->pl, x0, x1;
           cols_get (&cr, g, kx, &x0, &x1);
           if (x0 < x1)
@@ -134,18 +145,20 @@ avgpool_sweep (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
     const nn_win2d *g, bool count_include_pad)
 {
   col_ranges cr;
+  ptrdiff_t kx0, kx1;
   cols_init (&cr, g);
+  sweep_cols (g, &kx0, &kx1);
   for (ptrdiff_t p = p0; p < p1; p++)
     for (ptrdiff_t y = 0; y < g->oh; y++) {
       float *yr = out + (p * g->oh + y) * g->ow;
       for (ptrdiff_t x = 0; x < g->ow; x++)
         yr[x] = 0.f;
-      for (ptrdiff_t ky = 0; ky < g->kh; ky++) {
+      ptrdiff_t ky0, ky1;
+      nn_win_taps (y * g->sh - g->pt, g->dh, g->ih, g->kh, &ky0, &ky1);
+      for (ptrdiff_t ky = ky0; ky < ky1; ky++) {
         ptrdiff_t iy = y * g->sh + ky * g->dh - g->pt;
-        if (iy < 0 || iy >= g->ih)
-          continue;
         const float *r = in + (p * g->ih + iy) * g->iw;
-        for (ptrdiff_t kx = 0; kx < g->kw; kx++) {
+        for (ptrdiff_t kx = kx0; kx < kx1; kx++) {
           ptrdiff_t off = kx * g->dw - g->pl, x0, x1;
           cols_get (&cr, g, kx, &x0, &x1);
           if (x0 < x1)
@@ -196,10 +209,10 @@ maxpool_rows (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
     for (ptrdiff_t y = 0; y < g->oh; y++) {
       float *tr = t + g->pl, *yr = out + (p * g->oh + y) * g->ow;
       bool first = true;
-      for (ptrdiff_t ky = 0; ky < g->kh; ky++) {
+      ptrdiff_t ky0, ky1;
+      nn_win_taps (y * g->sh - g->pt, g->dh, g->ih, g->kh, &ky0, &ky1);
+      for (ptrdiff_t ky = ky0; ky < ky1; ky++) {
         ptrdiff_t iy = y * g->sh + ky * g->dh - g->pt;
-        if (iy < 0 || iy >= g->ih)
-          continue;
         const float *r = in + (p * g->ih + iy) * g->iw;
         if (first)
           for (ptrdiff_t x = 0; x < g->iw; x++)
@@ -243,10 +256,10 @@ avgpool_rows (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
       float *tr = t + g->pl, *yr = out + (p * g->oh + y) * g->ow;
       for (ptrdiff_t x = 0; x < g->iw; x++)
         tr[x] = 0.f;
-      for (ptrdiff_t ky = 0; ky < g->kh; ky++) {
+      ptrdiff_t ky0, ky1;
+      nn_win_taps (y * g->sh - g->pt, g->dh, g->ih, g->kh, &ky0, &ky1);
+      for (ptrdiff_t ky = ky0; ky < ky1; ky++) {
         ptrdiff_t iy = y * g->sh + ky * g->dh - g->pt;
-        if (iy < 0 || iy >= g->ih)
-          continue;
         const float *r = in + (p * g->ih + iy) * g->iw;
         for (ptrdiff_t x = 0; x < g->iw; x++)
           tr[x] += r[x];

@@ -50,14 +50,13 @@ nn_ref_maxpool2d (const float *in, float *out, ptrdiff_t planes,
     for (ptrdiff_t y = 0; y < g->oh; y++)
       for (ptrdiff_t x = 0; x < g->ow; x++) {
         float m = -INFINITY;
-        for (ptrdiff_t ky = 0; ky < g->kh; ky++) {
+        ptrdiff_t ky0, ky1, kx0, kx1;
+        nn_win_taps (y * g->sh - g->pt, g->dh, g->ih, g->kh, &ky0, &ky1);
+        nn_win_taps (x * g->sw - g->pl, g->dw, g->iw, g->kw, &kx0, &kx1);
+        for (ptrdiff_t ky = ky0; ky < ky1; ky++) {
           ptrdiff_t iy = y * g->sh + ky * g->dh - g->pt;
-          if (iy < 0 || iy >= g->ih)
-            continue;
-          for (ptrdiff_t kx = 0; kx < g->kw; kx++) {
+          for (ptrdiff_t kx = kx0; kx < kx1; kx++) {
             ptrdiff_t ix = x * g->sw + kx * g->dw - g->pl;
-            if (ix < 0 || ix >= g->iw)
-              continue;
             float v = in[(p * g->ih + iy) * g->iw + ix];
             if (v > m)
               m = v;
@@ -86,12 +85,8 @@ nn_ref_avgpool2d (const float *in, float *out, ptrdiff_t planes,
         ptrdiff_t padded = (y1 - y0) * (x1 - x0);
         double s = 0.0;
         ptrdiff_t cnt = 0;
-        for (ptrdiff_t iy = y0; iy < y1; iy++) {
-          if (iy < 0 || iy >= g->ih)
-            continue;
-          for (ptrdiff_t ix = x0; ix < x1; ix++) {
-            if (ix < 0 || ix >= g->iw)
-              continue;
+        for (ptrdiff_t iy = y0 < 0 ? 0 : y0; iy < y1 && iy < g->ih; iy++) {
+          for (ptrdiff_t ix = x0 < 0 ? 0 : x0; ix < x1 && ix < g->iw; ix++) {
             s += in[(p * g->ih + iy) * g->iw + ix];
             cnt++;
           }

@@ -271,6 +271,47 @@ pool_case (uint64_t *seed)
   th_free (&t);
 }
 
+/* Windows far wider than their input: SAME padding lets a model ask for a
+ * kernel of millions (the fuzzer found one of 2x16777215 that ran for
+ * hours when every tap in the padding was visited). With a kernel at least
+ * twice the input, every window covers the whole plane, so besides the
+ * reference kernel each output has an oracle of its own: the plane's max,
+ * or its mean (pads not counted). */
+static void
+huge_window_case (uint64_t *seed, bool is_max, int64_t k, const char *mode)
+{
+  th_node t;
+  char what[160];
+  int64_t h = th_randint (seed, 1, 9), w = th_randint (seed, 1, 40);
+  int64_t xd[4] = { 1, 3, h, w }, ks[2] = { k, k };
+  th_init (&t, is_max ? "MaxPool" : "AveragePool", 12);
+  nn_value *x = th_input (&t, 4, xd);
+  nn_value *y = th_output (&t);
+  th_attr_ints (&t, "kernel_shape", 2, ks);
+  th_attr_string (&t, "auto_pad", mode);
+  snprintf (what, sizeof what, "%s in %lldx%lld k%lld %s", t.node.op_type,
+      (long long) h, (long long) w, (long long) k, mode);
+  check_node (&t, seed, what, 1.0, true);
+  if (y->count == x->count) {
+    const float *xs = th_data (&t, x), *ys = th_data (&t, y);
+    int bad = 0;
+    for (int64_t c = 0; c < 3; c++) {
+      double acc = is_max ? -INFINITY : 0.0;
+      for (int64_t i = 0; i < h * w; i++)
+        acc = is_max ? fmax (acc, xs[c * h * w + i]) : acc + xs[c * h * w + i];
+      if (!is_max)
+        acc /= (double) (h * w);
+      for (int64_t i = 0; i < h * w; i++)
+        bad += fabs (ys[c * h * w + i] - acc) > 1e-5 * (1.0 + fabs (acc));
+    }
+    TH_CHECK (bad == 0, "%s: %d outputs are not the plane's %s", what, bad,
+        is_max ? "max" : "mean");
+  } else
+    TH_CHECK (0, "%s: output %zu values, input %zu", what, y->count,
+        x->count);
+  th_free (&t);
+}
+
 static void
 global_pool_case (uint64_t *seed)
 {
@@ -538,6 +579,13 @@ main (void)
   }
   for (int i = 0; i < 300; i++)
     pool_case (&seed);
+  {
+    static const int64_t huge[] = { 81, 100003, 16777215, INT32_MAX };
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++)
+      for (int m = 0; m < 4; m++)
+        huge_window_case (&seed, m & 1, huge[i],
+            m & 2 ? "SAME_LOWER" : "SAME_UPPER");
+  }
   for (int i = 0; i < 40; i++)
     global_pool_case (&seed);
   for (int i = 0; i < 150; i++)
