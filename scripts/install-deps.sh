@@ -3,9 +3,12 @@
 # its demo. Run as root. Idempotent.
 set -eu
 
+# libopenblas-pthread-dev: the threaded OpenBLAS the build links. With only
+# the serial -dev package, pkg-config hands out the serial build, which is
+# not safe when the trainer's workers call it at once (test nn/blas-build).
 packages="
   meson ninja-build pkg-config gcc
-  libopenblas-dev libopenblas-serial-dev
+  libopenblas-dev libopenblas-pthread-dev libopenblas-serial-dev
   libprotobuf-c-dev protobuf-c-compiler
   zlib1g-dev libcairo2-dev libpango1.0-dev libjson-glib-dev libmosquitto-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
