@@ -12,19 +12,6 @@
 
 #include <string.h>
 
-/* Output columns [*x0, *x1) whose input column x*sw + off lies in [0, iw). */
-static inline void
-valid_cols (ptrdiff_t off, ptrdiff_t sw, ptrdiff_t iw, ptrdiff_t ow,
-    ptrdiff_t *x0, ptrdiff_t *x1)
-{
-  ptrdiff_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
-  ptrdiff_t hi = iw - 1 - off >= 0 ? (iw - 1 - off) / sw + 1 : 0;
-  if (hi > ow)
-    hi = ow;
-  *x0 = lo;
-  *x1 = hi < lo ? lo : hi;
-}
-
 /* Portable kernel: each output row is swept once per tap. */
 // in (C,H,W), w (C*mult,1,KH,KW), bias (C*mult) or NULL, out (C*mult,OH,OW)
 static void
@@ -47,7 +34,7 @@ dw_generic (const float *in, const float *w, const float *bias, float *out,
         const float *r = plane + iy * g->iw;
         for (ptrdiff_t kx = 0; kx < g->kw; kx++) {
           ptrdiff_t off = kx * g->dw - g->pl, x0, x1;
-          valid_cols (off, g->sw, g->iw, g->ow, &x0, &x1);
+          nn_win_taps (off, g->sw, g->iw, g->ow, &x0, &x1);
           const float wv = wo[ky * g->kw + kx];
           for (ptrdiff_t x = x0; x < x1; x++)
             yr[x] += wv * r[x * g->sw + off];

@@ -6,19 +6,6 @@
 
 #include <math.h>
 
-/* Output columns [*x0, *x1) whose input column x*sw + off lies in [0, iw). */
-static inline void
-valid_cols (ptrdiff_t off, ptrdiff_t sw, ptrdiff_t iw, ptrdiff_t ow,
-    ptrdiff_t *x0, ptrdiff_t *x1)
-{
-  ptrdiff_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
-  ptrdiff_t hi = iw - 1 - off >= 0 ? (iw - 1 - off) / sw + 1 : 0;
-  if (hi > ow)
-    hi = ow;
-  *x0 = lo;
-  *x1 = hi < lo ? lo : hi;
-}
-
 // y[x] = max(y[x], r[x*s]) for x in [x0, x1)
 static inline __attribute__((always_inline)) void
 row_max (float *restrict y, const float *restrict r, ptrdiff_t x0,
@@ -52,7 +39,7 @@ row_sum (float *restrict y, const float *restrict r, ptrdiff_t x0,
 }
 
 /* Column ranges per kernel column, computed once per call: the divisions
- * in valid_cols would otherwise dominate small pools. Wider kernels fall
+ * in nn_win_taps would otherwise dominate small pools. Wider kernels fall
  * back to computing them per row. */
 #define COLS_MAX 32
 
@@ -67,7 +54,7 @@ cols_init (col_ranges *c, const nn_win2d *g)
   c->pre = g->kw <= COLS_MAX;
   if (c->pre)
     for (ptrdiff_t kx = 0; kx < g->kw; kx++)
-      valid_cols (kx * g->dw - g->pl, g->sw, g->iw, g->ow, &c->x0[kx],
+      nn_win_taps (kx * g->dw - g->pl, g->sw, g->iw, g->ow, &c->x0[kx],
           &c->x1[kx]);
 }
 
@@ -79,7 +66,7 @@ cols_get (const col_ranges *c, const nn_win2d *g, ptrdiff_t kx,
     *x0 = c->x0[kx];
     *x1 = c->x1[kx];
   } else
-    valid_cols (kx * g->dw - g->pl, g->sw, g->iw, g->ow, x0, x1);
+    nn_win_taps (kx * g->dw - g->pl, g->sw, g->iw, g->ow, x0, x1);
 }
 
 /* Kernel columns that reach the input from some output column: their
