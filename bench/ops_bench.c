@@ -30,7 +30,7 @@ now (void)
 {
   struct timespec t;
   clock_gettime (cpu_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &t);
-  return (double) t.tv_sec + (double) t.tv_nsec * 1e-9;
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 static void *
@@ -64,20 +64,20 @@ new_value (const char *name, nn_value_kind kind, int ndim, const int64_t *d)
   v->count = 1;
   for (int i = 0; i < ndim; i++) {
     v->dims[i] = d[i];
-    v->count *= (size_t) d[i];
+    v->count *= (size_t)d[i];
   }
   if (kind == NN_VAL_CONST) {
     float *data = xcalloc (v->count, sizeof (float));
     for (size_t i = 0; i < v->count; i++)
-      data[i] = (float) ((i * 2654435761u) % 1000) / 1000.f - 0.5f;
+      data[i] = (float)((i * 2654435761u) % 1000) / 1000.f - 0.5f;
     v->fconst = data;
   }
   return v;
 }
 
 static void
-add_ints (bnode *b, const char *name, int n, int64_t a0, int64_t a1,
-    int64_t a2, int64_t a3)
+add_ints (bnode *b, const char *name, int n, int64_t a0, int64_t a1, int64_t a2,
+          int64_t a3)
 {
   nn_attr *a = &b->attrs[b->node.n_attrs];
   int64_t *v = b->ints[b->node.n_attrs++];
@@ -85,8 +85,9 @@ add_ints (bnode *b, const char *name, int n, int64_t a0, int64_t a1,
   v[1] = a1;
   v[2] = a2;
   v[3] = a3;
-  *a = (nn_attr) {
-  .name = name,.type = NN_ATTR_INTS,.ints = v,.n = (size_t) n};
+  *a = (nn_attr){
+    .name = name, .type = NN_ATTR_INTS, .ints = v, .n = (size_t)n
+  };
 }
 
 static bnode *
@@ -110,8 +111,7 @@ plan (bnode *b)
   nn_error err = { 0 };
   b->node.def = nn_op_find (b->node.op_type);
   if (!b->node.def || b->node.def->plan (&b->node, &err) != NN_OK) {
-    fprintf (stderr, "ops_bench: plan %s: %s\n", b->node.op_type,
-        err.message);
+    fprintf (stderr, "ops_bench: plan %s: %s\n", b->node.op_type, err.message);
     exit (1);
   }
 }
@@ -125,8 +125,8 @@ conv (nn_value *x, int oc, int k, int stride, int pad, int group, bool relu)
   b->in[b->node.n_in++] = new_value ("b", NN_VAL_CONST, 1, bd);
   add_ints (b, "strides", 2, stride, stride, 0, 0);
   add_ints (b, "pads", 4, pad, pad, pad, pad);
-  b->attrs[b->node.n_attrs++] = (nn_attr) {
-  .name = "group",.type = NN_ATTR_INT,.i = group};
+  b->attrs[b->node.n_attrs++]
+      = (nn_attr){ .name = "group", .type = NN_ATTR_INT, .i = group };
   plan (b);
   if (relu)
     b->node.act.type = NN_ACT_RELU;
@@ -160,7 +160,7 @@ chain_alloc (chain *c)
   c->arena = xcalloc (off + 16, sizeof (float));
   c->ws = xcalloc (ws + 16, sizeof (float));
   for (size_t i = 0; i < off; i++)
-    c->arena[i] = (float) (i % 7) * 0.1f - 0.3f;
+    c->arena[i] = (float)(i % 7) * 0.1f - 0.3f;
 }
 
 static void
@@ -178,7 +178,7 @@ static double
 time_chain (chain *c, nn_pool *pool)
 {
   const double batch = cpu_clock ? 2e-3 : min_time / 7;
-  const int n_batches = cpu_clock ? (int) (min_time / batch) + 1 : 7;
+  const int n_batches = cpu_clock ? (int)(min_time / batch) + 1 : 7;
   double t, times[4096];
   long iters = 1;
 
@@ -192,13 +192,13 @@ time_chain (chain *c, nn_pool *pool)
       break;
     iters *= 2;
   }
-  iters = (long) ceil ((double) iters * batch / t);
+  iters = (long)ceil ((double)iters * batch / t);
   int n = n_batches < 4096 ? n_batches : 4096;
   for (int b = 0; b < n; b++) {
     t = now ();
     for (long i = 0; i < iters; i++)
       chain_run (c, pool);
-    times[b] = (now () - t) / (double) iters;
+    times[b] = (now () - t) / (double)iters;
   }
   for (int i = 0; i < n; i++)
     for (int j = i + 1; j < n; j++)
@@ -213,77 +213,77 @@ time_chain (chain *c, nn_pool *pool)
 typedef struct layer {
   const char *name;
   int c, h, w, oc, k, stride, pad, group;
-  int count;                    /* times the model has it (0: once) */
+  int count; /* times the model has it (0: once) */
 } layer;
 
 static const layer layers[] = {
-  {"seed.conv1", 1, 28, 28, 32, 3, 1, 0, 1},
-  {"seed.conv2", 32, 13, 13, 64, 3, 1, 0, 1},
-  {"seed.conv3", 64, 5, 5, 64, 3, 1, 0, 1},
-  {"resnet.conv1", 3, 224, 224, 64, 7, 2, 3, 1},
-  {"resnet.l1", 64, 56, 56, 64, 3, 1, 1, 1},
-  {"resnet.l2a", 64, 56, 56, 128, 3, 2, 1, 1},
-  {"resnet.l2", 128, 28, 28, 128, 3, 1, 1, 1},
-  {"resnet.l3", 256, 14, 14, 256, 3, 1, 1, 1},
-  {"resnet.l4", 512, 7, 7, 512, 3, 1, 1, 1},
-  {"resnet.down3", 128, 28, 28, 256, 1, 2, 0, 1},
-  {"mbv2.expand", 24, 56, 56, 144, 1, 1, 0, 1},
-  {"mbv2.project", 144, 56, 56, 24, 1, 1, 0, 1},
-  {"mbv2.dw112", 32, 112, 112, 32, 3, 1, 1, 32},
-  {"mbv2.dw56s2", 144, 56, 56, 144, 3, 2, 1, 144},
-  {"mbv2.dw14", 384, 14, 14, 384, 3, 1, 1, 384},
-  {"mbv2.last", 320, 7, 7, 1280, 1, 1, 0, 1},
-  {"large", 64, 112, 112, 64, 3, 1, 1, 1},
+  { "seed.conv1", 1, 28, 28, 32, 3, 1, 0, 1 },
+  { "seed.conv2", 32, 13, 13, 64, 3, 1, 0, 1 },
+  { "seed.conv3", 64, 5, 5, 64, 3, 1, 0, 1 },
+  { "resnet.conv1", 3, 224, 224, 64, 7, 2, 3, 1 },
+  { "resnet.l1", 64, 56, 56, 64, 3, 1, 1, 1 },
+  { "resnet.l2a", 64, 56, 56, 128, 3, 2, 1, 1 },
+  { "resnet.l2", 128, 28, 28, 128, 3, 1, 1, 1 },
+  { "resnet.l3", 256, 14, 14, 256, 3, 1, 1, 1 },
+  { "resnet.l4", 512, 7, 7, 512, 3, 1, 1, 1 },
+  { "resnet.down3", 128, 28, 28, 256, 1, 2, 0, 1 },
+  { "mbv2.expand", 24, 56, 56, 144, 1, 1, 0, 1 },
+  { "mbv2.project", 144, 56, 56, 24, 1, 1, 0, 1 },
+  { "mbv2.dw112", 32, 112, 112, 32, 3, 1, 1, 32 },
+  { "mbv2.dw56s2", 144, 56, 56, 144, 3, 2, 1, 144 },
+  { "mbv2.dw14", 384, 14, 14, 384, 3, 1, 1, 384 },
+  { "mbv2.last", 320, 7, 7, 1280, 1, 1, 0, 1 },
+  { "large", 64, 112, 112, 64, 3, 1, 1, 1 },
   /* MobileNetV2 at 224x224, every distinct Conv with its count. */
-  {"mbv2.c0", 3, 224, 224, 32, 3, 2, 1, 1, 1},
-  {"mbv2.b0dw", 32, 112, 112, 32, 3, 1, 1, 32, 1},
-  {"mbv2.b0pw", 32, 112, 112, 16, 1, 1, 0, 1, 1},
-  {"mbv2.b1ex", 16, 112, 112, 96, 1, 1, 0, 1, 1},
-  {"mbv2.b1dw", 96, 112, 112, 96, 3, 2, 1, 96, 1},
-  {"mbv2.b1pw", 96, 56, 56, 24, 1, 1, 0, 1, 1},
-  {"mbv2.b2ex", 24, 56, 56, 144, 1, 1, 0, 1, 2},
-  {"mbv2.b2dw", 144, 56, 56, 144, 3, 1, 1, 144, 1},
-  {"mbv2.b2pw", 144, 56, 56, 24, 1, 1, 0, 1, 1},
-  {"mbv2.b3dw", 144, 56, 56, 144, 3, 2, 1, 144, 1},
-  {"mbv2.b3pw", 144, 28, 28, 32, 1, 1, 0, 1, 1},
-  {"mbv2.b4ex", 32, 28, 28, 192, 1, 1, 0, 1, 3},
-  {"mbv2.b4dw", 192, 28, 28, 192, 3, 1, 1, 192, 2},
-  {"mbv2.b4pw", 192, 28, 28, 32, 1, 1, 0, 1, 2},
-  {"mbv2.b6dw", 192, 28, 28, 192, 3, 2, 1, 192, 1},
-  {"mbv2.b6pw", 192, 14, 14, 64, 1, 1, 0, 1, 1},
-  {"mbv2.b7ex", 64, 14, 14, 384, 1, 1, 0, 1, 4},
-  {"mbv2.b7dw", 384, 14, 14, 384, 3, 1, 1, 384, 4},
-  {"mbv2.b7pw", 384, 14, 14, 64, 1, 1, 0, 1, 3},
-  {"mbv2.b10pw", 384, 14, 14, 96, 1, 1, 0, 1, 1},
-  {"mbv2.b11ex", 96, 14, 14, 576, 1, 1, 0, 1, 3},
-  {"mbv2.b11dw", 576, 14, 14, 576, 3, 1, 1, 576, 2},
-  {"mbv2.b11pw", 576, 14, 14, 96, 1, 1, 0, 1, 2},
-  {"mbv2.b13dw", 576, 14, 14, 576, 3, 2, 1, 576, 1},
-  {"mbv2.b13pw", 576, 7, 7, 160, 1, 1, 0, 1, 1},
-  {"mbv2.b14ex", 160, 7, 7, 960, 1, 1, 0, 1, 3},
-  {"mbv2.b14dw", 960, 7, 7, 960, 3, 1, 1, 960, 3},
-  {"mbv2.b14pw", 960, 7, 7, 160, 1, 1, 0, 1, 2},
-  {"mbv2.b16pw", 960, 7, 7, 320, 1, 1, 0, 1, 1},
-  {"mbv2.c18", 320, 7, 7, 1280, 1, 1, 0, 1, 1},
+  { "mbv2.c0", 3, 224, 224, 32, 3, 2, 1, 1, 1 },
+  { "mbv2.b0dw", 32, 112, 112, 32, 3, 1, 1, 32, 1 },
+  { "mbv2.b0pw", 32, 112, 112, 16, 1, 1, 0, 1, 1 },
+  { "mbv2.b1ex", 16, 112, 112, 96, 1, 1, 0, 1, 1 },
+  { "mbv2.b1dw", 96, 112, 112, 96, 3, 2, 1, 96, 1 },
+  { "mbv2.b1pw", 96, 56, 56, 24, 1, 1, 0, 1, 1 },
+  { "mbv2.b2ex", 24, 56, 56, 144, 1, 1, 0, 1, 2 },
+  { "mbv2.b2dw", 144, 56, 56, 144, 3, 1, 1, 144, 1 },
+  { "mbv2.b2pw", 144, 56, 56, 24, 1, 1, 0, 1, 1 },
+  { "mbv2.b3dw", 144, 56, 56, 144, 3, 2, 1, 144, 1 },
+  { "mbv2.b3pw", 144, 28, 28, 32, 1, 1, 0, 1, 1 },
+  { "mbv2.b4ex", 32, 28, 28, 192, 1, 1, 0, 1, 3 },
+  { "mbv2.b4dw", 192, 28, 28, 192, 3, 1, 1, 192, 2 },
+  { "mbv2.b4pw", 192, 28, 28, 32, 1, 1, 0, 1, 2 },
+  { "mbv2.b6dw", 192, 28, 28, 192, 3, 2, 1, 192, 1 },
+  { "mbv2.b6pw", 192, 14, 14, 64, 1, 1, 0, 1, 1 },
+  { "mbv2.b7ex", 64, 14, 14, 384, 1, 1, 0, 1, 4 },
+  { "mbv2.b7dw", 384, 14, 14, 384, 3, 1, 1, 384, 4 },
+  { "mbv2.b7pw", 384, 14, 14, 64, 1, 1, 0, 1, 3 },
+  { "mbv2.b10pw", 384, 14, 14, 96, 1, 1, 0, 1, 1 },
+  { "mbv2.b11ex", 96, 14, 14, 576, 1, 1, 0, 1, 3 },
+  { "mbv2.b11dw", 576, 14, 14, 576, 3, 1, 1, 576, 2 },
+  { "mbv2.b11pw", 576, 14, 14, 96, 1, 1, 0, 1, 2 },
+  { "mbv2.b13dw", 576, 14, 14, 576, 3, 2, 1, 576, 1 },
+  { "mbv2.b13pw", 576, 7, 7, 160, 1, 1, 0, 1, 1 },
+  { "mbv2.b14ex", 160, 7, 7, 960, 1, 1, 0, 1, 3 },
+  { "mbv2.b14dw", 960, 7, 7, 960, 3, 1, 1, 960, 3 },
+  { "mbv2.b14pw", 960, 7, 7, 160, 1, 1, 0, 1, 2 },
+  { "mbv2.b16pw", 960, 7, 7, 320, 1, 1, 0, 1, 1 },
+  { "mbv2.c18", 320, 7, 7, 1280, 1, 1, 0, 1, 1 },
   /* SqueezeNet 1.1 at 224x224 (fire modules: squeeze, expand 1x1, 3x3). */
-  {"sq.c1", 3, 224, 224, 64, 3, 2, 0, 1, 1},
-  {"sq.f2s", 64, 55, 55, 16, 1, 1, 0, 1, 1},
-  {"sq.f2e1", 16, 55, 55, 64, 1, 1, 0, 1, 2},
-  {"sq.f2e3", 16, 55, 55, 64, 3, 1, 1, 1, 2},
-  {"sq.f3s", 128, 55, 55, 16, 1, 1, 0, 1, 1},
-  {"sq.f4s", 128, 27, 27, 32, 1, 1, 0, 1, 1},
-  {"sq.f4e1", 32, 27, 27, 128, 1, 1, 0, 1, 2},
-  {"sq.f4e3", 32, 27, 27, 128, 3, 1, 1, 1, 2},
-  {"sq.f5s", 256, 27, 27, 32, 1, 1, 0, 1, 1},
-  {"sq.f6s", 256, 13, 13, 48, 1, 1, 0, 1, 1},
-  {"sq.f6e1", 48, 13, 13, 192, 1, 1, 0, 1, 2},
-  {"sq.f6e3", 48, 13, 13, 192, 3, 1, 1, 1, 2},
-  {"sq.f7s", 384, 13, 13, 48, 1, 1, 0, 1, 1},
-  {"sq.f8s", 384, 13, 13, 64, 1, 1, 0, 1, 1},
-  {"sq.f8e1", 64, 13, 13, 256, 1, 1, 0, 1, 2},
-  {"sq.f8e3", 64, 13, 13, 256, 3, 1, 1, 1, 2},
-  {"sq.f9s", 512, 13, 13, 64, 1, 1, 0, 1, 1},
-  {"sq.c10", 512, 13, 13, 1000, 1, 1, 0, 1, 1},
+  { "sq.c1", 3, 224, 224, 64, 3, 2, 0, 1, 1 },
+  { "sq.f2s", 64, 55, 55, 16, 1, 1, 0, 1, 1 },
+  { "sq.f2e1", 16, 55, 55, 64, 1, 1, 0, 1, 2 },
+  { "sq.f2e3", 16, 55, 55, 64, 3, 1, 1, 1, 2 },
+  { "sq.f3s", 128, 55, 55, 16, 1, 1, 0, 1, 1 },
+  { "sq.f4s", 128, 27, 27, 32, 1, 1, 0, 1, 1 },
+  { "sq.f4e1", 32, 27, 27, 128, 1, 1, 0, 1, 2 },
+  { "sq.f4e3", 32, 27, 27, 128, 3, 1, 1, 1, 2 },
+  { "sq.f5s", 256, 27, 27, 32, 1, 1, 0, 1, 1 },
+  { "sq.f6s", 256, 13, 13, 48, 1, 1, 0, 1, 1 },
+  { "sq.f6e1", 48, 13, 13, 192, 1, 1, 0, 1, 2 },
+  { "sq.f6e3", 48, 13, 13, 192, 3, 1, 1, 1, 2 },
+  { "sq.f7s", 384, 13, 13, 48, 1, 1, 0, 1, 1 },
+  { "sq.f8s", 384, 13, 13, 64, 1, 1, 0, 1, 1 },
+  { "sq.f8e1", 64, 13, 13, 256, 1, 1, 0, 1, 2 },
+  { "sq.f8e3", 64, 13, 13, 256, 3, 1, 1, 1, 2 },
+  { "sq.f9s", 512, 13, 13, 64, 1, 1, 0, 1, 1 },
+  { "sq.c10", 512, 13, 13, 1000, 1, 1, 0, 1, 1 },
 };
 
 static void
@@ -297,21 +297,19 @@ bench_layer (const layer *l, nn_pool *pool, int threads)
     nn_conv_wino_disabled = mode;
     chain c = { 0 };
     nn_value *x = new_value ("x", NN_VAL_ACT, 4, xd);
-    c.nodes[c.n++] = conv (x, l->oc, l->k, l->stride, l->pad, l->group,
-        true);
+    c.nodes[c.n++] = conv (x, l->oc, l->k, l->stride, l->pad, l->group, true);
     chain_alloc (&c);
     nn_value *y = c.nodes[0]->node.out[0];
-    flops = 2.0 * (double) y->count * (double) (l->c / l->group) * l->k
-        * l->k;
+    flops = 2.0 * (double)y->count * (double)(l->c / l->group) * l->k * l->k;
     t[mode] = time_chain (&c, pool);
   }
   nn_conv_wino_disabled = 0;
   printf ("{\"layer\": \"%s\", \"threads\": %d, \"count\": %d, "
-      "\"gflop\": %.4f", l->name, threads, l->count ? l->count : 1,
-      flops * 1e-9);
+          "\"gflop\": %.4f",
+          l->name, threads, l->count ? l->count : 1, flops * 1e-9);
   for (int mode = 0; mode < 2; mode++)
-    printf (", \"%s_us\": %.2f, \"%s_gflops\": %.1f", path[mode],
-        t[mode] * 1e6, path[mode], flops / t[mode] * 1e-9);
+    printf (", \"%s_us\": %.2f, \"%s_gflops\": %.1f", path[mode], t[mode] * 1e6,
+            path[mode], flops / t[mode] * 1e-9);
   printf ("}\n");
   fflush (stdout);
 }
@@ -348,8 +346,8 @@ bench_seed (nn_pool *pool, int threads)
     b = new_node ("Gemm", c.nodes[c.n - 1]->out[0]);
     b->in[b->node.n_in++] = new_value ("w", NN_VAL_CONST, 2, wd);
     b->in[b->node.n_in++] = new_value ("b", NN_VAL_CONST, 1, bd);
-    b->attrs[b->node.n_attrs++] = (nn_attr) {
-    .name = "transB",.type = NN_ATTR_INT,.i = 1};
+    b->attrs[b->node.n_attrs++]
+        = (nn_attr){ .name = "transB", .type = NN_ATTR_INT, .i = 1 };
     plan (b);
     if (i == 0)
       b->node.act.type = NN_ACT_RELU;
@@ -360,8 +358,8 @@ bench_seed (nn_pool *pool, int threads)
   c.nodes[c.n++] = b;
   chain_alloc (&c);
   double t = time_chain (&c, pool);
-  printf ("{\"model\": \"seed_cnn\", \"threads\": %d, \"us\": %.2f}\n",
-      threads, t * 1e6);
+  printf ("{\"model\": \"seed_cnn\", \"threads\": %d, \"us\": %.2f}\n", threads,
+          t * 1e6);
   fflush (stdout);
 }
 
@@ -384,7 +382,7 @@ main (int argc, char **argv)
       cpu_clock = true;
     else {
       fprintf (stderr, "usage: ops_bench [--threads T] [--min-time S] "
-          "[--filter TEXT] [--cpu]\n");
+                       "[--filter TEXT] [--cpu]\n");
       return 2;
     }
   }

@@ -27,23 +27,27 @@ typedef struct bench_case {
 } bench_case;
 
 static const bench_case cases[] = {
-  {NN_PIX_NV12, 224, 224, NN_COLOR_RGB, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH},
-  {NN_PIX_I420, 224, 224, NN_COLOR_RGB, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH},
-  {NN_PIX_NV12, 224, 224, NN_COLOR_RGB, NN_INTERP_BILINEAR,
-      NN_RESIZE_LETTERBOX},
-  {NN_PIX_NV12, 224, 224, NN_COLOR_BGR, NN_INTERP_BILINEAR,
-      NN_RESIZE_CENTER_CROP},
-  {NN_PIX_YUY2, 224, 224, NN_COLOR_RGB, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH},
-  {NN_PIX_BGRX, 224, 224, NN_COLOR_RGB, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH},
-  {NN_PIX_NV12, 28, 28, NN_COLOR_GRAY, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH},
-  {NN_PIX_I420, 28, 28, NN_COLOR_GRAY, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH},
-  {NN_PIX_NV12, 224, 224, NN_COLOR_RGB, NN_INTERP_AREA, NN_RESIZE_STRETCH},
-  {NN_PIX_I420, 224, 224, NN_COLOR_RGB, NN_INTERP_AREA, NN_RESIZE_STRETCH},
-  {NN_PIX_NV12, 28, 28, NN_COLOR_GRAY, NN_INTERP_AREA, NN_RESIZE_STRETCH},
-  {NN_PIX_I420, 28, 28, NN_COLOR_GRAY, NN_INTERP_AREA, NN_RESIZE_STRETCH},
+  { NN_PIX_NV12, 224, 224, NN_COLOR_RGB, NN_INTERP_BILINEAR,
+    NN_RESIZE_STRETCH },
+  { NN_PIX_I420, 224, 224, NN_COLOR_RGB, NN_INTERP_BILINEAR,
+    NN_RESIZE_STRETCH },
+  { NN_PIX_NV12, 224, 224, NN_COLOR_RGB, NN_INTERP_BILINEAR,
+    NN_RESIZE_LETTERBOX },
+  { NN_PIX_NV12, 224, 224, NN_COLOR_BGR, NN_INTERP_BILINEAR,
+    NN_RESIZE_CENTER_CROP },
+  { NN_PIX_YUY2, 224, 224, NN_COLOR_RGB, NN_INTERP_BILINEAR,
+    NN_RESIZE_STRETCH },
+  { NN_PIX_BGRX, 224, 224, NN_COLOR_RGB, NN_INTERP_BILINEAR,
+    NN_RESIZE_STRETCH },
+  { NN_PIX_NV12, 28, 28, NN_COLOR_GRAY, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH },
+  { NN_PIX_I420, 28, 28, NN_COLOR_GRAY, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH },
+  { NN_PIX_NV12, 224, 224, NN_COLOR_RGB, NN_INTERP_AREA, NN_RESIZE_STRETCH },
+  { NN_PIX_I420, 224, 224, NN_COLOR_RGB, NN_INTERP_AREA, NN_RESIZE_STRETCH },
+  { NN_PIX_NV12, 28, 28, NN_COLOR_GRAY, NN_INTERP_AREA, NN_RESIZE_STRETCH },
+  { NN_PIX_I420, 28, 28, NN_COLOR_GRAY, NN_INTERP_AREA, NN_RESIZE_STRETCH },
   /* after the others, so that case numbers given to profilers stay valid */
-  {NN_PIX_YUY2, 28, 28, NN_COLOR_GRAY, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH},
-  {NN_PIX_BGRX, 28, 28, NN_COLOR_GRAY, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH},
+  { NN_PIX_YUY2, 28, 28, NN_COLOR_GRAY, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH },
+  { NN_PIX_BGRX, 28, 28, NN_COLOR_GRAY, NN_INTERP_BILINEAR, NN_RESIZE_STRETCH },
 };
 
 static const char *interp_name[] = { "bilinear", "area" };
@@ -61,14 +65,14 @@ now_us (void)
 static int
 cmp_double (const void *a, const void *b)
 {
-  double x = *(const double *) a, y = *(const double *) b;
+  double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
 }
 
 /* A frame with some structure, so no branch predictor or cache sees a
  * constant picture. Planes point into `buf`. */
 static void
-make_frame (nn_pixel_format format, uint8_t * buf, nn_image * img)
+make_frame (nn_pixel_format format, uint8_t *buf, nn_image *img)
 {
   memset (img, 0, sizeof (*img));
   img->format = format;
@@ -76,36 +80,36 @@ make_frame (nn_pixel_format format, uint8_t * buf, nn_image * img)
   img->height = SRC_H;
   img->matrix = NN_YUV_BT709;
   uint32_t s = 12345;
-  size_t n = (size_t) SRC_W * SRC_H * 4;
+  size_t n = (size_t)SRC_W * SRC_H * 4;
   for (size_t i = 0; i < n; i++) {
     s = s * 1664525u + 1013904223u;
-    buf[i] = (uint8_t) ((i % 251) + (s >> 28));
+    buf[i] = (uint8_t)((i % 251) + (s >> 28));
   }
   int cw = (SRC_W + 1) / 2;
-  size_t ysize = (size_t) SRC_W * SRC_H;
+  size_t ysize = (size_t)SRC_W * SRC_H;
   switch (format) {
-    case NN_PIX_NV12:
-      img->planes[0] = buf;
-      img->strides[0] = SRC_W;
-      img->planes[1] = buf + ysize;
-      img->strides[1] = 2 * cw;
-      break;
-    case NN_PIX_I420:
-      img->planes[0] = buf;
-      img->strides[0] = SRC_W;
-      img->planes[1] = buf + ysize;
-      img->strides[1] = cw;
-      img->planes[2] = buf + ysize + (size_t) cw * ((SRC_H + 1) / 2);
-      img->strides[2] = cw;
-      break;
-    case NN_PIX_YUY2:
-      img->planes[0] = buf;
-      img->strides[0] = 4 * cw;
-      break;
-    default:
-      img->planes[0] = buf;
-      img->strides[0] = 4 * SRC_W;
-      break;
+  case NN_PIX_NV12:
+    img->planes[0] = buf;
+    img->strides[0] = SRC_W;
+    img->planes[1] = buf + ysize;
+    img->strides[1] = 2 * cw;
+    break;
+  case NN_PIX_I420:
+    img->planes[0] = buf;
+    img->strides[0] = SRC_W;
+    img->planes[1] = buf + ysize;
+    img->strides[1] = cw;
+    img->planes[2] = buf + ysize + (size_t)cw * ((SRC_H + 1) / 2);
+    img->strides[2] = cw;
+    break;
+  case NN_PIX_YUY2:
+    img->planes[0] = buf;
+    img->strides[0] = 4 * cw;
+    break;
+  default:
+    img->planes[0] = buf;
+    img->strides[0] = 4 * SRC_W;
+    break;
   }
 }
 
@@ -116,7 +120,7 @@ main (int argc, char **argv)
   int only = argc > 2 ? atoi (argv[2]) : -1;
   if (iters < 1)
     iters = 1;
-  uint8_t *buf = malloc ((size_t) SRC_W * SRC_H * 4);
+  uint8_t *buf = malloc ((size_t)SRC_W * SRC_H * 4);
   float *out = malloc (sizeof (float) * 3 * 224 * 224);
   double *t = malloc (sizeof (double) * iters);
   if (!buf || !out || !t) {
@@ -125,11 +129,11 @@ main (int argc, char **argv)
   }
 
   printf ("%dx%d source, %d iterations, one thread\n", SRC_W, SRC_H, iters);
-  printf ("%-6s -> %-12s %-9s %-12s %10s %10s\n", "format", "output",
-      "interp", "mode", "median us", "min us");
+  printf ("%-6s -> %-12s %-9s %-12s %10s %10s\n", "format", "output", "interp",
+          "mode", "median us", "min us");
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const bench_case *bc = &cases[i];
-    if (only >= 0 && (size_t) only != i)
+    if (only >= 0 && (size_t)only != i)
       continue;
     nn_preprocess_params p;
     nn_preprocessor *pp;
@@ -158,10 +162,10 @@ main (int argc, char **argv)
     qsort (t, n, sizeof (double), cmp_double);
     char osz[32];
     snprintf (osz, sizeof osz, "%dx%dx%d %s", bc->out_w, bc->out_h,
-        bc->color == NN_COLOR_GRAY ? 1 : 3, color_name[bc->color]);
+              bc->color == NN_COLOR_GRAY ? 1 : 3, color_name[bc->color]);
     printf ("%-6s -> %-12s %-9s %-12s %10.1f %10.1f\n",
-        nn_pixel_format_name (bc->format), osz, interp_name[bc->interp],
-        mode_name[bc->mode], t[n / 2], t[0]);
+            nn_pixel_format_name (bc->format), osz, interp_name[bc->interp],
+            mode_name[bc->mode], t[n / 2], t[0]);
     nn_preprocessor_free (pp);
   }
   free (t);

@@ -35,11 +35,11 @@ typedef struct shape {
 } shape;
 
 static const shape default_shapes[] = {
-  { 256, 256, 256 }, { 512, 512, 512 }, { 1024, 1024, 1024 },
-  { 2048, 2048, 2048 },
-  { 121, 64, 288 },   /* seed CNN conv2: 11x11 pixels, 64 out, 32*3*3 */
-  { 9, 64, 576 },     /* seed CNN conv3, pixels-major: 3x3 pixels, 64 out */
-  { 64, 9, 576 },     /* seed CNN conv3, channels-major */
+  { 256, 256, 256 },    { 512, 512, 512 }, { 1024, 1024, 1024 },
+  { 2048, 2048, 2048 }, { 121, 64, 288 }, /* seed CNN conv2: 11x11 pixels, 64
+                                             out, 32*3*3 */
+  { 9, 64, 576 }, /* seed CNN conv3, pixels-major: 3x3 pixels, 64 out */
+  { 64, 9, 576 }, /* seed CNN conv3, channels-major */
 };
 
 typedef struct worker {
@@ -59,7 +59,7 @@ typedef struct bench {
   int threads;
   worker workers[MAX_THREADS];
   pthread_barrier_t start, done;
-  long iters;                   /* calls per batch, set before `start` */
+  long iters; /* calls per batch, set before `start` */
   int quit;
 } bench;
 
@@ -68,7 +68,7 @@ now_seconds (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* c[:, n0:n1] = a * b[:, n0:n1], `iters` times. */
@@ -78,8 +78,8 @@ run_block (const bench *b, int n0, int n1, long iters)
   if (n1 <= n0)
     return;
   for (long i = 0; i < iters; i++)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, b->m, n1 - n0,
-        b->k, 1.0f, b->a, b->k, b->b + n0, b->n, 0.0f, b->c + n0, b->n);
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, b->m, n1 - n0, b->k,
+                 1.0f, b->a, b->k, b->b + n0, b->n, 0.0f, b->c + n0, b->n);
 }
 
 static void *
@@ -114,7 +114,7 @@ time_batch (bench *b, long iters)
 static int
 cmp_double (const void *x, const void *y)
 {
-  double a = *(const double *) x, b = *(const double *) y;
+  double a = *(const double *)x, b = *(const double *)y;
   return (a > b) - (a < b);
 }
 
@@ -126,7 +126,7 @@ random_matrix (size_t count, unsigned *state)
     return NULL;
   for (size_t i = 0; i < count; i++) {
     *state = *state * 1664525u + 1013904223u;
-    p[i] = (float) ((*state >> 8) & 0xffff) / 32768.0f - 1.0f;
+    p[i] = (float)((*state >> 8) & 0xffff) / 32768.0f - 1.0f;
   }
   return p;
 }
@@ -138,10 +138,10 @@ max_abs_diff (const float *c, const float *ref, size_t count)
 {
   double worst = 0.0;
   for (size_t i = 0; i < count; i++) {
-    double d = (double) c[i] - (double) ref[i];
+    double d = (double)c[i] - (double)ref[i];
     if (d < 0)
       d = -d;
-    if (!(d <= worst))          /* also catches NaN */
+    if (!(d <= worst)) /* also catches NaN */
       worst = d;
   }
   return worst;
@@ -154,11 +154,11 @@ check_reference (const bench *b, const float *ref)
 {
   double worst = 0.0;
   for (int s = 0; s < 16; s++) {
-    int i = (int) ((long) s * 7919 % b->m), j = (int) ((long) s * 104729 % b->n);
+    int i = (int)((long)s * 7919 % b->m), j = (int)((long)s * 104729 % b->n);
     double exact = 0.0;
     for (int p = 0; p < b->k; p++)
-      exact += (double) b->a[(size_t) i * b->k + p] * b->b[(size_t) p * b->n + j];
-    double d = exact - ref[(size_t) i * b->n + j];
+      exact += (double)b->a[(size_t)i * b->k + p] * b->b[(size_t)p * b->n + j];
+    double d = exact - ref[(size_t)i * b->n + j];
     if (d < 0)
       d = -d;
     if (d > worst)
@@ -181,34 +181,34 @@ bench_shape (shape s, int threads, double min_time)
   b.n = s.n;
   b.k = s.k;
   b.threads = threads;
-  b.a = random_matrix ((size_t) s.m * s.k, &seed);
-  b.b = random_matrix ((size_t) s.k * s.n, &seed);
-  b.c = random_matrix ((size_t) s.m * s.n, &seed);
-  ref = random_matrix ((size_t) s.m * s.n, &seed);
+  b.a = random_matrix ((size_t)s.m * s.k, &seed);
+  b.b = random_matrix ((size_t)s.k * s.n, &seed);
+  b.c = random_matrix ((size_t)s.m * s.n, &seed);
+  ref = random_matrix ((size_t)s.m * s.n, &seed);
   if (!b.a || !b.b || !b.c || !ref) {
     fprintf (stderr, "sgemm_bench: out of memory for %dx%dx%d\n", s.m, s.n,
-        s.k);
+             s.k);
     goto done;
   }
 
   /* The reference: the whole product by this thread alone. */
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k,
-      1.0f, b.a, s.k, b.b, s.n, 0.0f, ref, s.n);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1.0f,
+               b.a, s.k, b.b, s.n, 0.0f, ref, s.n);
   double ref_err = check_reference (&b, ref);
-  size_t count = (size_t) s.m * s.n;
+  size_t count = (size_t)s.m * s.n;
 
   for (int t = 0; t < threads; t++) {
     b.workers[t].index = t;
     b.workers[t].bench = &b;
-    b.workers[t].n0 = (int) ((long) s.n * t / threads);
-    b.workers[t].n1 = (int) ((long) s.n * (t + 1) / threads);
+    b.workers[t].n0 = (int)((long)s.n * t / threads);
+    b.workers[t].n1 = (int)((long)s.n * (t + 1) / threads);
   }
   if (threads > 1) {
-    pthread_barrier_init (&b.start, NULL, (unsigned) threads);
-    pthread_barrier_init (&b.done, NULL, (unsigned) threads);
+    pthread_barrier_init (&b.start, NULL, (unsigned)threads);
+    pthread_barrier_init (&b.done, NULL, (unsigned)threads);
     for (int t = 1; t < threads; t++) {
       int err = pthread_create (&b.workers[t].thread, NULL, worker_main,
-          &b.workers[t]);
+                                &b.workers[t]);
       if (err != 0) {
         fprintf (stderr, "sgemm_bench: pthread_create: %s\n", strerror (err));
         /* the barriers count on all threads: give up on this shape */
@@ -223,11 +223,11 @@ bench_shape (shape s, int threads, double min_time)
   double flops = 2.0 * s.m * s.n * s.k;
   double once = time_batch (&b, 1);
   long iters = 1;
-  while (once * (double) iters < min_time / N_BATCHES && iters < (1L << 30))
+  while (once * (double)iters < min_time / N_BATCHES && iters < (1L << 30))
     iters *= 2;
   if (iters > 1) {
-    once = time_batch (&b, iters) / (double) iters;
-    iters = (long) (min_time / N_BATCHES / once) + 1;
+    once = time_batch (&b, iters) / (double)iters;
+    iters = (long)(min_time / N_BATCHES / once) + 1;
   }
 
   /* Each batch's last product is compared with the reference: threads
@@ -236,7 +236,7 @@ bench_shape (shape s, int threads, double min_time)
   double err = 0.0;
   int bad = 0;
   for (int r = 0; r < N_BATCHES; r++) {
-    per_call[r] = time_batch (&b, iters) / (double) iters;
+    per_call[r] = time_batch (&b, iters) / (double)iters;
     double e = max_abs_diff (b.c, ref, count);
     if (!(e <= 1e-3))
       bad++;
@@ -247,21 +247,24 @@ bench_shape (shape s, int threads, double min_time)
   double med = per_call[N_BATCHES / 2], best = per_call[0];
 
   printf ("{\"m\": %d, \"n\": %d, \"k\": %d, \"threads\": %d, "
-      "\"calls\": %ld, \"us_median\": %.3f, \"us_min\": %.3f, "
-      "\"gflops_median\": %.2f, \"gflops_best\": %.2f, "
-      "\"max_abs_diff\": %.3g, \"wrong_batches\": %d, "
-      "\"reference_err\": %.3g}\n",
-      s.m, s.n, s.k, threads, iters * N_BATCHES, med * 1e6, best * 1e6,
-      flops / med * 1e-9, flops / best * 1e-9, err, bad, ref_err);
+          "\"calls\": %ld, \"us_median\": %.3f, \"us_min\": %.3f, "
+          "\"gflops_median\": %.2f, \"gflops_best\": %.2f, "
+          "\"max_abs_diff\": %.3g, \"wrong_batches\": %d, "
+          "\"reference_err\": %.3g}\n",
+          s.m, s.n, s.k, threads, iters * N_BATCHES, med * 1e6, best * 1e6,
+          flops / med * 1e-9, flops / best * 1e-9, err, bad, ref_err);
   fflush (stdout);
   rc = bad == 0 && ref_err < 1e-3 ? 0 : 1;
   if (bad)
-    fprintf (stderr, "sgemm_bench: %dx%dx%d, %d threads: %d of %d checked "
-        "products differ from the single-threaded one (by up to %g)\n",
-        s.m, s.n, s.k, threads, bad, N_BATCHES, err);
+    fprintf (stderr,
+             "sgemm_bench: %dx%dx%d, %d threads: %d of %d checked "
+             "products differ from the single-threaded one (by up to %g)\n",
+             s.m, s.n, s.k, threads, bad, N_BATCHES, err);
   if (!(ref_err < 1e-3))
-    fprintf (stderr, "sgemm_bench: %dx%dx%d: single-threaded product is "
-        "wrong (error %g)\n", s.m, s.n, s.k, ref_err);
+    fprintf (stderr,
+             "sgemm_bench: %dx%dx%d: single-threaded product is "
+             "wrong (error %g)\n",
+             s.m, s.n, s.k, ref_err);
 
 done:
   if (started > 0) {
@@ -274,8 +277,8 @@ done:
     pthread_barrier_destroy (&b.start);
     pthread_barrier_destroy (&b.done);
   }
-  free ((void *) b.a);
-  free ((void *) b.b);
+  free ((void *)b.a);
+  free ((void *)b.b);
   free (b.c);
   free (ref);
   return rc;
@@ -286,15 +289,15 @@ typedef struct stress_job {
   const float *a, *b, *ref;
   int m, n, k;
   long calls;
-  long wrong;                   /* out */
-  int alloc_failed;             /* out */
+  long wrong;       /* out */
+  int alloc_failed; /* out */
 } stress_job;
 
 static void *
 stress_main (void *data)
 {
   stress_job *j = data;
-  size_t count = (size_t) j->m * j->n;
+  size_t count = (size_t)j->m * j->n;
   float *c = aligned_alloc (64, ((count * sizeof (float) + 63) / 64) * 64);
   if (!c) {
     j->alloc_failed = 1;
@@ -302,7 +305,7 @@ stress_main (void *data)
   }
   for (long i = 0; i < j->calls; i++) {
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, j->m, j->n, j->k,
-        1.0f, j->a, j->k, j->b, j->n, 0.0f, c, j->n);
+                 1.0f, j->a, j->k, j->b, j->n, 0.0f, c, j->n);
     if (!(max_abs_diff (c, j->ref, count) <= 1e-3))
       j->wrong++;
   }
@@ -314,9 +317,9 @@ static int
 stress_shape (shape s, int threads, long calls)
 {
   unsigned seed = 777u;
-  size_t count = (size_t) s.m * s.n;
-  float *a = random_matrix ((size_t) s.m * s.k, &seed);
-  float *b = random_matrix ((size_t) s.k * s.n, &seed);
+  size_t count = (size_t)s.m * s.n;
+  float *a = random_matrix ((size_t)s.m * s.k, &seed);
+  float *b = random_matrix ((size_t)s.k * s.n, &seed);
   float *ref = random_matrix (count, &seed);
   stress_job jobs[MAX_THREADS];
   int started = 0, rc = 1;
@@ -327,12 +330,13 @@ stress_shape (shape s, int threads, long calls)
     fprintf (stderr, "sgemm_bench: out of memory\n");
     goto done;
   }
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k,
-      1.0f, a, s.k, b, s.n, 0.0f, ref, s.n);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1.0f,
+               a, s.k, b, s.n, 0.0f, ref, s.n);
   t0 = now_seconds ();
   for (int t = 0; t < threads; t++) {
-    jobs[t] = (stress_job) { .a = a, .b = b, .ref = ref, .m = s.m, .n = s.n,
-      .k = s.k, .calls = calls };
+    jobs[t] = (stress_job){
+      .a = a, .b = b, .ref = ref, .m = s.m, .n = s.n, .k = s.k, .calls = calls
+    };
     int err = pthread_create (&jobs[t].thread, NULL, stress_main, &jobs[t]);
     if (err != 0) {
       fprintf (stderr, "sgemm_bench: pthread_create: %s\n", strerror (err));
@@ -348,15 +352,17 @@ stress_shape (shape s, int threads, long calls)
   }
   if (started == threads) {
     printf ("{\"stress\": true, \"m\": %d, \"n\": %d, \"k\": %d, "
-        "\"threads\": %d, \"products\": %ld, \"wrong\": %ld, "
-        "\"seconds\": %.3f}\n", s.m, s.n, s.k, threads, calls * threads,
-        wrong, now_seconds () - t0);
+            "\"threads\": %d, \"products\": %ld, \"wrong\": %ld, "
+            "\"seconds\": %.3f}\n",
+            s.m, s.n, s.k, threads, calls * threads, wrong,
+            now_seconds () - t0);
     fflush (stdout);
     rc = wrong ? 1 : 0;
     if (wrong)
-      fprintf (stderr, "sgemm_bench: %dx%dx%d: %ld of %ld products made by "
-          "%d concurrent threads were wrong\n", s.m, s.n, s.k, wrong,
-          calls * threads, threads);
+      fprintf (stderr,
+               "sgemm_bench: %dx%dx%d: %ld of %ld products made by "
+               "%d concurrent threads were wrong\n",
+               s.m, s.n, s.k, wrong, calls * threads, threads);
   }
 
 done:
@@ -381,7 +387,9 @@ parse_shape (const char *text, shape *s)
 static void
 usage (FILE *f)
 {
-  fprintf (f, "usage: sgemm_bench [--threads T] [--min-time SECONDS] "
+  fprintf (
+      f,
+      "usage: sgemm_bench [--threads T] [--min-time SECONDS] "
       "[MxNxK ...]\n"
       "       sgemm_bench --stress CALLS [--threads T] [MxNxK ...]\n"
       "Row-major C(MxN) = A(MxK) B(KxN). Prints one JSON object per line.\n");
@@ -405,7 +413,7 @@ main (int argc, char **argv)
         fprintf (stderr, "sgemm_bench: --threads wants 1..%d\n", MAX_THREADS);
         return 2;
       }
-      threads = (int) t;
+      threads = (int)t;
     } else if (strcmp (argv[i], "--min-time") == 0 && i + 1 < argc) {
       min_time = strtod (argv[++i], &end);
       if (*end || !(min_time > 0.0) || min_time > 600.0) {
@@ -422,7 +430,7 @@ main (int argc, char **argv)
       usage (stdout);
       return 0;
     } else if (n_shapes < sizeof shapes / sizeof shapes[0]
-        && parse_shape (argv[i], &shapes[n_shapes]) == 0) {
+               && parse_shape (argv[i], &shapes[n_shapes]) == 0) {
       n_shapes++;
     } else {
       usage (stderr);
@@ -430,7 +438,7 @@ main (int argc, char **argv)
     }
   }
   if (stress_calls > 0 && n_shapes == 0) {
-    shapes[0] = (shape) { 64, 64, 576 };
+    shapes[0] = (shape){ 64, 64, 576 };
     n_shapes = 1;
   }
   if (n_shapes == 0) {
@@ -439,11 +447,12 @@ main (int argc, char **argv)
   }
 
   printf ("{\"openblas_config\": \"%s\", \"corename\": \"%s\", "
-      "\"parallel\": %d}\n", openblas_get_config (), openblas_get_corename (),
-      openblas_get_parallel ());
+          "\"parallel\": %d}\n",
+          openblas_get_config (), openblas_get_corename (),
+          openblas_get_parallel ());
   fflush (stdout);
   for (size_t i = 0; i < n_shapes; i++)
     rc |= stress_calls > 0 ? stress_shape (shapes[i], threads, stress_calls)
-        : bench_shape (shapes[i], threads, min_time);
+                           : bench_shape (shapes[i], threads, min_time);
   return rc;
 }

@@ -21,7 +21,7 @@ try_load (const uint8_t *data, size_t size, unsigned flags)
       && nn_session_create (m, NULL, &s, &e) == NN_OK) {
     for (size_t i = 0; i < nn_session_n_inputs (s); i++)
       memset (nn_session_input (s, i), 0,
-          nn_session_input_info (s, i)->count * sizeof (float));
+              nn_session_input_info (s, i)->count * sizeof (float));
     nn_session_run (s, &e);
     nn_session_free (s);
   }

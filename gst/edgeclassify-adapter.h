@@ -17,55 +17,53 @@
 
 G_BEGIN_DECLS
 /* What an error is about: picks the sentence users read. */
-    typedef enum
-{
-  EC_WHAT_MODEL,                /* the model file or the built-in model */
-  EC_WHAT_LABELS,               /* the labels file or the model's labels */
-  EC_WHAT_SETTINGS,             /* element properties */
-  EC_WHAT_CAPS,                 /* negotiated video vs the model */
-  EC_WHAT_INFERENCE             /* running the model on a frame */
+typedef enum {
+  EC_WHAT_MODEL,    /* the model file or the built-in model */
+  EC_WHAT_LABELS,   /* the labels file or the model's labels */
+  EC_WHAT_SETTINGS, /* element properties */
+  EC_WHAT_CAPS,     /* negotiated video vs the model */
+  EC_WHAT_INFERENCE /* running the model on a frame */
 } EcWhat;
 
 /* A failure on its way to the bus. Owns its strings. */
-typedef struct
-{
+typedef struct {
   nn_status status;
   EcWhat what;
-  gchar *path;                  /* file concerned, or NULL */
-  gchar *detail;                /* technical detail for the debug string */
+  gchar *path;   /* file concerned, or NULL */
+  gchar *detail; /* technical detail for the debug string */
 } EcError;
 
-void
-ec_error_set (EcError * err, nn_status status, EcWhat what,
-    const gchar * path, const gchar * detail_fmt, ...)
-G_GNUC_PRINTF (5, 6);
-     void ec_error_clear (EcError * err);
+void ec_error_set (EcError *err, nn_status status, EcWhat what,
+                   const gchar *path, const gchar *detail_fmt, ...)
+    G_GNUC_PRINTF (5, 6);
+void ec_error_clear (EcError *err);
 
 /* The one mapping from an nn status (and what it concerns) to a GStreamer
  * error domain and code. See docs/elements.md, "Errors". */
-     void ec_status_to_gst (nn_status status, EcWhat what, GQuark * domain,
-    gint * code);
+void ec_status_to_gst (nn_status status, EcWhat what, GQuark *domain,
+                       gint *code);
 
 /* Posts @err as an ERROR or WARNING message (type) from @element, like
  * GST_ELEMENT_ERROR does: a short sentence plus the technical detail. */
-     void ec_post_error (GstElement * element, GstMessageType type,
-    const EcError * err, const gchar * file, const gchar * function, gint line);
+void ec_post_error (GstElement *element, GstMessageType type,
+                    const EcError *err, const gchar *file,
+                    const gchar *function, gint line);
 
-#define EC_POST_ERROR(el, err) \
-  ec_post_error (GST_ELEMENT (el), GST_MESSAGE_ERROR, (err), __FILE__, \
-      GST_FUNCTION, __LINE__)
-#define EC_POST_WARNING(el, err) \
-  ec_post_error (GST_ELEMENT (el), GST_MESSAGE_WARNING, (err), __FILE__, \
-      GST_FUNCTION, __LINE__)
+#define EC_POST_ERROR(el, err)                                                 \
+  ec_post_error (GST_ELEMENT (el), GST_MESSAGE_ERROR, (err), __FILE__,         \
+                 GST_FUNCTION, __LINE__)
+#define EC_POST_WARNING(el, err)                                               \
+  ec_post_error (GST_ELEMENT (el), GST_MESSAGE_WARNING, (err), __FILE__,       \
+                 GST_FUNCTION, __LINE__)
 
 /* nn pixel format for a GStreamer one; -1 for formats we do not take. */
-     gint ec_pixel_format_from_video (GstVideoFormat format);
+gint ec_pixel_format_from_video (GstVideoFormat format);
 
 /* Describes a mapped frame to nn without copying: planes point into the
  * mapped memory, strides and offsets come from the frame (GstVideoMeta is
  * honoured by gst_video_frame_map), matrix and range from the colorimetry.
  * Returns FALSE for formats not in the pad template. */
-     gboolean ec_image_from_frame (const GstVideoFrame * frame, nn_image * img);
+gboolean ec_image_from_frame (const GstVideoFrame *frame, nn_image *img);
 
 G_END_DECLS
 #endif /* __EDGECLASSIFY_ADAPTER_H__ */

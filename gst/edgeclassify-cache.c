@@ -21,21 +21,15 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
 #define GST_CAT_DEFAULT gst_edge_classify_debug
 
-typedef enum
-{
-  EC_ENTRY_LOADING,
-  EC_ENTRY_READY,
-  EC_ENTRY_FAILED
-} EcEntryState;
+typedef enum { EC_ENTRY_LOADING, EC_ENTRY_READY, EC_ENTRY_FAILED } EcEntryState;
 
-struct _EcCachedModel
-{
+struct _EcCachedModel {
   gchar *key;
-  guint users;                  /* references handed out, table lock */
-  EcEntryState state;           /* table lock */
-  nn_model *model;              /* set once, before state becomes READY */
-  nn_status status;             /* when FAILED */
-  gchar *message;               /* when FAILED */
+  guint users;        /* references handed out, table lock */
+  EcEntryState state; /* table lock */
+  nn_model *model;    /* set once, before state becomes READY */
+  nn_status status;   /* when FAILED */
+  gchar *message;     /* when FAILED */
 };
 
 /* The table lock guards the table, users and state, never a load. */
@@ -44,7 +38,7 @@ static GCond cache_cond;
 static GHashTable *cache_table; /* key -> EcCachedModel, borrowed key */
 
 static void
-ec_cached_model_free (EcCachedModel * cached)
+ec_cached_model_free (EcCachedModel *cached)
 {
   nn_model_unref (cached->model);
   g_free (cached->message);
@@ -55,7 +49,7 @@ ec_cached_model_free (EcCachedModel * cached)
 /* Called with the table lock held. Finds or creates the entry for @key and
  * takes a user reference. *loader is TRUE when the caller must load it. */
 static EcCachedModel *
-ec_cache_lookup_locked (const gchar * key, gboolean * loader)
+ec_cache_lookup_locked (const gchar *key, gboolean *loader)
 {
   EcCachedModel *cached;
 
@@ -80,7 +74,7 @@ ec_cache_lookup_locked (const gchar * key, gboolean * loader)
 
 /* Table lock held: drops one user; the last one frees the entry. */
 static void
-ec_cache_release_locked (EcCachedModel * cached)
+ec_cache_release_locked (EcCachedModel *cached)
 {
   g_assert (cached->users > 0);
   if (--cached->users > 0)
@@ -92,8 +86,8 @@ ec_cache_release_locked (EcCachedModel * cached)
 
 /* The loader publishes its outcome; waiters wake up. */
 static void
-ec_cache_finish_load (EcCachedModel * cached, nn_model * model,
-    const nn_error * nerr)
+ec_cache_finish_load (EcCachedModel *cached, nn_model *model,
+                      const nn_error *nerr)
 {
   g_mutex_lock (&cache_lock);
   if (model != NULL) {
@@ -110,25 +104,24 @@ ec_cache_finish_load (EcCachedModel * cached, nn_model * model,
   g_mutex_unlock (&cache_lock);
 }
 
-typedef nn_status (*EcLoadFunc) (gconstpointer arg1, gsize size,
-    nn_model ** out, nn_error * nerr);
+typedef nn_status (*EcLoadFunc) (gconstpointer arg1, gsize size, nn_model **out,
+                                 nn_error *nerr);
 
 static nn_status
-ec_load_file (gconstpointer arg1, gsize size, nn_model ** out, nn_error * nerr)
+ec_load_file (gconstpointer arg1, gsize size, nn_model **out, nn_error *nerr)
 {
-  return nn_model_load_file ((const gchar *) arg1, NULL, out, nerr);
+  return nn_model_load_file ((const gchar *)arg1, NULL, out, nerr);
 }
 
 static nn_status
-ec_load_memory (gconstpointer arg1, gsize size, nn_model ** out,
-    nn_error * nerr)
+ec_load_memory (gconstpointer arg1, gsize size, nn_model **out, nn_error *nerr)
 {
   return nn_model_load_memory (arg1, size, NULL, out, nerr);
 }
 
 static EcCachedModel *
-ec_cache_acquire (const gchar * key, EcLoadFunc load, gconstpointer arg1,
-    gsize size, const gchar * display, EcError * err)
+ec_cache_acquire (const gchar *key, EcLoadFunc load, gconstpointer arg1,
+                  gsize size, const gchar *display, EcError *err)
 {
   EcCachedModel *cached;
   gboolean loader;
@@ -172,7 +165,7 @@ ec_cache_acquire (const gchar * key, EcLoadFunc load, gconstpointer arg1,
 }
 
 EcCachedModel *
-ec_model_cache_acquire_file (const gchar * path, EcError * err)
+ec_model_cache_acquire_file (const gchar *path, EcError *err)
 {
   EcCachedModel *cached;
   struct stat st;
@@ -184,7 +177,7 @@ ec_model_cache_acquire_file (const gchar * path, EcError * err)
   if (stat (path, &st) != 0) {
     int e = errno;
     ec_error_set (err, (e == ENOENT || e == ENOTDIR) ? NN_NOT_FOUND : NN_IO,
-        EC_WHAT_MODEL, path, "stat: %s", g_strerror (e));
+                  EC_WHAT_MODEL, path, "stat: %s", g_strerror (e));
     return NULL;
   }
   if (S_ISDIR (st.st_mode)) {
@@ -198,14 +191,14 @@ ec_model_cache_acquire_file (const gchar * path, EcError * err)
   canonical = realpath (path, NULL);
   if (canonical == NULL) {
     int e = errno;
-    ec_error_set (err, e == ENOENT ? NN_NOT_FOUND : NN_IO, EC_WHAT_MODEL,
-        path, "realpath: %s", g_strerror (e));
+    ec_error_set (err, e == ENOENT ? NN_NOT_FOUND : NN_IO, EC_WHAT_MODEL, path,
+                  "realpath: %s", g_strerror (e));
     return NULL;
   }
 
-  key = g_strdup_printf ("file:%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT
-      ".%09ld", canonical, (gint64) st.st_size, (gint64) st.st_mtim.tv_sec,
-      (long) st.st_mtim.tv_nsec);
+  key = g_strdup_printf (
+      "file:%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ".%09ld", canonical,
+      (gint64)st.st_size, (gint64)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
   cached = ec_cache_acquire (key, ec_load_file, canonical, 0, path, err);
   g_free (key);
   free (canonical);
@@ -213,8 +206,8 @@ ec_model_cache_acquire_file (const gchar * path, EcError * err)
 }
 
 EcCachedModel *
-ec_model_cache_acquire_memory (const gchar * key, const void *data,
-    gsize size, EcError * err)
+ec_model_cache_acquire_memory (const gchar *key, const void *data, gsize size,
+                               EcError *err)
 {
   EcCachedModel *cached;
   gchar *full = g_strdup_printf ("memory:%s", key);
@@ -225,13 +218,13 @@ ec_model_cache_acquire_memory (const gchar * key, const void *data,
 }
 
 nn_model *
-ec_cached_model_get (EcCachedModel * cached)
+ec_cached_model_get (EcCachedModel *cached)
 {
   return cached->model;
 }
 
 void
-ec_model_cache_release (EcCachedModel * cached)
+ec_model_cache_release (EcCachedModel *cached)
 {
   if (cached == NULL)
     return;

@@ -21,16 +21,17 @@ typedef struct _EcCachedModel EcCachedModel;
  * instance holds it. Blocks the caller during a load; the table lock is not
  * held meanwhile (other files load in parallel; callers asking for the same
  * file wait for the first load instead of loading it twice). */
-EcCachedModel *ec_model_cache_acquire_file (const gchar * path, EcError * err);
+EcCachedModel *ec_model_cache_acquire_file (const gchar *path, EcError *err);
 
 /* Same for a model in memory (the built-in one), cached under @key. */
-EcCachedModel *ec_model_cache_acquire_memory (const gchar * key,
-    const void *data, gsize size, EcError * err);
+EcCachedModel *ec_model_cache_acquire_memory (const gchar *key,
+                                              const void *data, gsize size,
+                                              EcError *err);
 
 /* The model; valid while the reference is held. */
-nn_model *ec_cached_model_get (EcCachedModel * cached);
+nn_model *ec_cached_model_get (EcCachedModel *cached);
 
-void ec_model_cache_release (EcCachedModel * cached);
+void ec_model_cache_release (EcCachedModel *cached);
 
 /* Number of models in the table (for tests and debugging). */
 guint ec_model_cache_n_entries (void);

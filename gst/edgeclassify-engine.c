@@ -27,7 +27,7 @@ extern const gsize ec_builtin_model_size;
 #endif
 
 void
-ec_settings_copy (EcSettings * dst, const EcSettings * src)
+ec_settings_copy (EcSettings *dst, const EcSettings *src)
 {
   *dst = *src;
   dst->model_path = g_strdup (src->model_path);
@@ -37,7 +37,7 @@ ec_settings_copy (EcSettings * dst, const EcSettings * src)
 }
 
 void
-ec_settings_clear (EcSettings * s)
+ec_settings_clear (EcSettings *s)
 {
   g_clear_pointer (&s->model_path, g_free);
   g_clear_pointer (&s->labels_path, g_free);
@@ -46,7 +46,7 @@ ec_settings_clear (EcSettings * s)
 }
 
 void
-ec_result_init (EcResult * r, guint n_classes)
+ec_result_init (EcResult *r, guint n_classes)
 {
   memset (r, 0, sizeof (*r));
   r->ids = g_new0 (gint, n_classes);
@@ -55,7 +55,7 @@ ec_result_init (EcResult * r, guint n_classes)
 }
 
 void
-ec_result_clear (EcResult * r)
+ec_result_clear (EcResult *r)
 {
   g_clear_pointer (&r->ids, g_free);
   g_clear_pointer (&r->confs, g_free);
@@ -63,7 +63,7 @@ ec_result_clear (EcResult * r)
 }
 
 void
-ec_result_copy (EcResult * dst, const EcResult * src)
+ec_result_copy (EcResult *dst, const EcResult *src)
 {
   gint *ids = dst->ids;
   gdouble *confs = dst->confs;
@@ -77,8 +77,8 @@ ec_result_copy (EcResult * dst, const EcResult * src)
 
 /* A mean or std property: 1 or 3 numbers (3 only for colour models). */
 static gboolean
-ec_parse_channels (const gchar * name, const gchar * text, gint channels,
-    gboolean nonzero, float out[3], EcError * err)
+ec_parse_channels (const gchar *name, const gchar *text, gint channels,
+                   gboolean nonzero, float out[3], EcError *err)
 {
   float v[3];
   gint n = nn_parse_float_list (text, v, 3);
@@ -95,28 +95,28 @@ ec_parse_channels (const gchar * name, const gchar * text, gint channels,
   return TRUE;
 
   /* ERRORS */
-invalid:
-  {
-    ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, NULL,
-        "%s \"%s\": expected %s%s comma-separated number%s", name, text,
-        channels == 1 ? "1" : "1 or 3", nonzero ? " nonzero" : "",
-        channels == 1 ? "" : "s");
-    return FALSE;
-  }
+invalid : {
+  ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, NULL,
+                "%s \"%s\": expected %s%s comma-separated number%s", name, text,
+                channels == 1 ? "1" : "1 or 3", nonzero ? " nonzero" : "",
+                channels == 1 ? "" : "s");
+  return FALSE;
+}
 }
 
 static const gchar *
 ec_color_name (nn_color color)
 {
-  return color == NN_COLOR_GRAY ? "gray" : color == NN_COLOR_RGB ? "rgb" :
-      "bgr";
+  return color == NN_COLOR_GRAY  ? "gray"
+         : color == NN_COLOR_RGB ? "rgb"
+                                 : "bgr";
 }
 
 /* e->params, e->logits and the model's labels (into e->labels) from the
  * model's metadata_props (nn/hints.h), then the property overrides. */
 static gboolean
-ec_engine_read_hints (EcEngine * e, const EcSettings * s, gint in_w,
-    gint in_h, EcError * err)
+ec_engine_read_hints (EcEngine *e, const EcSettings *s, gint in_w, gint in_h,
+                      EcError *err)
 {
   const gchar *path = s->model_path;
   nn_error nerr = { NN_OK, "" };
@@ -129,7 +129,7 @@ ec_engine_read_hints (EcEngine * e, const EcSettings * s, gint in_w,
   status = nn_hints_from_model (e->model, &hints, &nerr);
   if (status != NN_OK) {
     ec_error_set (err, status, EC_WHAT_MODEL, path, "metadata: %s",
-        nerr.message);
+                  nerr.message);
     goto done;
   }
 
@@ -138,16 +138,18 @@ ec_engine_read_hints (EcEngine * e, const EcSettings * s, gint in_w,
   if (hints.has_color)
     color = hints.color;
   if (s->color != EC_AUTO)
-    color = (nn_color) s->color;
+    color = (nn_color)s->color;
   if ((color == NN_COLOR_GRAY) != (e->channels == 1)) {
     if (s->color != EC_AUTO)
       ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, NULL,
-          "color=%s does not fit the model's %d input channel%s",
-          ec_color_name (color), e->channels, e->channels > 1 ? "s" : "");
+                    "color=%s does not fit the model's %d input channel%s",
+                    ec_color_name (color), e->channels,
+                    e->channels > 1 ? "s" : "");
     else
       ec_error_set (err, NN_BAD_MODEL, EC_WHAT_MODEL, path,
-          "%s says %s but the input has %d channel%s", NN_HINT_COLOR,
-          ec_color_name (color), e->channels, e->channels > 1 ? "s" : "");
+                    "%s says %s but the input has %d channel%s", NN_HINT_COLOR,
+                    ec_color_name (color), e->channels,
+                    e->channels > 1 ? "s" : "");
     goto done;
   }
 
@@ -155,27 +157,29 @@ ec_engine_read_hints (EcEngine * e, const EcSettings * s, gint in_w,
   status = nn_hints_apply (&hints, &e->params, &nerr);
   if (status != NN_OK) {
     ec_error_set (err, status, EC_WHAT_MODEL, path, "metadata: %s",
-        nerr.message);
+                  nerr.message);
     goto done;
   }
   e->params.color = color;
   if (s->resize_mode != EC_AUTO)
-    e->params.mode = (nn_resize_mode) s->resize_mode;
+    e->params.mode = (nn_resize_mode)s->resize_mode;
   if (s->scale > 0.0)
-    e->params.scale = (float) s->scale;
-  if (s->mean != NULL && !ec_parse_channels ("mean", s->mean, e->channels,
-          FALSE, e->params.mean, err))
+    e->params.scale = (float)s->scale;
+  if (s->mean != NULL
+      && !ec_parse_channels ("mean", s->mean, e->channels, FALSE,
+                             e->params.mean, err))
     goto done;
-  if (s->std != NULL && !ec_parse_channels ("std", s->std, e->channels,
-          TRUE, e->params.std, err))
+  if (s->std != NULL
+      && !ec_parse_channels ("std", s->std, e->channels, TRUE, e->params.std,
+                             err))
     goto done;
   e->logits = hints.has_output && hints.output_logits;
 
   if (hints.labels != NULL && s->labels_path == NULL) {
     if (hints.n_labels != e->n_classes) {
       ec_error_set (err, NN_BAD_MODEL, EC_WHAT_MODEL, path,
-          "%s has %" G_GSIZE_FORMAT " labels for %u classes", NN_HINT_LABELS,
-          hints.n_labels, e->n_classes);
+                    "%s has %" G_GSIZE_FORMAT " labels for %u classes",
+                    NN_HINT_LABELS, hints.n_labels, e->n_classes);
       goto done;
     }
     e->labels = g_strdupv (hints.labels);
@@ -190,7 +194,7 @@ done:
 /* e->labels and e->quarks: the labels file, else the model's labels (read
  * with the hints), else the class numbers. */
 static gboolean
-ec_engine_read_labels (EcEngine * e, const EcSettings * s, EcError * err)
+ec_engine_read_labels (EcEngine *e, const EcSettings *s, EcError *err)
 {
   nn_error nerr = { NN_OK, "" };
   nn_status status;
@@ -202,13 +206,13 @@ ec_engine_read_labels (EcEngine * e, const EcSettings * s, EcError * err)
     if (status != NN_OK) {
       /* a malformed file is a corrupt resource */
       ec_error_set (err, status == NN_INVALID_ARG ? NN_BAD_MODEL : status,
-          EC_WHAT_LABELS, s->labels_path, "%s", nerr.message);
+                    EC_WHAT_LABELS, s->labels_path, "%s", nerr.message);
       return FALSE;
     }
     if (n != e->n_classes) {
       ec_error_set (err, NN_SHAPE, EC_WHAT_LABELS, s->labels_path,
-          "%" G_GSIZE_FORMAT " labels, the model has %u classes", n,
-          e->n_classes);
+                    "%" G_GSIZE_FORMAT " labels, the model has %u classes", n,
+                    e->n_classes);
       nn_labels_free (labels, n);
       return FALSE;
     }
@@ -227,11 +231,13 @@ ec_engine_read_labels (EcEngine * e, const EcSettings * s, EcError * err)
 }
 
 EcEngine *
-ec_engine_new (const EcSettings * s, EcError * err)
+ec_engine_new (const EcSettings *s, EcError *err)
 {
   EcEngine *e = g_new0 (EcEngine, 1);
   const nn_tensor_info *in, *out;
-  nn_session_options sopts = { 0, };
+  nn_session_options sopts = {
+    0,
+  };
   nn_error nerr = { NN_OK, "" };
   nn_status status;
   gint in_w, in_h;
@@ -242,13 +248,13 @@ ec_engine_new (const EcSettings * s, EcError * err)
     e->name = g_strdup (s->model_path);
   } else {
 #ifdef HAVE_BUILTIN_MODEL
-    e->cached = ec_model_cache_acquire_memory (EC_BUILTIN_NAME,
-        ec_builtin_model, ec_builtin_model_size, err);
+    e->cached = ec_model_cache_acquire_memory (
+        EC_BUILTIN_NAME, ec_builtin_model, ec_builtin_model_size, err);
     e->name = g_strdup (EC_BUILTIN_NAME);
 #else
     ec_error_set (err, NN_NOT_FOUND, EC_WHAT_SETTINGS, NULL,
-        "no model set and this build has no built-in model: set the "
-        "\"model\" property");
+                  "no model set and this build has no built-in model: set the "
+                  "\"model\" property");
     goto failed;
 #endif
   }
@@ -261,12 +267,12 @@ ec_engine_new (const EcSettings * s, EcError * err)
   out = nn_model_output (e->model, 0);
   if (in == NULL || out == NULL || in->ndim != 4 || in->dims[0] < 1)
     goto not_image;
-  e->channels = (gint) in->dims[1];
-  in_h = (gint) in->dims[2];
-  in_w = (gint) in->dims[3];
+  e->channels = (gint)in->dims[1];
+  in_h = (gint)in->dims[2];
+  in_w = (gint)in->dims[3];
   if (e->channels != 1 && e->channels != 3)
     goto bad_channels;
-  e->n_classes = (guint) (out->count / (size_t) in->dims[0]);
+  e->n_classes = (guint)(out->count / (size_t)in->dims[0]);
   if (e->n_classes == 0)
     goto no_classes;
 
@@ -290,46 +296,40 @@ ec_engine_new (const EcSettings * s, EcError * err)
   e->n_slots = 1;
   ec_result_init (&e->slots[0], e->n_classes);
 
-  GST_INFO ("model %s: %dx%dx%d in, %u classes, %s out", e->name,
-      e->channels, in_h, in_w, e->n_classes,
-      e->logits ? "logits" : "probabilities");
+  GST_INFO ("model %s: %dx%dx%d in, %u classes, %s out", e->name, e->channels,
+            in_h, in_w, e->n_classes, e->logits ? "logits" : "probabilities");
   return e;
 
   /* ERRORS */
-not_image:
-  {
-    ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
-        "expected one [N, C, H, W] input and one output");
-    goto failed;
-  }
-bad_channels:
-  {
-    ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
-        "input has %d channels; 1 (gray) or 3 (RGB/BGR) are supported",
-        e->channels);
-    goto failed;
-  }
-no_classes:
-  {
-    ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
-        "output has no classes");
-    goto failed;
-  }
-session_failed:
-  {
-    ec_error_set (err, status, EC_WHAT_MODEL, what_path, "session: %s",
-        nerr.message);
-    goto failed;
-  }
-failed:
-  {
-    ec_engine_free (e);
-    return NULL;
-  }
+not_image : {
+  ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
+                "expected one [N, C, H, W] input and one output");
+  goto failed;
+}
+bad_channels : {
+  ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
+                "input has %d channels; 1 (gray) or 3 (RGB/BGR) are supported",
+                e->channels);
+  goto failed;
+}
+no_classes : {
+  ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
+                "output has no classes");
+  goto failed;
+}
+session_failed : {
+  ec_error_set (err, status, EC_WHAT_MODEL, what_path, "session: %s",
+                nerr.message);
+  goto failed;
+}
+failed : {
+  ec_engine_free (e);
+  return NULL;
+}
 }
 
 gboolean
-ec_engine_plan (EcEngine * e, gint width, gint height, EcError * err)
+ec_engine_plan (EcEngine *e, gint width, gint height, EcError *err)
 {
   nn_error nerr = { NN_OK, "" };
   nn_status status;
@@ -341,14 +341,14 @@ ec_engine_plan (EcEngine * e, gint width, gint height, EcError * err)
   status = nn_preprocessor_create (&e->params, width, height, &pp, &nerr);
   if (status != NN_OK) {
     ec_error_set (err, status, EC_WHAT_CAPS, NULL,
-        "preprocessing %dx%d -> %dx%d: %s", width, height,
-        e->params.out_width, e->params.out_height, nerr.message);
+                  "preprocessing %dx%d -> %dx%d: %s", width, height,
+                  e->params.out_width, e->params.out_height, nerr.message);
     return FALSE;
   }
   if (nn_preprocessor_channels (pp) != e->channels) {
     ec_error_set (err, NN_SHAPE, EC_WHAT_CAPS, NULL,
-        "preprocessing gives %d channels, the model takes %d",
-        nn_preprocessor_channels (pp), e->channels);
+                  "preprocessing gives %d channels, the model takes %d",
+                  nn_preprocessor_channels (pp), e->channels);
     nn_preprocessor_free (pp);
     return FALSE;
   }
@@ -361,7 +361,7 @@ ec_engine_plan (EcEngine * e, gint width, gint height, EcError * err)
 
 /* probs <- softmax (logits), stable */
 static void
-ec_softmax (gfloat * probs, const float *logits, guint n)
+ec_softmax (gfloat *probs, const float *logits, guint n)
 {
   gfloat max = logits[0];
   gdouble sum = 0.0;
@@ -373,12 +373,12 @@ ec_softmax (gfloat * probs, const float *logits, guint n)
     sum += probs[i];
   }
   for (guint i = 0; i < n; i++)
-    probs[i] = (gfloat) (probs[i] / sum);
+    probs[i] = (gfloat)(probs[i] / sum);
 }
 
 gboolean
-ec_engine_classify (EcEngine * e, const nn_image * img, const nn_rect * roi,
-    guint top_k, gdouble threshold, EcResult * res, EcError * err)
+ec_engine_classify (EcEngine *e, const nn_image *img, const nn_rect *roi,
+                    guint top_k, gdouble threshold, EcResult *res, EcError *err)
 {
   nn_error nerr = { NN_OK, "" };
   nn_status status;
@@ -389,8 +389,8 @@ ec_engine_classify (EcEngine * e, const nn_image * img, const nn_rect * roi,
   if (roi != NULL) {
     gint x0 = CLAMP (roi->x, 0, img->width);
     gint y0 = CLAMP (roi->y, 0, img->height);
-    gint x1 = CLAMP ((gint64) roi->x + roi->width, 0, img->width);
-    gint y1 = CLAMP ((gint64) roi->y + roi->height, 0, img->height);
+    gint x1 = CLAMP ((gint64)roi->x + roi->width, 0, img->width);
+    gint y1 = CLAMP ((gint64)roi->y + roi->height, 0, img->height);
     r.x = x0;
     r.y = y0;
     r.width = x1 - x0;
@@ -425,7 +425,7 @@ ec_engine_classify (EcEngine * e, const nn_image * img, const nn_rect * roi,
     gint best = -1;
     for (guint i = 0; i < e->n_classes; i++) {
       if (!e->taken[i] && (best < 0 || e->probs[i] > e->probs[best]))
-        best = (gint) i;
+        best = (gint)i;
     }
     e->taken[best] = 1;
     res->ids[k] = best;
@@ -438,26 +438,23 @@ ec_engine_classify (EcEngine * e, const nn_image * img, const nn_rect * roi,
   res->y = r.y;
   res->width = r.width;
   res->height = r.height;
-  res->inference_us = (gdouble) (g_get_monotonic_time () - t0);
+  res->inference_us = (gdouble)(g_get_monotonic_time () - t0);
   return TRUE;
 
   /* ERRORS */
-preprocess_failed:
-  {
-    ec_error_set (err, status == NN_INVALID_ARG ? NN_INTERNAL : status,
-        EC_WHAT_INFERENCE, NULL, "preprocess: %s", nerr.message);
-    return FALSE;
-  }
-run_failed:
-  {
-    ec_error_set (err, status, EC_WHAT_INFERENCE, NULL, "run: %s",
-        nerr.message);
-    return FALSE;
-  }
+preprocess_failed : {
+  ec_error_set (err, status == NN_INVALID_ARG ? NN_INTERNAL : status,
+                EC_WHAT_INFERENCE, NULL, "preprocess: %s", nerr.message);
+  return FALSE;
+}
+run_failed : {
+  ec_error_set (err, status, EC_WHAT_INFERENCE, NULL, "run: %s", nerr.message);
+  return FALSE;
+}
 }
 
 void
-ec_engine_begin_frame (EcEngine * e, GMutex * lock, guint64 frame, guint64 pts)
+ec_engine_begin_frame (EcEngine *e, GMutex *lock, guint64 frame, guint64 pts)
 {
   g_mutex_lock (lock);
   e->n_valid = 0;
@@ -467,7 +464,7 @@ ec_engine_begin_frame (EcEngine * e, GMutex * lock, guint64 frame, guint64 pts)
 }
 
 void
-ec_engine_publish (EcEngine * e, GMutex * lock, guint idx, const EcResult * res)
+ec_engine_publish (EcEngine *e, GMutex *lock, guint idx, const EcResult *res)
 {
   g_mutex_lock (lock);
   if (idx >= e->n_slots) {
@@ -490,7 +487,7 @@ ec_engine_publish (EcEngine * e, GMutex * lock, guint idx, const EcResult * res)
 }
 
 EcResult *
-ec_engine_slot (EcEngine * e, guint idx)
+ec_engine_slot (EcEngine *e, guint idx)
 {
   if (idx >= e->n_valid || e->slots[idx].n == 0)
     return NULL;
@@ -498,23 +495,23 @@ ec_engine_slot (EcEngine * e, guint idx)
 }
 
 const gchar *
-ec_engine_label (const EcEngine * e, gint id)
+ec_engine_label (const EcEngine *e, gint id)
 {
-  if (id < 0 || (guint) id >= e->n_classes)
+  if (id < 0 || (guint)id >= e->n_classes)
     return "unknown";
   return e->labels[id];
 }
 
 GQuark
-ec_engine_quark (const EcEngine * e, gint id)
+ec_engine_quark (const EcEngine *e, gint id)
 {
-  if (id < 0 || (guint) id >= e->n_classes)
+  if (id < 0 || (guint)id >= e->n_classes)
     return g_quark_from_static_string ("unknown");
   return e->quarks[id];
 }
 
 void
-ec_engine_free (EcEngine * e)
+ec_engine_free (EcEngine *e)
 {
   if (e == NULL)
     return;

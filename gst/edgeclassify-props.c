@@ -32,17 +32,16 @@ static GType
 ec_region_get_type (void)
 {
   static GType type = 0;
-  static const GEnumValue values[] = {
-    {EC_REGION_FULL_FRAME, "Classify the whole frame (or the roi property)",
-        "full-frame"},
-    {EC_REGION_ROI_LIST, "Classify each upstream region of interest",
-        "roi-list"},
-    {0, NULL, NULL}
-  };
+  static const GEnumValue values[]
+      = { { EC_REGION_FULL_FRAME,
+            "Classify the whole frame (or the roi property)", "full-frame" },
+          { EC_REGION_ROI_LIST, "Classify each upstream region of interest",
+            "roi-list" },
+          { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type))
-    g_once_init_leave (&type,
-        g_enum_register_static ("GstEdgeClassifyRegion", values));
+    g_once_init_leave (
+        &type, g_enum_register_static ("GstEdgeClassifyRegion", values));
   return type;
 }
 
@@ -50,20 +49,20 @@ static GType
 ec_resize_mode_get_type (void)
 {
   static GType type = 0;
-  static const GEnumValue values[] = {
-    {EC_AUTO, "As the model says (edgeclassify.resize), else stretch",
-        "auto"},
-    {NN_RESIZE_STRETCH, "Fill the model input, aspect ratio lost", "stretch"},
-    {NN_RESIZE_LETTERBOX, "Fit inside the model input, pad the rest",
-        "letterbox"},
-    {NN_RESIZE_CENTER_CROP, "Fill the model input, crop the overflow",
-        "center-crop"},
-    {0, NULL, NULL}
-  };
+  static const GEnumValue values[]
+      = { { EC_AUTO, "As the model says (edgeclassify.resize), else stretch",
+            "auto" },
+          { NN_RESIZE_STRETCH, "Fill the model input, aspect ratio lost",
+            "stretch" },
+          { NN_RESIZE_LETTERBOX, "Fit inside the model input, pad the rest",
+            "letterbox" },
+          { NN_RESIZE_CENTER_CROP, "Fill the model input, crop the overflow",
+            "center-crop" },
+          { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type))
-    g_once_init_leave (&type,
-        g_enum_register_static ("GstEdgeClassifyResizeMode", values));
+    g_once_init_leave (
+        &type, g_enum_register_static ("GstEdgeClassifyResizeMode", values));
   return type;
 }
 
@@ -71,26 +70,27 @@ static GType
 ec_color_get_type (void)
 {
   static GType type = 0;
-  static const GEnumValue values[] = {
-    {EC_AUTO, "As the model says (edgeclassify.color), else from its "
-          "channel count", "auto"},
-    {NN_COLOR_GRAY, "Luma, one channel", "gray"},
-    {NN_COLOR_RGB, "Red, green, blue channels", "rgb"},
-    {NN_COLOR_BGR, "Blue, green, red channels", "bgr"},
-    {0, NULL, NULL}
-  };
+  static const GEnumValue values[]
+      = { { EC_AUTO,
+            "As the model says (edgeclassify.color), else from its "
+            "channel count",
+            "auto" },
+          { NN_COLOR_GRAY, "Luma, one channel", "gray" },
+          { NN_COLOR_RGB, "Red, green, blue channels", "rgb" },
+          { NN_COLOR_BGR, "Blue, green, red channels", "bgr" },
+          { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type,
-        g_enum_register_static ("GstEdgeClassifyColor", values));
+                       g_enum_register_static ("GstEdgeClassifyColor", values));
   return type;
 }
 
 void
-ec_props_install (GObjectClass * klass)
+ec_props_install (GObjectClass *klass)
 {
-  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_PLAYING;
+  const GParamFlags rw
+      = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING;
 
   /**
    * GstEdgeClassify:model:
@@ -103,8 +103,10 @@ ec_props_install (GObjectClass * klass)
    * if that load fails the current model keeps running and a warning is
    * posted.
    */
-  g_object_class_install_property (klass, PROP_MODEL,
-      g_param_spec_string ("model", "Model",
+  g_object_class_install_property (
+      klass, PROP_MODEL,
+      g_param_spec_string (
+          "model", "Model",
           "ONNX model file (unset: the built-in Fashion-MNIST model)", NULL,
           rw));
 
@@ -115,9 +117,11 @@ ec_props_install (GObjectClass * klass)
    * has classes. Unset: the labels in the model's metadata
    * (edgeclassify.labels), else the class numbers.
    */
-  g_object_class_install_property (klass, PROP_LABELS,
+  g_object_class_install_property (
+      klass, PROP_LABELS,
       g_param_spec_string ("labels", "Labels",
-          "Labels file, one per line (unset: from the model)", NULL, rw));
+                           "Labels file, one per line (unset: from the model)",
+                           NULL, rw));
 
   /**
    * GstEdgeClassify:top-k:
@@ -125,10 +129,11 @@ ec_props_install (GObjectClass * klass)
    * How many of the best classes each result lists (top_labels, top_ids,
    * top_confidences); at most the model's class count.
    */
-  g_object_class_install_property (klass, PROP_TOP_K,
+  g_object_class_install_property (
+      klass, PROP_TOP_K,
       g_param_spec_uint ("top-k", "Top K",
-          "Number of best classes listed per result", 1, 1000,
-          DEFAULT_TOP_K, rw));
+                         "Number of best classes listed per result", 1, 1000,
+                         DEFAULT_TOP_K, rw));
 
   /**
    * GstEdgeClassify:threshold:
@@ -136,8 +141,10 @@ ec_props_install (GObjectClass * klass)
    * Below this top-1 confidence the result's label is "unknown" and its
    * label_id -1 (the top lists still hold the model's best guesses).
    */
-  g_object_class_install_property (klass, PROP_THRESHOLD,
-      g_param_spec_double ("threshold", "Threshold",
+  g_object_class_install_property (
+      klass, PROP_THRESHOLD,
+      g_param_spec_double (
+          "threshold", "Threshold",
           "Minimum top-1 confidence for a label (else \"unknown\")", 0.0, 1.0,
           DEFAULT_THRESHOLD, rw));
 
@@ -147,10 +154,13 @@ ec_props_install (GObjectClass * klass)
    * Run the model on one frame in this many. The frames in between carry
    * the last result again, marked stale=true.
    */
-  g_object_class_install_property (klass, PROP_INFERENCE_INTERVAL,
-      g_param_spec_uint ("inference-interval", "Inference interval",
+  g_object_class_install_property (
+      klass, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint (
+          "inference-interval", "Inference interval",
           "Classify one frame in N; the others repeat the last result as "
-          "stale", 1, G_MAXUINT, DEFAULT_INTERVAL, rw));
+          "stale",
+          1, G_MAXUINT, DEFAULT_INTERVAL, rw));
 
   /**
    * GstEdgeClassify:inference-region:
@@ -160,9 +170,11 @@ ec_props_install (GObjectClass * klass)
    * #GstVideoRegionOfInterestMeta already on the buffer (e.g. from a
    * detector), filtered by object-class, and add the result to that meta.
    */
-  g_object_class_install_property (klass, PROP_INFERENCE_REGION,
+  g_object_class_install_property (
+      klass, PROP_INFERENCE_REGION,
       g_param_spec_enum ("inference-region", "Inference region",
-          "What to classify", EC_TYPE_REGION, DEFAULT_REGION, rw));
+                         "What to classify", EC_TYPE_REGION, DEFAULT_REGION,
+                         rw));
 
   /**
    * GstEdgeClassify:object-class:
@@ -170,10 +182,13 @@ ec_props_install (GObjectClass * klass)
    * In roi-list mode, classify only the regions whose roi_type is one of
    * these comma-separated names (at most 16). Unset: every region.
    */
-  g_object_class_install_property (klass, PROP_OBJECT_CLASS,
-      g_param_spec_string ("object-class", "Object class",
+  g_object_class_install_property (
+      klass, PROP_OBJECT_CLASS,
+      g_param_spec_string (
+          "object-class", "Object class",
           "roi-list mode: comma-separated region types to classify (unset: "
-          "all)", NULL, rw));
+          "all)",
+          NULL, rw));
 
   /**
    * GstEdgeClassify:roi:
@@ -183,12 +198,15 @@ ec_props_install (GObjectClass * klass)
    * roi="&lt;80,60,160,120&gt;" on the command line). It is clipped to the
    * frame. An empty array classifies the whole frame.
    */
-  g_object_class_install_property (klass, PROP_ROI,
-      gst_param_spec_array ("roi", "Region of interest",
+  g_object_class_install_property (
+      klass, PROP_ROI,
+      gst_param_spec_array (
+          "roi", "Region of interest",
           "full-frame mode: <x, y, width, height> to classify (empty: the "
-          "whole frame)", g_param_spec_int ("value", "Value",
-              "A coordinate", 0, G_MAXINT, 0, G_PARAM_READWRITE |
-              G_PARAM_STATIC_STRINGS), rw));
+          "whole frame)",
+          g_param_spec_int ("value", "Value", "A coordinate", 0, G_MAXINT, 0,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
+          rw));
 
   /**
    * GstEdgeClassify:resize-mode:
@@ -196,10 +214,11 @@ ec_props_install (GObjectClass * klass)
    * How a frame or region is fitted to the model input; auto follows the
    * model's edgeclassify.resize hint.
    */
-  g_object_class_install_property (klass, PROP_RESIZE_MODE,
+  g_object_class_install_property (
+      klass, PROP_RESIZE_MODE,
       g_param_spec_enum ("resize-mode", "Resize mode",
-          "How the picture is fitted to the model input", EC_TYPE_RESIZE_MODE,
-          EC_AUTO, rw));
+                         "How the picture is fitted to the model input",
+                         EC_TYPE_RESIZE_MODE, EC_AUTO, rw));
 
   /**
    * GstEdgeClassify:color:
@@ -207,9 +226,10 @@ ec_props_install (GObjectClass * klass)
    * The channel order the model expects; auto follows the model's
    * edgeclassify.color hint, else its channel count (1: gray, 3: RGB).
    */
-  g_object_class_install_property (klass, PROP_COLOR,
+  g_object_class_install_property (
+      klass, PROP_COLOR,
       g_param_spec_enum ("color", "Color", "Channel order of the model input",
-          EC_TYPE_COLOR, EC_AUTO, rw));
+                         EC_TYPE_COLOR, EC_AUTO, rw));
 
   /**
    * GstEdgeClassify:scale:
@@ -217,10 +237,11 @@ ec_props_install (GObjectClass * klass)
    * Input normalisation: value = (pixel * scale - mean) / std with pixel in
    * 0..255. 0 means the model's edgeclassify.scale, else 1/255.
    */
-  g_object_class_install_property (klass, PROP_SCALE,
+  g_object_class_install_property (
+      klass, PROP_SCALE,
       g_param_spec_double ("scale", "Scale",
-          "Pixel scale factor (0: from the model, else 1/255)", 0.0,
-          G_MAXDOUBLE, 0.0, rw));
+                           "Pixel scale factor (0: from the model, else 1/255)",
+                           0.0, G_MAXDOUBLE, 0.0, rw));
 
   /**
    * GstEdgeClassify:mean:
@@ -228,8 +249,10 @@ ec_props_install (GObjectClass * klass)
    * Per-channel mean subtracted after scaling, as "m" or "r,g,b" in the
    * model's channel order. Unset: the model's edgeclassify.mean, else 0.
    */
-  g_object_class_install_property (klass, PROP_MEAN,
-      g_param_spec_string ("mean", "Mean",
+  g_object_class_install_property (
+      klass, PROP_MEAN,
+      g_param_spec_string (
+          "mean", "Mean",
           "Comma-separated per-channel mean (unset: from the model)", NULL,
           rw));
 
@@ -239,8 +262,10 @@ ec_props_install (GObjectClass * klass)
    * Per-channel divisor applied after the mean, as "s" or "r,g,b". Unset:
    * the model's edgeclassify.std, else 1.
    */
-  g_object_class_install_property (klass, PROP_STD,
-      g_param_spec_string ("std", "Standard deviation",
+  g_object_class_install_property (
+      klass, PROP_STD,
+      g_param_spec_string (
+          "std", "Standard deviation",
           "Comma-separated per-channel std (unset: from the model)", NULL, rw));
 
   /**
@@ -250,8 +275,9 @@ ec_props_install (GObjectClass * klass)
    * alone.
    */
   g_object_class_install_property (klass, PROP_THREADS,
-      g_param_spec_int ("threads", "Threads", "Threads per inference", 0, 64,
-          DEFAULT_THREADS, rw));
+                                   g_param_spec_int ("threads", "Threads",
+                                                     "Threads per inference", 0,
+                                                     64, DEFAULT_THREADS, rw));
 
   /**
    * GstEdgeClassify:post-messages:
@@ -259,8 +285,10 @@ ec_props_install (GObjectClass * klass)
    * Post an element message named "edgeclassify" on the bus for every
    * result, with the fields of the metadata plus x, y, width and height.
    */
-  g_object_class_install_property (klass, PROP_POST_MESSAGES,
-      g_param_spec_boolean ("post-messages", "Post messages",
+  g_object_class_install_property (
+      klass, PROP_POST_MESSAGES,
+      g_param_spec_boolean (
+          "post-messages", "Post messages",
           "Post an \"edgeclassify\" element message per result",
           DEFAULT_POST_MESSAGES, rw));
 
@@ -270,10 +298,11 @@ ec_props_install (GObjectClass * klass)
    * The results of the last classified frame as a JSON object
    * (docs/metadata.md); NULL before the first result.
    */
-  g_object_class_install_property (klass, PROP_LAST_RESULT,
+  g_object_class_install_property (
+      klass, PROP_LAST_RESULT,
       g_param_spec_string ("last-result", "Last result",
-          "Results of the last classified frame, as JSON", NULL,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+                           "Results of the last classified frame, as JSON",
+                           NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_type_mark_as_plugin_api (EC_TYPE_REGION, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_RESIZE_MODE, 0);
@@ -281,7 +310,7 @@ ec_props_install (GObjectClass * klass)
 }
 
 void
-ec_props_init (EcProps * p)
+ec_props_init (EcProps *p)
 {
   memset (p, 0, sizeof (*p));
   p->settings.color = EC_AUTO;
@@ -296,7 +325,7 @@ ec_props_init (EcProps * p)
 }
 
 void
-ec_props_clear (EcProps * p)
+ec_props_clear (EcProps *p)
 {
   ec_settings_clear (&p->settings);
   g_clear_pointer (&p->object_class, g_free);
@@ -304,7 +333,7 @@ ec_props_clear (EcProps * p)
 
 /* NULL for "" so that an empty string means "unset" */
 static gchar *
-ec_dup_nonempty (const GValue * value)
+ec_dup_nonempty (const GValue *value)
 {
   const gchar *s = g_value_get_string (value);
 
@@ -312,7 +341,7 @@ ec_dup_nonempty (const GValue * value)
 }
 
 static void
-ec_props_set_object_class (EcProps * p, const GValue * value)
+ec_props_set_object_class (EcProps *p, const GValue *value)
 {
   gchar **names;
 
@@ -329,7 +358,7 @@ ec_props_set_object_class (EcProps * p, const GValue * value)
       continue;
     if (p->frame.n_classes == EC_MAX_OBJECT_CLASSES) {
       GST_WARNING ("object-class: only the first %d names are used",
-          EC_MAX_OBJECT_CLASSES);
+                   EC_MAX_OBJECT_CLASSES);
       break;
     }
     p->frame.classes[p->frame.n_classes++] = g_quark_from_string (name);
@@ -338,7 +367,7 @@ ec_props_set_object_class (EcProps * p, const GValue * value)
 }
 
 static void
-ec_props_set_roi (EcProps * p, const GValue * value)
+ec_props_set_roi (EcProps *p, const GValue *value)
 {
   guint n = gst_value_array_get_size (value);
   gint v[4];
@@ -366,148 +395,146 @@ ec_props_set_roi (EcProps * p, const GValue * value)
   return;
 
   /* ERRORS */
-invalid:
-  {
-    GST_WARNING ("roi must be <x, y, width, height> with "
-        "x, y >= 0 and width, height > 0; keeping the previous value");
-  }
+invalid : {
+  GST_WARNING ("roi must be <x, y, width, height> with "
+               "x, y >= 0 and width, height > 0; keeping the previous value");
+}
 }
 
 gboolean
-ec_props_set (EcProps * p, GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+ec_props_set (EcProps *p, GObject *object, guint prop_id, const GValue *value,
+              GParamSpec *pspec)
 {
   EcSettings *s = &p->settings;
 
   switch (prop_id) {
-    case PROP_MODEL:
-      g_free (s->model_path);
-      s->model_path = ec_dup_nonempty (value);
-      return TRUE;
-    case PROP_LABELS:
-      g_free (s->labels_path);
-      s->labels_path = ec_dup_nonempty (value);
-      return TRUE;
-    case PROP_RESIZE_MODE:
-      s->resize_mode = g_value_get_enum (value);
-      return TRUE;
-    case PROP_COLOR:
-      s->color = g_value_get_enum (value);
-      return TRUE;
-    case PROP_SCALE:
-      s->scale = g_value_get_double (value);
-      return TRUE;
-    case PROP_MEAN:
-      g_free (s->mean);
-      s->mean = ec_dup_nonempty (value);
-      return TRUE;
-    case PROP_STD:
-      g_free (s->std);
-      s->std = ec_dup_nonempty (value);
-      return TRUE;
-    case PROP_THREADS:
-      s->threads = g_value_get_int (value);
-      return TRUE;
-    case PROP_TOP_K:
-      p->frame.top_k = g_value_get_uint (value);
-      break;
-    case PROP_THRESHOLD:
-      p->frame.threshold = g_value_get_double (value);
-      break;
-    case PROP_INFERENCE_INTERVAL:
-      p->frame.interval = g_value_get_uint (value);
-      break;
-    case PROP_INFERENCE_REGION:
-      p->frame.region = g_value_get_enum (value);
-      break;
-    case PROP_OBJECT_CLASS:
-      ec_props_set_object_class (p, value);
-      break;
-    case PROP_ROI:
-      ec_props_set_roi (p, value);
-      break;
-    case PROP_POST_MESSAGES:
-      p->frame.post_messages = g_value_get_boolean (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+  case PROP_MODEL:
+    g_free (s->model_path);
+    s->model_path = ec_dup_nonempty (value);
+    return TRUE;
+  case PROP_LABELS:
+    g_free (s->labels_path);
+    s->labels_path = ec_dup_nonempty (value);
+    return TRUE;
+  case PROP_RESIZE_MODE:
+    s->resize_mode = g_value_get_enum (value);
+    return TRUE;
+  case PROP_COLOR:
+    s->color = g_value_get_enum (value);
+    return TRUE;
+  case PROP_SCALE:
+    s->scale = g_value_get_double (value);
+    return TRUE;
+  case PROP_MEAN:
+    g_free (s->mean);
+    s->mean = ec_dup_nonempty (value);
+    return TRUE;
+  case PROP_STD:
+    g_free (s->std);
+    s->std = ec_dup_nonempty (value);
+    return TRUE;
+  case PROP_THREADS:
+    s->threads = g_value_get_int (value);
+    return TRUE;
+  case PROP_TOP_K:
+    p->frame.top_k = g_value_get_uint (value);
+    break;
+  case PROP_THRESHOLD:
+    p->frame.threshold = g_value_get_double (value);
+    break;
+  case PROP_INFERENCE_INTERVAL:
+    p->frame.interval = g_value_get_uint (value);
+    break;
+  case PROP_INFERENCE_REGION:
+    p->frame.region = g_value_get_enum (value);
+    break;
+  case PROP_OBJECT_CLASS:
+    ec_props_set_object_class (p, value);
+    break;
+  case PROP_ROI:
+    ec_props_set_roi (p, value);
+    break;
+  case PROP_POST_MESSAGES:
+    p->frame.post_messages = g_value_get_boolean (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
   }
   return FALSE;
 }
 
 void
-ec_props_get (EcProps * p, GObject * object, guint prop_id, GValue * value,
-    GParamSpec * pspec)
+ec_props_get (EcProps *p, GObject *object, guint prop_id, GValue *value,
+              GParamSpec *pspec)
 {
   EcSettings *s = &p->settings;
 
   switch (prop_id) {
-    case PROP_MODEL:
-      g_value_set_string (value, s->model_path);
-      break;
-    case PROP_LABELS:
-      g_value_set_string (value, s->labels_path);
-      break;
-    case PROP_RESIZE_MODE:
-      g_value_set_enum (value, s->resize_mode);
-      break;
-    case PROP_COLOR:
-      g_value_set_enum (value, s->color);
-      break;
-    case PROP_SCALE:
-      g_value_set_double (value, s->scale);
-      break;
-    case PROP_MEAN:
-      g_value_set_string (value, s->mean);
-      break;
-    case PROP_STD:
-      g_value_set_string (value, s->std);
-      break;
-    case PROP_THREADS:
-      g_value_set_int (value, s->threads);
-      break;
-    case PROP_TOP_K:
-      g_value_set_uint (value, p->frame.top_k);
-      break;
-    case PROP_THRESHOLD:
-      g_value_set_double (value, p->frame.threshold);
-      break;
-    case PROP_INFERENCE_INTERVAL:
-      g_value_set_uint (value, p->frame.interval);
-      break;
-    case PROP_INFERENCE_REGION:
-      g_value_set_enum (value, p->frame.region);
-      break;
-    case PROP_OBJECT_CLASS:
-      g_value_set_string (value, p->object_class);
-      break;
-    case PROP_ROI:
-      if (p->frame.have_roi) {
-        const gint v[4] = { p->frame.roi.x, p->frame.roi.y,
-          p->frame.roi.width, p->frame.roi.height
-        };
-        GValue item = G_VALUE_INIT;
+  case PROP_MODEL:
+    g_value_set_string (value, s->model_path);
+    break;
+  case PROP_LABELS:
+    g_value_set_string (value, s->labels_path);
+    break;
+  case PROP_RESIZE_MODE:
+    g_value_set_enum (value, s->resize_mode);
+    break;
+  case PROP_COLOR:
+    g_value_set_enum (value, s->color);
+    break;
+  case PROP_SCALE:
+    g_value_set_double (value, s->scale);
+    break;
+  case PROP_MEAN:
+    g_value_set_string (value, s->mean);
+    break;
+  case PROP_STD:
+    g_value_set_string (value, s->std);
+    break;
+  case PROP_THREADS:
+    g_value_set_int (value, s->threads);
+    break;
+  case PROP_TOP_K:
+    g_value_set_uint (value, p->frame.top_k);
+    break;
+  case PROP_THRESHOLD:
+    g_value_set_double (value, p->frame.threshold);
+    break;
+  case PROP_INFERENCE_INTERVAL:
+    g_value_set_uint (value, p->frame.interval);
+    break;
+  case PROP_INFERENCE_REGION:
+    g_value_set_enum (value, p->frame.region);
+    break;
+  case PROP_OBJECT_CLASS:
+    g_value_set_string (value, p->object_class);
+    break;
+  case PROP_ROI:
+    if (p->frame.have_roi) {
+      const gint v[4] = { p->frame.roi.x, p->frame.roi.y, p->frame.roi.width,
+                          p->frame.roi.height };
+      GValue item = G_VALUE_INIT;
 
-        g_value_init (&item, G_TYPE_INT);
-        for (guint i = 0; i < 4; i++) {
-          g_value_set_int (&item, v[i]);
-          gst_value_array_append_value (value, &item);
-        }
-        g_value_unset (&item);
+      g_value_init (&item, G_TYPE_INT);
+      for (guint i = 0; i < 4; i++) {
+        g_value_set_int (&item, v[i]);
+        gst_value_array_append_value (value, &item);
       }
-      break;
-    case PROP_POST_MESSAGES:
-      g_value_set_boolean (value, p->frame.post_messages);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+      g_value_unset (&item);
+    }
+    break;
+  case PROP_POST_MESSAGES:
+    g_value_set_boolean (value, p->frame.post_messages);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
   }
 }
 
 gboolean
-ec_frame_props_wants (const EcFrameProps * fp, GQuark roi_type)
+ec_frame_props_wants (const EcFrameProps *fp, GQuark roi_type)
 {
   if (fp->n_classes == 0)
     return TRUE;

@@ -11,8 +11,7 @@
 
 #include "edgeclassify-engine.h"
 
-G_BEGIN_DECLS enum
-{
+G_BEGIN_DECLS enum {
   PROP_0,
   PROP_MODEL,
   PROP_LABELS,
@@ -32,56 +31,50 @@ G_BEGIN_DECLS enum
   PROP_LAST_RESULT
 };
 
-typedef enum
-{
-  EC_REGION_FULL_FRAME = 0,
-  EC_REGION_ROI_LIST = 1
-} EcRegion;
+typedef enum { EC_REGION_FULL_FRAME = 0, EC_REGION_ROI_LIST = 1 } EcRegion;
 
 #define EC_MAX_OBJECT_CLASSES 16
 
 /* The small properties the streaming thread reads once per frame. */
-typedef struct
-{
+typedef struct {
   guint top_k;
   gdouble threshold;
   guint interval;
   EcRegion region;
   GQuark classes[EC_MAX_OBJECT_CLASSES];
-  guint n_classes;              /* 0: every ROI */
+  guint n_classes; /* 0: every ROI */
   gboolean have_roi;
   nn_rect roi;
   gboolean post_messages;
 } EcFrameProps;
 
 /* All properties; guarded by the element's object lock. */
-typedef struct
-{
-  EcSettings settings;          /* what a model load needs */
-  EcFrameProps frame;           /* what a frame needs */
-  gchar *object_class;          /* as set; parsed into frame.classes */
+typedef struct {
+  EcSettings settings; /* what a model load needs */
+  EcFrameProps frame;  /* what a frame needs */
+  gchar *object_class; /* as set; parsed into frame.classes */
 } EcProps;
 
-void ec_props_install (GObjectClass * klass);
-void ec_props_init (EcProps * p);
-void ec_props_clear (EcProps * p);
+void ec_props_install (GObjectClass *klass);
+void ec_props_init (EcProps *p);
+void ec_props_clear (EcProps *p);
 
 /* Object lock held. Returns TRUE when the change needs a new engine (model,
  * labels, preprocessing overrides, threads). */
-gboolean ec_props_set (EcProps * p, GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-void ec_props_get (EcProps * p, GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
+gboolean ec_props_set (EcProps *p, GObject *object, guint prop_id,
+                       const GValue *value, GParamSpec *pspec);
+void ec_props_get (EcProps *p, GObject *object, guint prop_id, GValue *value,
+                   GParamSpec *pspec);
 
 /* Object lock held. */
 static inline void
-ec_props_snapshot (const EcProps * p, EcFrameProps * out)
+ec_props_snapshot (const EcProps *p, EcFrameProps *out)
 {
   *out = p->frame;
 }
 
 /* Whether roi-list mode classifies an ROI of this type. */
-gboolean ec_frame_props_wants (const EcFrameProps * fp, GQuark roi_type);
+gboolean ec_frame_props_wants (const EcFrameProps *fp, GQuark roi_type);
 
 G_END_DECLS
 #endif /* __EDGECLASSIFY_PROPS_H__ */

@@ -15,17 +15,18 @@
 #include <math.h>
 
 GstStructure *
-ec_result_to_structure (const EcEngine * e, const EcResult * r,
-    const EcStamp * stamp, const gchar * name, gboolean with_rect)
+ec_result_to_structure (const EcEngine *e, const EcResult *r,
+                        const EcStamp *stamp, const gchar *name,
+                        gboolean with_rect)
 {
   GstStructure *s;
   GValue labels = G_VALUE_INIT, ids = G_VALUE_INIT, confs = G_VALUE_INIT;
   GValue v = G_VALUE_INIT;
 
-  s = gst_structure_new (name,
-      "label", G_TYPE_STRING, ec_engine_label (e, r->label_id),
-      "label_id", G_TYPE_INT, r->label_id,
-      "confidence", G_TYPE_DOUBLE, r->confidence, NULL);
+  s = gst_structure_new (name, "label", G_TYPE_STRING,
+                         ec_engine_label (e, r->label_id), "label_id",
+                         G_TYPE_INT, r->label_id, "confidence", G_TYPE_DOUBLE,
+                         r->confidence, NULL);
 
   /* GstValueArray (GST_TYPE_ARRAY): ordered, typed, serialises as < > */
   gst_value_array_init (&labels, r->n);
@@ -46,77 +47,74 @@ ec_result_to_structure (const EcEngine * e, const EcResult * r,
   gst_structure_take_value (s, "top_ids", &ids);
   gst_structure_take_value (s, "top_confidences", &confs);
 
-  gst_structure_set (s,
-      "model", G_TYPE_STRING, e->name,
-      "frame", G_TYPE_UINT64, stamp->frame,
-      "pts", G_TYPE_UINT64, stamp->pts,
-      "inference_us", G_TYPE_DOUBLE, r->inference_us,
-      "stale", G_TYPE_BOOLEAN, stamp->stale,
-      "schema_version", G_TYPE_INT, EC_SCHEMA_VERSION, NULL);
+  gst_structure_set (s, "model", G_TYPE_STRING, e->name, "frame", G_TYPE_UINT64,
+                     stamp->frame, "pts", G_TYPE_UINT64, stamp->pts,
+                     "inference_us", G_TYPE_DOUBLE, r->inference_us, "stale",
+                     G_TYPE_BOOLEAN, stamp->stale, "schema_version", G_TYPE_INT,
+                     EC_SCHEMA_VERSION, NULL);
 
   if (with_rect) {
-    gst_structure_set (s,
-        "x", G_TYPE_INT, r->x,
-        "y", G_TYPE_INT, r->y,
-        "width", G_TYPE_INT, r->width, "height", G_TYPE_INT, r->height, NULL);
+    gst_structure_set (s, "x", G_TYPE_INT, r->x, "y", G_TYPE_INT, r->y, "width",
+                       G_TYPE_INT, r->width, "height", G_TYPE_INT, r->height,
+                       NULL);
   }
   return s;
 }
 
 void
-ec_result_attach (GstElement * element, GstBuffer * buf,
-    GstVideoRegionOfInterestMeta * meta, const EcEngine * e,
-    const EcResult * r, const EcStamp * stamp, gboolean post)
+ec_result_attach (GstElement *element, GstBuffer *buf,
+                  GstVideoRegionOfInterestMeta *meta, const EcEngine *e,
+                  const EcResult *r, const EcStamp *stamp, gboolean post)
 {
   GstStructure *s;
 
   s = ec_result_to_structure (e, r, stamp, "classification", FALSE);
   if (meta == NULL)
-    meta = gst_buffer_add_video_region_of_interest_meta_id (buf,
-        ec_engine_quark (e, r->label_id), r->x, r->y, r->width, r->height);
+    meta = gst_buffer_add_video_region_of_interest_meta_id (
+        buf, ec_engine_quark (e, r->label_id), r->x, r->y, r->width, r->height);
   gst_video_region_of_interest_meta_add_param (meta, s);
 
   if (post) {
     s = ec_result_to_structure (e, r, stamp, "edgeclassify", TRUE);
-    gst_element_post_message (element,
-        gst_message_new_element (GST_OBJECT (element), s));
+    gst_element_post_message (
+        element, gst_message_new_element (GST_OBJECT (element), s));
   }
 }
 
 void
-ec_json_append_string (GString * out, const gchar * s)
+ec_json_append_string (GString *out, const gchar *s)
 {
   g_string_append_c (out, '"');
-  for (const guchar * p = (const guchar *)s; *p; p++) {
+  for (const guchar *p = (const guchar *)s; *p; p++) {
     switch (*p) {
-      case '"':
-        g_string_append (out, "\\\"");
-        break;
-      case '\\':
-        g_string_append (out, "\\\\");
-        break;
-      case '\n':
-        g_string_append (out, "\\n");
-        break;
-      case '\r':
-        g_string_append (out, "\\r");
-        break;
-      case '\t':
-        g_string_append (out, "\\t");
-        break;
-      default:
-        if (*p < 0x20)
-          g_string_append_printf (out, "\\u%04x", *p);
-        else
-          g_string_append_c (out, (gchar) * p);
-        break;
+    case '"':
+      g_string_append (out, "\\\"");
+      break;
+    case '\\':
+      g_string_append (out, "\\\\");
+      break;
+    case '\n':
+      g_string_append (out, "\\n");
+      break;
+    case '\r':
+      g_string_append (out, "\\r");
+      break;
+    case '\t':
+      g_string_append (out, "\\t");
+      break;
+    default:
+      if (*p < 0x20)
+        g_string_append_printf (out, "\\u%04x", *p);
+      else
+        g_string_append_c (out, (gchar)*p);
+      break;
     }
   }
   g_string_append_c (out, '"');
 }
 
 static void
-ec_json_append_double (GString * out, gdouble d)
+ec_json_append_double (GString *out, gdouble d)
 {
   gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -128,7 +126,7 @@ ec_json_append_double (GString * out, gdouble d)
 }
 
 void
-ec_result_append_json (GString * out, const EcEngine * e, const EcResult * r)
+ec_result_append_json (GString *out, const EcEngine *e, const EcResult *r)
 {
   g_string_append (out, "{\"label\":");
   ec_json_append_string (out, ec_engine_label (e, r->label_id));
@@ -152,12 +150,14 @@ ec_result_append_json (GString * out, const EcEngine * e, const EcResult * r)
   }
   g_string_append (out, "],\"inference_us\":");
   ec_json_append_double (out, r->inference_us);
-  g_string_append_printf (out, ",\"x\":%d,\"y\":%d,\"width\":%d,"
-      "\"height\":%d}", r->x, r->y, r->width, r->height);
+  g_string_append_printf (out,
+                          ",\"x\":%d,\"y\":%d,\"width\":%d,"
+                          "\"height\":%d}",
+                          r->x, r->y, r->width, r->height);
 }
 
 gchar *
-ec_engine_last_json (const EcEngine * e)
+ec_engine_last_json (const EcEngine *e)
 {
   GString *out;
   gboolean first = TRUE;
@@ -168,8 +168,8 @@ ec_engine_last_json (const EcEngine * e)
   out = g_string_new ("{\"schema_version\":");
   g_string_append_printf (out, "%d,\"model\":", EC_SCHEMA_VERSION);
   ec_json_append_string (out, e->name);
-  g_string_append_printf (out, ",\"frame\":%" G_GUINT64_FORMAT ",\"pts\":",
-      e->last_frame);
+  g_string_append_printf (
+      out, ",\"frame\":%" G_GUINT64_FORMAT ",\"pts\":", e->last_frame);
   if (e->last_pts == G_MAXUINT64)
     g_string_append (out, "null");
   else

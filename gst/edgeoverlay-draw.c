@@ -20,33 +20,30 @@
 
 /* Per component of the frame format: value = k . (R, G, B, A), for
  * premultiplied 8-bit R, G, B and A */
-typedef struct
-{
+typedef struct {
   gdouble k[GST_VIDEO_MAX_COMPONENTS][4];
 } Colors;
 
 /* One text, rendered and converted to the frame format */
-typedef struct
-{
-  GString *key;                 /* the text; empty: free slot */
-  guint64 used;                 /* for eviction */
-  gint width, height;           /* drawn size, even */
-  cairo_surface_t *surface;     /* ARGB32, at least width x height */
-  guint8 *planes;               /* per component: (premultiplied, alpha) */
+typedef struct {
+  GString *key;             /* the text; empty: free slot */
+  guint64 used;             /* for eviction */
+  gint width, height;       /* drawn size, even */
+  cairo_surface_t *surface; /* ARGB32, at least width x height */
+  guint8 *planes;           /* per component: (premultiplied, alpha) */
   gsize planes_size;
   gsize offset[GST_VIDEO_MAX_COMPONENTS];
 } Tile;
 
-struct _EdgeDrawer
-{
-  PangoLayout *layout;          /* under pango_lock */
+struct _EdgeDrawer {
+  PangoLayout *layout; /* under pango_lock */
   guint text_color;
   GstVideoInfo info;
   Colors colors;
   Tile tiles[N_TILES];
   guint64 lookups;
-  gint line_height;             /* of the font */
-  gint percent_width;           /* of "100%" */
+  gint line_height;   /* of the font */
+  gint percent_width; /* of "100%" */
 };
 
 /* Pango font maps are not thread-safe: all drawers share one, locked */
@@ -54,7 +51,7 @@ static GMutex pango_lock;
 static PangoFontMap *font_map;
 
 static void
-colors_init (Colors * colors, const GstVideoInfo * info)
+colors_init (Colors *colors, const GstVideoInfo *info)
 {
   gdouble (*k)[4] = colors->k;
   gdouble kr = 0.299, kb = 0.114, kg, sy = 1.0, sc = 1.0, oy = 0.0;
@@ -62,7 +59,7 @@ colors_init (Colors * colors, const GstVideoInfo * info)
   memset (colors, 0, sizeof (*colors));
   if (GST_VIDEO_INFO_IS_RGB (info)) {
     for (guint c = 0; c < 4; c++)
-      k[c][c] = 1.0;            /* R, G, B, A are components 0..3 */
+      k[c][c] = 1.0; /* R, G, B, A are components 0..3 */
     return;
   }
   /* Y'CbCr of the stream's matrix and range; grey is full-range luma */
@@ -91,7 +88,7 @@ colors_init (Colors * colors, const GstVideoInfo * info)
 static gint
 percent (gdouble confidence)
 {
-  return (gint) CLAMP (lround (confidence * 100.0), 0, 100);
+  return (gint)CLAMP (lround (confidence * 100.0), 0, 100);
 }
 
 /* dst * (1 - alpha) + pre, all 8-bit */
@@ -99,19 +96,19 @@ static inline guint8
 blend (guint8 dst, guint pre, guint alpha)
 {
   guint x = dst * (255 - alpha) + 128;
-  return (guint8) (pre + ((x + (x >> 8)) >> 8));
+  return (guint8)(pre + ((x + (x >> 8)) >> 8));
 }
 
 /* Blends a rectangle of colour @argb, its alpha scaled by @opacity;
  * clipped to the frame */
 static void
-fill_rect (GstVideoFrame * frame, const Colors * colors, guint argb,
-    gdouble opacity, gint x, gint y, gint w, gint h)
+fill_rect (GstVideoFrame *frame, const Colors *colors, guint argb,
+           gdouble opacity, gint x, gint y, gint w, gint h)
 {
   const GstVideoFormatInfo *finfo = frame->info.finfo;
-  guint alpha = (guint) lround ((argb >> 24) * opacity);
-  gint x1 = MIN (x + w, (gint) GST_VIDEO_FRAME_WIDTH (frame));
-  gint y1 = MIN (y + h, (gint) GST_VIDEO_FRAME_HEIGHT (frame));
+  guint alpha = (guint)lround ((argb >> 24) * opacity);
+  gint x1 = MIN (x + w, (gint)GST_VIDEO_FRAME_WIDTH (frame));
+  gint y1 = MIN (y + h, (gint)GST_VIDEO_FRAME_HEIGHT (frame));
 
   x = MAX (x, 0);
   y = MAX (y, 0);
@@ -122,13 +119,14 @@ fill_rect (GstVideoFrame * frame, const Colors * colors, guint argb,
     gint ws = GST_VIDEO_FORMAT_INFO_W_SUB (finfo, c);
     gint hs = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, c);
     gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (frame, c);
-    gdouble v = k[0] * ((argb >> 16) & 0xff) + k[1] * ((argb >> 8) & 0xff) +
-        k[2] * (argb & 0xff) + k[3] * 255.0;
-    guint pre = (guint) CLAMP (lround (v * alpha / 255.0), 0, (glong) alpha);
+    gdouble v = k[0] * ((argb >> 16) & 0xff) + k[1] * ((argb >> 8) & 0xff)
+                + k[2] * (argb & 0xff) + k[3] * 255.0;
+    guint pre = (guint)CLAMP (lround (v * alpha / 255.0), 0, (glong)alpha);
 
     for (gint cy = y >> hs; cy <= (y1 - 1) >> hs; cy++) {
-      guint8 *d = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (frame, c) +
-          cy * GST_VIDEO_FRAME_COMP_STRIDE (frame, c) + (x >> ws) * ps;
+      guint8 *d = (guint8 *)GST_VIDEO_FRAME_COMP_DATA (frame, c)
+                  + cy * GST_VIDEO_FRAME_COMP_STRIDE (frame, c)
+                  + (x >> ws) * ps;
       for (gint cx = x >> ws; cx <= (x1 - 1) >> ws; cx++, d += ps)
         *d = blend (*d, pre, alpha);
     }
@@ -136,7 +134,7 @@ fill_rect (GstVideoFrame * frame, const Colors * colors, guint argb,
 }
 
 static void
-tile_clear (Tile * t)
+tile_clear (Tile *t)
 {
   g_clear_pointer (&t->surface, cairo_surface_destroy);
   g_clear_pointer (&t->planes, g_free);
@@ -145,7 +143,7 @@ tile_clear (Tile * t)
 
 /* Makes @t hold a @w x @h drawing for frames of @info */
 static gboolean
-tile_reserve (Tile * t, const GstVideoInfo * info, gint w, gint h)
+tile_reserve (Tile *t, const GstVideoInfo *info, gint w, gint h)
 {
   gsize size = 0;
 
@@ -167,8 +165,8 @@ tile_reserve (Tile * t, const GstVideoInfo * info, gint w, gint h)
   }
   for (guint c = 0; c < GST_VIDEO_INFO_N_COMPONENTS (info); c++) {
     t->offset[c] = size;
-    size += 2 * GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (info->finfo, c, w) *
-        GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (info->finfo, c, h);
+    size += 2 * GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (info->finfo, c, w)
+            * GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (info->finfo, c, h);
   }
   if (size > t->planes_size) {
     t->planes = g_realloc (t->planes, size);
@@ -182,7 +180,7 @@ tile_reserve (Tile * t, const GstVideoInfo * info, gint w, gint h)
 /* ARGB drawing -> premultiplied values of each component of the frame
  * format, averaged over the chroma subsampling */
 static void
-tile_convert (Tile * t, const GstVideoInfo * info, const Colors * colors)
+tile_convert (Tile *t, const GstVideoInfo *info, const Colors *colors)
 {
   const guint8 *src = cairo_image_surface_get_data (t->surface);
   gint sstride = cairo_image_surface_get_stride (t->surface);
@@ -200,7 +198,7 @@ tile_convert (Tile * t, const GstVideoInfo * info, const Colors * colors)
         guint sum[4] = { 0, 0, 0, 0 }, n = 0;
         gdouble a, v;
         for (gint y = cy << hs; y < MIN ((cy + 1) << hs, t->height); y++) {
-          const guint32 *row = (const guint32 *) (src + y * sstride);
+          const guint32 *row = (const guint32 *)(src + y * sstride);
           for (gint x = cx << ws; x < MIN ((cx + 1) << ws, t->width); x++) {
             guint32 p = row[x];
             sum[0] += (p >> 16) & 0xff;
@@ -210,10 +208,10 @@ tile_convert (Tile * t, const GstVideoInfo * info, const Colors * colors)
             n++;
           }
         }
-        a = (gdouble) sum[3] / n;
+        a = (gdouble)sum[3] / n;
         v = (k[0] * sum[0] + k[1] * sum[1] + k[2] * sum[2]) / n + k[3] * a;
-        d[1] = (guint8) lround (a);
-        d[0] = (guint8) CLAMP (lround (v), 0, d[1]);
+        d[1] = (guint8)lround (a);
+        d[0] = (guint8)CLAMP (lround (v), 0, d[1]);
       }
     }
   }
@@ -222,11 +220,11 @@ tile_convert (Tile * t, const GstVideoInfo * info, const Colors * colors)
 /* Blends @t with its top left corner at (@x, @y), rounded down to even
  * coordinates and clipped to the frame; its alpha scaled by @opacity */
 static void
-tile_blend (const Tile * t, GstVideoFrame * frame, gint x, gint y,
-    gdouble opacity)
+tile_blend (const Tile *t, GstVideoFrame *frame, gint x, gint y,
+            gdouble opacity)
 {
   const GstVideoFormatInfo *finfo = frame->info.finfo;
-  guint op = (guint) lround (opacity * 256.0);
+  guint op = (guint)lround (opacity * 256.0);
 
   x &= ~1;
   y &= ~1;
@@ -244,9 +242,9 @@ tile_blend (const Tile * t, GstVideoFrame * frame, gint x, gint y,
 
     for (gint ty = ty0; ty < ty1; ty++) {
       const guint8 *s = t->planes + t->offset[c] + 2 * (ty * cw + tx0);
-      guint8 *d = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (frame, c) +
-          (cy0 + ty) * GST_VIDEO_FRAME_COMP_STRIDE (frame,
-          c) + (cx0 + tx0) * ps;
+      guint8 *d = (guint8 *)GST_VIDEO_FRAME_COMP_DATA (frame, c)
+                  + (cy0 + ty) * GST_VIDEO_FRAME_COMP_STRIDE (frame, c)
+                  + (cx0 + tx0) * ps;
       for (gint tx = tx0; tx < tx1; tx++, s += 2, d += ps) {
         if (s[1] == 0)
           continue;
@@ -260,7 +258,7 @@ tile_blend (const Tile * t, GstVideoFrame * frame, gint x, gint y,
 }
 
 static void
-draw_text (EdgeDrawer * d, Tile * t, const gchar * text)
+draw_text (EdgeDrawer *d, Tile *t, const gchar *text)
 {
   gint w, h;
   cairo_t *cr;
@@ -278,8 +276,9 @@ draw_text (EdgeDrawer * d, Tile * t, const gchar * text)
   cairo_paint (cr);
   cairo_set_operator (cr, CAIRO_OPERATOR_OVER);
   cairo_set_source_rgba (cr, ((d->text_color >> 16) & 0xff) / 255.0,
-      ((d->text_color >> 8) & 0xff) / 255.0, (d->text_color & 0xff) / 255.0,
-      (d->text_color >> 24) / 255.0);
+                         ((d->text_color >> 8) & 0xff) / 255.0,
+                         (d->text_color & 0xff) / 255.0,
+                         (d->text_color >> 24) / 255.0);
   pango_cairo_show_layout (cr, d->layout);
   cairo_destroy (cr);
   g_mutex_unlock (&pango_lock);
@@ -290,7 +289,7 @@ draw_text (EdgeDrawer * d, Tile * t, const gchar * text)
 
 /* The tile of @text, rendered when not cached; NULL if it cannot be */
 static const Tile *
-text_tile (EdgeDrawer * d, const gchar * text)
+text_tile (EdgeDrawer *d, const gchar *text)
 {
   Tile *victim = NULL;
 
@@ -312,7 +311,7 @@ text_tile (EdgeDrawer * d, const gchar * text)
 }
 
 static const Tile *
-percent_tile (EdgeDrawer * d, gdouble confidence)
+percent_tile (EdgeDrawer *d, gdouble confidence)
 {
   gchar text[8];
 
@@ -331,7 +330,7 @@ edge_drawer_new (void)
 }
 
 void
-edge_drawer_free (EdgeDrawer * d)
+edge_drawer_free (EdgeDrawer *d)
 {
   for (guint i = 0; i < N_TILES; i++) {
     tile_clear (&d->tiles[i]);
@@ -344,8 +343,8 @@ edge_drawer_free (EdgeDrawer * d)
 }
 
 void
-edge_drawer_configure (EdgeDrawer * d, const gchar * font_desc,
-    guint text_color, const GstVideoInfo * info)
+edge_drawer_configure (EdgeDrawer *d, const gchar *font_desc, guint text_color,
+                       const GstVideoInfo *info)
 {
   PangoFontDescription *desc;
   const Tile *t;
@@ -376,20 +375,20 @@ edge_drawer_configure (EdgeDrawer * d, const gchar * font_desc,
 
 /* Spacing for the font */
 static inline gint
-pad (const EdgeDrawer * d)
+pad (const EdgeDrawer *d)
 {
   return MAX (2, d->line_height / 5);
 }
 
 static inline gint
-bar_height (const EdgeDrawer * d)
+bar_height (const EdgeDrawer *d)
 {
   return MAX (3, d->line_height / 5);
 }
 
 void
-edge_drawer_panel_size (EdgeDrawer * d, const EdgeStyle * style,
-    const EdgeResult * res, gint * width, gint * height)
+edge_drawer_panel_size (EdgeDrawer *d, const EdgeStyle *style,
+                        const EdgeResult *res, gint *width, gint *height)
 {
   gint tw = 0, row_h = d->line_height;
 
@@ -406,8 +405,8 @@ edge_drawer_panel_size (EdgeDrawer * d, const EdgeStyle * style,
 }
 
 void
-edge_drawer_panel (EdgeDrawer * d, GstVideoFrame * frame,
-    const EdgeStyle * style, const EdgeResult * res, gint x, gint y)
+edge_drawer_panel (EdgeDrawer *d, GstVideoFrame *frame, const EdgeStyle *style,
+                   const EdgeResult *res, gint x, gint y)
 {
   gdouble op = res->stale && style->fade_stale ? EDGE_STALE_OPACITY : 1.0;
   gint p = pad (d), bh = bar_height (d), w, h, row_h = d->line_height;
@@ -428,38 +427,39 @@ edge_drawer_panel (EdgeDrawer * d, GstVideoFrame * frame,
     if ((t = percent_tile (d, res->confidence[i])))
       tile_blend (t, frame, x + w - p - t->width, ry, op);
     fill_rect (frame, &d->colors, track, op, x + p, ry + d->line_height, bw,
-        bh);
+               bh);
     fill_rect (frame, &d->colors, style->bar_color, op, x + p,
-        ry + d->line_height, bw * percent (res->confidence[i]) / 100, bh);
+               ry + d->line_height, bw * percent (res->confidence[i]) / 100,
+               bh);
   }
 }
 
 void
-edge_drawer_region (EdgeDrawer * d, GstVideoFrame * frame,
-    const EdgeStyle * style, const EdgeResult * res, gint x, gint y, gint w,
-    gint h)
+edge_drawer_region (EdgeDrawer *d, GstVideoFrame *frame, const EdgeStyle *style,
+                    const EdgeResult *res, gint x, gint y, gint w, gint h)
 {
   gdouble op = res->stale && style->fade_stale ? EDGE_STALE_OPACITY : 1.0;
-  gint lt = MAX (2, MIN (GST_VIDEO_FRAME_WIDTH (frame),
-          GST_VIDEO_FRAME_HEIGHT (frame)) / 240);
+  gint lt = MAX (
+      2, MIN (GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame))
+             / 240);
   const Tile *label = text_tile (d, res->label[0]);
-  const Tile *pct = style->show_confidence ?
-      percent_tile (d, res->confidence[0]) : NULL;
+  const Tile *pct
+      = style->show_confidence ? percent_tile (d, res->confidence[0]) : NULL;
   gint p = pad (d), tag_w, tag_h, tx, ty;
 
   /* the outline */
   fill_rect (frame, &d->colors, style->box_color, op, x, y, w, lt);
   fill_rect (frame, &d->colors, style->box_color, op, x, y + h - lt, w, lt);
   fill_rect (frame, &d->colors, style->box_color, op, x, y + lt, lt,
-      h - 2 * lt);
+             h - 2 * lt);
   fill_rect (frame, &d->colors, style->box_color, op, x + w - lt, y + lt, lt,
-      h - 2 * lt);
+             h - 2 * lt);
 
   /* the tag: "label 81%" on the box colour */
-  tag_w = GST_ROUND_UP_2 (2 * p + (label ? label->width : 0) +
-      (pct ? p + pct->width : 0));
+  tag_w = GST_ROUND_UP_2 (2 * p + (label ? label->width : 0)
+                          + (pct ? p + pct->width : 0));
   tag_h = GST_ROUND_UP_2 (d->line_height + 2 * p);
-  tx = MAX (0, MIN (x, (gint) GST_VIDEO_FRAME_WIDTH (frame) - tag_w)) & ~1;
+  tx = MAX (0, MIN (x, (gint)GST_VIDEO_FRAME_WIDTH (frame) - tag_w)) & ~1;
   ty = (y >= tag_h ? y - tag_h : y) & ~1;
   fill_rect (frame, &d->colors, style->box_color, op, tx, ty, tag_w, tag_h);
   if (label)

@@ -30,8 +30,7 @@ G_BEGIN_DECLS
 #define EDGE_STALE_OPACITY 0.45 /* of stale results, with fade-stale */
 
 /* A classification result to show. Strings are borrowed. */
-typedef struct
-{
+typedef struct {
   const gchar *label[EDGE_MAX_ROWS];
   gdouble confidence[EDGE_MAX_ROWS];
   guint n_rows;
@@ -39,8 +38,7 @@ typedef struct
 } EdgeResult;
 
 /* Colours are 0xAARRGGBB. */
-typedef struct
-{
+typedef struct {
   guint text_color, box_color, bar_color, background_color;
   gboolean show_confidence;
   gboolean fade_stale;
@@ -49,27 +47,28 @@ typedef struct
 typedef struct _EdgeDrawer EdgeDrawer;
 
 EdgeDrawer *edge_drawer_new (void);
-void edge_drawer_free (EdgeDrawer * drawer);
+void edge_drawer_free (EdgeDrawer *drawer);
 
 /* Sets the font (a Pango description), the text colour and the frame
  * format; drops the cached texts. */
-void edge_drawer_configure (EdgeDrawer * drawer, const gchar * font_desc,
-    guint text_color, const GstVideoInfo * info);
+void edge_drawer_configure (EdgeDrawer *drawer, const gchar *font_desc,
+                            guint text_color, const GstVideoInfo *info);
 
 /* Size of the panel that edge_drawer_panel() draws for @res. */
-void edge_drawer_panel_size (EdgeDrawer * drawer, const EdgeStyle * style,
-    const EdgeResult * res, gint * width, gint * height);
+void edge_drawer_panel_size (EdgeDrawer *drawer, const EdgeStyle *style,
+                             const EdgeResult *res, gint *width, gint *height);
 
 /* A panel at (@x, @y): per row a label, and with show-confidence its
  * percentage and a bar. */
-void edge_drawer_panel (EdgeDrawer * drawer, GstVideoFrame * frame,
-    const EdgeStyle * style, const EdgeResult * res, gint x, gint y);
+void edge_drawer_panel (EdgeDrawer *drawer, GstVideoFrame *frame,
+                        const EdgeStyle *style, const EdgeResult *res, gint x,
+                        gint y);
 
 /* A box around the region, with a tag holding the top label (and its
  * percentage) above it, or inside when there is no room above. */
-void edge_drawer_region (EdgeDrawer * drawer, GstVideoFrame * frame,
-    const EdgeStyle * style, const EdgeResult * res, gint x, gint y, gint w,
-    gint h);
+void edge_drawer_region (EdgeDrawer *drawer, GstVideoFrame *frame,
+                         const EdgeStyle *style, const EdgeResult *res, gint x,
+                         gint y, gint w, gint h);
 
 G_END_DECLS
 #endif /* __EDGEOVERLAY_DRAW_H__ */

@@ -17,7 +17,7 @@
 #include <gst/video/video.h>
 
 gchar *
-edge_report_public_uri (const gchar * uri)
+edge_report_public_uri (const gchar *uri)
 {
   GstUri *parsed = gst_uri_from_string (uri);
   gchar *result;
@@ -34,7 +34,7 @@ edge_report_public_uri (const gchar * uri)
 }
 
 static void
-add_string (JsonBuilder * b, const gchar * str)
+add_string (JsonBuilder *b, const gchar *str)
 {
   if (str)
     json_builder_add_string_value (b, str);
@@ -43,7 +43,7 @@ add_string (JsonBuilder * b, const gchar * str)
 }
 
 static void
-add_value (JsonBuilder * b, const GValue * v)
+add_value (JsonBuilder *b, const GValue *v)
 {
   GType type = G_VALUE_TYPE (v);
 
@@ -60,10 +60,10 @@ add_value (JsonBuilder * b, const GValue * v)
     if (g_value_get_uint64 (v) > G_MAXINT64)
       json_builder_add_null_value (b);
     else
-      json_builder_add_int_value (b, (gint64) g_value_get_uint64 (v));
+      json_builder_add_int_value (b, (gint64)g_value_get_uint64 (v));
   } else if (type == G_TYPE_DOUBLE || type == G_TYPE_FLOAT) {
-    gdouble d = type == G_TYPE_DOUBLE ? g_value_get_double (v) :
-        g_value_get_float (v);
+    gdouble d = type == G_TYPE_DOUBLE ? g_value_get_double (v)
+                                      : g_value_get_float (v);
     if (isfinite (d))
       json_builder_add_double_value (b, d);
     else
@@ -72,12 +72,12 @@ add_value (JsonBuilder * b, const GValue * v)
     json_builder_add_boolean_value (b, g_value_get_boolean (v));
   } else if (GST_VALUE_HOLDS_ARRAY (v) || GST_VALUE_HOLDS_LIST (v)) {
     gboolean array = GST_VALUE_HOLDS_ARRAY (v);
-    guint n =
-        array ? gst_value_array_get_size (v) : gst_value_list_get_size (v);
+    guint n
+        = array ? gst_value_array_get_size (v) : gst_value_list_get_size (v);
     json_builder_begin_array (b);
     for (guint i = 0; i < n; i++)
-      add_value (b, array ? gst_value_array_get_value (v, i) :
-          gst_value_list_get_value (v, i));
+      add_value (b, array ? gst_value_array_get_value (v, i)
+                          : gst_value_list_get_value (v, i));
     json_builder_end_array (b);
   } else {
     gchar *str = gst_value_serialize (v);
@@ -87,7 +87,7 @@ add_value (JsonBuilder * b, const GValue * v)
 }
 
 static gboolean
-add_field (GQuark field, const GValue * value, gpointer user_data)
+add_field (GQuark field, const GValue *value, gpointer user_data)
 {
   json_builder_set_member_name (user_data, g_quark_to_string (field));
   add_value (user_data, value);
@@ -95,8 +95,8 @@ add_field (GQuark field, const GValue * value, gpointer user_data)
 }
 
 gboolean
-edge_report_json_build (JsonBuilder * b, GstBuffer * buf,
-    const EdgeReportStream * stream)
+edge_report_json_build (JsonBuilder *b, GstBuffer *buf,
+                        const EdgeReportStream *stream)
 {
   GstVideoRegionOfInterestMeta *roi;
   gpointer state = NULL;
@@ -107,18 +107,18 @@ edge_report_json_build (JsonBuilder * b, GstBuffer * buf,
   gchar stamp[64];
 
   json_builder_reset (b);
-  while ((roi = (GstVideoRegionOfInterestMeta *)
-          gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    GstStructure *s =
-        gst_video_region_of_interest_meta_get_param (roi, "classification");
+  while (
+      (roi = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
+           buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstStructure *s
+        = gst_video_region_of_interest_meta_get_param (roi, "classification");
     if (s == NULL)
       continue;
     if (!any) {
       gmtime_r (&secs, &tm);
       strftime (stamp, sizeof (stamp), "%Y-%m-%dT%H:%M:%S", &tm);
       g_snprintf (stamp + 19, sizeof (stamp) - 19, ".%06dZ",
-          (gint) (now % G_USEC_PER_SEC));
+                  (gint)(now % G_USEC_PER_SEC));
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "schema_version");
       json_builder_add_int_value (b, EDGE_REPORT_SCHEMA_VERSION);

@@ -17,24 +17,23 @@ G_BEGIN_DECLS
 #define EDGE_REPORT_SCHEMA_VERSION 1
 
 /* What the report says about the stream a frame belongs to. */
-typedef struct
-{
-  const gchar *stream_id;       /* from STREAM_START, or NULL */
-  const gchar *source_uri;      /* without user information, or NULL */
-  guint64 frame;                /* buffers seen before this one */
-  gint width, height;           /* from the caps, 0 when unknown */
+typedef struct {
+  const gchar *stream_id;  /* from STREAM_START, or NULL */
+  const gchar *source_uri; /* without user information, or NULL */
+  guint64 frame;           /* buffers seen before this one */
+  gint width, height;      /* from the caps, 0 when unknown */
 } EdgeReportStream;
 
 /* Builds in @builder (reset first) the report of @buf: the stream fields,
  * the PTS, the UTC time now and one object per classification (every field
  * of its "classification" structure plus the region x, y, width, height).
  * Returns FALSE, building nothing, when @buf carries no classification. */
-gboolean edge_report_json_build (JsonBuilder * builder, GstBuffer * buf,
-    const EdgeReportStream * stream);
+gboolean edge_report_json_build (JsonBuilder *builder, GstBuffer *buf,
+                                 const EdgeReportStream *stream);
 
 /* @uri without its user information (so no password reaches a report);
  * free with g_free(). */
-gchar *edge_report_public_uri (const gchar * uri);
+gchar *edge_report_public_uri (const gchar *uri);
 
 G_END_DECLS
 #endif /* __EDGEREPORT_JSON_H__ */

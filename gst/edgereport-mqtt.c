@@ -19,13 +19,12 @@ GST_DEBUG_CATEGORY_STATIC (edge_mqtt_debug);
 #define GST_CAT_DEFAULT edge_mqtt_debug
 
 #define KEEPALIVE_S 30
-#define RECONNECT_MIN_S 1       /* the delay grows from here ... */
-#define RECONNECT_MAX_S 30      /* ... up to here, while the broker is away */
-#define MAX_IN_FLIGHT 32        /* published but not yet sent or acknowledged */
+#define RECONNECT_MIN_S 1  /* the delay grows from here ... */
+#define RECONNECT_MAX_S 30 /* ... up to here, while the broker is away */
+#define MAX_IN_FLIGHT 32   /* published but not yet sent or acknowledged */
 
-struct _EdgeMqtt
-{
-  GstObject *log;               /* not owned: the element outlives us */
+struct _EdgeMqtt {
+  GstObject *log; /* not owned: the element outlives us */
   struct mosquitto *mosq;
   gchar *topic;
   gint qos;
@@ -33,7 +32,7 @@ struct _EdgeMqtt
   /* shared by the pushing, publishing and network threads */
   GMutex lock;
   GCond cond;
-  GQueue queue;                 /* of GBytes */
+  GQueue queue; /* of GBytes */
   guint max_queue;
   guint64 dropped;
   gboolean connected;
@@ -52,7 +51,7 @@ on_connect (struct mosquitto *mosq, void *user_data, int rc)
     GST_INFO_OBJECT (m->log, "connected to the MQTT broker");
   else
     GST_WARNING_OBJECT (m->log, "MQTT broker refused the connection: %s",
-        mosquitto_connack_string (rc));
+                        mosquitto_connack_string (rc));
   g_mutex_lock (&m->lock);
   m->connected = (rc == 0);
   m->in_flight = 0;
@@ -67,7 +66,7 @@ on_disconnect (struct mosquitto *mosq, void *user_data, int rc)
 
   if (rc != 0)
     GST_WARNING_OBJECT (m->log, "lost the MQTT broker (%s); reconnecting",
-        mosquitto_strerror (rc));
+                        mosquitto_strerror (rc));
   g_mutex_lock (&m->lock);
   m->connected = FALSE;
   m->in_flight = 0;
@@ -110,8 +109,8 @@ publisher_thread (gpointer user_data)
     g_mutex_unlock (&m->lock);
 
     data = g_bytes_get_data (msg, &size);
-    rc = mosquitto_publish (m->mosq, NULL, m->topic, (int) size, data, m->qos,
-        false);
+    rc = mosquitto_publish (m->mosq, NULL, m->topic, (int)size, data, m->qos,
+                            false);
 
     g_mutex_lock (&m->lock);
     if (rc == MOSQ_ERR_SUCCESS) {
@@ -129,7 +128,7 @@ publisher_thread (gpointer user_data)
     }
     GST_DEBUG_OBJECT (m->log, "publish failed: %s", mosquitto_strerror (rc));
     if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST) {
-      m->connected = FALSE;     /* until on_connect says otherwise */
+      m->connected = FALSE; /* until on_connect says otherwise */
     } else {
       gint64 until = g_get_monotonic_time () + 100 * G_TIME_SPAN_MILLISECOND;
       g_cond_wait_until (&m->cond, &m->lock, until);
@@ -147,13 +146,13 @@ init_library (void)
   if (g_once_init_enter (&done)) {
     mosquitto_lib_init ();
     GST_DEBUG_CATEGORY_INIT (edge_mqtt_debug, "edgereport-mqtt", 0,
-        "edgereport MQTT publisher");
+                             "edgereport MQTT publisher");
     g_once_init_leave (&done, 1);
   }
 }
 
 EdgeMqtt *
-edge_mqtt_new (const EdgeMqttConfig * config, GstObject * log, GError ** error)
+edge_mqtt_new (const EdgeMqttConfig *config, GstObject *log, GError **error)
 {
   EdgeMqtt *m;
   int rc;
@@ -171,23 +170,24 @@ edge_mqtt_new (const EdgeMqttConfig * config, GstObject * log, GError ** error)
   m->mosq = mosquitto_new (config->client_id, true, m);
   if (m->mosq == NULL) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
-        "mosquitto_new: %s", g_strerror (errno));
+                 "mosquitto_new: %s", g_strerror (errno));
     goto failed;
   }
   mosquitto_connect_callback_set (m->mosq, on_connect);
   mosquitto_disconnect_callback_set (m->mosq, on_disconnect);
   mosquitto_publish_callback_set (m->mosq, on_publish);
   mosquitto_reconnect_delay_set (m->mosq, RECONNECT_MIN_S, RECONNECT_MAX_S,
-      true);
+                                 true);
 
   if (config->ca_file || config->cert_file || config->key_file) {
     rc = mosquitto_tls_set (m->mosq, config->ca_file, NULL, config->cert_file,
-        config->key_file, NULL);
+                            config->key_file, NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "mosquitto_tls_set (ca \"%s\", cert \"%s\", key \"%s\"): %s",
-          GST_STR_NULL (config->ca_file), GST_STR_NULL (config->cert_file),
-          GST_STR_NULL (config->key_file), mosquitto_strerror (rc));
+                   "mosquitto_tls_set (ca \"%s\", cert \"%s\", key \"%s\"): %s",
+                   GST_STR_NULL (config->ca_file),
+                   GST_STR_NULL (config->cert_file),
+                   GST_STR_NULL (config->key_file), mosquitto_strerror (rc));
       goto failed;
     }
   }
@@ -195,30 +195,30 @@ edge_mqtt_new (const EdgeMqttConfig * config, GstObject * log, GError ** error)
   /* A broker that is not there yet is not an error: the network thread
    * keeps trying with the delays set above. */
   rc = mosquitto_connect_async (m->mosq, config->host, config->port,
-      KEEPALIVE_S);
+                                KEEPALIVE_S);
   if (rc != MOSQ_ERR_SUCCESS)
     GST_WARNING_OBJECT (log, "no MQTT broker at %s:%d yet (%s); retrying",
-        config->host, config->port, rc == MOSQ_ERR_ERRNO ?
-        g_strerror (errno) : mosquitto_strerror (rc));
+                        config->host, config->port,
+                        rc == MOSQ_ERR_ERRNO ? g_strerror (errno)
+                                             : mosquitto_strerror (rc));
   rc = mosquitto_loop_start (m->mosq);
   if (rc != MOSQ_ERR_SUCCESS) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
-        "mosquitto_loop_start: %s", mosquitto_strerror (rc));
+                 "mosquitto_loop_start: %s", mosquitto_strerror (rc));
     goto failed;
   }
   m->publisher = g_thread_new ("edgereport-mqtt", publisher_thread, m);
   return m;
 
   /* ERRORS */
-failed:
-  {
-    edge_mqtt_free (m, 0);
-    return NULL;
-  }
+failed : {
+  edge_mqtt_free (m, 0);
+  return NULL;
+}
 }
 
 gboolean
-edge_mqtt_push (EdgeMqtt * m, GBytes * payload)
+edge_mqtt_push (EdgeMqtt *m, GBytes *payload)
 {
   gboolean dropped = FALSE;
 
@@ -235,7 +235,7 @@ edge_mqtt_push (EdgeMqtt * m, GBytes * payload)
 }
 
 guint64
-edge_mqtt_get_dropped (EdgeMqtt * m)
+edge_mqtt_get_dropped (EdgeMqtt *m)
 {
   guint64 dropped;
 
@@ -246,13 +246,13 @@ edge_mqtt_get_dropped (EdgeMqtt * m)
 }
 
 void
-edge_mqtt_free (EdgeMqtt * m, guint drain_ms)
+edge_mqtt_free (EdgeMqtt *m, guint drain_ms)
 {
   gint64 until = g_get_monotonic_time () + drain_ms * G_TIME_SPAN_MILLISECOND;
 
   g_mutex_lock (&m->lock);
-  while (m->publisher && m->connected && (!g_queue_is_empty (&m->queue)
-          || m->in_flight > 0)) {
+  while (m->publisher && m->connected
+         && (!g_queue_is_empty (&m->queue) || m->in_flight > 0)) {
     if (!g_cond_wait_until (&m->cond, &m->lock, until))
       break;
   }
@@ -268,7 +268,7 @@ edge_mqtt_free (EdgeMqtt * m, guint drain_ms)
     mosquitto_loop_stop (m->mosq, false);
     mosquitto_destroy (m->mosq);
   }
-  g_queue_clear_full (&m->queue, (GDestroyNotify) g_bytes_unref);
+  g_queue_clear_full (&m->queue, (GDestroyNotify)g_bytes_unref);
   g_mutex_clear (&m->lock);
   g_cond_clear (&m->cond);
   g_free (m->topic);

@@ -23,34 +23,33 @@ G_BEGIN_DECLS
  * One thread pushes; the other calls may come from any thread. */
 typedef struct _EdgeMqtt EdgeMqtt;
 
-typedef struct
-{
+typedef struct {
   const gchar *host;
   gint port;
   const gchar *topic;
-  const gchar *client_id;       /* NULL: the library makes one up */
-  gint qos;                     /* 0 or 1 */
-  const gchar *ca_file;         /* NULL for plain TCP */
-  const gchar *cert_file;       /* client certificate, optional */
+  const gchar *client_id; /* NULL: the library makes one up */
+  gint qos;               /* 0 or 1 */
+  const gchar *ca_file;   /* NULL for plain TCP */
+  const gchar *cert_file; /* client certificate, optional */
   const gchar *key_file;
-  guint max_queue;              /* at least 1 */
+  guint max_queue; /* at least 1 */
 } EdgeMqttConfig;
 
 /* Starts connecting in the background (the strings are copied). Fails only
  * on settings libmosquitto rejects, such as unreadable TLS files: a broker
  * that is not there yet is retried. @log is the object to log for. */
-EdgeMqtt *edge_mqtt_new (const EdgeMqttConfig * config, GstObject * log,
-    GError ** error);
+EdgeMqtt *edge_mqtt_new (const EdgeMqttConfig *config, GstObject *log,
+                         GError **error);
 
 /* Queues @payload (taken); TRUE when an older message had to be dropped. */
-gboolean edge_mqtt_push (EdgeMqtt * mqtt, GBytes * payload);
+gboolean edge_mqtt_push (EdgeMqtt *mqtt, GBytes *payload);
 
 /* Messages dropped so far because the queue was full. */
-guint64 edge_mqtt_get_dropped (EdgeMqtt * mqtt);
+guint64 edge_mqtt_get_dropped (EdgeMqtt *mqtt);
 
 /* Waits at most @drain_ms for the queue to empty while connected, then
  * disconnects and frees everything. */
-void edge_mqtt_free (EdgeMqtt * mqtt, guint drain_ms);
+void edge_mqtt_free (EdgeMqtt *mqtt, guint drain_ms);
 
 G_END_DECLS
 #endif /* __EDGEREPORT_MQTT_H__ */

@@ -23,7 +23,8 @@
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 -m videotestsrc num-buffers=100 ! edgeclassify top-k=3 ! fakesink
+ * gst-launch-1.0 -m videotestsrc num-buffers=100 ! edgeclassify top-k=3 !
+ * fakesink
  * ]|
  * |[
  * gst-launch-1.0 v4l2src ! videoconvert ! edgeclassify model=my.onnx \
@@ -45,22 +46,21 @@
 GST_DEBUG_CATEGORY (gst_edge_classify_debug);
 #define GST_CAT_DEFAULT gst_edge_classify_debug
 
-struct _GstEdgeClassify
-{
+struct _GstEdgeClassify {
   GstBaseTransform parent;
 
   /* properties: object lock */
   EcProps props;
 
   /* resources, start..stop */
-  GMutex reload_lock;           /* serialises engine builds and start/stop */
-  gboolean started;             /* reload_lock */
-  EcEngine *pending;            /* object lock: next engine, swapped in at
-                                 * the start of a frame */
-  gint width, height;           /* object lock: negotiated size, 0 = none */
-  GMutex result_lock;           /* engine pointer + its published results */
-  EcEngine *engine;             /* written under result_lock, read freely by
-                                 * the streaming thread */
+  GMutex reload_lock; /* serialises engine builds and start/stop */
+  gboolean started;   /* reload_lock */
+  EcEngine *pending;  /* object lock: next engine, swapped in at
+                       * the start of a frame */
+  gint width, height; /* object lock: negotiated size, 0 = none */
+  GMutex result_lock; /* engine pointer + its published results */
+  EcEngine *engine;   /* written under result_lock, read freely by
+                       * the streaming thread */
 
   /* negotiated state and counters: streaming thread */
   GstVideoInfo info;
@@ -73,44 +73,49 @@ struct _GstEdgeClassify
   GstClockTime latency_reported;
 };
 
-#define VIDEO_FORMATS "{ GRAY8, RGB, BGR, RGBA, BGRA, RGBx, BGRx, xRGB, " \
+#define VIDEO_FORMATS                                                          \
+  "{ GRAY8, RGB, BGR, RGBA, BGRA, RGBx, BGRx, xRGB, "                          \
   "xBGR, ARGB, ABGR, I420, YV12, NV12, NV21, YUY2, UYVY }"
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
 
 #define gst_edge_classify_parent_class parent_class
 G_DEFINE_TYPE (GstEdgeClassify, gst_edge_classify, GST_TYPE_BASE_TRANSFORM);
-GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (edgeclassify, "edgeclassify",
-    GST_RANK_NONE, GST_TYPE_EDGE_CLASSIFY,
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (
+    edgeclassify, "edgeclassify", GST_RANK_NONE, GST_TYPE_EDGE_CLASSIFY,
     GST_DEBUG_CATEGORY_INIT (gst_edge_classify_debug, "edgeclassify", 0,
-        "edgeclassify element"));
+                             "edgeclassify element"));
 
-static void gst_edge_classify_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_edge_classify_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static void gst_edge_classify_finalize (GObject * object);
-static gboolean gst_edge_classify_start (GstBaseTransform * trans);
-static gboolean gst_edge_classify_stop (GstBaseTransform * trans);
-static gboolean gst_edge_classify_set_caps (GstBaseTransform * trans,
-    GstCaps * incaps, GstCaps * outcaps);
-static gboolean gst_edge_classify_propose_allocation (GstBaseTransform *
-    trans, GstQuery * decide_query, GstQuery * query);
-static gboolean gst_edge_classify_query (GstBaseTransform * trans,
-    GstPadDirection direction, GstQuery * query);
-static GstFlowReturn gst_edge_classify_prepare_output_buffer (GstBaseTransform
-    * trans, GstBuffer * inbuf, GstBuffer ** outbuf);
-static GstFlowReturn gst_edge_classify_transform_ip (GstBaseTransform * trans,
-    GstBuffer * buf);
+static void gst_edge_classify_set_property (GObject *object, guint prop_id,
+                                            const GValue *value,
+                                            GParamSpec *pspec);
+static void gst_edge_classify_get_property (GObject *object, guint prop_id,
+                                            GValue *value, GParamSpec *pspec);
+static void gst_edge_classify_finalize (GObject *object);
+static gboolean gst_edge_classify_start (GstBaseTransform *trans);
+static gboolean gst_edge_classify_stop (GstBaseTransform *trans);
+static gboolean gst_edge_classify_set_caps (GstBaseTransform *trans,
+                                            GstCaps *incaps, GstCaps *outcaps);
+static gboolean gst_edge_classify_propose_allocation (GstBaseTransform *trans,
+                                                      GstQuery *decide_query,
+                                                      GstQuery *query);
+static gboolean gst_edge_classify_query (GstBaseTransform *trans,
+                                         GstPadDirection direction,
+                                         GstQuery *query);
+static GstFlowReturn
+gst_edge_classify_prepare_output_buffer (GstBaseTransform *trans,
+                                         GstBuffer *inbuf, GstBuffer **outbuf);
+static GstFlowReturn gst_edge_classify_transform_ip (GstBaseTransform *trans,
+                                                     GstBuffer *buf);
 
 static void
-gst_edge_classify_class_init (GstEdgeClassifyClass * klass)
+gst_edge_classify_class_init (GstEdgeClassifyClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
@@ -123,8 +128,8 @@ gst_edge_classify_class_init (GstEdgeClassifyClass * klass)
   /* property specs and their documentation: edgeclassify-props.c */
   ec_props_install (gobject_class);
 
-  gst_element_class_set_static_metadata (element_class,
-      "Image classifier", "Filter/Analyzer/Video",
+  gst_element_class_set_static_metadata (
+      element_class, "Image classifier", "Filter/Analyzer/Video",
       "Classifies video frames or regions with an ONNX CNN on the CPU and "
       "attaches the results as region-of-interest metadata",
       "The edgeclassify authors");
@@ -134,19 +139,19 @@ gst_edge_classify_class_init (GstEdgeClassifyClass * klass)
   trans_class->start = GST_DEBUG_FUNCPTR (gst_edge_classify_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_edge_classify_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_edge_classify_set_caps);
-  trans_class->propose_allocation =
-      GST_DEBUG_FUNCPTR (gst_edge_classify_propose_allocation);
+  trans_class->propose_allocation
+      = GST_DEBUG_FUNCPTR (gst_edge_classify_propose_allocation);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_edge_classify_query);
-  trans_class->prepare_output_buffer =
-      GST_DEBUG_FUNCPTR (gst_edge_classify_prepare_output_buffer);
-  trans_class->transform_ip =
-      GST_DEBUG_FUNCPTR (gst_edge_classify_transform_ip);
+  trans_class->prepare_output_buffer
+      = GST_DEBUG_FUNCPTR (gst_edge_classify_prepare_output_buffer);
+  trans_class->transform_ip
+      = GST_DEBUG_FUNCPTR (gst_edge_classify_transform_ip);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = FALSE;
 }
 
 static void
-gst_edge_classify_init (GstEdgeClassify * self)
+gst_edge_classify_init (GstEdgeClassify *self)
 {
   ec_props_init (&self->props);
   g_mutex_init (&self->reload_lock);
@@ -158,7 +163,7 @@ gst_edge_classify_init (GstEdgeClassify * self)
 }
 
 static void
-gst_edge_classify_finalize (GObject * object)
+gst_edge_classify_finalize (GObject *object)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (object);
 
@@ -171,7 +176,7 @@ gst_edge_classify_finalize (GObject * object)
 /* Snapshots the model properties under the object lock, then builds an
  * engine without it: blocks the calling thread while the model loads. */
 static EcEngine *
-gst_edge_classify_build (GstEdgeClassify * self, EcError * err)
+gst_edge_classify_build (GstEdgeClassify *self, EcError *err)
 {
   EcSettings settings;
   EcEngine *engine;
@@ -186,8 +191,8 @@ gst_edge_classify_build (GstEdgeClassify * self, EcError * err)
   engine = ec_engine_new (&settings, err);
   ec_settings_clear (&settings);
   /* already negotiated (a change while playing): plan for these caps */
-  if (engine != NULL && width > 0 && !ec_engine_plan (engine, width, height,
-          err))
+  if (engine != NULL && width > 0
+      && !ec_engine_plan (engine, width, height, err))
     g_clear_pointer (&engine, ec_engine_free);
   return engine;
 }
@@ -197,9 +202,11 @@ gst_edge_classify_build (GstEdgeClassify * self, EcError * err)
  * start of its next frame. On failure the running model stays and a
  * warning is posted. */
 static void
-gst_edge_classify_reload (GstEdgeClassify * self)
+gst_edge_classify_reload (GstEdgeClassify *self)
 {
-  EcError err = { NN_OK, };
+  EcError err = {
+    NN_OK,
+  };
   EcEngine *engine, *old;
 
   g_mutex_lock (&self->reload_lock);
@@ -221,18 +228,17 @@ done:
   return;
 
   /* ERRORS */
-failed:
-  {
-    /* post unlocked: a bus sync handler may change state or properties */
-    g_mutex_unlock (&self->reload_lock);
-    EC_POST_WARNING (self, &err);
-    ec_error_clear (&err);
-  }
+failed : {
+  /* post unlocked: a bus sync handler may change state or properties */
+  g_mutex_unlock (&self->reload_lock);
+  EC_POST_WARNING (self, &err);
+  ec_error_clear (&err);
+}
 }
 
 static void
-gst_edge_classify_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+gst_edge_classify_set_property (GObject *object, guint prop_id,
+                                const GValue *value, GParamSpec *pspec)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (object);
   gboolean reload;
@@ -247,15 +253,15 @@ gst_edge_classify_set_property (GObject * object, guint prop_id,
 }
 
 static void
-gst_edge_classify_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
+gst_edge_classify_get_property (GObject *object, guint prop_id, GValue *value,
+                                GParamSpec *pspec)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (object);
 
   if (prop_id == PROP_LAST_RESULT) {
     g_mutex_lock (&self->result_lock);
-    g_value_take_string (value, self->engine ?
-        ec_engine_last_json (self->engine) : NULL);
+    g_value_take_string (
+        value, self->engine ? ec_engine_last_json (self->engine) : NULL);
     g_mutex_unlock (&self->result_lock);
     return;
   }
@@ -265,10 +271,12 @@ gst_edge_classify_get_property (GObject * object, guint prop_id,
 }
 
 static gboolean
-gst_edge_classify_start (GstBaseTransform * trans)
+gst_edge_classify_start (GstBaseTransform *trans)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (trans);
-  EcError err = { NN_OK, };
+  EcError err = {
+    NN_OK,
+  };
   EcEngine *engine;
 
   g_mutex_lock (&self->reload_lock);
@@ -291,17 +299,16 @@ gst_edge_classify_start (GstBaseTransform * trans)
   return TRUE;
 
   /* ERRORS */
-load_failed:
-  {
-    g_mutex_unlock (&self->reload_lock);
-    EC_POST_ERROR (self, &err);
-    ec_error_clear (&err);
-    return FALSE;
-  }
+load_failed : {
+  g_mutex_unlock (&self->reload_lock);
+  EC_POST_ERROR (self, &err);
+  ec_error_clear (&err);
+  return FALSE;
+}
 }
 
 static gboolean
-gst_edge_classify_stop (GstBaseTransform * trans)
+gst_edge_classify_stop (GstBaseTransform *trans)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (trans);
   EcEngine *engine, *pending;
@@ -325,18 +332,20 @@ gst_edge_classify_stop (GstBaseTransform * trans)
 }
 
 static gboolean
-gst_edge_classify_set_caps (GstBaseTransform * trans, GstCaps * incaps,
-    GstCaps * outcaps)
+gst_edge_classify_set_caps (GstBaseTransform *trans, GstCaps *incaps,
+                            GstCaps *outcaps)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (trans);
-  EcError err = { NN_OK, };
+  EcError err = {
+    NN_OK,
+  };
   GstVideoInfo info;
 
   if (!gst_video_info_from_caps (&info, incaps))
     goto bad_caps;
   /* preprocessing scratch is sized for the frame here, not per frame */
   if (!ec_engine_plan (self->engine, GST_VIDEO_INFO_WIDTH (&info),
-          GST_VIDEO_INFO_HEIGHT (&info), &err))
+                       GST_VIDEO_INFO_HEIGHT (&info), &err))
     goto plan_failed;
 
   self->info = info;
@@ -347,25 +356,23 @@ gst_edge_classify_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   return TRUE;
 
   /* ERRORS */
-bad_caps:
-  {
-    GST_WARNING_OBJECT (self, "invalid caps %" GST_PTR_FORMAT, incaps);
-    return FALSE;
-  }
-plan_failed:
-  {
-    EC_POST_ERROR (self, &err);
-    ec_error_clear (&err);
-    return FALSE;
-  }
+bad_caps : {
+  GST_WARNING_OBJECT (self, "invalid caps %" GST_PTR_FORMAT, incaps);
+  return FALSE;
+}
+plan_failed : {
+  EC_POST_ERROR (self, &err);
+  ec_error_clear (&err);
+  return FALSE;
+}
 }
 
 static gboolean
-gst_edge_classify_propose_allocation (GstBaseTransform * trans,
-    GstQuery * decide_query, GstQuery * query)
+gst_edge_classify_propose_allocation (GstBaseTransform *trans,
+                                      GstQuery *decide_query, GstQuery *query)
 {
-  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->propose_allocation (trans,
-          decide_query, query))
+  if (!GST_BASE_TRANSFORM_CLASS (parent_class)
+           ->propose_allocation (trans, decide_query, query))
     return FALSE;
   /* padded and offset planes are fine: upstream need not copy them out */
   if (!gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL))
@@ -374,7 +381,7 @@ gst_edge_classify_propose_allocation (GstBaseTransform * trans,
 }
 
 static void
-gst_edge_classify_record_latency (GstEdgeClassify * self, gdouble us)
+gst_edge_classify_record_latency (GstEdgeClassify *self, gdouble us)
 {
   GstClockTime latency, reported;
 
@@ -391,19 +398,19 @@ gst_edge_classify_record_latency (GstEdgeClassify * self, gdouble us)
 
   if (GST_CLOCK_TIME_IS_VALID (latency))
     gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_latency (GST_OBJECT (self)));
+                              gst_message_new_latency (GST_OBJECT (self)));
 }
 
 static gboolean
-gst_edge_classify_query (GstBaseTransform * trans, GstPadDirection direction,
-    GstQuery * query)
+gst_edge_classify_query (GstBaseTransform *trans, GstPadDirection direction,
+                         GstQuery *query)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (trans);
   gboolean ret, live;
   GstClockTime min, max, ours;
 
-  ret = GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
-      query);
+  ret = GST_BASE_TRANSFORM_CLASS (parent_class)
+            ->query (trans, direction, query);
   if (ret && direction == GST_PAD_SRC
       && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
     /* our share: the largest recent inference time */
@@ -420,8 +427,8 @@ gst_edge_classify_query (GstBaseTransform * trans, GstPadDirection direction,
 }
 
 static GstFlowReturn
-gst_edge_classify_prepare_output_buffer (GstBaseTransform * trans,
-    GstBuffer * inbuf, GstBuffer ** outbuf)
+gst_edge_classify_prepare_output_buffer (GstBaseTransform *trans,
+                                         GstBuffer *inbuf, GstBuffer **outbuf)
 {
   /* We only add metadata, so we need a writable GstBuffer, never writable
    * memory. When we hold the only reference the input buffer is used as is.
@@ -444,17 +451,20 @@ gst_edge_classify_prepare_output_buffer (GstBaseTransform * trans,
  * the result to @meta (a new full-frame/ROI meta when NULL) and posts the
  * bus message. */
 static GstFlowReturn
-gst_edge_classify_region (GstEdgeClassify * self, EcEngine * e,
-    GstBuffer * buf, const nn_image * img, const nn_rect * rect,
-    GstVideoRegionOfInterestMeta * meta, guint idx, gboolean run,
-    const EcFrameProps * fp, const EcStamp * stamp, gdouble * spent_us)
+gst_edge_classify_region (GstEdgeClassify *self, EcEngine *e, GstBuffer *buf,
+                          const nn_image *img, const nn_rect *rect,
+                          GstVideoRegionOfInterestMeta *meta, guint idx,
+                          gboolean run, const EcFrameProps *fp,
+                          const EcStamp *stamp, gdouble *spent_us)
 {
-  EcError err = { NN_OK, };
+  EcError err = {
+    NN_OK,
+  };
   EcResult *r;
 
   if (run) {
     if (!ec_engine_classify (e, img, rect, fp->top_k, fp->threshold,
-            &e->scratch, &err)) {
+                             &e->scratch, &err)) {
       if (err.status != NN_INVALID_ARG)
         goto classify_failed;
       GST_LOG_OBJECT (self, "region %u is outside the frame", idx);
@@ -466,32 +476,33 @@ gst_edge_classify_region (GstEdgeClassify * self, EcEngine * e,
   }
   r = ec_engine_slot (e, idx);
   if (r == NULL)
-    return GST_FLOW_OK;         /* no earlier result to repeat */
+    return GST_FLOW_OK; /* no earlier result to repeat */
 
   ec_result_attach (GST_ELEMENT (self), buf, meta, e, r, stamp,
-      fp->post_messages);
+                    fp->post_messages);
   return GST_FLOW_OK;
 
   /* ERRORS */
-classify_failed:
-  {
-    EC_POST_ERROR (self, &err);
-    ec_error_clear (&err);
-    return GST_FLOW_ERROR;
-  }
+classify_failed : {
+  EC_POST_ERROR (self, &err);
+  ec_error_clear (&err);
+  return GST_FLOW_ERROR;
+}
 }
 
 /* Frame start: switches to a model loaded meanwhile, if any. Results never
  * mix two models: the whole frame uses the engine chosen here. */
 static void
-gst_edge_classify_take_pending (GstEdgeClassify * self, EcEngine * pending)
+gst_edge_classify_take_pending (GstEdgeClassify *self, EcEngine *pending)
 {
-  EcError err = { NN_OK, };
+  EcError err = {
+    NN_OK,
+  };
   EcEngine *old;
 
   /* planned by the loader, unless the caps changed meanwhile */
   if (!ec_engine_plan (pending, GST_VIDEO_INFO_WIDTH (&self->info),
-          GST_VIDEO_INFO_HEIGHT (&self->info), &err))
+                       GST_VIDEO_INFO_HEIGHT (&self->info), &err))
     goto plan_failed;
 
   g_mutex_lock (&self->result_lock);
@@ -505,17 +516,16 @@ gst_edge_classify_take_pending (GstEdgeClassify * self, EcEngine * pending)
   return;
 
   /* ERRORS */
-plan_failed:
-  {
-    /* keep running the old model */
-    EC_POST_WARNING (self, &err);
-    ec_error_clear (&err);
-    ec_engine_free (pending);
-  }
+plan_failed : {
+  /* keep running the old model */
+  EC_POST_WARNING (self, &err);
+  ec_error_clear (&err);
+  ec_engine_free (pending);
+}
 }
 
 static GstFlowReturn
-gst_edge_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+gst_edge_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (trans);
   GstFlowReturn ret = GST_FLOW_OK;
@@ -538,8 +548,8 @@ gst_edge_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   e = self->engine;
 
   stamp.frame = self->frame_count++;
-  stamp.pts = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) :
-      G_MAXUINT64;
+  stamp.pts
+      = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) : G_MAXUINT64;
   run = !self->have_result || self->since_inference + 1 >= fp.interval;
   stamp.stale = !run;
   self->since_inference = run ? 0 : self->since_inference + 1;
@@ -547,7 +557,7 @@ gst_edge_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   /* READ only: the pixels are never written, so never copied. NO_REF keeps
    * the buffer writable for the metadata while the frame is mapped. */
   if (!gst_video_frame_map (&frame, &self->info, buf,
-          GST_MAP_READ | GST_VIDEO_FRAME_MAP_FLAG_NO_REF))
+                            GST_MAP_READ | GST_VIDEO_FRAME_MAP_FLAG_NO_REF))
     goto map_failed;
   if (!ec_image_from_frame (&frame, &img))
     goto bad_format;
@@ -557,24 +567,26 @@ gst_edge_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   if (fp.region == EC_REGION_FULL_FRAME) {
     ret = gst_edge_classify_region (self, e, buf, &img,
-        fp.have_roi ? &fp.roi : NULL, NULL, 0, run, &fp, &stamp, &spent_us);
+                                    fp.have_roi ? &fp.roi : NULL, NULL, 0, run,
+                                    &fp, &stamp, &spent_us);
   } else {
     GstVideoRegionOfInterestMeta *meta;
     gpointer state = NULL;
     guint idx = 0;
 
-    while (ret == GST_FLOW_OK && (meta = (GstVideoRegionOfInterestMeta *)
-            gst_buffer_iterate_meta_filtered (buf, &state,
-                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    while (
+        ret == GST_FLOW_OK
+        && (meta
+            = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
+                buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
       /* unsigned in the meta; anything past G_MAXINT is off the frame */
       nn_rect rect = { MIN (meta->x, G_MAXINT), MIN (meta->y, G_MAXINT),
-        MIN (meta->w, G_MAXINT), MIN (meta->h, G_MAXINT)
-      };
+                       MIN (meta->w, G_MAXINT), MIN (meta->h, G_MAXINT) };
 
       if (!ec_frame_props_wants (&fp, meta->roi_type))
         continue;
       ret = gst_edge_classify_region (self, e, buf, &img, &rect, meta, idx++,
-          run, &fp, &stamp, &spent_us);
+                                      run, &fp, &stamp, &spent_us);
     }
   }
   gst_video_frame_unmap (&frame);
@@ -586,22 +598,19 @@ gst_edge_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   return ret;
 
   /* ERRORS */
-bad_format:
-  {
-    gst_video_frame_unmap (&frame);
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("The video format is not supported."),
-        ("format %s", GST_VIDEO_INFO_NAME (&self->info)));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-map_failed:
-  {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("Could not read the video frame."),
-        ("failed to map a %s %dx%d buffer of %" G_GSIZE_FORMAT " bytes",
-            GST_VIDEO_INFO_NAME (&self->info),
-            GST_VIDEO_INFO_WIDTH (&self->info),
-            GST_VIDEO_INFO_HEIGHT (&self->info), gst_buffer_get_size (buf)));
-    return GST_FLOW_ERROR;
-  }
+bad_format : {
+  gst_video_frame_unmap (&frame);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+                     ("The video format is not supported."),
+                     ("format %s", GST_VIDEO_INFO_NAME (&self->info)));
+  return GST_FLOW_NOT_NEGOTIATED;
+}
+map_failed : {
+  GST_ELEMENT_ERROR (
+      self, STREAM, FAILED, ("Could not read the video frame."),
+      ("failed to map a %s %dx%d buffer of %" G_GSIZE_FORMAT " bytes",
+       GST_VIDEO_INFO_NAME (&self->info), GST_VIDEO_INFO_WIDTH (&self->info),
+       GST_VIDEO_INFO_HEIGHT (&self->info), gst_buffer_get_size (buf)));
+  return GST_FLOW_ERROR;
+}
 }

@@ -14,7 +14,7 @@
 G_BEGIN_DECLS
 #define GST_TYPE_EDGE_CLASSIFY (gst_edge_classify_get_type ())
 G_DECLARE_FINAL_TYPE (GstEdgeClassify, gst_edge_classify, GST, EDGE_CLASSIFY,
-    GstBaseTransform);
+                      GstBaseTransform);
 
 GST_ELEMENT_REGISTER_DECLARE (edgeclassify);
 

@@ -21,7 +21,7 @@
 #endif
 
 static gboolean
-plugin_init (GstPlugin * plugin)
+plugin_init (GstPlugin *plugin)
 {
   gboolean ret = FALSE;
 
@@ -37,6 +37,6 @@ plugin_init (GstPlugin * plugin)
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, edgeclassify,
-    "Image classification of live video on the CPU",
-    plugin_init, PACKAGE_VERSION, GST_LICENSE, GST_PACKAGE_NAME,
-    GST_PACKAGE_ORIGIN)
+                   "Image classification of live video on the CPU", plugin_init,
+                   PACKAGE_VERSION, GST_LICENSE, GST_PACKAGE_NAME,
+                   GST_PACKAGE_ORIGIN)

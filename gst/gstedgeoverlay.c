@@ -46,8 +46,7 @@
 GST_DEBUG_CATEGORY_STATIC (gst_edge_overlay_debug);
 #define GST_CAT_DEFAULT gst_edge_overlay_debug
 
-typedef enum
-{
+typedef enum {
   POSITION_TOP_LEFT,
   POSITION_TOP_RIGHT,
   POSITION_BOTTOM_LEFT,
@@ -55,30 +54,27 @@ typedef enum
 } GstEdgeOverlayPosition;
 
 /* Property values as one frame uses them. */
-typedef struct
-{
+typedef struct {
   GstEdgeOverlayPosition position;
   EdgeStyle style;
   guint max_labels;
   guint cookie;
 } Settings;
 
-struct _GstEdgeOverlay
-{
+struct _GstEdgeOverlay {
   GstVideoFilter parent;
 
   /* properties (object lock) */
   gchar *font_desc;
-  Settings props;               /* cookie: changed by every set_property */
+  Settings props; /* cookie: changed by every set_property */
 
   /* streaming thread */
   Settings cur;
-  EdgeDrawer *drawer;           /* set up for cur and the negotiated format */
+  EdgeDrawer *drawer; /* set up for cur and the negotiated format */
   GstVideoInfo info;
 };
 
-enum
-{
+enum {
   PROP_0,
   PROP_FONT_DESC,
   PROP_POSITION,
@@ -101,15 +97,16 @@ enum
 #define DEFAULT_FADE_STALE TRUE
 #define DEFAULT_MAX_LABELS 3
 
-#define FORMATS "{ GRAY8, RGB, BGR, RGBA, BGRA, RGBx, BGRx, xRGB, xBGR, " \
+#define FORMATS                                                                \
+  "{ GRAY8, RGB, BGR, RGBA, BGRA, RGBx, BGRx, xRGB, xBGR, "                    \
   "ARGB, ABGR, I420, YV12, NV12, NV21, YUY2, UYVY }"
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (FORMATS)));
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (FORMATS)));
+static GstStaticPadTemplate sink_template
+    = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                               GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (FORMATS)));
+static GstStaticPadTemplate src_template
+    = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+                               GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (FORMATS)));
 
 #define GST_TYPE_EDGE_OVERLAY_POSITION (gst_edge_overlay_position_get_type ())
 static GType
@@ -117,11 +114,11 @@ gst_edge_overlay_position_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
-    {POSITION_TOP_LEFT, "Top left corner", "top-left"},
-    {POSITION_TOP_RIGHT, "Top right corner", "top-right"},
-    {POSITION_BOTTOM_LEFT, "Bottom left corner", "bottom-left"},
-    {POSITION_BOTTOM_RIGHT, "Bottom right corner", "bottom-right"},
-    {0, NULL, NULL},
+    { POSITION_TOP_LEFT, "Top left corner", "top-left" },
+    { POSITION_TOP_RIGHT, "Top right corner", "top-right" },
+    { POSITION_BOTTOM_LEFT, "Bottom left corner", "bottom-left" },
+    { POSITION_BOTTOM_RIGHT, "Bottom right corner", "bottom-right" },
+    { 0, NULL, NULL },
   };
 
   if (g_once_init_enter (&type)) {
@@ -134,41 +131,46 @@ gst_edge_overlay_position_get_type (void)
 #define gst_edge_overlay_parent_class parent_class
 G_DEFINE_TYPE (GstEdgeOverlay, gst_edge_overlay, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE (edgeoverlay, "edgeoverlay", GST_RANK_NONE,
-    GST_TYPE_EDGE_OVERLAY);
+                             GST_TYPE_EDGE_OVERLAY);
 
-static void gst_edge_overlay_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_edge_overlay_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static void gst_edge_overlay_finalize (GObject * object);
-static gboolean gst_edge_overlay_stop (GstBaseTransform * trans);
-static void gst_edge_overlay_before_transform (GstBaseTransform * trans,
-    GstBuffer * buffer);
-static gboolean gst_edge_overlay_set_info (GstVideoFilter * filter,
-    GstCaps * incaps, GstVideoInfo * in_info, GstCaps * outcaps,
-    GstVideoInfo * out_info);
-static GstFlowReturn gst_edge_overlay_transform_frame_ip (GstVideoFilter *
-    filter, GstVideoFrame * frame);
+static void gst_edge_overlay_set_property (GObject *object, guint prop_id,
+                                           const GValue *value,
+                                           GParamSpec *pspec);
+static void gst_edge_overlay_get_property (GObject *object, guint prop_id,
+                                           GValue *value, GParamSpec *pspec);
+static void gst_edge_overlay_finalize (GObject *object);
+static gboolean gst_edge_overlay_stop (GstBaseTransform *trans);
+static void gst_edge_overlay_before_transform (GstBaseTransform *trans,
+                                               GstBuffer *buffer);
+static gboolean gst_edge_overlay_set_info (GstVideoFilter *filter,
+                                           GstCaps *incaps,
+                                           GstVideoInfo *in_info,
+                                           GstCaps *outcaps,
+                                           GstVideoInfo *out_info);
+static GstFlowReturn
+gst_edge_overlay_transform_frame_ip (GstVideoFilter *filter,
+                                     GstVideoFrame *frame);
 
 static void
-install_color (GObjectClass * gobject_class, guint prop_id, const gchar * name,
-    const gchar * blurb, guint def)
+install_color (GObjectClass *gobject_class, guint prop_id, const gchar *name,
+               const gchar *blurb, guint def)
 {
-  g_object_class_install_property (gobject_class, prop_id,
+  g_object_class_install_property (
+      gobject_class, prop_id,
       g_param_spec_uint (name, name, blurb, 0, G_MAXUINT32, def,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                             | GST_PARAM_MUTABLE_PLAYING));
 }
 
 static void
-gst_edge_overlay_class_init (GstEdgeOverlayClass * klass)
+gst_edge_overlay_class_init (GstEdgeOverlayClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
   GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
-  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_PLAYING;
+  const GParamFlags flags
+      = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING;
 
   gobject_class->set_property = gst_edge_overlay_set_property;
   gobject_class->get_property = gst_edge_overlay_get_property;
@@ -179,17 +181,20 @@ gst_edge_overlay_class_init (GstEdgeOverlayClass * klass)
    *
    * Pango font description of the text, such as "Sans Bold 16".
    */
-  g_object_class_install_property (gobject_class, PROP_FONT_DESC,
+  g_object_class_install_property (
+      gobject_class, PROP_FONT_DESC,
       g_param_spec_string ("font-desc", "Font description",
-          "Pango font description of the text", DEFAULT_FONT_DESC, flags));
+                           "Pango font description of the text",
+                           DEFAULT_FONT_DESC, flags));
   /**
    * GstEdgeOverlay:position:
    *
    * Corner of the frame that holds the panel of full-frame results.
    */
-  g_object_class_install_property (gobject_class, PROP_POSITION,
-      g_param_spec_enum ("position", "Position",
-          "Corner of the panel of full-frame results",
+  g_object_class_install_property (
+      gobject_class, PROP_POSITION,
+      g_param_spec_enum (
+          "position", "Position", "Corner of the panel of full-frame results",
           GST_TYPE_EDGE_OVERLAY_POSITION, DEFAULT_POSITION, flags));
   /**
    * GstEdgeOverlay:text-color:
@@ -197,21 +202,23 @@ gst_edge_overlay_class_init (GstEdgeOverlayClass * klass)
    * Colour of the text, as 0xAARRGGBB.
    */
   install_color (gobject_class, PROP_TEXT_COLOR, "text-color",
-      "Colour of the text (0xAARRGGBB)", DEFAULT_TEXT_COLOR);
+                 "Colour of the text (0xAARRGGBB)", DEFAULT_TEXT_COLOR);
   /**
    * GstEdgeOverlay:box-color:
    *
    * Colour of region boxes and of their label tags, as 0xAARRGGBB.
    */
   install_color (gobject_class, PROP_BOX_COLOR, "box-color",
-      "Colour of region boxes and their tags (0xAARRGGBB)", DEFAULT_BOX_COLOR);
+                 "Colour of region boxes and their tags (0xAARRGGBB)",
+                 DEFAULT_BOX_COLOR);
   /**
    * GstEdgeOverlay:bar-color:
    *
    * Colour of the confidence bars, as 0xAARRGGBB.
    */
   install_color (gobject_class, PROP_BAR_COLOR, "bar-color",
-      "Colour of the confidence bars (0xAARRGGBB)", DEFAULT_BAR_COLOR);
+                 "Colour of the confidence bars (0xAARRGGBB)",
+                 DEFAULT_BAR_COLOR);
   /**
    * GstEdgeOverlay:background-color:
    *
@@ -219,56 +226,62 @@ gst_edge_overlay_class_init (GstEdgeOverlayClass * klass)
    * of 0 leaves the text on the picture.
    */
   install_color (gobject_class, PROP_BACKGROUND_COLOR, "background-color",
-      "Colour behind the panel (0xAARRGGBB)", DEFAULT_BACKGROUND_COLOR);
+                 "Colour behind the panel (0xAARRGGBB)",
+                 DEFAULT_BACKGROUND_COLOR);
   /**
    * GstEdgeOverlay:show-confidence:
    *
    * Show the confidence of each label, as a percentage and a bar.
    */
-  g_object_class_install_property (gobject_class, PROP_SHOW_CONFIDENCE,
+  g_object_class_install_property (
+      gobject_class, PROP_SHOW_CONFIDENCE,
       g_param_spec_boolean ("show-confidence", "Show confidence",
-          "Show the confidence of each label", DEFAULT_SHOW_CONFIDENCE, flags));
+                            "Show the confidence of each label",
+                            DEFAULT_SHOW_CONFIDENCE, flags));
   /**
    * GstEdgeOverlay:fade-stale:
    *
    * Dim results marked stale, which were computed on an earlier frame.
    */
-  g_object_class_install_property (gobject_class, PROP_FADE_STALE,
+  g_object_class_install_property (
+      gobject_class, PROP_FADE_STALE,
       g_param_spec_boolean ("fade-stale", "Fade stale",
-          "Dim results computed on an earlier frame", DEFAULT_FADE_STALE,
-          flags));
+                            "Dim results computed on an earlier frame",
+                            DEFAULT_FADE_STALE, flags));
   /**
    * GstEdgeOverlay:max-labels:
    *
    * Most labels listed for a full-frame result (its top-k).
    */
-  g_object_class_install_property (gobject_class, PROP_MAX_LABELS,
+  g_object_class_install_property (
+      gobject_class, PROP_MAX_LABELS,
       g_param_spec_uint ("max-labels", "Max labels",
-          "Most labels listed for a full-frame result", 1, EDGE_MAX_ROWS,
-          DEFAULT_MAX_LABELS, flags));
+                         "Most labels listed for a full-frame result", 1,
+                         EDGE_MAX_ROWS, DEFAULT_MAX_LABELS, flags));
 
-  gst_element_class_set_static_metadata (element_class,
-      "Classification overlay", "Filter/Effect/Video",
+  gst_element_class_set_static_metadata (
+      element_class, "Classification overlay", "Filter/Effect/Video",
       "Draws classification results: top labels with confidence bars, "
-      "or boxes with labels", "The edgeclassify authors");
+      "or boxes with labels",
+      "The edgeclassify authors");
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
 
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_edge_overlay_stop);
-  trans_class->before_transform =
-      GST_DEBUG_FUNCPTR (gst_edge_overlay_before_transform);
+  trans_class->before_transform
+      = GST_DEBUG_FUNCPTR (gst_edge_overlay_before_transform);
   trans_class->transform_ip_on_passthrough = FALSE;
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_edge_overlay_set_info);
-  filter_class->transform_frame_ip =
-      GST_DEBUG_FUNCPTR (gst_edge_overlay_transform_frame_ip);
+  filter_class->transform_frame_ip
+      = GST_DEBUG_FUNCPTR (gst_edge_overlay_transform_frame_ip);
 
   gst_type_mark_as_plugin_api (GST_TYPE_EDGE_OVERLAY_POSITION, 0);
   GST_DEBUG_CATEGORY_INIT (gst_edge_overlay_debug, "edgeoverlay", 0,
-      "classification overlay");
+                           "classification overlay");
 }
 
 static void
-gst_edge_overlay_init (GstEdgeOverlay * self)
+gst_edge_overlay_init (GstEdgeOverlay *self)
 {
   self->font_desc = g_strdup (DEFAULT_FONT_DESC);
   self->props.position = DEFAULT_POSITION;
@@ -283,95 +296,95 @@ gst_edge_overlay_init (GstEdgeOverlay * self)
 }
 
 static void
-gst_edge_overlay_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+gst_edge_overlay_set_property (GObject *object, guint prop_id,
+                               const GValue *value, GParamSpec *pspec)
 {
   GstEdgeOverlay *self = GST_EDGE_OVERLAY (object);
   Settings *p = &self->props;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_FONT_DESC:
-      g_free (self->font_desc);
-      self->font_desc = g_value_dup_string (value);
-      break;
-    case PROP_POSITION:
-      p->position = g_value_get_enum (value);
-      break;
-    case PROP_TEXT_COLOR:
-      p->style.text_color = g_value_get_uint (value);
-      break;
-    case PROP_BOX_COLOR:
-      p->style.box_color = g_value_get_uint (value);
-      break;
-    case PROP_BAR_COLOR:
-      p->style.bar_color = g_value_get_uint (value);
-      break;
-    case PROP_BACKGROUND_COLOR:
-      p->style.background_color = g_value_get_uint (value);
-      break;
-    case PROP_SHOW_CONFIDENCE:
-      p->style.show_confidence = g_value_get_boolean (value);
-      break;
-    case PROP_FADE_STALE:
-      p->style.fade_stale = g_value_get_boolean (value);
-      break;
-    case PROP_MAX_LABELS:
-      p->max_labels = g_value_get_uint (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+  case PROP_FONT_DESC:
+    g_free (self->font_desc);
+    self->font_desc = g_value_dup_string (value);
+    break;
+  case PROP_POSITION:
+    p->position = g_value_get_enum (value);
+    break;
+  case PROP_TEXT_COLOR:
+    p->style.text_color = g_value_get_uint (value);
+    break;
+  case PROP_BOX_COLOR:
+    p->style.box_color = g_value_get_uint (value);
+    break;
+  case PROP_BAR_COLOR:
+    p->style.bar_color = g_value_get_uint (value);
+    break;
+  case PROP_BACKGROUND_COLOR:
+    p->style.background_color = g_value_get_uint (value);
+    break;
+  case PROP_SHOW_CONFIDENCE:
+    p->style.show_confidence = g_value_get_boolean (value);
+    break;
+  case PROP_FADE_STALE:
+    p->style.fade_stale = g_value_get_boolean (value);
+    break;
+  case PROP_MAX_LABELS:
+    p->max_labels = g_value_get_uint (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
   }
   p->cookie++;
   GST_OBJECT_UNLOCK (self);
 }
 
 static void
-gst_edge_overlay_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
+gst_edge_overlay_get_property (GObject *object, guint prop_id, GValue *value,
+                               GParamSpec *pspec)
 {
   GstEdgeOverlay *self = GST_EDGE_OVERLAY (object);
   Settings *p = &self->props;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_FONT_DESC:
-      g_value_set_string (value, self->font_desc);
-      break;
-    case PROP_POSITION:
-      g_value_set_enum (value, p->position);
-      break;
-    case PROP_TEXT_COLOR:
-      g_value_set_uint (value, p->style.text_color);
-      break;
-    case PROP_BOX_COLOR:
-      g_value_set_uint (value, p->style.box_color);
-      break;
-    case PROP_BAR_COLOR:
-      g_value_set_uint (value, p->style.bar_color);
-      break;
-    case PROP_BACKGROUND_COLOR:
-      g_value_set_uint (value, p->style.background_color);
-      break;
-    case PROP_SHOW_CONFIDENCE:
-      g_value_set_boolean (value, p->style.show_confidence);
-      break;
-    case PROP_FADE_STALE:
-      g_value_set_boolean (value, p->style.fade_stale);
-      break;
-    case PROP_MAX_LABELS:
-      g_value_set_uint (value, p->max_labels);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+  case PROP_FONT_DESC:
+    g_value_set_string (value, self->font_desc);
+    break;
+  case PROP_POSITION:
+    g_value_set_enum (value, p->position);
+    break;
+  case PROP_TEXT_COLOR:
+    g_value_set_uint (value, p->style.text_color);
+    break;
+  case PROP_BOX_COLOR:
+    g_value_set_uint (value, p->style.box_color);
+    break;
+  case PROP_BAR_COLOR:
+    g_value_set_uint (value, p->style.bar_color);
+    break;
+  case PROP_BACKGROUND_COLOR:
+    g_value_set_uint (value, p->style.background_color);
+    break;
+  case PROP_SHOW_CONFIDENCE:
+    g_value_set_boolean (value, p->style.show_confidence);
+    break;
+  case PROP_FADE_STALE:
+    g_value_set_boolean (value, p->style.fade_stale);
+    break;
+  case PROP_MAX_LABELS:
+    g_value_set_uint (value, p->max_labels);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
   }
   GST_OBJECT_UNLOCK (self);
 }
 
 static void
-gst_edge_overlay_finalize (GObject * object)
+gst_edge_overlay_finalize (GObject *object)
 {
   GstEdgeOverlay *self = GST_EDGE_OVERLAY (object);
 
@@ -381,7 +394,7 @@ gst_edge_overlay_finalize (GObject * object)
 }
 
 static gboolean
-gst_edge_overlay_stop (GstBaseTransform * trans)
+gst_edge_overlay_stop (GstBaseTransform *trans)
 {
   GstEdgeOverlay *self = GST_EDGE_OVERLAY (trans);
 
@@ -392,11 +405,11 @@ gst_edge_overlay_stop (GstBaseTransform * trans)
 
 /* Fills @res from the "classification" param of @roi; FALSE if it has none */
 static gboolean
-read_result (const GstVideoRegionOfInterestMeta * roi, guint max_rows,
-    EdgeResult * res)
+read_result (const GstVideoRegionOfInterestMeta *roi, guint max_rows,
+             EdgeResult *res)
 {
   GstStructure *s = gst_video_region_of_interest_meta_get_param (
-      (GstVideoRegionOfInterestMeta *) roi, "classification");
+      (GstVideoRegionOfInterestMeta *)roi, "classification");
   const GValue *labels, *confs;
   guint n = 0;
 
@@ -407,7 +420,7 @@ read_result (const GstVideoRegionOfInterestMeta * roi, guint max_rows,
   if (labels && confs && GST_VALUE_HOLDS_ARRAY (labels)
       && GST_VALUE_HOLDS_ARRAY (confs)) {
     guint size = MIN (gst_value_array_get_size (labels),
-        gst_value_array_get_size (confs));
+                      gst_value_array_get_size (confs));
     for (guint i = 0; i < size && n < max_rows; i++) {
       const GValue *l = gst_value_array_get_value (labels, i);
       const GValue *c = gst_value_array_get_value (confs, i);
@@ -432,14 +445,14 @@ read_result (const GstVideoRegionOfInterestMeta * roi, guint max_rows,
 }
 
 static gboolean
-has_result (GstBuffer * buffer)
+has_result (GstBuffer *buffer)
 {
   GstVideoRegionOfInterestMeta *roi;
   gpointer state = NULL;
 
-  while ((roi = (GstVideoRegionOfInterestMeta *)
-          gst_buffer_iterate_meta_filtered (buffer, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+  while (
+      (roi = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
+           buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     if (gst_video_region_of_interest_meta_get_param (roi, "classification"))
       return TRUE;
   }
@@ -448,26 +461,27 @@ has_result (GstBuffer * buffer)
 
 /* Frames without results go through without being mapped or copied */
 static void
-gst_edge_overlay_before_transform (GstBaseTransform * trans, GstBuffer * buffer)
+gst_edge_overlay_before_transform (GstBaseTransform *trans, GstBuffer *buffer)
 {
   gst_base_transform_set_passthrough (trans, !has_result (buffer));
 }
 
 static gboolean
-gst_edge_overlay_set_info (GstVideoFilter * filter, GstCaps * incaps,
-    GstVideoInfo * in_info, GstCaps * outcaps, GstVideoInfo * out_info)
+gst_edge_overlay_set_info (GstVideoFilter *filter, GstCaps *incaps,
+                           GstVideoInfo *in_info, GstCaps *outcaps,
+                           GstVideoInfo *out_info)
 {
   GstEdgeOverlay *self = GST_EDGE_OVERLAY (filter);
 
   self->info = *in_info;
-  self->cur.cookie = 0;         /* configure the drawer for this format */
+  self->cur.cookie = 0; /* configure the drawer for this format */
   return TRUE;
 }
 
 /* Takes the current property values; the drawer follows font, colour and
  * format changes */
 static void
-update_settings (GstEdgeOverlay * self)
+update_settings (GstEdgeOverlay *self)
 {
   gchar *font = NULL;
 
@@ -483,13 +497,13 @@ update_settings (GstEdgeOverlay * self)
   if (self->drawer == NULL)
     self->drawer = edge_drawer_new ();
   edge_drawer_configure (self->drawer, font, self->cur.style.text_color,
-      &self->info);
+                         &self->info);
   g_free (font);
 }
 
 static GstFlowReturn
-gst_edge_overlay_transform_frame_ip (GstVideoFilter * filter,
-    GstVideoFrame * frame)
+gst_edge_overlay_transform_frame_ip (GstVideoFilter *filter,
+                                     GstVideoFrame *frame)
 {
   GstEdgeOverlay *self = GST_EDGE_OVERLAY (filter);
   const Settings *cur = &self->cur;
@@ -503,28 +517,28 @@ gst_edge_overlay_transform_frame_ip (GstVideoFilter * filter,
 
   update_settings (self);
   left = cur->position == POSITION_TOP_LEFT
-      || cur->position == POSITION_BOTTOM_LEFT;
+         || cur->position == POSITION_BOTTOM_LEFT;
   top = cur->position == POSITION_TOP_LEFT
-      || cur->position == POSITION_TOP_RIGHT;
-  while ((roi = (GstVideoRegionOfInterestMeta *)
-          gst_buffer_iterate_meta_filtered (frame->buffer, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    gboolean full = roi->x == 0 && roi->y == 0 && (gint) roi->w >= fw
-        && (gint) roi->h >= fh;
+        || cur->position == POSITION_TOP_RIGHT;
+  while ((
+      roi = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
+          frame->buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    gboolean full = roi->x == 0 && roi->y == 0 && (gint)roi->w >= fw
+                    && (gint)roi->h >= fh;
     gint w, h;
 
     if (!read_result (roi, full ? cur->max_labels : 1, &res))
       continue;
     if (!full) {
       edge_drawer_region (self->drawer, frame, &cur->style, &res, roi->x,
-          roi->y, roi->w, roi->h);
+                          roi->y, roi->w, roi->h);
       continue;
     }
     /* full frame: a panel in the corner, stacked when there are several */
     edge_drawer_panel_size (self->drawer, &cur->style, &res, &w, &h);
     edge_drawer_panel (self->drawer, frame, &cur->style, &res,
-        left ? margin : fw - margin - w,
-        top ? margin + stack : fh - margin - stack - h);
+                       left ? margin : fw - margin - w,
+                       top ? margin + stack : fh - margin - stack - h);
     stack += h + margin;
   }
   return GST_FLOW_OK;

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 #define GST_TYPE_EDGE_OVERLAY (gst_edge_overlay_get_type ())
 G_DECLARE_FINAL_TYPE (GstEdgeOverlay, gst_edge_overlay, GST, EDGE_OVERLAY,
-    GstVideoFilter);
+                      GstVideoFilter);
 
 GST_ELEMENT_REGISTER_DECLARE (edgeoverlay);
 

@@ -58,10 +58,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_edge_report_debug);
 #define GST_CAT_DEFAULT gst_edge_report_debug
 
 #define DROP_REPORT_INTERVAL (5 * G_TIME_SPAN_SECOND)
-#define DRAIN_MS 2000           /* how long stop() lets the queue empty */
+#define DRAIN_MS 2000 /* how long stop() lets the queue empty */
 
-struct _GstEdgeReport
-{
+struct _GstEdgeReport {
   GstBaseTransform parent;
 
   /* properties (object lock) */
@@ -75,10 +74,10 @@ struct _GstEdgeReport
   guint max_queue;
 
   /* resources (start..stop); mqtt and dropped also under the object lock */
-  FILE *file;                   /* stdout for "-" */
+  FILE *file; /* stdout for "-" */
   gchar *file_name;
   EdgeMqtt *mqtt;
-  guint64 dropped;              /* of the last run, once stopped */
+  guint64 dropped; /* of the last run, once stopped */
   JsonBuilder *builder;
   JsonGenerator *generator;
 
@@ -91,8 +90,7 @@ struct _GstEdgeReport
   gint64 last_drop_report;
 };
 
-enum
-{
+enum {
   PROP_0,
   PROP_LOCATION,
   PROP_MQTT_HOST,
@@ -112,48 +110,50 @@ enum
 #define DEFAULT_MQTT_QOS 0
 #define DEFAULT_MAX_QUEUE 100
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
 #define gst_edge_report_parent_class parent_class
 G_DEFINE_TYPE (GstEdgeReport, gst_edge_report, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (edgereport, "edgereport", GST_RANK_NONE,
-    GST_TYPE_EDGE_REPORT);
+                             GST_TYPE_EDGE_REPORT);
 
-static void gst_edge_report_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_edge_report_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static void gst_edge_report_finalize (GObject * object);
-static gboolean gst_edge_report_start (GstBaseTransform * trans);
-static gboolean gst_edge_report_stop (GstBaseTransform * trans);
-static gboolean gst_edge_report_set_caps (GstBaseTransform * trans,
-    GstCaps * incaps, GstCaps * outcaps);
-static gboolean gst_edge_report_sink_event (GstBaseTransform * trans,
-    GstEvent * event);
-static GstFlowReturn gst_edge_report_transform_ip (GstBaseTransform * trans,
-    GstBuffer * buf);
+static void gst_edge_report_set_property (GObject *object, guint prop_id,
+                                          const GValue *value,
+                                          GParamSpec *pspec);
+static void gst_edge_report_get_property (GObject *object, guint prop_id,
+                                          GValue *value, GParamSpec *pspec);
+static void gst_edge_report_finalize (GObject *object);
+static gboolean gst_edge_report_start (GstBaseTransform *trans);
+static gboolean gst_edge_report_stop (GstBaseTransform *trans);
+static gboolean gst_edge_report_set_caps (GstBaseTransform *trans,
+                                          GstCaps *incaps, GstCaps *outcaps);
+static gboolean gst_edge_report_sink_event (GstBaseTransform *trans,
+                                            GstEvent *event);
+static GstFlowReturn gst_edge_report_transform_ip (GstBaseTransform *trans,
+                                                   GstBuffer *buf);
 
 static void
-install_string (GObjectClass * gobject_class, guint prop_id,
-    const gchar * name, const gchar * blurb, const gchar * def)
+install_string (GObjectClass *gobject_class, guint prop_id, const gchar *name,
+                const gchar *blurb, const gchar *def)
 {
-  g_object_class_install_property (gobject_class, prop_id,
+  g_object_class_install_property (
+      gobject_class, prop_id,
       g_param_spec_string (name, name, blurb, def,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                               | GST_PARAM_MUTABLE_READY));
 }
 
 static void
-gst_edge_report_class_init (GstEdgeReportClass * klass)
+gst_edge_report_class_init (GstEdgeReportClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
-  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_READY;
+  const GParamFlags flags
+      = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
 
   gobject_class->set_property = gst_edge_report_set_property;
   gobject_class->get_property = gst_edge_report_get_property;
@@ -166,44 +166,47 @@ gst_edge_report_class_init (GstEdgeReportClass * klass)
    * by line; "-" is the standard output. Unset: no file.
    */
   install_string (gobject_class, PROP_LOCATION, "location",
-      "File to append JSON lines to (\"-\": standard output)", NULL);
+                  "File to append JSON lines to (\"-\": standard output)",
+                  NULL);
   /**
    * GstEdgeReport:mqtt-host:
    *
    * Host name or address of the MQTT broker. Unset: no MQTT.
    */
   install_string (gobject_class, PROP_MQTT_HOST, "mqtt-host",
-      "MQTT broker host (unset: no MQTT)", NULL);
+                  "MQTT broker host (unset: no MQTT)", NULL);
   /**
    * GstEdgeReport:mqtt-port:
    *
    * TCP port of the MQTT broker.
    */
-  g_object_class_install_property (gobject_class, PROP_MQTT_PORT,
-      g_param_spec_int ("mqtt-port", "MQTT port", "MQTT broker port", 1,
-          65535, DEFAULT_MQTT_PORT, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_MQTT_PORT,
+      g_param_spec_int ("mqtt-port", "MQTT port", "MQTT broker port", 1, 65535,
+                        DEFAULT_MQTT_PORT, flags));
   /**
    * GstEdgeReport:mqtt-topic:
    *
    * Topic the JSON objects are published to.
    */
   install_string (gobject_class, PROP_MQTT_TOPIC, "mqtt-topic",
-      "MQTT topic to publish to", DEFAULT_MQTT_TOPIC);
+                  "MQTT topic to publish to", DEFAULT_MQTT_TOPIC);
   /**
    * GstEdgeReport:mqtt-client-id:
    *
    * MQTT client identifier; unset, a random one is used.
    */
   install_string (gobject_class, PROP_MQTT_CLIENT_ID, "mqtt-client-id",
-      "MQTT client identifier (unset: random)", NULL);
+                  "MQTT client identifier (unset: random)", NULL);
   /**
    * GstEdgeReport:mqtt-qos:
    *
    * MQTT quality of service: 0 (at most once) or 1 (at least once).
    */
-  g_object_class_install_property (gobject_class, PROP_MQTT_QOS,
-      g_param_spec_int ("mqtt-qos", "MQTT QoS", "MQTT quality of service",
-          0, 1, DEFAULT_MQTT_QOS, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_MQTT_QOS,
+      g_param_spec_int ("mqtt-qos", "MQTT QoS", "MQTT quality of service", 0, 1,
+                        DEFAULT_MQTT_QOS, flags));
   /**
    * GstEdgeReport:mqtt-tls-ca-file:
    *
@@ -211,43 +214,47 @@ gst_edge_report_class_init (GstEdgeReportClass * klass)
    * certificate. Setting it (or a client certificate) turns on TLS.
    */
   install_string (gobject_class, PROP_MQTT_TLS_CA_FILE, "mqtt-tls-ca-file",
-      "PEM file of the CAs trusted for the broker (turns on TLS)", NULL);
+                  "PEM file of the CAs trusted for the broker (turns on TLS)",
+                  NULL);
   /**
    * GstEdgeReport:mqtt-tls-cert-file:
    *
    * PEM client certificate, for brokers that require one.
    */
-  install_string (gobject_class, PROP_MQTT_TLS_CERT_FILE,
-      "mqtt-tls-cert-file", "PEM client certificate", NULL);
+  install_string (gobject_class, PROP_MQTT_TLS_CERT_FILE, "mqtt-tls-cert-file",
+                  "PEM client certificate", NULL);
   /**
    * GstEdgeReport:mqtt-tls-key-file:
    *
    * PEM private key of the client certificate.
    */
   install_string (gobject_class, PROP_MQTT_TLS_KEY_FILE, "mqtt-tls-key-file",
-      "PEM private key of the client certificate", NULL);
+                  "PEM private key of the client certificate", NULL);
   /**
    * GstEdgeReport:max-queue:
    *
    * Most messages waiting for the MQTT broker; beyond it the oldest are
    * dropped.
    */
-  g_object_class_install_property (gobject_class, PROP_MAX_QUEUE,
+  g_object_class_install_property (
+      gobject_class, PROP_MAX_QUEUE,
       g_param_spec_uint ("max-queue", "Max queue",
-          "Most messages waiting for the MQTT broker", 1, G_MAXINT,
-          DEFAULT_MAX_QUEUE, flags));
+                         "Most messages waiting for the MQTT broker", 1,
+                         G_MAXINT, DEFAULT_MAX_QUEUE, flags));
   /**
    * GstEdgeReport:dropped:
    *
    * Messages dropped because the MQTT queue was full (since start).
    */
-  g_object_class_install_property (gobject_class, PROP_DROPPED,
+  g_object_class_install_property (
+      gobject_class, PROP_DROPPED,
       g_param_spec_uint64 ("dropped", "Dropped",
-          "Messages dropped because the MQTT queue was full", 0, G_MAXUINT64,
-          0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+                           "Messages dropped because the MQTT queue was full",
+                           0, G_MAXUINT64, 0,
+                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-  gst_element_class_set_static_metadata (element_class,
-      "Classification report", "Filter/Metadata",
+  gst_element_class_set_static_metadata (
+      element_class, "Classification report", "Filter/Metadata",
       "Writes classification results as JSON lines to a file or MQTT",
       "The edgeclassify authors");
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -260,11 +267,11 @@ gst_edge_report_class_init (GstEdgeReportClass * klass)
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_edge_report_transform_ip);
 
   GST_DEBUG_CATEGORY_INIT (gst_edge_report_debug, "edgereport", 0,
-      "classification report");
+                           "classification report");
 }
 
 static void
-gst_edge_report_init (GstEdgeReport * self)
+gst_edge_report_init (GstEdgeReport *self)
 {
   self->mqtt_port = DEFAULT_MQTT_PORT;
   self->mqtt_topic = g_strdup (DEFAULT_MQTT_TOPIC);
@@ -274,31 +281,31 @@ gst_edge_report_init (GstEdgeReport * self)
 }
 
 static gchar **
-string_prop (GstEdgeReport * self, guint prop_id)
+string_prop (GstEdgeReport *self, guint prop_id)
 {
   switch (prop_id) {
-    case PROP_LOCATION:
-      return &self->location;
-    case PROP_MQTT_HOST:
-      return &self->mqtt_host;
-    case PROP_MQTT_TOPIC:
-      return &self->mqtt_topic;
-    case PROP_MQTT_CLIENT_ID:
-      return &self->mqtt_client_id;
-    case PROP_MQTT_TLS_CA_FILE:
-      return &self->tls_ca_file;
-    case PROP_MQTT_TLS_CERT_FILE:
-      return &self->tls_cert_file;
-    case PROP_MQTT_TLS_KEY_FILE:
-      return &self->tls_key_file;
-    default:
-      return NULL;
+  case PROP_LOCATION:
+    return &self->location;
+  case PROP_MQTT_HOST:
+    return &self->mqtt_host;
+  case PROP_MQTT_TOPIC:
+    return &self->mqtt_topic;
+  case PROP_MQTT_CLIENT_ID:
+    return &self->mqtt_client_id;
+  case PROP_MQTT_TLS_CA_FILE:
+    return &self->tls_ca_file;
+  case PROP_MQTT_TLS_CERT_FILE:
+    return &self->tls_cert_file;
+  case PROP_MQTT_TLS_KEY_FILE:
+    return &self->tls_key_file;
+  default:
+    return NULL;
   }
 }
 
 static void
-gst_edge_report_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+gst_edge_report_set_property (GObject *object, guint prop_id,
+                              const GValue *value, GParamSpec *pspec)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (object);
   gchar **str = string_prop (self, prop_id);
@@ -320,8 +327,8 @@ gst_edge_report_set_property (GObject * object, guint prop_id,
 }
 
 static void
-gst_edge_report_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
+gst_edge_report_get_property (GObject *object, guint prop_id, GValue *value,
+                              GParamSpec *pspec)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (object);
   gchar **str = string_prop (self, prop_id);
@@ -336,8 +343,8 @@ gst_edge_report_get_property (GObject * object, guint prop_id,
   } else if (prop_id == PROP_MAX_QUEUE) {
     g_value_set_uint (value, self->max_queue);
   } else if (prop_id == PROP_DROPPED) {
-    g_value_set_uint64 (value, self->mqtt ?
-        edge_mqtt_get_dropped (self->mqtt) : self->dropped);
+    g_value_set_uint64 (value, self->mqtt ? edge_mqtt_get_dropped (self->mqtt)
+                                          : self->dropped);
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -345,7 +352,7 @@ gst_edge_report_get_property (GObject * object, guint prop_id,
 }
 
 static void
-gst_edge_report_finalize (GObject * object)
+gst_edge_report_finalize (GObject *object)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (object);
 
@@ -358,7 +365,7 @@ gst_edge_report_finalize (GObject * object)
 }
 
 static gboolean
-gst_edge_report_start (GstBaseTransform * trans)
+gst_edge_report_start (GstBaseTransform *trans)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (trans);
   EdgeMqttConfig cfg = { 0 };
@@ -382,7 +389,7 @@ gst_edge_report_start (GstBaseTransform * trans)
 
   if (location == NULL && host == NULL)
     GST_WARNING_OBJECT (self, "neither location nor mqtt-host is set: "
-        "results go nowhere");
+                              "results go nowhere");
   if (location && g_strcmp0 (location, "-") == 0) {
     self->file = stdout;
   } else if (location) {
@@ -421,37 +428,35 @@ gst_edge_report_start (GstBaseTransform * trans)
   return TRUE;
 
   /* ERRORS */
-open_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Could not open file \"%s\" for writing.", location),
-        GST_ERROR_SYSTEM);
-    goto failed;
-  }
-mqtt_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Could not set up the MQTT client for %s:%d.", host, cfg.port),
-        ("%s", err->message));
-    g_clear_error (&err);
-    goto failed;
-  }
-failed:
-  {
-    gst_edge_report_stop (trans);
-    g_free (location);
-    g_free (host);
-    g_free (topic);
-    g_free (client_id);
-    g_free (ca);
-    g_free (cert);
-    g_free (key);
-    return FALSE;
-  }
+open_failed : {
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+                     ("Could not open file \"%s\" for writing.", location),
+                     GST_ERROR_SYSTEM);
+  goto failed;
+}
+mqtt_failed : {
+  GST_ELEMENT_ERROR (
+      self, RESOURCE, SETTINGS,
+      ("Could not set up the MQTT client for %s:%d.", host, cfg.port),
+      ("%s", err->message));
+  g_clear_error (&err);
+  goto failed;
+}
+failed : {
+  gst_edge_report_stop (trans);
+  g_free (location);
+  g_free (host);
+  g_free (topic);
+  g_free (client_id);
+  g_free (ca);
+  g_free (cert);
+  g_free (key);
+  return FALSE;
+}
 }
 
 static gboolean
-gst_edge_report_stop (GstBaseTransform * trans)
+gst_edge_report_stop (GstBaseTransform *trans)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (trans);
   EdgeMqtt *mqtt;
@@ -478,8 +483,8 @@ gst_edge_report_stop (GstBaseTransform * trans)
 }
 
 static gboolean
-gst_edge_report_set_caps (GstBaseTransform * trans, GstCaps * incaps,
-    GstCaps * outcaps)
+gst_edge_report_set_caps (GstBaseTransform *trans, GstCaps *incaps,
+                          GstCaps *outcaps)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (trans);
   GstStructure *s = gst_caps_get_structure (incaps, 0);
@@ -492,7 +497,7 @@ gst_edge_report_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 }
 
 static void
-set_source_uri (GstEdgeReport * self, const gchar * uri)
+set_source_uri (GstEdgeReport *self, const gchar *uri)
 {
   g_free (self->source_uri);
   self->source_uri = edge_report_public_uri (uri);
@@ -500,7 +505,7 @@ set_source_uri (GstEdgeReport * self, const gchar * uri)
 }
 
 static gboolean
-gst_edge_report_sink_event (GstBaseTransform * trans, GstEvent * event)
+gst_edge_report_sink_event (GstBaseTransform *trans, GstEvent *event)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (trans);
   const gchar *id;
@@ -508,29 +513,29 @@ gst_edge_report_sink_event (GstBaseTransform * trans, GstEvent * event)
   gchar *uri;
 
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_STREAM_START:
-      gst_event_parse_stream_start (event, &id);
-      g_free (self->stream_id);
-      self->stream_id = g_strdup (id);
-      self->uri_queried = FALSE;
-      break;
-    case GST_EVENT_TAG:
-      gst_event_parse_tag (event, &tags);
-      if (self->source_uri == NULL
-          && gst_tag_list_get_string (tags, GST_TAG_LOCATION, &uri)) {
-        set_source_uri (self, uri);
-        g_free (uri);
-      }
-      break;
-    default:
-      break;
+  case GST_EVENT_STREAM_START:
+    gst_event_parse_stream_start (event, &id);
+    g_free (self->stream_id);
+    self->stream_id = g_strdup (id);
+    self->uri_queried = FALSE;
+    break;
+  case GST_EVENT_TAG:
+    gst_event_parse_tag (event, &tags);
+    if (self->source_uri == NULL
+        && gst_tag_list_get_string (tags, GST_TAG_LOCATION, &uri)) {
+      set_source_uri (self, uri);
+      g_free (uri);
+    }
+    break;
+  default:
+    break;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 /* Once per stream: ask the source for its URI */
 static void
-query_source_uri (GstEdgeReport * self)
+query_source_uri (GstEdgeReport *self)
 {
   GstQuery *query = gst_query_new_uri ();
   gchar *uri = NULL;
@@ -546,7 +551,7 @@ query_source_uri (GstEdgeReport * self)
 }
 
 static void
-report_drops (GstEdgeReport * self)
+report_drops (GstEdgeReport *self)
 {
   gint64 now = g_get_monotonic_time ();
   guint64 dropped = edge_mqtt_get_dropped (self->mqtt);
@@ -559,16 +564,21 @@ report_drops (GstEdgeReport * self)
   GST_OBJECT_LOCK (self);
   max_queue = self->max_queue;
   GST_OBJECT_UNLOCK (self);
-  GST_WARNING_OBJECT (self, "MQTT queue full (%u messages): %" G_GUINT64_FORMAT
-      " results dropped so far", max_queue, dropped);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self),
+  GST_WARNING_OBJECT (self,
+                      "MQTT queue full (%u messages): %" G_GUINT64_FORMAT
+                      " results dropped so far",
+                      max_queue, dropped);
+  gst_element_post_message (
+      GST_ELEMENT (self),
+      gst_message_new_element (
+          GST_OBJECT (self),
           gst_structure_new ("edgereport-dropped", "dropped", G_TYPE_UINT64,
-              dropped, "max-queue", G_TYPE_UINT, max_queue, NULL)));
+                             dropped, "max-queue", G_TYPE_UINT, max_queue,
+                             NULL)));
 }
 
 static GstFlowReturn
-gst_edge_report_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+gst_edge_report_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (trans);
   EdgeReportStream stream;
@@ -591,7 +601,8 @@ gst_edge_report_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   line = json_generator_to_data (self->generator, &len);
   json_node_unref (root);
 
-  if (self->file && (fwrite (line, 1, len, self->file) != len
+  if (self->file
+      && (fwrite (line, 1, len, self->file) != len
           || fputc ('\n', self->file) == EOF || fflush (self->file) != 0))
     goto write_failed;
   if (self->mqtt) {
@@ -606,11 +617,11 @@ done:
   return GST_FLOW_OK;
 
   /* ERRORS */
-write_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not write to file \"%s\".", self->file_name), GST_ERROR_SYSTEM);
-    g_free (line);
-    return GST_FLOW_ERROR;
-  }
+write_failed : {
+  GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+                     ("Could not write to file \"%s\".", self->file_name),
+                     GST_ERROR_SYSTEM);
+  g_free (line);
+  return GST_FLOW_ERROR;
+}
 }

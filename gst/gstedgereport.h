@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 #define GST_TYPE_EDGE_REPORT (gst_edge_report_get_type ())
 G_DECLARE_FINAL_TYPE (GstEdgeReport, gst_edge_report, GST, EDGE_REPORT,
-    GstBaseTransform);
+                      GstBaseTransform);
 
 GST_ELEMENT_REGISTER_DECLARE (edgereport);
 

@@ -10,24 +10,24 @@ const char *
 nn_status_to_string (nn_status status)
 {
   switch (status) {
-    case NN_OK:
-      return "ok";
-    case NN_INVALID_ARG:
-      return "invalid argument";
-    case NN_NOMEM:
-      return "out of memory";
-    case NN_IO:
-      return "i/o error";
-    case NN_NOT_FOUND:
-      return "not found";
-    case NN_BAD_MODEL:
-      return "bad model";
-    case NN_UNSUPPORTED:
-      return "unsupported";
-    case NN_SHAPE:
-      return "shape mismatch";
-    case NN_INTERNAL:
-      return "internal error";
+  case NN_OK:
+    return "ok";
+  case NN_INVALID_ARG:
+    return "invalid argument";
+  case NN_NOMEM:
+    return "out of memory";
+  case NN_IO:
+    return "i/o error";
+  case NN_NOT_FOUND:
+    return "not found";
+  case NN_BAD_MODEL:
+    return "bad model";
+  case NN_UNSUPPORTED:
+    return "unsupported";
+  case NN_SHAPE:
+    return "shape mismatch";
+  case NN_INTERNAL:
+    return "internal error";
   }
   return "unknown status";
 }
@@ -47,16 +47,16 @@ nn_fail (nn_error *err, nn_status status, const char *fmt, ...)
 
 nn_status
 nn_fail_node (nn_error *err, nn_status status, const struct nn_node *node,
-    const char *fmt, ...)
+              const char *fmt, ...)
 {
   if (err) {
     va_list ap;
-    int n = snprintf (err->message, sizeof err->message, "node '%s' (%s): ",
-        node && node->name ? node->name : "",
-        node && node->op_type ? node->op_type : "?");
+    int n = snprintf (err->message, sizeof err->message,
+                      "node '%s' (%s): ", node && node->name ? node->name : "",
+                      node && node->op_type ? node->op_type : "?");
     if (n < 0)
       n = 0;
-    if ((size_t) n < sizeof err->message) {
+    if ((size_t)n < sizeof err->message) {
       va_start (ap, fmt);
       vsnprintf (err->message + n, sizeof err->message - n, fmt, ap);
       va_end (ap);

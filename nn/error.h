@@ -11,7 +11,7 @@ nn_status nn_fail (nn_error *err, nn_status status, const char *fmt, ...)
 /* Like nn_fail, prefixed with "node 'NAME' (OP): ". */
 struct nn_node;
 nn_status nn_fail_node (nn_error *err, nn_status status,
-    const struct nn_node *node, const char *fmt, ...)
+                        const struct nn_node *node, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 
 /* Prepends "PREFIX: " to err's message (truncating the end if needed). */

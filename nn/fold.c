@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const fold_only[] = {
-  "Constant", "Shape", "Gather", "Cast", "ConstantOfShape", "Slice", "Size",
-  NULL
-};
+static const char *const fold_only[]
+    = { "Constant",        "Shape", "Gather", "Cast",
+        "ConstantOfShape", "Slice", "Size",   NULL };
 
 int
 nn_fold_only_op (const char *op_type)
@@ -40,7 +39,7 @@ static int
 is_float_const (const nn_value *v, size_t count)
 {
   return v && v->kind == NN_VAL_CONST && v->dtype == NN_DTYPE_FLOAT
-      && v->count == count;
+         && v->count == count;
 }
 
 nn_status
@@ -63,18 +62,20 @@ nn_fold_batchnorm (nn_model *model, nn_error *err)
       if (g->nodes[j].n_out >= 1 && g->nodes[j].out[0] == bn->in[0]
           && strcmp (g->nodes[j].op_type, "Conv") == 0)
         conv = &g->nodes[j];
-    if (!conv || conv->n_in < 2 || !conv->in[1] || count_uses (g, bn->in[0]) != 1)
+    if (!conv || conv->n_in < 2 || !conv->in[1]
+        || count_uses (g, bn->in[0]) != 1)
       goto keep;
     w = conv->in[1];
     if (w->kind != NN_VAL_CONST || w->dtype != NN_DTYPE_FLOAT || w->ndim < 3
         || w->dims[0] <= 0 || count_uses (g, w) != 1)
       goto keep;
-    oc = (size_t) w->dims[0];
+    oc = (size_t)w->dims[0];
     per_oc = w->count / oc;
     if (!is_float_const (bn->in[1], oc) || !is_float_const (bn->in[2], oc)
         || !is_float_const (bn->in[3], oc) || !is_float_const (bn->in[4], oc))
       goto keep;
-    if (conv->n_in >= 3 && conv->in[2] && (!is_float_const (conv->in[2], oc)
+    if (conv->n_in >= 3 && conv->in[2]
+        && (!is_float_const (conv->in[2], oc)
             || count_uses (g, conv->in[2]) != 1))
       goto keep;
     /* BN's own B tensor becomes the conv bias, so it must be private too. */
@@ -88,16 +89,16 @@ nn_fold_batchnorm (nn_model *model, nn_error *err)
       float *nb = nn_mem_array (&model->mem, oc + 1, sizeof (float));
       const float *scale = bn->in[1]->fconst, *beta = bn->in[2]->fconst;
       const float *mean = bn->in[3]->fconst, *var = bn->in[4]->fconst;
-      const float *ob = conv->n_in >= 3 && conv->in[2] ? conv->in[2]->fconst
-          : NULL;
+      const float *ob
+          = conv->n_in >= 3 && conv->in[2] ? conv->in[2]->fconst : NULL;
       if (!nw || !nb)
         return nn_fail (err, NN_NOMEM, "out of memory folding BatchNorm");
       for (size_t o = 0; o < oc; o++) {
         /* y = s * (conv(x) + b - mean) + beta, s = scale / sqrt(var + eps) */
-        double s = scale[o] / sqrt ((double) var[o] + eps);
+        double s = scale[o] / sqrt ((double)var[o] + eps);
         for (size_t k = 0; k < per_oc; k++)
-          nw[o * per_oc + k] = (float) (w->fconst[o * per_oc + k] * s);
-        nb[o] = (float) (((ob ? ob[o] : 0.0) - mean[o]) * s + beta[o]);
+          nw[o * per_oc + k] = (float)(w->fconst[o * per_oc + k] * s);
+        nb[o] = (float)(((ob ? ob[o] : 0.0) - mean[o]) * s + beta[o]);
       }
       w->fconst = nw;
       bias_holder->fconst = nb;
@@ -113,7 +114,7 @@ nn_fold_batchnorm (nn_model *model, nn_error *err)
       conv->in[2] = bias_holder;
       conv->out[0] = bn->out[0];
     }
-    continue;                   /* the BatchNormalization node disappears */
+    continue; /* the BatchNormalization node disappears */
   keep:
     g->nodes[kept++] = *bn;
   }
@@ -138,12 +139,13 @@ fold_float (nn_plan *plan, nn_node *node, nn_error *err)
     return s;
   for (int i = 0; i < node->n_out; i++) {
     if (node->out[i] && node->out[i]->count > NN_MAX_FOLD_ELEMS)
-      return nn_fail_node (err, NN_UNSUPPORTED, node,
+      return nn_fail_node (
+          err, NN_UNSUPPORTED, node,
           "constant output '%s' has %zu elements, folding stops at %zu",
           node->out[i]->name, node->out[i]->count, NN_MAX_FOLD_ELEMS);
     off[i] = total;
     if (node->out[i])
-      total += (node->out[i]->count + 15) & ~(size_t) 15;
+      total += (node->out[i]->count + 15) & ~(size_t)15;
   }
   buf = nn_mem_array (&plan->mem, total + 16, sizeof (float));
   if (node->workspace_floats)
@@ -191,10 +193,10 @@ nn_fold_node (nn_plan *plan, nn_node *node, int *folded, nn_error *err)
       return nn_fold_shape (plan, node, err);
     {
       void *d;
-      if ((s = nn_fold_set_const (plan, node->out[0], NN_DTYPE_INT64, 0, NULL, node,
-                  err, &d)))
+      if ((s = nn_fold_set_const (plan, node->out[0], NN_DTYPE_INT64, 0, NULL,
+                                  node, err, &d)))
         return s;
-      ((int64_t *) d)[0] = (int64_t) node->in[0]->count;
+      ((int64_t *)d)[0] = (int64_t)node->in[0]->count;
       return NN_OK;
     }
   }
@@ -207,8 +209,9 @@ nn_fold_node (nn_plan *plan, nn_node *node, int *folded, nn_error *err)
         return s;
     *folded = 1;
     if (strcmp (op, "Gather") == 0)
-      return node->n_in < 2 ? nn_fail_node (err, NN_BAD_MODEL, node,
-          "missing indices") : nn_fold_gather (plan, node, err);
+      return node->n_in < 2
+                 ? nn_fail_node (err, NN_BAD_MODEL, node, "missing indices")
+                 : nn_fold_gather (plan, node, err);
     if (strcmp (op, "Cast") == 0)
       return nn_fold_cast (plan, node, err);
     if (strcmp (op, "ConstantOfShape") == 0)

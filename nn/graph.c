@@ -36,23 +36,24 @@ nn_node_attr_string (const nn_node *node, const char *name, const char *def)
 
 nn_status
 nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
-    const nn_node *node, nn_error *err)
+                    const nn_node *node, nn_error *err)
 {
   size_t count = 1;
   if (ndim < 0 || ndim > NN_MAX_DIMS)
     return nn_fail_node (err, NN_UNSUPPORTED, node,
-        "tensor '%s' has rank %d, at most %d is supported", v->name, ndim,
-        NN_MAX_DIMS);
+                         "tensor '%s' has rank %d, at most %d is supported",
+                         v->name, ndim, NN_MAX_DIMS);
   for (int i = 0; i < ndim; i++) {
     if (dims[i] < 0)
-      return nn_fail_node (err, NN_SHAPE, node,
-          "tensor '%s' would have negative dimension %lld at axis %d",
-          v->name, (long long) dims[i], i);
-    if (!nn_mul_size (count, (size_t) dims[i], &count)
+      return nn_fail_node (
+          err, NN_SHAPE, node,
+          "tensor '%s' would have negative dimension %lld at axis %d", v->name,
+          (long long)dims[i], i);
+    if (!nn_mul_size (count, (size_t)dims[i], &count)
         || count > NN_MAX_TENSOR_ELEMS)
       return nn_fail_node (err, NN_SHAPE, node,
-          "tensor '%s' would have more than %zu elements", v->name,
-          (size_t) NN_MAX_TENSOR_ELEMS);
+                           "tensor '%s' would have more than %zu elements",
+                           v->name, (size_t)NN_MAX_TENSOR_ELEMS);
   }
   v->ndim = ndim;
   for (int i = 0; i < ndim; i++)
@@ -67,42 +68,42 @@ void
 nn_act_apply (const nn_act *act, float *x, size_t n)
 {
   switch (act->type) {
-    case NN_ACT_NONE:
-      return;
-    case NN_ACT_RELU:
-      for (size_t i = 0; i < n; i++)
-        x[i] = x[i] > 0.f ? x[i] : 0.f;
-      return;
-    case NN_ACT_LEAKY_RELU:
-      for (size_t i = 0; i < n; i++)
-        x[i] = x[i] >= 0.f ? x[i] : x[i] * act->alpha;
-      return;
-    case NN_ACT_CLIP:
-      for (size_t i = 0; i < n; i++) {
-        float v = x[i] < act->alpha ? act->alpha : x[i];
-        x[i] = v > act->beta ? act->beta : v;
-      }
-      return;
-    case NN_ACT_SIGMOID:
-      for (size_t i = 0; i < n; i++)
-        x[i] = 1.f / (1.f + expf (-x[i]));
-      return;
-    case NN_ACT_HARD_SIGMOID:
-      for (size_t i = 0; i < n; i++) {
-        float v = act->alpha * x[i] + act->beta;
-        x[i] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-      }
-      return;
-    case NN_ACT_HARD_SWISH:
-      for (size_t i = 0; i < n; i++) {
-        float v = x[i] / 6.f + 0.5f;
-        v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-        x[i] = x[i] * v;
-      }
-      return;
-    case NN_ACT_TANH:
-      for (size_t i = 0; i < n; i++)
-        x[i] = tanhf (x[i]);
-      return;
+  case NN_ACT_NONE:
+    return;
+  case NN_ACT_RELU:
+    for (size_t i = 0; i < n; i++)
+      x[i] = x[i] > 0.f ? x[i] : 0.f;
+    return;
+  case NN_ACT_LEAKY_RELU:
+    for (size_t i = 0; i < n; i++)
+      x[i] = x[i] >= 0.f ? x[i] : x[i] * act->alpha;
+    return;
+  case NN_ACT_CLIP:
+    for (size_t i = 0; i < n; i++) {
+      float v = x[i] < act->alpha ? act->alpha : x[i];
+      x[i] = v > act->beta ? act->beta : v;
+    }
+    return;
+  case NN_ACT_SIGMOID:
+    for (size_t i = 0; i < n; i++)
+      x[i] = 1.f / (1.f + expf (-x[i]));
+    return;
+  case NN_ACT_HARD_SIGMOID:
+    for (size_t i = 0; i < n; i++) {
+      float v = act->alpha * x[i] + act->beta;
+      x[i] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+    }
+    return;
+  case NN_ACT_HARD_SWISH:
+    for (size_t i = 0; i < n; i++) {
+      float v = x[i] / 6.f + 0.5f;
+      v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+      x[i] = x[i] * v;
+    }
+    return;
+  case NN_ACT_TANH:
+    for (size_t i = 0; i < n; i++)
+      x[i] = tanhf (x[i]);
+    return;
   }
 }

@@ -19,9 +19,9 @@
 #include <stdint.h>
 
 typedef enum nn_value_kind {
-  NN_VAL_INPUT,                 /* graph input, lives in the arena */
-  NN_VAL_CONST,                 /* initializer or folded constant */
-  NN_VAL_ACT                    /* activation, lives in the arena */
+  NN_VAL_INPUT, /* graph input, lives in the arena */
+  NN_VAL_CONST, /* initializer or folded constant */
+  NN_VAL_ACT    /* activation, lives in the arena */
 } nn_value_kind;
 
 /* A tensor of the graph. Shapes are concrete once planned. */
@@ -30,7 +30,7 @@ typedef struct nn_value {
   nn_dtype dtype;
   int ndim;
   int64_t dims[NN_MAX_DIMS];
-  size_t count;                 /* product of dims (1 for a scalar) */
+  size_t count; /* product of dims (1 for a scalar) */
   nn_value_kind kind;
   /* NN_VAL_CONST: exactly one of these is set, owned by the plan/model. */
   const float *fconst;
@@ -40,8 +40,12 @@ typedef struct nn_value {
 } nn_value;
 
 typedef enum nn_attr_type {
-  NN_ATTR_FLOAT = 1, NN_ATTR_INT = 2, NN_ATTR_STRING = 3,
-  NN_ATTR_TENSOR = 4, NN_ATTR_FLOATS = 6, NN_ATTR_INTS = 7
+  NN_ATTR_FLOAT = 1,
+  NN_ATTR_INT = 2,
+  NN_ATTR_STRING = 3,
+  NN_ATTR_TENSOR = 4,
+  NN_ATTR_FLOATS = 6,
+  NN_ATTR_INTS = 7
 } nn_attr_type;
 
 typedef struct nn_attr {
@@ -49,50 +53,56 @@ typedef struct nn_attr {
   nn_attr_type type;
   float f;
   int64_t i;
-  const char *s;                /* NUL-terminated copy */
+  const char *s; /* NUL-terminated copy */
   const float *floats;
   const int64_t *ints;
-  size_t n;                     /* length of floats or ints */
-  const nn_value *tensor;       /* NN_ATTR_TENSOR: a constant value */
+  size_t n;               /* length of floats or ints */
+  const nn_value *tensor; /* NN_ATTR_TENSOR: a constant value */
 } nn_attr;
 
 /* Activation fused into the producing Conv/Gemm/MatMul/Add by the planner.
  * Operators that accept fusion call nn_act_apply() on their output. */
 typedef enum nn_act_type {
-  NN_ACT_NONE = 0, NN_ACT_RELU, NN_ACT_LEAKY_RELU, NN_ACT_CLIP,
-  NN_ACT_SIGMOID, NN_ACT_HARD_SIGMOID, NN_ACT_HARD_SWISH, NN_ACT_TANH
+  NN_ACT_NONE = 0,
+  NN_ACT_RELU,
+  NN_ACT_LEAKY_RELU,
+  NN_ACT_CLIP,
+  NN_ACT_SIGMOID,
+  NN_ACT_HARD_SIGMOID,
+  NN_ACT_HARD_SWISH,
+  NN_ACT_TANH
 } nn_act_type;
 
 typedef struct nn_act {
   nn_act_type type;
-  float alpha, beta;            /* LeakyRelu alpha; Clip min/max as alpha/beta;
-                                   HardSigmoid alpha/beta */
+  float alpha, beta; /* LeakyRelu alpha; Clip min/max as alpha/beta;
+                        HardSigmoid alpha/beta */
 } nn_act;
 
 typedef struct nn_op_def nn_op_def;
 
 typedef struct nn_node {
-  const char *name;             /* never NULL ("" when the file had none) */
+  const char *name; /* never NULL ("" when the file had none) */
   const char *op_type;
-  int opset;                    /* of the default ONNX domain */
+  int opset; /* of the default ONNX domain */
   int n_in, n_out;
-  nn_value **in;                /* in[i] is NULL for an omitted optional input */
+  nn_value **in; /* in[i] is NULL for an omitted optional input */
   nn_value **out;
   int n_attrs;
   const nn_attr *attrs;
   const nn_op_def *def;
   /* Filled by def->plan(): */
-  void *params;                 /* op private, released with free() */
-  size_t workspace_floats;      /* scratch the run needs (shared, not kept) */
-  nn_act act;                   /* set by the planner after plan() */
+  void *params;            /* op private, released with free() */
+  size_t workspace_floats; /* scratch the run needs (shared, not kept) */
+  nn_act act;              /* set by the planner after plan() */
 } nn_node;
 
 /* What run() gets besides the node. */
 typedef struct nn_run_ctx {
   float *arena;
-  float *workspace;             /* at least node->workspace_floats floats */
-  nn_pool *pool;                /* NULL: run on the calling thread */
-  bool reference;               /* use the naive reference kernels */
+  float *workspace; /* at least node->workspace_floats floats */
+  nn_pool *pool;    /* NULL: run on the calling thread */
+  bool reference;   /* use the naive reference kernels */
 } nn_run_ctx;
 
 struct nn_op_def {
@@ -118,35 +128,35 @@ const nn_attr *nn_node_attr (const nn_node *node, const char *name);
 int64_t nn_node_attr_int (const nn_node *node, const char *name, int64_t def);
 float nn_node_attr_float (const nn_node *node, const char *name, float def);
 const char *nn_node_attr_string (const nn_node *node, const char *name,
-    const char *def);
+                                 const char *def);
 
 /* Data of a float value: constant data, or its place in the arena. */
 static inline float *
-nn_value_data (const nn_value * v, const nn_run_ctx * ctx)
+nn_value_data (const nn_value *v, const nn_run_ctx *ctx)
 {
   if (v->kind == NN_VAL_CONST)
-    return (float *) v->fconst;
+    return (float *)v->fconst;
   return ctx->arena + v->offset;
 }
 
 /* Sets v->count from v->dims; NN_SHAPE on overflow or a count over the
  * per-tensor cap (NN_MAX_TENSOR_ELEMS). */
-#define NN_MAX_TENSOR_ELEMS ((size_t) 1 << 31)
-nn_status nn_value_set_shape (nn_value * v, int ndim, const int64_t * dims,
-    const nn_node * node, nn_error * err);
+#define NN_MAX_TENSOR_ELEMS ((size_t)1 << 31)
+nn_status nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
+                              const nn_node *node, nn_error *err);
 
 /* Apply a fused activation in place. */
-void nn_act_apply (const nn_act * act, float *x, size_t n);
+void nn_act_apply (const nn_act *act, float *x, size_t n);
 
 /* Overflow-checked size arithmetic: false on overflow. */
 static inline bool
-nn_mul_size (size_t a, size_t b, size_t * out)
+nn_mul_size (size_t a, size_t b, size_t *out)
 {
   return !__builtin_mul_overflow (a, b, out);
 }
 
 static inline bool
-nn_add_size (size_t a, size_t b, size_t * out)
+nn_add_size (size_t a, size_t b, size_t *out)
 {
   return !__builtin_add_overflow (a, b, out);
 }

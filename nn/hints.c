@@ -42,14 +42,14 @@ parse_decimal (const char *s, const char *end, double *out)
     neg = *s++ == '-';
   for (; s < end && *s >= '0' && *s <= '9'; s++, digits++) {
     if (mant < UINT64_C (1000000000000000000))
-      mant = mant * 10 + (uint64_t) (*s - '0');
+      mant = mant * 10 + (uint64_t)(*s - '0');
     else
       exp10++;
   }
   if (s < end && *s == '.') {
     for (s++; s < end && *s >= '0' && *s <= '9'; s++, digits++) {
       if (mant < UINT64_C (1000000000000000000)) {
-        mant = mant * 10 + (uint64_t) (*s - '0');
+        mant = mant * 10 + (uint64_t)(*s - '0');
         exp10--;
       }
     }
@@ -72,11 +72,10 @@ parse_decimal (const char *s, const char *end, double *out)
   if (s != end)
     return 0;
 
-  static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
-    1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
-    1e21, 1e22
-  };
-  double v = (double) mant;
+  static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+  double v = (double)mant;
   if (mant == 0)
     v = 0.0;
   else if (exp10 >= 0 && exp10 <= 22)
@@ -88,7 +87,7 @@ parse_decimal (const char *s, const char *end, double *out)
   else if (exp10 < -400)
     v = 0.0;
   else
-    v *= pow (10.0, (double) exp10);
+    v *= pow (10.0, (double)exp10);
   *out = neg ? -v : v;
   return 1;
 }
@@ -110,7 +109,7 @@ nn_parse_float_list (const char *s, float *values, int max)
       e--;
     if (n == max || !parse_decimal (b, e, &v) || !(fabs (v) <= FLT_MAX))
       return -1;
-    values[n++] = (float) v;
+    values[n++] = (float)v;
     if (!comma)
       return n;
     s = comma + 1;
@@ -160,7 +159,7 @@ is_blank (const char *s, size_t len)
 
 nn_status
 nn_labels_parse (const char *text, size_t len, char ***labels, size_t *n,
-    nn_error * err)
+                 nn_error *err)
 {
   if (!labels || !n || (!text && len))
     return nn_fail (err, NN_INVALID_ARG, "labels: NULL argument");
@@ -175,16 +174,17 @@ nn_labels_parse (const char *text, size_t len, char ***labels, size_t *n,
   size_t count = 0, bytes = 0, line = 0, pending_blank = 0;
   for (size_t pos = 0; pos < len;) {
     const char *nl = memchr (text + pos, '\n', len - pos);
-    size_t end = nl ? (size_t) (nl - text) : len, l = end - pos;
+    size_t end = nl ? (size_t)(nl - text) : len, l = end - pos;
     line++;
     if (l && text[pos + l - 1] == '\r')
       l--;
     for (size_t i = 0; i < l;) {
-      size_t k = text[pos + i] ? utf8_len ((const unsigned char *) text
-          + pos + i, l - i) : 0;
+      size_t k = text[pos + i]
+                     ? utf8_len ((const unsigned char *)text + pos + i, l - i)
+                     : 0;
       if (k == 0)
         return nn_fail (err, NN_INVALID_ARG, "labels: line %zu: %s", line,
-            text[pos + i] ? "not valid UTF-8" : "NUL byte");
+                        text[pos + i] ? "not valid UTF-8" : "NUL byte");
       i += k;
     }
     if (is_blank (text + pos, l)) {
@@ -192,15 +192,15 @@ nn_labels_parse (const char *text, size_t len, char ***labels, size_t *n,
     } else {
       if (pending_blank)
         return nn_fail (err, NN_INVALID_ARG,
-            "labels: line %zu: empty label before the last one",
-            pending_blank);
+                        "labels: line %zu: empty label before the last one",
+                        pending_blank);
       if (l > NN_LABEL_MAX_BYTES)
         return nn_fail (err, NN_INVALID_ARG,
-            "labels: line %zu: label of %zu bytes, more than %d", line, l,
-            NN_LABEL_MAX_BYTES);
+                        "labels: line %zu: label of %zu bytes, more than %d",
+                        line, l, NN_LABEL_MAX_BYTES);
       if (++count > NN_LABELS_MAX)
-        return nn_fail (err, NN_INVALID_ARG,
-            "labels: more than %d labels", NN_LABELS_MAX);
+        return nn_fail (err, NN_INVALID_ARG, "labels: more than %d labels",
+                        NN_LABELS_MAX);
       bytes += l + 1;
     }
     pos = end + 1;
@@ -211,12 +211,12 @@ nn_labels_parse (const char *text, size_t len, char ***labels, size_t *n,
   char **arr = malloc ((count + 1) * sizeof (char *) + bytes);
   if (!arr)
     return nn_fail (err, NN_NOMEM, "labels: %zu labels, %zu bytes", count,
-        bytes);
-  char *dst = (char *) (arr + count + 1);
+                    bytes);
+  char *dst = (char *)(arr + count + 1);
   size_t k = 0;
   for (size_t pos = 0; pos < len && k < count;) {
     const char *nl = memchr (text + pos, '\n', len - pos);
-    size_t end = nl ? (size_t) (nl - text) : len, l = end - pos;
+    size_t end = nl ? (size_t)(nl - text) : len, l = end - pos;
     if (l && text[pos + l - 1] == '\r')
       l--;
     arr[k++] = dst;
@@ -234,13 +234,12 @@ nn_labels_parse (const char *text, size_t len, char ***labels, size_t *n,
 void
 nn_labels_free (char **labels, size_t n)
 {
-  (void) n;                     /* one block: see nn_labels_parse */
+  (void)n; /* one block: see nn_labels_parse */
   free (labels);
 }
 
 nn_status
-nn_labels_load_file (const char *path, char ***labels, size_t *n,
-    nn_error * err)
+nn_labels_load_file (const char *path, char ***labels, size_t *n, nn_error *err)
 {
   if (labels)
     *labels = NULL;
@@ -253,7 +252,7 @@ nn_labels_load_file (const char *path, char ***labels, size_t *n,
   if (fd < 0) {
     int e = errno;
     return nn_fail (err, e == ENOENT || e == ENOTDIR ? NN_NOT_FOUND : NN_IO,
-        "labels file '%s': %s", path, strerror (e));
+                    "labels file '%s': %s", path, strerror (e));
   }
   nn_status st = NN_OK;
   char *buf = NULL;
@@ -266,14 +265,14 @@ nn_labels_load_file (const char *path, char ***labels, size_t *n,
     st = nn_fail (err, NN_IO, "labels file '%s': not a regular file", path);
     goto out;
   }
-  if (sb.st_size > (off_t) NN_LABELS_FILE_MAX_BYTES) {
+  if (sb.st_size > (off_t)NN_LABELS_FILE_MAX_BYTES) {
     st = nn_fail (err, NN_INVALID_ARG,
-        "labels file '%s': %lld bytes, more than the %u allowed", path,
-        (long long) sb.st_size, NN_LABELS_FILE_MAX_BYTES);
+                  "labels file '%s': %lld bytes, more than the %u allowed",
+                  path, (long long)sb.st_size, NN_LABELS_FILE_MAX_BYTES);
     goto out;
   }
   /* read to EOF, not to st_size: the file may change under us */
-  size_t cap = (size_t) sb.st_size + 1, len = 0;
+  size_t cap = (size_t)sb.st_size + 1, len = 0;
   buf = malloc (cap);
   if (!buf) {
     st = nn_fail (err, NN_NOMEM, "labels file '%s': %zu bytes", path, cap);
@@ -283,16 +282,16 @@ nn_labels_load_file (const char *path, char ***labels, size_t *n,
     if (len == cap) {
       if (cap > NN_LABELS_FILE_MAX_BYTES) {
         st = nn_fail (err, NN_INVALID_ARG,
-            "labels file '%s': more than the %u bytes allowed", path,
-            NN_LABELS_FILE_MAX_BYTES);
+                      "labels file '%s': more than the %u bytes allowed", path,
+                      NN_LABELS_FILE_MAX_BYTES);
         goto out;
       }
       size_t ncap = cap * 2 > NN_LABELS_FILE_MAX_BYTES + 1
-          ? NN_LABELS_FILE_MAX_BYTES + 1 : cap * 2;
+                        ? NN_LABELS_FILE_MAX_BYTES + 1
+                        : cap * 2;
       char *nb = realloc (buf, ncap);
       if (!nb) {
-        st = nn_fail (err, NN_NOMEM, "labels file '%s': %zu bytes", path,
-            ncap);
+        st = nn_fail (err, NN_NOMEM, "labels file '%s': %zu bytes", path, ncap);
         goto out;
       }
       buf = nb;
@@ -302,20 +301,20 @@ nn_labels_load_file (const char *path, char ***labels, size_t *n,
     if (r < 0 && errno == EINTR)
       continue;
     if (r < 0) {
-      st = nn_fail (err, NN_IO, "labels file '%s': %s", path,
-          strerror (errno));
+      st = nn_fail (err, NN_IO, "labels file '%s': %s", path, strerror (errno));
       goto out;
     }
     if (r == 0)
       break;
-    len += (size_t) r;
+    len += (size_t)r;
   }
   st = nn_labels_parse (buf, len, labels, n, err);
   if (st != NN_OK && err) {
     /* "labels: line 3: ..." -> "labels file 'x': line 3: ..." */
     char msg[NN_ERROR_MSG_MAX - 8];
     const char *detail = strncmp (err->message, "labels: ", 8) == 0
-        ? err->message + 8 : err->message;
+                             ? err->message + 8
+                             : err->message;
     memcpy (msg, detail, sizeof msg);
     nn_fail (err, st, "labels file '%.200s': %.280s", path, msg);
   }
@@ -333,18 +332,18 @@ quote (char *dst, size_t size, const char *v)
 {
   size_t o = 0;
   for (size_t i = 0; v[i] && o + 8 < size; i++) {
-    unsigned char c = (unsigned char) v[i];
+    unsigned char c = (unsigned char)v[i];
     if (i == 48) {
       memcpy (dst + o, "...", 3);
       o += 3;
       break;
     }
     if (c == '\n')
-      o += (size_t) snprintf (dst + o, size - o, "\\n");
+      o += (size_t)snprintf (dst + o, size - o, "\\n");
     else if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
-      o += (size_t) snprintf (dst + o, size - o, "\\x%02x", c);
+      o += (size_t)snprintf (dst + o, size - o, "\\x%02x", c);
     else
-      dst[o++] = (char) c;
+      dst[o++] = (char)c;
   }
   dst[o] = '\0';
 }
@@ -359,20 +358,19 @@ word (const char *v, const char *const *words, int n)
 }
 
 static const char *const color_words[] = { "GRAY", "RGB", "BGR" };
-static const char *const resize_words[] = { "stretch", "letterbox",
-  "center-crop"
-};
+static const char *const resize_words[]
+    = { "stretch", "letterbox", "center-crop" };
 static const char *const output_words[] = { "probabilities", "logits" };
 
 void
-nn_hints_init (nn_hints * h)
+nn_hints_init (nn_hints *h)
 {
   if (h)
     memset (h, 0, sizeof (*h));
 }
 
 void
-nn_hints_clear (nn_hints * h)
+nn_hints_clear (nn_hints *h)
 {
   if (!h)
     return;
@@ -381,8 +379,8 @@ nn_hints_clear (nn_hints * h)
 }
 
 nn_status
-nn_hints_parse_kv (nn_hints * h, const char *key, const char *value,
-    nn_error * err)
+nn_hints_parse_kv (nn_hints *h, const char *key, const char *value,
+                   nn_error *err)
 {
   if (!h || !key || !value)
     return nn_fail (err, NN_INVALID_ARG, "hints: NULL argument");
@@ -394,40 +392,44 @@ nn_hints_parse_kv (nn_hints * h, const char *key, const char *value,
   if (strcmp (key, NN_HINT_COLOR) == 0) {
     if ((i = word (value, color_words, 3)) < 0)
       return nn_fail (err, NN_BAD_MODEL,
-          "metadata %s: \"%s\" is not GRAY, RGB or BGR", key, q);
+                      "metadata %s: \"%s\" is not GRAY, RGB or BGR", key, q);
     h->has_color = 1;
-    h->color = (nn_color) i;
+    h->color = (nn_color)i;
   } else if (strcmp (key, NN_HINT_RESIZE) == 0) {
     if ((i = word (value, resize_words, 3)) < 0)
-      return nn_fail (err, NN_BAD_MODEL,
-          "metadata %s: \"%s\" is not stretch, letterbox or center-crop",
-          key, q);
+      return nn_fail (
+          err, NN_BAD_MODEL,
+          "metadata %s: \"%s\" is not stretch, letterbox or center-crop", key,
+          q);
     h->has_resize = 1;
-    h->resize = (nn_resize_mode) i;
+    h->resize = (nn_resize_mode)i;
   } else if (strcmp (key, NN_HINT_OUTPUT) == 0) {
     if ((i = word (value, output_words, 2)) < 0)
       return nn_fail (err, NN_BAD_MODEL,
-          "metadata %s: \"%s\" is not probabilities or logits", key, q);
+                      "metadata %s: \"%s\" is not probabilities or logits", key,
+                      q);
     h->has_output = 1;
     h->output_logits = i == 1;
   } else if (strcmp (key, NN_HINT_SCALE) == 0) {
     if (nn_parse_float_list (value, vals, 1) != 1 || !(vals[0] > 0.0f))
       return nn_fail (err, NN_BAD_MODEL,
-          "metadata %s: \"%s\" is not one positive decimal", key, q);
+                      "metadata %s: \"%s\" is not one positive decimal", key,
+                      q);
     h->has_scale = 1;
     h->scale = vals[0];
   } else if (strcmp (key, NN_HINT_MEAN) == 0
-      || strcmp (key, NN_HINT_STD) == 0) {
+             || strcmp (key, NN_HINT_STD) == 0) {
     int is_std = strcmp (key, NN_HINT_STD) == 0;
     int n = nn_parse_float_list (value, vals, 3);
     if (n != 1 && n != 3)
-      return nn_fail (err, NN_BAD_MODEL,
-          "metadata %s: \"%s\" is not 1 or 3 comma-separated decimals", key,
-          q);
+      return nn_fail (
+          err, NN_BAD_MODEL,
+          "metadata %s: \"%s\" is not 1 or 3 comma-separated decimals", key, q);
     for (i = 0; is_std && i < n; i++)
       if (!(vals[i] > 0.0f))
         return nn_fail (err, NN_BAD_MODEL,
-            "metadata %s: \"%s\": every std must be above 0", key, q);
+                        "metadata %s: \"%s\": every std must be above 0", key,
+                        q);
     memcpy (is_std ? h->std : h->mean, vals, sizeof vals);
     *(is_std ? &h->n_std : &h->n_mean) = n;
   } else if (strcmp (key, NN_HINT_LABELS) == 0) {
@@ -439,7 +441,7 @@ nn_hints_parse_kv (nn_hints * h, const char *key, const char *value,
         char detail[NN_ERROR_MSG_MAX];
         memcpy (detail, err->message, sizeof detail);
         nn_fail (err, st == NN_NOMEM ? st : NN_BAD_MODEL,
-            "metadata %s: %s (value \"%s\")", key, detail + 8, q);
+                 "metadata %s: %s (value \"%s\")", key, detail + 8, q);
       }
       return st == NN_NOMEM ? st : NN_BAD_MODEL;
     }
@@ -451,11 +453,11 @@ nn_hints_parse_kv (nn_hints * h, const char *key, const char *value,
 }
 
 nn_status
-nn_hints_from_model (const nn_model * model, nn_hints * h, nn_error * err)
+nn_hints_from_model (const nn_model *model, nn_hints *h, nn_error *err)
 {
-  static const char *const keys[] = { NN_HINT_LABELS, NN_HINT_COLOR,
-    NN_HINT_SCALE, NN_HINT_MEAN, NN_HINT_STD, NN_HINT_RESIZE, NN_HINT_OUTPUT
-  };
+  static const char *const keys[]
+      = { NN_HINT_LABELS, NN_HINT_COLOR,  NN_HINT_SCALE, NN_HINT_MEAN,
+          NN_HINT_STD,    NN_HINT_RESIZE, NN_HINT_OUTPUT };
   if (!model || !h)
     return nn_fail (err, NN_INVALID_ARG, "hints: NULL argument");
   nn_hints_init (h);
@@ -471,15 +473,15 @@ nn_hints_from_model (const nn_model * model, nn_hints * h, nn_error * err)
 }
 
 nn_status
-nn_hints_apply (const nn_hints * h, nn_preprocess_params * p, nn_error * err)
+nn_hints_apply (const nn_hints *h, nn_preprocess_params *p, nn_error *err)
 {
   if (!h || !p)
     return nn_fail (err, NN_INVALID_ARG, "hints: NULL argument");
   nn_color color = h->has_color ? h->color : p->color;
   if (color == NN_COLOR_GRAY && (h->n_mean == 3 || h->n_std == 3))
     return nn_fail (err, NN_BAD_MODEL,
-        "metadata %s: 3 values for a 1-channel (GRAY) model",
-        h->n_mean == 3 ? NN_HINT_MEAN : NN_HINT_STD);
+                    "metadata %s: 3 values for a 1-channel (GRAY) model",
+                    h->n_mean == 3 ? NN_HINT_MEAN : NN_HINT_STD);
   p->color = color;
   if (h->has_scale)
     p->scale = h->scale;

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_MAX_FILE_BYTES ((size_t) 512 << 20)
+#define DEFAULT_MAX_FILE_BYTES ((size_t)512 << 20)
 
 /* ---- nn_mem: one list of blocks, freed at once ---- */
 
@@ -33,7 +33,7 @@ nn_mem_alloc (nn_mem *mem, size_t size)
   b->next = mem->head;
   mem->head = b;
   mem->used += size;
-  return (char *) b + BLOCK_HEADER;
+  return (char *)b + BLOCK_HEADER;
 }
 
 void *
@@ -72,7 +72,7 @@ nn_mem_clear (nn_mem *mem)
 
 static nn_status
 load_bytes (const void *data, size_t size, const nn_load_options *opts,
-    const char *base_dir, nn_model **out, nn_error *err)
+            const char *base_dir, nn_model **out, nn_error *err)
 {
   nn_model *model;
   nn_status s;
@@ -100,10 +100,11 @@ fail:
 
 nn_status
 nn_model_load_memory (const void *data, size_t size,
-    const nn_load_options *opts, nn_model **out, nn_error *err)
+                      const nn_load_options *opts, nn_model **out,
+                      nn_error *err)
 {
   size_t max = opts && opts->max_file_bytes ? opts->max_file_bytes
-      : DEFAULT_MAX_FILE_BYTES;
+                                            : DEFAULT_MAX_FILE_BYTES;
   if (!out)
     return nn_fail (err, NN_INVALID_ARG, "no place for the model");
   *out = NULL;
@@ -111,16 +112,17 @@ nn_model_load_memory (const void *data, size_t size,
     return nn_fail (err, NN_BAD_MODEL, "the model is empty");
   if (size > max)
     return nn_fail (err, NN_BAD_MODEL,
-        "the model has %zu bytes, more than the %zu-byte limit", size, max);
+                    "the model has %zu bytes, more than the %zu-byte limit",
+                    size, max);
   return load_bytes (data, size, opts, opts ? opts->base_dir : NULL, out, err);
 }
 
 nn_status
 nn_model_load_file (const char *path, const nn_load_options *opts,
-    nn_model **out, nn_error *err)
+                    nn_model **out, nn_error *err)
 {
   size_t max = opts && opts->max_file_bytes ? opts->max_file_bytes
-      : DEFAULT_MAX_FILE_BYTES;
+                                            : DEFAULT_MAX_FILE_BYTES;
   struct stat st;
   char *buf = NULL, *dir = NULL, *slash;
   size_t size, done = 0;
@@ -138,7 +140,7 @@ nn_model_load_file (const char *path, const nn_load_options *opts,
   if (fd < 0) {
     int e = errno;
     return nn_fail (err, e == ENOENT || e == ENOTDIR ? NN_NOT_FOUND : NN_IO,
-        "cannot open '%s': %s", path, strerror (e));
+                    "cannot open '%s': %s", path, strerror (e));
   }
   if (fstat (fd, &st) != 0) {
     s = nn_fail (err, NN_IO, "cannot stat '%s': %s", path, strerror (errno));
@@ -152,17 +154,17 @@ nn_model_load_file (const char *path, const nn_load_options *opts,
     s = nn_fail (err, NN_BAD_MODEL, "'%s' is empty", path);
     goto out;
   }
-  if ((uint64_t) st.st_size > max) {
+  if ((uint64_t)st.st_size > max) {
     s = nn_fail (err, NN_BAD_MODEL,
-        "'%s' has %lld bytes, more than the %zu-byte limit", path,
-        (long long) st.st_size, max);
+                 "'%s' has %lld bytes, more than the %zu-byte limit", path,
+                 (long long)st.st_size, max);
     goto out;
   }
-  size = (size_t) st.st_size;
+  size = (size_t)st.st_size;
   buf = malloc (size);
   if (!buf) {
     s = nn_fail (err, NN_NOMEM, "cannot allocate %zu bytes for '%s'", size,
-        path);
+                 path);
     goto out;
   }
   while (done < size) {
@@ -171,10 +173,10 @@ nn_model_load_file (const char *path, const nn_load_options *opts,
       continue;
     if (r <= 0) {
       s = nn_fail (err, NN_IO, "reading '%s' failed after %zu of %zu bytes",
-          path, done, size);
+                   path, done, size);
       goto out;
     }
-    done += (size_t) r;
+    done += (size_t)r;
   }
 
   dir = strdup (path);
@@ -192,7 +194,7 @@ nn_model_load_file (const char *path, const nn_load_options *opts,
 
   s = load_bytes (buf, size, opts, dir, out, err);
   if (s != NN_OK)
-    nn_error_prefix (err, path);        /* name the file in every load error */
+    nn_error_prefix (err, path); /* name the file in every load error */
 
 out:
   free (dir);
@@ -286,14 +288,13 @@ const char *
 nn_model_node_op (const nn_model *model, size_t i)
 {
   return model && i < model->plan->n_steps ? model->plan->steps[i].op_type
-      : NULL;
+                                           : NULL;
 }
 
 const char *
 nn_model_node_name (const nn_model *model, size_t i)
 {
-  return model && i < model->plan->n_steps ? model->plan->steps[i].name
-      : NULL;
+  return model && i < model->plan->n_steps ? model->plan->steps[i].name : NULL;
 }
 
 double
@@ -306,8 +307,9 @@ size_t
 nn_model_session_bytes (const nn_model *model)
 {
   size_t floats;
-  if (!model || !nn_add_size (model->plan->arena_floats,
-          model->plan->workspace_floats, &floats)
+  if (!model
+      || !nn_add_size (model->plan->arena_floats, model->plan->workspace_floats,
+                       &floats)
       || !nn_mul_size (floats, sizeof (float), &floats))
     return SIZE_MAX;
   return floats;

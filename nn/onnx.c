@@ -49,14 +49,14 @@ define_name (parser *p, const char *name, size_t index, const char *what)
   size_t *slot = nn_map_slot (&p->names, name, 1);
   if (!slot)
     return nn_fail (p->err, NN_BAD_MODEL, "%s '%s' is defined twice", what,
-        name);
+                    name);
   *slot = index;
   return NN_OK;
 }
 
 static nn_status
-parse_input (parser *p, const Onnx__ValueInfoProto *vi, const nn_load_options
-    *opts)
+parse_input (parser *p, const Onnx__ValueInfoProto *vi,
+             const nn_load_options *opts)
 {
   const Onnx__TypeProto *type = vi->type;
   const Onnx__TensorShapeProto *shape;
@@ -95,43 +95,48 @@ parse_input (parser *p, const Onnx__ValueInfoProto *vi, const nn_load_options
 
   if (!type || type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
       || !type->tensor_type)
-    return nn_fail (p->err, NN_UNSUPPORTED,
-        "graph input '%s' is not a tensor", vi->name);
+    return nn_fail (p->err, NN_UNSUPPORTED, "graph input '%s' is not a tensor",
+                    vi->name);
   if (type->tensor_type->elem_type != NN_DTYPE_FLOAT)
-    return nn_fail (p->err, NN_UNSUPPORTED,
+    return nn_fail (
+        p->err, NN_UNSUPPORTED,
         "graph input '%s' has element type %d, only FLOAT inputs are "
-        "supported", vi->name, type->tensor_type->elem_type);
+        "supported",
+        vi->name, type->tensor_type->elem_type);
   shape = type->tensor_type->shape;
   if (!shape)
     return nn_fail (p->err, NN_UNSUPPORTED,
-        "graph input '%s' has no declared shape", vi->name);
+                    "graph input '%s' has no declared shape", vi->name);
   if (shape->n_dim > NN_MAX_DIMS)
     return nn_fail (p->err, NN_UNSUPPORTED, "graph input '%s' has rank %zu",
-        vi->name, shape->n_dim);
+                    vi->name, shape->n_dim);
   if (!(v = new_value (p, vi->name)))
     return nn_fail (p->err, NN_NOMEM, "out of memory");
   v->kind = NN_VAL_INPUT;
   v->dtype = NN_DTYPE_FLOAT;
-  v->ndim = (int) shape->n_dim;
+  v->ndim = (int)shape->n_dim;
   for (size_t d = 0; d < shape->n_dim; d++) {
     const Onnx__TensorShapeProto__Dimension *dim = shape->dim[d];
     int64_t val = -1;
-    if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+    if (dim->value_case
+        == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
       val = dim->dim_value;
       if (val < 0)
         return nn_fail (p->err, NN_BAD_MODEL,
-            "graph input '%s' has negative dimension %lld", vi->name,
-            (long long) val);
-      if (val > (int64_t) NN_MAX_TENSOR_ELEMS)
+                        "graph input '%s' has negative dimension %lld",
+                        vi->name, (long long)val);
+      if (val > (int64_t)NN_MAX_TENSOR_ELEMS)
         return nn_fail (p->err, NN_BAD_MODEL,
-            "graph input '%s' dimension %lld is too large", vi->name,
-            (long long) val);
+                        "graph input '%s' dimension %lld is too large",
+                        vi->name, (long long)val);
     }
     /* Only the batch axis may be symbolic. */
     if (val < 0 && d != 0)
-      return nn_fail (p->err, NN_UNSUPPORTED,
+      return nn_fail (
+          p->err, NN_UNSUPPORTED,
           "graph input '%s' has a symbolic dimension at axis %zu; only the "
-          "batch axis may be symbolic", vi->name, d);
+          "batch axis may be symbolic",
+          vi->name, d);
     p->g->input_dims[p->g->n_inputs][d] = val;
     v->dims[d] = val;
   }
@@ -142,7 +147,7 @@ parse_input (parser *p, const Onnx__ValueInfoProto *vi, const nn_load_options
 
 static nn_status
 parse_attr (parser *p, nn_node *node, const Onnx__AttributeProto *a,
-    nn_attr *out)
+            nn_attr *out)
 {
   int type = a->type;
   if (!a->name || !*a->name)
@@ -151,10 +156,11 @@ parse_attr (parser *p, nn_node *node, const Onnx__AttributeProto *a,
   if (!out->name)
     return nn_fail (p->err, NN_NOMEM, "out of memory");
   if (a->ref_attr_name)
-    return nn_fail_node (p->err, NN_BAD_MODEL, node,
+    return nn_fail_node (
+        p->err, NN_BAD_MODEL, node,
         "attribute '%s' refers to a function attribute outside a function",
         a->name);
-  if (type == 0) {              /* IR < 3 files leave the type out */
+  if (type == 0) { /* IR < 3 files leave the type out */
     if (a->has_f)
       type = NN_ATTR_FLOAT;
     else if (a->has_i)
@@ -168,70 +174,73 @@ parse_attr (parser *p, nn_node *node, const Onnx__AttributeProto *a,
     else if (a->n_ints)
       type = NN_ATTR_INTS;
   }
-  out->type = (nn_attr_type) type;
+  out->type = (nn_attr_type)type;
   switch (type) {
-    case NN_ATTR_FLOAT:
-      out->f = a->f;
-      return NN_OK;
-    case NN_ATTR_INT:
-      out->i = a->i;
-      return NN_OK;
-    case NN_ATTR_STRING:{
-      char *s = nn_mem_alloc (p->mem, a->s.len + 1);
-      if (!s)
-        return nn_fail (p->err, NN_NOMEM, "out of memory");
-      if (a->s.len)
-        memcpy (s, a->s.data, a->s.len);
-      if (memchr (s, 0, a->s.len))
-        return nn_fail_node (p->err, NN_BAD_MODEL, node,
-            "attribute '%s' has a NUL byte in its string", a->name);
-      out->s = s;
-      return NN_OK;
-    }
-    case NN_ATTR_TENSOR:{
-      char what[256];
-      nn_value *v;
-      if (!a->t)
-        return nn_fail_node (p->err, NN_BAD_MODEL, node,
-            "attribute '%s' of type TENSOR has no tensor", a->name);
-      if (!(v = new_value (p, "")))
-        return nn_fail (p->err, NN_NOMEM, "out of memory");
-      snprintf (what, sizeof what, "node '%s' (%s): attribute '%s'",
-          node->name, node->op_type, a->name);
-      out->tensor = v;
-      return nn_onnx_tensor (p->mem, a->t, what, p->base_dir, v, p->err);
-    }
-    case NN_ATTR_FLOATS:{
-      float *f = nn_mem_array (p->mem, a->n_floats + 1, sizeof *f);
-      if (!f)
-        return nn_fail (p->err, NN_NOMEM, "out of memory");
-      if (a->n_floats)
-        memcpy (f, a->floats, a->n_floats * sizeof *f);
-      out->floats = f;
-      out->n = a->n_floats;
-      return NN_OK;
-    }
-    case NN_ATTR_INTS:{
-      int64_t *v = nn_mem_array (p->mem, a->n_ints + 1, sizeof *v);
-      if (!v)
-        return nn_fail (p->err, NN_NOMEM, "out of memory");
-      if (a->n_ints)
-        memcpy (v, a->ints, a->n_ints * sizeof *v);
-      out->ints = v;
-      out->n = a->n_ints;
-      return NN_OK;
-    }
-    case 8:                    /* STRINGS: no supported op reads them */
-      return NN_OK;
-    case 5:
-    case 10:
-      return nn_fail_node (p->err, NN_UNSUPPORTED, node,
-          "attribute '%s' holds a sub-graph; sub-graphs are not supported",
-          a->name);
-    default:
-      return nn_fail_node (p->err, NN_UNSUPPORTED, node,
-          "attribute '%s' has type %d, which is not supported", a->name,
-          type);
+  case NN_ATTR_FLOAT:
+    out->f = a->f;
+    return NN_OK;
+  case NN_ATTR_INT:
+    out->i = a->i;
+    return NN_OK;
+  case NN_ATTR_STRING: {
+    char *s = nn_mem_alloc (p->mem, a->s.len + 1);
+    if (!s)
+      return nn_fail (p->err, NN_NOMEM, "out of memory");
+    if (a->s.len)
+      memcpy (s, a->s.data, a->s.len);
+    if (memchr (s, 0, a->s.len))
+      return nn_fail_node (p->err, NN_BAD_MODEL, node,
+                           "attribute '%s' has a NUL byte in its string",
+                           a->name);
+    out->s = s;
+    return NN_OK;
+  }
+  case NN_ATTR_TENSOR: {
+    char what[256];
+    nn_value *v;
+    if (!a->t)
+      return nn_fail_node (p->err, NN_BAD_MODEL, node,
+                           "attribute '%s' of type TENSOR has no tensor",
+                           a->name);
+    if (!(v = new_value (p, "")))
+      return nn_fail (p->err, NN_NOMEM, "out of memory");
+    snprintf (what, sizeof what, "node '%s' (%s): attribute '%s'", node->name,
+              node->op_type, a->name);
+    out->tensor = v;
+    return nn_onnx_tensor (p->mem, a->t, what, p->base_dir, v, p->err);
+  }
+  case NN_ATTR_FLOATS: {
+    float *f = nn_mem_array (p->mem, a->n_floats + 1, sizeof *f);
+    if (!f)
+      return nn_fail (p->err, NN_NOMEM, "out of memory");
+    if (a->n_floats)
+      memcpy (f, a->floats, a->n_floats * sizeof *f);
+    out->floats = f;
+    out->n = a->n_floats;
+    return NN_OK;
+  }
+  case NN_ATTR_INTS: {
+    int64_t *v = nn_mem_array (p->mem, a->n_ints + 1, sizeof *v);
+    if (!v)
+      return nn_fail (p->err, NN_NOMEM, "out of memory");
+    if (a->n_ints)
+      memcpy (v, a->ints, a->n_ints * sizeof *v);
+    out->ints = v;
+    out->n = a->n_ints;
+    return NN_OK;
+  }
+  case 8: /* STRINGS: no supported op reads them */
+    return NN_OK;
+  case 5:
+  case 10:
+    return nn_fail_node (
+        p->err, NN_UNSUPPORTED, node,
+        "attribute '%s' holds a sub-graph; sub-graphs are not supported",
+        a->name);
+  default:
+    return nn_fail_node (p->err, NN_UNSUPPORTED, node,
+                         "attribute '%s' has type %d, which is not supported",
+                         a->name, type);
   }
 }
 
@@ -240,10 +249,11 @@ parse_attr (parser *p, nn_node *node, const Onnx__AttributeProto *a,
 static int
 changed_before_7 (const char *op)
 {
-  static const char *const ops[] = { "Add", "Sub", "Mul", "Div",
-    "BatchNormalization", "Dropout", "Gemm", "Concat", "Reshape", "Pad",
-    "Split", "Cast", "Sum", "Max", "Min", "Mean", "Upsample", NULL
-  };
+  static const char *const ops[]
+      = { "Add",     "Sub",      "Mul",    "Div",     "BatchNormalization",
+          "Dropout", "Gemm",     "Concat", "Reshape", "Pad",
+          "Split",   "Cast",     "Sum",    "Max",     "Min",
+          "Mean",    "Upsample", NULL };
   for (int i = 0; ops[i]; i++)
     if (strcmp (op, ops[i]) == 0)
       return 1;
@@ -254,7 +264,7 @@ changed_before_7 (const char *op)
  * inputs are resolved after every output is known. */
 static nn_status
 parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
-    size_t node_index)
+            size_t node_index)
 {
   nn_status s;
   size_t n_out = np->n_output;
@@ -266,23 +276,25 @@ parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
     return nn_fail (p->err, NN_NOMEM, "out of memory");
   if (!*node->op_type)
     return nn_fail (p->err, NN_BAD_MODEL, "node %zu ('%s') has no op_type",
-        node_index, node->name);
+                    node_index, node->name);
   if (np->domain && *np->domain && strcmp (np->domain, "ai.onnx") != 0)
     return nn_fail_node (p->err, NN_UNSUPPORTED, node,
-        "operator domain '%s' is not supported", np->domain);
+                         "operator domain '%s' is not supported", np->domain);
   if (!nn_op_find (node->op_type) && !nn_fold_only_op (node->op_type))
     return nn_fail_node (p->err, NN_UNSUPPORTED, node,
-        "operator '%s' is not supported", node->op_type);
+                         "operator '%s' is not supported", node->op_type);
   if (node->opset < FULL_OPSET && changed_before_7 (node->op_type))
-    return nn_fail_node (p->err, NN_UNSUPPORTED, node,
+    return nn_fail_node (
+        p->err, NN_UNSUPPORTED, node,
         "operator '%s' at opset %d is not supported (its opset 7 meaning "
-        "is; re-export with opset 7 or later)", node->op_type, node->opset);
+        "is; re-export with opset 7 or later)",
+        node->op_type, node->opset);
   if (np->n_input > MAX_NODE_IO || np->n_output > MAX_NODE_IO)
     return nn_fail_node (p->err, NN_BAD_MODEL, node, "too many inputs/outputs");
   if (n_out == 0)
     return nn_fail_node (p->err, NN_BAD_MODEL, node, "node has no outputs");
 
-  node->n_attrs = (int) np->n_attribute;
+  node->n_attrs = (int)np->n_attribute;
   node->attrs = nn_mem_array (p->mem, np->n_attribute + 1, sizeof (nn_attr));
   if (!node->attrs)
     return nn_fail (p->err, NN_NOMEM, "out of memory");
@@ -291,8 +303,9 @@ parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
       if (np->attribute[j]->name && np->attribute[i]->name
           && strcmp (np->attribute[j]->name, np->attribute[i]->name) == 0)
         return nn_fail_node (p->err, NN_BAD_MODEL, node,
-            "attribute '%s' given twice", np->attribute[i]->name);
-    s = parse_attr (p, node, np->attribute[i], (nn_attr *) & node->attrs[i]);
+                             "attribute '%s' given twice",
+                             np->attribute[i]->name);
+    s = parse_attr (p, node, np->attribute[i], (nn_attr *)&node->attrs[i]);
     if (s != NN_OK)
       return s;
   }
@@ -302,9 +315,9 @@ parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
     n_out--;
   if (n_out == 0)
     return nn_fail_node (p->err, NN_BAD_MODEL, node, "all outputs are unnamed");
-  node->n_out = (int) n_out;
+  node->n_out = (int)n_out;
   node->out = nn_mem_array (p->mem, n_out, sizeof (nn_value *));
-  node->n_in = (int) np->n_input;
+  node->n_in = (int)np->n_input;
   node->in = nn_mem_array (p->mem, np->n_input + 1, sizeof (nn_value *));
   if (!node->out || !node->in)
     return nn_fail (p->err, NN_NOMEM, "out of memory");
@@ -318,7 +331,7 @@ parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
     node->out[i]->kind = NN_VAL_ACT;
     if (define_name (p, name, index, "tensor") != NN_OK)
       return nn_fail_node (p->err, NN_BAD_MODEL, node,
-          "output '%s' is already defined elsewhere", name);
+                           "output '%s' is already defined elsewhere", name);
   }
   return NN_OK;
 }
@@ -357,20 +370,22 @@ link_and_sort (parser *p, const Onnx__GraphProto *gp)
       const char *name = np->input[k];
       size_t *slot;
       if (!name || !*name) {
-        node->in[k] = NULL;     /* omitted optional input */
+        node->in[k] = NULL; /* omitted optional input */
         continue;
       }
       slot = nn_map_slot (&p->names, name, 0);
       if (!slot) {
-        s = nn_fail_node (p->err, NN_BAD_MODEL, node,
+        s = nn_fail_node (
+            p->err, NN_BAD_MODEL, node,
             "input '%s' is not defined by any node, initializer or graph "
-            "input", name);
+            "input",
+            name);
         goto out;
       }
       node->in[k] = &g->values[*slot];
       if (producer[*slot] == i) {
         s = nn_fail_node (p->err, NN_BAD_MODEL, node,
-            "input '%s' is the node's own output (cycle)", name);
+                          "input '%s' is the node's own output (cycle)", name);
         goto out;
       }
       if (producer[*slot] != SIZE_MAX)
@@ -400,7 +415,7 @@ link_and_sort (parser *p, const Onnx__GraphProto *gp)
       for (size_t i = 0; i < n; i++)
         if (pending[i] != SIZE_MAX) {
           s = nn_fail_node (p->err, NN_BAD_MODEL, &g->nodes[i],
-              "the graph has a cycle through this node");
+                            "the graph has a cycle through this node");
           goto out;
         }
     }
@@ -429,16 +444,16 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
 
   if (gp->n_node > MAX_NODES)
     return nn_fail (p->err, NN_BAD_MODEL, "graph has %zu nodes, limit %d",
-        gp->n_node, MAX_NODES);
+                    gp->n_node, MAX_NODES);
   for (size_t i = 0; i < gp->n_node; i++) {
     cap += gp->node[i]->n_output;
-    cap += gp->node[i]->n_attribute;    /* tensor attributes */
+    cap += gp->node[i]->n_attribute; /* tensor attributes */
   }
   g->values = nn_mem_array (p->mem, cap, sizeof (nn_value));
   g->nodes = nn_mem_array (p->mem, gp->n_node + 1, sizeof (nn_node));
   g->inputs = nn_mem_array (p->mem, gp->n_input + 1, sizeof (size_t));
-  g->input_dims = nn_mem_array (p->mem, gp->n_input + 1,
-      sizeof (int64_t[NN_MAX_DIMS]));
+  g->input_dims
+      = nn_mem_array (p->mem, gp->n_input + 1, sizeof (int64_t[NN_MAX_DIMS]));
   g->outputs = nn_mem_array (p->mem, gp->n_output + 1, sizeof (size_t));
   if (!g->values || !g->nodes || !g->inputs || !g->input_dims || !g->outputs
       || !nn_map_init (&p->names, cap))
@@ -486,7 +501,8 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
     size_t *slot = name ? nn_map_slot (&p->names, name, 0) : NULL;
     if (!slot)
       return nn_fail (p->err, NN_BAD_MODEL,
-          "graph output '%s' is not produced by the graph", name ? name : "");
+                      "graph output '%s' is not produced by the graph",
+                      name ? name : "");
     g->outputs[g->n_outputs++] = *slot;
   }
   return NN_OK;
@@ -498,71 +514,84 @@ check_image_input (const nn_graph *g, nn_error *err)
   const nn_value *v;
   const int64_t *d;
   if (g->n_inputs != 1)
-    return nn_fail (err, NN_UNSUPPORTED,
+    return nn_fail (
+        err, NN_UNSUPPORTED,
         "the model has %zu inputs; a classifier needs exactly one image "
-        "input [N, C, H, W]", g->n_inputs);
+        "input [N, C, H, W]",
+        g->n_inputs);
   v = &g->values[g->inputs[0]];
   d = g->input_dims[0];
   if (v->ndim != 4 || d[1] <= 0 || d[2] <= 0 || d[3] <= 0)
-    return nn_fail (err, NN_UNSUPPORTED,
+    return nn_fail (
+        err, NN_UNSUPPORTED,
         "input '%s' is not an image tensor [N, C, H, W] with fixed C, H, W",
         v->name);
   if (d[1] != 1 && d[1] != 3)
-    return nn_fail (err, NN_UNSUPPORTED,
+    return nn_fail (
+        err, NN_UNSUPPORTED,
         "input '%s' has %lld channels; images have 1 (gray) or 3 (colour)",
-        v->name, (long long) d[1]);
+        v->name, (long long)d[1]);
   return NN_OK;
 }
 
 nn_status
 nn_onnx_parse (nn_model *model, const void *data, size_t size,
-    const nn_load_options *opts, const char *base_dir, nn_error *err)
+               const nn_load_options *opts, const char *base_dir, nn_error *err)
 {
   nn_budget b = { 0, 0, 0 };
   ProtobufCAllocator alloc = { nn_budget_alloc, nn_budget_free, &b };
   Onnx__ModelProto *mp;
-  parser p = { model, &model->graph, &model->mem, base_dir, {0}, err };
+  parser p = { model, &model->graph, &model->mem, base_dir, { 0 }, err };
   nn_status s = NN_OK;
   int opset = -1;
 
   /* 4x the file plus 32 MiB fits every real model with room to spare. */
-  b.budget = size > (SIZE_MAX - (32u << 20)) / 4 ? SIZE_MAX
-      : size * 4 + (32u << 20);
-  mp = (Onnx__ModelProto *) protobuf_c_message_unpack
-      (&onnx__model_proto__descriptor, &alloc, size, data);
+  b.budget
+      = size > (SIZE_MAX - (32u << 20)) / 4 ? SIZE_MAX : size * 4 + (32u << 20);
+  mp = (Onnx__ModelProto *)protobuf_c_message_unpack (
+      &onnx__model_proto__descriptor, &alloc, size, data);
   if (!mp) {
     if (b.exceeded)
-      return nn_fail (err, NN_BAD_MODEL,
+      return nn_fail (
+          err, NN_BAD_MODEL,
           "the file would need more than %zu bytes to parse (%zu-byte "
-          "file); refusing it as malformed", b.budget, size);
+          "file); refusing it as malformed",
+          b.budget, size);
     return nn_fail (err, NN_BAD_MODEL,
-        "the file is not an ONNX model (protobuf parse failed)");
+                    "the file is not an ONNX model (protobuf parse failed)");
   }
 
   if (!mp->has_ir_version || mp->ir_version < MIN_IR_VERSION
       || mp->ir_version > MAX_IR_VERSION) {
-    s = nn_fail (err, mp->has_ir_version && mp->ir_version > MAX_IR_VERSION
-        ? NN_UNSUPPORTED : NN_BAD_MODEL,
-        "ONNX IR version %lld is not supported (%d to %d)",
-        (long long) mp->ir_version, MIN_IR_VERSION, MAX_IR_VERSION);
+    s = nn_fail (err,
+                 mp->has_ir_version && mp->ir_version > MAX_IR_VERSION
+                     ? NN_UNSUPPORTED
+                     : NN_BAD_MODEL,
+                 "ONNX IR version %lld is not supported (%d to %d)",
+                 (long long)mp->ir_version, MIN_IR_VERSION, MAX_IR_VERSION);
     goto out;
   }
   for (size_t i = 0; i < mp->n_opset_import; i++) {
     const char *dom = mp->opset_import[i]->domain;
     if (!dom || !*dom || strcmp (dom, "ai.onnx") == 0)
-      opset = (int) (mp->opset_import[i]->version > 1000 ? 1000
-          : mp->opset_import[i]->version);
+      opset = (int)(mp->opset_import[i]->version > 1000
+                        ? 1000
+                        : mp->opset_import[i]->version);
   }
   if (opset < 0) {
     const char *dom = mp->n_opset_import ? mp->opset_import[0]->domain : NULL;
-    s = dom ? nn_fail (err, NN_UNSUPPORTED, "the model imports only the "
-        "operator domain '%s', not ONNX's own", dom)
-        : nn_fail (err, NN_BAD_MODEL, "the model imports no ONNX opset");
+    s = dom ? nn_fail (err, NN_UNSUPPORTED,
+                       "the model imports only the "
+                       "operator domain '%s', not ONNX's own",
+                       dom)
+            : nn_fail (err, NN_BAD_MODEL, "the model imports no ONNX opset");
     goto out;
   }
   if (opset < MIN_OPSET || opset > MAX_OPSET) {
-    s = nn_fail (err, NN_UNSUPPORTED, "ONNX opset %d is not supported (%d "
-        "to %d)", opset, MIN_OPSET, MAX_OPSET);
+    s = nn_fail (err, NN_UNSUPPORTED,
+                 "ONNX opset %d is not supported (%d "
+                 "to %d)",
+                 opset, MIN_OPSET, MAX_OPSET);
     goto out;
   }
   model->graph.opset = opset;
@@ -572,10 +601,10 @@ nn_onnx_parse (nn_model *model, const void *data, size_t size,
   }
 
   model->n_meta = mp->n_metadata_props;
-  model->meta_keys = nn_mem_array (&model->mem, mp->n_metadata_props + 1,
-      sizeof (char *));
-  model->meta_values = nn_mem_array (&model->mem, mp->n_metadata_props + 1,
-      sizeof (char *));
+  model->meta_keys
+      = nn_mem_array (&model->mem, mp->n_metadata_props + 1, sizeof (char *));
+  model->meta_values
+      = nn_mem_array (&model->mem, mp->n_metadata_props + 1, sizeof (char *));
   if (!model->meta_keys || !model->meta_values) {
     s = nn_fail (err, NN_NOMEM, "out of memory");
     goto out;
@@ -583,8 +612,8 @@ nn_onnx_parse (nn_model *model, const void *data, size_t size,
   for (size_t i = 0; i < mp->n_metadata_props; i++) {
     const Onnx__StringStringEntryProto *e = mp->metadata_props[i];
     model->meta_keys[i] = nn_mem_strdup (&model->mem, e->key ? e->key : "");
-    model->meta_values[i] = nn_mem_strdup (&model->mem,
-        e->value ? e->value : "");
+    model->meta_values[i]
+        = nn_mem_strdup (&model->mem, e->value ? e->value : "");
     if (!model->meta_keys[i] || !model->meta_values[i]) {
       s = nn_fail (err, NN_NOMEM, "out of memory");
       goto out;
@@ -598,6 +627,6 @@ nn_onnx_parse (nn_model *model, const void *data, size_t size,
 
 out:
   nn_map_clear (&p.names);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage *) mp, &alloc);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage *)mp, &alloc);
   return s;
 }

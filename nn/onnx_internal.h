@@ -7,8 +7,9 @@
 
 /* Converts a TensorProto into a constant value whose data lives in `mem`.
  * `what` names the tensor in messages ("initializer 'w'"). */
-nn_status nn_onnx_tensor (nn_mem * mem, const Onnx__TensorProto * t,
-    const char *what, const char *base_dir, nn_value * v, nn_error * err);
+nn_status nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t,
+                          const char *what, const char *base_dir, nn_value *v,
+                          nn_error *err);
 
 /* protobuf-c allocator that refuses to go past `budget` bytes in all. */
 typedef struct nn_budget {
@@ -24,9 +25,9 @@ typedef struct nn_name_map {
   size_t *vals;
   size_t cap;
 } nn_name_map;
-int nn_map_init (nn_name_map * m, size_t n);
+int nn_map_init (nn_name_map *m, size_t n);
 /* insert: a new slot (NULL if the key exists); else the key's slot or NULL. */
-size_t *nn_map_slot (nn_name_map * m, const char *key, int insert);
-void nn_map_clear (nn_name_map * m);
+size_t *nn_map_slot (nn_name_map *m, const char *key, int insert);
+void nn_map_clear (nn_name_map *m);
 
 #endif /* NN_ONNX_INTERNAL_H */

@@ -21,7 +21,7 @@ nn_budget_alloc (void *data, size_t size)
     return NULL;
   p[0] = size;
   b->used += size + 16;
-  return (char *) p + 16;
+  return (char *)p + 16;
 }
 
 void
@@ -29,7 +29,7 @@ nn_budget_free (void *data, void *ptr)
 {
   nn_budget *b = data;
   if (ptr) {
-    size_t *p = (size_t *) ((char *) ptr - 16);
+    size_t *p = (size_t *)((char *)ptr - 16);
     b->used -= p[0] + 16;
     free (p);
   }
@@ -42,7 +42,7 @@ hash_str (const char *s)
 {
   size_t h = 1469598103934665603ull;
   for (; *s; s++)
-    h = (h ^ (unsigned char) *s) * 1099511628211ull;
+    h = (h ^ (unsigned char)*s) * 1099511628211ull;
   return h;
 }
 
@@ -78,4 +78,3 @@ nn_map_clear (nn_name_map *m)
   free (m->keys);
   free (m->vals);
 }
-

@@ -21,11 +21,11 @@ enum { ONNX_FLOAT = 1, ONNX_INT32 = 6, ONNX_INT64 = 7 };
 static const char *
 dtype_name (int t)
 {
-  static const char *names[] = { "UNDEFINED", "FLOAT", "UINT8", "INT8",
-    "UINT16", "INT16", "INT32", "INT64", "STRING", "BOOL", "FLOAT16",
-    "DOUBLE", "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"
-  };
-  if (t >= 0 && (size_t) t < sizeof names / sizeof names[0])
+  static const char *names[]
+      = { "UNDEFINED", "FLOAT",  "UINT8",     "INT8",       "UINT16",  "INT16",
+          "INT32",     "INT64",  "STRING",    "BOOL",       "FLOAT16", "DOUBLE",
+          "UINT32",    "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16" };
+  if (t >= 0 && (size_t)t < sizeof names / sizeof names[0])
     return names[t];
   return "unknown";
 }
@@ -39,9 +39,9 @@ parse_u64 (const char *s, uint64_t *out)
   for (; *s; s++) {
     if (*s < '0' || *s > '9')
       return 0;
-    if (v > (UINT64_MAX - (uint64_t) (*s - '0')) / 10)
+    if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
       return 0;
-    v = v * 10 + (uint64_t) (*s - '0');
+    v = v * 10 + (uint64_t)(*s - '0');
   }
   *out = v;
   return 1;
@@ -55,7 +55,7 @@ is_plain_relative (const char *p)
     return 0;
   for (const char *c = p; *c;) {
     const char *end = strchr (c, '/');
-    size_t len = end ? (size_t) (end - c) : strlen (c);
+    size_t len = end ? (size_t)(end - c) : strlen (c);
     if (len == 2 && c[0] == '.' && c[1] == '.')
       return 0;
     if (!end)
@@ -67,7 +67,7 @@ is_plain_relative (const char *p)
 
 static nn_status
 read_external (const Onnx__TensorProto *t, const char *what,
-    const char *base_dir, void *dst, size_t nbytes, nn_error *err)
+               const char *base_dir, void *dst, size_t nbytes, nn_error *err)
 {
   const char *location = NULL;
   uint64_t offset = 0, length = nbytes;
@@ -87,72 +87,80 @@ read_external (const Onnx__TensorProto *t, const char *what,
     else if (strcmp (k, "offset") == 0) {
       if (!parse_u64 (v, &offset))
         return nn_fail (err, NN_BAD_MODEL,
-            "%s: external data offset '%s' is not a number", what, v);
+                        "%s: external data offset '%s' is not a number", what,
+                        v);
     } else if (strcmp (k, "length") == 0) {
       if (!parse_u64 (v, &length))
         return nn_fail (err, NN_BAD_MODEL,
-            "%s: external data length '%s' is not a number", what, v);
+                        "%s: external data length '%s' is not a number", what,
+                        v);
       has_length = 1;
     }
   }
   if (!base_dir)
-    return nn_fail (err, NN_UNSUPPORTED,
+    return nn_fail (
+        err, NN_UNSUPPORTED,
         "%s: external data needs the model's folder; load the model from a "
-        "file", what);
+        "file",
+        what);
   if (!location)
     return nn_fail (err, NN_BAD_MODEL, "%s: external data has no location",
-        what);
+                    what);
   if (!is_plain_relative (location))
-    return nn_fail (err, NN_BAD_MODEL,
+    return nn_fail (
+        err, NN_BAD_MODEL,
         "%s: external data location '%s' is not a plain relative path "
-        "inside the model's folder", what, location);
+        "inside the model's folder",
+        what, location);
   if (has_length && length != nbytes)
     return nn_fail (err, NN_BAD_MODEL,
-        "%s: external data length %llu, dims need %zu bytes", what,
-        (unsigned long long) length, nbytes);
-  if ((size_t) snprintf (path, sizeof path, "%s/%s", base_dir, location)
+                    "%s: external data length %llu, dims need %zu bytes", what,
+                    (unsigned long long)length, nbytes);
+  if ((size_t)snprintf (path, sizeof path, "%s/%s", base_dir, location)
       >= sizeof path)
-    return nn_fail (err, NN_BAD_MODEL, "%s: external data path too long",
-        what);
+    return nn_fail (err, NN_BAD_MODEL, "%s: external data path too long", what);
   if (!realpath (base_dir, real_base))
     return nn_fail (err, NN_IO, "%s: cannot resolve model folder '%s': %s",
-        what, base_dir, strerror (errno));
+                    what, base_dir, strerror (errno));
   if (!realpath (path, real_path))
     return nn_fail (err, errno == ENOENT ? NN_NOT_FOUND : NN_IO,
-        "%s: external data file '%s': %s", what, location, strerror (errno));
+                    "%s: external data file '%s': %s", what, location,
+                    strerror (errno));
   size_t bl = strlen (real_base);
   if (strncmp (real_path, real_base, bl) != 0 || real_path[bl] != '/')
-    return nn_fail (err, NN_BAD_MODEL,
-        "%s: external data file '%s' resolves outside the model's folder",
-        what, location);
+    return nn_fail (
+        err, NN_BAD_MODEL,
+        "%s: external data file '%s' resolves outside the model's folder", what,
+        location);
 
   fd = open (real_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
-    return nn_fail (err, NN_IO, "%s: cannot open external data '%s': %s",
-        what, location, strerror (errno));
+    return nn_fail (err, NN_IO, "%s: cannot open external data '%s': %s", what,
+                    location, strerror (errno));
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
     status = nn_fail (err, NN_BAD_MODEL,
-        "%s: external data '%s' is not a regular file", what, location);
+                      "%s: external data '%s' is not a regular file", what,
+                      location);
     goto out;
   }
-  if (offset > (uint64_t) st.st_size || nbytes > (uint64_t) st.st_size - offset) {
-    status = nn_fail (err, NN_BAD_MODEL,
-        "%s: external data '%s' has %lld bytes, offset %llu + %zu needed",
-        what, location, (long long) st.st_size, (unsigned long long) offset,
-        nbytes);
+  if (offset > (uint64_t)st.st_size || nbytes > (uint64_t)st.st_size - offset) {
+    status = nn_fail (
+        err, NN_BAD_MODEL,
+        "%s: external data '%s' has %lld bytes, offset %llu + %zu needed", what,
+        location, (long long)st.st_size, (unsigned long long)offset, nbytes);
     goto out;
   }
   for (size_t done = 0; done < nbytes;) {
-    ssize_t r = pread (fd, (char *) dst + done, nbytes - done,
-        (off_t) (offset + done));
+    ssize_t r
+        = pread (fd, (char *)dst + done, nbytes - done, (off_t)(offset + done));
     if (r < 0 && errno == EINTR)
       continue;
     if (r <= 0) {
       status = nn_fail (err, NN_IO, "%s: reading external data '%s' failed",
-          what, location);
+                        what, location);
       goto out;
     }
-    done += (size_t) r;
+    done += (size_t)r;
   }
 out:
   close (fd);
@@ -161,7 +169,7 @@ out:
 
 nn_status
 nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t, const char *what,
-    const char *base_dir, nn_value *v, nn_error *err)
+                const char *base_dir, nn_value *v, nn_error *err)
 {
   size_t count = 1, elem, nbytes;
   int sources;
@@ -169,35 +177,37 @@ nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t, const char *what,
 
   if (t->data_type != ONNX_FLOAT && t->data_type != ONNX_INT64
       && t->data_type != ONNX_INT32)
-    return nn_fail (err, NN_UNSUPPORTED,
+    return nn_fail (
+        err, NN_UNSUPPORTED,
         "%s: data type %s is not supported (FLOAT for weights, INT64 for "
-        "shapes)", what, dtype_name (t->data_type));
+        "shapes)",
+        what, dtype_name (t->data_type));
   if (t->n_dims > NN_MAX_DIMS)
     return nn_fail (err, NN_UNSUPPORTED, "%s: rank %zu, at most %d supported",
-        what, t->n_dims, NN_MAX_DIMS);
+                    what, t->n_dims, NN_MAX_DIMS);
   for (size_t i = 0; i < t->n_dims; i++) {
     if (t->dims[i] < 0)
-      return nn_fail (err, NN_BAD_MODEL, "%s: negative dimension %lld",
-          what, (long long) t->dims[i]);
-    if ((uint64_t) t->dims[i] > NN_MAX_TENSOR_ELEMS
-        || !nn_mul_size (count, (size_t) t->dims[i], &count)
+      return nn_fail (err, NN_BAD_MODEL, "%s: negative dimension %lld", what,
+                      (long long)t->dims[i]);
+    if ((uint64_t)t->dims[i] > NN_MAX_TENSOR_ELEMS
+        || !nn_mul_size (count, (size_t)t->dims[i], &count)
         || count > NN_MAX_TENSOR_ELEMS)
       return nn_fail (err, NN_BAD_MODEL,
-          "%s: dims overflow the element limit (%zu)", what,
-          (size_t) NN_MAX_TENSOR_ELEMS);
+                      "%s: dims overflow the element limit (%zu)", what,
+                      (size_t)NN_MAX_TENSOR_ELEMS);
   }
-  v->ndim = (int) t->n_dims;
+  v->ndim = (int)t->n_dims;
   for (size_t i = 0; i < t->n_dims; i++)
     v->dims[i] = t->dims[i];
   v->count = count;
   v->kind = NN_VAL_CONST;
   v->dtype = t->data_type == ONNX_FLOAT ? NN_DTYPE_FLOAT : NN_DTYPE_INT64;
   elem = t->data_type == ONNX_FLOAT ? 4 : (t->data_type == ONNX_INT32 ? 4 : 8);
-  nbytes = count * elem;        /* count <= 2^31, cannot overflow */
+  nbytes = count * elem; /* count <= 2^31, cannot overflow */
 
   sources = (t->has_raw_data ? 1 : 0) + (t->n_float_data ? 1 : 0)
-      + (t->n_int64_data ? 1 : 0) + (t->n_int32_data ? 1 : 0)
-      + (t->n_double_data ? 1 : 0) + (t->data_location == 1 ? 1 : 0);
+            + (t->n_int64_data ? 1 : 0) + (t->n_int32_data ? 1 : 0)
+            + (t->n_double_data ? 1 : 0) + (t->data_location == 1 ? 1 : 0);
   if (sources > 1)
     return nn_fail (err, NN_BAD_MODEL, "%s: more than one data field", what);
   if (sources == 0 && count != 0)
@@ -207,14 +217,13 @@ nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t, const char *what,
   dst = nn_mem_alloc (mem, count * 8 + 8);
   if (!dst)
     return nn_fail (err, NN_NOMEM, "%s: cannot allocate %zu bytes", what,
-        count * 8);
+                    count * 8);
 
   if (count == 0) {
     /* nothing to copy (empty fields may have NULL data pointers) */
     if (t->raw_data.len || t->n_float_data || t->n_int64_data
         || t->n_int32_data)
-      return nn_fail (err, NN_BAD_MODEL, "%s: has data but no elements",
-          what);
+      return nn_fail (err, NN_BAD_MODEL, "%s: has data but no elements", what);
   } else if (t->data_location == 1) {
     nn_status s = read_external (t, what, base_dir, dst, nbytes, err);
     if (s != NN_OK)
@@ -222,29 +231,29 @@ nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t, const char *what,
   } else if (t->has_raw_data) {
     if (t->raw_data.len != nbytes)
       return nn_fail (err, NN_BAD_MODEL,
-          "%s: raw data has %zu bytes, dims need %zu", what,
-          t->raw_data.len, nbytes);
-    memcpy (dst, t->raw_data.data, nbytes);     /* little-endian hosts */
+                      "%s: raw data has %zu bytes, dims need %zu", what,
+                      t->raw_data.len, nbytes);
+    memcpy (dst, t->raw_data.data, nbytes); /* little-endian hosts */
   } else if (t->data_type == ONNX_FLOAT) {
     if (t->n_float_data != count)
-      return nn_fail (err, NN_BAD_MODEL,
-          "%s: has %zu floats, dims need %zu", what, t->n_float_data, count);
+      return nn_fail (err, NN_BAD_MODEL, "%s: has %zu floats, dims need %zu",
+                      what, t->n_float_data, count);
     memcpy (dst, t->float_data, nbytes);
   } else if (t->data_type == ONNX_INT64) {
     if (t->n_int64_data != count)
       return nn_fail (err, NN_BAD_MODEL,
-          "%s: has %zu int64 values, dims need %zu", what, t->n_int64_data,
-          count);
+                      "%s: has %zu int64 values, dims need %zu", what,
+                      t->n_int64_data, count);
     memcpy (dst, t->int64_data, nbytes);
   } else if (t->data_type == ONNX_INT32) {
     if (t->n_int32_data != count)
       return nn_fail (err, NN_BAD_MODEL,
-          "%s: has %zu int32 values, dims need %zu", what, t->n_int32_data,
-          count);
+                      "%s: has %zu int32 values, dims need %zu", what,
+                      t->n_int32_data, count);
     memcpy (dst, t->int32_data, nbytes);
   } else {
     return nn_fail (err, NN_BAD_MODEL, "%s: data field does not match type",
-        what);
+                    what);
   }
 
   /* INT32 constants only ever feed shape arithmetic: widen them. */

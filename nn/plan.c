@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALIGN_FLOATS 16         /* 64 bytes */
+#define ALIGN_FLOATS 16 /* 64 bytes */
 
 static nn_value *
 map_value (const nn_model *model, nn_plan *plan, const nn_value *v)
@@ -25,9 +25,9 @@ map_value (const nn_model *model, nn_plan *plan, const nn_value *v)
 static int
 is_activation (const char *op)
 {
-  static const char *const acts[] = { "Relu", "LeakyRelu", "Clip", "Sigmoid",
-    "HardSigmoid", "HardSwish", "Tanh", NULL
-  };
+  static const char *const acts[]
+      = { "Relu",        "LeakyRelu", "Clip", "Sigmoid",
+          "HardSigmoid", "HardSwish", "Tanh", NULL };
   for (int i = 0; acts[i]; i++)
     if (strcmp (op, acts[i]) == 0)
       return 1;
@@ -37,9 +37,9 @@ is_activation (const char *op)
 static int
 is_view (const nn_node *n)
 {
-  static const char *const views[] = { "Reshape", "Flatten", "Squeeze",
-    "Unsqueeze", "Identity", "Dropout", NULL
-  };
+  static const char *const views[]
+      = { "Reshape",  "Flatten", "Squeeze", "Unsqueeze",
+          "Identity", "Dropout", NULL };
   if (n->n_out != 1)
     return 0;
   for (int i = 0; views[i]; i++)
@@ -115,10 +115,10 @@ pool_window (const nn_node *n)
   if (k && k->ints)
     for (size_t i = 0; i < k->n; i++) {
       int64_t taps = k->ints[i];
-      if (x && (int) (2 + i) < x->ndim && x->dims[2 + i] < taps)
+      if (x && (int)(2 + i) < x->ndim && x->dims[2 + i] < taps)
         taps = x->dims[2 + i];
       if (taps > 0)
-        w *= (double) taps;
+        w *= (double)taps;
     }
   return w;
 }
@@ -131,21 +131,21 @@ step_flops (const nn_node *n)
   if (!o)
     return 0;
   if (!strcmp (n->op_type, "Conv") && n->in[1] && n->in[1]->dims[0] > 0)
-    return 2.0 * (double) o->count * (double) (n->in[1]->count /
-        (size_t) n->in[1]->dims[0]);
+    return 2.0 * (double)o->count
+           * (double)(n->in[1]->count / (size_t)n->in[1]->dims[0]);
   if (!strcmp (n->op_type, "Gemm") && n->in[0]->ndim == 2)
-    return 2.0 * (double) o->count * (double) (nn_node_attr_int (n, "transA",
-            0) ? n->in[0]->dims[0] : n->in[0]->dims[1]);
+    return 2.0 * (double)o->count
+           * (double)(nn_node_attr_int (n, "transA", 0) ? n->in[0]->dims[0]
+                                                        : n->in[0]->dims[1]);
   if (!strcmp (n->op_type, "MatMul") && n->in[0]->ndim >= 1)
-    return 2.0 * (double) o->count * (double) n->in[0]->dims[n->in[0]->ndim -
-        1];
+    return 2.0 * (double)o->count * (double)n->in[0]->dims[n->in[0]->ndim - 1];
   if (!strcmp (n->op_type, "MaxPool") || !strcmp (n->op_type, "AveragePool"))
-    return (double) o->count * pool_window (n);
+    return (double)o->count * pool_window (n);
   /* The rest touch each element of the larger of input and output about
    * once: a global pool or a reduction reads far more than it writes. */
-  touched = (double) o->count;
-  if (n->n_in > 0 && n->in[0] && (double) n->in[0]->count > touched)
-    touched = (double) n->in[0]->count;
+  touched = (double)o->count;
+  if (n->n_in > 0 && n->in[0] && (double)n->in[0]->count > touched)
+    touched = (double)n->in[0]->count;
   return touched;
 }
 
@@ -153,7 +153,7 @@ step_flops (const nn_node *n)
 
 typedef struct {
   nn_value *v;
-  long first, last;             /* steps; -1 = before the first step */
+  long first, last; /* steps; -1 = before the first step */
   size_t size, offset;
   int placed;
 } slot;
@@ -188,11 +188,11 @@ assign_offsets (nn_plan *plan, nn_value **alias_root, nn_error *err)
     slots[n_slots].v = v;
     slots[n_slots].first = v->kind == NN_VAL_INPUT ? -1 : LONG_MAX;
     slots[n_slots].last = v->kind == NN_VAL_INPUT ? LONG_MAX : -1;
-    slots[n_slots].size = (v->count + ALIGN_FLOATS - 1) & ~(size_t)
-        (ALIGN_FLOATS - 1);
+    slots[n_slots].size
+        = (v->count + ALIGN_FLOATS - 1) & ~(size_t)(ALIGN_FLOATS - 1);
     if (slots[n_slots].size == 0)
       slots[n_slots].size = ALIGN_FLOATS;
-    slot_of[i] = (long) n_slots++;
+    slot_of[i] = (long)n_slots++;
   }
   for (size_t t = 0; t < plan->n_steps; t++) {
     const nn_node *n = &plan->steps[t];
@@ -201,8 +201,8 @@ assign_offsets (nn_plan *plan, nn_value **alias_root, nn_error *err)
       if (!n->in[k] || n->in[k]->kind == NN_VAL_CONST)
         continue;
       sl = slot_of[alias_root[n->in[k] - plan->values] - plan->values];
-      if (sl >= 0 && slots[sl].last < (long) t)
-        slots[sl].last = (long) t;
+      if (sl >= 0 && slots[sl].last < (long)t)
+        slots[sl].last = (long)t;
     }
     for (int k = 0; k < n->n_out; k++) {
       long sl;
@@ -210,10 +210,10 @@ assign_offsets (nn_plan *plan, nn_value **alias_root, nn_error *err)
         continue;
       sl = slot_of[n->out[k] - plan->values];
       if (sl >= 0) {
-        if (slots[sl].first > (long) t)
-          slots[sl].first = (long) t;
-        if (slots[sl].last < (long) t)
-          slots[sl].last = (long) t;
+        if (slots[sl].first > (long)t)
+          slots[sl].first = (long)t;
+        if (slots[sl].last < (long)t)
+          slots[sl].last = (long)t;
       }
     }
   }
@@ -224,7 +224,7 @@ assign_offsets (nn_plan *plan, nn_value **alias_root, nn_error *err)
       continue;
     sl = slot_of[alias_root[v - plan->values] - plan->values];
     if (sl >= 0)
-      slots[sl].last = LONG_MAX;        /* read after run */
+      slots[sl].last = LONG_MAX; /* read after run */
   }
 
   qsort (slots, n_slots, sizeof *slots, by_size_desc);
@@ -236,9 +236,9 @@ assign_offsets (nn_plan *plan, nn_value **alias_root, nn_error *err)
       moved = 0;
       for (size_t j = 0; j < i; j++) {
         int overlap_time = slots[i].first <= slots[j].last
-            && slots[j].first <= slots[i].last;
+                           && slots[j].first <= slots[i].last;
         int overlap_mem = off < slots[j].offset + slots[j].size
-            && slots[j].offset < off + slots[i].size;
+                          && slots[j].offset < off + slots[i].size;
         if (overlap_time && overlap_mem) {
           off = slots[j].offset + slots[j].size;
           moved = 1;
@@ -329,14 +329,14 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
   plan->n_values = g->n_values;
   plan->values = nn_mem_array (&plan->mem, g->n_values + 1, sizeof (nn_value));
   plan->steps = nn_mem_array (&plan->mem, g->n_nodes + 1, sizeof (nn_node));
-  plan->inputs = nn_mem_array (&plan->mem, g->n_inputs + 1,
-      sizeof (nn_tensor_info));
-  plan->outputs = nn_mem_array (&plan->mem, g->n_outputs + 1,
-      sizeof (nn_tensor_info));
-  plan->input_values = nn_mem_array (&plan->mem, g->n_inputs + 1,
-      sizeof (nn_value *));
-  plan->output_values = nn_mem_array (&plan->mem, g->n_outputs + 1,
-      sizeof (nn_value *));
+  plan->inputs
+      = nn_mem_array (&plan->mem, g->n_inputs + 1, sizeof (nn_tensor_info));
+  plan->outputs
+      = nn_mem_array (&plan->mem, g->n_outputs + 1, sizeof (nn_tensor_info));
+  plan->input_values
+      = nn_mem_array (&plan->mem, g->n_inputs + 1, sizeof (nn_value *));
+  plan->output_values
+      = nn_mem_array (&plan->mem, g->n_outputs + 1, sizeof (nn_value *));
   removed = calloc (g->n_nodes + 1, 1);
   alias_root = calloc (g->n_values + 1, sizeof *alias_root);
   if (!plan->values || !plan->steps || !plan->inputs || !plan->outputs
@@ -356,7 +356,7 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
     if (v->ndim > 0 && (dims[0] < 0 || batch > 0))
       dims[0] = batch > 0 ? batch : 1;
     if (i == 0 && v->ndim > 0)
-      plan->batch = (int) dims[0];
+      plan->batch = (int)dims[0];
     if ((s = nn_value_set_shape (v, v->ndim, dims, NULL, err)))
       goto fail;
     plan->input_values[i] = v;
@@ -373,9 +373,9 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
     nn_node *n = &plan->steps[t];
     int folded = 0;
     *n = g->nodes[t];
-    n->in = nn_mem_array (&plan->mem, (size_t) n->n_in + 1, sizeof (nn_value *));
-    n->out = nn_mem_array (&plan->mem, (size_t) n->n_out + 1,
-        sizeof (nn_value *));
+    n->in = nn_mem_array (&plan->mem, (size_t)n->n_in + 1, sizeof (nn_value *));
+    n->out
+        = nn_mem_array (&plan->mem, (size_t)n->n_out + 1, sizeof (nn_value *));
     if (!n->in || !n->out) {
       s = nn_fail (err, NN_NOMEM, "out of memory planning");
       goto fail;
@@ -397,13 +397,15 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
       if (n->in[k] && n->in[k]->kind != NN_VAL_CONST
           && n->in[k]->dtype != NN_DTYPE_FLOAT) {
         s = nn_fail_node (err, NN_UNSUPPORTED, n,
-            "input '%s' is an int64 tensor computed at run time",
-            n->in[k]->name);
+                          "input '%s' is an int64 tensor computed at run time",
+                          n->in[k]->name);
         goto fail;
       }
     if (!n->def) {
-      s = nn_fail_node (err, NN_UNSUPPORTED, n, "operator '%s' is not "
-          "supported", n->op_type);
+      s = nn_fail_node (err, NN_UNSUPPORTED, n,
+                        "operator '%s' is not "
+                        "supported",
+                        n->op_type);
       goto fail;
     }
     if ((s = n->def->plan (n, err)))
@@ -411,22 +413,24 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
     for (int k = 0; k < n->n_out; k++)
       if (n->out[k] && n->out[k]->dtype != NN_DTYPE_FLOAT) {
         s = nn_fail_node (err, NN_INTERNAL, n, "output %d has no float type",
-            k);
+                          k);
         goto fail;
       }
   }
   for (size_t i = 0; i < g->n_outputs; i++) {
     nn_value *v = plan->output_values[i];
     if (v->dtype != NN_DTYPE_FLOAT) {
-      s = nn_fail (err, NN_UNSUPPORTED, "graph output '%s' is not a float "
-          "tensor", v->name);
+      s = nn_fail (err, NN_UNSUPPORTED,
+                   "graph output '%s' is not a float "
+                   "tensor",
+                   v->name);
       goto fail;
     }
     fill_info (&plan->outputs[i], v);
   }
 
   /* 3. fusion, 4. views become aliases */
-  fuse_activations (plan, (char *) removed);
+  fuse_activations (plan, (char *)removed);
   for (size_t i = 0; i < plan->n_values; i++)
     alias_root[i] = &plan->values[i];
   for (size_t t = 0; t < plan->n_steps; t++) {
@@ -434,8 +438,7 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
     if (removed[t] || !is_view (n) || !n->out[0] || !n->in[0]
         || n->in[0]->kind == NN_VAL_CONST)
       continue;
-    alias_root[n->out[0] - plan->values] =
-        alias_root[n->in[0] - plan->values];
+    alias_root[n->out[0] - plan->values] = alias_root[n->in[0] - plan->values];
     free (n->params);
     n->params = NULL;
     removed[t] = 1;

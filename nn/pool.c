@@ -42,20 +42,20 @@ typedef struct nn_pool_job {
 } nn_pool_job;
 
 struct nn_pool {
-  int n_threads;                /* including the caller */
-  pthread_t *threads;           /* n_threads - 1 workers */
+  int n_threads;      /* including the caller */
+  pthread_t *threads; /* n_threads - 1 workers */
   int n_started;
 
   /* (generation << 32) | next task index of the current job */
   _Atomic uint64_t state;
-  nn_pool_job jobs[2];          /* indexed by generation & 1 */
-  atomic_int sleepers;          /* workers blocked on wake */
+  nn_pool_job jobs[2]; /* indexed by generation & 1 */
+  atomic_int sleepers; /* workers blocked on wake */
   atomic_bool stop;
 
   pthread_mutex_t lock;
-  pthread_cond_t wake;          /* a new job or stop */
-  pthread_cond_t done;          /* the last task of a job finished */
-  bool caller_waiting;          /* under lock */
+  pthread_cond_t wake; /* a new job or stop */
+  pthread_cond_t done; /* the last task of a job finished */
+  bool caller_waiting; /* under lock */
 };
 
 static inline void
@@ -64,7 +64,7 @@ cpu_relax (void)
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause ();
 #elif defined(__aarch64__)
-  __asm__ __volatile__ ("yield");
+  __asm__ __volatile__("yield");
 #endif
 }
 
@@ -73,7 +73,7 @@ now_ns (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Claims and runs tasks of generation gen until none are left. */
@@ -84,20 +84,21 @@ run_tasks (nn_pool *pool, uint32_t gen)
   uint64_t w = atomic_load_explicit (&pool->state, memory_order_acquire);
 
   for (;;) {
-    if ((uint32_t) (w >> 32) != gen)
+    if ((uint32_t)(w >> 32) != gen)
       return;
     /* Read before the claim: if the record was reused, the claim below
      * fails because the generation moved on, so a stale read is harmless. */
     int n = atomic_load_explicit (&job->n, memory_order_relaxed);
-    uint32_t i = (uint32_t) w;
-    if (i >= (uint32_t) n)
+    uint32_t i = (uint32_t)w;
+    if (i >= (uint32_t)n)
       return;
     if (!atomic_compare_exchange_weak_explicit (&pool->state, &w, w + 1,
-            memory_order_acq_rel, memory_order_acquire))
+                                                memory_order_acq_rel,
+                                                memory_order_acquire))
       continue;
     nn_task_fn fn = atomic_load_explicit (&job->fn, memory_order_relaxed);
     void *arg = atomic_load_explicit (&job->arg, memory_order_relaxed);
-    fn (arg, (int) i, n);
+    fn (arg, (int)i, n);
     if (atomic_fetch_add_explicit (&job->done, 1, memory_order_acq_rel) + 1
         == n) {
       pthread_mutex_lock (&pool->lock);
@@ -113,7 +114,7 @@ static void *
 worker_main (void *data)
 {
   nn_pool *pool = data;
-  uint32_t seen = (uint32_t) (atomic_load (&pool->state) >> 32);
+  uint32_t seen = (uint32_t)(atomic_load (&pool->state) >> 32);
 
   for (;;) {
     uint32_t gen = seen;
@@ -123,8 +124,8 @@ worker_main (void *data)
     for (int polls = 0;; polls++) {
       if (atomic_load_explicit (&pool->stop, memory_order_acquire))
         return NULL;
-      gen = (uint32_t) (atomic_load_explicit (&pool->state,
-              memory_order_acquire) >> 32);
+      gen = (uint32_t)(atomic_load_explicit (&pool->state, memory_order_acquire)
+                       >> 32);
       if (gen != seen)
         break;
       if (polls % NN_POOL_SPIN_CHECK == 0) {
@@ -135,7 +136,7 @@ worker_main (void *data)
           pthread_mutex_lock (&pool->lock);
           atomic_fetch_add (&pool->sleepers, 1);
           while (!atomic_load (&pool->stop)
-              && (uint32_t) (atomic_load (&pool->state) >> 32) == seen)
+                 && (uint32_t)(atomic_load (&pool->state) >> 32) == seen)
             pthread_cond_wait (&pool->wake, &pool->lock);
           atomic_fetch_sub (&pool->sleepers, 1);
           pthread_mutex_unlock (&pool->lock);
@@ -164,7 +165,7 @@ nn_pool_create (int threads, nn_pool **out, nn_error *err)
   if (!pool)
     return nn_fail (err, NN_NOMEM, "thread pool: out of memory");
   pool->n_threads = threads;
-  pool->threads = calloc ((size_t) threads - 1, sizeof *pool->threads);
+  pool->threads = calloc ((size_t)threads - 1, sizeof *pool->threads);
   if (!pool->threads) {
     free (pool);
     return nn_fail (err, NN_NOMEM, "thread pool: out of memory");
@@ -191,8 +192,8 @@ nn_pool_create (int threads, nn_pool **out, nn_error *err)
       pthread_attr_destroy (&attr);
       nn_pool_free (pool);
       return nn_fail (err, rc == EAGAIN ? NN_NOMEM : NN_INTERNAL,
-          "thread pool: could not start worker %d of %d: %s", t + 1,
-          threads - 1, strerror (rc));
+                      "thread pool: could not start worker %d of %d: %s", t + 1,
+                      threads - 1, strerror (rc));
     }
     pool->n_started++;
   }
@@ -237,7 +238,7 @@ nn_pool_run (nn_pool *pool, nn_task_fn task, void *arg, int n)
   }
 
   uint64_t w = atomic_load_explicit (&pool->state, memory_order_relaxed);
-  uint32_t gen = (uint32_t) (w >> 32) + 1;
+  uint32_t gen = (uint32_t)(w >> 32) + 1;
   nn_pool_job *job = &pool->jobs[gen & 1];
 
   atomic_store_explicit (&job->fn, task, memory_order_relaxed);
@@ -246,7 +247,7 @@ nn_pool_run (nn_pool *pool, nn_task_fn task, void *arg, int n)
   atomic_store_explicit (&job->done, 0, memory_order_relaxed);
   /* Publishes the record: seq_cst so that the sleepers check below and a
    * worker's "generation unchanged, go to sleep" check cannot both miss. */
-  atomic_store (&pool->state, (uint64_t) gen << 32);
+  atomic_store (&pool->state, (uint64_t)gen << 32);
   if (atomic_load (&pool->sleepers) > 0) {
     pthread_mutex_lock (&pool->lock);
     pthread_cond_broadcast (&pool->wake);
@@ -258,7 +259,7 @@ nn_pool_run (nn_pool *pool, nn_task_fn task, void *arg, int n)
   /* Wait for the tasks that workers took. */
   uint64_t start = 0;
   for (int polls = 0;
-      atomic_load_explicit (&job->done, memory_order_acquire) < n; polls++) {
+       atomic_load_explicit (&job->done, memory_order_acquire) < n; polls++) {
     if (polls % NN_POOL_SPIN_CHECK == 0) {
       uint64_t t = now_ns ();
       if (start == 0)

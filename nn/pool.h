@@ -13,7 +13,7 @@ typedef void (*nn_task_fn) (void *arg, int i, int n);
 /* threads <= 1 gives a NULL pool (no error): everything runs inline. */
 nn_status nn_pool_create (int threads, nn_pool **out, nn_error *err);
 void nn_pool_free (nn_pool *pool);
-int nn_pool_threads (const nn_pool *pool);      /* 1 for NULL */
+int nn_pool_threads (const nn_pool *pool); /* 1 for NULL */
 /* Runs all n tasks across the pool's threads and the caller, returns when
  * all are done. No allocation. pool may be NULL. */
 void nn_pool_run (nn_pool *pool, nn_task_fn task, void *arg, int n);

@@ -38,29 +38,29 @@
 #define MAX_SRC_DIM 65536
 
 const fmt_info pp_fmt_table[NN_PIX_N_FORMATS] = {
-  [NN_PIX_GRAY8] = {"GRAY8", FAM_GRAY, 1, 1, 0, 0, 0},
-  [NN_PIX_RGB] = {"RGB", FAM_RGB, 1, 3, 0, 1, 2},
-  [NN_PIX_BGR] = {"BGR", FAM_RGB, 1, 3, 2, 1, 0},
-  [NN_PIX_RGBA] = {"RGBA", FAM_RGB, 1, 4, 0, 1, 2},
-  [NN_PIX_BGRA] = {"BGRA", FAM_RGB, 1, 4, 2, 1, 0},
-  [NN_PIX_RGBX] = {"RGBx", FAM_RGB, 1, 4, 0, 1, 2},
-  [NN_PIX_BGRX] = {"BGRx", FAM_RGB, 1, 4, 2, 1, 0},
-  [NN_PIX_XRGB] = {"xRGB", FAM_RGB, 1, 4, 1, 2, 3},
-  [NN_PIX_XBGR] = {"xBGR", FAM_RGB, 1, 4, 3, 2, 1},
-  [NN_PIX_ARGB] = {"ARGB", FAM_RGB, 1, 4, 1, 2, 3},
-  [NN_PIX_ABGR] = {"ABGR", FAM_RGB, 1, 4, 3, 2, 1},
-  [NN_PIX_I420] = {"I420", FAM_YUV_PLANAR, 3, 1, 0, 0, 0},
-  [NN_PIX_YV12] = {"YV12", FAM_YUV_PLANAR, 3, 1, 0, 0, 0},
-  [NN_PIX_NV12] = {"NV12", FAM_YUV_SEMI, 2, 1, 0, 0, 1},
-  [NN_PIX_NV21] = {"NV21", FAM_YUV_SEMI, 2, 1, 0, 1, 0},
-  [NN_PIX_YUY2] = {"YUY2", FAM_YUV_PACKED, 1, 2, 0, 1, 3},
-  [NN_PIX_UYVY] = {"UYVY", FAM_YUV_PACKED, 1, 2, 1, 0, 2},
+  [NN_PIX_GRAY8] = { "GRAY8", FAM_GRAY, 1, 1, 0, 0, 0 },
+  [NN_PIX_RGB] = { "RGB", FAM_RGB, 1, 3, 0, 1, 2 },
+  [NN_PIX_BGR] = { "BGR", FAM_RGB, 1, 3, 2, 1, 0 },
+  [NN_PIX_RGBA] = { "RGBA", FAM_RGB, 1, 4, 0, 1, 2 },
+  [NN_PIX_BGRA] = { "BGRA", FAM_RGB, 1, 4, 2, 1, 0 },
+  [NN_PIX_RGBX] = { "RGBx", FAM_RGB, 1, 4, 0, 1, 2 },
+  [NN_PIX_BGRX] = { "BGRx", FAM_RGB, 1, 4, 2, 1, 0 },
+  [NN_PIX_XRGB] = { "xRGB", FAM_RGB, 1, 4, 1, 2, 3 },
+  [NN_PIX_XBGR] = { "xBGR", FAM_RGB, 1, 4, 3, 2, 1 },
+  [NN_PIX_ARGB] = { "ARGB", FAM_RGB, 1, 4, 1, 2, 3 },
+  [NN_PIX_ABGR] = { "ABGR", FAM_RGB, 1, 4, 3, 2, 1 },
+  [NN_PIX_I420] = { "I420", FAM_YUV_PLANAR, 3, 1, 0, 0, 0 },
+  [NN_PIX_YV12] = { "YV12", FAM_YUV_PLANAR, 3, 1, 0, 0, 0 },
+  [NN_PIX_NV12] = { "NV12", FAM_YUV_SEMI, 2, 1, 0, 0, 1 },
+  [NN_PIX_NV21] = { "NV21", FAM_YUV_SEMI, 2, 1, 0, 1, 0 },
+  [NN_PIX_YUY2] = { "YUY2", FAM_YUV_PACKED, 1, 2, 0, 1, 3 },
+  [NN_PIX_UYVY] = { "UYVY", FAM_YUV_PACKED, 1, 2, 1, 0, 2 },
 };
 
 const char *
 nn_pixel_format_name (nn_pixel_format format)
 {
-  if ((int) format < 0 || format >= NN_PIX_N_FORMATS)
+  if ((int)format < 0 || format >= NN_PIX_N_FORMATS)
     return NULL;
   return pp_fmt_table[format].name;
 }
@@ -79,53 +79,54 @@ nn_pixel_format_from_name (const char *name)
 /* Bytes one row of plane `plane` needs, for the stride check. Chroma width
  * rounds up for odd widths, as GStreamer lays it out. */
 static int64_t
-row_bytes (const fmt_info * f, int64_t w, int plane)
+row_bytes (const fmt_info *f, int64_t w, int plane)
 {
   switch (f->family) {
-    case FAM_GRAY:
-    case FAM_RGB:
-      return w * f->bpp;
-    case FAM_YUV_PLANAR:
-      return plane == 0 ? w : (w + 1) / 2;
-    case FAM_YUV_SEMI:
-      return plane == 0 ? w : (w + 1) / 2 * 2;
-    default:
-      return (w + 1) / 2 * 4;
+  case FAM_GRAY:
+  case FAM_RGB:
+    return w * f->bpp;
+  case FAM_YUV_PLANAR:
+    return plane == 0 ? w : (w + 1) / 2;
+  case FAM_YUV_SEMI:
+    return plane == 0 ? w : (w + 1) / 2 * 2;
+  default:
+    return (w + 1) / 2 * 4;
   }
 }
 
 nn_status
-nn_image_validate (const nn_image * img, nn_error * err)
+nn_image_validate (const nn_image *img, nn_error *err)
 {
   if (!img)
     return nn_fail (err, NN_INVALID_ARG, "image: NULL");
-  if ((int) img->format < 0 || img->format >= NN_PIX_N_FORMATS)
+  if ((int)img->format < 0 || img->format >= NN_PIX_N_FORMATS)
     return nn_fail (err, NN_INVALID_ARG, "image: unknown pixel format %d",
-        (int) img->format);
+                    (int)img->format);
   const fmt_info *f = &pp_fmt_table[img->format];
   if (img->width < 1 || img->height < 1)
     return nn_fail (err, NN_INVALID_ARG, "image: %s size %dx%d is empty",
-        f->name, img->width, img->height);
+                    f->name, img->width, img->height);
   if (img->matrix != NN_YUV_BT601 && img->matrix != NN_YUV_BT709)
     return nn_fail (err, NN_INVALID_ARG, "image: unknown YUV matrix %d",
-        (int) img->matrix);
+                    (int)img->matrix);
   for (int p = 0; p < f->n_planes; p++) {
     int64_t need = row_bytes (f, img->width, p);
     if (!img->planes[p])
       return nn_fail (err, NN_INVALID_ARG, "image: %s plane %d is NULL",
-          f->name, p);
+                      f->name, p);
     if (img->strides[p] < need)
-      return nn_fail (err, NN_INVALID_ARG,
+      return nn_fail (
+          err, NN_INVALID_ARG,
           "image: %s %dx%d plane %d stride %d < %lld bytes a row needs",
           f->name, img->width, img->height, p, img->strides[p],
-          (long long) need);
+          (long long)need);
   }
   return NN_OK;
 }
 
 void
-nn_preprocess_params_init (nn_preprocess_params * params, int out_width,
-    int out_height, nn_color color)
+nn_preprocess_params_init (nn_preprocess_params *params, int out_width,
+                           int out_height, nn_color color)
 {
   if (!params)
     return;
@@ -140,45 +141,47 @@ nn_preprocess_params_init (nn_preprocess_params * params, int out_width,
     params->std[c] = 1.0f;
 }
 
-
 int
-nn_preprocessor_channels (const nn_preprocessor * pp)
+nn_preprocessor_channels (const nn_preprocessor *pp)
 {
   return pp ? pp->channels : 0;
 }
 
 static nn_status
-check_params (const nn_preprocess_params * p, nn_error * err)
+check_params (const nn_preprocess_params *p, nn_error *err)
 {
   if (!p)
     return nn_fail (err, NN_INVALID_ARG, "preprocess: params NULL");
   if (p->out_width < 1 || p->out_width > MAX_OUT_DIM || p->out_height < 1
       || p->out_height > MAX_OUT_DIM)
     return nn_fail (err, NN_INVALID_ARG,
-        "preprocess: output size %dx%d outside 1..%d", p->out_width,
-        p->out_height, MAX_OUT_DIM);
-  if ((int) p->color < 0 || p->color > NN_COLOR_BGR)
+                    "preprocess: output size %dx%d outside 1..%d", p->out_width,
+                    p->out_height, MAX_OUT_DIM);
+  if ((int)p->color < 0 || p->color > NN_COLOR_BGR)
     return nn_fail (err, NN_INVALID_ARG, "preprocess: unknown colour %d",
-        (int) p->color);
-  if ((int) p->mode < 0 || p->mode > NN_RESIZE_CENTER_CROP)
+                    (int)p->color);
+  if ((int)p->mode < 0 || p->mode > NN_RESIZE_CENTER_CROP)
     return nn_fail (err, NN_INVALID_ARG, "preprocess: unknown resize mode %d",
-        (int) p->mode);
-  if ((int) p->interp < 0 || p->interp > NN_INTERP_AREA)
-    return nn_fail (err, NN_INVALID_ARG,
-        "preprocess: unknown interpolation %d", (int) p->interp);
+                    (int)p->mode);
+  if ((int)p->interp < 0 || p->interp > NN_INTERP_AREA)
+    return nn_fail (err, NN_INVALID_ARG, "preprocess: unknown interpolation %d",
+                    (int)p->interp);
   if (!isfinite (p->scale) || !isfinite (p->pad_value))
     return nn_fail (err, NN_INVALID_ARG,
-        "preprocess: scale %g and pad value %g must be finite",
-        (double) p->scale, (double) p->pad_value);
+                    "preprocess: scale %g and pad value %g must be finite",
+                    (double)p->scale, (double)p->pad_value);
   for (int c = 0; c < 3; c++) {
     if (!isfinite (p->mean[c]) || !isfinite (p->std[c]) || p->std[c] == 0.0f)
-      return nn_fail (err, NN_INVALID_ARG,
+      return nn_fail (
+          err, NN_INVALID_ARG,
           "preprocess: channel %d mean %g / std %g: std must be finite and "
-          "nonzero, mean finite", c, (double) p->mean[c], (double) p->std[c]);
-    double g = (double) p->scale / p->std[c];
-    if (!isfinite ((float) g))
+          "nonzero, mean finite",
+          c, (double)p->mean[c], (double)p->std[c]);
+    double g = (double)p->scale / p->std[c];
+    if (!isfinite ((float)g))
       return nn_fail (err, NN_INVALID_ARG,
-          "preprocess: channel %d scale/std %g overflows float", c, g);
+                      "preprocess: channel %d scale/std %g overflows float", c,
+                      g);
   }
   return NN_OK;
 }
@@ -186,13 +189,13 @@ check_params (const nn_preprocess_params * p, nn_error * err)
 static size_t
 align64 (size_t n)
 {
-  return (n + 63) & ~(size_t) 63;
+  return (n + 63) & ~(size_t)63;
 }
 
 nn_status
-nn_preprocessor_create (const nn_preprocess_params * params,
-    int max_src_width, int max_src_height, nn_preprocessor ** out,
-    nn_error * err)
+nn_preprocessor_create (const nn_preprocess_params *params, int max_src_width,
+                        int max_src_height, nn_preprocessor **out,
+                        nn_error *err)
 {
   if (!out)
     return nn_fail (err, NN_INVALID_ARG, "preprocess: out NULL");
@@ -203,8 +206,8 @@ nn_preprocessor_create (const nn_preprocess_params * params,
   if (max_src_width < 1 || max_src_width > MAX_SRC_DIM || max_src_height < 1
       || max_src_height > MAX_SRC_DIM)
     return nn_fail (err, NN_INVALID_ARG,
-        "preprocess: maximum source size %dx%d outside 1..%d", max_src_width,
-        max_src_height, MAX_SRC_DIM);
+                    "preprocess: maximum source size %dx%d outside 1..%d",
+                    max_src_width, max_src_height, MAX_SRC_DIM);
 
   nn_preprocessor *pp = calloc (1, sizeof (*pp));
   if (!pp)
@@ -215,23 +218,28 @@ nn_preprocessor_create (const nn_preprocess_params * params,
   pp->max_h = max_src_height;
   pp->lo = 0.0f;
   pp->hi = 255.0f;
-  pp->cols_key[2] = -1;         /* no column tables yet */
+  pp->cols_key[2] = -1; /* no column tables yet */
   for (int c = 0; c < 3; c++) {
     double s = params->std[c];
-    pp->gain[c] = (float) (params->scale / s);
-    pp->bias[c] = (float) (-params->mean[c] / s);
-    pp->pad[c] = (float) ((params->pad_value * (double) params->scale
-            - params->mean[c]) / s);
+    pp->gain[c] = (float)(params->scale / s);
+    pp->bias[c] = (float)(-params->mean[c] / s);
+    pp->pad[c]
+        = (float)((params->pad_value * (double)params->scale - params->mean[c])
+                  / s);
   }
 
   /* Bilinear keeps a few words per output column; area converts the whole
    * width of the region once per source row. */
-  size_t W = (size_t) params->out_width, SW = (size_t) max_src_width;
+  size_t W = (size_t)params->out_width, SW = (size_t)max_src_width;
   int area = params->interp == NN_INTERP_AREA;
   /* first pass sizes the block (pp->block is still NULL), second carves */
   for (int pass = 0; pass < 2; pass++) {
-    uintptr_t a = ((uintptr_t) pp->block + 63) & ~(uintptr_t) 63;
-#define TAKE(ptr, bytes) do { ptr = (void *) a; a += align64 (bytes); } while (0)
+    uintptr_t a = ((uintptr_t)pp->block + 63) & ~(uintptr_t)63;
+#define TAKE(ptr, bytes)                                                       \
+  do {                                                                         \
+    ptr = (void *)a;                                                           \
+    a += align64 (bytes);                                                      \
+  } while (0)
     if (!area) {
       TAKE (pp->cols, W * sizeof (int32_t));
       TAKE (pp->fx, W * sizeof (float));
@@ -243,7 +251,7 @@ nn_preprocessor_create (const nn_preprocess_params * params,
         TAKE (pp->pix[k], W * sizeof (uint32_t));
       for (int k = 0; k < 2; k++) {
         TAKE (pp->yrow[k], SW + 1);
-        TAKE (pp->uvrow[k], SW + 4);    /* room for 4-byte chroma loads */
+        TAKE (pp->uvrow[k], SW + 4); /* room for 4-byte chroma loads */
       }
     } else {
       for (int c = 0; c < 3; c++)
@@ -262,12 +270,12 @@ nn_preprocessor_create (const nn_preprocess_params * params,
         TAKE (pp->slot[s][c], W * sizeof (float));
 #undef TAKE
     if (pass == 0) {
-      size_t total = (size_t) a + 64;   /* from 0; room to align */
+      size_t total = (size_t)a + 64; /* from 0; room to align */
       pp->block = calloc (1, total);
       if (!pp->block) {
         free (pp);
         return nn_fail (err, NN_NOMEM, "preprocess: scratch of %zu bytes",
-            total);
+                        total);
       }
     }
   }
@@ -276,7 +284,7 @@ nn_preprocessor_create (const nn_preprocess_params * params,
 }
 
 void
-nn_preprocessor_free (nn_preprocessor * pp)
+nn_preprocessor_free (nn_preprocessor *pp)
 {
   if (!pp)
     return;
@@ -288,26 +296,26 @@ nn_preprocessor_free (nn_preprocessor * pp)
  * G = y' - gu*(U-128) - gv*(V-128), B = y' + bu*(U-128), from the matrix's
  * Kr and Kb. Limited range stretches Y 16..235 and chroma 16..240. */
 static void
-set_yuv (nn_preprocessor * pp, const nn_image * img)
+set_yuv (nn_preprocessor *pp, const nn_image *img)
 {
   double kr = img->matrix == NN_YUV_BT709 ? 0.2126 : 0.299;
   double kb = img->matrix == NN_YUV_BT709 ? 0.0722 : 0.114;
   double kg = 1.0 - kr - kb;
   double ky = img->full_range ? 1.0 : 255.0 / 219.0;
   double kc = img->full_range ? 1.0 : 255.0 / 224.0;
-  pp->ky = (float) ky;
-  pp->oy = (float) (img->full_range ? 0.0 : -16.0 * ky);
-  pp->rv = (float) (kc * 2.0 * (1.0 - kr));
-  pp->gu = (float) (kc * 2.0 * kb * (1.0 - kb) / kg);
-  pp->gv = (float) (kc * 2.0 * kr * (1.0 - kr) / kg);
-  pp->bu = (float) (kc * 2.0 * (1.0 - kb));
+  pp->ky = (float)ky;
+  pp->oy = (float)(img->full_range ? 0.0 : -16.0 * ky);
+  pp->rv = (float)(kc * 2.0 * (1.0 - kr));
+  pp->gu = (float)(kc * 2.0 * kb * (1.0 - kb) / kg);
+  pp->gv = (float)(kc * 2.0 * kr * (1.0 - kr) / kg);
+  pp->bu = (float)(kc * 2.0 * (1.0 - kb));
 }
 
 /* Source row sy (absolute), converted and resized to pp->dw columns. Kept
  * in a two-slot cache: bilinear needs two rows at once, and neighbouring
  * output rows often share one (upscaling, area band edges). */
 static float *const *
-hrow (nn_preprocessor * pp, int sy)
+hrow (nn_preprocessor *pp, int sy)
 {
   pp->clock++;
   for (int s = 0; s < 2; s++) {
@@ -331,9 +339,9 @@ hrow (nn_preprocessor * pp, int sy)
 void
 pp_linear_coord (int d, double scale, int n, int *i0, int *i1, float *frac)
 {
-  float f = (float) ((d + 0.5) * scale - 0.5);
-  int i = (int) floorf (f);
-  float t = f - (float) i;
+  float f = (float)((d + 0.5) * scale - 0.5);
+  int i = (int)floorf (f);
+  float t = f - (float)i;
   *i0 = i < 0 ? 0 : (i > n - 1 ? n - 1 : i);
   *i1 = i + 1 < 0 ? 0 : (i + 1 > n - 1 ? n - 1 : i + 1);
   if (*i0 == *i1)
@@ -346,8 +354,8 @@ pp_linear_coord (int d, double scale, int n, int *i0, int *i1, float *frac)
 static void
 area_band (int64_t d, int64_t n, int64_t m, int *start, int *end)
 {
-  *start = (int) (d * n / m);
-  *end = (int) (((d + 1) * n + m - 1) / m);
+  *start = (int)(d * n / m);
+  *end = (int)(((d + 1) * n + m - 1) / m);
 }
 
 static float
@@ -355,50 +363,48 @@ area_weight (int64_t k, int64_t d, int64_t n, int64_t m)
 {
   int64_t lo = k * m > d * n ? k * m : d * n;
   int64_t hi = (k + 1) * m < (d + 1) * n ? (k + 1) * m : (d + 1) * n;
-  return (float) ((double) (hi - lo) / (double) n);
+  return (float)((double)(hi - lo) / (double)n);
 }
 
 /* Where the region goes in the output, and which part of it is used. */
 static void
-place (const nn_preprocess_params * p, nn_rect * src, nn_rect * dst)
+place (const nn_preprocess_params *p, nn_rect *src, nn_rect *dst)
 {
   int64_t W = p->out_width, H = p->out_height, w = src->width, h = src->height;
-  *dst = (nn_rect) {
-  0, 0, (int) W, (int) H};
+  *dst = (nn_rect){ 0, 0, (int)W, (int)H };
   if (p->mode == NN_RESIZE_LETTERBOX) {
     int64_t cw = W, ch = H;
     if (w * H >= h * W)
-      ch = (2 * h * W + w) / (2 * w);   /* round (h * W / w) */
+      ch = (2 * h * W + w) / (2 * w); /* round (h * W / w) */
     else
       cw = (2 * w * H + h) / (2 * h);
-    dst->width = (int) (cw < 1 ? 1 : cw);
-    dst->height = (int) (ch < 1 ? 1 : ch);
-    dst->x = (int) (W - dst->width) / 2;
-    dst->y = (int) (H - dst->height) / 2;
+    dst->width = (int)(cw < 1 ? 1 : cw);
+    dst->height = (int)(ch < 1 ? 1 : ch);
+    dst->x = (int)(W - dst->width) / 2;
+    dst->y = (int)(H - dst->height) / 2;
   } else if (p->mode == NN_RESIZE_CENTER_CROP) {
     if (w * H > h * W) {
       int64_t cw = (2 * h * W + H) / (2 * H);
       cw = cw < 1 ? 1 : cw;
-      src->x += (int) (w - cw) / 2;
-      src->width = (int) cw;
+      src->x += (int)(w - cw) / 2;
+      src->width = (int)cw;
     } else if (w * H < h * W) {
       int64_t ch = (2 * w * H + W) / (2 * W);
       ch = ch < 1 ? 1 : ch;
-      src->y += (int) (h - ch) / 2;
-      src->height = (int) ch;
+      src->y += (int)(h - ch) / 2;
+      src->height = (int)ch;
     }
   }
 }
 
-
 static void
-fill_pad (nn_preprocessor * pp, float *out, const nn_rect * d)
+fill_pad (nn_preprocessor *pp, float *out, const nn_rect *d)
 {
   int W = pp->p.out_width, H = pp->p.out_height;
   for (int c = 0; c < pp->channels; c++) {
-    float v = pp->pad[c], *plane = out + (size_t) c * W * H;
+    float v = pp->pad[c], *plane = out + (size_t)c * W * H;
     for (int y = 0; y < H; y++) {
-      float *row = plane + (size_t) y * W;
+      float *row = plane + (size_t)y * W;
       if (y < d->y || y >= d->y + d->height) {
         for (int x = 0; x < W; x++)
           row[x] = v;
@@ -413,17 +419,18 @@ fill_pad (nn_preprocessor * pp, float *out, const nn_rect * d)
 }
 
 nn_status
-nn_preprocess (nn_preprocessor * pp, const nn_image * img,
-    const nn_rect * roi, float *out, nn_rect * placed, nn_error * err)
+nn_preprocess (nn_preprocessor *pp, const nn_image *img, const nn_rect *roi,
+               float *out, nn_rect *placed, nn_error *err)
 {
   if (!pp || !out)
     return nn_fail (err, NN_INVALID_ARG, "preprocess: %s NULL",
-        pp ? "output" : "preprocessor");
+                    pp ? "output" : "preprocessor");
   nn_status st = nn_image_validate (img, err);
   if (st != NN_OK)
     return st;
   if (img->width > pp->max_w || img->height > pp->max_h)
-    return nn_fail (err, NN_INVALID_ARG,
+    return nn_fail (
+        err, NN_INVALID_ARG,
         "preprocess: source %dx%d exceeds the %dx%d it was created for",
         img->width, img->height, pp->max_w, pp->max_h);
 
@@ -436,11 +443,11 @@ nn_preprocess (nn_preprocessor * pp, const nn_image * img,
     x1 = x1 > img->width ? img->width : x1;
     y1 = y1 > img->height ? img->height : y1;
     if (roi->width <= 0 || roi->height <= 0 || x1 <= x0 || y1 <= y0)
-      return nn_fail (err, NN_INVALID_ARG,
+      return nn_fail (
+          err, NN_INVALID_ARG,
           "preprocess: region %d,%d %dx%d is empty inside the %dx%d image",
           roi->x, roi->y, roi->width, roi->height, img->width, img->height);
-    r = (nn_rect) {
-    (int) x0, (int) y0, (int) (x1 - x0), (int) (y1 - y0)};
+    r = (nn_rect){ (int)x0, (int)y0, (int)(x1 - x0), (int)(y1 - y0) };
   }
   nn_rect d;
   place (&pp->p, &r, &d);
@@ -477,11 +484,11 @@ nn_preprocess (nn_preprocessor * pp, const nn_image * img,
     fill_pad (pp, out, &d);
 
   int W = pp->p.out_width, H = pp->p.out_height, dw = d.width;
-  double sy_scale = (double) r.height / d.height;
+  double sy_scale = (double)r.height / d.height;
   int pair = pp->p.interp == NN_INTERP_BILINEAR
-      && pp_bilinear_pair_ok (pp, r.height, d.height);
+             && pp_bilinear_pair_ok (pp, r.height, d.height);
   for (int oy = 0; oy < d.height; oy++) {
-    size_t base = (size_t) (d.y + oy) * W + d.x;
+    size_t base = (size_t)(d.y + oy) * W + d.x;
     if (pp->p.interp == NN_INTERP_BILINEAR) {
       int y0, y1;
       float fy;
@@ -489,7 +496,7 @@ nn_preprocess (nn_preprocessor * pp, const nn_image * img,
       if (pair) {
         float *o[3];
         for (int c = 0; c < pp->channels; c++)
-          o[c] = out + (size_t) c * W * H + base;
+          o[c] = out + (size_t)c * W * H + base;
         pp_bilinear_pair (pp, r.y + y0, r.y + (fy != 0.0f ? y1 : y0), fy, o);
         continue;
       }
@@ -497,7 +504,7 @@ nn_preprocess (nn_preprocessor * pp, const nn_image * img,
       float *const *b = fy != 0.0f ? hrow (pp, r.y + y1) : a;
       for (int c = 0; c < pp->channels; c++)
         pp_blend (dw, a[c], b[c], fy, pp->gain[c], pp->bias[c],
-            out + (size_t) c * W * H + base);
+                  out + (size_t)c * W * H + base);
     } else {
       int s, e;
       area_band (oy, r.height, d.height, &s, &e);
@@ -517,7 +524,7 @@ nn_preprocess (nn_preprocessor * pp, const nn_image * img,
       }
       for (int c = 0; c < pp->channels; c++) {
         const float *restrict acc = pp->acc[c];
-        float *restrict o = out + (size_t) c * W * H + base;
+        float *restrict o = out + (size_t)c * W * H + base;
         float gn = pp->gain[c], bs = pp->bias[c];
         for (int x = 0; x < dw; x++)
           o[x] = acc[x] * gn + bs;

@@ -23,11 +23,11 @@ enum { G_Y, G_RGB, G_YUV, G_YUV_UV16 };
  * locals because byte stores may alias anything. G_YUV_UV16: a pixel's
  * chroma is two adjacent bytes (NV12, NV21), one 16-bit copy. */
 PP_INLINE void
-gather_run (nn_preprocessor * pp, const row_ptrs * rp, int mode, size_t sa,
-    size_t sc)
+gather_run (nn_preprocessor *pp, const row_ptrs *rp, int mode, size_t sa,
+            size_t sc)
 {
   uint8_t *restrict g0 = pp->g[0], *restrict g1 = pp->g[1],
-      *restrict g2 = pp->g[2];
+                    *restrict g2 = pp->g[2];
   const uint8_t *pa = rp->a, *pb = rp->b, *pc = rp->c;
   int n = pp->ncols, x0 = pp->rx;
   if (mode == G_RGB)
@@ -40,7 +40,7 @@ gather_run (nn_preprocessor * pp, const row_ptrs * rp, int mode, size_t sa,
       g2[k] = pc[x * sa];
     } else if (mode != G_Y) {
       /* 4:2:0 and 4:2:2: pixel x uses chroma sample x / 2 */
-      size_t c = (size_t) (x >> 1) * sc;
+      size_t c = (size_t)(x >> 1) * sc;
       if (mode == G_YUV_UV16) {
         memcpy (g1 + 2 * k, pb + c, 2);
       } else {
@@ -52,23 +52,23 @@ gather_run (nn_preprocessor * pp, const row_ptrs * rp, int mode, size_t sa,
 }
 
 static inline void
-gather_row (nn_preprocessor * pp, int sy)
+gather_row (nn_preprocessor *pp, int sy)
 {
   const nn_image *img = pp->img;
   const fmt_info *f = pp->fi;
-  const uint8_t *row = img->planes[0] + (size_t) sy * img->strides[0];
-  size_t cy = (size_t) (sy >> 1);
+  const uint8_t *row = img->planes[0] + (size_t)sy * img->strides[0];
+  size_t cy = (size_t)(sy >> 1);
   int fam = f->family;
-  int mode = fam == FAM_RGB ? G_RGB : fam == FAM_GRAY || pp->luma_only ? G_Y
-      : fam == FAM_YUV_SEMI ? G_YUV_UV16 : G_YUV;
+  int mode = fam == FAM_RGB                     ? G_RGB
+             : fam == FAM_GRAY || pp->luma_only ? G_Y
+             : fam == FAM_YUV_SEMI              ? G_YUV_UV16
+                                                : G_YUV;
   row_ptrs rp = { row, row, row, 1, 1 };
 
   if (fam == FAM_RGB) {
-    rp = (row_ptrs) {
-    row + f->o0, row + f->o1, row + f->o2, f->bpp, 0};
+    rp = (row_ptrs){ row + f->o0, row + f->o1, row + f->o2, f->bpp, 0 };
   } else if (fam == FAM_YUV_PACKED) {
-    rp = (row_ptrs) {
-    row + f->o0, row + f->o1, row + f->o2, 2, 4};
+    rp = (row_ptrs){ row + f->o0, row + f->o1, row + f->o2, 2, 4 };
   } else if (fam == FAM_YUV_PLANAR) {
     rp.b = img->planes[1] + cy * img->strides[1];
     rp.c = img->planes[2] + cy * img->strides[2];
@@ -93,7 +93,7 @@ gather_row (nn_preprocessor * pp, int sy)
 }
 
 static inline void
-widen (int n, const uint8_t * restrict src, float *restrict dst)
+widen (int n, const uint8_t *restrict src, float *restrict dst)
 {
   for (int i = 0; i < n; i++)
     dst[i] = src[i];
@@ -101,12 +101,12 @@ widen (int n, const uint8_t * restrict src, float *restrict dst)
 
 /* pu, pv: chroma pairs, U of pixel i at pu[2i], V at pv[2i] */
 static inline void
-yuv_to_rgb (const nn_preprocessor * pp, int n, const uint8_t * restrict g0,
-    const uint8_t * restrict pu, const uint8_t * restrict pv,
-    float *restrict cr, float *restrict cg, float *restrict cb)
+yuv_to_rgb (const nn_preprocessor *pp, int n, const uint8_t *restrict g0,
+            const uint8_t *restrict pu, const uint8_t *restrict pv,
+            float *restrict cr, float *restrict cg, float *restrict cb)
 {
   float ky = pp->ky, oy = pp->oy, rv = pp->rv, gu = pp->gu, gv = pp->gv,
-      bu = pp->bu, lo = pp->lo, hi = pp->hi;
+        bu = pp->bu, lo = pp->lo, hi = pp->hi;
   for (int i = 0; i < n; i++) {
     float y = ky * g0[i] + oy;
     float u = pu[2 * i] - 128.0f, v = pv[2 * i] - 128.0f;
@@ -121,10 +121,10 @@ yuv_to_rgb (const nn_preprocessor * pp, int n, const uint8_t * restrict g0,
  * OpenCV, PIL and torchvision use; gray from YUV is the luma plane itself,
  * stretched to 0..255 when it is limited range. */
 static inline void
-convert_row (nn_preprocessor * pp)
+convert_row (nn_preprocessor *pp)
 {
   const uint8_t *restrict g0 = pp->g[0], *restrict g1 = pp->g[1],
-      *restrict g2 = pp->g[2];
+                          *restrict g2 = pp->g[2];
   int bgr = pp->p.color == NN_COLOR_BGR, n = pp->ncols;
   float *restrict cr = pp->conv[bgr ? 2 : 0];
   float *restrict cg = pp->conv[1];
@@ -146,25 +146,24 @@ convert_row (nn_preprocessor * pp)
   }
 
   switch (pp->fi->family) {
-    case FAM_GRAY:
-      widen (n, g0, cr);
-      memcpy (cg, cr, n * sizeof (float));
-      memcpy (cb, cr, n * sizeof (float));
-      break;
-    case FAM_RGB:
-      widen (n, g0, cr);
-      widen (n, g1, cg);
-      widen (n, g2, cb);
-      break;
-    default:
-      yuv_to_rgb (pp, n, g0, g1 + pp->uv_swap, g1 + 1 - pp->uv_swap, cr, cg,
-          cb);
-      break;
+  case FAM_GRAY:
+    widen (n, g0, cr);
+    memcpy (cg, cr, n * sizeof (float));
+    memcpy (cb, cr, n * sizeof (float));
+    break;
+  case FAM_RGB:
+    widen (n, g0, cr);
+    widen (n, g1, cg);
+    widen (n, g2, cb);
+    break;
+  default:
+    yuv_to_rgb (pp, n, g0, g1 + pp->uv_swap, g1 + 1 - pp->uv_swap, cr, cg, cb);
+    break;
   }
 }
 
 HOT void
-pp_area_row (nn_preprocessor * pp, int sy, float *const *out)
+pp_area_row (nn_preprocessor *pp, int sy, float *const *out)
 {
   gather_row (pp, sy);
   convert_row (pp);

@@ -42,8 +42,8 @@ enum { K_LUMA, K_SEMI, K_PACKED, K_RGB3, K_RGB4 };
  * row (K_SEMI). wide: one 4-byte chroma load (see cpick) instead of two
  * 2-byte ones. */
 PP_INLINE void
-gather_run (nn_preprocessor * pp, int kind, int chroma, int st, int wide,
-    const uint8_t * a, const uint8_t * uv, int x0, int x1)
+gather_run (nn_preprocessor *pp, int kind, int chroma, int st, int wide,
+            const uint8_t *a, const uint8_t *uv, int x0, int x1)
 {
   const int32_t *restrict cols = pp->cols;
   uint32_t *restrict yp = pp->ypair, *restrict cp = pp->cpair[0];
@@ -53,17 +53,17 @@ gather_run (nn_preprocessor * pp, int kind, int chroma, int st, int wide,
 #pragma GCC unroll 4
 #endif
   for (int x = x0; x < x1; x++) {
-    size_t l = (size_t) cols[x], r = l + (size_t) st;
+    size_t l = (size_t)cols[x], r = l + (size_t)st;
     if (kind == K_RGB4) {
       p0[x] = pp_ld32 (a + 4 * l);
       p1[x] = pp_ld32 (a + 4 * r);
     } else if (kind == K_RGB3) {
       /* not four bytes: the last pixel of the plane may end the buffer */
-      p0[x] = pp_ld16 (a + 3 * l) | (uint32_t) a[3 * l + 2] << 16;
-      p1[x] = pp_ld16 (a + 3 * r) | (uint32_t) a[3 * r + 2] << 16;
+      p0[x] = pp_ld16 (a + 3 * l) | (uint32_t)a[3 * l + 2] << 16;
+      p1[x] = pp_ld16 (a + 3 * r) | (uint32_t)a[3 * r + 2] << 16;
     } else if (kind == K_PACKED) {
       int o0 = pp->fi->o0;
-      yp[x] = a[2 * l + o0] | (uint32_t) a[2 * r + o0] << 8;
+      yp[x] = a[2 * l + o0] | (uint32_t)a[2 * r + o0] << 8;
       if (chroma)
         cp[x] = pp_packed_chroma (pp, a, l, r);
     } else {
@@ -78,8 +78,8 @@ gather_run (nn_preprocessor * pp, int kind, int chroma, int st, int wide,
 }
 
 PP_INLINE void
-gather (nn_preprocessor * pp, int kind, int chroma, const uint8_t * a,
-    const uint8_t * uv)
+gather (nn_preprocessor *pp, int kind, int chroma, const uint8_t *a,
+        const uint8_t *uv)
 {
   int n = pp->dw, nw = chroma ? pp->nwide : n;
   if (pp->step) {
@@ -95,14 +95,14 @@ gather (nn_preprocessor * pp, int kind, int chroma, const uint8_t * a,
  * su, sv: bit positions of U and V within a chroma pair; inlined with
  * constants so that the shifts are immediates. */
 PP_INLINE void
-yuv_rgb_run (const nn_preprocessor * pp, int n, int su, int sv,
-    float *restrict r, float *restrict g, float *restrict b)
+yuv_rgb_run (const nn_preprocessor *pp, int n, int su, int sv,
+             float *restrict r, float *restrict g, float *restrict b)
 {
   const uint32_t *restrict yp = pp->ypair;
   const uint32_t *restrict cp = pp->cpair[0], *restrict pick = pp->cpick;
   const float *restrict fx = pp->fx;
   float ky = pp->ky, oy = pp->oy, rv = pp->rv, gu = pp->gu, gv = pp->gv,
-      bu = pp->bu, lo = pp->lo, hi = pp->hi;
+        bu = pp->bu, lo = pp->lo, hi = pp->hi;
   for (int x = 0; x < n; x++) {
     uint32_t w = cp[x], wr = (w >> 16 & pick[x]) | (w & ~pick[x]);
     float yl = ky * pp_byte_at (yp[x], 0) + oy;
@@ -123,8 +123,8 @@ yuv_rgb_run (const nn_preprocessor * pp, int n, int su, int sv,
 }
 
 HOT static void
-yuv_rgb_pairs (const nn_preprocessor * pp, int n, float *restrict r,
-    float *restrict g, float *restrict b)
+yuv_rgb_pairs (const nn_preprocessor *pp, int n, float *restrict r,
+               float *restrict g, float *restrict b)
 {
   if (pp->uv_swap)
     yuv_rgb_run (pp, n, 8, 0, r, g, b);
@@ -134,7 +134,7 @@ yuv_rgb_pairs (const nn_preprocessor * pp, int n, float *restrict r,
 
 /* Gray from YUV: the luma plane, stretched to 0..255 when limited range. */
 HOT static void
-yuv_gray_pairs (const nn_preprocessor * pp, int n, float *restrict o)
+yuv_gray_pairs (const nn_preprocessor *pp, int n, float *restrict o)
 {
   const uint32_t *restrict yp = pp->ypair;
   const float *restrict fx = pp->fx;
@@ -148,7 +148,7 @@ yuv_gray_pairs (const nn_preprocessor * pp, int n, float *restrict o)
 
 /* GRAY8 source: the bytes as they are. */
 HOT static void
-gray_pairs (const nn_preprocessor * pp, int n, float *restrict o)
+gray_pairs (const nn_preprocessor *pp, int n, float *restrict o)
 {
   const uint32_t *restrict yp = pp->ypair;
   const float *restrict fx = pp->fx;
@@ -160,8 +160,8 @@ gray_pairs (const nn_preprocessor * pp, int n, float *restrict o)
 
 /* RGB family; sr, sg, sb: bit positions of R, G and B within a pixel. */
 HOT static void
-rgb_rgb_pairs (const nn_preprocessor * pp, int n, int sr, int sg, int sb,
-    float *restrict r, float *restrict g, float *restrict b)
+rgb_rgb_pairs (const nn_preprocessor *pp, int n, int sr, int sg, int sb,
+               float *restrict r, float *restrict g, float *restrict b)
 {
   const uint32_t *restrict p0 = pp->pix[0], *restrict p1 = pp->pix[1];
   const float *restrict fx = pp->fx;
@@ -178,16 +178,16 @@ rgb_rgb_pairs (const nn_preprocessor * pp, int n, int sr, int sg, int sb,
 
 /* Gray from RGB: BT.601 luma weights, as OpenCV, PIL and torchvision. */
 HOT static void
-rgb_gray_pairs (const nn_preprocessor * pp, int n, int sr, int sg, int sb,
-    float *restrict o)
+rgb_gray_pairs (const nn_preprocessor *pp, int n, int sr, int sg, int sb,
+                float *restrict o)
 {
   const uint32_t *restrict p0 = pp->pix[0], *restrict p1 = pp->pix[1];
   const float *restrict fx = pp->fx;
   for (int x = 0; x < n; x++) {
     float l = 0.299f * pp_byte_at (p0[x], sr) + 0.587f * pp_byte_at (p0[x], sg)
-        + 0.114f * pp_byte_at (p0[x], sb);
+              + 0.114f * pp_byte_at (p0[x], sb);
     float r = 0.299f * pp_byte_at (p1[x], sr) + 0.587f * pp_byte_at (p1[x], sg)
-        + 0.114f * pp_byte_at (p1[x], sb);
+              + 0.114f * pp_byte_at (p1[x], sb);
     o[x] = l + fx[x] * (r - l);
   }
 }
@@ -195,8 +195,8 @@ rgb_gray_pairs (const nn_preprocessor * pp, int n, int sr, int sg, int sb,
 /* U and V samples m0..m1 of a planar chroma row, interleaved into uv as
  * NV12 holds them (uv[2m], uv[2m + 1]). */
 HOT void
-pp_interleave (uint8_t * restrict uv, const uint8_t * restrict u,
-    const uint8_t * restrict v, int m0, int m1)
+pp_interleave (uint8_t *restrict uv, const uint8_t *restrict u,
+               const uint8_t *restrict v, int m0, int m1)
 {
   for (int m = m0; m <= m1; m++) {
     uv[2 * m] = u[m];
@@ -208,8 +208,8 @@ pp_interleave (uint8_t * restrict uv, const uint8_t * restrict u,
  * NV12-style chroma uv[2m], uv[2m + 1]. Luma is every other byte from
  * byte oy (YUY2 0, UYVY 1), chroma the bytes between, U first in both. */
 PP_INLINE void
-split_run (uint8_t * restrict y, uint8_t * restrict uv,
-    const uint8_t * restrict a, int oy, int m0, int m1)
+split_run (uint8_t *restrict y, uint8_t *restrict uv, const uint8_t *restrict a,
+           int oy, int m0, int m1)
 {
   for (int k = 2 * m0; k <= 2 * m1 + 1; k++) {
     y[k] = a[2 * k + oy];
@@ -218,8 +218,8 @@ split_run (uint8_t * restrict y, uint8_t * restrict uv,
 }
 
 HOT void
-pp_split_packed (uint8_t * restrict y, uint8_t * restrict uv,
-    const uint8_t * restrict a, int oy, int m0, int m1)
+pp_split_packed (uint8_t *restrict y, uint8_t *restrict uv,
+                 const uint8_t *restrict a, int oy, int m0, int m1)
 {
   if (oy)
     split_run (y, uv, a, 1, m0, m1);
@@ -228,7 +228,7 @@ pp_split_packed (uint8_t * restrict y, uint8_t * restrict uv,
 }
 
 void
-pp_bilinear_setup (nn_preprocessor * pp, const nn_rect * r)
+pp_bilinear_setup (nn_preprocessor *pp, const nn_rect *r)
 {
   int dw = pp->dw;
   /* the tables depend on the geometry only: a stream of same-sized
@@ -240,7 +240,7 @@ pp_bilinear_setup (nn_preprocessor * pp, const nn_rect * r)
     return;
   memcpy (pp->cols_key, key, sizeof key);
 
-  double sx = (double) r->width / dw;
+  double sx = (double)r->width / dw;
   pp->step = r->width > 1;
   for (int x = 0; x < dw; x++) {
     int i0, i1;
@@ -266,11 +266,11 @@ pp_bilinear_setup (nn_preprocessor * pp, const nn_rect * r)
 }
 
 void
-pp_bilinear_row (nn_preprocessor * pp, int sy, float *const *out)
+pp_bilinear_row (nn_preprocessor *pp, int sy, float *const *out)
 {
   const nn_image *img = pp->img;
   const fmt_info *f = pp->fi;
-  const uint8_t *row = img->planes[0] + (size_t) sy * img->strides[0];
+  const uint8_t *row = img->planes[0] + (size_t)sy * img->strides[0];
   int n = pp->dw, bgr = pp->p.color == NN_COLOR_BGR;
   float *r = out[bgr ? 2 : 0], *g = out[1], *b = out[bgr ? 0 : 2];
 
@@ -296,7 +296,7 @@ pp_bilinear_row (nn_preprocessor * pp, int sy, float *const *out)
   }
 
   /* YUV */
-  size_t cy = (size_t) (sy >> 1);
+  size_t cy = (size_t)(sy >> 1);
   int luma = pp->luma_only;
   int m0 = pp->rx >> 1, m1 = (pp->rx + pp->ncols - 1) >> 1;
   const uint8_t *ys = row, *uv = NULL;
@@ -306,14 +306,14 @@ pp_bilinear_row (nn_preprocessor * pp, int sy, float *const *out)
     pp_split_packed (pp->yrow[0], pp->uvrow[0], row, f->o0, m0, m1);
     ys = pp->yrow[0];
     uv = pp->uvrow[0];
-  } else if (!luma && pp->crow != (int) cy) {
+  } else if (!luma && pp->crow != (int)cy) {
     uv = img->planes[1] + cy * img->strides[1];
     if (f->family == FAM_YUV_PLANAR) {
       pp_interleave (pp->uvrow[0], uv, img->planes[2] + cy * img->strides[2],
-          m0, m1);
+                     m0, m1);
       uv = pp->uvrow[0];
     }
-    pp->crow = (int) cy;
+    pp->crow = (int)cy;
   }
   if (uv)
     gather (pp, K_SEMI, 1, ys, uv);
@@ -327,7 +327,7 @@ pp_bilinear_row (nn_preprocessor * pp, int sy, float *const *out)
 
 HOT void
 pp_blend (int n, const float *restrict h0, const float *restrict h1, float fy,
-    float gain, float bias, float *restrict o)
+          float gain, float bias, float *restrict o)
 {
   for (int x = 0; x < n; x++)
     o[x] = (h0[x] + fy * (h1[x] - h0[x])) * gain + bias;

@@ -14,34 +14,34 @@
 #include "preprocess_internal.h"
 
 int
-pp_bilinear_pair_ok (const nn_preprocessor * pp, int src_h, int dst_h)
+pp_bilinear_pair_ok (const nn_preprocessor *pp, int src_h, int dst_h)
 {
   int fam = pp->fi->family;
-  return (fam == FAM_YUV_SEMI || fam == FAM_YUV_PLANAR
-      || fam == FAM_YUV_PACKED) && (int64_t) src_h >= 2 * (int64_t) dst_h;
+  return (fam == FAM_YUV_SEMI || fam == FAM_YUV_PLANAR || fam == FAM_YUV_PACKED)
+         && (int64_t)src_h >= 2 * (int64_t)dst_h;
 }
 
 /* ypair[x]: left, right of row 0, then left, right of row 1; cpair[k][x]
  * for chroma row k (nchroma of them). */
 PP_INLINE void
-gather2_run (nn_preprocessor * pp, int packed, int nchroma, int st, int wide,
-    const uint8_t * a0, const uint8_t * a1, const uint8_t * uv0,
-    const uint8_t * uv1, int x0, int x1)
+gather2_run (nn_preprocessor *pp, int packed, int nchroma, int st, int wide,
+             const uint8_t *a0, const uint8_t *a1, const uint8_t *uv0,
+             const uint8_t *uv1, int x0, int x1)
 {
   const int32_t *restrict cols = pp->cols;
   uint32_t *restrict yp = pp->ypair, *restrict c0 = pp->cpair[0],
-      *restrict c1 = pp->cpair[1];
+                     *restrict c1 = pp->cpair[1];
 
 #if defined(__GNUC__)
 #pragma GCC unroll 4
 #endif
   for (int x = x0; x < x1; x++) {
-    size_t l = (size_t) cols[x], r = l + (size_t) st, cl = l >> 1, cr = r >> 1;
+    size_t l = (size_t)cols[x], r = l + (size_t)st, cl = l >> 1, cr = r >> 1;
     if (packed) {
       /* straight from packed 4:2:2 rows, each with its own chroma */
       int o0 = pp->fi->o0;
-      yp[x] = a0[2 * l + o0] | (uint32_t) a0[2 * r + o0] << 8
-          | (uint32_t) a1[2 * l + o0] << 16 | (uint32_t) a1[2 * r + o0] << 24;
+      yp[x] = a0[2 * l + o0] | (uint32_t)a0[2 * r + o0] << 8
+              | (uint32_t)a1[2 * l + o0] << 16 | (uint32_t)a1[2 * r + o0] << 24;
       if (nchroma >= 1)
         c0[x] = pp_packed_chroma (pp, a0, l, r);
       if (nchroma == 2)
@@ -51,19 +51,19 @@ gather2_run (nn_preprocessor * pp, int packed, int nchroma, int st, int wide,
     if (st)
       yp[x] = pp_ld16 (a0 + l) | pp_ld16 (a1 + l) << 16;
     else
-      yp[x] = (a0[l] | (uint32_t) a1[l] << 16) * 0x101u;
+      yp[x] = (a0[l] | (uint32_t)a1[l] << 16) * 0x101u;
     if (nchroma >= 1)
       c0[x] = wide ? pp_ld32 (uv0 + 2 * cl)
-          : pp_ld16 (uv0 + 2 * cl) | pp_ld16 (uv0 + 2 * cr) << 16;
+                   : pp_ld16 (uv0 + 2 * cl) | pp_ld16 (uv0 + 2 * cr) << 16;
     if (nchroma == 2)
       c1[x] = wide ? pp_ld32 (uv1 + 2 * cl)
-          : pp_ld16 (uv1 + 2 * cl) | pp_ld16 (uv1 + 2 * cr) << 16;
+                   : pp_ld16 (uv1 + 2 * cl) | pp_ld16 (uv1 + 2 * cr) << 16;
   }
 }
 
 PP_INLINE void
-gather2 (nn_preprocessor * pp, int packed, int nchroma, const uint8_t * a0,
-    const uint8_t * a1, const uint8_t * uv0, const uint8_t * uv1)
+gather2 (nn_preprocessor *pp, int packed, int nchroma, const uint8_t *a0,
+         const uint8_t *a1, const uint8_t *uv0, const uint8_t *uv1)
 {
   int n = pp->dw, nw = nchroma && !packed ? pp->nwide : n;
   if (packed && pp->step)
@@ -94,19 +94,20 @@ chroma_at (chroma_terms k, uint32_t w, int su, int sv)
 }
 
 PP_INLINE void
-pair_rgb_run (const nn_preprocessor * pp, int n, int shared, int su, int sv,
-    float fy, float *restrict r, float *restrict g, float *restrict b,
-    const float *gain, const float *bias)
+pair_rgb_run (const nn_preprocessor *pp, int n, int shared, int su, int sv,
+              float fy, float *restrict r, float *restrict g, float *restrict b,
+              const float *gain, const float *bias)
 {
   const uint32_t *restrict yp = pp->ypair, *restrict c0 = pp->cpair[0],
-      *restrict c1 = pp->cpair[1], *restrict pick = pp->cpick;
+                           *restrict c1 = pp->cpair[1],
+                           *restrict pick = pp->cpick;
   const float *restrict fx = pp->fx;
   /* locals, not loads through pp in the loop: the stores through r, g
    * and b could alias pp as far as the compiler knows */
   chroma_terms coef = { pp->rv, pp->gu, pp->gv, pp->bu };
   float ky = pp->ky, oy = pp->oy, lo = pp->lo, hi = pp->hi;
   float g0 = gain[0], g1 = gain[1], g2 = gain[2], b0 = bias[0], b1 = bias[1],
-      b2 = bias[2];
+        b2 = bias[2];
   for (int x = 0; x < n; x++) {
     uint32_t yw = yp[x], m = pick[x];
     uint32_t w0 = c0[x], w0r = (w0 >> 16 & m) | (w0 & ~m);
@@ -137,9 +138,9 @@ pair_rgb_run (const nn_preprocessor * pp, int n, int shared, int su, int sv,
 }
 
 HOT static void
-pair_rgb (const nn_preprocessor * pp, int n, int shared, float fy,
-    float *restrict r, float *restrict g, float *restrict b,
-    const float *gain, const float *bias)
+pair_rgb (const nn_preprocessor *pp, int n, int shared, float fy,
+          float *restrict r, float *restrict g, float *restrict b,
+          const float *gain, const float *bias)
 {
   int swap = pp->uv_swap;
   if (shared && !swap)
@@ -153,8 +154,8 @@ pair_rgb (const nn_preprocessor * pp, int n, int shared, float fy,
 }
 
 HOT static void
-pair_gray (const nn_preprocessor * pp, int n, float fy, float *restrict o,
-    float gain, float bias)
+pair_gray (const nn_preprocessor *pp, int n, float fy, float *restrict o,
+           float gain, float bias)
 {
   const uint32_t *restrict yp = pp->ypair;
   const float *restrict fx = pp->fx;
@@ -171,8 +172,8 @@ pair_gray (const nn_preprocessor * pp, int n, float fy, float *restrict o,
 }
 
 void
-pp_bilinear_pair (nn_preprocessor * pp, int sy0, int sy1, float fy,
-    float *const *out)
+pp_bilinear_pair (nn_preprocessor *pp, int sy0, int sy1, float fy,
+                  float *const *out)
 {
   const nn_image *img = pp->img;
   const fmt_info *f = pp->fi;
@@ -182,7 +183,7 @@ pp_bilinear_pair (nn_preprocessor * pp, int sy0, int sy1, float fy,
   int nrows = sy0 == sy1 ? 1 : 2, nchroma = 0, packed = 0;
 
   for (int k = 0; k < 2; k++)
-    a[k] = img->planes[0] + (size_t) sy[k] * img->strides[0];
+    a[k] = img->planes[0] + (size_t)sy[k] * img->strides[0];
   if (f->family == FAM_YUV_PACKED && !pp_split_pays (pp)) {
     packed = 1;
     nchroma = luma ? 0 : nrows;
@@ -200,10 +201,11 @@ pp_bilinear_pair (nn_preprocessor * pp, int sy0, int sy1, float fy,
     int cy[2] = { sy0 >> 1, sy1 >> 1 };
     nchroma = cy[0] == cy[1] ? 1 : 2;
     for (int k = 0; k < nchroma; k++) {
-      uv[k] = img->planes[1] + (size_t) cy[k] * img->strides[1];
+      uv[k] = img->planes[1] + (size_t)cy[k] * img->strides[1];
       if (f->family == FAM_YUV_PLANAR) {
         pp_interleave (pp->uvrow[k], uv[k],
-            img->planes[2] + (size_t) cy[k] * img->strides[2], m0, m1);
+                       img->planes[2] + (size_t)cy[k] * img->strides[2], m0,
+                       m1);
         uv[k] = pp->uvrow[k];
       }
     }
@@ -232,5 +234,5 @@ pp_bilinear_pair (nn_preprocessor * pp, int sy0, int sy1, float fy,
     bias[k] = pp->bias[c[k]];
   }
   pair_rgb (pp, n, nchroma == 1, fy, out[c[0]], out[c[1]], out[c[2]], gain,
-      bias);
+            bias);
 }

@@ -7,7 +7,7 @@
 
 struct nn_session {
   nn_model *model;
-  nn_plan *own_plan;            /* NULL when the model's plan fits */
+  nn_plan *own_plan; /* NULL when the model's plan fits */
   const nn_plan *plan;
   float *arena;
   nn_pool *pool;
@@ -16,15 +16,15 @@ struct nn_session {
 
 nn_status
 nn_session_create (nn_model *model, const nn_session_options *opts,
-    nn_session **out, nn_error *err)
+                   nn_session **out, nn_error *err)
 {
   nn_session *s;
   size_t floats, bytes;
   nn_status st;
   int batch = opts ? opts->batch : 0;
   int threads = opts ? opts->threads : 0;
-  size_t max_bytes = opts && opts->max_bytes ? opts->max_bytes
-      : (size_t) 2 << 30;
+  size_t max_bytes
+      = opts && opts->max_bytes ? opts->max_bytes : (size_t)2 << 30;
 
   if (!out)
     return nn_fail (err, NN_INVALID_ARG, "no place for the session");
@@ -34,8 +34,7 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
   if (batch < 0 || batch > 65536)
     return nn_fail (err, NN_INVALID_ARG, "batch %d is out of range", batch);
   if (threads < 0 || threads > 256)
-    return nn_fail (err, NN_INVALID_ARG, "threads %d is out of range",
-        threads);
+    return nn_fail (err, NN_INVALID_ARG, "threads %d is out of range", threads);
   s = calloc (1, sizeof *s);
   if (!s)
     return nn_fail (err, NN_NOMEM, "out of memory");
@@ -53,16 +52,18 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
     st = nn_fail (err, NN_NOMEM, "session memory size overflows");
     goto fail;
   }
-  bytes = (bytes + 63) & ~(size_t) 63;
+  bytes = (bytes + 63) & ~(size_t)63;
   if (bytes > max_bytes) {
-    st = nn_fail (err, NN_NOMEM, "the session needs %zu bytes, more than "
-        "the %zu-byte limit", bytes, max_bytes);
+    st = nn_fail (err, NN_NOMEM,
+                  "the session needs %zu bytes, more than "
+                  "the %zu-byte limit",
+                  bytes, max_bytes);
     goto fail;
   }
   s->arena = aligned_alloc (64, bytes);
   if (!s->arena) {
     st = nn_fail (err, NN_NOMEM, "cannot allocate %zu bytes for the session",
-        bytes);
+                  bytes);
     goto fail;
   }
   memset (s->arena, 0, bytes);
@@ -136,7 +137,7 @@ nn_session_find_input (const nn_session *s, const char *name)
   for (size_t i = 0; s && name && i < s->plan->n_inputs; i++)
     if (strcmp (s->plan->inputs[i].name, name) == 0)
       return i;
-  return (size_t) -1;
+  return (size_t)-1;
 }
 
 size_t
@@ -145,7 +146,7 @@ nn_session_find_output (const nn_session *s, const char *name)
   for (size_t i = 0; s && name && i < s->plan->n_outputs; i++)
     if (strcmp (s->plan->outputs[i].name, name) == 0)
       return i;
-  return (size_t) -1;
+  return (size_t)-1;
 }
 
 nn_status

@@ -37,26 +37,27 @@ typedef struct latency {
 } latency;
 
 static void
-usage (FILE * f)
+usage (FILE *f)
 {
   fputs ("usage: edgenn-run MODEL [--input IN.npy] [--output OUT.npy] "
-      "[--runs N] [--threads T]\n"
-      "                  [--batch B] [--warmup W] [--reference] [--json]\n"
-      "\n"
-      "Describes MODEL (inputs, outputs, operator counts, GFLOPs), runs it "
-      "on IN.npy\n"
-      "(float32, C order, exactly the first input's shape) or on seeded "
-      "random data,\n"
-      "writes the first output to OUT.npy, prints its top-5 (of the first "
-      "batch item)\n"
-      "and the latency of N timed runs after W warm-up runs.\n"
-      "\n"
-      "  --runs N       timed runs (default 20)\n"
-      "  --warmup W     untimed runs before them (default 2)\n"
-      "  --threads T    session worker threads (default 1)\n"
-      "  --batch B      batch size (default: the model's own)\n"
-      "  --reference    use the naive reference kernels\n"
-      "  --json         end with one line of JSON holding the results\n", f);
+         "[--runs N] [--threads T]\n"
+         "                  [--batch B] [--warmup W] [--reference] [--json]\n"
+         "\n"
+         "Describes MODEL (inputs, outputs, operator counts, GFLOPs), runs it "
+         "on IN.npy\n"
+         "(float32, C order, exactly the first input's shape) or on seeded "
+         "random data,\n"
+         "writes the first output to OUT.npy, prints its top-5 (of the first "
+         "batch item)\n"
+         "and the latency of N timed runs after W warm-up runs.\n"
+         "\n"
+         "  --runs N       timed runs (default 20)\n"
+         "  --warmup W     untimed runs before them (default 2)\n"
+         "  --threads T    session worker threads (default 1)\n"
+         "  --batch B      batch size (default: the model's own)\n"
+         "  --reference    use the naive reference kernels\n"
+         "  --json         end with one line of JSON holding the results\n",
+         f);
 }
 
 static int
@@ -74,18 +75,16 @@ die (const char *fmt, ...)
 
 /* Strict decimal integer in [min, max]; 0 on success. */
 static int
-parse_long (const char *flag, const char *text, long min, long max,
-    long *out)
+parse_long (const char *flag, const char *text, long min, long max, long *out)
 {
   char *end;
   long v;
 
   errno = 0;
   v = strtol (text, &end, 10);
-  if (text[0] == '\0' || *end != '\0' || errno == ERANGE || v < min
-      || v > max)
-    return die ("%s needs an integer from %ld to %ld, not '%s'", flag, min,
-        max, text);
+  if (text[0] == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max)
+    return die ("%s needs an integer from %ld to %ld, not '%s'", flag, min, max,
+                text);
   *out = v;
   return 0;
 }
@@ -99,17 +98,17 @@ flag_is (const char *arg, size_t len, const char *name)
 
 /* Returns 0 to go on, 1 on a bad command line (reported), 2 for --help. */
 static int
-parse_args (int argc, char **argv, run_args * a)
+parse_args (int argc, char **argv, run_args *a)
 {
   static const struct {
     const char *name;
     long min, max;
     size_t off;
   } num_flags[] = {
-    {"--runs", 1, 1000000, offsetof (run_args, runs)},
-    {"--warmup", 0, 1000000, offsetof (run_args, warmup)},
-    {"--threads", 1, 256, offsetof (run_args, threads)},
-    {"--batch", 1, 65536, offsetof (run_args, batch)},
+    { "--runs", 1, 1000000, offsetof (run_args, runs) },
+    { "--warmup", 0, 1000000, offsetof (run_args, warmup) },
+    { "--threads", 1, 256, offsetof (run_args, threads) },
+    { "--batch", 1, 65536, offsetof (run_args, batch) },
   };
   const size_t n_num = sizeof num_flags / sizeof num_flags[0];
 
@@ -120,8 +119,7 @@ parse_args (int argc, char **argv, run_args * a)
 
     if (arg[0] != '-') {
       if (a->model)
-        return die ("more than one model given ('%s' and '%s')", a->model,
-            arg);
+        return die ("more than one model given ('%s' and '%s')", a->model, arg);
       a->model = arg;
       continue;
     }
@@ -137,7 +135,8 @@ parse_args (int argc, char **argv, run_args * a)
     }
     /* The remaining flags take a value: "--flag VALUE" or "--flag=VALUE". */
     len = strcspn (arg, "=");
-    for (k = 0; k < n_num && !flag_is (arg, len, num_flags[k].name); k++);
+    for (k = 0; k < n_num && !flag_is (arg, len, num_flags[k].name); k++)
+      ;
     if (k == n_num && !flag_is (arg, len, "--input")
         && !flag_is (arg, len, "--output"))
       return die ("unknown option '%s' (try --help)", arg);
@@ -153,7 +152,9 @@ parse_args (int argc, char **argv, run_args * a)
     else if (flag_is (arg, len, "--output"))
       a->output = value;
     else if (parse_long (num_flags[k].name, value, num_flags[k].min,
-            num_flags[k].max, (long *) ((char *) a + num_flags[k].off)) != 0)
+                         num_flags[k].max,
+                         (long *)((char *)a + num_flags[k].off))
+             != 0)
       return 1;
   }
   if (!a->model)
@@ -166,14 +167,14 @@ parse_args (int argc, char **argv, run_args * a)
 }
 
 static void
-format_dims (char *buf, size_t size, int ndim, const int64_t * dims)
+format_dims (char *buf, size_t size, int ndim, const int64_t *dims)
 {
   size_t n = 0;
 
   n += snprintf (buf + n, size - n, "[");
   for (int i = 0; i < ndim && n < size; i++)
     n += snprintf (buf + n, size - n, "%s%lld", i ? ", " : "",
-        (long long) dims[i]);
+                   (long long)dims[i]);
   if (n < size)
     snprintf (buf + n, size - n, "]");
 }
@@ -181,18 +182,19 @@ format_dims (char *buf, size_t size, int ndim, const int64_t * dims)
 static const char *
 dtype_name (nn_dtype dtype)
 {
-  return dtype == NN_DTYPE_FLOAT ? "float32" :
-      dtype == NN_DTYPE_INT64 ? "int64" : "?";
+  return dtype == NN_DTYPE_FLOAT   ? "float32"
+         : dtype == NN_DTYPE_INT64 ? "int64"
+                                   : "?";
 }
 
 static void
-print_tensor (const char *what, size_t i, const nn_tensor_info * info)
+print_tensor (const char *what, size_t i, const nn_tensor_info *info)
 {
   char dims[256];
 
   format_dims (dims, sizeof dims, info->ndim, info->dims);
-  printf ("%-7s %zu: %s %s %s\n", what, i, info->name, dtype_name
-      (info->dtype), dims);
+  printf ("%-7s %zu: %s %s %s\n", what, i, info->name, dtype_name (info->dtype),
+          dims);
 }
 
 typedef struct op_count {
@@ -212,7 +214,7 @@ cmp_op_count (const void *pa, const void *pb)
 
 /* Operators by type, most frequent first. */
 static int
-print_op_counts (const nn_model * model)
+print_op_counts (const nn_model *model)
 {
   size_t n_nodes = nn_model_n_nodes (model), n_types = 0;
   op_count *counts = calloc (n_nodes ? n_nodes : 1, sizeof *counts);
@@ -242,7 +244,7 @@ print_op_counts (const nn_model * model)
 
 /* splitmix64: tiny, seedable, good enough for test tensors. */
 static float
-next_uniform (uint64_t * state)
+next_uniform (uint64_t *state)
 {
   uint64_t z = (*state += UINT64_C (0x9e3779b97f4a7c15));
 
@@ -250,7 +252,7 @@ next_uniform (uint64_t * state)
   z = (z ^ (z >> 27)) * UINT64_C (0x94d049bb133111eb);
   z ^= z >> 31;
   /* 24 random bits map exactly onto floats in [-1, 1). */
-  return (float) (z >> 40) / (float) (1 << 23) - 1.0f;
+  return (float)(z >> 40) / (float)(1 << 23) - 1.0f;
 }
 
 static double
@@ -265,7 +267,7 @@ now_us (void)
 static int
 cmp_double (const void *pa, const void *pb)
 {
-  double a = *(const double *) pa, b = *(const double *) pb;
+  double a = *(const double *)pa, b = *(const double *)pb;
 
   return (a > b) - (a < b);
 }
@@ -281,8 +283,8 @@ summarize (double *us, size_t n)
   for (size_t i = 0; i < n; i++)
     sum += us[i];
   l.median = n % 2 ? us[n / 2] : (us[n / 2 - 1] + us[n / 2]) / 2;
-  l.p90 = us[(size_t) ceil (0.90 * n) - 1];
-  l.p99 = us[(size_t) ceil (0.99 * n) - 1];
+  l.p90 = us[(size_t)ceil (0.90 * n) - 1];
+  l.p99 = us[(size_t)ceil (0.99 * n) - 1];
   l.min = us[0];
   l.mean = sum / n;
   return l;
@@ -318,7 +320,7 @@ static void
 json_string (const char *s)
 {
   putchar ('"');
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if (*p == '"' || *p == '\\')
       printf ("\\%c", *p);
     else if (*p < 0x20)
@@ -341,7 +343,7 @@ json_number (double v, const char *fmt)
 
 /* Batch size of a tensor whose first dimension is the batch; 0 if none. */
 static int64_t
-leading_dim (const nn_tensor_info * info)
+leading_dim (const nn_tensor_info *info)
 {
   return info && info->ndim >= 1 ? info->dims[0] : 0;
 }
@@ -350,7 +352,7 @@ leading_dim (const nn_tensor_info * info)
  * (or all) with seeded random data. Keeps a copy of each in `saved` so every
  * run starts from the same tensors. */
 static int
-prepare_inputs (nn_session * session, const run_args * a, float **saved)
+prepare_inputs (nn_session *session, const run_args *a, float **saved)
 {
   size_t n_in = nn_session_n_inputs (session);
   uint64_t rng = RANDOM_SEED;
@@ -378,8 +380,8 @@ prepare_inputs (nn_session * session, const run_args * a, float **saved)
         format_dims (have, sizeof have, x.ndim, x.dims);
         format_dims (need, sizeof need, info->ndim, info->dims);
         npy_array_clear (&x);
-        return die ("'%s' has shape %s but input '%s' needs %s", a->input,
-            have, info->name, need);
+        return die ("'%s' has shape %s but input '%s' needs %s", a->input, have,
+                    info->name, need);
       }
       memcpy (saved[i], x.data, info->count * sizeof (float));
       npy_array_clear (&x);
@@ -392,7 +394,7 @@ prepare_inputs (nn_session * session, const run_args * a, float **saved)
 }
 
 static int
-run_once (nn_session * session, float *const *saved, double *us)
+run_once (nn_session *session, float *const *saved, double *us)
 {
   size_t n_in = nn_session_n_inputs (session);
   nn_error err = { 0 };
@@ -401,14 +403,14 @@ run_once (nn_session * session, float *const *saved, double *us)
 
   for (size_t i = 0; i < n_in; i++)
     memcpy (nn_session_input (session, i), saved[i],
-        nn_session_input_info (session, i)->count * sizeof (float));
+            nn_session_input_info (session, i)->count * sizeof (float));
   t0 = now_us ();
   st = nn_session_run (session, &err);
   if (us)
     *us = now_us () - t0;
   if (st != NN_OK)
     return die ("run failed: %s%s%s", nn_status_to_string (st),
-        err.message[0] ? ": " : "", err.message);
+                err.message[0] ? ": " : "", err.message);
   return 0;
 }
 
@@ -433,13 +435,13 @@ main (int argc, char **argv)
   int ret = 1;
 
   switch (parse_args (argc, argv, &a)) {
-    case 0:
-      break;
-    case 2:
-      usage (stdout);
-      return 0;
-    default:
-      return 1;
+  case 0:
+    break;
+  case 2:
+    usage (stdout);
+    return 0;
+  default:
+    return 1;
   }
 
   /* Tools describe any float model, not only single-image classifiers. */
@@ -449,10 +451,10 @@ main (int argc, char **argv)
     /* The loader's messages usually name the file already. */
     if (strstr (err.message, a.model))
       die ("cannot load the model: %s: %s", nn_status_to_string (st),
-          err.message);
+           err.message);
     else
       die ("cannot load '%s': %s%s%s", a.model, nn_status_to_string (st),
-          err.message[0] ? ": " : "", err.message);
+           err.message[0] ? ": " : "", err.message);
     goto done;
   }
   printf ("model:  %s\n", a.model);
@@ -463,16 +465,17 @@ main (int argc, char **argv)
   if (print_op_counts (model) != 0)
     goto done;
 
-  sopts.batch = (int) a.batch;
-  sopts.threads = (int) a.threads;
+  sopts.batch = (int)a.batch;
+  sopts.threads = (int)a.threads;
   sopts.reference = a.reference;
-  st = nn_model_n_outputs (model) == 0 ? NN_UNSUPPORTED :
-      nn_session_create (model, &sopts, &session, &err);
+  st = nn_model_n_outputs (model) == 0
+           ? NN_UNSUPPORTED
+           : nn_session_create (model, &sopts, &session, &err);
   if (st != NN_OK) {
     die ("cannot create a session for '%s': %s%s%s", a.model,
-        nn_status_to_string (st), err.message[0] ? ": " : "",
-        st == NN_UNSUPPORTED && !session ? "the model has no outputs" :
-        err.message);
+         nn_status_to_string (st), err.message[0] ? ": " : "",
+         st == NN_UNSUPPORTED && !session ? "the model has no outputs"
+                                          : err.message);
     goto done;
   }
 
@@ -481,23 +484,24 @@ main (int argc, char **argv)
   model_batch = leading_dim (nn_model_input (model, 0));
   batch = leading_dim (nn_session_input_info (session, 0));
   if (a.batch && model_batch > 0 && batch > 0)
-    gflops *= (double) batch / (double) model_batch;
+    gflops *= (double)batch / (double)model_batch;
   printf ("GFLOPs: %.6g per run\n", gflops);
   printf ("session: batch %lld, %ld thread%s, %s kernels\n",
-      (long long) (batch ? batch : 1), a.threads, a.threads == 1 ? "" : "s",
-      a.reference ? "reference" : "fast");
+          (long long)(batch ? batch : 1), a.threads, a.threads == 1 ? "" : "s",
+          a.reference ? "reference" : "fast");
 
   n_in = nn_session_n_inputs (session);
   saved = calloc (n_in ? n_in : 1, sizeof *saved);
-  us = malloc ((size_t) a.runs * sizeof *us);
+  us = malloc ((size_t)a.runs * sizeof *us);
   if (!saved || !us) {
     die ("out of memory");
     goto done;
   }
   if (prepare_inputs (session, &a, saved) != 0)
     goto done;
-  printf ("data:   %s\n", a.input ? a.input : "seeded random, uniform "
-      "in [-1, 1)");
+  printf ("data:   %s\n", a.input ? a.input
+                                  : "seeded random, uniform "
+                                    "in [-1, 1)");
 
   /* The first run gives the result; timing starts after the warm-ups. */
   if (run_once (session, saved, NULL) != 0)
@@ -506,18 +510,18 @@ main (int argc, char **argv)
   out = nn_session_output (session, 0);
   if (a.output) {
     char nerr[NPY_ERROR_MAX];
-    if (npy_write_f32 (a.output, out, out_info->ndim, out_info->dims,
-            nerr) != 0) {
+    if (npy_write_f32 (a.output, out, out_info->ndim, out_info->dims, nerr)
+        != 0) {
       die ("%s", nerr);
       goto done;
     }
   }
   item = out_info->count;
   if (out_info->ndim >= 2 && out_info->dims[0] > 1)
-    item = out_info->count / (size_t) out_info->dims[0];
+    item = out_info->count / (size_t)out_info->dims[0];
   n_top = top_k (out, item, TOP_K, top_idx);
   printf ("top-%zu of output '%s'%s:", n_top, out_info->name,
-      item < out_info->count ? " (first batch item)" : "");
+          item < out_info->count ? " (first batch item)" : "");
   for (size_t k = 0; k < n_top; k++) {
     top_val[k] = out[top_idx[k]];
     printf (" %zu:%.6g", top_idx[k], top_val[k]);
@@ -530,20 +534,20 @@ main (int argc, char **argv)
   for (long i = 0; i < a.runs; i++)
     if (run_once (session, saved, &us[i]) != 0)
       goto done;
-  lat = summarize (us, (size_t) a.runs);
+  lat = summarize (us, (size_t)a.runs);
   printf ("latency over %ld runs (%ld warm-up): median %.1f us, p90 %.1f, "
-      "p99 %.1f, min %.1f, mean %.1f; %.3g GFLOP/s at the median\n",
-      a.runs, a.warmup, lat.median, lat.p90, lat.p99, lat.min, lat.mean,
-      lat.median > 0 ? gflops * 1e6 / lat.median : 0.0);
+          "p99 %.1f, min %.1f, mean %.1f; %.3g GFLOP/s at the median\n",
+          a.runs, a.warmup, lat.median, lat.p90, lat.p99, lat.min, lat.mean,
+          lat.median > 0 ? gflops * 1e6 / lat.median : 0.0);
 
   if (a.json) {
     printf ("{\"model\": ");
     json_string (a.model);
     printf (", \"runs\": %ld, \"threads\": %ld, \"batch\": %lld", a.runs,
-        a.threads, (long long) (batch ? batch : 1));
+            a.threads, (long long)(batch ? batch : 1));
     printf (", \"median_us\": %.3f, \"p90_us\": %.3f, \"p99_us\": %.3f"
-        ", \"min_us\": %.3f, \"mean_us\": %.3f", lat.median, lat.p90,
-        lat.p99, lat.min, lat.mean);
+            ", \"min_us\": %.3f, \"mean_us\": %.3f",
+            lat.median, lat.p90, lat.p99, lat.min, lat.mean);
     printf (", \"gflops\": ");
     json_number (gflops, "%.9g");
     printf (", \"top5\": [");

@@ -47,7 +47,7 @@ host_is_little_endian (void)
 static void
 swap32 (float *data, size_t count)
 {
-  unsigned char *p = (unsigned char *) data;
+  unsigned char *p = (unsigned char *)data;
 
   for (size_t i = 0; i < count; i++, p += 4) {
     unsigned char t0 = p[0], t1 = p[1];
@@ -66,14 +66,14 @@ typedef struct hdr_parser {
 } hdr_parser;
 
 static void
-skip_ws (hdr_parser * hp)
+skip_ws (hdr_parser *hp)
 {
   while (*hp->p == ' ' || *hp->p == '\t' || *hp->p == '\n' || *hp->p == '\r')
     hp->p++;
 }
 
 static bool
-expect_char (hdr_parser * hp, char c)
+expect_char (hdr_parser *hp, char c)
 {
   skip_ws (hp);
   if (*hp->p != c)
@@ -84,7 +84,7 @@ expect_char (hdr_parser * hp, char c)
 
 /* A quoted Python string without escapes, copied into buf. */
 static int
-parse_string (hdr_parser * hp, char *buf, size_t size)
+parse_string (hdr_parser *hp, char *buf, size_t size)
 {
   char quote;
   size_t n = 0;
@@ -107,7 +107,7 @@ parse_string (hdr_parser * hp, char *buf, size_t size)
 }
 
 static int
-parse_bool (hdr_parser * hp, bool *out)
+parse_bool (hdr_parser *hp, bool *out)
 {
   skip_ws (hp);
   if (strncmp (hp->p, "True", 4) == 0) {
@@ -123,14 +123,14 @@ parse_bool (hdr_parser * hp, bool *out)
 }
 
 static int
-parse_dim (hdr_parser * hp, int64_t * out)
+parse_dim (hdr_parser *hp, int64_t *out)
 {
   int64_t v = 0;
 
   skip_ws (hp);
   if (*hp->p < '0' || *hp->p > '9')
     return fail (hp->err, "header: shape holds a non-integer or negative "
-        "dimension");
+                          "dimension");
   while (*hp->p >= '0' && *hp->p <= '9') {
     int digit = *hp->p++ - '0';
     if (v > (INT64_MAX - digit) / 10)
@@ -143,7 +143,7 @@ parse_dim (hdr_parser * hp, int64_t * out)
 
 /* A Python tuple of non-negative ints: "()", "(3,)", "(1, 3, 224, 224)". */
 static int
-parse_shape (hdr_parser * hp, npy_array * a)
+parse_shape (hdr_parser *hp, npy_array *a)
 {
   a->ndim = 0;
   if (!expect_char (hp, '('))
@@ -156,7 +156,7 @@ parse_shape (hdr_parser * hp, npy_array * a)
   for (;;) {
     if (a->ndim == NPY_MAX_DIMS)
       return fail (hp->err, "header: shape has more than %d dimensions",
-          NPY_MAX_DIMS);
+                   NPY_MAX_DIMS);
     if (parse_dim (hp, &a->dims[a->ndim]) < 0)
       return -1;
     a->ndim++;
@@ -183,7 +183,7 @@ parse_shape (hdr_parser * hp, npy_array * a)
 /* The whole header dict. Every key must appear exactly once; the only
  * accepted values are '<f4' and False, the rest is refused with a reason. */
 static int
-parse_header (const char *text, npy_array * a, char *err)
+parse_header (const char *text, npy_array *a, char *err)
 {
   hdr_parser hp = { text, err };
   bool have_descr = false, have_order = false, have_shape = false;
@@ -207,8 +207,10 @@ parse_header (const char *text, npy_array * a, char *err)
       if (parse_string (&hp, descr, sizeof descr) < 0)
         return -1;
       if (strcmp (descr, "<f4") != 0)
-        return fail (err, "dtype '%s' is not supported (need float32, "
-            "'<f4')", descr);
+        return fail (err,
+                     "dtype '%s' is not supported (need float32, "
+                     "'<f4')",
+                     descr);
       have_descr = true;
     } else if (strcmp (key, "fortran_order") == 0 && !have_order) {
       bool fortran;
@@ -216,7 +218,7 @@ parse_header (const char *text, npy_array * a, char *err)
         return -1;
       if (fortran)
         return fail (err, "Fortran-ordered arrays are not supported "
-            "(need C order)");
+                          "(need C order)");
       have_order = true;
     } else if (strcmp (key, "shape") == 0 && !have_shape) {
       if (parse_shape (&hp, a) < 0)
@@ -235,14 +237,16 @@ parse_header (const char *text, npy_array * a, char *err)
   if (*hp.p != '\0')
     return fail (err, "header: trailing bytes after the dict");
   if (!have_descr || !have_order || !have_shape)
-    return fail (err, "header: missing '%s'", !have_descr ? "descr" :
-        !have_order ? "fortran_order" : "shape");
+    return fail (err, "header: missing '%s'",
+                 !have_descr   ? "descr"
+                 : !have_order ? "fortran_order"
+                               : "shape");
   return 0;
 }
 
 static int
-read_header (FILE * f, long long file_size, npy_array * a, long long *data_at,
-    char *err)
+read_header (FILE *f, long long file_size, npy_array *a, long long *data_at,
+             char *err)
 {
   unsigned char pre[12];
   size_t len_bytes;
@@ -259,20 +263,24 @@ read_header (FILE * f, long long file_size, npy_array * a, long long *data_at,
   else if (pre[6] == 2)
     len_bytes = 4;
   else
-    return fail (err, "unsupported .npy format version %u.%u (need 1.0 or "
-        "2.0)", pre[6], pre[7]);
+    return fail (err,
+                 "unsupported .npy format version %u.%u (need 1.0 or "
+                 "2.0)",
+                 pre[6], pre[7]);
   if (len_bytes == 4 && fread (pre + 10, 1, 2, f) != 2)
     return fail (err, "truncated .npy header");
   for (size_t i = 0; i < len_bytes; i++)
-    header_len |= (uint32_t) pre[8 + i] << (8 * i);
+    header_len |= (uint32_t)pre[8 + i] << (8 * i);
   if (header_len == 0 || header_len > NPY_MAX_HEADER)
     return fail (err, "bad .npy header length %u", header_len);
-  *data_at = 8 + (long long) len_bytes + header_len;
+  *data_at = 8 + (long long)len_bytes + header_len;
   if (*data_at > file_size)
-    return fail (err, "truncated .npy header (%u bytes announced, file has "
-        "%lld)", header_len, file_size);
+    return fail (err,
+                 "truncated .npy header (%u bytes announced, file has "
+                 "%lld)",
+                 header_len, file_size);
 
-  text = malloc ((size_t) header_len + 1);
+  text = malloc ((size_t)header_len + 1);
   if (!text)
     return fail (err, "out of memory");
   if (fread (text, 1, header_len, f) != header_len) {
@@ -290,7 +298,7 @@ read_header (FILE * f, long long file_size, npy_array * a, long long *data_at,
 }
 
 int
-npy_read_f32 (const char *path, npy_array * out, char *err)
+npy_read_f32 (const char *path, npy_array *out, char *err)
 {
   FILE *f;
   struct stat st;
@@ -306,12 +314,12 @@ npy_read_f32 (const char *path, npy_array * out, char *err)
     fclose (f);
     return fail (err, "'%s' is not a regular file", path);
   }
-  if (read_header (f, (long long) st.st_size, &a, &data_at, err) < 0)
+  if (read_header (f, (long long)st.st_size, &a, &data_at, err) < 0)
     goto failed;
 
   for (int i = 0; i < a.ndim; i++) {
-    if ((uint64_t) a.dims[i] > SIZE_MAX
-        || __builtin_mul_overflow (count, (size_t) a.dims[i], &count)) {
+    if ((uint64_t)a.dims[i] > SIZE_MAX
+        || __builtin_mul_overflow (count, (size_t)a.dims[i], &count)) {
       fail (err, "shape overflows");
       goto failed;
     }
@@ -321,10 +329,9 @@ npy_read_f32 (const char *path, npy_array * out, char *err)
     goto failed;
   }
   /* Checked before allocating, so a tiny file cannot ask for gigabytes. */
-  data_bytes = (long long) st.st_size - data_at;
-  if ((unsigned long long) data_bytes != bytes) {
-    fail (err, "data is %lld bytes but the shape needs %zu", data_bytes,
-        bytes);
+  data_bytes = (long long)st.st_size - data_at;
+  if ((unsigned long long)data_bytes != bytes) {
+    fail (err, "data is %lld bytes but the shape needs %zu", data_bytes, bytes);
     goto failed;
   }
   a.count = count;
@@ -335,7 +342,7 @@ npy_read_f32 (const char *path, npy_array * out, char *err)
   }
   if (fread (a.data, 1, bytes, f) != bytes) {
     fail (err, "read error: %s",
-        ferror (f) ? strerror (errno) : "file shrank while reading");
+          ferror (f) ? strerror (errno) : "file shrank while reading");
     goto failed;
   }
   fclose (f);
@@ -358,7 +365,7 @@ failed:
 
 int
 npy_write_f32 (const char *path, const float *data, int ndim,
-    const int64_t * dims, char *err)
+               const int64_t *dims, char *err)
 {
   char header[512];
   size_t count = 1;
@@ -369,14 +376,13 @@ npy_write_f32 (const char *path, const float *data, int ndim,
   if (ndim < 0 || ndim > NPY_MAX_DIMS)
     return fail (err, "cannot write a %d-dimensional array", ndim);
   n = snprintf (header, sizeof header,
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (");
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (");
   for (int i = 0; i < ndim; i++) {
-    n += snprintf (header + n, sizeof header - n, "%s%lld",
-        i ? ", " : "", (long long) dims[i]);
-    count *= (size_t) dims[i];
+    n += snprintf (header + n, sizeof header - n, "%s%lld", i ? ", " : "",
+                   (long long)dims[i]);
+    count *= (size_t)dims[i];
   }
-  n += snprintf (header + n, sizeof header - n, "%s), }",
-      ndim == 1 ? "," : "");
+  n += snprintf (header + n, sizeof header - n, "%s), }", ndim == 1 ? "," : "");
   /* Pad so the data starts on a 64-byte boundary, as NumPy does. */
   while ((10 + n + 1) % 64 != 0)
     header[n++] = ' ';
@@ -390,10 +396,10 @@ npy_write_f32 (const char *path, const float *data, int ndim,
     memcpy (pre, npy_magic, sizeof npy_magic);
     pre[6] = 1;
     pre[7] = 0;
-    pre[8] = (unsigned char) (n & 0xff);
-    pre[9] = (unsigned char) (n >> 8);
+    pre[8] = (unsigned char)(n & 0xff);
+    pre[9] = (unsigned char)(n >> 8);
     ok = fwrite (pre, 1, sizeof pre, f) == sizeof pre
-        && fwrite (header, 1, (size_t) n, f) == (size_t) n;
+         && fwrite (header, 1, (size_t)n, f) == (size_t)n;
   }
   if (host_is_little_endian ()) {
     ok = ok && fwrite (data, sizeof (float), count, f) == count;
@@ -415,7 +421,7 @@ npy_write_f32 (const char *path, const float *data, int ndim,
 }
 
 void
-npy_array_clear (npy_array * a)
+npy_array_clear (npy_array *a)
 {
   free (a->data);
   memset (a, 0, sizeof *a);

@@ -17,20 +17,20 @@
 typedef struct npy_array {
   int ndim;
   int64_t dims[NPY_MAX_DIMS];
-  size_t count;                 /* product of dims (1 for a scalar) */
-  float *data;                  /* malloc'd, owned by the array */
+  size_t count; /* product of dims (1 for a scalar) */
+  float *data;  /* malloc'd, owned by the array */
 } npy_array;
 
 /* Reads `path` into `out`. Returns 0 on success; otherwise -1 with `out`
  * cleared and a one-line reason in `err` (NPY_ERROR_MAX bytes). */
-int npy_read_f32 (const char *path, npy_array * out, char *err);
+int npy_read_f32 (const char *path, npy_array *out, char *err);
 
 /* Writes `count` floats with shape `dims` (format version 1.0, '<f4', C
  * order). Returns 0, or -1 with a reason in `err`. */
 int npy_write_f32 (const char *path, const float *data, int ndim,
-    const int64_t * dims, char *err);
+                   const int64_t *dims, char *err);
 
 /* Frees the data and zeroes the array; safe on a cleared array. */
-void npy_array_clear (npy_array * a);
+void npy_array_clear (npy_array *a);
 
 #endif /* EDGENN_NPY_H */

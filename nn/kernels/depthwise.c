@@ -16,8 +16,8 @@
 // in (C,H,W), w (C*mult,1,KH,KW), bias (C*mult) or NULL, out (C*mult,OH,OW)
 static void
 dw_generic (const float *in, const float *w, const float *bias, float *out,
-    ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
-    const nn_act *act)
+            ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
+            const nn_act *act)
 {
   for (ptrdiff_t o = o0; o < o1; o++) {
     const float *plane = in + (o / mult) * g->ih * g->iw;
@@ -40,7 +40,7 @@ dw_generic (const float *in, const float *w, const float *bias, float *out,
             yr[x] += wv * r[x * g->sw + off];
         }
       }
-      nn_act_apply (act, yr, (size_t) g->ow);
+      nn_act_apply (act, yr, (size_t)g->ow);
     }
   }
 }
@@ -48,8 +48,8 @@ dw_generic (const float *in, const float *w, const float *bias, float *out,
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define TGT __attribute__((target ("avx2,fma")))
-#define INL static inline __attribute__((always_inline)) TGT
+#define TGT __attribute__ ((target ("avx2,fma")))
+#define INL static inline __attribute__ ((always_inline)) TGT
 
 /* Floats of the band buffers (on the stack): staged input pixels and
  * output pixels of one band of output rows. */
@@ -70,7 +70,7 @@ store_part (float *y, __m256 v, int n)
     n -= 4;
   }
   if (n >= 2) {
-    _mm_storel_pi ((__m64 *) y, h);
+    _mm_storel_pi ((__m64 *)y, h);
     h = _mm_movehl_ps (h, h);
     y += 2;
     n -= 2;
@@ -144,7 +144,7 @@ dw_band_rows (const nn_win2d *g)
  * [py0, py0 + rows) to pixels: st[(py - py0) * wp + px][lane]. */
 INL void
 dw_stage (float *st, const float *in, ptrdiff_t o0, ptrdiff_t o1,
-    ptrdiff_t mult, ptrdiff_t py0, ptrdiff_t rows, const nn_win2d *g)
+          ptrdiff_t mult, ptrdiff_t py0, ptrdiff_t rows, const nn_win2d *g)
 {
   const ptrdiff_t wp = g->pl + g->iw + g->pr;
   const float *src[8];
@@ -177,13 +177,13 @@ dw_stage (float *st, const float *in, ptrdiff_t o0, ptrdiff_t o1,
      * load of a copy just written float by float would stall store
      * forwarding; masked loads are cheap, unlike masked stores). */
     for (; x < g->iw; x += 8) {
-      const int n = g->iw - x < 8 ? (int) (g->iw - x) : 8;
-      const __m256i mask = _mm256_cmpgt_epi32 (_mm256_set1_epi32 (n),
-          _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
+      const int n = g->iw - x < 8 ? (int)(g->iw - x) : 8;
+      const __m256i mask = _mm256_cmpgt_epi32 (
+          _mm256_set1_epi32 (n), _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
       __m256 v[8];
       for (int l = 0; l < 8; l++)
         v[l] = src[l] ? _mm256_maskload_ps (src[l] + iy * g->iw + x, mask)
-            : _mm256_setzero_ps ();
+                      : _mm256_setzero_ps ();
       transpose8 (v);
       for (int i = 0; i < n; i++)
         _mm256_store_ps (row + (g->pl + x + i) * 8, v[i]);
@@ -193,13 +193,13 @@ dw_stage (float *st, const float *in, ptrdiff_t o0, ptrdiff_t o1,
 
 /* 4 output pixels of a 3x3 kernel with the 9 weight vectors in
  * registers. ir: the first tap of pixel 0; sx, dx, dy in floats. */
-#define DW3_TAP(t, off) \
-  do { \
-    const float *q = ir + (off); \
-    a0 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q), a0); \
-    a1 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q + sx), a1); \
-    a2 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q + 2 * sx), a2); \
-    a3 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q + 3 * sx), a3); \
+#define DW3_TAP(t, off)                                                        \
+  do {                                                                         \
+    const float *q = ir + (off);                                               \
+    a0 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q), a0);                       \
+    a1 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q + sx), a1);                  \
+    a2 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q + 2 * sx), a2);              \
+    a3 = _mm256_fmadd_ps (w##t, _mm256_load_ps (q + 3 * sx), a3);              \
   } while (0)
 
 /* Output pixels of `brows` output rows from the staged band, 4 pixels at
@@ -208,7 +208,7 @@ dw_stage (float *st, const float *in, ptrdiff_t o0, ptrdiff_t o1,
 // st (rows, wp, 8), wv (KH*KW, 8), ob (brows, OW4, 8)
 INL void
 dw_pixels (const float *st, const float *wv, __m256 bias, float *ob,
-    ptrdiff_t brows, const nn_win2d *g)
+           ptrdiff_t brows, const nn_win2d *g)
 {
   const ptrdiff_t wp = g->pl + g->iw + g->pr, ow4 = dw_ow4 (g);
   const ptrdiff_t sx = g->sw * 8, dx = g->dw * 8, dy = g->dh * wp * 8;
@@ -259,17 +259,17 @@ dw_pixels (const float *st, const float *wv, __m256 bias, float *ob,
 // ob (brows, OW, 8) -> out (C*mult, OH, OW) rows [oy0, oy0 + brows)
 INL void
 dw_unstage (const float *ob, float *out, ptrdiff_t o0, ptrdiff_t o1,
-    ptrdiff_t oy0, ptrdiff_t brows, const nn_win2d *g, int kind, __m256 lo,
-    __m256 hi)
+            ptrdiff_t oy0, ptrdiff_t brows, const nn_win2d *g, int kind,
+            __m256 lo, __m256 hi)
 {
-  const int nc = o1 - o0 < 8 ? (int) (o1 - o0) : 8;
+  const int nc = o1 - o0 < 8 ? (int)(o1 - o0) : 8;
   for (ptrdiff_t r = 0; r < brows; r++)
     for (ptrdiff_t x = 0; x < g->ow; x += 8) {
-      const int n = g->ow - x < 8 ? (int) (g->ow - x) : 8;
+      const int n = g->ow - x < 8 ? (int)(g->ow - x) : 8;
       __m256 v[8];
       for (int i = 0; i < 8; i++) {
-        __m256 p = i < n ? _mm256_load_ps (ob + (r * dw_ow4 (g) + x + i)
-            * 8) : _mm256_setzero_ps ();
+        __m256 p = i < n ? _mm256_load_ps (ob + (r * dw_ow4 (g) + x + i) * 8)
+                         : _mm256_setzero_ps ();
         if (kind == 1)
           p = _mm256_max_ps (p, _mm256_setzero_ps ());
         else if (kind == 2)
@@ -291,17 +291,19 @@ dw_unstage (const float *ob, float *out, ptrdiff_t o0, ptrdiff_t o1,
  * the band's input as 8-channel pixels, compute, write back. */
 TGT static void
 dw_avx2 (const float *in, const float *w, const float *bias, float *out,
-    ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
-    const nn_act *act)
+         ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
+         const nn_act *act)
 {
-  const int kind = act->type == NN_ACT_NONE ? 0 : act->type == NN_ACT_RELU
-      ? 1 : act->type == NN_ACT_CLIP ? 2 : -1;
+  const int kind = act->type == NN_ACT_NONE   ? 0
+                   : act->type == NN_ACT_RELU ? 1
+                   : act->type == NN_ACT_CLIP ? 2
+                                              : -1;
   const __m256 lo = _mm256_set1_ps (act->alpha);
   const __m256 hi = _mm256_set1_ps (act->beta);
   const ptrdiff_t taps = g->kh * g->kw, band = dw_band_rows (g);
-  float st[DW_BAND_IN] __attribute__((aligned (32)));
-  float ob[DW_BAND_OUT] __attribute__((aligned (32)));
-  float wv[16 * 16 * 8] __attribute__((aligned (32))) = { 0 };
+  float st[DW_BAND_IN] __attribute__ ((aligned (32)));
+  float ob[DW_BAND_OUT] __attribute__ ((aligned (32)));
+  float wv[16 * 16 * 8] __attribute__ ((aligned (32))) = { 0 };
 
   for (ptrdiff_t c0 = o0; c0 < o1; c0 += 8) {
     /* Weights and bias of the block as 8-lane vectors (zero past o1). */
@@ -319,14 +321,13 @@ dw_avx2 (const float *in, const float *w, const float *bias, float *out,
       const ptrdiff_t rows = (brows - 1) * g->sh + (g->kh - 1) * g->dh + 1;
       dw_stage (st, in, c0, o1, mult, oy * g->sh, rows, g);
       memset (st + rows * (g->pl + g->iw + g->pr) * 8, 0,
-          sizeof (float) * (size_t) dw_slack (g));
+              sizeof (float) * (size_t)dw_slack (g));
       dw_pixels (st, wv, b, ob, brows, g);
-      dw_unstage (ob, out, c0, o1, oy, brows, g, kind < 0 ? 0 : kind, lo,
-          hi);
+      dw_unstage (ob, out, c0, o1, oy, brows, g, kind < 0 ? 0 : kind, lo, hi);
       if (kind < 0)
         for (ptrdiff_t o = c0; o < o1 && o < c0 + 8; o++)
           nn_act_apply (act, out + (o * g->oh + oy) * g->ow,
-              (size_t) (brows * g->ow));
+                        (size_t)(brows * g->ow));
     }
   }
 }
@@ -347,8 +348,8 @@ dw_avx2_ok (const nn_win2d *g)
 
 static void
 dw_avx2 (const float *in, const float *w, const float *bias, float *out,
-    ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
-    const nn_act *act)
+         ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
+         const nn_act *act)
 {
 }
 
@@ -357,9 +358,9 @@ dw_avx2 (const float *in, const float *w, const float *bias, float *out,
 // in (C,H,W), w (C*mult,1,KH,KW), bias (C*mult) or NULL, out (C*mult,OH,OW):
 // output channels [o0, o1)
 void
-nn_depthwise2d (const float *in, const float *w, const float *bias,
-    float *out, ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult,
-    const nn_win2d *g, const nn_act *act)
+nn_depthwise2d (const float *in, const float *w, const float *bias, float *out,
+                ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
+                const nn_act *act)
 {
   if (dw_avx2_ok (g))
     dw_avx2 (in, w, bias, out, o0, o1, mult, g, act);

@@ -10,7 +10,7 @@
 
 void
 nn_pack_voc (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
-    float alpha, float *out)
+             float alpha, float *out)
 {
   ptrdiff_t panels = (ocg + NN_VOC_NR - 1) / NN_VOC_NR;
   for (ptrdiff_t j = 0; j < panels; j++)
@@ -23,7 +23,7 @@ nn_pack_voc (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
 
 void
 nn_pack_voc_t (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
-    float alpha, float *out)
+               float alpha, float *out)
 {
   ptrdiff_t panels = (ocg + NN_VOC_NR - 1) / NN_VOC_NR;
   for (ptrdiff_t j = 0; j < panels; j++)
@@ -36,7 +36,7 @@ nn_pack_voc_t (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
 
 void
 nn_pack_vpos (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
-    float *out)
+              float *out)
 {
   ptrdiff_t panels = (ocg + NN_VPOS_MR - 1) / NN_VPOS_MR;
   for (ptrdiff_t j = 0; j < panels; j++)
@@ -50,8 +50,8 @@ nn_pack_vpos (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define TGT __attribute__((target ("avx2,fma")))
-#define INL static inline __attribute__((always_inline)) TGT
+#define TGT __attribute__ ((target ("avx2,fma")))
+#define INL static inline __attribute__ ((always_inline)) TGT
 
 static bool
 have_avx2_fma (void)
@@ -66,14 +66,14 @@ static int
 act_kind (const nn_act *act)
 {
   switch (act->type) {
-    case NN_ACT_NONE:
-      return 0;
-    case NN_ACT_RELU:
-      return 1;
-    case NN_ACT_CLIP:
-      return 2;
-    default:
-      return -1;
+  case NN_ACT_NONE:
+    return 0;
+  case NN_ACT_RELU:
+    return 1;
+  case NN_ACT_CLIP:
+    return 2;
+  default:
+    return -1;
   }
 }
 
@@ -96,37 +96,37 @@ act_vec (__m256 v, int kind, __m256 lo, __m256 hi)
 #define VOC_KC 256
 #define VOC_CHUNK 16
 
-#define VOC_FMA(r) \
-  if (MR > r) { \
-    const __m256 a = _mm256_broadcast_ss (x##r + o); \
-    c##r##0 = _mm256_fmadd_ps (a, w0, c##r##0); \
-    c##r##1 = _mm256_fmadd_ps (a, w1, c##r##1); \
+#define VOC_FMA(r)                                                             \
+  if (MR > r) {                                                                \
+    const __m256 a = _mm256_broadcast_ss (x##r + o);                           \
+    c##r##0 = _mm256_fmadd_ps (a, w0, c##r##0);                                \
+    c##r##1 = _mm256_fmadd_ps (a, w1, c##r##1);                                \
   }
-#define VOC_LOAD(r) \
-  if (MR > r) { \
-    c##r##0 = _mm256_load_ps (tile + r * 16); \
-    c##r##1 = _mm256_load_ps (tile + r * 16 + 8); \
+#define VOC_LOAD(r)                                                            \
+  if (MR > r) {                                                                \
+    c##r##0 = _mm256_load_ps (tile + r * 16);                                  \
+    c##r##1 = _mm256_load_ps (tile + r * 16 + 8);                              \
   }
-#define VOC_STORE(r) \
-  if (MR > r) { \
-    _mm256_store_ps (tile + r * 16, c##r##0); \
-    _mm256_store_ps (tile + r * 16 + 8, c##r##1); \
+#define VOC_STORE(r)                                                           \
+  if (MR > r) {                                                                \
+    _mm256_store_ps (tile + r * 16, c##r##0);                                  \
+    _mm256_store_ps (tile + r * 16 + 8, c##r##1);                              \
   }
 
 /* tile (MR, 16) = (cont ? tile : bias) + sum_k x_r[koff[k]] * w[k][16] */
 // x rows at x + ro[r], w (K, 16), tile (MR, 16)
 INL void
 voc_kernel (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
-    const ptrdiff_t *koff, const float *w, const float *bias, bool cont,
-    float *tile)
+            const ptrdiff_t *koff, const float *w, const float *bias, bool cont,
+            float *tile)
 {
   const __m256 b0 = bias ? _mm256_loadu_ps (bias) : _mm256_setzero_ps ();
   const __m256 b1 = bias ? _mm256_loadu_ps (bias + 8) : _mm256_setzero_ps ();
   __m256 c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1;
   __m256 c30 = b0, c31 = b1, c40 = b0, c41 = b1, c50 = b0, c51 = b1;
   if (cont) {
-    VOC_LOAD (0) VOC_LOAD (1) VOC_LOAD (2) VOC_LOAD (3) VOC_LOAD (4)
-        VOC_LOAD (5)
+    VOC_LOAD (0)
+    VOC_LOAD (1) VOC_LOAD (2) VOC_LOAD (3) VOC_LOAD (4) VOC_LOAD (5)
   }
   const float *x0 = x + ro[0];
   const float *x1 = x + ro[MR > 1 ? 1 : 0];
@@ -171,51 +171,52 @@ voc_kernel (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
     const __m256 w0 = _mm256_loadu_ps (w), w1 = _mm256_loadu_ps (w + 8);
     VOC_FMA (0) VOC_FMA (1) VOC_FMA (2) VOC_FMA (3) VOC_FMA (4) VOC_FMA (5)
   }
-  VOC_STORE (0) VOC_STORE (1) VOC_STORE (2) VOC_STORE (3) VOC_STORE (4)
-      VOC_STORE (5)
+  VOC_STORE (0)
+  VOC_STORE (1) VOC_STORE (2) VOC_STORE (3) VOC_STORE (4) VOC_STORE (5)
 }
 
 INL void
 voc_call (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
-    const ptrdiff_t *koff, const float *w, const float *bias, bool cont,
-    float *tile)
+          const ptrdiff_t *koff, const float *w, const float *bias, bool cont,
+          float *tile)
 {
   switch (mr) {
-    case 6:
-      voc_kernel (6, kc, x, ro, koff, w, bias, cont, tile);
-      break;
-    case 5:
-      voc_kernel (5, kc, x, ro, koff, w, bias, cont, tile);
-      break;
-    case 4:
-      voc_kernel (4, kc, x, ro, koff, w, bias, cont, tile);
-      break;
-    case 3:
-      voc_kernel (3, kc, x, ro, koff, w, bias, cont, tile);
-      break;
-    case 2:
-      voc_kernel (2, kc, x, ro, koff, w, bias, cont, tile);
-      break;
-    default:
-      voc_kernel (1, kc, x, ro, koff, w, bias, cont, tile);
-      break;
+  case 6:
+    voc_kernel (6, kc, x, ro, koff, w, bias, cont, tile);
+    break;
+  case 5:
+    voc_kernel (5, kc, x, ro, koff, w, bias, cont, tile);
+    break;
+  case 4:
+    voc_kernel (4, kc, x, ro, koff, w, bias, cont, tile);
+    break;
+  case 3:
+    voc_kernel (3, kc, x, ro, koff, w, bias, cont, tile);
+    break;
+  case 2:
+    voc_kernel (2, kc, x, ro, koff, w, bias, cont, tile);
+    break;
+  default:
+    voc_kernel (1, kc, x, ro, koff, w, bias, cont, tile);
+    break;
   }
 }
 
 /* Activation and store of one finished tile. */
 INL void
 voc_epilogue (const nn_voc_args *a, float *tile, int mr, ptrdiff_t p0,
-    ptrdiff_t oc0, ptrdiff_t noc, int kind, __m256 lo, __m256 hi)
+              ptrdiff_t oc0, ptrdiff_t noc, int kind, __m256 lo, __m256 hi)
 {
   if (kind > 0)
     for (int r = 0; r < mr; r++) {
       _mm256_store_ps (tile + r * 16,
-          act_vec (_mm256_load_ps (tile + r * 16), kind, lo, hi));
-      _mm256_store_ps (tile + r * 16 + 8,
+                       act_vec (_mm256_load_ps (tile + r * 16), kind, lo, hi));
+      _mm256_store_ps (
+          tile + r * 16 + 8,
           act_vec (_mm256_load_ps (tile + r * 16 + 8), kind, lo, hi));
     }
   else if (kind < 0)
-    nn_act_apply (a->act, tile, (size_t) mr * NN_VOC_NR);
+    nn_act_apply (a->act, tile, (size_t)mr * NN_VOC_NR);
 
   if (a->ys_oc == 1) {
     /* Rows of channels: contiguous stores. */
@@ -225,7 +226,7 @@ voc_epilogue (const nn_voc_args *a, float *tile, int mr, ptrdiff_t p0,
         _mm256_storeu_ps (dst, _mm256_load_ps (tile + r * 16));
         _mm256_storeu_ps (dst + 8, _mm256_load_ps (tile + r * 16 + 8));
       } else
-        memcpy (dst, tile + r * 16, sizeof (float) * (size_t) noc);
+        memcpy (dst, tile + r * 16, sizeof (float) * (size_t)noc);
     }
   } else {
     for (ptrdiff_t v = 0; v < noc; v++) {
@@ -238,8 +239,7 @@ voc_epilogue (const nn_voc_args *a, float *tile, int mr, ptrdiff_t p0,
 
 // x (any, via pos and koff), w [panels][K][16], y (OCg, npos) strided
 TGT static void
-voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0,
-    ptrdiff_t t1)
+voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
 {
   const float *w = a->w + j * a->k * NN_VOC_NR;
   const float *bias = a->bias ? a->bias + j * NN_VOC_NR : NULL;
@@ -248,17 +248,17 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0,
   const int kind = act_kind (a->act);
   const __m256 lo = _mm256_set1_ps (a->act->alpha);
   const __m256 hi = _mm256_set1_ps (a->act->beta);
-  float acc[VOC_CHUNK][NN_VOC_MR * NN_VOC_NR] __attribute__((aligned (32)));
+  float acc[VOC_CHUNK][NN_VOC_MR * NN_VOC_NR] __attribute__ ((aligned (32)));
   ptrdiff_t ro[VOC_CHUNK][NN_VOC_MR];
   int mr[VOC_CHUNK];
 
   for (ptrdiff_t c0 = t0; c0 < t1; c0 += VOC_CHUNK) {
-    const int nt = t1 - c0 < VOC_CHUNK ? (int) (t1 - c0) : VOC_CHUNK;
+    const int nt = t1 - c0 < VOC_CHUNK ? (int)(t1 - c0) : VOC_CHUNK;
     /* One division per chunk; positions then advance one by one. */
     ptrdiff_t row = c0 * NN_VOC_MR / a->pw, col = c0 * NN_VOC_MR % a->pw;
     for (int i = 0; i < nt; i++) {
       const ptrdiff_t p0 = (c0 + i) * NN_VOC_MR;
-      mr[i] = a->npos - p0 < NN_VOC_MR ? (int) (a->npos - p0) : NN_VOC_MR;
+      mr[i] = a->npos - p0 < NN_VOC_MR ? (int)(a->npos - p0) : NN_VOC_MR;
       for (int r = 0; r < NN_VOC_MR; r++) {
         ro[i][r] = row * a->row_step + col * a->col_step;
         if (++col == a->pw) {
@@ -271,11 +271,11 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0,
       const ptrdiff_t kc = a->k - kb < VOC_KC ? a->k - kb : VOC_KC;
       for (int i = 0; i < nt; i++)
         voc_call (mr[i], kc, a->x, ro[i], a->koff + kb, w + kb * NN_VOC_NR,
-            bias, kb > 0, acc[i]);
+                  bias, kb > 0, acc[i]);
     }
     for (int i = 0; i < nt; i++)
-      voc_epilogue (a, acc[i], mr[i], (c0 + i) * NN_VOC_MR, oc0, noc, kind,
-          lo, hi);
+      voc_epilogue (a, acc[i], mr[i], (c0 + i) * NN_VOC_MR, oc0, noc, kind, lo,
+                    hi);
   }
 }
 
@@ -292,7 +292,7 @@ store_part (float *y, __m256 v, int n)
     n -= 4;
   }
   if (n >= 2) {
-    _mm_storel_pi ((__m64 *) y, h);
+    _mm_storel_pi ((__m64 *)y, h);
     h = _mm_movehl_ps (h, h);
     y += 2;
     n -= 2;
@@ -303,100 +303,111 @@ store_part (float *y, __m256 v, int n)
 
 /* ---- vec_pos ----------------------------------------------------------- */
 
-#define VPOS_FMA(r) \
-  if (MR > r) { \
-    const __m256 a = _mm256_broadcast_ss (w + r); \
-    c##r##0 = _mm256_fmadd_ps (a, x0, c##r##0); \
-    c##r##1 = _mm256_fmadd_ps (a, x1, c##r##1); \
+#define VPOS_FMA(r)                                                            \
+  if (MR > r) {                                                                \
+    const __m256 a = _mm256_broadcast_ss (w + r);                              \
+    c##r##0 = _mm256_fmadd_ps (a, x0, c##r##0);                                \
+    c##r##1 = _mm256_fmadd_ps (a, x1, c##r##1);                                \
   }
-#define VPOS_STORE(r) \
-  if (MR > r) { \
-    float *d = y + r * ldy; \
-    const __m256 v0 = act_vec (c##r##0, kind, lo, hi); \
-    const __m256 v1 = act_vec (c##r##1, kind, lo, hi); \
-    if (n == 16) { \
-      _mm256_storeu_ps (d, v0); \
-      _mm256_storeu_ps (d + 8, v1); \
-    } else if (n > 8) { \
-      _mm256_storeu_ps (d, v0); \
-      store_part (d + 8, v1, n - 8); \
-    } else if (n == 8) \
-      _mm256_storeu_ps (d, v0); \
-    else \
-      store_part (d, v0, n); \
+#define VPOS_STORE(r)                                                          \
+  if (MR > r) {                                                                \
+    float *d = y + r * ldy;                                                    \
+    const __m256 v0 = act_vec (c##r##0, kind, lo, hi);                         \
+    const __m256 v1 = act_vec (c##r##1, kind, lo, hi);                         \
+    if (n == 16) {                                                             \
+      _mm256_storeu_ps (d, v0);                                                \
+      _mm256_storeu_ps (d + 8, v1);                                            \
+    } else if (n > 8) {                                                        \
+      _mm256_storeu_ps (d, v0);                                                \
+      store_part (d + 8, v1, n - 8);                                           \
+    } else if (n == 8)                                                         \
+      _mm256_storeu_ps (d, v0);                                                \
+    else                                                                       \
+      store_part (d, v0, n);                                                   \
   }
-#define VPOS_INIT(r) \
-  const __m256 b##r = bias && MR > r ? _mm256_broadcast_ss (bias + r) \
-      : _mm256_setzero_ps (); \
+#define VPOS_INIT(r)                                                           \
+  const __m256 b##r = bias && MR > r ? _mm256_broadcast_ss (bias + r)          \
+                                     : _mm256_setzero_ps ();                   \
   __m256 c##r##0 = b##r, c##r##1 = b##r;
 
 /* y (MR, n <= 16) = bias + sum_k w[k][MR] * x[koff[k] .. + 16] */
 // x (16 + slack per k), w (K, 6), y (MR rows of ldy)
 INL void
-vpos_kernel (const int MR, ptrdiff_t kc, const float *x,
-    const ptrdiff_t *koff, const float *w, const float *bias, float *y,
-    ptrdiff_t ldy, int n, int kind, __m256 lo, __m256 hi)
+vpos_kernel (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *koff,
+             const float *w, const float *bias, float *y, ptrdiff_t ldy, int n,
+             int kind, __m256 lo, __m256 hi)
 {
-  VPOS_INIT (0) VPOS_INIT (1) VPOS_INIT (2) VPOS_INIT (3) VPOS_INIT (4)
-      VPOS_INIT (5)
+  VPOS_INIT (0);
+  VPOS_INIT (1);
+  VPOS_INIT (2);
+  VPOS_INIT (3);
+  VPOS_INIT (4);
+  VPOS_INIT (5);
   for (ptrdiff_t q = 0; q < kc; q++, w += NN_VPOS_MR) {
     const float *xp = x + koff[q];
     const __m256 x0 = _mm256_loadu_ps (xp), x1 = _mm256_loadu_ps (xp + 8);
-    VPOS_FMA (0) VPOS_FMA (1) VPOS_FMA (2) VPOS_FMA (3) VPOS_FMA (4)
-        VPOS_FMA (5)
+    VPOS_FMA (0);
+    VPOS_FMA (1);
+    VPOS_FMA (2);
+    VPOS_FMA (3);
+    VPOS_FMA (4);
+    VPOS_FMA (5);
   }
   /* Partial tiles: no masked stores, which are microcoded and slow on
    * AMD cores. */
-  VPOS_STORE (0) VPOS_STORE (1) VPOS_STORE (2) VPOS_STORE (3) VPOS_STORE (4)
-      VPOS_STORE (5)
+  VPOS_STORE (0);
+  VPOS_STORE (1);
+  VPOS_STORE (2);
+  VPOS_STORE (3);
+  VPOS_STORE (4);
+  VPOS_STORE (5);
 }
 
 // x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy)
 TGT static void
 vpos_row_avx2 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-    const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+               const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
 {
   const float *w = a->w + j * a->k * NN_VPOS_MR;
   const float *bias = a->bias ? a->bias + j * NN_VPOS_MR : NULL;
   const ptrdiff_t oc0 = j * NN_VPOS_MR;
-  const int mr = a->ocg - oc0 < NN_VPOS_MR ? (int) (a->ocg - oc0)
-      : NN_VPOS_MR;
+  const int mr = a->ocg - oc0 < NN_VPOS_MR ? (int)(a->ocg - oc0) : NN_VPOS_MR;
   int kind = act_kind (a->act);
   const __m256 lo = _mm256_set1_ps (a->act->alpha);
   const __m256 hi = _mm256_set1_ps (a->act->beta);
   float *y = a->y + oc0 * a->ldy + yoff;
 
   for (ptrdiff_t i = 0; i < n; i += NN_VPOS_NR) {
-    const int nv = n - i < NN_VPOS_NR ? (int) (n - i) : NN_VPOS_NR;
+    const int nv = n - i < NN_VPOS_NR ? (int)(n - i) : NN_VPOS_NR;
     switch (mr) {
-      case 6:
-        vpos_kernel (6, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-            kind > 0 ? kind : 0, lo, hi);
-        break;
-      case 5:
-        vpos_kernel (5, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-            kind > 0 ? kind : 0, lo, hi);
-        break;
-      case 4:
-        vpos_kernel (4, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-            kind > 0 ? kind : 0, lo, hi);
-        break;
-      case 3:
-        vpos_kernel (3, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-            kind > 0 ? kind : 0, lo, hi);
-        break;
-      case 2:
-        vpos_kernel (2, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-            kind > 0 ? kind : 0, lo, hi);
-        break;
-      default:
-        vpos_kernel (1, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-            kind > 0 ? kind : 0, lo, hi);
-        break;
+    case 6:
+      vpos_kernel (6, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
+                   kind > 0 ? kind : 0, lo, hi);
+      break;
+    case 5:
+      vpos_kernel (5, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
+                   kind > 0 ? kind : 0, lo, hi);
+      break;
+    case 4:
+      vpos_kernel (4, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
+                   kind > 0 ? kind : 0, lo, hi);
+      break;
+    case 3:
+      vpos_kernel (3, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
+                   kind > 0 ? kind : 0, lo, hi);
+      break;
+    case 2:
+      vpos_kernel (2, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
+                   kind > 0 ? kind : 0, lo, hi);
+      break;
+    default:
+      vpos_kernel (1, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
+                   kind > 0 ? kind : 0, lo, hi);
+      break;
     }
     if (kind < 0)
       for (int r = 0; r < mr; r++)
-        nn_act_apply (a->act, y + r * a->ldy + i, (size_t) nv);
+        nn_act_apply (a->act, y + r * a->ldy + i, (size_t)nv);
   }
 }
 
@@ -409,14 +420,13 @@ have_avx2_fma (void)
 }
 
 static void
-voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0,
-    ptrdiff_t t1)
+voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
 {
 }
 
 static void
 vpos_row_avx2 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-    const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+               const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
 {
 }
 
@@ -446,8 +456,7 @@ voc_tiles_c (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
 
   for (ptrdiff_t t = t0; t < t1; t++) {
     const ptrdiff_t p0 = t * NN_VOC_MR;
-    const int mr = a->npos - p0 < NN_VOC_MR ? (int) (a->npos - p0)
-        : NN_VOC_MR;
+    const int mr = a->npos - p0 < NN_VOC_MR ? (int)(a->npos - p0) : NN_VOC_MR;
     for (int r = 0; r < mr; r++) {
       ptrdiff_t p = p0 + r;
       ro[r] = p / a->pw * a->row_step + p % a->pw * a->col_step;
@@ -463,7 +472,7 @@ voc_tiles_c (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
       }
     }
     for (int r = 0; r < mr; r++) {
-      nn_act_apply (a->act, acc[r], (size_t) noc);
+      nn_act_apply (a->act, acc[r], (size_t)noc);
       for (ptrdiff_t v = 0; v < noc; v++)
         a->y[(oc0 + v) * a->ys_oc + (p0 + r) * a->ys_p] = acc[r][v];
     }
@@ -473,16 +482,15 @@ voc_tiles_c (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
 // x (n positions), w [panels][K][6], y (OCg, ldy)
 static void
 vpos_row_c (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-    const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+            const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
 {
   const float *w = a->w + j * a->k * NN_VPOS_MR;
   const ptrdiff_t oc0 = j * NN_VPOS_MR;
-  const int mr = a->ocg - oc0 < NN_VPOS_MR ? (int) (a->ocg - oc0)
-      : NN_VPOS_MR;
+  const int mr = a->ocg - oc0 < NN_VPOS_MR ? (int)(a->ocg - oc0) : NN_VPOS_MR;
   float acc[NN_VPOS_MR][NN_VPOS_NR];
 
   for (ptrdiff_t i = 0; i < n; i += NN_VPOS_NR) {
-    const int nv = n - i < NN_VPOS_NR ? (int) (n - i) : NN_VPOS_NR;
+    const int nv = n - i < NN_VPOS_NR ? (int)(n - i) : NN_VPOS_NR;
     for (int r = 0; r < mr; r++)
       for (int v = 0; v < nv; v++)
         acc[r][v] = a->bias ? a->bias[oc0 + r] : 0.f;
@@ -496,7 +504,7 @@ vpos_row_c (const nn_vpos_args *a, ptrdiff_t j, const float *x,
       float *dst = a->y + (oc0 + r) * a->ldy + yoff + i;
       for (int v = 0; v < nv; v++)
         dst[v] = acc[r][v];
-      nn_act_apply (a->act, dst, (size_t) nv);
+      nn_act_apply (a->act, dst, (size_t)nv);
     }
   }
 }
@@ -512,7 +520,7 @@ nn_voc_tiles (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
 
 void
 nn_vpos_row (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-    const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+             const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
 {
   if (nn_kernels_avx2 ())
     vpos_row_avx2 (a, j, x, koff, yoff, n);

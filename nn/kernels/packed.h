@@ -26,10 +26,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NN_VOC_MR 6             /* positions per vec_oc tile */
-#define NN_VOC_NR 16            /* output channels per vec_oc panel */
-#define NN_VPOS_MR 6            /* output channels per vec_pos panel */
-#define NN_VPOS_NR 16           /* positions per vec_pos tile */
+#define NN_VOC_MR 6   /* positions per vec_oc tile */
+#define NN_VOC_NR 16  /* output channels per vec_oc panel */
+#define NN_VPOS_MR 6  /* output channels per vec_pos panel */
+#define NN_VPOS_NR 16 /* positions per vec_pos tile */
 
 /* True when the AVX2 + FMA kernels run (this CPU has them and the tests
  * did not set nn_kernels_generic). Winograd exists only in that form. */
@@ -40,20 +40,20 @@ extern int nn_kernels_generic;
  * scaled by alpha. out holds ceil(OCg/16) * K * 16 floats (vec_oc) or
  * ceil(OCg/6) * K * 6 floats (vec_pos); channels past OCg are zero. */
 void nn_pack_voc (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
-    float alpha, float *out);
+                  float alpha, float *out);
 void nn_pack_vpos (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
-    float *out);
+                   float *out);
 /* As nn_pack_voc, for a weight stored transposed: w (K, OCg), row stride
  * ldw (a Gemm B without transB). */
-void nn_pack_voc_t (const float *w, ptrdiff_t ldw, ptrdiff_t ocg,
-    ptrdiff_t k, float alpha, float *out);
+void nn_pack_voc_t (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
+                    float alpha, float *out);
 
 typedef struct nn_voc_args {
-  const float *x;               /* input base */
-  const ptrdiff_t *koff;        /* K offsets */
+  const float *x;        /* input base */
+  const ptrdiff_t *koff; /* K offsets */
   ptrdiff_t k;
-  const float *w;               /* packed panels */
-  const float *bias;            /* ceil(OCg/16)*16 values, or NULL */
+  const float *w;    /* packed panels */
+  const float *bias; /* ceil(OCg/16)*16 values, or NULL */
   float *y;
   ptrdiff_t ocg, npos;
   /* pos(p) = (p / pw) * row_step + (p % pw) * col_step */
@@ -67,13 +67,13 @@ typedef struct nn_voc_args {
 /* Output channel panel j (16 channels), position tiles [t0, t1) of 6. */
 // x (any, via pos and koff), w [panels][K][16], y (OCg, npos) strided
 void nn_voc_tiles (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0,
-    ptrdiff_t t1);
+                   ptrdiff_t t1);
 
 typedef struct nn_vpos_args {
-  const float *w;               /* packed panels */
-  const float *bias;            /* ceil(OCg/6)*6 values, or NULL */
+  const float *w;    /* packed panels */
+  const float *bias; /* ceil(OCg/6)*6 values, or NULL */
   ptrdiff_t k, ocg;
-  float *y;                     /* out[oc][p] at y[oc * ldy + p] */
+  float *y; /* out[oc][p] at y[oc * ldy + p] */
   ptrdiff_t ldy;
   const nn_act *act;
 } nn_vpos_args;
@@ -82,6 +82,6 @@ typedef struct nn_vpos_args {
  * starts at x (x + koff[k] + i for position i) and output at y + yoff. */
 // x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy)
 void nn_vpos_row (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-    const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n);
+                  const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n);
 
 #endif /* NN_KERNELS_PACKED_H */

@@ -7,9 +7,9 @@
 #include <math.h>
 
 // y[x] = max(y[x], r[x*s]) for x in [x0, x1)
-static inline __attribute__((always_inline)) void
-row_max (float *restrict y, const float *restrict r, ptrdiff_t x0,
-    ptrdiff_t x1, ptrdiff_t s)
+static inline __attribute__ ((always_inline)) void
+row_max (float *restrict y, const float *restrict r, ptrdiff_t x0, ptrdiff_t x1,
+         ptrdiff_t s)
 {
   if (s == 1)
     for (ptrdiff_t x = x0; x < x1; x++)
@@ -23,9 +23,9 @@ row_max (float *restrict y, const float *restrict r, ptrdiff_t x0,
 }
 
 // y[x] += r[x*s] for x in [x0, x1)
-static inline __attribute__((always_inline)) void
-row_sum (float *restrict y, const float *restrict r, ptrdiff_t x0,
-    ptrdiff_t x1, ptrdiff_t s)
+static inline __attribute__ ((always_inline)) void
+row_sum (float *restrict y, const float *restrict r, ptrdiff_t x0, ptrdiff_t x1,
+         ptrdiff_t s)
 {
   if (s == 1)
     for (ptrdiff_t x = x0; x < x1; x++)
@@ -55,12 +55,12 @@ cols_init (col_ranges *c, const nn_win2d *g)
   if (c->pre)
     for (ptrdiff_t kx = 0; kx < g->kw; kx++)
       nn_win_taps (kx * g->dw - g->pl, g->sw, g->iw, g->ow, &c->x0[kx],
-          &c->x1[kx]);
+                   &c->x1[kx]);
 }
 
 static inline void
-cols_get (const col_ranges *c, const nn_win2d *g, ptrdiff_t kx,
-    ptrdiff_t *x0, ptrdiff_t *x1)
+cols_get (const col_ranges *c, const nn_win2d *g, ptrdiff_t kx, ptrdiff_t *x0,
+          ptrdiff_t *x1)
 {
   if (c->pre) {
     *x0 = c->x0[kx];
@@ -82,10 +82,9 @@ sweep_cols (const nn_win2d *g, ptrdiff_t *kx0, ptrdiff_t *kx1)
  * whole: per-row calls through the clone resolver cost more than the rows
  * of a small pool. */
 // in (P,H,W), out (P,OH,OW): planes [p0, p1)
-__attribute__((target_clones ("avx2", "default")))
-static void
+__attribute__ ((target_clones ("avx2", "default"))) static void
 maxpool_sweep (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
-    const nn_win2d *g)
+               const nn_win2d *g)
 {
   col_ranges cr;
   ptrdiff_t kx0, kx1;
@@ -115,7 +114,7 @@ maxpool_sweep (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
  * count_include_pad divides by), `valid` clipped to the input. */
 static inline void
 window_len (ptrdiff_t o, ptrdiff_t s, ptrdiff_t k, ptrdiff_t pad0,
-    ptrdiff_t pad1, ptrdiff_t in, ptrdiff_t *padded, ptrdiff_t *valid)
+            ptrdiff_t pad1, ptrdiff_t in, ptrdiff_t *padded, ptrdiff_t *valid)
 {
   ptrdiff_t a = o * s - pad0, b = a + k;
   if (b > in + pad1)
@@ -126,10 +125,9 @@ window_len (ptrdiff_t o, ptrdiff_t s, ptrdiff_t k, ptrdiff_t pad0,
 }
 
 // in (P,H,W), out (P,OH,OW): planes [p0, p1)
-__attribute__((target_clones ("avx2", "default")))
-static void
+__attribute__ ((target_clones ("avx2", "default"))) static void
 avgpool_sweep (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
-    const nn_win2d *g, bool count_include_pad)
+               const nn_win2d *g, bool count_include_pad)
 {
   col_ranges cr;
   ptrdiff_t kx0, kx1;
@@ -158,7 +156,7 @@ avgpool_sweep (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
         ptrdiff_t pw, vw;
         window_len (x, g->sw, g->kw, g->pl, g->pr, g->iw, &pw, &vw);
         ptrdiff_t div = count_include_pad ? ph * pw : vh * vw;
-        yr[x] = div > 0 ? yr[x] / (float) div : 0.f;
+        yr[x] = div > 0 ? yr[x] / (float)div : 0.f;
       }
     }
 }
@@ -181,10 +179,9 @@ row_width (const nn_win2d *g)
 }
 
 // in (P,H,W), out (P,OH,OW): planes [p0, p1)
-__attribute__((target_clones ("avx2", "default")))
-static void
+__attribute__ ((target_clones ("avx2", "default"))) static void
 maxpool_rows (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
-    const nn_win2d *g)
+              const nn_win2d *g)
 {
   float t[ROW_MAX], u[ROW_MAX];
   const ptrdiff_t wide = row_width (g);
@@ -227,10 +224,9 @@ maxpool_rows (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
 }
 
 // in (P,H,W), out (P,OH,OW): planes [p0, p1)
-__attribute__((target_clones ("avx2", "default")))
-static void
+__attribute__ ((target_clones ("avx2", "default"))) static void
 avgpool_rows (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
-    const nn_win2d *g, bool count_include_pad)
+              const nn_win2d *g, bool count_include_pad)
 {
   float t[ROW_MAX], u[ROW_MAX];
   const ptrdiff_t wide = row_width (g);
@@ -268,7 +264,7 @@ avgpool_rows (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
         ptrdiff_t pw, vw;
         window_len (x, g->sw, g->kw, g->pl, g->pr, g->iw, &pw, &vw);
         ptrdiff_t div = count_include_pad ? ph * pw : vh * vw;
-        yr[x] = div > 0 ? yr[x] / (float) div : 0.f;
+        yr[x] = div > 0 ? yr[x] / (float)div : 0.f;
       }
     }
 }
@@ -280,10 +276,9 @@ avgpool_rows (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
 #include <immintrin.h>
 
 // in (P,H,W), out (P,OH,OW): planes [p0, p1)
-__attribute__((target ("avx2")))
-static void
+__attribute__ ((target ("avx2"))) static void
 maxpool_2x2s2 (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
-    const nn_win2d *g)
+               const nn_win2d *g)
 {
   /* Outputs with both columns inside, and those in whole blocks. */
   const ptrdiff_t xv = g->iw / 2 < g->ow ? g->iw / 2 : g->ow;
@@ -307,27 +302,27 @@ maxpool_2x2s2 (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
         r[1] = r[0];
       for (ptrdiff_t x = 0; x < xb; x += 8) {
         __m256 a = _mm256_max_ps (_mm256_loadu_ps (r[0] + 2 * x),
-            _mm256_loadu_ps (r[1] + 2 * x));
+                                  _mm256_loadu_ps (r[1] + 2 * x));
         __m256 b = _mm256_max_ps (_mm256_loadu_ps (r[0] + 2 * x + 8),
-            _mm256_loadu_ps (r[1] + 2 * x + 8));
+                                  _mm256_loadu_ps (r[1] + 2 * x + 8));
         __m256 e = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0));
         __m256 o = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (3, 1, 3, 1));
         __m256 m = _mm256_max_ps (e, o);
-        _mm256_storeu_ps (yr + x, _mm256_castpd_ps (_mm256_permute4x64_pd
-                (_mm256_castps_pd (m), _MM_SHUFFLE (3, 1, 2, 0))));
+        _mm256_storeu_ps (yr + x,
+                          _mm256_castpd_ps (_mm256_permute4x64_pd (
+                              _mm256_castps_pd (m), _MM_SHUFFLE (3, 1, 2, 0))));
       }
       /* Branch-free tail (it compiles to max instructions). */
       for (ptrdiff_t x = xb; x < xv; x++) {
-        float a = r[0][2 * x] > r[0][2 * x + 1] ? r[0][2 * x]
-            : r[0][2 * x + 1];
-        float b = r[1][2 * x] > r[1][2 * x + 1] ? r[1][2 * x]
-            : r[1][2 * x + 1];
+        float a = r[0][2 * x] > r[0][2 * x + 1] ? r[0][2 * x] : r[0][2 * x + 1];
+        float b = r[1][2 * x] > r[1][2 * x + 1] ? r[1][2 * x] : r[1][2 * x + 1];
         yr[x] = a > b ? a : b;
       }
       /* ceil_mode overhang: only column 2x can be inside. */
       for (ptrdiff_t x = xv; x < g->ow; x++)
-        yr[x] = 2 * x >= g->iw ? -INFINITY : r[0][2 * x] > r[1][2 * x]
-            ? r[0][2 * x] : r[1][2 * x];
+        yr[x] = 2 * x >= g->iw              ? -INFINITY
+                : r[0][2 * x] > r[1][2 * x] ? r[0][2 * x]
+                                            : r[1][2 * x];
     }
 }
 
@@ -339,7 +334,7 @@ have_avx2 (void)
 #else
 static void
 maxpool_2x2s2 (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
-    const nn_win2d *g)
+               const nn_win2d *g)
 {
 }
 
@@ -353,7 +348,7 @@ have_avx2 (void)
 // in (P,H,W), out (P,OH,OW): planes [p0, p1)
 void
 nn_maxpool2d (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
-    const nn_win2d *g)
+              const nn_win2d *g)
 {
   if (g->kh == 2 && g->kw == 2 && g->sw == 2 && g->dw == 1 && g->pl == 0
       && have_avx2 ())
@@ -367,7 +362,7 @@ nn_maxpool2d (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
 // in (P,H,W), out (P,OH,OW): planes [p0, p1)
 void
 nn_avgpool2d (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
-    const nn_win2d *g, bool count_include_pad)
+              const nn_win2d *g, bool count_include_pad)
 {
   if (row_width (g) <= ROW_MAX && g->dh == 1 && g->dw == 1)
     avgpool_rows (in, out, p0, p1, g, count_include_pad);
@@ -376,10 +371,9 @@ nn_avgpool2d (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
 }
 
 // in (P,S), out (P): planes [p0, p1)
-__attribute__((target_clones ("avx2", "default")))
-void
+__attribute__ ((target_clones ("avx2", "default"))) void
 nn_global_avgpool (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
-    ptrdiff_t s)
+                   ptrdiff_t s)
 {
   for (ptrdiff_t p = p0; p < p1; p++) {
     const float *r = in + p * s;
@@ -394,15 +388,14 @@ nn_global_avgpool (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
       t += r[i];
     for (int k = 0; k < 8; k++)
       t += acc[k];
-    out[p] = s > 0 ? t / (float) s : 0.f;
+    out[p] = s > 0 ? t / (float)s : 0.f;
   }
 }
 
 // in (P,S), out (P): planes [p0, p1)
-__attribute__((target_clones ("avx2", "default")))
-void
+__attribute__ ((target_clones ("avx2", "default"))) void
 nn_global_maxpool (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
-    ptrdiff_t s)
+                   ptrdiff_t s)
 {
   for (ptrdiff_t p = p0; p < p1; p++) {
     const float *r = in + p * s;

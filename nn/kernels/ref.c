@@ -8,9 +8,9 @@
 
 // in (N,C,H,W), w (OC,C/g,KH,KW), bias (OC) or NULL, out (N,OC,OH,OW)
 void
-nn_ref_conv2d (const float *in, const float *w, const float *bias,
-    float *out, ptrdiff_t n, ptrdiff_t c, ptrdiff_t oc, ptrdiff_t group,
-    const nn_win2d *g, const nn_act *act)
+nn_ref_conv2d (const float *in, const float *w, const float *bias, float *out,
+               ptrdiff_t n, ptrdiff_t c, ptrdiff_t oc, ptrdiff_t group,
+               const nn_win2d *g, const nn_act *act)
 {
   const ptrdiff_t cg = c / group, ocg = oc / group;
   for (ptrdiff_t b = 0; b < n; b++)
@@ -28,13 +28,13 @@ nn_ref_conv2d (const float *in, const float *w, const float *bias,
                 ptrdiff_t ix = x * g->sw + kx * g->dw - g->pl;
                 if (ix < 0 || ix >= g->iw)
                   continue;
-                s += (double) in[((b * c + gi * cg + ci) * g->ih + iy)
-                    * g->iw + ix]
-                    * w[((o * cg + ci) * g->kh + ky) * g->kw + kx];
+                s += (double)
+                         in[((b * c + gi * cg + ci) * g->ih + iy) * g->iw + ix]
+                     * w[((o * cg + ci) * g->kh + ky) * g->kw + kx];
               }
             }
           float *dst = &out[((b * oc + o) * g->oh + y) * g->ow + x];
-          *dst = (float) s;
+          *dst = (float)s;
           if (act)
             nn_act_apply (act, dst, 1);
         }
@@ -44,7 +44,7 @@ nn_ref_conv2d (const float *in, const float *w, const float *bias,
 // in (P,H,W) planes, out (P,OH,OW)
 void
 nn_ref_maxpool2d (const float *in, float *out, ptrdiff_t planes,
-    const nn_win2d *g)
+                  const nn_win2d *g)
 {
   for (ptrdiff_t p = 0; p < planes; p++)
     for (ptrdiff_t y = 0; y < g->oh; y++)
@@ -69,7 +69,7 @@ nn_ref_maxpool2d (const float *in, float *out, ptrdiff_t planes,
 // in (P,H,W), out (P,OH,OW)
 void
 nn_ref_avgpool2d (const float *in, float *out, ptrdiff_t planes,
-    const nn_win2d *g, bool count_include_pad)
+                  const nn_win2d *g, bool count_include_pad)
 {
   for (ptrdiff_t p = 0; p < planes; p++)
     for (ptrdiff_t y = 0; y < g->oh; y++)
@@ -92,15 +92,15 @@ nn_ref_avgpool2d (const float *in, float *out, ptrdiff_t planes,
           }
         }
         ptrdiff_t div = count_include_pad ? padded : cnt;
-        out[(p * g->oh + y) * g->ow + x] = div > 0 ? (float) (s / div) : 0.f;
+        out[(p * g->oh + y) * g->ow + x] = div > 0 ? (float)(s / div) : 0.f;
       }
 }
 
 // A (M,K) or (K,M) if ta; B (K,N) or (N,K) if tb; C (M,N)
 void
 nn_ref_gemm (bool ta, bool tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
-    float alpha, const float *a, ptrdiff_t lda, const float *b,
-    ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc)
+             float alpha, const float *a, ptrdiff_t lda, const float *b,
+             ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc)
 {
   for (ptrdiff_t i = 0; i < m; i++)
     for (ptrdiff_t j = 0; j < n; j++) {
@@ -108,11 +108,11 @@ nn_ref_gemm (bool ta, bool tb, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
       for (ptrdiff_t p = 0; p < k; p++) {
         float av = ta ? a[p * lda + i] : a[i * lda + p];
         float bv = tb ? b[j * ldb + p] : b[p * ldb + j];
-        s += (double) av * bv;
+        s += (double)av * bv;
       }
       double r = alpha * s;
       if (beta != 0.f)
-        r += (double) beta * c[i * ldc + j];
-      c[i * ldc + j] = (float) r;
+        r += (double)beta * c[i * ldc + j];
+      c[i * ldc + j] = (float)r;
     }
 }

@@ -32,8 +32,7 @@ nn_wino_weights (const float *g, ptrdiff_t oc, ptrdiff_t c, float *u)
       /* (G g) G' */
       for (int r = 0; r < 4; r++) {
         float v[4] = { t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]),
-          0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]
-        };
+                       0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2] };
         for (int q = 0; q < 4; q++)
           u[((r * 4 + q) * oc + o) * c + i] = v[q];
       }
@@ -43,8 +42,8 @@ nn_wino_weights (const float *g, ptrdiff_t oc, ptrdiff_t c, float *u)
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define TGT __attribute__((target ("avx2,fma")))
-#define INL static inline __attribute__((always_inline)) TGT
+#define TGT __attribute__ ((target ("avx2,fma")))
+#define INL static inline __attribute__ ((always_inline)) TGT
 
 /* Even and odd lanes of the 16 floats at p. */
 INL void
@@ -54,10 +53,12 @@ split16 (const float *p, __m256 *even, __m256 *odd)
   /* An enum, not a const int: the lane mask must be a constant expression
    * in C for clang too. */
   enum { perm = _MM_SHUFFLE (3, 1, 2, 0) };
-  *even = _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd
-          (_mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0))), perm));
-  *odd = _mm256_castpd_ps (_mm256_permute4x64_pd (_mm256_castps_pd
-          (_mm256_shuffle_ps (a, b, _MM_SHUFFLE (3, 1, 3, 1))), perm));
+  *even = _mm256_castpd_ps (_mm256_permute4x64_pd (
+      _mm256_castps_pd (_mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0))),
+      perm));
+  *odd = _mm256_castpd_ps (_mm256_permute4x64_pd (
+      _mm256_castps_pd (_mm256_shuffle_ps (a, b, _MM_SHUFFLE (3, 1, 3, 1))),
+      perm));
 }
 
 /* Channels [c0, c1): staged padded planes st (C, hs, ws) to v. Tiles go
@@ -67,8 +68,8 @@ split16 (const float *p, __m256 *even, __m256 *odd)
 // st (C, hs, ws), v [16][C][ts]
 TGT void
 nn_wino_input (const float *st, ptrdiff_t hs, ptrdiff_t ws, ptrdiff_t c0,
-    ptrdiff_t c1, ptrdiff_t c, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t ts,
-    float *v)
+               ptrdiff_t c1, ptrdiff_t c, ptrdiff_t th, ptrdiff_t tw,
+               ptrdiff_t ts, float *v)
 {
   const ptrdiff_t plane = c * ts;
   for (ptrdiff_t ch = c0; ch < c1; ch++) {
@@ -92,13 +93,13 @@ nn_wino_input (const float *st, ptrdiff_t hs, ptrdiff_t ws, ptrdiff_t c0,
         for (int j = 0; j < 4; j++) {
           /* B' (d B) */
           _mm256_storeu_ps (dst + (0 * 4 + j) * plane,
-              _mm256_sub_ps (r[0][j], r[2][j]));
+                            _mm256_sub_ps (r[0][j], r[2][j]));
           _mm256_storeu_ps (dst + (1 * 4 + j) * plane,
-              _mm256_add_ps (r[1][j], r[2][j]));
+                            _mm256_add_ps (r[1][j], r[2][j]));
           _mm256_storeu_ps (dst + (2 * 4 + j) * plane,
-              _mm256_sub_ps (r[2][j], r[1][j]));
+                            _mm256_sub_ps (r[2][j], r[1][j]));
           _mm256_storeu_ps (dst + (3 * 4 + j) * plane,
-              _mm256_sub_ps (r[1][j], r[3][j]));
+                            _mm256_sub_ps (r[1][j], r[3][j]));
         }
       }
   }
@@ -110,18 +111,20 @@ nn_wino_input (const float *st, ptrdiff_t hs, ptrdiff_t ws, ptrdiff_t c0,
 // m [16][T][ocs], y (OC, plane)
 TGT void
 nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0, ptrdiff_t o1,
-    ptrdiff_t oc, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t oh, ptrdiff_t ow,
-    ptrdiff_t plane_y, const float *bias, const nn_act *act, float *y)
+                ptrdiff_t oc, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t oh,
+                ptrdiff_t ow, ptrdiff_t plane_y, const float *bias,
+                const nn_act *act, float *y)
 {
   const ptrdiff_t t_all = th * tw, plane = t_all * ocs;
-  const int kind = act->type == NN_ACT_RELU ? 1
-      : act->type == NN_ACT_CLIP ? 2 : 0;
+  const int kind = act->type == NN_ACT_RELU   ? 1
+                   : act->type == NN_ACT_CLIP ? 2
+                                              : 0;
   const __m256 lo = _mm256_set1_ps (act->alpha);
   const __m256 hi = _mm256_set1_ps (act->beta);
-  float out[4][8] __attribute__((aligned (32)));
+  float out[4][8] __attribute__ ((aligned (32)));
 
   for (ptrdiff_t ob = o0; ob < o1; ob += 8) {
-    const int n = oc - ob < 8 ? (int) (oc - ob) : 8;
+    const int n = oc - ob < 8 ? (int)(oc - ob) : 8;
     float bv[8] = { 0 };
     for (int q = 0; q < n && bias; q++)
       bv[q] = bias[ob + q];
@@ -140,9 +143,9 @@ nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0, ptrdiff_t o1,
       }
       for (int j = 0; j < 2; j++) {
         __m256 y0 = _mm256_add_ps (_mm256_add_ps (s[0][j], s[1][j]),
-            _mm256_add_ps (s[2][j], b));
+                                   _mm256_add_ps (s[2][j], b));
         __m256 y1 = _mm256_add_ps (_mm256_sub_ps (s[1][j], s[2][j]),
-            _mm256_sub_ps (b, s[3][j]));
+                                   _mm256_sub_ps (b, s[3][j]));
         if (kind == 1) {
           y0 = _mm256_max_ps (y0, _mm256_setzero_ps ());
           y1 = _mm256_max_ps (y1, _mm256_setzero_ps ());
@@ -157,7 +160,7 @@ nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0, ptrdiff_t o1,
        * ob + lane. */
       const ptrdiff_t ty = t / tw, tx = t % tw;
       const ptrdiff_t y0 = 2 * ty, x0 = 2 * tx;
-      const int ny = oh - y0 < 2 ? (int) (oh - y0) : 2;
+      const int ny = oh - y0 < 2 ? (int)(oh - y0) : 2;
       const int nx = ow - x0 < 2 ? 1 : 2;
       for (int q = 0; q < n; q++) {
         float *dst = y + (ob + q) * plane_y + y0 * ow + x0;
@@ -169,22 +172,23 @@ nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0, ptrdiff_t o1,
   }
   if (act->type != NN_ACT_NONE && kind == 0)
     for (ptrdiff_t o = o0; o < o1 && o < oc; o++)
-      nn_act_apply (act, y + o * plane_y, (size_t) (oh * ow));
+      nn_act_apply (act, y + o * plane_y, (size_t)(oh * ow));
 }
 
 #else
 
 void
 nn_wino_input (const float *st, ptrdiff_t hs, ptrdiff_t ws, ptrdiff_t c0,
-    ptrdiff_t c1, ptrdiff_t c, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t ts,
-    float *v)
+               ptrdiff_t c1, ptrdiff_t c, ptrdiff_t th, ptrdiff_t tw,
+               ptrdiff_t ts, float *v)
 {
 }
 
 void
 nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0, ptrdiff_t o1,
-    ptrdiff_t oc, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t oh, ptrdiff_t ow,
-    ptrdiff_t plane_y, const float *bias, const nn_act *act, float *y)
+                ptrdiff_t oc, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t oh,
+                ptrdiff_t ow, ptrdiff_t plane_y, const float *bias,
+                const nn_act *act, float *y)
 {
 }
 

@@ -15,17 +15,17 @@ void nn_wino_weights (const float *g, ptrdiff_t oc, ptrdiff_t c, float *u);
  * the padded input at (0, 0) and zeros up to hs x ws, with
  * hs >= 2 th + 2 and ws >= 2 (8 ceil(tw / 8)) + 2. */
 // st (C, hs, ws), v [16][C][ts], ts >= th * tw + 8
-void nn_wino_input (const float *st, ptrdiff_t hs, ptrdiff_t ws,
-    ptrdiff_t c0, ptrdiff_t c1, ptrdiff_t c, ptrdiff_t th, ptrdiff_t tw,
-    ptrdiff_t ts, float *v);
+void nn_wino_input (const float *st, ptrdiff_t hs, ptrdiff_t ws, ptrdiff_t c0,
+                    ptrdiff_t c1, ptrdiff_t c, ptrdiff_t th, ptrdiff_t tw,
+                    ptrdiff_t ts, float *v);
 
 /* Output transform of channels [o0, o1) (o0 a multiple of 8), adding bias
  * (may be NULL) and applying act; writes rows [0, oh) of each channel
  * plane (plane_y floats apart). m holds 8 readable floats of slack. */
 // m [16][th * tw][ocs], y (OC, plane_y)
-void nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0,
-    ptrdiff_t o1, ptrdiff_t oc, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t oh,
-    ptrdiff_t ow, ptrdiff_t plane_y, const float *bias, const nn_act *act,
-    float *y);
+void nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0, ptrdiff_t o1,
+                     ptrdiff_t oc, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t oh,
+                     ptrdiff_t ow, ptrdiff_t plane_y, const float *bias,
+                     const nn_act *act, float *y);
 
 #endif /* NN_KERNELS_WINOGRAD_H */

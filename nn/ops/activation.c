@@ -12,51 +12,50 @@
 /* y = f(x) over n floats; the switch sits outside the loops so that each
  * loop vectorizes on its own. */
 // x (n), y (n)
-__attribute__((target_clones ("avx2", "default")))
-static void
+__attribute__ ((target_clones ("avx2", "default"))) static void
 act_map (const nn_act *act, float *restrict y, const float *restrict x,
-    size_t n)
+         size_t n)
 {
   const float a = act->alpha, b = act->beta;
   switch (act->type) {
-    case NN_ACT_NONE:
-      memcpy (y, x, n * sizeof (float));
-      return;
-    case NN_ACT_RELU:
-      for (size_t i = 0; i < n; i++)
-        y[i] = x[i] > 0.f ? x[i] : 0.f;
-      return;
-    case NN_ACT_LEAKY_RELU:
-      for (size_t i = 0; i < n; i++)
-        y[i] = x[i] >= 0.f ? x[i] : x[i] * a;
-      return;
-    case NN_ACT_CLIP:
-      for (size_t i = 0; i < n; i++) {
-        float v = x[i] < a ? a : x[i];
-        y[i] = v > b ? b : v;
-      }
-      return;
-    case NN_ACT_SIGMOID:
-      for (size_t i = 0; i < n; i++)
-        y[i] = 1.f / (1.f + expf (-x[i]));
-      return;
-    case NN_ACT_HARD_SIGMOID:
-      for (size_t i = 0; i < n; i++) {
-        float v = a * x[i] + b;
-        y[i] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-      }
-      return;
-    case NN_ACT_HARD_SWISH:
-      for (size_t i = 0; i < n; i++) {
-        float v = x[i] * (1.f / 6.f) + 0.5f;
-        v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-        y[i] = x[i] * v;
-      }
-      return;
-    case NN_ACT_TANH:
-      for (size_t i = 0; i < n; i++)
-        y[i] = tanhf (x[i]);
-      return;
+  case NN_ACT_NONE:
+    memcpy (y, x, n * sizeof (float));
+    return;
+  case NN_ACT_RELU:
+    for (size_t i = 0; i < n; i++)
+      y[i] = x[i] > 0.f ? x[i] : 0.f;
+    return;
+  case NN_ACT_LEAKY_RELU:
+    for (size_t i = 0; i < n; i++)
+      y[i] = x[i] >= 0.f ? x[i] : x[i] * a;
+    return;
+  case NN_ACT_CLIP:
+    for (size_t i = 0; i < n; i++) {
+      float v = x[i] < a ? a : x[i];
+      y[i] = v > b ? b : v;
+    }
+    return;
+  case NN_ACT_SIGMOID:
+    for (size_t i = 0; i < n; i++)
+      y[i] = 1.f / (1.f + expf (-x[i]));
+    return;
+  case NN_ACT_HARD_SIGMOID:
+    for (size_t i = 0; i < n; i++) {
+      float v = a * x[i] + b;
+      y[i] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+    }
+    return;
+  case NN_ACT_HARD_SWISH:
+    for (size_t i = 0; i < n; i++) {
+      float v = x[i] * (1.f / 6.f) + 0.5f;
+      v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+      y[i] = x[i] * v;
+    }
+    return;
+  case NN_ACT_TANH:
+    for (size_t i = 0; i < n; i++)
+      y[i] = tanhf (x[i]);
+    return;
   }
 }
 
@@ -88,7 +87,7 @@ act_plan_common (nn_node *node, nn_act act, nn_error *err)
     return s;
   if ((s = nn_op_alloc_params (node, sizeof (nn_act), err)))
     return s;
-  *(nn_act *) node->params = act;
+  *(nn_act *)node->params = act;
   return NN_OK;
 }
 
@@ -97,10 +96,9 @@ act_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   const nn_value *x = node->in[0];
   act_job j = { node->params, nn_value_data (node->out[0], ctx),
-    nn_value_data (x, ctx), x->count
-  };
+                nn_value_data (x, ctx), x->count };
   nn_pool_run (ctx->pool, act_task, &j,
-      nn_op_task_count (ctx->pool, (double) x->count * 4.0, 64));
+               nn_op_task_count (ctx->pool, (double)x->count * 4.0, 64));
 }
 
 static nn_status
@@ -109,8 +107,7 @@ relu_plan (nn_node *node, nn_error *err)
   nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
   if (s)
     return s;
-  return act_plan_common (node, (nn_act) {
-      NN_ACT_RELU, 0.f, 0.f}, err);
+  return act_plan_common (node, (nn_act){ NN_ACT_RELU, 0.f, 0.f }, err);
 }
 
 static nn_status
@@ -120,8 +117,7 @@ leaky_relu_plan (nn_node *node, nn_error *err)
   nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
   if (s || (s = nn_op_attr_float (node, "alpha", 0.01f, &alpha, err)))
     return s;
-  return act_plan_common (node, (nn_act) {
-      NN_ACT_LEAKY_RELU, alpha, 0.f}, err);
+  return act_plan_common (node, (nn_act){ NN_ACT_LEAKY_RELU, alpha, 0.f }, err);
 }
 
 static nn_status
@@ -130,8 +126,7 @@ sigmoid_plan (nn_node *node, nn_error *err)
   nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
   if (s)
     return s;
-  return act_plan_common (node, (nn_act) {
-      NN_ACT_SIGMOID, 0.f, 0.f}, err);
+  return act_plan_common (node, (nn_act){ NN_ACT_SIGMOID, 0.f, 0.f }, err);
 }
 
 static nn_status
@@ -140,8 +135,7 @@ tanh_plan (nn_node *node, nn_error *err)
   nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
   if (s)
     return s;
-  return act_plan_common (node, (nn_act) {
-      NN_ACT_TANH, 0.f, 0.f}, err);
+  return act_plan_common (node, (nn_act){ NN_ACT_TANH, 0.f, 0.f }, err);
 }
 
 static nn_status
@@ -152,8 +146,8 @@ hard_sigmoid_plan (nn_node *node, nn_error *err)
   if (s || (s = nn_op_attr_float (node, "alpha", 0.2f, &alpha, err))
       || (s = nn_op_attr_float (node, "beta", 0.5f, &beta, err)))
     return s;
-  return act_plan_common (node, (nn_act) {
-      NN_ACT_HARD_SIGMOID, alpha, beta}, err);
+  return act_plan_common (node, (nn_act){ NN_ACT_HARD_SIGMOID, alpha, beta },
+                          err);
 }
 
 static nn_status
@@ -162,8 +156,7 @@ hard_swish_plan (nn_node *node, nn_error *err)
   nn_status s = nn_op_check_arity (node, 1, 1, 1, 1, err);
   if (s)
     return s;
-  return act_plan_common (node, (nn_act) {
-      NN_ACT_HARD_SWISH, 0.f, 0.f}, err);
+  return act_plan_common (node, (nn_act){ NN_ACT_HARD_SWISH, 0.f, 0.f }, err);
 }
 
 /* Clip: bounds are attributes before opset 11, optional constant scalar
@@ -191,22 +184,16 @@ clip_plan (nn_node *node, nn_error *err)
   }
   /* min > max gives max everywhere, as numpy.clip does: the order of the
    * two comparisons in act_map already yields that. */
-  return act_plan_common (node, (nn_act) {
-      NN_ACT_CLIP, lo, hi}, err);
+  return act_plan_common (node, (nn_act){ NN_ACT_CLIP, lo, hi }, err);
 }
 
 const nn_op_def nn_op_relu = { "Relu", relu_plan, act_run, 0 };
-const nn_op_def nn_op_leaky_relu = { "LeakyRelu", leaky_relu_plan, act_run,
-  0
-};
+const nn_op_def nn_op_leaky_relu = { "LeakyRelu", leaky_relu_plan, act_run, 0 };
 const nn_op_def nn_op_clip = { "Clip", clip_plan, act_run, 0 };
 const nn_op_def nn_op_sigmoid = { "Sigmoid", sigmoid_plan, act_run, 0 };
-const nn_op_def nn_op_hard_sigmoid = { "HardSigmoid", hard_sigmoid_plan,
-  act_run, 0
-};
-const nn_op_def nn_op_hard_swish = { "HardSwish", hard_swish_plan, act_run,
-  0
-};
+const nn_op_def nn_op_hard_sigmoid
+    = { "HardSigmoid", hard_sigmoid_plan, act_run, 0 };
+const nn_op_def nn_op_hard_swish = { "HardSwish", hard_swish_plan, act_run, 0 };
 const nn_op_def nn_op_tanh = { "Tanh", tanh_plan, act_run, 0 };
 
 /* ---- BatchNormalization ----------------------------------------------- */
@@ -216,11 +203,11 @@ const nn_op_def nn_op_tanh = { "Tanh", tanh_plan, act_run, 0 };
  * run() derives them per channel. */
 typedef struct bn_params {
   float eps;
-  size_t channels;              /* length of a and b (C, or C*H*W) */
-  size_t outer;                 /* N */
-  size_t inner;                 /* elements per channel and image */
+  size_t channels; /* length of a and b (C, or C*H*W) */
+  size_t outer;    /* N */
+  size_t inner;    /* elements per channel and image */
   int folded;
-  float ab[];                   /* a[channels], b[channels] when folded */
+  float ab[]; /* a[channels], b[channels] when folded */
 } bn_params;
 
 static nn_status
@@ -243,16 +230,19 @@ batchnorm_plan (nn_node *node, nn_error *err)
       || (s = nn_op_attr_int (node, "spatial", 1, &spatial, err)))
     return s;
   if (training != 0)
-    return nn_fail_node (err, NN_UNSUPPORTED, node,
+    return nn_fail_node (
+        err, NN_UNSUPPORTED, node,
         "attribute 'training_mode' = %lld is not supported (inference only)",
-        (long long) training);
+        (long long)training);
   if (node->opset >= 9)
-    spatial = 1;                /* the attribute was removed in opset 9 */
+    spatial = 1; /* the attribute was removed in opset 9 */
   if (spatial != 0 && spatial != 1)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "attribute 'spatial' must be 0 or 1, is %lld", (long long) spatial);
+                         "attribute 'spatial' must be 0 or 1, is %lld",
+                         (long long)spatial);
   if (!(eps >= 0.f) || !isfinite (eps))
-    return nn_fail_node (err, NN_BAD_MODEL, node,
+    return nn_fail_node (
+        err, NN_BAD_MODEL, node,
         "attribute 'epsilon' must be a finite value >= 0, is %g", eps);
   for (int i = 0; i < 5; i++)
     if ((s = nn_op_float_input (node, i, names[i], err)))
@@ -261,7 +251,7 @@ batchnorm_plan (nn_node *node, nn_error *err)
     return s;
 
   const nn_value *x = node->in[0];
-  channels = (size_t) x->dims[1];
+  channels = (size_t)x->dims[1];
   if (!nn_op_dims_product (x->dims, 2, x->ndim, &inner))
     return nn_fail_node (err, NN_SHAPE, node, "input X is too large");
   if (spatial == 0) {
@@ -276,8 +266,8 @@ batchnorm_plan (nn_node *node, nn_error *err)
     const nn_value *v = node->in[i];
     if (v->count != channels)
       return nn_fail_node (err, NN_SHAPE, node,
-          "input %s ('%s') has %zu values, X has %zu channels", names[i],
-          v->name, v->count, channels);
+                           "input %s ('%s') has %zu values, X has %zu channels",
+                           names[i], v->name, v->count, channels);
     if (v->kind != NN_VAL_CONST)
       all_const = false;
   }
@@ -292,12 +282,12 @@ batchnorm_plan (nn_node *node, nn_error *err)
   bn_params *p = node->params;
   p->eps = eps;
   p->channels = channels;
-  p->outer = (size_t) x->dims[0];
+  p->outer = (size_t)x->dims[0];
   p->inner = inner;
   p->folded = all_const;
   if (all_const) {
     const float *sc = node->in[1]->fconst, *bi = node->in[2]->fconst,
-        *mu = node->in[3]->fconst, *va = node->in[4]->fconst;
+                *mu = node->in[3]->fconst, *va = node->in[4]->fconst;
     for (size_t c = 0; c < channels; c++) {
       float a = sc[c] / sqrtf (va[c] + eps);
       p->ab[c] = a;
@@ -352,10 +342,9 @@ batchnorm_run (const nn_node *node, const nn_run_ctx *ctx)
   const bn_params *p = node->params;
   bn_job j = { node, ctx };
   nn_pool_run (ctx->pool, bn_task, &j,
-      nn_op_task_count (ctx->pool, (double) node->out[0]->count * 4.0,
-          p->outer * p->channels));
+               nn_op_task_count (ctx->pool, (double)node->out[0]->count * 4.0,
+                                 p->outer * p->channels));
 }
 
-const nn_op_def nn_op_batchnorm = { "BatchNormalization", batchnorm_plan,
-  batchnorm_run, 1
-};
+const nn_op_def nn_op_batchnorm
+    = { "BatchNormalization", batchnorm_plan, batchnorm_run, 1 };

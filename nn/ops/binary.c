@@ -11,10 +11,10 @@ typedef enum bin_kind { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } bin_kind;
 
 typedef struct bin_params {
   bin_kind kind;
-  int nd;                       /* merged axes, innermost last; >= 1 */
+  int nd; /* merged axes, innermost last; >= 1 */
   size_t dims[NN_MAX_DIMS];
-  size_t sa[NN_MAX_DIMS], sb[NN_MAX_DIMS];      /* strides, 0 = broadcast */
-  size_t rows, inner;           /* rows = product of dims[0..nd-1) */
+  size_t sa[NN_MAX_DIMS], sb[NN_MAX_DIMS]; /* strides, 0 = broadcast */
+  size_t rows, inner;                      /* rows = product of dims[0..nd-1) */
   /* For the reference kernel: the unmerged shapes, right-aligned. */
   int rank;
   size_t out_dims[NN_MAX_DIMS], a_dims[NN_MAX_DIMS], b_dims[NN_MAX_DIMS];
@@ -36,16 +36,20 @@ binary_plan (nn_node *node, bin_kind kind, nn_error *err)
     if ((s = nn_op_attr_int (node, "broadcast", 0, &bcast, err)))
       return s;
     if (bcast != 0)
-      return nn_fail_node (err, NN_UNSUPPORTED, node,
+      return nn_fail_node (
+          err, NN_UNSUPPORTED, node,
           "attribute 'broadcast' (legacy opset %d broadcasting) is not "
-          "supported", node->opset);
+          "supported",
+          node->opset);
     if (nn_op_has_attr (node, "axis"))
-      return nn_fail_node (err, NN_UNSUPPORTED, node,
+      return nn_fail_node (
+          err, NN_UNSUPPORTED, node,
           "attribute 'axis' (legacy opset %d broadcasting) is not supported",
           node->opset);
-    if (a->ndim != b->ndim || memcmp (a->dims, b->dims,
-            sizeof (int64_t) * (size_t) a->ndim) != 0)
-      return nn_fail_node (err, NN_SHAPE, node,
+    if (a->ndim != b->ndim
+        || memcmp (a->dims, b->dims, sizeof (int64_t) * (size_t)a->ndim) != 0)
+      return nn_fail_node (
+          err, NN_SHAPE, node,
           "inputs A and B differ in shape (no broadcasting before opset 7)");
   }
 
@@ -53,13 +57,15 @@ binary_plan (nn_node *node, bin_kind kind, nn_error *err)
   size_t ad[NN_MAX_DIMS], bd[NN_MAX_DIMS];
   for (int i = 0; i < rank; i++) {
     int ia = i - (rank - a->ndim), ib = i - (rank - b->ndim);
-    ad[i] = ia >= 0 ? (size_t) a->dims[ia] : 1;
-    bd[i] = ib >= 0 ? (size_t) b->dims[ib] : 1;
+    ad[i] = ia >= 0 ? (size_t)a->dims[ia] : 1;
+    bd[i] = ib >= 0 ? (size_t)b->dims[ib] : 1;
     if (ad[i] != bd[i] && ad[i] != 1 && bd[i] != 1)
-      return nn_fail_node (err, NN_SHAPE, node,
+      return nn_fail_node (
+          err, NN_SHAPE, node,
           "inputs A and B cannot be broadcast: dimension %zu against %zu at "
-          "axis %d of %d", ad[i], bd[i], i, rank);
-    out[i] = (int64_t) (ad[i] == 1 ? bd[i] : ad[i]);
+          "axis %d of %d",
+          ad[i], bd[i], i, rank);
+    out[i] = (int64_t)(ad[i] == 1 ? bd[i] : ad[i]);
   }
   if ((s = nn_op_set_output (node, 0, rank, out, err)))
     return s;
@@ -70,7 +76,7 @@ binary_plan (nn_node *node, bin_kind kind, nn_error *err)
   p->kind = kind;
   p->rank = rank;
   for (int i = 0; i < rank; i++) {
-    p->out_dims[i] = (size_t) out[i];
+    p->out_dims[i] = (size_t)out[i];
     p->a_dims[i] = ad[i];
     p->b_dims[i] = bd[i];
   }
@@ -87,20 +93,20 @@ binary_plan (nn_node *node, bin_kind kind, nn_error *err)
   for (int i = 0; i < rank; i++) {
     if (out[i] == 1)
       continue;
-    if (nd > 0 && p->sa[nd - 1] == sa[i] * (size_t) out[i]
-        && p->sb[nd - 1] == sb[i] * (size_t) out[i]) {
-      p->dims[nd - 1] *= (size_t) out[i];
+    if (nd > 0 && p->sa[nd - 1] == sa[i] * (size_t)out[i]
+        && p->sb[nd - 1] == sb[i] * (size_t)out[i]) {
+      p->dims[nd - 1] *= (size_t)out[i];
       p->sa[nd - 1] = sa[i];
       p->sb[nd - 1] = sb[i];
       continue;
     }
-    p->dims[nd] = (size_t) out[i];
+    p->dims[nd] = (size_t)out[i];
     p->sa[nd] = sa[i];
     p->sb[nd] = sb[i];
     nd++;
   }
   if (nd == 0) {
-    p->dims[0] = node->out[0]->count;   /* 1, or 0 for an empty tensor */
+    p->dims[0] = node->out[0]->count; /* 1, or 0 for an empty tensor */
     p->sa[0] = a->count == 1 ? 0 : 1;
     p->sb[0] = b->count == 1 ? 0 : 1;
     nd = 1;
@@ -112,29 +118,28 @@ binary_plan (nn_node *node, bin_kind kind, nn_error *err)
 }
 
 /* One row: y[i] = a[i*sa] op b[i*sb] with sa, sb in {0, 1}. */
-#define BIN_ROW(NAME, OP) \
-__attribute__((target_clones ("avx2", "default"))) \
-static void \
-NAME (float *restrict y, const float *restrict a, const float *restrict b, \
-    size_t n, size_t sa, size_t sb) \
-{ \
-  if (sa && sb) \
-    for (size_t i = 0; i < n; i++) \
-      y[i] = a[i] OP b[i]; \
-  else if (sa) { \
-    const float s = b[0]; \
-    for (size_t i = 0; i < n; i++) \
-      y[i] = a[i] OP s; \
-  } else if (sb) { \
-    const float s = a[0]; \
-    for (size_t i = 0; i < n; i++) \
-      y[i] = s OP b[i]; \
-  } else { \
-    const float s = a[0] OP b[0]; \
-    for (size_t i = 0; i < n; i++) \
-      y[i] = s; \
-  } \
-}
+#define BIN_ROW(NAME, OP)                                                      \
+  __attribute__ ((target_clones ("avx2", "default"))) static void NAME (       \
+      float *restrict y, const float *restrict a, const float *restrict b,     \
+      size_t n, size_t sa, size_t sb)                                          \
+  {                                                                            \
+    if (sa && sb)                                                              \
+      for (size_t i = 0; i < n; i++)                                           \
+        y[i] = a[i] OP b[i];                                                   \
+    else if (sa) {                                                             \
+      const float s = b[0];                                                    \
+      for (size_t i = 0; i < n; i++)                                           \
+        y[i] = a[i] OP s;                                                      \
+    } else if (sb) {                                                           \
+      const float s = a[0];                                                    \
+      for (size_t i = 0; i < n; i++)                                           \
+        y[i] = s OP b[i];                                                      \
+    } else {                                                                   \
+      const float s = a[0] OP b[0];                                            \
+      for (size_t i = 0; i < n; i++)                                           \
+        y[i] = s;                                                              \
+    }                                                                          \
+  }
 
 // a, b, y: one row of n floats
 BIN_ROW (row_add, +)
@@ -172,18 +177,18 @@ bin_task (void *arg, int t, int nt)
   for (size_t row = rb; row < re; row++) {
     float *y = j->y + row * n;
     switch (p->kind) {
-      case BIN_ADD:
-        row_add (y, j->a + oa, j->b + ob, n, sa, sb);
-        break;
-      case BIN_SUB:
-        row_sub (y, j->a + oa, j->b + ob, n, sa, sb);
-        break;
-      case BIN_MUL:
-        row_mul (y, j->a + oa, j->b + ob, n, sa, sb);
-        break;
-      case BIN_DIV:
-        row_div (y, j->a + oa, j->b + ob, n, sa, sb);
-        break;
+    case BIN_ADD:
+      row_add (y, j->a + oa, j->b + ob, n, sa, sb);
+      break;
+    case BIN_SUB:
+      row_sub (y, j->a + oa, j->b + ob, n, sa, sb);
+      break;
+    case BIN_MUL:
+      row_mul (y, j->a + oa, j->b + ob, n, sa, sb);
+      break;
+    case BIN_DIV:
+      row_div (y, j->a + oa, j->b + ob, n, sa, sb);
+      break;
     }
     nn_act_apply (&j->node->act, y, n);
     for (int d = outer - 1; d >= 0; d--) {
@@ -218,18 +223,18 @@ binary_ref (const nn_node *node, const float *a, const float *b, float *y)
     }
     float v;
     switch (p->kind) {
-      case BIN_ADD:
-        v = a[ia] + b[ib];
-        break;
-      case BIN_SUB:
-        v = a[ia] - b[ib];
-        break;
-      case BIN_MUL:
-        v = a[ia] * b[ib];
-        break;
-      default:
-        v = a[ia] / b[ib];
-        break;
+    case BIN_ADD:
+      v = a[ia] + b[ib];
+      break;
+    case BIN_SUB:
+      v = a[ia] - b[ib];
+      break;
+    case BIN_MUL:
+      v = a[ia] * b[ib];
+      break;
+    default:
+      v = a[ia] / b[ib];
+      break;
     }
     y[i] = nn_op_act1 (&node->act, v);
   }
@@ -239,16 +244,16 @@ static void
 binary_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   const bin_params *p = node->params;
-  bin_job j = { node, nn_value_data (node->in[0], ctx),
-    nn_value_data (node->in[1], ctx), nn_value_data (node->out[0], ctx)
-  };
+  bin_job j
+      = { node, nn_value_data (node->in[0], ctx),
+          nn_value_data (node->in[1], ctx), nn_value_data (node->out[0], ctx) };
   if (ctx->reference) {
     binary_ref (node, j.a, j.b, j.y);
     return;
   }
-  nn_pool_run (ctx->pool, bin_task, &j,
-      nn_op_task_count (ctx->pool, (double) node->out[0]->count * 3.0,
-          p->rows));
+  nn_pool_run (
+      ctx->pool, bin_task, &j,
+      nn_op_task_count (ctx->pool, (double)node->out[0]->count * 3.0, p->rows));
 }
 
 static nn_status

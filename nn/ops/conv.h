@@ -14,8 +14,8 @@ typedef enum conv_path {
 typedef struct conv_params {
   nn_win2d g;
   ptrdiff_t n, c, oc, group;
-  ptrdiff_t cg, ocg;            /* channels per group */
-  ptrdiff_t k;                  /* cg * kh * kw */
+  ptrdiff_t cg, ocg; /* channels per group */
+  ptrdiff_t k;       /* cg * kh * kw */
   ptrdiff_t ohw;
   conv_path path;
 } conv_params;
@@ -23,16 +23,16 @@ typedef struct conv_params {
 /* Validated geometry in *p; chooses and sets up Winograd or a packed
  * kernel (sets node->params and node->workspace_floats). */
 nn_status nn_conv_packed_plan (nn_node *node, const conv_params *p,
-    nn_error *err);
+                               nn_error *err);
 void nn_conv_packed_run (const nn_node *node, const conv_params *p,
-    const nn_run_ctx *ctx);
+                         const nn_run_ctx *ctx);
 
 /* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (conv_winograd.c):
  * true when it should beat the direct kernels on this shape. */
 bool nn_conv_wino_wanted (const nn_node *node, const conv_params *p);
 nn_status nn_conv_wino_plan (nn_node *node, const conv_params *p,
-    nn_error *err);
+                             nn_error *err);
 void nn_conv_wino_run (const nn_node *node, const conv_params *p,
-    const nn_run_ctx *ctx);
+                       const nn_run_ctx *ctx);
 
 #endif /* NN_OPS_CONV_H */

@@ -23,27 +23,27 @@ enum { FAM_VPOS = 1, FAM_VOC = 2 };
 #define VPOS_SLACK 16
 
 typedef struct conv_packed {
-  conv_params base;             /* first: conv_run reads base.path */
+  conv_params base; /* first: conv_run reads base.path */
   int family;
-  bool stage;                   /* copy into a padded buffer first */
-  bool flat;                    /* vec_pos on flattened rows (1x1 convs) */
-  ptrdiff_t hp, wp, plane;      /* the input as the kernel reads it */
-  bool split;                   /* stride 2 vec_pos: staged rows hold the
-                                   even then the odd padded columns */
-  ptrdiff_t half;               /* split rows: floats per half */
-  ptrdiff_t stage_floats;       /* per group, including slack */
-  ptrdiff_t *koff;              /* K offsets into the (staged) input */
-  ptrdiff_t *koff_tail;         /* flat vec_pos: offsets into the tail copy */
-  float *w;                     /* packed weights, group after group; NULL:
-                                   packed at run time at ws + off_w */
+  bool stage;              /* copy into a padded buffer first */
+  bool flat;               /* vec_pos on flattened rows (1x1 convs) */
+  ptrdiff_t hp, wp, plane; /* the input as the kernel reads it */
+  bool split;              /* stride 2 vec_pos: staged rows hold the
+                              even then the odd padded columns */
+  ptrdiff_t half;          /* split rows: floats per half */
+  ptrdiff_t stage_floats;  /* per group, including slack */
+  ptrdiff_t *koff;         /* K offsets into the (staged) input */
+  ptrdiff_t *koff_tail;    /* flat vec_pos: offsets into the tail copy */
+  float *w;                /* packed weights, group after group; NULL:
+                              packed at run time at ws + off_w */
   ptrdiff_t w_group;
-  float *bias;                  /* padded bias per group, or NULL */
+  float *bias; /* padded bias per group, or NULL */
   ptrdiff_t b_group;
-  bool bias_run;                /* bias copied at run time to ws + off_b */
-  size_t off_w, off_b;          /* workspace offsets, floats */
+  bool bias_run;       /* bias copied at run time to ws + off_b */
+  size_t off_w, off_b; /* workspace offsets, floats */
   ptrdiff_t panels, ntiles, items;
-  bool panel_major;             /* vec_oc items ordered panel by panel */
-  ptrdiff_t tail_start;         /* flat vec_pos: first position of the tail */
+  bool panel_major;     /* vec_oc items ordered panel by panel */
+  ptrdiff_t tail_start; /* flat vec_pos: first position of the tail */
 } conv_packed;
 
 static size_t
@@ -58,8 +58,8 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   const nn_win2d *g = &p->g;
   const nn_value *w = node->in[1], *b = nn_op_input (node, 2);
   const bool pads = g->pt || g->pl || g->pb || g->pr;
-  const bool flat = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1
-      && !pads;
+  const bool flat
+      = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && !pads;
 
   if (w->kind == NN_VAL_CONST && (!b || b->kind == NN_VAL_CONST)
       && nn_conv_wino_wanted (node, p))
@@ -67,18 +67,19 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
 
   /* Rough cycle counts of both kernels: 6 cycles per k per tile, plus the
    * tile store (vec_oc scatters 96 floats) and the staging copy. */
-  const double k = (double) p->k;
-  const double plane_p = (double) (g->ih + g->pt + g->pb)
-      * (double) (g->iw + g->pl + g->pr);
-  double voc = (double) ((p->ohw + 5) / 6) * (double) ((p->ocg + 15) / 16)
-      * (6.0 * k + 110.0) + (pads ? (double) p->cg * plane_p / 4.0 : 0.0);
+  const double k = (double)p->k;
+  const double plane_p
+      = (double)(g->ih + g->pt + g->pb) * (double)(g->iw + g->pl + g->pr);
+  double voc = (double)((p->ohw + 5) / 6) * (double)((p->ocg + 15) / 16)
+                   * (6.0 * k + 110.0)
+               + (pads ? (double)p->cg * plane_p / 4.0 : 0.0);
   double vpos = 1e300;
   if (g->sw == 1 || g->sw == 2) {
-    double rows = flat ? 1.0 : (double) g->oh;
-    double n = flat ? (double) p->ohw : (double) g->ow;
-    vpos = (double) ((p->ocg + 5) / 6) * rows * ((double) ((ptrdiff_t) n
-            + 15) / 16) * (6.0 * k + 20.0)
-        + (flat ? 0.0 : (double) p->cg * plane_p / 4.0);
+    double rows = flat ? 1.0 : (double)g->oh;
+    double n = flat ? (double)p->ohw : (double)g->ow;
+    vpos = (double)((p->ocg + 5) / 6) * rows
+               * ((double)((ptrdiff_t)n + 15) / 16) * (6.0 * k + 20.0)
+           + (flat ? 0.0 : (double)p->cg * plane_p / 4.0);
   }
 
   conv_packed cp = { 0 };
@@ -99,7 +100,7 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   cp.plane = cp.hp * cp.wp;
   cp.stage_floats = cp.stage ? p->cg * cp.plane + VPOS_SLACK : 0;
   if (cp.flat)
-    cp.stage_floats = p->cg * NN_VPOS_NR + VPOS_SLACK;   /* the tail copy */
+    cp.stage_floats = p->cg * NN_VPOS_NR + VPOS_SLACK; /* the tail copy */
 
   const ptrdiff_t nr = cp.family == FAM_VOC ? NN_VOC_NR : NN_VPOS_MR;
   cp.panels = (p->ocg + nr - 1) / nr;
@@ -107,17 +108,15 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   cp.b_group = cp.panels * nr;
   if (cp.family == FAM_VOC) {
     cp.ntiles = (p->ohw + NN_VOC_MR - 1) / NN_VOC_MR;
-    cp.items = (cp.ntiles + VOC_CHUNK_TILES - 1) / VOC_CHUNK_TILES
-        * cp.panels;
+    cp.items = (cp.ntiles + VOC_CHUNK_TILES - 1) / VOC_CHUNK_TILES * cp.panels;
     /* Sweep the larger of weights and input the fewest times: panel by
      * panel when the weights are larger (each panel's weights then stay
      * in L2 across all positions), chunk by chunk otherwise. */
-    cp.panel_major = (double) p->ocg * (double) p->k
-        > (double) p->cg * plane_p;
+    cp.panel_major = (double)p->ocg * (double)p->k > (double)p->cg * plane_p;
   } else if (cp.flat) {
     cp.tail_start = p->ohw / NN_VPOS_NR * NN_VPOS_NR;
     cp.items = (cp.tail_start + VPOS_FLAT_CHUNK - 1) / VPOS_FLAT_CHUNK
-        + (cp.tail_start < p->ohw);
+               + (cp.tail_start < p->ohw);
   } else
     cp.items = g->oh;
 
@@ -128,16 +127,18 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   const bool wconst = w->kind == NN_VAL_CONST;
   cp.bias_run = b && b->kind != NN_VAL_CONST;
   size_t off_koff = align64 (sizeof cp);
-  size_t off_tail = off_koff + align64 (sizeof (ptrdiff_t) * (size_t) p->k);
-  size_t off_w = off_tail + (cp.flat ? align64 (sizeof (ptrdiff_t)
-          * (size_t) p->k) : 0);
-  size_t wfloats = wconst ? (size_t) cp.w_group * (size_t) p->group : 0;
+  size_t off_tail = off_koff + align64 (sizeof (ptrdiff_t) * (size_t)p->k);
+  size_t off_w
+      = off_tail + (cp.flat ? align64 (sizeof (ptrdiff_t) * (size_t)p->k) : 0);
+  size_t wfloats = wconst ? (size_t)cp.w_group * (size_t)p->group : 0;
   size_t off_b = off_w + align64 (sizeof (float) * wfloats);
-  size_t total = off_b + (b && !cp.bias_run ? align64 (sizeof (float)
-          * (size_t) cp.b_group * (size_t) p->group) : 0);
-  cp.off_w = ((size_t) cp.stage_floats + 15) / 16 * 16;
-  cp.off_b = cp.off_w + (wconst ? 0 : ((size_t) cp.w_group + 15) / 16 * 16);
-  size_t ws = cp.off_b + (cp.bias_run ? (size_t) cp.b_group : 0);
+  size_t total = off_b
+                 + (b && !cp.bias_run ? align64 (
+                        sizeof (float) * (size_t)cp.b_group * (size_t)p->group)
+                                      : 0);
+  cp.off_w = ((size_t)cp.stage_floats + 15) / 16 * 16;
+  cp.off_b = cp.off_w + (wconst ? 0 : ((size_t)cp.w_group + 15) / 16 * 16);
+  size_t ws = cp.off_b + (cp.bias_run ? (size_t)cp.b_group : 0);
   nn_status s = nn_op_workspace (node, ws, err);
   if (s)
     return s;
@@ -146,12 +147,13 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   node->params = mem;
   if (!mem)
     return nn_fail_node (err, NN_NOMEM, node,
-        "out of memory for %zu bytes of packed weights", total);
+                         "out of memory for %zu bytes of packed weights",
+                         total);
   memset (mem, 0, total);
-  cp.koff = (ptrdiff_t *) (mem + off_koff);
-  cp.koff_tail = cp.flat ? (ptrdiff_t *) (mem + off_tail) : NULL;
-  cp.w = wconst ? (float *) (mem + off_w) : NULL;
-  cp.bias = b && !cp.bias_run ? (float *) (mem + off_b) : NULL;
+  cp.koff = (ptrdiff_t *)(mem + off_koff);
+  cp.koff_tail = cp.flat ? (ptrdiff_t *)(mem + off_tail) : NULL;
+  cp.w = wconst ? (float *)(mem + off_w) : NULL;
+  cp.bias = b && !cp.bias_run ? (float *)(mem + off_b) : NULL;
 
   for (ptrdiff_t q = 0; q < p->k; q++) {
     ptrdiff_t c = q / (g->kh * g->kw), ky = q / g->kw % g->kh, kx = q % g->kw;
@@ -172,7 +174,7 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
     }
     if (cp.bias)
       memcpy (cp.bias + grp * cp.b_group, b->fconst + grp * p->ocg,
-          sizeof (float) * (size_t) p->ocg);
+              sizeof (float) * (size_t)p->ocg);
   }
   memcpy (mem, &cp, sizeof cp);
   return NN_OK;
@@ -181,11 +183,11 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
 typedef struct packed_job {
   const nn_node *node;
   const conv_packed *cp;
-  const float *x;               /* input of this image and group */
-  const float *xs;              /* what the kernel reads */
-  float *y;                     /* output of this image and group */
+  const float *x;  /* input of this image and group */
+  const float *xs; /* what the kernel reads */
+  float *y;        /* output of this image and group */
   float *ws;
-  const float *w, *bias;        /* packed weights and bias of this group */
+  const float *w, *bias; /* packed weights and bias of this group */
 } packed_job;
 
 // x (Cg,H,W) -> ws (Cg,Hp,Wp) zero padded: a range of channels
@@ -196,32 +198,32 @@ stage_task (void *arg, int t, int nt)
   const conv_packed *cp = j->cp;
   const nn_win2d *g = &cp->base.g;
   size_t b, e;
-  nn_op_split_range ((size_t) cp->base.cg, t, nt, &b, &e);
+  nn_op_split_range ((size_t)cp->base.cg, t, nt, &b, &e);
   for (size_t c = b; c < e; c++) {
-    float *dst = j->ws + (ptrdiff_t) c * cp->plane;
-    const float *src = j->x + (ptrdiff_t) c * g->ih * g->iw;
-    memset (dst, 0, sizeof (float) * (size_t) (g->pt * cp->wp));
+    float *dst = j->ws + (ptrdiff_t)c * cp->plane;
+    const float *src = j->x + (ptrdiff_t)c * g->ih * g->iw;
+    memset (dst, 0, sizeof (float) * (size_t)(g->pt * cp->wp));
     for (ptrdiff_t y = 0; y < g->ih; y++) {
       float *row = dst + (g->pt + y) * cp->wp;
       if (cp->split) {
         /* Padded column q goes to (q & 1) * half + q / 2. */
         for (ptrdiff_t q = 0; q < cp->wp; q++) {
           ptrdiff_t x = q - g->pl;
-          row[(q & 1) * cp->half + (q >> 1)] = x >= 0 && x < g->iw
-              ? src[y * g->iw + x] : 0.f;
+          row[(q & 1) * cp->half + (q >> 1)]
+              = x >= 0 && x < g->iw ? src[y * g->iw + x] : 0.f;
         }
         continue;
       }
       for (ptrdiff_t x = 0; x < g->pl; x++)
         row[x] = 0.f;
-      memcpy (row + g->pl, src + y * g->iw, sizeof (float) * (size_t) g->iw);
+      memcpy (row + g->pl, src + y * g->iw, sizeof (float) * (size_t)g->iw);
       for (ptrdiff_t x = g->pl + g->iw; x < cp->wp; x++)
         row[x] = 0.f;
     }
     memset (dst + (g->pt + g->ih) * cp->wp, 0,
-        sizeof (float) * (size_t) (g->pb * cp->wp));
+            sizeof (float) * (size_t)(g->pb * cp->wp));
   }
-  if (e == (size_t) cp->base.cg)
+  if (e == (size_t)cp->base.cg)
     memset (j->ws + cp->base.cg * cp->plane, 0, sizeof (float) * VPOS_SLACK);
 }
 
@@ -232,21 +234,29 @@ voc_task (void *arg, int t, int nt)
   const packed_job *j = arg;
   const conv_packed *cp = j->cp;
   const conv_params *p = &cp->base;
-  nn_voc_args a = {
-    .x = j->xs,.koff = cp->koff,.k = p->k,.w = j->w,.bias = j->bias,
-    .y = j->y,.ocg = p->ocg,.npos = p->ohw,
-    .pw = p->g.ow,.row_step = p->g.sh * cp->wp,.col_step = p->g.sw,
-    .ys_oc = p->ohw,.ys_p = 1,.act = &j->node->act
-  };
+  nn_voc_args a = { .x = j->xs,
+                    .koff = cp->koff,
+                    .k = p->k,
+                    .w = j->w,
+                    .bias = j->bias,
+                    .y = j->y,
+                    .ocg = p->ocg,
+                    .npos = p->ohw,
+                    .pw = p->g.ow,
+                    .row_step = p->g.sh * cp->wp,
+                    .col_step = p->g.sw,
+                    .ys_oc = p->ohw,
+                    .ys_p = 1,
+                    .act = &j->node->act };
   size_t b, e;
-  nn_op_split_range ((size_t) cp->items, t, nt, &b, &e);
+  nn_op_split_range ((size_t)cp->items, t, nt, &b, &e);
   const ptrdiff_t chunks = cp->items / cp->panels;
   for (size_t it = b; it < e; it++) {
-    ptrdiff_t chunk = (ptrdiff_t) it / cp->panels;
-    ptrdiff_t panel = (ptrdiff_t) it % cp->panels;
+    ptrdiff_t chunk = (ptrdiff_t)it / cp->panels;
+    ptrdiff_t panel = (ptrdiff_t)it % cp->panels;
     if (cp->panel_major) {
-      panel = (ptrdiff_t) it / chunks;
-      chunk = (ptrdiff_t) it % chunks;
+      panel = (ptrdiff_t)it / chunks;
+      chunk = (ptrdiff_t)it % chunks;
     }
     ptrdiff_t t0 = chunk * VOC_CHUNK_TILES, t1 = t0 + VOC_CHUNK_TILES;
     nn_voc_tiles (&a, panel, t0, t1 < cp->ntiles ? t1 : cp->ntiles);
@@ -260,24 +270,28 @@ vpos_task (void *arg, int t, int nt)
   const packed_job *j = arg;
   const conv_packed *cp = j->cp;
   const conv_params *p = &cp->base;
-  nn_vpos_args a = {
-    .w = j->w,.bias = j->bias,.k = p->k,.ocg = p->ocg,.y = j->y,.ldy = p->ohw,.act = &j->node->act
-  };
+  nn_vpos_args a = { .w = j->w,
+                     .bias = j->bias,
+                     .k = p->k,
+                     .ocg = p->ocg,
+                     .y = j->y,
+                     .ldy = p->ohw,
+                     .act = &j->node->act };
   size_t b, e;
-  nn_op_split_range ((size_t) cp->items, t, nt, &b, &e);
+  nn_op_split_range ((size_t)cp->items, t, nt, &b, &e);
   for (size_t it = b; it < e; it++) {
     const float *x;
     const ptrdiff_t *koff = cp->koff;
     ptrdiff_t yoff, n;
     if (!cp->flat) {
-      x = j->xs + (ptrdiff_t) it * p->g.sh * cp->wp;
-      yoff = (ptrdiff_t) it * p->g.ow;
+      x = j->xs + (ptrdiff_t)it * p->g.sh * cp->wp;
+      yoff = (ptrdiff_t)it * p->g.ow;
       n = p->g.ow;
-    } else if ((ptrdiff_t) it * VPOS_FLAT_CHUNK < cp->tail_start) {
-      yoff = (ptrdiff_t) it * VPOS_FLAT_CHUNK;
+    } else if ((ptrdiff_t)it * VPOS_FLAT_CHUNK < cp->tail_start) {
+      yoff = (ptrdiff_t)it * VPOS_FLAT_CHUNK;
       x = j->xs + yoff;
       n = cp->tail_start - yoff < VPOS_FLAT_CHUNK ? cp->tail_start - yoff
-          : VPOS_FLAT_CHUNK;
+                                                  : VPOS_FLAT_CHUNK;
     } else {
       /* The last partial tile reads a zero-padded copy so that its vector
        * loads stay inside the buffer. */
@@ -293,16 +307,15 @@ vpos_task (void *arg, int t, int nt)
 
 void
 nn_conv_packed_run (const nn_node *node, const conv_params *base,
-    const nn_run_ctx *ctx)
+                    const nn_run_ctx *ctx)
 {
-  const conv_packed *cp = (const conv_packed *) base;
+  const conv_packed *cp = (const conv_packed *)base;
   const conv_params *p = base;
   const float *x = nn_value_data (node->in[0], ctx);
   float *y = nn_value_data (node->out[0], ctx);
-  const double flops = 2.0 * (double) p->ocg * (double) p->ohw
-      * (double) p->k;
-  const int tasks = nn_op_task_count (ctx->pool, flops, (size_t) cp->items);
-  const size_t in_plane = (size_t) (p->g.ih * p->g.iw);
+  const double flops = 2.0 * (double)p->ocg * (double)p->ohw * (double)p->k;
+  const int tasks = nn_op_task_count (ctx->pool, flops, (size_t)cp->items);
+  const size_t in_plane = (size_t)(p->g.ih * p->g.iw);
 
   const nn_value *bv = nn_op_input (node, 2);
   for (ptrdiff_t grp = 0; grp < p->group; grp++) {
@@ -312,8 +325,7 @@ nn_conv_packed_run (const nn_node *node, const conv_params *base,
     else {
       /* Weights that are not constants: pack this group's now. */
       float *dst = ctx->workspace + cp->off_w;
-      const float *src = nn_value_data (node->in[1], ctx) + grp * p->ocg
-          * p->k;
+      const float *src = nn_value_data (node->in[1], ctx) + grp * p->ocg * p->k;
       if (cp->family == FAM_VOC)
         nn_pack_voc (src, p->k, p->ocg, p->k, 1.f, dst);
       else
@@ -324,34 +336,39 @@ nn_conv_packed_run (const nn_node *node, const conv_params *base,
       bg = cp->bias + grp * cp->b_group;
     else if (cp->bias_run) {
       float *dst = ctx->workspace + cp->off_b;
-      memset (dst, 0, sizeof (float) * (size_t) cp->b_group);
+      memset (dst, 0, sizeof (float) * (size_t)cp->b_group);
       memcpy (dst, nn_value_data (bv, ctx) + grp * p->ocg,
-          sizeof (float) * (size_t) p->ocg);
+              sizeof (float) * (size_t)p->ocg);
       bg = dst;
     }
     for (ptrdiff_t img = 0; img < p->n; img++) {
-      packed_job j = { node, cp, x + (img * p->c + grp * p->cg) * p->g.ih
-            * p->g.iw, NULL, y + (img * p->oc + grp * p->ocg) * p->ohw,
-        ctx->workspace, wg, bg
-      };
+      packed_job j = { node,
+                       cp,
+                       x + (img * p->c + grp * p->cg) * p->g.ih * p->g.iw,
+                       NULL,
+                       y + (img * p->oc + grp * p->ocg) * p->ohw,
+                       ctx->workspace,
+                       wg,
+                       bg };
       j.xs = j.x;
       if (cp->stage) {
-        nn_pool_run (ctx->pool, stage_task, &j, nn_op_task_count (ctx->pool,
-                (double) (p->cg * cp->plane), (size_t) p->cg));
+        nn_pool_run (ctx->pool, stage_task, &j,
+                     nn_op_task_count (ctx->pool, (double)(p->cg * cp->plane),
+                                       (size_t)p->cg));
         j.xs = ctx->workspace;
       } else if (cp->flat && cp->tail_start < p->ohw) {
         ptrdiff_t n = p->ohw - cp->tail_start;
         for (ptrdiff_t c = 0; c < p->cg; c++) {
           float *dst = ctx->workspace + c * NN_VPOS_NR;
-          memcpy (dst, j.x + (size_t) c * in_plane + cp->tail_start,
-              sizeof (float) * (size_t) n);
-          memset (dst + n, 0, sizeof (float) * (size_t) (NN_VPOS_NR - n));
+          memcpy (dst, j.x + (size_t)c * in_plane + cp->tail_start,
+                  sizeof (float) * (size_t)n);
+          memset (dst + n, 0, sizeof (float) * (size_t)(NN_VPOS_NR - n));
         }
         memset (ctx->workspace + p->cg * NN_VPOS_NR, 0,
-            sizeof (float) * VPOS_SLACK);
+                sizeof (float) * VPOS_SLACK);
       }
-      nn_pool_run (ctx->pool, cp->family == FAM_VOC ? voc_task : vpos_task,
-          &j, tasks);
+      nn_pool_run (ctx->pool, cp->family == FAM_VOC ? voc_task : vpos_task, &j,
+                   tasks);
     }
   }
 }

@@ -29,17 +29,17 @@ int nn_conv_wino_disabled;
  * of the block stay in cache; one task takes one block at a time. A
  * layer that fits one block runs its three phases on the whole pool. */
 typedef struct conv_wino {
-  conv_params base;             /* first: conv_run reads base.path */
-  ptrdiff_t th, tw;             /* tile rows, tile columns */
-  ptrdiff_t hs, ws;             /* staged plane */
-  ptrdiff_t rows;               /* tile rows per block */
+  conv_params base; /* first: conv_run reads base.path */
+  ptrdiff_t th, tw; /* tile rows, tile columns */
+  ptrdiff_t hs, ws; /* staged plane */
+  ptrdiff_t rows;   /* tile rows per block */
   ptrdiff_t nblocks;
-  ptrdiff_t tsb;                /* V row stride in a block */
-  size_t off_slot, v_floats, slot_floats;       /* workspace layout */
-  ptrdiff_t *koff;              /* C offsets: c * tsb */
-  float *u;                     /* packed transformed weights, per xi */
+  ptrdiff_t tsb;                          /* V row stride in a block */
+  size_t off_slot, v_floats, slot_floats; /* workspace layout */
+  ptrdiff_t *koff;                        /* C offsets: c * tsb */
+  float *u; /* packed transformed weights, per xi */
   ptrdiff_t u_xi;
-  float *bias;                  /* OC values, or NULL */
+  float *bias; /* OC values, or NULL */
   ptrdiff_t panels;
 } conv_wino;
 
@@ -59,18 +59,18 @@ nn_conv_wino_wanted (const nn_node *node, const conv_params *p)
     return false;
   /* Rough cycle counts, as in nn_conv_packed_plan: the direct vec_oc
    * kernel against 16 GEMMs of K = C plus both transforms. */
-  const double c = (double) p->c, oc = (double) p->oc;
+  const double c = (double)p->c, oc = (double)p->oc;
   const ptrdiff_t th = (g->oh + 1) / 2, tw = (g->ow + 1) / 2;
-  const double t = (double) (th * tw);
+  const double t = (double)(th * tw);
   /* Few tiles leave each panel of transformed weights too little reuse;
    * few channels make the GEMMs too short for the transforms to pay. */
   if (t < 24 || p->c < 32)
     return false;
-  double direct = (double) ((p->ohw + 5) / 6) * (double) ((p->oc + 15) / 16)
-      * (6.0 * (double) p->k + 110.0);
-  double wino = 16.0 * (double) ((th * tw + 5) / 6)
-      * (double) ((p->oc + 15) / 16) * (6.0 * c + 40.0)
-      + c * t * 14.0 + oc * t * 10.0;
+  double direct = (double)((p->ohw + 5) / 6) * (double)((p->oc + 15) / 16)
+                  * (6.0 * (double)p->k + 110.0);
+  double wino = 16.0 * (double)((th * tw + 5) / 6) * (double)((p->oc + 15) / 16)
+                    * (6.0 * c + 40.0)
+                + c * t * 14.0 + oc * t * 10.0;
   return wino < 0.85 * direct;
 }
 
@@ -93,10 +93,9 @@ nn_conv_wino_plan (nn_node *node, const conv_params *p, nn_error *err)
   if (cw.ws < g->pl + g->iw)
     cw.ws = g->pl + g->iw;
   /* Block height: enough tiles for weight reuse, within the byte cap. */
-  const double row_bytes = (double) cw.tw * 16.0 * (double) (p->c + p->oc)
-      * 4.0;
+  const double row_bytes = (double)cw.tw * 16.0 * (double)(p->c + p->oc) * 4.0;
   cw.rows = (WINO_BLOCK_TILES + cw.tw - 1) / cw.tw;
-  while (cw.rows > 1 && row_bytes * (double) cw.rows > WINO_BLOCK_BYTES)
+  while (cw.rows > 1 && row_bytes * (double)cw.rows > WINO_BLOCK_BYTES)
     cw.rows--;
   if (cw.rows > cw.th)
     cw.rows = cw.th;
@@ -108,44 +107,44 @@ nn_conv_wino_plan (nn_node *node, const conv_params *p, nn_error *err)
   /* Workspace: the staged input, then per slot V and M (+ slack for the
    * last 8-lane reads of M). Each part is a small multiple of a tensor
    * already under the cap. */
-  int slots = cw.nblocks < WINO_SLOTS ? (int) cw.nblocks : WINO_SLOTS;
-  size_t stage = (size_t) (p->c * cw.hs * cw.ws);
-  cw.v_floats = ((size_t) (16 * p->c * cw.tsb) + 15) / 16 * 16;
-  size_t m_floats = (size_t) (16 * cw.rows * cw.tw * p->oc) + 8;
+  int slots = cw.nblocks < WINO_SLOTS ? (int)cw.nblocks : WINO_SLOTS;
+  size_t stage = (size_t)(p->c * cw.hs * cw.ws);
+  cw.v_floats = ((size_t)(16 * p->c * cw.tsb) + 15) / 16 * 16;
+  size_t m_floats = (size_t)(16 * cw.rows * cw.tw * p->oc) + 8;
   cw.slot_floats = cw.v_floats + (m_floats + 15) / 16 * 16;
   cw.off_slot = (stage + 15) / 16 * 16;
-  if ((s = nn_op_workspace (node, cw.off_slot + (size_t) slots
-              * cw.slot_floats, err)))
+  if ((s = nn_op_workspace (node, cw.off_slot + (size_t)slots * cw.slot_floats,
+                            err)))
     return s;
 
   size_t off_koff = align64 (sizeof cw);
-  size_t off_u = off_koff + align64 (sizeof (ptrdiff_t) * (size_t) p->c);
-  size_t ufloats = (size_t) (16 * cw.u_xi);
+  size_t off_u = off_koff + align64 (sizeof (ptrdiff_t) * (size_t)p->c);
+  size_t ufloats = (size_t)(16 * cw.u_xi);
   size_t off_b = off_u + align64 (sizeof (float) * ufloats);
-  size_t total = off_b + (b ? align64 (sizeof (float) * (size_t) p->oc)
-      : 0);
-  float *tmp = malloc (sizeof (float) * (size_t) (16 * p->oc * p->c));
+  size_t total = off_b + (b ? align64 (sizeof (float) * (size_t)p->oc) : 0);
+  float *tmp = malloc (sizeof (float) * (size_t)(16 * p->oc * p->c));
   free (node->params);
   char *mem = aligned_alloc (64, total);
   node->params = mem;
   if (!mem || !tmp) {
     free (tmp);
     return nn_fail_node (err, NN_NOMEM, node,
-        "out of memory for %zu bytes of transformed weights", total);
+                         "out of memory for %zu bytes of transformed weights",
+                         total);
   }
   memset (mem, 0, total);
-  cw.koff = (ptrdiff_t *) (mem + off_koff);
-  cw.u = (float *) (mem + off_u);
-  cw.bias = b ? (float *) (mem + off_b) : NULL;
+  cw.koff = (ptrdiff_t *)(mem + off_koff);
+  cw.u = (float *)(mem + off_u);
+  cw.bias = b ? (float *)(mem + off_b) : NULL;
   for (ptrdiff_t c = 0; c < p->c; c++)
     cw.koff[c] = c * cw.tsb;
   nn_wino_weights (w->fconst, p->oc, p->c, tmp);
   for (int xi = 0; xi < 16; xi++)
     nn_pack_voc (tmp + xi * p->oc * p->c, p->c, p->oc, p->c, 1.f,
-        cw.u + xi * cw.u_xi);
+                 cw.u + xi * cw.u_xi);
   free (tmp);
   if (b)
-    memcpy (cw.bias, b->fconst, sizeof (float) * (size_t) p->oc);
+    memcpy (cw.bias, b->fconst, sizeof (float) * (size_t)p->oc);
   memcpy (mem, &cw, sizeof cw);
   return NN_OK;
 }
@@ -153,16 +152,16 @@ nn_conv_wino_plan (nn_node *node, const conv_params *p, nn_error *err)
 typedef struct wino_job {
   const nn_node *node;
   const conv_wino *cw;
-  const float *x;               /* input of this image */
-  float *y;                     /* output of this image */
+  const float *x; /* input of this image */
+  float *y;       /* output of this image */
   float *ws;
-  ptrdiff_t block;              /* single-block mode: the block */
+  ptrdiff_t block; /* single-block mode: the block */
 } wino_job;
 
 /* Geometry of block blk: first tile row, tile rows, tiles. */
 static void
-block_rows (const conv_wino *cw, ptrdiff_t blk, ptrdiff_t *ty0,
-    ptrdiff_t *th, ptrdiff_t *tiles)
+block_rows (const conv_wino *cw, ptrdiff_t blk, ptrdiff_t *ty0, ptrdiff_t *th,
+            ptrdiff_t *tiles)
 {
   *ty0 = blk * cw->rows;
   *th = cw->th - *ty0 < cw->rows ? cw->th - *ty0 : cw->rows;
@@ -172,7 +171,7 @@ block_rows (const conv_wino *cw, ptrdiff_t blk, ptrdiff_t *ty0,
 static float *
 slot_v (const wino_job *j, int slot)
 {
-  return j->ws + j->cw->off_slot + (size_t) slot * j->cw->slot_floats;
+  return j->ws + j->cw->off_slot + (size_t)slot * j->cw->slot_floats;
 }
 
 static float *
@@ -189,14 +188,14 @@ stage_task (void *arg, int t, int nt)
   const conv_wino *cw = j->cw;
   const nn_win2d *g = &cw->base.g;
   size_t b, e;
-  nn_op_split_range ((size_t) cw->base.c, t, nt, &b, &e);
+  nn_op_split_range ((size_t)cw->base.c, t, nt, &b, &e);
   for (size_t c = b; c < e; c++) {
-    float *dst = j->ws + (ptrdiff_t) c * cw->hs * cw->ws;
-    const float *src = j->x + (ptrdiff_t) c * g->ih * g->iw;
-    memset (dst, 0, sizeof (float) * (size_t) (cw->hs * cw->ws));
+    float *dst = j->ws + (ptrdiff_t)c * cw->hs * cw->ws;
+    const float *src = j->x + (ptrdiff_t)c * g->ih * g->iw;
+    memset (dst, 0, sizeof (float) * (size_t)(cw->hs * cw->ws));
     for (ptrdiff_t y = 0; y < g->ih; y++)
       memcpy (dst + (g->pt + y) * cw->ws + g->pl, src + y * g->iw,
-          sizeof (float) * (size_t) g->iw);
+              sizeof (float) * (size_t)g->iw);
   }
 }
 
@@ -204,19 +203,19 @@ stage_task (void *arg, int t, int nt)
 // st -> v [16][C][tsb]: channels [c0, c1)
 static void
 block_input (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t c0,
-    ptrdiff_t c1)
+             ptrdiff_t c1)
 {
   const conv_wino *cw = j->cw;
   ptrdiff_t ty0, th, tiles;
   block_rows (cw, blk, &ty0, &th, &tiles);
-  nn_wino_input (j->ws + 2 * ty0 * cw->ws, cw->hs, cw->ws, c0, c1,
-      cw->base.c, th, cw->tw, cw->tsb, slot_v (j, slot));
+  nn_wino_input (j->ws + 2 * ty0 * cw->ws, cw->hs, cw->ws, c0, c1, cw->base.c,
+                 th, cw->tw, cw->tsb, slot_v (j, slot));
 }
 
 // v [16][C][tsb] -> m [16][tiles][OC]: items [i0, i1) of (xi, chunk, panel)
 static void
 block_gemm (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t i0,
-    ptrdiff_t i1)
+            ptrdiff_t i1)
 {
   const conv_wino *cw = j->cw;
   const ptrdiff_t c = cw->base.c, oc = cw->base.oc;
@@ -229,13 +228,20 @@ block_gemm (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t i0,
     ptrdiff_t xi = it / (chunks * cw->panels);
     ptrdiff_t rest = it % (chunks * cw->panels);
     ptrdiff_t chunk = rest % chunks, panel = rest / chunks;
-    nn_voc_args a = {
-      .x = slot_v (j, slot) + xi * c * cw->tsb,.koff = cw->koff,.k = c,
-      .w = cw->u + xi * cw->u_xi,.bias = NULL,
-      .y = slot_m (j, slot) + xi * tiles * oc,.ocg = oc,.npos = tiles,
-      .pw = tiles,.row_step = 0,.col_step = 1,
-      .ys_oc = 1,.ys_p = oc,.act = &none
-    };
+    nn_voc_args a = { .x = slot_v (j, slot) + xi * c * cw->tsb,
+                      .koff = cw->koff,
+                      .k = c,
+                      .w = cw->u + xi * cw->u_xi,
+                      .bias = NULL,
+                      .y = slot_m (j, slot) + xi * tiles * oc,
+                      .ocg = oc,
+                      .npos = tiles,
+                      .pw = tiles,
+                      .row_step = 0,
+                      .col_step = 1,
+                      .ys_oc = 1,
+                      .ys_p = oc,
+                      .act = &none };
     ptrdiff_t t0 = chunk * WINO_CHUNK_TILES, t1 = t0 + WINO_CHUNK_TILES;
     nn_voc_tiles (&a, panel, t0, t1 < ntiles ? t1 : ntiles);
   }
@@ -247,14 +253,13 @@ block_items (const conv_wino *cw, ptrdiff_t blk)
   ptrdiff_t ty0, th, tiles;
   block_rows (cw, blk, &ty0, &th, &tiles);
   ptrdiff_t ntiles = (tiles + NN_VOC_MR - 1) / NN_VOC_MR;
-  return 16 * cw->panels * ((ntiles + WINO_CHUNK_TILES - 1)
-      / WINO_CHUNK_TILES);
+  return 16 * cw->panels * ((ntiles + WINO_CHUNK_TILES - 1) / WINO_CHUNK_TILES);
 }
 
 // m [16][tiles][OC] -> y rows of the block: 8-channel blocks [b0, b1)
 static void
 block_output (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t b0,
-    ptrdiff_t b1)
+              ptrdiff_t b1)
 {
   const conv_wino *cw = j->cw;
   const nn_win2d *g = &cw->base.g;
@@ -263,9 +268,9 @@ block_output (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t b0,
   block_rows (cw, blk, &ty0, &th, &tiles);
   ptrdiff_t oh = g->oh - 2 * ty0 < 2 * th ? g->oh - 2 * ty0 : 2 * th;
   if (b0 < b1)
-    nn_wino_output (slot_m (j, slot), oc, b0 * 8, b1 * 8 < oc ? b1 * 8 : oc,
-        oc, th, cw->tw, oh, g->ow, cw->base.ohw, cw->bias, &j->node->act,
-        j->y + 2 * ty0 * g->ow);
+    nn_wino_output (slot_m (j, slot), oc, b0 * 8, b1 * 8 < oc ? b1 * 8 : oc, oc,
+                    th, cw->tw, oh, g->ow, cw->base.ohw, cw->bias,
+                    &j->node->act, j->y + 2 * ty0 * g->ow);
 }
 
 static void
@@ -273,8 +278,8 @@ input_task (void *arg, int t, int nt)
 {
   const wino_job *j = arg;
   size_t b, e;
-  nn_op_split_range ((size_t) j->cw->base.c, t, nt, &b, &e);
-  block_input (j, j->block, 0, (ptrdiff_t) b, (ptrdiff_t) e);
+  nn_op_split_range ((size_t)j->cw->base.c, t, nt, &b, &e);
+  block_input (j, j->block, 0, (ptrdiff_t)b, (ptrdiff_t)e);
 }
 
 static void
@@ -282,8 +287,8 @@ gemm_task (void *arg, int t, int nt)
 {
   const wino_job *j = arg;
   size_t b, e;
-  nn_op_split_range ((size_t) block_items (j->cw, j->block), t, nt, &b, &e);
-  block_gemm (j, j->block, 0, (ptrdiff_t) b, (ptrdiff_t) e);
+  nn_op_split_range ((size_t)block_items (j->cw, j->block), t, nt, &b, &e);
+  block_gemm (j, j->block, 0, (ptrdiff_t)b, (ptrdiff_t)e);
 }
 
 static void
@@ -291,8 +296,8 @@ output_task (void *arg, int t, int nt)
 {
   const wino_job *j = arg;
   size_t b, e;
-  nn_op_split_range ((size_t) ((j->cw->base.oc + 7) / 8), t, nt, &b, &e);
-  block_output (j, j->block, 0, (ptrdiff_t) b, (ptrdiff_t) e);
+  nn_op_split_range ((size_t)((j->cw->base.oc + 7) / 8), t, nt, &b, &e);
+  block_output (j, j->block, 0, (ptrdiff_t)b, (ptrdiff_t)e);
 }
 
 /* Task t of nt runs blocks t, t + nt, ... whole, in slot t. */
@@ -310,34 +315,43 @@ blocks_task (void *arg, int t, int nt)
 
 void
 nn_conv_wino_run (const nn_node *node, const conv_params *base,
-    const nn_run_ctx *ctx)
+                  const nn_run_ctx *ctx)
 {
-  const conv_wino *cw = (const conv_wino *) base;
+  const conv_wino *cw = (const conv_wino *)base;
   const conv_params *p = base;
   const float *x = nn_value_data (node->in[0], ctx);
   float *y = nn_value_data (node->out[0], ctx);
-  const double gemm = 2.0 * 16.0 * (double) (cw->th * cw->tw)
-      * (double) p->oc * (double) p->c;
+  const double gemm
+      = 2.0 * 16.0 * (double)(cw->th * cw->tw) * (double)p->oc * (double)p->c;
 
   for (ptrdiff_t img = 0; img < p->n; img++) {
-    wino_job j = { node, cw, x + img * p->c * p->g.ih * p->g.iw,
-      y + img * p->oc * p->ohw, ctx->workspace, 0
-    };
-    nn_pool_run (ctx->pool, stage_task, &j, nn_op_task_count (ctx->pool,
-            (double) (p->c * cw->hs * cw->ws) * 2.0, (size_t) p->c));
+    wino_job j = { node,
+                   cw,
+                   x + img * p->c * p->g.ih * p->g.iw,
+                   y + img * p->oc * p->ohw,
+                   ctx->workspace,
+                   0 };
+    nn_pool_run (ctx->pool, stage_task, &j,
+                 nn_op_task_count (ctx->pool,
+                                   (double)(p->c * cw->hs * cw->ws) * 2.0,
+                                   (size_t)p->c));
     if (cw->nblocks == 1) {
-      nn_pool_run (ctx->pool, input_task, &j, nn_op_task_count (ctx->pool,
-              (double) (p->c * cw->th * cw->tw) * 12.0, (size_t) p->c));
-      nn_pool_run (ctx->pool, gemm_task, &j, nn_op_task_count (ctx->pool,
-              gemm, (size_t) block_items (cw, 0)));
-      nn_pool_run (ctx->pool, output_task, &j, nn_op_task_count (ctx->pool,
-              (double) (p->oc * cw->th * cw->tw) * 40.0,
-              (size_t) ((p->oc + 7) / 8)));
+      nn_pool_run (ctx->pool, input_task, &j,
+                   nn_op_task_count (ctx->pool,
+                                     (double)(p->c * cw->th * cw->tw) * 12.0,
+                                     (size_t)p->c));
+      nn_pool_run (
+          ctx->pool, gemm_task, &j,
+          nn_op_task_count (ctx->pool, gemm, (size_t)block_items (cw, 0)));
+      nn_pool_run (ctx->pool, output_task, &j,
+                   nn_op_task_count (ctx->pool,
+                                     (double)(p->oc * cw->th * cw->tw) * 40.0,
+                                     (size_t)((p->oc + 7) / 8)));
     } else {
-      size_t most = (size_t) (cw->nblocks < WINO_SLOTS ? cw->nblocks
-          : WINO_SLOTS);
-      nn_pool_run (ctx->pool, blocks_task, &j, nn_op_task_count (ctx->pool,
-              gemm, most));
+      size_t most
+          = (size_t)(cw->nblocks < WINO_SLOTS ? cw->nblocks : WINO_SLOTS);
+      nn_pool_run (ctx->pool, blocks_task, &j,
+                   nn_op_task_count (ctx->pool, gemm, most));
     }
   }
 }

@@ -19,11 +19,11 @@ concat_plan (nn_node *node, nn_error *err)
   nn_status s;
 
   if ((s = nn_op_check_arity (node, 1, node->n_in > 1 ? node->n_in : 1, 1, 1,
-              err)))
+                              err)))
     return s;
   if (!nn_op_has_attr (node, "axis") && node->opset >= 4)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "attribute 'axis' is required");
+                         "attribute 'axis' is required");
   if ((s = nn_op_attr_int (node, "axis", 1, &axis_attr, err)))
     return s;
   for (int i = 0; i < node->n_in; i++) {
@@ -36,31 +36,33 @@ concat_plan (nn_node *node, nn_error *err)
   if (x0->ndim == 0)
     return nn_fail_node (err, NN_SHAPE, node, "cannot concatenate scalars");
   if ((s = nn_op_axis (node, "attribute 'axis'", axis_attr, x0->ndim, false,
-              &axis, err)))
+                       &axis, err)))
     return s;
-  memcpy (dims, x0->dims, sizeof (int64_t) * (size_t) x0->ndim);
+  memcpy (dims, x0->dims, sizeof (int64_t) * (size_t)x0->ndim);
   for (int i = 1; i < node->n_in; i++) {
     const nn_value *x = node->in[i];
     if (x->ndim != x0->ndim)
       return nn_fail_node (err, NN_SHAPE, node,
-          "input %d has rank %d, input 0 has rank %d", i, x->ndim, x0->ndim);
+                           "input %d has rank %d, input 0 has rank %d", i,
+                           x->ndim, x0->ndim);
     for (int d = 0; d < x0->ndim; d++) {
       if (d == axis)
         continue;
       if (x->dims[d] != x0->dims[d])
-        return nn_fail_node (err, NN_SHAPE, node,
+        return nn_fail_node (
+            err, NN_SHAPE, node,
             "input %d has dimension %lld at axis %d, input 0 has %lld", i,
-            (long long) x->dims[d], d, (long long) x0->dims[d]);
+            (long long)x->dims[d], d, (long long)x0->dims[d]);
     }
     dims[axis] += x->dims[axis];
-    if (dims[axis] > (int64_t) NN_MAX_TENSOR_ELEMS)
+    if (dims[axis] > (int64_t)NN_MAX_TENSOR_ELEMS)
       return nn_fail_node (err, NN_SHAPE, node, "result is too large");
   }
   if ((s = nn_op_set_output (node, 0, x0->ndim, dims, err)))
     return s;
   if ((s = nn_op_alloc_params (node, sizeof (concat_params), err)))
     return s;
-  ((concat_params *) node->params)->axis = axis;
+  ((concat_params *)node->params)->axis = axis;
   return NN_OK;
 }
 
@@ -73,17 +75,17 @@ concat_run (const nn_node *node, const nn_run_ctx *ctx)
   float *out = nn_value_data (y, ctx);
   size_t outer = 1, inner = 1;
   for (int d = 0; d < p->axis; d++)
-    outer *= (size_t) y->dims[d];
+    outer *= (size_t)y->dims[d];
   for (int d = p->axis + 1; d < y->ndim; d++)
-    inner *= (size_t) y->dims[d];
-  const size_t row = (size_t) y->dims[p->axis] * inner;
+    inner *= (size_t)y->dims[d];
+  const size_t row = (size_t)y->dims[p->axis] * inner;
   size_t col = 0;
   for (int i = 0; i < node->n_in; i++) {
     const nn_value *x = node->in[i];
     const float *src = nn_value_data (x, ctx);
-    size_t len = (size_t) x->dims[p->axis] * inner;
+    size_t len = (size_t)x->dims[p->axis] * inner;
     if (outer == 1)
-      nn_op_copy (ctx->pool, out + col, src, len);     /* one block: split */
+      nn_op_copy (ctx->pool, out + col, src, len); /* one block: split */
     else
       for (size_t o = 0; o < outer && len; o++)
         memcpy (out + o * row + col, src + o * len, len * sizeof (float));
@@ -98,7 +100,7 @@ const nn_op_def nn_op_concat = { "Concat", concat_plan, concat_run, 0 };
 typedef struct split_params {
   int axis;
   size_t outer, inner, dim;
-  int64_t sizes[];              /* n_out */
+  int64_t sizes[]; /* n_out */
 } split_params;
 
 static nn_status
@@ -109,7 +111,7 @@ split_plan (nn_node *node, nn_error *err)
   nn_status s;
 
   if ((s = nn_op_check_arity (node, 1, node->opset < 13 ? 1 : 2, 1,
-              n_out > 1 ? n_out : 1, err))
+                              n_out > 1 ? n_out : 1, err))
       || (s = nn_op_float_input (node, 0, "input", err))
       || (s = nn_op_attr_int (node, "axis", 0, &axis_attr, err))
       || (s = nn_op_attr_int (node, "num_outputs", 0, &num_outputs, err)))
@@ -118,10 +120,11 @@ split_plan (nn_node *node, nn_error *err)
   if (x->ndim == 0)
     return nn_fail_node (err, NN_SHAPE, node, "cannot split a scalar");
   if ((s = nn_op_axis (node, "attribute 'axis'", axis_attr, x->ndim, false,
-              &axis, err)))
+                       &axis, err)))
     return s;
-  if ((s = nn_op_alloc_params (node, sizeof (split_params)
-              + sizeof (int64_t) * (size_t) n_out, err)))
+  if ((s = nn_op_alloc_params (
+           node, sizeof (split_params) + sizeof (int64_t) * (size_t)n_out,
+           err)))
     return s;
   split_params *p = node->params;
   int64_t *sizes = p->sizes;
@@ -132,18 +135,20 @@ split_plan (nn_node *node, nn_error *err)
     if (a) {
       if (a->type != NN_ATTR_INTS || (a->n > 0 && !a->ints))
         return nn_fail_node (err, NN_BAD_MODEL, node,
-            "attribute 'split' must be a list of ints");
-      if (a->n != (size_t) n_out)
+                             "attribute 'split' must be a list of ints");
+      if (a->n != (size_t)n_out)
         return nn_fail_node (err, NN_BAD_MODEL, node,
-            "attribute 'split' has %zu values for %d outputs", a->n, n_out);
+                             "attribute 'split' has %zu values for %d outputs",
+                             a->n, n_out);
       memcpy (sizes, a->ints, sizeof (int64_t) * a->n);
-      n = (int) a->n;
+      n = (int)a->n;
     }
   } else if (nn_op_input (node, 1)) {
     const nn_value *sv = node->in[1];
-    if (sv->kind == NN_VAL_CONST && sv->count != (size_t) n_out)
+    if (sv->kind == NN_VAL_CONST && sv->count != (size_t)n_out)
       return nn_fail_node (err, NN_BAD_MODEL, node,
-          "input split has %zu values for %d outputs", sv->count, n_out);
+                           "input split has %zu values for %d outputs",
+                           sv->count, n_out);
     if ((s = nn_op_const_ints (node, 1, "split", sizes, n_out, &n, err)))
       return s;
   }
@@ -154,52 +159,56 @@ split_plan (nn_node *node, nn_error *err)
     for (int i = 0; i < n; i++) {
       if (sizes[i] < 0)
         return nn_fail_node (err, NN_BAD_MODEL, node,
-            "split size %lld at index %d is negative", (long long) sizes[i],
-            i);
+                             "split size %lld at index %d is negative",
+                             (long long)sizes[i], i);
       sum += sizes[i];
       if (sum > dim)
         break;
     }
     if (sum != dim)
-      return nn_fail_node (err, NN_SHAPE, node,
+      return nn_fail_node (
+          err, NN_SHAPE, node,
           "split sizes do not add up to the dimension %lld of axis %d",
-          (long long) dim, axis);
+          (long long)dim, axis);
   } else if (num_outputs != 0) {
     /* Opset 18: ceil-sized chunks, the last one smaller. */
     if (num_outputs != n_out)
-      return nn_fail_node (err, NN_BAD_MODEL, node,
+      return nn_fail_node (
+          err, NN_BAD_MODEL, node,
           "attribute 'num_outputs' is %lld but the node has %d outputs",
-          (long long) num_outputs, n_out);
+          (long long)num_outputs, n_out);
     int64_t chunk = (dim + n_out - 1) / n_out;
     if (chunk * (n_out - 1) > dim)
-      return nn_fail_node (err, NN_SHAPE, node,
+      return nn_fail_node (
+          err, NN_SHAPE, node,
           "dimension %lld of axis %d cannot be split into %d chunks of %lld",
-          (long long) dim, axis, n_out, (long long) chunk);
+          (long long)dim, axis, n_out, (long long)chunk);
     for (int i = 0; i < n_out; i++)
       sizes[i] = i < n_out - 1 ? chunk : dim - chunk * (n_out - 1);
   } else {
     if (dim % n_out != 0)
-      return nn_fail_node (err, NN_SHAPE, node,
+      return nn_fail_node (
+          err, NN_SHAPE, node,
           "dimension %lld of axis %d does not split into %d equal parts",
-          (long long) dim, axis, n_out);
+          (long long)dim, axis, n_out);
     for (int i = 0; i < n_out; i++)
       sizes[i] = dim / n_out;
   }
 
-  memcpy (dims, x->dims, sizeof (int64_t) * (size_t) x->ndim);
+  memcpy (dims, x->dims, sizeof (int64_t) * (size_t)x->ndim);
   for (int i = 0; i < n_out; i++) {
     dims[axis] = sizes[i];
     if ((s = nn_op_set_output (node, i, x->ndim, dims, err)))
       return s;
   }
   p->axis = axis;
-  p->dim = (size_t) dim;
+  p->dim = (size_t)dim;
   p->outer = 1;
   p->inner = 1;
   for (int d = 0; d < axis; d++)
-    p->outer *= (size_t) x->dims[d];
+    p->outer *= (size_t)x->dims[d];
   for (int d = axis + 1; d < x->ndim; d++)
-    p->inner *= (size_t) x->dims[d];
+    p->inner *= (size_t)x->dims[d];
   return NN_OK;
 }
 
@@ -212,7 +221,7 @@ split_run (const nn_node *node, const nn_run_ctx *ctx)
   const size_t row = p->dim * p->inner;
   size_t col = 0;
   for (int i = 0; i < node->n_out; i++) {
-    size_t len = (size_t) p->sizes[i] * p->inner;
+    size_t len = (size_t)p->sizes[i] * p->inner;
     if (node->out[i] && len) {
       float *dst = nn_value_data (node->out[i], ctx);
       for (size_t o = 0; o < p->outer; o++)
@@ -242,17 +251,19 @@ pad_plan (nn_node *node, nn_error *err)
   nn_status s;
 
   if ((s = nn_op_check_arity (node, node->opset < 11 ? 1 : 2,
-              node->opset < 11 ? 1 : (node->opset < 18 ? 3 : 4), 1, 1, err))
+                              node->opset < 11 ? 1 : (node->opset < 18 ? 3 : 4),
+                              1, 1, err))
       || (s = nn_op_float_input (node, 0, "data", err))
       || (s = nn_op_attr_string (node, "mode", "constant", &mode, err)))
     return s;
   if (strcmp (mode, "reflect") == 0 || strcmp (mode, "edge") == 0
       || strcmp (mode, "wrap") == 0)
-    return nn_fail_node (err, NN_UNSUPPORTED, node,
+    return nn_fail_node (
+        err, NN_UNSUPPORTED, node,
         "attribute 'mode' = '%s' is not supported (only 'constant')", mode);
   if (strcmp (mode, "constant") != 0)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "attribute 'mode' has unknown value '%s'", mode);
+                         "attribute 'mode' has unknown value '%s'", mode);
   const nn_value *x = node->in[0];
   int r = x->ndim;
 
@@ -262,20 +273,19 @@ pad_plan (nn_node *node, nn_error *err)
       return s;
     if (np < 0)
       return nn_fail_node (err, NN_BAD_MODEL, node,
-          "attribute 'pads' is required");
+                           "attribute 'pads' is required");
   } else {
-    if ((s = nn_op_const_ints (node, 1, "pads", pads, 2 * NN_MAX_DIMS, &np,
-                err)))
+    if ((s
+         = nn_op_const_ints (node, 1, "pads", pads, 2 * NN_MAX_DIMS, &np, err)))
       return s;
     const nn_value *cv = nn_op_input (node, 2);
     if (cv && cv->count == 0 && cv->kind == NN_VAL_CONST)
-      cv = NULL;                /* an empty tensor means the default */
-    if (cv && (s = nn_op_const_scalar (node, 2, "constant_value", &value,
-                err)))
+      cv = NULL; /* an empty tensor means the default */
+    if (cv && (s = nn_op_const_scalar (node, 2, "constant_value", &value, err)))
       return s;
     if (nn_op_input (node, 3)
-        && (s = nn_op_const_ints (node, 3, "axes", axes, NN_MAX_DIMS, &na,
-                err)))
+        && (s
+            = nn_op_const_ints (node, 3, "axes", axes, NN_MAX_DIMS, &na, err)))
       return s;
   }
 
@@ -284,14 +294,14 @@ pad_plan (nn_node *node, nn_error *err)
     bool seen[NN_MAX_DIMS] = { false };
     if (np != 2 * na)
       return nn_fail_node (err, NN_BAD_MODEL, node,
-          "pads has %d values for %d axes", np, na);
+                           "pads has %d values for %d axes", np, na);
     for (int i = 0; i < na; i++) {
       int a;
       if ((s = nn_op_axis (node, "axes value", axes[i], r, false, &a, err)))
         return s;
       if (seen[a])
-        return nn_fail_node (err, NN_BAD_MODEL, node,
-            "axis %d is listed twice", a);
+        return nn_fail_node (err, NN_BAD_MODEL, node, "axis %d is listed twice",
+                             a);
       seen[a] = true;
       begin[a] = pads[i];
       end[a] = pads[na + i];
@@ -299,7 +309,7 @@ pad_plan (nn_node *node, nn_error *err)
   } else {
     if (np != 2 * r)
       return nn_fail_node (err, NN_BAD_MODEL, node,
-          "pads has %d values for an input of rank %d", np, r);
+                           "pads has %d values for an input of rank %d", np, r);
     for (int i = 0; i < r; i++) {
       begin[i] = pads[i];
       end[i] = pads[r + i];
@@ -308,13 +318,12 @@ pad_plan (nn_node *node, nn_error *err)
   for (int i = 0; i < r; i++) {
     /* Negative pads crop. */
     if (begin[i] < -x->dims[i] || end[i] < -x->dims[i]
-        || begin[i] > (int64_t) NN_MAX_TENSOR_ELEMS
-        || end[i] > (int64_t) NN_MAX_TENSOR_ELEMS
+        || begin[i] > (int64_t)NN_MAX_TENSOR_ELEMS
+        || end[i] > (int64_t)NN_MAX_TENSOR_ELEMS
         || x->dims[i] + begin[i] + end[i] < 0)
-      return nn_fail_node (err, NN_SHAPE, node,
-          "pads %lld,%lld do not fit axis %d of size %lld",
-          (long long) begin[i], (long long) end[i], i,
-          (long long) x->dims[i]);
+      return nn_fail_node (
+          err, NN_SHAPE, node, "pads %lld,%lld do not fit axis %d of size %lld",
+          (long long)begin[i], (long long)end[i], i, (long long)x->dims[i]);
     dims[i] = x->dims[i] + begin[i] + end[i];
   }
   if ((s = nn_op_set_output (node, 0, r, dims, err)))
@@ -325,9 +334,9 @@ pad_plan (nn_node *node, nn_error *err)
   p->nd = r;
   p->value = value;
   for (int i = 0; i < r; i++) {
-    p->in[i] = (ptrdiff_t) x->dims[i];
-    p->out[i] = (ptrdiff_t) dims[i];
-    p->begin[i] = (ptrdiff_t) begin[i];
+    p->in[i] = (ptrdiff_t)x->dims[i];
+    p->out[i] = (ptrdiff_t)dims[i];
+    p->begin[i] = (ptrdiff_t)begin[i];
   }
   if (r == 0) {
     p->nd = 1;
@@ -372,7 +381,7 @@ pad_run (const nn_node *node, const nn_run_ctx *ctx)
         y[i] = p->value;
       if (hi > lo)
         memcpy (y + lo, x + off * w + (lo - b),
-            sizeof (float) * (size_t) (hi - lo));
+                sizeof (float) * (size_t)(hi - lo));
       for (ptrdiff_t i = hi; i < n; i++)
         y[i] = p->value;
     }

@@ -12,8 +12,8 @@
 /* Operator definitions, one per ONNX op_type (registry.c lists them). */
 extern const nn_op_def nn_op_conv;
 extern const nn_op_def nn_op_batchnorm;
-extern const nn_op_def nn_op_relu, nn_op_leaky_relu, nn_op_clip,
-    nn_op_sigmoid, nn_op_hard_sigmoid, nn_op_hard_swish, nn_op_tanh;
+extern const nn_op_def nn_op_relu, nn_op_leaky_relu, nn_op_clip, nn_op_sigmoid,
+    nn_op_hard_sigmoid, nn_op_hard_swish, nn_op_tanh;
 extern const nn_op_def nn_op_add, nn_op_sub, nn_op_mul, nn_op_div;
 extern const nn_op_def nn_op_max_pool, nn_op_average_pool,
     nn_op_global_average_pool, nn_op_global_max_pool;
@@ -40,41 +40,41 @@ nn_op_output (const nn_node *node, int i)
 /* NN_BAD_MODEL unless min_in <= n_in <= max_in and likewise for outputs;
  * also requires the first input and output to be present. */
 nn_status nn_op_check_arity (const nn_node *node, int min_in, int max_in,
-    int min_out, int max_out, nn_error *err);
+                             int min_out, int max_out, nn_error *err);
 
 /* NN_UNSUPPORTED if output i (i >= 1) is requested: optional outputs this
  * build does not compute (MaxPool Indices, Dropout mask...). */
 nn_status nn_op_refuse_output (const nn_node *node, int i, const char *what,
-    nn_error *err);
+                               nn_error *err);
 
 /* Input i must be present and a float tensor. what names it in messages. */
 nn_status nn_op_float_input (const nn_node *node, int i, const char *what,
-    nn_error *err);
+                             nn_error *err);
 
 /* Input i must be present with rank in [min_rank, max_rank]. */
 nn_status nn_op_input_rank (const nn_node *node, int i, const char *what,
-    int min_rank, int max_rank, nn_error *err);
+                            int min_rank, int max_rank, nn_error *err);
 
 /* A constant int64 input read into out[0..*n) (at most max entries);
  * NN_UNSUPPORTED naming the input when it is not constant. */
 nn_status nn_op_const_ints (const nn_node *node, int i, const char *what,
-    int64_t *out, int max, int *n, nn_error *err);
+                            int64_t *out, int max, int *n, nn_error *err);
 
 /* A constant float scalar input (one element). */
 nn_status nn_op_const_scalar (const nn_node *node, int i, const char *what,
-    float *out, nn_error *err);
+                              float *out, nn_error *err);
 
 /* Typed attribute getters: default when absent, NN_BAD_MODEL when present
  * with the wrong type. */
 nn_status nn_op_attr_int (const nn_node *node, const char *name, int64_t def,
-    int64_t *out, nn_error *err);
+                          int64_t *out, nn_error *err);
 nn_status nn_op_attr_float (const nn_node *node, const char *name, float def,
-    float *out, nn_error *err);
+                            float *out, nn_error *err);
 nn_status nn_op_attr_string (const nn_node *node, const char *name,
-    const char *def, const char **out, nn_error *err);
+                             const char *def, const char **out, nn_error *err);
 /* INTS attribute into out[0..*n), at most max; *n = -1 when absent. */
-nn_status nn_op_attr_ints (const nn_node *node, const char *name,
-    int64_t *out, int max, int *n, nn_error *err);
+nn_status nn_op_attr_ints (const nn_node *node, const char *name, int64_t *out,
+                           int max, int *n, nn_error *err);
 
 /* Attribute present at all (any type). */
 static inline bool
@@ -86,16 +86,17 @@ nn_op_has_attr (const nn_node *node, const char *name)
 /* Normalises axis in [-rank, rank) (or [-rank, rank] when inclusive) to
  * [0, rank]; NN_BAD_MODEL naming what otherwise. */
 nn_status nn_op_axis (const nn_node *node, const char *what, int64_t axis,
-    int rank, bool inclusive, int *out, nn_error *err);
+                      int rank, bool inclusive, int *out, nn_error *err);
 
 /* Sets output i to a float tensor of the given shape. */
-nn_status nn_op_set_output (nn_node *node, int i, int ndim,
-    const int64_t *dims, nn_error *err);
+nn_status nn_op_set_output (nn_node *node, int i, int ndim, const int64_t *dims,
+                            nn_error *err);
 
 /* Allocates node->params of size bytes (zeroed). */
 nn_status nn_op_alloc_params (nn_node *node, size_t size, nn_error *err);
 
-/* Product of dims[begin..end), or false on overflow past NN_MAX_TENSOR_ELEMS. */
+/* Product of dims[begin..end), or false on overflow past NN_MAX_TENSOR_ELEMS.
+ */
 bool nn_op_dims_product (const int64_t *dims, int begin, int end, size_t *out);
 
 /* Sets node->workspace_floats, failing with NN_SHAPE when it is beyond
@@ -109,9 +110,9 @@ void nn_op_copy (nn_pool *pool, float *dst, const float *src, size_t n);
 static inline void
 nn_op_split_range (size_t total, int i, int n, size_t *begin, size_t *end)
 {
-  size_t q = total / (size_t) n, r = total % (size_t) n;
-  *begin = (size_t) i * q + ((size_t) i < r ? (size_t) i : r);
-  *end = *begin + q + ((size_t) i < r ? 1 : 0);
+  size_t q = total / (size_t)n, r = total % (size_t)n;
+  *begin = (size_t)i * q + ((size_t)i < r ? (size_t)i : r);
+  *end = *begin + q + ((size_t)i < r ? 1 : 0);
 }
 
 /* How many tasks a job of `work` (roughly flops or bytes touched) deserves:

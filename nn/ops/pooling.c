@@ -3,8 +3,8 @@
 
 typedef struct pool_params {
   nn_win2d g;
-  ptrdiff_t planes;             /* N * C */
-  ptrdiff_t inner;              /* global pools: spatial size */
+  ptrdiff_t planes; /* N * C */
+  ptrdiff_t inner;  /* global pools: spatial size */
   bool is_max;
   bool count_include_pad;
 } pool_params;
@@ -18,7 +18,8 @@ bool_attr (const nn_node *node, const char *name, bool *out, nn_error *err)
     return s;
   if (v != 0 && v != 1)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "attribute '%s' must be 0 or 1, is %lld", name, (long long) v);
+                         "attribute '%s' must be 0 or 1, is %lld", name,
+                         (long long)v);
   *out = v != 0;
   return NN_OK;
 }
@@ -38,21 +39,23 @@ window_pool_plan (nn_node *node, bool is_max, nn_error *err)
   const nn_value *x = node->in[0];
   if (x->ndim == 5)
     return nn_fail_node (err, NN_UNSUPPORTED, node,
-        "3-D pooling is not supported");
+                         "3-D pooling is not supported");
   if ((s = nn_op_input_rank (node, 0, "X", 3, 4, err)))
     return s;
   int nsp = x->ndim - 2;
 
-  if ((s = nn_op_attr_ints (node, "kernel_shape", kernel, NN_MAX_DIMS, &nk,
-              err)))
+  if ((s
+       = nn_op_attr_ints (node, "kernel_shape", kernel, NN_MAX_DIMS, &nk, err)))
     return s;
   if (nk < 0)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "attribute 'kernel_shape' is required");
+                         "attribute 'kernel_shape' is required");
   if (nk != nsp)
-    return nn_fail_node (err, NN_BAD_MODEL, node,
+    return nn_fail_node (
+        err, NN_BAD_MODEL, node,
         "attribute 'kernel_shape' has %d values, the input has %d spatial "
-        "axes", nk, nsp);
+        "axes",
+        nk, nsp);
   if ((s = bool_attr (node, "ceil_mode", &ceil_mode, err)))
     return s;
   if (is_max) {
@@ -71,7 +74,7 @@ window_pool_plan (nn_node *node, bool is_max, nn_error *err)
     return s;
   pool_params *p = node->params;
   p->g = g;
-  p->planes = (ptrdiff_t) x->dims[0] * (ptrdiff_t) x->dims[1];
+  p->planes = (ptrdiff_t)x->dims[0] * (ptrdiff_t)x->dims[1];
   p->is_max = is_max;
   p->count_include_pad = cip;
   return NN_OK;
@@ -101,12 +104,12 @@ window_pool_task (void *arg, int i, int n)
 {
   const pool_job *j = arg;
   size_t b, e;
-  nn_op_split_range ((size_t) j->p->planes, i, n, &b, &e);
+  nn_op_split_range ((size_t)j->p->planes, i, n, &b, &e);
   if (j->p->is_max)
-    nn_maxpool2d (j->x, j->y, (ptrdiff_t) b, (ptrdiff_t) e, &j->p->g);
+    nn_maxpool2d (j->x, j->y, (ptrdiff_t)b, (ptrdiff_t)e, &j->p->g);
   else
-    nn_avgpool2d (j->x, j->y, (ptrdiff_t) b, (ptrdiff_t) e, &j->p->g,
-        j->p->count_include_pad);
+    nn_avgpool2d (j->x, j->y, (ptrdiff_t)b, (ptrdiff_t)e, &j->p->g,
+                  j->p->count_include_pad);
 }
 
 static void
@@ -114,8 +117,7 @@ window_pool_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   const pool_params *p = node->params;
   pool_job j = { p, nn_value_data (node->in[0], ctx),
-    nn_value_data (node->out[0], ctx)
-  };
+                 nn_value_data (node->out[0], ctx) };
   if (ctx->reference) {
     if (p->is_max)
       nn_ref_maxpool2d (j.x, j.y, p->planes, &p->g);
@@ -123,9 +125,9 @@ window_pool_run (const nn_node *node, const nn_run_ctx *ctx)
       nn_ref_avgpool2d (j.x, j.y, p->planes, &p->g, p->count_include_pad);
     return;
   }
-  double work = (double) node->out[0]->count * (double) (p->g.kh * p->g.kw);
+  double work = (double)node->out[0]->count * (double)(p->g.kh * p->g.kw);
   nn_pool_run (ctx->pool, window_pool_task, &j,
-      nn_op_task_count (ctx->pool, work, (size_t) p->planes));
+               nn_op_task_count (ctx->pool, work, (size_t)p->planes));
 }
 
 static nn_status
@@ -144,7 +146,7 @@ global_pool_plan (nn_node *node, bool is_max, nn_error *err)
     return nn_fail_node (err, NN_SHAPE, node, "input X is too large");
   if (inner == 0)
     return nn_fail_node (err, NN_SHAPE, node,
-        "input X has an empty spatial extent");
+                         "input X has an empty spatial extent");
   dims[0] = x->dims[0];
   dims[1] = x->dims[1];
   for (int i = 2; i < x->ndim; i++)
@@ -154,8 +156,8 @@ global_pool_plan (nn_node *node, bool is_max, nn_error *err)
   if ((s = nn_op_alloc_params (node, sizeof (pool_params), err)))
     return s;
   pool_params *p = node->params;
-  p->planes = (ptrdiff_t) x->dims[0] * (ptrdiff_t) x->dims[1];
-  p->inner = (ptrdiff_t) inner;
+  p->planes = (ptrdiff_t)x->dims[0] * (ptrdiff_t)x->dims[1];
+  p->inner = (ptrdiff_t)inner;
   p->is_max = is_max;
   return NN_OK;
 }
@@ -178,11 +180,11 @@ global_pool_task (void *arg, int i, int n)
 {
   const pool_job *j = arg;
   size_t b, e;
-  nn_op_split_range ((size_t) j->p->planes, i, n, &b, &e);
+  nn_op_split_range ((size_t)j->p->planes, i, n, &b, &e);
   if (j->p->is_max)
-    nn_global_maxpool (j->x, j->y, (ptrdiff_t) b, (ptrdiff_t) e, j->p->inner);
+    nn_global_maxpool (j->x, j->y, (ptrdiff_t)b, (ptrdiff_t)e, j->p->inner);
   else
-    nn_global_avgpool (j->x, j->y, (ptrdiff_t) b, (ptrdiff_t) e, j->p->inner);
+    nn_global_avgpool (j->x, j->y, (ptrdiff_t)b, (ptrdiff_t)e, j->p->inner);
 }
 
 /* Reference: one plain loop per plane, summed in double. */
@@ -192,14 +194,14 @@ global_pool_ref (const pool_params *p, const float *x, float *y)
 {
   for (ptrdiff_t q = 0; q < p->planes; q++) {
     const float *r = x + q * p->inner;
-    double acc = p->is_max ? (double) r[0] : 0.0;
+    double acc = p->is_max ? (double)r[0] : 0.0;
     for (ptrdiff_t i = 0; i < p->inner; i++) {
       if (p->is_max)
         acc = r[i] > acc ? r[i] : acc;
       else
         acc += r[i];
     }
-    y[q] = (float) (p->is_max ? acc : acc / (double) p->inner);
+    y[q] = (float)(p->is_max ? acc : acc / (double)p->inner);
   }
 }
 
@@ -208,26 +210,21 @@ global_pool_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   const pool_params *p = node->params;
   pool_job j = { p, nn_value_data (node->in[0], ctx),
-    nn_value_data (node->out[0], ctx)
-  };
+                 nn_value_data (node->out[0], ctx) };
   if (ctx->reference) {
     global_pool_ref (p, j.x, j.y);
     return;
   }
   nn_pool_run (ctx->pool, global_pool_task, &j,
-      nn_op_task_count (ctx->pool, (double) node->in[0]->count,
-          (size_t) p->planes));
+               nn_op_task_count (ctx->pool, (double)node->in[0]->count,
+                                 (size_t)p->planes));
 }
 
-const nn_op_def nn_op_max_pool = { "MaxPool", max_pool_plan,
-  window_pool_run, 0
-};
-const nn_op_def nn_op_average_pool = { "AveragePool", average_pool_plan,
-  window_pool_run, 0
-};
-const nn_op_def nn_op_global_average_pool = { "GlobalAveragePool",
-  global_average_pool_plan, global_pool_run, 0
-};
-const nn_op_def nn_op_global_max_pool = { "GlobalMaxPool",
-  global_max_pool_plan, global_pool_run, 0
-};
+const nn_op_def nn_op_max_pool
+    = { "MaxPool", max_pool_plan, window_pool_run, 0 };
+const nn_op_def nn_op_average_pool
+    = { "AveragePool", average_pool_plan, window_pool_run, 0 };
+const nn_op_def nn_op_global_average_pool
+    = { "GlobalAveragePool", global_average_pool_plan, global_pool_run, 0 };
+const nn_op_def nn_op_global_max_pool
+    = { "GlobalMaxPool", global_max_pool_plan, global_pool_run, 0 };

@@ -25,11 +25,11 @@ softmax_plan_common (nn_node *node, bool log, nn_error *err)
       || (s = nn_op_float_input (node, 0, "input", err))
       || (s = nn_op_input_rank (node, 0, "input", 1, NN_MAX_DIMS, err))
       || (s = nn_op_attr_int (node, "axis", node->opset < 13 ? 1 : -1,
-              &axis_attr, err)))
+                              &axis_attr, err)))
     return s;
   const nn_value *x = node->in[0];
   if ((s = nn_op_axis (node, "attribute 'axis'", axis_attr, x->ndim, false,
-              &axis, err)))
+                       &axis, err)))
     return s;
   if ((s = nn_op_set_output (node, 0, x->ndim, x->dims, err))
       || (s = nn_op_alloc_params (node, sizeof (softmax_params), err)))
@@ -41,7 +41,7 @@ softmax_plan_common (nn_node *node, bool log, nn_error *err)
     nn_op_dims_product (x->dims, axis, x->ndim, &p->n);
     p->inner = 1;
   } else {
-    p->n = (size_t) x->dims[axis];
+    p->n = (size_t)x->dims[axis];
     nn_op_dims_product (x->dims, axis + 1, x->ndim, &p->inner);
   }
   return NN_OK;
@@ -122,8 +122,8 @@ softmax_ref (const softmax_params *p, const float *x, float *y)
       for (size_t k = 0; k < p->n; k++)
         sum += exp (xl[k * p->inner] - m);
       for (size_t k = 0; k < p->n; k++)
-        yl[k * p->inner] = (float) (p->log ? xl[k * p->inner] - m - log (sum)
-            : exp (xl[k * p->inner] - m) / sum);
+        yl[k * p->inner] = (float)(p->log ? xl[k * p->inner] - m - log (sum)
+                                          : exp (xl[k * p->inner] - m) / sum);
     }
 }
 
@@ -132,8 +132,7 @@ softmax_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   const softmax_params *p = node->params;
   softmax_job j = { p, nn_value_data (node->in[0], ctx),
-    nn_value_data (node->out[0], ctx)
-  };
+                    nn_value_data (node->out[0], ctx) };
   if (p->n == 0)
     return;
   if (ctx->reference) {
@@ -141,24 +140,23 @@ softmax_run (const nn_node *node, const nn_run_ctx *ctx)
     return;
   }
   nn_pool_run (ctx->pool, softmax_task, &j,
-      nn_op_task_count (ctx->pool, (double) node->in[0]->count * 20.0,
-          p->outer * p->inner));
+               nn_op_task_count (ctx->pool, (double)node->in[0]->count * 20.0,
+                                 p->outer * p->inner));
 }
 
 const nn_op_def nn_op_softmax = { "Softmax", softmax_plan, softmax_run, 0 };
-const nn_op_def nn_op_log_softmax = { "LogSoftmax", log_softmax_plan,
-  softmax_run, 0
-};
+const nn_op_def nn_op_log_softmax
+    = { "LogSoftmax", log_softmax_plan, softmax_run, 0 };
 
 /* ---- ReduceMean --------------------------------------------------------- */
 
 typedef struct reduce_params {
-  int nd;                       /* input axes after merging */
+  int nd; /* input axes after merging */
   size_t dims[NN_MAX_DIMS];
   bool reduced[NN_MAX_DIMS];
-  size_t count;                 /* elements averaged into each output */
-  bool trailing;                /* one reduced block at the end: rows */
-  bool copy;                    /* noop_with_empty_axes */
+  size_t count;  /* elements averaged into each output */
+  bool trailing; /* one reduced block at the end: rows */
+  bool copy;     /* noop_with_empty_axes */
 } reduce_params;
 
 static nn_status
@@ -178,12 +176,14 @@ reduce_mean_plan (nn_node *node, nn_error *err)
     if ((s = nn_op_attr_ints (node, "axes", axes, NN_MAX_DIMS, &n, err)))
       return s;
   } else if (nn_op_input (node, 1)
-      && (s = nn_op_const_ints (node, 1, "axes", axes, NN_MAX_DIMS, &n, err)))
+             && (s = nn_op_const_ints (node, 1, "axes", axes, NN_MAX_DIMS, &n,
+                                       err)))
     return s;
   const nn_value *x = node->in[0];
   if (keepdims != 0 && keepdims != 1)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "attribute 'keepdims' must be 0 or 1, is %lld", (long long) keepdims);
+                         "attribute 'keepdims' must be 0 or 1, is %lld",
+                         (long long)keepdims);
 
   if ((s = nn_op_alloc_params (node, sizeof (reduce_params), err)))
     return s;
@@ -198,19 +198,19 @@ reduce_mean_plan (nn_node *node, nn_error *err)
   } else {
     for (int i = 0; i < n; i++) {
       int a;
-      if ((s = nn_op_axis (node, "axes value", axes[i], x->ndim, false, &a,
-                  err)))
+      if ((s
+           = nn_op_axis (node, "axes value", axes[i], x->ndim, false, &a, err)))
         return s;
       if (red[a])
-        return nn_fail_node (err, NN_BAD_MODEL, node,
-            "axis %d is listed twice", a);
+        return nn_fail_node (err, NN_BAD_MODEL, node, "axis %d is listed twice",
+                             a);
       red[a] = true;
     }
   }
   p->count = 1;
   for (int i = 0; i < x->ndim; i++) {
     if (red[i]) {
-      p->count *= (size_t) x->dims[i];
+      p->count *= (size_t)x->dims[i];
       if (keepdims)
         dims[nd++] = 1;
     } else
@@ -225,10 +225,10 @@ reduce_mean_plan (nn_node *node, nn_error *err)
     if (x->dims[i] == 1)
       continue;
     if (m > 0 && p->reduced[m - 1] == red[i]) {
-      p->dims[m - 1] *= (size_t) x->dims[i];
+      p->dims[m - 1] *= (size_t)x->dims[i];
       continue;
     }
-    p->dims[m] = (size_t) x->dims[i];
+    p->dims[m] = (size_t)x->dims[i];
     p->reduced[m] = red[i];
     m++;
   }
@@ -263,7 +263,7 @@ reduce_mean_run (const nn_node *node, const nn_run_ctx *ctx)
     return;
   if (p->count == 0) {
     for (size_t i = 0; i < out_count; i++)
-      y[i] = NAN;               /* the mean of nothing */
+      y[i] = NAN; /* the mean of nothing */
     return;
   }
   if (p->trailing && !ctx->reference) {
@@ -279,7 +279,7 @@ reduce_mean_run (const nn_node *node, const nn_run_ctx *ctx)
         t += row[i];
       for (int k = 0; k < 8; k++)
         t += acc[k];
-      y[r] = t / (float) n;
+      y[r] = t / (float)n;
     }
     return;
   }
@@ -299,9 +299,8 @@ reduce_mean_run (const nn_node *node, const nn_run_ctx *ctx)
     }
   }
   for (size_t i = 0; i < out_count; i++)
-    y[i] /= (float) p->count;
+    y[i] /= (float)p->count;
 }
 
-const nn_op_def nn_op_reduce_mean = { "ReduceMean", reduce_mean_plan,
-  reduce_mean_run, 0
-};
+const nn_op_def nn_op_reduce_mean
+    = { "ReduceMean", reduce_mean_plan, reduce_mean_run, 0 };

@@ -9,7 +9,7 @@ static void
 copy_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   nn_op_copy (ctx->pool, nn_value_data (node->out[0], ctx),
-      nn_value_data (node->in[0], ctx), node->in[0]->count);
+              nn_value_data (node->in[0], ctx), node->in[0]->count);
 }
 
 static nn_status
@@ -26,13 +26,13 @@ flatten_plan (nn_node *node, nn_error *err)
     return s;
   const nn_value *x = node->in[0];
   if ((s = nn_op_axis (node, "attribute 'axis'", axis_attr, x->ndim, true,
-              &axis, err)))
+                       &axis, err)))
     return s;
   if (!nn_op_dims_product (x->dims, 0, axis, &outer)
       || !nn_op_dims_product (x->dims, axis, x->ndim, &inner))
     return nn_fail_node (err, NN_SHAPE, node, "input is too large");
-  dims[0] = (int64_t) outer;
-  dims[1] = (int64_t) inner;
+  dims[0] = (int64_t)outer;
+  dims[1] = (int64_t)inner;
   return nn_op_set_output (node, 0, 2, dims, err);
 }
 
@@ -46,28 +46,29 @@ reshape_plan (nn_node *node, nn_error *err)
   nn_status s;
 
   if (node->n_in == 1 && nn_op_has_attr (node, "shape"))
-    return nn_fail_node (err, NN_UNSUPPORTED, node,
+    return nn_fail_node (
+        err, NN_UNSUPPORTED, node,
         "attribute 'shape' (Reshape before opset 5) is not supported");
   if ((s = nn_op_check_arity (node, 2, 2, 1, 1, err))
       || (s = nn_op_float_input (node, 0, "data", err))
-      || (s = nn_op_const_ints (node, 1, "shape", shape, NN_MAX_DIMS, &n,
-              err))
+      || (s = nn_op_const_ints (node, 1, "shape", shape, NN_MAX_DIMS, &n, err))
       || (s = nn_op_attr_int (node, "allowzero", 0, &allowzero, err)))
     return s;
   const nn_value *x = node->in[0];
   if (allowzero != 0 && allowzero != 1)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "attribute 'allowzero' must be 0 or 1, is %lld",
-        (long long) allowzero);
+                         "attribute 'allowzero' must be 0 or 1, is %lld",
+                         (long long)allowzero);
 
   for (int i = 0; i < n; i++) {
     if (shape[i] < -1)
       return nn_fail_node (err, NN_BAD_MODEL, node,
-          "shape value %lld at index %d is invalid", (long long) shape[i], i);
+                           "shape value %lld at index %d is invalid",
+                           (long long)shape[i], i);
     if (shape[i] == -1) {
       if (infer >= 0)
         return nn_fail_node (err, NN_BAD_MODEL, node,
-            "shape has more than one -1");
+                             "shape has more than one -1");
       infer = i;
       continue;
     }
@@ -75,30 +76,34 @@ reshape_plan (nn_node *node, nn_error *err)
       has_zero = true;
       if (!allowzero) {
         if (i >= x->ndim)
-          return nn_fail_node (err, NN_BAD_MODEL, node,
+          return nn_fail_node (
+              err, NN_BAD_MODEL, node,
               "shape value 0 at index %d copies a dimension the input (rank "
-              "%d) does not have", i, x->ndim);
+              "%d) does not have",
+              i, x->ndim);
         shape[i] = x->dims[i];
       }
     }
-    if (!nn_mul_size (known, (size_t) shape[i], &known)
+    if (!nn_mul_size (known, (size_t)shape[i], &known)
         || known > NN_MAX_TENSOR_ELEMS)
       return nn_fail_node (err, NN_SHAPE, node, "shape is too large");
   }
   if (allowzero && has_zero && infer >= 0)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "shape has both 0 and -1 while 'allowzero' is set");
+                         "shape has both 0 and -1 while 'allowzero' is set");
   if (infer >= 0) {
     if (known == 0 || x->count % known != 0)
-      return nn_fail_node (err, NN_SHAPE, node,
+      return nn_fail_node (
+          err, NN_SHAPE, node,
           "cannot infer the -1 in shape: %zu elements into blocks of %zu",
           x->count, known);
-    shape[infer] = (int64_t) (x->count / known);
-    known *= (size_t) shape[infer];
+    shape[infer] = (int64_t)(x->count / known);
+    known *= (size_t)shape[infer];
   }
   if (known != x->count)
     return nn_fail_node (err, NN_SHAPE, node,
-        "shape holds %zu elements, the input has %zu", known, x->count);
+                         "shape holds %zu elements, the input has %zu", known,
+                         x->count);
   return nn_op_set_output (node, 0, n, shape, err);
 }
 
@@ -134,15 +139,16 @@ squeeze_plan (nn_node *node, nn_error *err)
   } else {
     for (int i = 0; i < n; i++) {
       int a;
-      if ((s = nn_op_axis (node, "axes value", axes[i], x->ndim, false, &a,
-                  err)))
+      if ((s
+           = nn_op_axis (node, "axes value", axes[i], x->ndim, false, &a, err)))
         return s;
       if (drop[a])
-        return nn_fail_node (err, NN_BAD_MODEL, node,
-            "axis %d is listed twice", a);
+        return nn_fail_node (err, NN_BAD_MODEL, node, "axis %d is listed twice",
+                             a);
       if (x->dims[a] != 1)
         return nn_fail_node (err, NN_SHAPE, node,
-            "cannot squeeze axis %d of size %lld", a, (long long) x->dims[a]);
+                             "cannot squeeze axis %d of size %lld", a,
+                             (long long)x->dims[a]);
       drop[a] = true;
     }
   }
@@ -161,26 +167,26 @@ unsqueeze_plan (nn_node *node, nn_error *err)
   nn_status s;
 
   if ((s = nn_op_check_arity (node, node->opset < 13 ? 1 : 2,
-              node->opset < 13 ? 1 : 2, 1, 1, err))
+                              node->opset < 13 ? 1 : 2, 1, 1, err))
       || (s = nn_op_float_input (node, 0, "data", err))
       || (s = axes_of (node, axes, &n, err)))
     return s;
   const nn_value *x = node->in[0];
   if (n < 0)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "attribute 'axes' is required");
+                         "attribute 'axes' is required");
   int rank = x->ndim + n;
   if (rank > NN_MAX_DIMS)
     return nn_fail_node (err, NN_UNSUPPORTED, node,
-        "result would have rank %d, at most %d is supported", rank,
-        NN_MAX_DIMS);
+                         "result would have rank %d, at most %d is supported",
+                         rank, NN_MAX_DIMS);
   for (int i = 0; i < n; i++) {
     int a;
     if ((s = nn_op_axis (node, "axes value", axes[i], rank, false, &a, err)))
       return s;
     if (added[a])
-      return nn_fail_node (err, NN_BAD_MODEL, node,
-          "axis %d is listed twice", a);
+      return nn_fail_node (err, NN_BAD_MODEL, node, "axis %d is listed twice",
+                           a);
     added[a] = true;
   }
   for (int i = 0, j = 0; i < rank; i++)
@@ -195,8 +201,7 @@ identity_plan (nn_node *node, nn_error *err)
   if ((s = nn_op_check_arity (node, 1, 1, 1, 1, err))
       || (s = nn_op_float_input (node, 0, "input", err)))
     return s;
-  return nn_op_set_output (node, 0, node->in[0]->ndim, node->in[0]->dims,
-      err);
+  return nn_op_set_output (node, 0, node->in[0]->ndim, node->in[0]->dims, err);
 }
 
 /* Dropout in inference: the identity. Training mode and the mask output are
@@ -212,24 +217,24 @@ dropout_plan (nn_node *node, nn_error *err)
   const nn_value *t = nn_op_input (node, 2);
   if (t) {
     bool off = t->kind == NN_VAL_CONST && t->count == 1
-        && ((t->iconst && t->iconst[0] == 0)
-        || (t->fconst && t->fconst[0] == 0.f));
+               && ((t->iconst && t->iconst[0] == 0)
+                   || (t->fconst && t->fconst[0] == 0.f));
     if (!off)
-      return nn_fail_node (err, NN_UNSUPPORTED, node,
+      return nn_fail_node (
+          err, NN_UNSUPPORTED, node,
           "input training_mode ('%s') must be a constant false",
           t->name ? t->name : "?");
   }
-  return nn_op_set_output (node, 0, node->in[0]->ndim, node->in[0]->dims,
-      err);
+  return nn_op_set_output (node, 0, node->in[0]->ndim, node->in[0]->dims, err);
 }
 
 /* ---- Transpose ---------------------------------------------------------- */
 
 typedef struct transpose_params {
-  int nd;                       /* merged axes */
-  ptrdiff_t dims[NN_MAX_DIMS];  /* output dims, merged */
-  ptrdiff_t istride[NN_MAX_DIMS];       /* input stride of each output axis */
-  ptrdiff_t rows;               /* product of dims[0..nd-1) */
+  int nd;                         /* merged axes */
+  ptrdiff_t dims[NN_MAX_DIMS];    /* output dims, merged */
+  ptrdiff_t istride[NN_MAX_DIMS]; /* input stride of each output axis */
+  ptrdiff_t rows;                 /* product of dims[0..nd-1) */
 } transpose_params;
 
 static nn_status
@@ -250,13 +255,16 @@ transpose_plan (nn_node *node, nn_error *err)
     for (int i = 0; i < r; i++)
       perm[i] = r - 1 - i;
   } else if (n != r)
-    return nn_fail_node (err, NN_BAD_MODEL, node,
+    return nn_fail_node (
+        err, NN_BAD_MODEL, node,
         "attribute 'perm' has %d values for an input of rank %d", n, r);
   for (int i = 0; i < r; i++) {
     if (perm[i] < 0 || perm[i] >= r || seen[perm[i]])
-      return nn_fail_node (err, NN_BAD_MODEL, node,
+      return nn_fail_node (
+          err, NN_BAD_MODEL, node,
           "attribute 'perm' is not a permutation of 0..%d (value %lld at "
-          "index %d)", r - 1, (long long) perm[i], i);
+          "index %d)",
+          r - 1, (long long)perm[i], i);
     seen[perm[i]] = true;
     dims[i] = x->dims[perm[i]];
   }
@@ -269,13 +277,13 @@ transpose_plan (nn_node *node, nn_error *err)
   ptrdiff_t in_stride[NN_MAX_DIMS], e = 1;
   for (int i = r - 1; i >= 0; i--) {
     in_stride[i] = e;
-    e *= (ptrdiff_t) x->dims[i];
+    e *= (ptrdiff_t)x->dims[i];
   }
   /* Drop unit axes and merge output neighbours that are also input
    * neighbours in the same order. */
   int nd = 0;
   for (int i = 0; i < r; i++) {
-    ptrdiff_t d = (ptrdiff_t) dims[i], st = in_stride[perm[i]];
+    ptrdiff_t d = (ptrdiff_t)dims[i], st = in_stride[perm[i]];
     if (d == 1)
       continue;
     if (nd > 0 && p->istride[nd - 1] == st * d) {
@@ -288,7 +296,7 @@ transpose_plan (nn_node *node, nn_error *err)
     nd++;
   }
   if (nd == 0) {
-    p->dims[0] = (ptrdiff_t) x->count;
+    p->dims[0] = (ptrdiff_t)x->count;
     p->istride[0] = 1;
     nd = 1;
   }
@@ -315,10 +323,10 @@ transpose_task (void *arg, int t, int nt)
   size_t b, e;
   int outer = p->nd - 1;
 
-  nn_op_split_range ((size_t) p->rows, t, nt, &b, &e);
+  nn_op_split_range ((size_t)p->rows, t, nt, &b, &e);
   if (b >= e)
     return;
-  ptrdiff_t r = (ptrdiff_t) b;
+  ptrdiff_t r = (ptrdiff_t)b;
   for (int d = outer - 1; d >= 0; d--) {
     idx[d] = r % p->dims[d];
     r /= p->dims[d];
@@ -326,10 +334,10 @@ transpose_task (void *arg, int t, int nt)
   }
   const ptrdiff_t n = p->dims[outer], st = p->istride[outer];
   for (size_t row = b; row < e; row++) {
-    float *y = j->y + (ptrdiff_t) row * n;
+    float *y = j->y + (ptrdiff_t)row * n;
     const float *x = j->x + off;
     if (st == 1)
-      memcpy (y, x, sizeof (float) * (size_t) n);
+      memcpy (y, x, sizeof (float) * (size_t)n);
     else
       for (ptrdiff_t i = 0; i < n; i++)
         y[i] = x[i * st];
@@ -348,23 +356,19 @@ transpose_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   const transpose_params *p = node->params;
   transpose_job j = { p, nn_value_data (node->in[0], ctx),
-    nn_value_data (node->out[0], ctx)
-  };
+                      nn_value_data (node->out[0], ctx) };
   if (node->out[0]->count == 0)
     return;
   nn_pool_run (ctx->pool, transpose_task, &j,
-      nn_op_task_count (ctx->pool, (double) node->out[0]->count * 4.0,
-          (size_t) p->rows));
+               nn_op_task_count (ctx->pool, (double)node->out[0]->count * 4.0,
+                                 (size_t)p->rows));
 }
 
 const nn_op_def nn_op_flatten = { "Flatten", flatten_plan, copy_run, 0 };
 const nn_op_def nn_op_reshape = { "Reshape", reshape_plan, copy_run, 0 };
 const nn_op_def nn_op_squeeze = { "Squeeze", squeeze_plan, copy_run, 0 };
-const nn_op_def nn_op_unsqueeze = { "Unsqueeze", unsqueeze_plan, copy_run,
-  0
-};
+const nn_op_def nn_op_unsqueeze = { "Unsqueeze", unsqueeze_plan, copy_run, 0 };
 const nn_op_def nn_op_identity = { "Identity", identity_plan, copy_run, 0 };
 const nn_op_def nn_op_dropout = { "Dropout", dropout_plan, copy_run, 0 };
-const nn_op_def nn_op_transpose = { "Transpose", transpose_plan,
-  transpose_run, 0
-};
+const nn_op_def nn_op_transpose
+    = { "Transpose", transpose_plan, transpose_run, 0 };

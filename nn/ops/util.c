@@ -13,143 +13,146 @@ value_name (const nn_value *v)
 
 nn_status
 nn_op_check_arity (const nn_node *node, int min_in, int max_in, int min_out,
-    int max_out, nn_error *err)
+                   int max_out, nn_error *err)
 {
   if (node->n_in < min_in || node->n_in > max_in) {
     if (min_in == max_in)
       return nn_fail_node (err, NN_BAD_MODEL, node,
-          "has %d inputs, expected %d", node->n_in, min_in);
+                           "has %d inputs, expected %d", node->n_in, min_in);
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "has %d inputs, expected %d to %d", node->n_in, min_in, max_in);
+                         "has %d inputs, expected %d to %d", node->n_in, min_in,
+                         max_in);
   }
   if (node->n_out < min_out || node->n_out > max_out) {
     if (min_out == max_out)
       return nn_fail_node (err, NN_BAD_MODEL, node,
-          "has %d outputs, expected %d", node->n_out, min_out);
+                           "has %d outputs, expected %d", node->n_out, min_out);
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "has %d outputs, expected %d to %d", node->n_out, min_out, max_out);
+                         "has %d outputs, expected %d to %d", node->n_out,
+                         min_out, max_out);
   }
   for (int i = 0; i < min_in; i++)
     if (!node->in[i])
       return nn_fail_node (err, NN_BAD_MODEL, node,
-          "required input %d is missing", i);
+                           "required input %d is missing", i);
   for (int i = 0; i < min_out; i++)
     if (!node->out[i])
       return nn_fail_node (err, NN_BAD_MODEL, node,
-          "required output %d is missing", i);
+                           "required output %d is missing", i);
   return NN_OK;
 }
 
 nn_status
 nn_op_refuse_output (const nn_node *node, int i, const char *what,
-    nn_error *err)
+                     nn_error *err)
 {
   if (nn_op_output (node, i))
     return nn_fail_node (err, NN_UNSUPPORTED, node,
-        "output %d (%s) is not supported", i, what);
+                         "output %d (%s) is not supported", i, what);
   return NN_OK;
 }
 
 nn_status
-nn_op_float_input (const nn_node *node, int i, const char *what,
-    nn_error *err)
+nn_op_float_input (const nn_node *node, int i, const char *what, nn_error *err)
 {
   const nn_value *v = nn_op_input (node, i);
   if (!v)
-    return nn_fail_node (err, NN_BAD_MODEL, node, "input %s is missing",
-        what);
+    return nn_fail_node (err, NN_BAD_MODEL, node, "input %s is missing", what);
   if (v->dtype != NN_DTYPE_FLOAT)
     return nn_fail_node (err, NN_UNSUPPORTED, node,
-        "input %s ('%s') is not float (type %d)", what, value_name (v),
-        (int) v->dtype);
+                         "input %s ('%s') is not float (type %d)", what,
+                         value_name (v), (int)v->dtype);
   if (v->kind == NN_VAL_CONST && !v->fconst && v->count > 0)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "constant input %s ('%s') has no float data", what, value_name (v));
+                         "constant input %s ('%s') has no float data", what,
+                         value_name (v));
   return NN_OK;
 }
 
 nn_status
 nn_op_input_rank (const nn_node *node, int i, const char *what, int min_rank,
-    int max_rank, nn_error *err)
+                  int max_rank, nn_error *err)
 {
   const nn_value *v = nn_op_input (node, i);
   if (!v)
-    return nn_fail_node (err, NN_BAD_MODEL, node, "input %s is missing",
-        what);
+    return nn_fail_node (err, NN_BAD_MODEL, node, "input %s is missing", what);
   if (v->ndim < min_rank || v->ndim > max_rank) {
     if (min_rank == max_rank)
       return nn_fail_node (err, NN_SHAPE, node,
-          "input %s ('%s') has rank %d, expected %d", what, value_name (v),
-          v->ndim, min_rank);
+                           "input %s ('%s') has rank %d, expected %d", what,
+                           value_name (v), v->ndim, min_rank);
     return nn_fail_node (err, NN_SHAPE, node,
-        "input %s ('%s') has rank %d, expected %d to %d", what,
-        value_name (v), v->ndim, min_rank, max_rank);
+                         "input %s ('%s') has rank %d, expected %d to %d", what,
+                         value_name (v), v->ndim, min_rank, max_rank);
   }
   return NN_OK;
 }
 
 nn_status
 nn_op_const_ints (const nn_node *node, int i, const char *what, int64_t *out,
-    int max, int *n, nn_error *err)
+                  int max, int *n, nn_error *err)
 {
   const nn_value *v = nn_op_input (node, i);
   if (!v)
-    return nn_fail_node (err, NN_BAD_MODEL, node, "input %s is missing",
-        what);
+    return nn_fail_node (err, NN_BAD_MODEL, node, "input %s is missing", what);
   if (v->kind != NN_VAL_CONST)
     return nn_fail_node (err, NN_UNSUPPORTED, node,
-        "input %s ('%s') must be a constant", what, value_name (v));
+                         "input %s ('%s') must be a constant", what,
+                         value_name (v));
   if (v->dtype != NN_DTYPE_INT64 || (!v->iconst && v->count > 0))
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "input %s ('%s') must be an int64 tensor", what, value_name (v));
+                         "input %s ('%s') must be an int64 tensor", what,
+                         value_name (v));
   if (v->ndim > 1)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "input %s ('%s') must be 1-D, has rank %d", what, value_name (v),
-        v->ndim);
-  if (v->count > (size_t) max)
-    return nn_fail_node (err, NN_UNSUPPORTED, node,
+                         "input %s ('%s') must be 1-D, has rank %d", what,
+                         value_name (v), v->ndim);
+  if (v->count > (size_t)max)
+    return nn_fail_node (
+        err, NN_UNSUPPORTED, node,
         "input %s ('%s') has %zu values, at most %d are supported", what,
         value_name (v), v->count, max);
   for (size_t k = 0; k < v->count; k++)
     out[k] = v->iconst[k];
-  *n = (int) v->count;
+  *n = (int)v->count;
   return NN_OK;
 }
 
 nn_status
 nn_op_const_scalar (const nn_node *node, int i, const char *what, float *out,
-    nn_error *err)
+                    nn_error *err)
 {
   const nn_value *v = nn_op_input (node, i);
   if (!v)
-    return nn_fail_node (err, NN_BAD_MODEL, node, "input %s is missing",
-        what);
+    return nn_fail_node (err, NN_BAD_MODEL, node, "input %s is missing", what);
   if (v->kind != NN_VAL_CONST)
     return nn_fail_node (err, NN_UNSUPPORTED, node,
-        "input %s ('%s') must be a constant", what, value_name (v));
+                         "input %s ('%s') must be a constant", what,
+                         value_name (v));
   if (v->dtype != NN_DTYPE_FLOAT || !v->fconst)
     return nn_fail_node (err, NN_UNSUPPORTED, node,
-        "input %s ('%s') must be a float tensor", what, value_name (v));
+                         "input %s ('%s') must be a float tensor", what,
+                         value_name (v));
   if (v->count != 1)
     return nn_fail_node (err, NN_SHAPE, node,
-        "input %s ('%s') must hold one value, has %zu", what,
-        value_name (v), v->count);
+                         "input %s ('%s') must hold one value, has %zu", what,
+                         value_name (v), v->count);
   *out = v->fconst[0];
   return NN_OK;
 }
 
 static nn_status
 attr_type_error (const nn_node *node, const nn_attr *a, const char *want,
-    nn_error *err)
+                 nn_error *err)
 {
   return nn_fail_node (err, NN_BAD_MODEL, node,
-      "attribute '%s' has type %d, expected %s", a->name, (int) a->type,
-      want);
+                       "attribute '%s' has type %d, expected %s", a->name,
+                       (int)a->type, want);
 }
 
 nn_status
 nn_op_attr_int (const nn_node *node, const char *name, int64_t def,
-    int64_t *out, nn_error *err)
+                int64_t *out, nn_error *err)
 {
   const nn_attr *a = nn_node_attr (node, name);
   *out = def;
@@ -162,8 +165,8 @@ nn_op_attr_int (const nn_node *node, const char *name, int64_t def,
 }
 
 nn_status
-nn_op_attr_float (const nn_node *node, const char *name, float def,
-    float *out, nn_error *err)
+nn_op_attr_float (const nn_node *node, const char *name, float def, float *out,
+                  nn_error *err)
 {
   const nn_attr *a = nn_node_attr (node, name);
   *out = def;
@@ -177,7 +180,7 @@ nn_op_attr_float (const nn_node *node, const char *name, float def,
 
 nn_status
 nn_op_attr_string (const nn_node *node, const char *name, const char *def,
-    const char **out, nn_error *err)
+                   const char **out, nn_error *err)
 {
   const nn_attr *a = nn_node_attr (node, name);
   *out = def;
@@ -190,8 +193,8 @@ nn_op_attr_string (const nn_node *node, const char *name, const char *def,
 }
 
 nn_status
-nn_op_attr_ints (const nn_node *node, const char *name, int64_t *out,
-    int max, int *n, nn_error *err)
+nn_op_attr_ints (const nn_node *node, const char *name, int64_t *out, int max,
+                 int *n, nn_error *err)
 {
   const nn_attr *a = nn_node_attr (node, name);
   *n = -1;
@@ -199,32 +202,33 @@ nn_op_attr_ints (const nn_node *node, const char *name, int64_t *out,
     return NN_OK;
   if (a->type != NN_ATTR_INTS || (!a->ints && a->n > 0))
     return attr_type_error (node, a, "a list of ints", err);
-  if (a->n > (size_t) max)
-    return nn_fail_node (err, NN_BAD_MODEL, node,
-        "attribute '%s' has %zu values, at most %d make sense here", name,
-        a->n, max);
+  if (a->n > (size_t)max)
+    return nn_fail_node (
+        err, NN_BAD_MODEL, node,
+        "attribute '%s' has %zu values, at most %d make sense here", name, a->n,
+        max);
   for (size_t k = 0; k < a->n; k++)
     out[k] = a->ints[k];
-  *n = (int) a->n;
+  *n = (int)a->n;
   return NN_OK;
 }
 
 nn_status
 nn_op_axis (const nn_node *node, const char *what, int64_t axis, int rank,
-    bool inclusive, int *out, nn_error *err)
+            bool inclusive, int *out, nn_error *err)
 {
   int64_t hi = inclusive ? rank : rank - 1;
-  if (axis < -(int64_t) rank || axis > hi)
+  if (axis < -(int64_t)rank || axis > hi)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-        "%s %lld is out of range for rank %d", what, (long long) axis,
-        rank);
-  *out = (int) (axis < 0 ? axis + rank : axis);
+                         "%s %lld is out of range for rank %d", what,
+                         (long long)axis, rank);
+  *out = (int)(axis < 0 ? axis + rank : axis);
   return NN_OK;
 }
 
 nn_status
 nn_op_set_output (nn_node *node, int i, int ndim, const int64_t *dims,
-    nn_error *err)
+                  nn_error *err)
 {
   nn_value *v = nn_op_output (node, i);
   if (!v)
@@ -243,7 +247,7 @@ nn_op_alloc_params (nn_node *node, size_t size, nn_error *err)
   node->params = calloc (1, size ? size : 1);
   if (!node->params)
     return nn_fail_node (err, NN_NOMEM, node,
-        "out of memory for %zu bytes of parameters", size);
+                         "out of memory for %zu bytes of parameters", size);
   return NN_OK;
 }
 
@@ -252,7 +256,7 @@ nn_op_dims_product (const int64_t *dims, int begin, int end, size_t *out)
 {
   size_t p = 1;
   for (int i = begin; i < end; i++) {
-    if (dims[i] < 0 || !nn_mul_size (p, (size_t) dims[i], &p)
+    if (dims[i] < 0 || !nn_mul_size (p, (size_t)dims[i], &p)
         || p > NN_MAX_TENSOR_ELEMS)
       return false;
   }
@@ -264,8 +268,9 @@ nn_status
 nn_op_workspace (nn_node *node, size_t floats, nn_error *err)
 {
   /* The arena addresses floats with size_t; keep a margin for alignment. */
-  if (floats > ((size_t) 1 << 34))
-    return nn_fail_node (err, NN_SHAPE, node,
+  if (floats > ((size_t)1 << 34))
+    return nn_fail_node (
+        err, NN_SHAPE, node,
         "needs %zu floats of scratch memory, more than supported", floats);
   node->workspace_floats = floats;
   return NN_OK;
@@ -292,8 +297,8 @@ nn_op_copy (nn_pool *pool, float *dst, const float *src, size_t n)
   if (dst == src || n == 0)
     return;
   copy_job j = { dst, src, n };
-  nn_pool_run (pool, copy_task, &j, nn_op_task_count (pool,
-          (double) n * 2.0, 64));
+  nn_pool_run (pool, copy_task, &j,
+               nn_op_task_count (pool, (double)n * 2.0, 64));
 }
 
 int
@@ -307,9 +312,9 @@ nn_op_task_count (const nn_pool *pool, double work, size_t max_tasks)
   double t = work / per;
   int n = threads;
   if (t < n)
-    n = (int) t;
-  if ((size_t) n > max_tasks)
-    n = (int) max_tasks;
+    n = (int)t;
+  if ((size_t)n > max_tasks)
+    n = (int)max_tasks;
   return n < 1 ? 1 : n;
 }
 
@@ -318,26 +323,26 @@ nn_op_act1 (const nn_act *act, float x)
 {
   float v;
   switch (act->type) {
-    case NN_ACT_NONE:
-      return x;
-    case NN_ACT_RELU:
-      return x > 0.f ? x : 0.f;
-    case NN_ACT_LEAKY_RELU:
-      return x >= 0.f ? x : x * act->alpha;
-    case NN_ACT_CLIP:
-      v = x < act->alpha ? act->alpha : x;
-      return v > act->beta ? act->beta : v;
-    case NN_ACT_SIGMOID:
-      return 1.f / (1.f + expf (-x));
-    case NN_ACT_HARD_SIGMOID:
-      v = act->alpha * x + act->beta;
-      return v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-    case NN_ACT_HARD_SWISH:
-      v = x / 6.f + 0.5f;
-      v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-      return x * v;
-    case NN_ACT_TANH:
-      return tanhf (x);
+  case NN_ACT_NONE:
+    return x;
+  case NN_ACT_RELU:
+    return x > 0.f ? x : 0.f;
+  case NN_ACT_LEAKY_RELU:
+    return x >= 0.f ? x : x * act->alpha;
+  case NN_ACT_CLIP:
+    v = x < act->alpha ? act->alpha : x;
+    return v > act->beta ? act->beta : v;
+  case NN_ACT_SIGMOID:
+    return 1.f / (1.f + expf (-x));
+  case NN_ACT_HARD_SIGMOID:
+    v = act->alpha * x + act->beta;
+    return v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+  case NN_ACT_HARD_SWISH:
+    v = x / 6.f + 0.5f;
+    v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
+    return x * v;
+  case NN_ACT_TANH:
+    return tanhf (x);
   }
   return x;
 }

@@ -12,11 +12,12 @@
  * output size up (pools). Dilations other than 1 are refused when
  * !allow_dilations. */
 nn_status nn_op_window (const nn_node *node, const nn_value *x, int nsp,
-    const int64_t *kernel, bool ceil_mode, bool allow_dilations,
-    nn_win2d *g, nn_error *err);
+                        const int64_t *kernel, bool ceil_mode,
+                        bool allow_dilations, nn_win2d *g, nn_error *err);
 
 /* Sets output 0 to (N, channels, spatial...) from g. */
 nn_status nn_op_window_output (nn_node *node, const nn_value *x, int nsp,
-    int64_t channels, const nn_win2d *g, nn_error *err);
+                               int64_t channels, const nn_win2d *g,
+                               nn_error *err);
 
 #endif /* NN_OPS_WINDOW_H */

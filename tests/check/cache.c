@@ -23,7 +23,7 @@
 GST_DEBUG_CATEGORY (gst_edge_classify_debug);
 
 static gchar *
-model_path (const gchar * name)
+model_path (const gchar *name)
 {
   const gchar *dir = g_getenv ("EDGECLASSIFY_TEST_MODELS");
 
@@ -32,9 +32,11 @@ model_path (const gchar * name)
 }
 
 static EcCachedModel *
-acquire (const gchar * path)
+acquire (const gchar *path)
 {
-  EcError err = { NN_OK, };
+  EcError err = {
+    NN_OK,
+  };
   EcCachedModel *cached = ec_model_cache_acquire_file (path, &err);
 
   fail_unless (cached != NULL, "%s: %s", path, err.detail);
@@ -66,8 +68,8 @@ GST_START_TEST (test_cache_canonical_path)
   gchar *seed = model_path ("seed.onnx");
   gchar *dir = g_dir_make_tmp ("edgeclassify-XXXXXX", NULL);
   gchar *link = g_build_filename (dir, "link.onnx", NULL);
-  gchar *dotted = g_strdup_printf ("%s/../%s/link.onnx", dir,
-      strrchr (dir, '/') + 1);
+  gchar *dotted
+      = g_strdup_printf ("%s/../%s/link.onnx", dir, strrchr (dir, '/') + 1);
   EcCachedModel *a, *b, *c;
 
   fail_unless (symlink (seed, link) == 0);
@@ -127,7 +129,9 @@ GST_START_TEST (test_cache_failures_not_cached)
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
     gchar *path = model_path (names[i]);
-    EcError err = { NN_OK, };
+    EcError err = {
+      NN_OK,
+    };
 
     fail_unless (ec_model_cache_acquire_file (path, &err) == NULL);
     fail_unless_equals_int (err.status, expect[i]);
@@ -143,8 +147,7 @@ GST_END_TEST;
 
 #define N_THREADS 8
 
-typedef struct
-{
+typedef struct {
   gchar *path;
   gint go;
   EcCachedModel *got[N_THREADS];
@@ -166,7 +169,12 @@ race (gpointer user_data)
 /* Instances starting together load the file once and share it. */
 GST_START_TEST (test_cache_concurrent_first_load)
 {
-  RaceData d = { model_path ("seed.onnx"), 0, {NULL,}, 0 };
+  RaceData d = { model_path ("seed.onnx"),
+                 0,
+                 {
+                     NULL,
+                 },
+                 0 };
   GThread *threads[N_THREADS];
 
   for (guint i = 0; i < N_THREADS; i++)
@@ -191,7 +199,7 @@ cache_suite (void)
   TCase *tc = tcase_create ("general");
 
   GST_DEBUG_CATEGORY_INIT (gst_edge_classify_debug, "edgeclassify", 0,
-      "edgeclassify");
+                           "edgeclassify");
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_cache_shares);
   tcase_add_test (tc, test_cache_canonical_path);

@@ -23,13 +23,13 @@
 void __tsan_acquire (void *addr);
 void __tsan_release (void *addr);
 
-#define REAL(name, ret, args)                                           \
-  static ret (*real_##name) args;                                       \
-  if (G_UNLIKELY (real_##name == NULL))                                 \
-    real_##name = (ret (*) args) dlsym (RTLD_NEXT, #name)
+#define REAL(name, ret, args)                                                  \
+  static ret (*real_##name) args;                                              \
+  if (G_UNLIKELY (real_##name == NULL))                                        \
+  real_##name = (ret (*) args)dlsym (RTLD_NEXT, #name)
 
 void
-g_mutex_lock (GMutex * m)
+g_mutex_lock (GMutex *m)
 {
   REAL (g_mutex_lock, void, (GMutex *));
   real_g_mutex_lock (m);
@@ -37,7 +37,7 @@ g_mutex_lock (GMutex * m)
 }
 
 gboolean
-g_mutex_trylock (GMutex * m)
+g_mutex_trylock (GMutex *m)
 {
   REAL (g_mutex_trylock, gboolean, (GMutex *));
   gboolean ok = real_g_mutex_trylock (m);
@@ -48,7 +48,7 @@ g_mutex_trylock (GMutex * m)
 }
 
 void
-g_mutex_unlock (GMutex * m)
+g_mutex_unlock (GMutex *m)
 {
   REAL (g_mutex_unlock, void, (GMutex *));
   __tsan_release (m);
@@ -56,7 +56,7 @@ g_mutex_unlock (GMutex * m)
 }
 
 void
-g_rec_mutex_lock (GRecMutex * m)
+g_rec_mutex_lock (GRecMutex *m)
 {
   REAL (g_rec_mutex_lock, void, (GRecMutex *));
   real_g_rec_mutex_lock (m);
@@ -64,7 +64,7 @@ g_rec_mutex_lock (GRecMutex * m)
 }
 
 gboolean
-g_rec_mutex_trylock (GRecMutex * m)
+g_rec_mutex_trylock (GRecMutex *m)
 {
   REAL (g_rec_mutex_trylock, gboolean, (GRecMutex *));
   gboolean ok = real_g_rec_mutex_trylock (m);
@@ -75,7 +75,7 @@ g_rec_mutex_trylock (GRecMutex * m)
 }
 
 void
-g_rec_mutex_unlock (GRecMutex * m)
+g_rec_mutex_unlock (GRecMutex *m)
 {
   REAL (g_rec_mutex_unlock, void, (GRecMutex *));
   __tsan_release (m);
@@ -83,7 +83,7 @@ g_rec_mutex_unlock (GRecMutex * m)
 }
 
 void
-g_rw_lock_writer_lock (GRWLock * l)
+g_rw_lock_writer_lock (GRWLock *l)
 {
   REAL (g_rw_lock_writer_lock, void, (GRWLock *));
   real_g_rw_lock_writer_lock (l);
@@ -91,7 +91,7 @@ g_rw_lock_writer_lock (GRWLock * l)
 }
 
 void
-g_rw_lock_writer_unlock (GRWLock * l)
+g_rw_lock_writer_unlock (GRWLock *l)
 {
   REAL (g_rw_lock_writer_unlock, void, (GRWLock *));
   __tsan_release (l);
@@ -99,7 +99,7 @@ g_rw_lock_writer_unlock (GRWLock * l)
 }
 
 void
-g_rw_lock_reader_lock (GRWLock * l)
+g_rw_lock_reader_lock (GRWLock *l)
 {
   REAL (g_rw_lock_reader_lock, void, (GRWLock *));
   real_g_rw_lock_reader_lock (l);
@@ -107,7 +107,7 @@ g_rw_lock_reader_lock (GRWLock * l)
 }
 
 void
-g_rw_lock_reader_unlock (GRWLock * l)
+g_rw_lock_reader_unlock (GRWLock *l)
 {
   REAL (g_rw_lock_reader_unlock, void, (GRWLock *));
   __tsan_release (l);
@@ -116,7 +116,7 @@ g_rw_lock_reader_unlock (GRWLock * l)
 
 /* A wait gives the mutex up and takes it back. */
 void
-g_cond_wait (GCond * c, GMutex * m)
+g_cond_wait (GCond *c, GMutex *m)
 {
   REAL (g_cond_wait, void, (GCond *, GMutex *));
   __tsan_release (m);
@@ -125,7 +125,7 @@ g_cond_wait (GCond * c, GMutex * m)
 }
 
 gboolean
-g_cond_wait_until (GCond * c, GMutex * m, gint64 end_time)
+g_cond_wait_until (GCond *c, GMutex *m, gint64 end_time)
 {
   REAL (g_cond_wait_until, gboolean, (GCond *, GMutex *, gint64));
   gboolean ok;

@@ -40,7 +40,7 @@ typedef struct name_list {
 } name_list;
 
 static bool
-list_add (name_list * l, const char *name)
+list_add (name_list *l, const char *name)
 {
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 256;
@@ -55,7 +55,7 @@ list_add (name_list * l, const char *name)
 }
 
 static void
-list_free (name_list * l)
+list_free (name_list *l)
 {
   for (size_t i = 0; i < l->n; i++)
     free (l->names[i]);
@@ -66,26 +66,26 @@ list_free (name_list * l)
 static int
 cmp_str (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 static bool
-list_has (const name_list * l, const char *name)
+list_has (const name_list *l, const char *name)
 {
-  return l->n && bsearch (&name, l->names, l->n, sizeof *l->names,
-      cmp_str) != NULL;
+  return l->n
+         && bsearch (&name, l->names, l->n, sizeof *l->names, cmp_str) != NULL;
 }
 
 /* Every folder holding a model.onnx, sorted by name. */
 static int
-discover (const char *data, name_list * out)
+discover (const char *data, name_list *out)
 {
   DIR *dir = opendir (data);
   struct dirent *de;
 
   if (!dir) {
     fprintf (stderr, "conformance: cannot open %s: %s\n", data,
-        strerror (errno));
+             strerror (errno));
     return -1;
   }
   while ((de = readdir (dir)) != NULL) {
@@ -108,14 +108,14 @@ discover (const char *data, name_list * out)
 
 /* One name a line; blank lines and '#' comments are skipped. */
 static int
-read_list (const char *path, name_list * out)
+read_list (const char *path, name_list *out)
 {
   FILE *f = fopen (path, "r");
   char line[512];
 
   if (!f) {
     fprintf (stderr, "conformance: cannot open %s: %s\n", path,
-        strerror (errno));
+             strerror (errno));
     return -1;
   }
   while (fgets (line, sizeof line, f)) {
@@ -139,8 +139,9 @@ read_list (const char *path, name_list * out)
 static const char *
 result_tag (case_result r)
 {
-  return r == CASE_PASS ? "PASS" : r == CASE_UNSUPPORTED ? "UNSUPPORTED" :
-      "FAIL";
+  return r == CASE_PASS          ? "PASS"
+         : r == CASE_UNSUPPORTED ? "UNSUPPORTED"
+                                 : "FAIL";
 }
 
 static case_result
@@ -173,7 +174,7 @@ run_forked (const char *dir, const char *name, unsigned timeout)
   }
   if (pid == 0) {
     alarm (timeout);
-    _exit ((int) run_in_process (dir, name));
+    _exit ((int)run_in_process (dir, name));
   }
   while (waitpid (pid, &status, 0) < 0) {
     if (errno != EINTR) {
@@ -187,20 +188,22 @@ run_forked (const char *dir, const char *name, unsigned timeout)
       printf ("FAIL        %s: timed out after %u s\n", name, timeout);
     else
       printf ("FAIL        %s: crashed with signal %d (%s)\n", name, sig,
-          strsignal (sig));
+              strsignal (sig));
     return CASE_FAIL;
   }
   if (WIFEXITED (status) && WEXITSTATUS (status) <= CASE_UNSUPPORTED)
-    return (case_result) WEXITSTATUS (status);
+    return (case_result)WEXITSTATUS (status);
   printf ("FAIL        %s: exited with status %d\n", name,
-      WEXITSTATUS (status));
+          WEXITSTATUS (status));
   return CASE_FAIL;
 }
 
 static void
 usage (void)
 {
-  fprintf (stderr, "usage: conformance [--data DIR] [--unsupported LIST] "
+  fprintf (
+      stderr,
+      "usage: conformance [--data DIR] [--unsupported LIST] "
       "[--write-unsupported FILE]\n"
       "                   [--timeout SECONDS] [--no-fork] [SUBSTRING...]\n");
 }
@@ -222,12 +225,12 @@ main (int argc, char **argv)
   const char *data = DEFAULT_DATA, *list_path = NULL, *write_path = NULL;
   unsigned timeout = 60;
   bool use_fork = true;
-  char **filters = calloc ((size_t) argc, sizeof *filters);
+  char **filters = calloc ((size_t)argc, sizeof *filters);
   int n_filters = 0;
   name_list all = { 0 }, listed = { 0 };
   test_entry *tests;
   size_t n = 0, passed = 0, failed = 0, unsupported = 0, regressions = 0,
-      now_passing = 0;
+         now_passing = 0;
 
   if (!filters)
     return 2;
@@ -241,7 +244,7 @@ main (int argc, char **argv)
     else if (strcmp (a, "--write-unsupported") == 0 && has_value)
       write_path = argv[++i];
     else if (strcmp (a, "--timeout") == 0 && has_value)
-      timeout = (unsigned) strtoul (argv[++i], NULL, 10);
+      timeout = (unsigned)strtoul (argv[++i], NULL, 10);
     else if (strcmp (a, "--no-fork") == 0)
       use_fork = false;
     else if (a[0] == '-') {
@@ -271,8 +274,8 @@ main (int argc, char **argv)
     t->name = all.names[i];
     t->listed = list_has (&listed, t->name);
     snprintf (dir, sizeof dir, "%s/%s", data, t->name);
-    t->result = use_fork ? run_forked (dir, t->name, timeout) :
-        run_in_process (dir, t->name);
+    t->result = use_fork ? run_forked (dir, t->name, timeout)
+                         : run_in_process (dir, t->name);
     passed += t->result == CASE_PASS;
     failed += t->result == CASE_FAIL;
     unsupported += t->result == CASE_UNSUPPORTED;
@@ -282,7 +285,7 @@ main (int argc, char **argv)
   for (size_t i = 0; list_path && i < n; i++) {
     if (tests[i].result == CASE_UNSUPPORTED && !tests[i].listed) {
       printf ("conformance: REGRESSION: %s is unsupported but not in %s\n",
-          tests[i].name, list_path);
+              tests[i].name, list_path);
       regressions++;
     }
   }
@@ -296,19 +299,19 @@ main (int argc, char **argv)
   for (size_t i = 0; n_filters == 0 && i < listed.n; i++)
     if (!list_has (&all, listed.names[i]))
       printf ("conformance: note: %s is listed but has no test folder\n",
-          listed.names[i]);
+              listed.names[i]);
 
   if (write_path) {
     FILE *f = fopen (write_path, "w");
     if (!f) {
       fprintf (stderr, "conformance: cannot create %s: %s\n", write_path,
-          strerror (errno));
+               strerror (errno));
       return 2;
     }
     fprintf (f, "# ONNX node tests this build cannot run: unsupported "
-        "operators, attributes,\n# opsets or data types (see "
-        "tests/conformance/conformance.c). Never add a\n# failing test "
-        "here; delete a line when its test starts to pass.\n");
+                "operators, attributes,\n# opsets or data types (see "
+                "tests/conformance/conformance.c). Never add a\n# failing test "
+                "here; delete a line when its test starts to pass.\n");
     for (size_t i = 0; i < n; i++)
       if (tests[i].result == CASE_UNSUPPORTED)
         fprintf (f, "%s\n", tests[i].name);
@@ -316,11 +319,12 @@ main (int argc, char **argv)
       return 2;
   }
 
-  printf ("conformance: %zu ran, %zu passed, %zu failed, %zu unsupported\n",
-      n, passed, failed, unsupported);
+  printf ("conformance: %zu ran, %zu passed, %zu failed, %zu unsupported\n", n,
+          passed, failed, unsupported);
   if (regressions || now_passing)
     printf ("conformance: %zu unlisted unsupported, %zu listed now "
-        "passing\n", regressions, now_passing);
+            "passing\n",
+            regressions, now_passing);
   free (tests);
   free (filters);
   list_free (&all);

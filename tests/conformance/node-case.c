@@ -28,18 +28,18 @@ typedef struct tensor {
   int ndim;
   int64_t dims[NN_MAX_DIMS];
   size_t count;
-  void *data;                   /* float or int64_t, malloc'd */
+  void *data; /* float or int64_t, malloc'd */
 } tensor;
 
 /* One graph input or output as declared in model.onnx. */
 typedef struct port {
-  const char *name;             /* owned by the unpacked ModelProto */
-  int elem_type;                /* 0 when not a tensor type */
+  const char *name; /* owned by the unpacked ModelProto */
+  int elem_type;    /* 0 when not a tensor type */
 } port;
 
 typedef struct model_desc {
   Onnx__ModelProto *proto;
-  port *feeds;                  /* graph inputs that are not initializers */
+  port *feeds; /* graph inputs that are not initializers */
   size_t n_feeds;
   port *outs;
   size_t n_outs;
@@ -59,23 +59,23 @@ verdict (case_result r, char *msg, size_t size, const char *fmt, ...)
 static const char *
 elem_type_name (int t)
 {
-  static const char *names[] = { "undefined", "float", "uint8", "int8",
-    "uint16", "int16", "int32", "int64", "string", "bool", "float16",
-    "double", "uint32", "uint64", "complex64", "complex128", "bfloat16"
-  };
-  if (t >= 0 && (size_t) t < sizeof names / sizeof names[0])
+  static const char *names[]
+      = { "undefined", "float",  "uint8",     "int8",       "uint16",  "int16",
+          "int32",     "int64",  "string",    "bool",       "float16", "double",
+          "uint32",    "uint64", "complex64", "complex128", "bfloat16" };
+  if (t >= 0 && (size_t)t < sizeof names / sizeof names[0])
     return names[t];
   return "unknown";
 }
 
 static void
-format_dims (char *buf, size_t size, int ndim, const int64_t * dims)
+format_dims (char *buf, size_t size, int ndim, const int64_t *dims)
 {
-  size_t n = (size_t) snprintf (buf, size, "[");
+  size_t n = (size_t)snprintf (buf, size, "[");
 
   for (int i = 0; i < ndim && n < size; i++)
-    n += (size_t) snprintf (buf + n, size - n, "%s%" PRId64, i ? ", " : "",
-        dims[i]);
+    n += (size_t)snprintf (buf + n, size - n, "%s%" PRId64, i ? ", " : "",
+                           dims[i]);
   if (n < size)
     snprintf (buf + n, size - n, "]");
 }
@@ -98,19 +98,19 @@ read_all (const char *path, size_t *len)
   if (!f)
     return NULL;
   if (fstat (fileno (f), &st) == 0 && S_ISREG (st.st_mode)) {
-    buf = malloc (st.st_size ? (size_t) st.st_size : 1);
-    if (buf && fread (buf, 1, (size_t) st.st_size, f) != (size_t) st.st_size) {
+    buf = malloc (st.st_size ? (size_t)st.st_size : 1);
+    if (buf && fread (buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
       free (buf);
       buf = NULL;
     }
-    *len = (size_t) st.st_size;
+    *len = (size_t)st.st_size;
   }
   fclose (f);
   return buf;
 }
 
 static void
-tensor_clear (tensor * t)
+tensor_clear (tensor *t)
 {
   free (t->data);
   memset (t, 0, sizeof *t);
@@ -119,7 +119,7 @@ tensor_clear (tensor * t)
 /* Decodes a serialized TensorProto of float or int64 (raw_data or the typed
  * repeated field). */
 static case_result
-tensor_load (const char *path, tensor * t, char *msg, size_t size)
+tensor_load (const char *path, tensor *t, char *msg, size_t size)
 {
   size_t len = 0, elem;
   uint8_t *buf = read_all (path, &len);
@@ -137,20 +137,20 @@ tensor_load (const char *path, tensor * t, char *msg, size_t size)
   t->dtype = tp->data_type;
   if (t->dtype != ONNX_FLOAT && t->dtype != ONNX_INT64) {
     r = verdict (CASE_UNSUPPORTED, msg, size, "test data of type %s",
-        elem_type_name (t->dtype));
+                 elem_type_name (t->dtype));
     goto done;
   }
   if (tp->n_dims > NN_MAX_DIMS) {
     r = verdict (CASE_UNSUPPORTED, msg, size, "test data of rank %zu",
-        tp->n_dims);
+                 tp->n_dims);
     goto done;
   }
-  t->ndim = (int) tp->n_dims;
+  t->ndim = (int)tp->n_dims;
   t->count = 1;
   for (int i = 0; i < t->ndim; i++) {
     t->dims[i] = tp->dims[i];
-    if (tp->dims[i] < 0 || __builtin_mul_overflow (t->count,
-            (size_t) tp->dims[i], &t->count)) {
+    if (tp->dims[i] < 0
+        || __builtin_mul_overflow (t->count, (size_t)tp->dims[i], &t->count)) {
       r = verdict (CASE_FAIL, msg, size, "%s: bad dims", path);
       goto done;
     }
@@ -163,11 +163,13 @@ tensor_load (const char *path, tensor * t, char *msg, size_t size)
   }
   if (tp->has_raw_data) {
     if (tp->raw_data.len != t->count * elem) {
-      r = verdict (CASE_FAIL, msg, size, "%s: raw_data is %zu bytes, dims "
-          "need %zu", path, tp->raw_data.len, t->count * elem);
+      r = verdict (CASE_FAIL, msg, size,
+                   "%s: raw_data is %zu bytes, dims "
+                   "need %zu",
+                   path, tp->raw_data.len, t->count * elem);
       goto done;
     }
-    if (tp->raw_data.len)       /* empty tensors carry no data pointer */
+    if (tp->raw_data.len) /* empty tensors carry no data pointer */
       memcpy (t->data, tp->raw_data.data, tp->raw_data.len);
   } else if (t->count == 0) {
     /* nothing to copy */
@@ -177,7 +179,7 @@ tensor_load (const char *path, tensor * t, char *msg, size_t size)
     memcpy (t->data, tp->int64_data, t->count * elem);
   } else {
     r = verdict (CASE_FAIL, msg, size, "%s: data does not match its dims",
-        path);
+                 path);
     goto done;
   }
   r = CASE_PASS;
@@ -190,7 +192,7 @@ done:
 }
 
 static int
-port_type (const Onnx__ValueInfoProto * vi)
+port_type (const Onnx__ValueInfoProto *vi)
 {
   if (!vi->type || vi->type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
       || !vi->type->tensor_type)
@@ -199,7 +201,7 @@ port_type (const Onnx__ValueInfoProto * vi)
 }
 
 static void
-model_desc_clear (model_desc * d)
+model_desc_clear (model_desc *d)
 {
   free (d->feeds);
   free (d->outs);
@@ -211,7 +213,7 @@ model_desc_clear (model_desc * d)
 /* Reads the graph's interface and decides whether the harness can drive
  * it: float outputs only, float or int64 inputs only. */
 static case_result
-model_desc_load (const char *path, model_desc * d, char *msg, size_t size)
+model_desc_load (const char *path, model_desc *d, char *msg, size_t size)
 {
   size_t len = 0;
   uint8_t *buf = read_all (path, &len);
@@ -235,7 +237,7 @@ model_desc_load (const char *path, model_desc * d, char *msg, size_t size)
     bool is_init = false;
     for (size_t k = 0; k < g->n_initializer && !is_init; k++)
       is_init = g->initializer[k]->name
-          && strcmp (g->initializer[k]->name, name) == 0;
+                && strcmp (g->initializer[k]->name, name) == 0;
     if (is_init)
       continue;
     d->feeds[d->n_feeds].name = name;
@@ -243,17 +245,19 @@ model_desc_load (const char *path, model_desc * d, char *msg, size_t size)
     if (d->feeds[d->n_feeds].elem_type != ONNX_FLOAT
         && d->feeds[d->n_feeds].elem_type != ONNX_INT64)
       return verdict (CASE_UNSUPPORTED, msg, size, "input '%s' is %s", name,
-          port_type (g->input[i]) ? elem_type_name (port_type (g->input[i]))
-          : "not a tensor");
+                      port_type (g->input[i])
+                          ? elem_type_name (port_type (g->input[i]))
+                          : "not a tensor");
     d->n_feeds++;
   }
   for (size_t i = 0; i < g->n_output; i++) {
     d->outs[i].name = g->output[i]->name ? g->output[i]->name : "";
     d->outs[i].elem_type = port_type (g->output[i]);
     if (d->outs[i].elem_type != ONNX_FLOAT)
-      return verdict (CASE_UNSUPPORTED, msg, size, "output '%s' is %s",
-          d->outs[i].name, d->outs[i].elem_type ?
-          elem_type_name (d->outs[i].elem_type) : "not a tensor");
+      return verdict (
+          CASE_UNSUPPORTED, msg, size, "output '%s' is %s", d->outs[i].name,
+          d->outs[i].elem_type ? elem_type_name (d->outs[i].elem_type)
+                               : "not a tensor");
     d->n_outs++;
   }
   if (d->n_outs == 0)
@@ -269,12 +273,12 @@ close_enough (float got, float want)
     return isnan (want) && isnan (got);
   if (got == want)
     return true;
-  return fabs ((double) got - want) <= CASE_ATOL + CASE_RTOL * fabs (want);
+  return fabs ((double)got - want) <= CASE_ATOL + CASE_RTOL * fabs (want);
 }
 
 static case_result
-compare_output (const nn_session * s, const port * p, const tensor * want,
-    char *msg, size_t size)
+compare_output (const nn_session *s, const port *p, const tensor *want,
+                char *msg, size_t size)
 {
   size_t idx = nn_session_find_output (s, p->name), bad = 0, worst = 0;
   const nn_tensor_info *info;
@@ -282,9 +286,8 @@ compare_output (const nn_session * s, const port * p, const tensor * want,
   double worst_err = -1;
   bool same = true;
 
-  if (idx == (size_t) -1)
-    return verdict (CASE_FAIL, msg, size, "engine has no output '%s'",
-        p->name);
+  if (idx == (size_t)-1)
+    return verdict (CASE_FAIL, msg, size, "engine has no output '%s'", p->name);
   info = nn_session_output_info (s, idx);
   got = nn_session_output (s, idx);
   same = info->ndim == want->ndim;
@@ -294,35 +297,38 @@ compare_output (const nn_session * s, const port * p, const tensor * want,
     char a[160], b[160];
     format_dims (a, sizeof a, info->ndim, info->dims);
     format_dims (b, sizeof b, want->ndim, want->dims);
-    return verdict (CASE_FAIL, msg, size, "output '%s' has shape %s, "
-        "expected %s", p->name, a, b);
+    return verdict (CASE_FAIL, msg, size,
+                    "output '%s' has shape %s, "
+                    "expected %s",
+                    p->name, a, b);
   }
   for (size_t i = 0; i < want->count; i++) {
-    float w = ((const float *) want->data)[i];
+    float w = ((const float *)want->data)[i];
     double e;
     if (close_enough (got[i], w))
       continue;
     bad++;
-    e = isnan (got[i]) || isnan (w) ? INFINITY : fabs ((double) got[i] - w);
+    e = isnan (got[i]) || isnan (w) ? INFINITY : fabs ((double)got[i] - w);
     if (e > worst_err) {
       worst_err = e;
       worst = i;
     }
   }
   if (bad)
-    return verdict (CASE_FAIL, msg, size, "output '%s': %zu of %zu values "
-        "differ, worst at flat index %zu: got %.9g, expected %.9g", p->name,
-        bad, want->count, worst, got[worst],
-        ((const float *) want->data)[worst]);
+    return verdict (CASE_FAIL, msg, size,
+                    "output '%s': %zu of %zu values "
+                    "differ, worst at flat index %zu: got %.9g, expected %.9g",
+                    p->name, bad, want->count, worst, got[worst],
+                    ((const float *)want->data)[worst]);
   return CASE_PASS;
 }
 
 /* Load, feed, run and compare one test_data_set folder. */
 static case_result
-run_data_set (const char *model_path, const model_desc * d, const char *set,
-    char *msg, size_t size)
+run_data_set (const char *model_path, const model_desc *d, const char *set,
+              char *msg, size_t size)
 {
-  char path[4096 + 64];          /* set + "/output_N.pb" */
+  char path[4096 + 64]; /* set + "/output_N.pb" */
   tensor *in = calloc (d->n_feeds + 1, sizeof *in);
   nn_const_input *consts = calloc (d->n_feeds + 1, sizeof *consts);
   nn_load_options opts = { 0 };
@@ -356,14 +362,14 @@ run_data_set (const char *model_path, const model_desc * d, const char *set,
 
   st = nn_model_load_file (model_path, &opts, &model, &err);
   if (st != NN_OK) {
-    r = verdict (st == NN_UNSUPPORTED ? CASE_UNSUPPORTED : CASE_FAIL, msg,
-        size, "load: %s: %s", nn_status_to_string (st), err.message);
+    r = verdict (st == NN_UNSUPPORTED ? CASE_UNSUPPORTED : CASE_FAIL, msg, size,
+                 "load: %s: %s", nn_status_to_string (st), err.message);
     goto done;
   }
   st = nn_session_create (model, NULL, &session, &err);
   if (st != NN_OK) {
     r = verdict (CASE_FAIL, msg, size, "session: %s: %s",
-        nn_status_to_string (st), err.message);
+                 nn_status_to_string (st), err.message);
     goto done;
   }
   for (size_t k = 0; k < d->n_feeds; k++) {
@@ -374,9 +380,9 @@ run_data_set (const char *model_path, const model_desc * d, const char *set,
     if (in[k].dtype == ONNX_INT64 || in[k].ndim == 0)
       continue;
     idx = nn_session_find_input (session, d->feeds[k].name);
-    if (idx == (size_t) -1) {
+    if (idx == (size_t)-1) {
       r = verdict (CASE_FAIL, msg, size, "engine has no input '%s'",
-          d->feeds[k].name);
+                   d->feeds[k].name);
       goto done;
     }
     info = nn_session_input_info (session, idx);
@@ -387,17 +393,19 @@ run_data_set (const char *model_path, const model_desc * d, const char *set,
       char a[160], b[160];
       format_dims (a, sizeof a, info->ndim, info->dims);
       format_dims (b, sizeof b, in[k].ndim, in[k].dims);
-      r = verdict (CASE_FAIL, msg, size, "input '%s' planned as %s, data "
-          "is %s", d->feeds[k].name, a, b);
+      r = verdict (CASE_FAIL, msg, size,
+                   "input '%s' planned as %s, data "
+                   "is %s",
+                   d->feeds[k].name, a, b);
       goto done;
     }
     memcpy (nn_session_input (session, idx), in[k].data,
-        in[k].count * sizeof (float));
+            in[k].count * sizeof (float));
   }
   st = nn_session_run (session, &err);
   if (st != NN_OK) {
-    r = verdict (CASE_FAIL, msg, size, "run: %s: %s",
-        nn_status_to_string (st), err.message);
+    r = verdict (CASE_FAIL, msg, size, "run: %s: %s", nn_status_to_string (st),
+                 err.message);
     goto done;
   }
   for (size_t j = 0; j < d->n_outs; j++) {
@@ -406,7 +414,7 @@ run_data_set (const char *model_path, const model_desc * d, const char *set,
     r = tensor_load (path, &want, msg, size);
     if (r == CASE_PASS && want.dtype != ONNX_FLOAT)
       r = verdict (CASE_UNSUPPORTED, msg, size, "output '%s' data is %s",
-          d->outs[j].name, elem_type_name (want.dtype));
+                   d->outs[j].name, elem_type_name (want.dtype));
     if (r == CASE_PASS)
       r = compare_output (session, &d->outs[j], &want, msg, size);
     tensor_clear (&want);

@@ -24,7 +24,7 @@ own (mb *b, size_t size)
 {
   void *p = calloc (1, size ? size : 1);
   if (!p)
-    abort ();                   /* test helper: out of memory ends the test */
+    abort (); /* test helper: out of memory ends the test */
   b->owned[b->n_owned++] = p;
   return p;
 }
@@ -48,12 +48,12 @@ mb_new (int64_t ir_version, int64_t opset)
   b->model.ir_version = ir_version;
   b->opset.has_version = 1;
   b->opset.version = opset;
-  b->opset.domain = (char *) "";
+  b->opset.domain = (char *)"";
   b->opsets[0] = &b->opset;
   b->model.opset_import = b->opsets;
   b->model.n_opset_import = 1;
   b->model.graph = &b->graph;
-  b->graph.name = (char *) "g";
+  b->graph.name = (char *)"g";
   b->graph.input = b->inputs;
   b->graph.output = b->outputs;
   b->graph.initializer = b->inits;
@@ -90,14 +90,14 @@ mb_input (mb *b, const char *name, int ndim, const int64_t *dims)
     onnx__tensor_shape_proto__dimension__init (dd[i]);
     if (dims[i] < 0) {
       dd[i]->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
-      dd[i]->dim_param = (char *) "N";
+      dd[i]->dim_param = (char *)"N";
     } else {
       dd[i]->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
       dd[i]->dim_value = dims[i];
     }
   }
   sh->dim = dd;
-  sh->n_dim = (size_t) ndim;
+  sh->n_dim = (size_t)ndim;
   tt->has_elem_type = 1;
   tt->elem_type = 1;
   tt->shape = sh;
@@ -129,7 +129,7 @@ new_tensor (mb *b, const char *name, int ndim, const int64_t *dims, int type)
   t->dims = own (b, sizeof (int64_t) * (ndim + 1));
   if (ndim > 0)
     memcpy (t->dims, dims, sizeof (int64_t) * ndim);
-  t->n_dims = (size_t) ndim;
+  t->n_dims = (size_t)ndim;
   return t;
 }
 
@@ -138,13 +138,13 @@ count_of (int ndim, const int64_t *dims)
 {
   size_t n = 1;
   for (int i = 0; i < ndim; i++)
-    n *= dims[i] > 0 ? (size_t) dims[i] : 0;
+    n *= dims[i] > 0 ? (size_t)dims[i] : 0;
   return n;
 }
 
 Onnx__TensorProto *
 mb_init_f (mb *b, const char *name, int ndim, const int64_t *dims,
-    const float *data, float fill)
+           const float *data, float fill)
 {
   Onnx__TensorProto *t = new_tensor (b, name, ndim, dims, 1);
   size_t n = count_of (ndim, dims);
@@ -152,7 +152,7 @@ mb_init_f (mb *b, const char *name, int ndim, const int64_t *dims,
   for (size_t i = 0; i < n; i++)
     d[i] = data ? data[i] : fill;
   t->has_raw_data = 1;
-  t->raw_data.data = (uint8_t *) d;
+  t->raw_data.data = (uint8_t *)d;
   t->raw_data.len = n * sizeof (float);
   b->inits[b->graph.n_initializer++] = t;
   return t;
@@ -160,7 +160,7 @@ mb_init_f (mb *b, const char *name, int ndim, const int64_t *dims,
 
 Onnx__TensorProto *
 mb_init_i64 (mb *b, const char *name, int ndim, const int64_t *dims,
-    const int64_t *data)
+             const int64_t *data)
 {
   Onnx__TensorProto *t = new_tensor (b, name, ndim, dims, 7);
   size_t n = count_of (ndim, dims);
@@ -187,7 +187,7 @@ name_list (mb *b, const char *const *names, size_t *n)
 
 Onnx__NodeProto *
 mb_node (mb *b, const char *op, const char *name, const char *const *inputs,
-    const char *const *outputs)
+         const char *const *outputs)
 {
   Onnx__NodeProto *n = own (b, sizeof *n);
   onnx__node_proto__init (n);
@@ -230,12 +230,12 @@ mb_attr_f (mb *b, Onnx__NodeProto *n, const char *name, float v)
 
 void
 mb_attr_ints (mb *b, Onnx__NodeProto *n, const char *name, int count,
-    const int64_t *v)
+              const int64_t *v)
 {
   Onnx__AttributeProto *a = new_attr (b, n, name, 7);
   a->ints = own (b, sizeof (int64_t) * (count + 1));
   memcpy (a->ints, v, sizeof (int64_t) * count);
-  a->n_ints = (size_t) count;
+  a->n_ints = (size_t)count;
 }
 
 void
@@ -243,7 +243,7 @@ mb_attr_s (mb *b, Onnx__NodeProto *n, const char *name, const char *v)
 {
   Onnx__AttributeProto *a = new_attr (b, n, name, 3);
   a->has_s = 1;
-  a->s.data = (uint8_t *) own_str (b, v);
+  a->s.data = (uint8_t *)own_str (b, v);
   a->s.len = strlen (v);
 }
 
@@ -280,12 +280,12 @@ rnd (uint32_t *s)
   *s ^= *s << 13;
   *s ^= *s >> 17;
   *s ^= *s << 5;
-  return ((float) (*s & 0xffffff) / 16777216.0f - 0.5f) * 0.5f;
+  return ((float)(*s & 0xffffff) / 16777216.0f - 0.5f) * 0.5f;
 }
 
 static void
 rand_init (mb *b, const char *name, int ndim, const int64_t *dims,
-    uint32_t *seed)
+           uint32_t *seed)
 {
   size_t n = count_of (ndim, dims);
   float *d = malloc (n * sizeof (float));
@@ -303,44 +303,54 @@ mb_seed_cnn (uint32_t seed)
   const int64_t in[] = { 1, 1, 28, 28 };
   const int64_t k2[] = { 2, 2 };
   mb_input (b, "image", 4, in);
-  rand_init (b, "w1", 4, (int64_t[]) { 32, 1, 3, 3 }, &s);
-  rand_init (b, "b1", 1, (int64_t[]) { 32 }, &s);
-  rand_init (b, "w2", 4, (int64_t[]) { 64, 32, 3, 3 }, &s);
-  rand_init (b, "b2", 1, (int64_t[]) { 64 }, &s);
-  rand_init (b, "w3", 4, (int64_t[]) { 64, 64, 3, 3 }, &s);
-  rand_init (b, "b3", 1, (int64_t[]) { 64 }, &s);
-  rand_init (b, "w4", 2, (int64_t[]) { 64, 576 }, &s);
-  rand_init (b, "b4", 1, (int64_t[]) { 64 }, &s);
-  rand_init (b, "w5", 2, (int64_t[]) { 10, 64 }, &s);
-  rand_init (b, "b5", 1, (int64_t[]) { 10 }, &s);
-  mb_node (b, "Conv", "conv1", (const char *[]) { "image", "w1", "b1", NULL },
-      (const char *[]) { "c1", NULL });
-  mb_node (b, "Relu", "relu1", (const char *[]) { "c1", NULL },
-      (const char *[]) { "r1", NULL });
-  mb_attr_ints (b, mb_node (b, "MaxPool", "pool1", (const char *[]) { "r1",
-              NULL }, (const char *[]) { "p1", NULL }), "kernel_shape", 2, k2);
+  rand_init (b, "w1", 4, (int64_t[]){ 32, 1, 3, 3 }, &s);
+  rand_init (b, "b1", 1, (int64_t[]){ 32 }, &s);
+  rand_init (b, "w2", 4, (int64_t[]){ 64, 32, 3, 3 }, &s);
+  rand_init (b, "b2", 1, (int64_t[]){ 64 }, &s);
+  rand_init (b, "w3", 4, (int64_t[]){ 64, 64, 3, 3 }, &s);
+  rand_init (b, "b3", 1, (int64_t[]){ 64 }, &s);
+  rand_init (b, "w4", 2, (int64_t[]){ 64, 576 }, &s);
+  rand_init (b, "b4", 1, (int64_t[]){ 64 }, &s);
+  rand_init (b, "w5", 2, (int64_t[]){ 10, 64 }, &s);
+  rand_init (b, "b5", 1, (int64_t[]){ 10 }, &s);
+  mb_node (b, "Conv", "conv1", (const char *[]){ "image", "w1", "b1", NULL },
+           (const char *[]){ "c1", NULL });
+  mb_node (b, "Relu", "relu1", (const char *[]){ "c1", NULL },
+           (const char *[]){ "r1", NULL });
+  mb_attr_ints (b,
+                mb_node (b, "MaxPool", "pool1", (const char *[]){ "r1", NULL },
+                         (const char *[]){ "p1", NULL }),
+                "kernel_shape", 2, k2);
   mb_attr_ints (b, b->nodes[b->graph.n_node - 1], "strides", 2, k2);
-  mb_node (b, "Conv", "conv2", (const char *[]) { "p1", "w2", "b2", NULL },
-      (const char *[]) { "c2", NULL });
-  mb_node (b, "Relu", "relu2", (const char *[]) { "c2", NULL },
-      (const char *[]) { "r2", NULL });
-  mb_attr_ints (b, mb_node (b, "MaxPool", "pool2", (const char *[]) { "r2",
-              NULL }, (const char *[]) { "p2", NULL }), "kernel_shape", 2, k2);
+  mb_node (b, "Conv", "conv2", (const char *[]){ "p1", "w2", "b2", NULL },
+           (const char *[]){ "c2", NULL });
+  mb_node (b, "Relu", "relu2", (const char *[]){ "c2", NULL },
+           (const char *[]){ "r2", NULL });
+  mb_attr_ints (b,
+                mb_node (b, "MaxPool", "pool2", (const char *[]){ "r2", NULL },
+                         (const char *[]){ "p2", NULL }),
+                "kernel_shape", 2, k2);
   mb_attr_ints (b, b->nodes[b->graph.n_node - 1], "strides", 2, k2);
-  mb_node (b, "Conv", "conv3", (const char *[]) { "p2", "w3", "b3", NULL },
-      (const char *[]) { "c3", NULL });
-  mb_node (b, "Relu", "relu3", (const char *[]) { "c3", NULL },
-      (const char *[]) { "r3", NULL });
-  mb_node (b, "Flatten", "flatten", (const char *[]) { "r3", NULL },
-      (const char *[]) { "f", NULL });
-  mb_attr_i (b, mb_node (b, "Gemm", "dense1", (const char *[]) { "f", "w4",
-              "b4", NULL }, (const char *[]) { "d1", NULL }), "transB", 1);
-  mb_node (b, "Relu", "relu4", (const char *[]) { "d1", NULL },
-      (const char *[]) { "r4", NULL });
-  mb_attr_i (b, mb_node (b, "Gemm", "dense2", (const char *[]) { "r4", "w5",
-              "b5", NULL }, (const char *[]) { "logits", NULL }), "transB", 1);
-  mb_node (b, "Softmax", "softmax", (const char *[]) { "logits", NULL },
-      (const char *[]) { "probs", NULL });
+  mb_node (b, "Conv", "conv3", (const char *[]){ "p2", "w3", "b3", NULL },
+           (const char *[]){ "c3", NULL });
+  mb_node (b, "Relu", "relu3", (const char *[]){ "c3", NULL },
+           (const char *[]){ "r3", NULL });
+  mb_node (b, "Flatten", "flatten", (const char *[]){ "r3", NULL },
+           (const char *[]){ "f", NULL });
+  mb_attr_i (b,
+             mb_node (b, "Gemm", "dense1",
+                      (const char *[]){ "f", "w4", "b4", NULL },
+                      (const char *[]){ "d1", NULL }),
+             "transB", 1);
+  mb_node (b, "Relu", "relu4", (const char *[]){ "d1", NULL },
+           (const char *[]){ "r4", NULL });
+  mb_attr_i (b,
+             mb_node (b, "Gemm", "dense2",
+                      (const char *[]){ "r4", "w5", "b5", NULL },
+                      (const char *[]){ "logits", NULL }),
+             "transB", 1);
+  mb_node (b, "Softmax", "softmax", (const char *[]){ "logits", NULL },
+           (const char *[]){ "probs", NULL });
   mb_output (b, "probs");
   return b;
 }

@@ -7,24 +7,27 @@
 
 static int check_failures, check_count;
 
-#define CHECK(cond, ...) do { \
-    check_count++; \
-    if (!(cond)) { \
-      check_failures++; \
-      fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      fprintf (stderr, __VA_ARGS__); \
-      fputc ('\n', stderr); \
-    } \
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    check_count++;                                                             \
+    if (!(cond)) {                                                             \
+      check_failures++;                                                        \
+      fprintf (stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);         \
+      fprintf (stderr, __VA_ARGS__);                                           \
+      fputc ('\n', stderr);                                                    \
+    }                                                                          \
   } while (0)
 
 /* The status must match and the message must contain `needle`. */
-#define CHECK_ERR(got, err, want, needle) do { \
-    CHECK ((got) == (want), "status %s, wanted %s (%s)", \
-        nn_status_to_string (got), nn_status_to_string (want), (err).message); \
-    if ((got) != NN_OK) \
-      CHECK (check_contains ((err).message, (needle)), \
-          "message '%s' lacks '%s'", (err).message, \
-          check_or_empty (needle)); \
+#define CHECK_ERR(got, err, want, needle)                                      \
+  do {                                                                         \
+    CHECK ((got) == (want), "status %s, wanted %s (%s)",                       \
+           nn_status_to_string (got), nn_status_to_string (want),              \
+           (err).message);                                                     \
+    if ((got) != NN_OK)                                                        \
+      CHECK (check_contains ((err).message, (needle)),                         \
+             "message '%s' lacks '%s'", (err).message,                         \
+             check_or_empty (needle));                                         \
   } while (0)
 
 static inline int

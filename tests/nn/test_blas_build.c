@@ -13,13 +13,15 @@ main (void)
 {
   int parallel = openblas_get_parallel ();
   printf ("openblas_get_parallel () = %d (0: serial, 1: pthreads, "
-      "2: OpenMP)\n", parallel);
+          "2: OpenMP)\n",
+          parallel);
 #ifdef EDGE_OPENBLAS_SERIAL
   return parallel == 0 ? 0 : 1;
 #else
   if (parallel == 0)
-    fprintf (stderr, "FAIL: the serial OpenBLAS is linked; install "
-        "libopenblas-pthread-dev (or configure -Dopenblas_serial=true)\n");
+    fprintf (stderr,
+             "FAIL: the serial OpenBLAS is linked; install "
+             "libopenblas-pthread-dev (or configure -Dopenblas_serial=true)\n");
   return parallel != 0 ? 0 : 1;
 #endif
 }

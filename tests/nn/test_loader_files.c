@@ -77,7 +77,7 @@ test_special_files (void)
   snprintf (path, sizeof path, "%s/unreadable.onnx", dir);
   write_file (path, bytes, size);
   chmod (path, 0);
-  if (geteuid () != 0) {        /* root reads anything */
+  if (geteuid () != 0) { /* root reads anything */
     s = load_path (path, &e);
     CHECK_ERR (s, e, NN_IO, "unreadable.onnx");
   }
@@ -124,9 +124,9 @@ test_corrupt_bytes (void)
   for (int i = 0; i < 64; i++) {
     for (size_t k = 0; k < size; k++) {
       r ^= r << 13, r ^= r >> 17, r ^= r << 5;
-      copy[k] = (uint8_t) r;
+      copy[k] = (uint8_t)r;
     }
-    s = load_bytes (copy, 64 + (size_t) i * 37, &e);
+    s = load_bytes (copy, 64 + (size_t)i * 37, &e);
     CHECK (s == NN_BAD_MODEL, "random bytes: %s", e.message);
   }
 
@@ -134,7 +134,7 @@ test_corrupt_bytes (void)
   for (int i = 0; i < 3000; i++) {
     memcpy (copy, bytes, size);
     r ^= r << 13, r ^= r >> 17, r ^= r << 5;
-    copy[r % size] ^= (uint8_t) (1u << (r >> 29));
+    copy[r % size] ^= (uint8_t)(1u << (r >> 29));
     s = load_bytes (copy, size, &e);
     flips++;
     refused += s != NN_OK;
@@ -151,7 +151,7 @@ put_varint (uint8_t *p, uint64_t v)
 {
   size_t n = 0;
   do {
-    p[n++] = (uint8_t) ((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+    p[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
     v >>= 7;
   } while (v);
   return n;
@@ -163,7 +163,7 @@ static size_t
 wrap (uint8_t *buf, size_t len, int field)
 {
   uint8_t hdr[16];
-  size_t h = put_varint (hdr, ((uint64_t) field << 3) | 2);
+  size_t h = put_varint (hdr, ((uint64_t)field << 3) | 2);
   h += put_varint (hdr + h, len);
   memmove (buf + h, buf, len);
   memcpy (buf, hdr, h);
@@ -183,13 +183,13 @@ test_crafted (void)
    * full ONNX schema this recurses until the stack overflows; ours has no
    * AttributeProto.g, so the parser skips the bytes. */
   for (int depth = 0; depth < 3000; depth++) {
-    len = wrap (buf, len, 1);   /* GraphProto.node */
-    len = wrap (buf, len, 6);   /* AttributeProto.g */
-    len = wrap (buf, len, 5);   /* NodeProto.attribute */
+    len = wrap (buf, len, 1); /* GraphProto.node */
+    len = wrap (buf, len, 6); /* AttributeProto.g */
+    len = wrap (buf, len, 5); /* NodeProto.attribute */
   }
   len = wrap (buf, len, 1);
-  len = wrap (buf, len, 7);     /* ModelProto.graph */
-  buf[len++] = 0x08;            /* ir_version 8 */
+  len = wrap (buf, len, 7); /* ModelProto.graph */
+  buf[len++] = 0x08;        /* ir_version 8 */
   buf[len++] = 8;
   printf ("nested model: %zu bytes\n", len);
   s = load_bytes (buf, len, &e);
@@ -198,7 +198,7 @@ test_crafted (void)
   /* 8 MiB of empty NodeProtos: ~700 MB once unpacked with no budget. */
   len = 0;
   while (len + 2 <= (8u << 20)) {
-    buf[len++] = 0x0a;          /* GraphProto.node, length 0 */
+    buf[len++] = 0x0a; /* GraphProto.node, length 0 */
     buf[len++] = 0x00;
   }
   len = wrap (buf, len, 7);
@@ -218,30 +218,30 @@ external_model (const char *location, const char *offset, const char *length)
   Onnx__StringStringEntryProto **kv = calloc (3, sizeof *kv);
   static Onnx__StringStringEntryProto e[3];
   size_t n = 0;
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 1, 1 });
-  t = mb_init_f (b, "c", 1, (int64_t[]) { 3 }, NULL, 0);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 1, 1 });
+  t = mb_init_f (b, "c", 1, (int64_t[]){ 3 }, NULL, 0);
   t->has_raw_data = 0;
   t->has_data_location = 1;
   t->data_location = 1;
   for (int i = 0; i < 3; i++)
     onnx__string_string_entry_proto__init (&e[i]);
-  e[0].key = (char *) "location", e[0].value = (char *) location;
+  e[0].key = (char *)"location", e[0].value = (char *)location;
   kv[n++] = &e[0];
   if (offset)
-    e[1].key = (char *) "offset", e[1].value = (char *) offset, kv[n++] = &e[1];
+    e[1].key = (char *)"offset", e[1].value = (char *)offset, kv[n++] = &e[1];
   if (length)
-    e[2].key = (char *) "length", e[2].value = (char *) length, kv[n++] = &e[2];
+    e[2].key = (char *)"length", e[2].value = (char *)length, kv[n++] = &e[2];
   t->external_data = kv;
   t->n_external_data = n;
-  mb_node (b, "Add", "add", (const char *[]) { "x", "c", NULL },
-      (const char *[]) { "y", NULL });
+  mb_node (b, "Add", "add", (const char *[]){ "x", "c", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   return b;
 }
 
 static nn_status
 load_external (const char *location, const char *offset, const char *length,
-    nn_error *err)
+               nn_error *err)
 {
   char path[512];
   size_t size;
@@ -275,7 +275,7 @@ test_external_data (void)
   write_file (path, w, sizeof w);
 
   s = load_external ("w.bin", NULL, NULL, &e);
-  CHECK_ERR (s, e, NN_OK, NULL);        /* a file may hold more tensors */
+  CHECK_ERR (s, e, NN_OK, NULL); /* a file may hold more tensors */
   s = load_external ("w.bin", "4", "12", &e);
   CHECK_ERR (s, e, NN_OK, NULL);
   s = load_external ("w.bin", "8", NULL, &e);
@@ -315,7 +315,7 @@ int
 main (void)
 {
   snprintf (dir, sizeof dir, "%s/nn-loader-XXXXXX",
-      getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp");
+            getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp");
   if (!mkdtemp (dir)) {
     perror ("mkdtemp");
     return 2;

@@ -23,10 +23,11 @@ load (mb *b, unsigned flags, nn_error *err)
   return s;
 }
 
-#define EXPECT(b, flags, want, needle) do { \
-    nn_error e_; \
-    nn_status s_ = load ((b), (flags), &e_); \
-    CHECK_ERR (s_, e_, (want), (needle)); \
+#define EXPECT(b, flags, want, needle)                                         \
+  do {                                                                         \
+    nn_error e_;                                                               \
+    nn_status s_ = load ((b), (flags), &e_);                                   \
+    CHECK_ERR (s_, e_, (want), (needle));                                      \
   } while (0)
 
 /* A 1-node model: image -> Relu -> out. */
@@ -34,9 +35,9 @@ static mb *
 relu_model (int64_t ir, int64_t opset)
 {
   mb *b = mb_new (ir, opset);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   return b;
 }
@@ -48,16 +49,16 @@ test_versions (void)
   EXPECT (relu_model (8, 13), 0, NN_OK, NULL);
   EXPECT (relu_model (2, 13), 0, NN_BAD_MODEL, "IR version 2");
   EXPECT (relu_model (99, 13), 0, NN_UNSUPPORTED, "IR version 99");
-  EXPECT (relu_model (8, 6), 0, NN_OK, NULL);   /* Relu: same since 6 */
+  EXPECT (relu_model (8, 6), 0, NN_OK, NULL); /* Relu: same since 6 */
   EXPECT (relu_model (8, 0), 0, NN_UNSUPPORTED, "opset 0");
   b = mb_new (8, 6);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 2, 2 });
-  mb_node (b, "Add", "old_add", (const char *[]) { "x", "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 2, 2 });
+  mb_node (b, "Add", "old_add", (const char *[]){ "x", "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "'Add' at opset 6");
   b = relu_model (8, 13);
-  mb_model (b)->opset_import[0]->domain = (char *) "ai.onnx.preview.training";
+  mb_model (b)->opset_import[0]->domain = (char *)"ai.onnx.preview.training";
   EXPECT (b, 0, NN_UNSUPPORTED, "only the operator domain");
   EXPECT (relu_model (8, 19), 0, NN_UNSUPPORTED, "opset 19");
   b = relu_model (8, 13);
@@ -76,12 +77,13 @@ test_tensors (void)
   const int64_t d3[] = { 3 };
 
   /* An Add with a constant, so initializer problems surface. */
-#define ADD_MODEL(b) do { \
-    b = mb_new (8, 13); \
-    mb_input (b, "x", 4, (int64_t[]) { 1, 3, 1, 1 }); \
-    mb_node (b, "Add", "add", (const char *[]) { "x", "c", NULL }, \
-        (const char *[]) { "y", NULL }); \
-    mb_output (b, "y"); \
+#define ADD_MODEL(b)                                                           \
+  do {                                                                         \
+    b = mb_new (8, 13);                                                        \
+    mb_input (b, "x", 4, (int64_t[]){ 1, 3, 1, 1 });                           \
+    mb_node (b, "Add", "add", (const char *[]){ "x", "c", NULL },              \
+             (const char *[]){ "y", NULL });                                   \
+    mb_output (b, "y");                                                        \
   } while (0)
 
   ADD_MODEL (b);
@@ -90,7 +92,7 @@ test_tensors (void)
 
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
-  t->data_type = 11;            /* DOUBLE */
+  t->data_type = 11; /* DOUBLE */
   EXPECT (b, 0, NN_UNSUPPORTED, "DOUBLE");
 
   ADD_MODEL (b);
@@ -100,7 +102,7 @@ test_tensors (void)
 
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
-  t->raw_data.len = 8;          /* 2 floats for 3 */
+  t->raw_data.len = 8; /* 2 floats for 3 */
   EXPECT (b, 0, NN_BAD_MODEL, "raw data has 8 bytes, dims need 12");
 
   ADD_MODEL (b);
@@ -110,27 +112,27 @@ test_tensors (void)
 
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
-  t->float_data = (float[]) { 1, 2, 3 };
+  t->float_data = (float[]){ 1, 2, 3 };
   t->n_float_data = 3;
   EXPECT (b, 0, NN_BAD_MODEL, "more than one data field");
 
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
   t->has_raw_data = 0;
-  t->float_data = (float[]) { 1, 2 };
+  t->float_data = (float[]){ 1, 2 };
   t->n_float_data = 2;
   EXPECT (b, 0, NN_BAD_MODEL, "has 2 floats, dims need 3");
 
   /* Dims whose product overflows 64 bits: must not wrap to a small size. */
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
-  t->dims = (int64_t[]) { 1ll << 40, 1ll << 40, 3 };
+  t->dims = (int64_t[]){ 1ll << 40, 1ll << 40, 3 };
   t->n_dims = 3;
   EXPECT (b, 0, NN_BAD_MODEL, "overflow");
 
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
-  t->name = (char *) "";
+  t->name = (char *)"";
   EXPECT (b, 0, NN_BAD_MODEL, "has no name");
 
   ADD_MODEL (b);
@@ -140,7 +142,7 @@ test_tensors (void)
 
   /* Shape mismatch between the tensors of an op. */
   ADD_MODEL (b);
-  mb_init_f (b, "c", 3, (int64_t[]) { 2, 1, 1 }, NULL, 1.0f);
+  mb_init_f (b, "c", 3, (int64_t[]){ 2, 1, 1 }, NULL, 1.0f);
   EXPECT (b, 0, NN_SHAPE, "add");
 #undef ADD_MODEL
 }
@@ -151,34 +153,34 @@ test_graph_structure (void)
   mb *b;
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
-  mb_node (b, "Relu", "r", (const char *[]) { "nowhere", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "nowhere", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_BAD_MODEL, "input 'nowhere' is not defined");
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
-  mb_node (b, "Add", "a", (const char *[]) { "x", "z", NULL },
-      (const char *[]) { "y", NULL });
-  mb_node (b, "Relu", "r", (const char *[]) { "y", NULL },
-      (const char *[]) { "z", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "Add", "a", (const char *[]){ "x", "z", NULL },
+           (const char *[]){ "y", NULL });
+  mb_node (b, "Relu", "r", (const char *[]){ "y", NULL },
+           (const char *[]){ "z", NULL });
   mb_output (b, "z");
   EXPECT (b, 0, NN_BAD_MODEL, "cycle");
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
-  mb_node (b, "Relu", "self", (const char *[]) { "y", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "Relu", "self", (const char *[]){ "y", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_BAD_MODEL, "cycle");
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
-  mb_node (b, "Relu", "r1", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
-  mb_node (b, "Relu", "r2", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r1", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
+  mb_node (b, "Relu", "r2", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_BAD_MODEL, "already defined");
 
@@ -187,24 +189,24 @@ test_graph_structure (void)
   EXPECT (b, 0, NN_BAD_MODEL, "graph output 'ghost'");
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   EXPECT (b, 0, NN_BAD_MODEL, "no outputs");
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
-  mb_node (b, "NonMaxSuppression", "nms", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "NonMaxSuppression", "nms", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "node 'nms' (NonMaxSuppression): operator");
 
   b = relu_model (8, 13);
-  mb_model (b)->graph->node[0]->domain = (char *) "com.microsoft";
+  mb_model (b)->graph->node[0]->domain = (char *)"com.microsoft";
   EXPECT (b, 0, NN_UNSUPPORTED, "com.microsoft");
 
   b = relu_model (8, 13);
-  mb_model (b)->graph->node[0]->op_type = (char *) "";
+  mb_model (b)->graph->node[0]->op_type = (char *)"";
   EXPECT (b, 0, NN_BAD_MODEL, "no op_type");
 
   b = relu_model (8, 13);
@@ -214,7 +216,7 @@ test_graph_structure (void)
 
   b = relu_model (8, 13);
   mb_attr_i (b, mb_model (b)->graph->node[0], "then_branch", 1);
-  mb_model (b)->graph->node[0]->attribute[0]->type = 5;         /* GRAPH */
+  mb_model (b)->graph->node[0]->attribute[0]->type = 5; /* GRAPH */
   EXPECT (b, 0, NN_UNSUPPORTED, "sub-graph");
 }
 
@@ -225,75 +227,75 @@ test_inputs (void)
   Onnx__ValueInfoProto *vi;
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 2, (int64_t[]) { 1, 10 });
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 2, (int64_t[]){ 1, 10 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "not an image tensor");
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 2, (int64_t[]) { 1, 10 });
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 2, (int64_t[]){ 1, 10 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, NN_LOAD_GENERAL, NN_OK, NULL);
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 4, 8, 8 });
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 4, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "4 channels");
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
-  mb_input (b, "x2", 4, (int64_t[]) { 1, 3, 8, 8 });
-  mb_node (b, "Add", "a", (const char *[]) { "x", "x2", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_input (b, "x2", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "Add", "a", (const char *[]){ "x", "x2", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "2 inputs");
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, -1, 8 });
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, -1, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "symbolic dimension at axis 2");
 
   b = mb_new (8, 13);
-  vi = mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  vi = mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
   vi->type->tensor_type->shape->dim[3]->dim_value = -8;
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_BAD_MODEL, "negative dimension");
 
   b = mb_new (8, 13);
-  vi = mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  vi = mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
   vi->type->tensor_type->elem_type = 7;
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "element type 7");
 
   b = mb_new (8, 13);
-  vi = mb_input (b, "x", 4, (int64_t[]) { 1, 3, 8, 8 });
+  vi = mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
   vi->type->tensor_type->shape = NULL;
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "no declared shape");
 
   /* Input dims whose product is absurd: refused before any allocation. */
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 3, 1ll << 20, 1ll << 20 });
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 1ll << 20, 1ll << 20 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_SHAPE, "elements");
 
   b = mb_new (8, 13);
-  mb_node (b, "Constant", "c", NULL, (const char *[]) { "y", NULL });
+  mb_node (b, "Constant", "c", NULL, (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_BAD_MODEL, "no runtime input");
 }
@@ -304,32 +306,32 @@ test_runtime_shape_ops (void)
   mb *b;
   /* Reshape whose shape is computed from the image at run time. */
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 1, 4, 4 });
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "s", NULL });
-  mb_node (b, "Reshape", "reshape", (const char *[]) { "x", "s", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 1, 4, 4 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "s", NULL });
+  mb_node (b, "Reshape", "reshape", (const char *[]){ "x", "s", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "reshape");
 
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 1, 4, 4 });
-  mb_init_i64 (b, "i", 1, (int64_t[]) { 1 }, (int64_t[]) { 0 });
-  mb_node (b, "Gather", "gather", (const char *[]) { "x", "i", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 1, 4, 4 });
+  mb_init_i64 (b, "i", 1, (int64_t[]){ 1 }, (int64_t[]){ 0 });
+  mb_node (b, "Gather", "gather", (const char *[]){ "x", "i", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "only supported on constants");
 
   /* Gather with an index out of range in a folded shape sub-graph. */
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]) { 1, 1, 4, 4 });
-  mb_init_i64 (b, "i", 0, NULL, (int64_t[]) { 9 });
-  mb_node (b, "Shape", "shape", (const char *[]) { "x", NULL },
-      (const char *[]) { "s", NULL });
-  mb_node (b, "Gather", "gather", (const char *[]) { "s", "i", NULL },
-      (const char *[]) { "g", NULL });
-  mb_node (b, "Relu", "r", (const char *[]) { "x", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 1, 4, 4 });
+  mb_init_i64 (b, "i", 0, NULL, (int64_t[]){ 9 });
+  mb_node (b, "Shape", "shape", (const char *[]){ "x", NULL },
+           (const char *[]){ "s", NULL });
+  mb_node (b, "Gather", "gather", (const char *[]){ "s", "i", NULL },
+           (const char *[]){ "g", NULL });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_BAD_MODEL, "index 9 out of range");
 }

@@ -70,15 +70,17 @@ run_counted (nn_model *m, int threads, int batch)
   nn_error e;
   int ok = 1;
   CHECK (nn_session_create (m, &o, &s, &e) == NN_OK, "%s", e.message);
-  nn_session_run (s, &e);       /* warm: first-touch work is allowed */
+  nn_session_run (s, &e); /* warm: first-touch work is allowed */
   allocations = 0;
   armed = 1;
   for (int i = 0; i < 20; i++)
     ok &= nn_session_run (s, &e) == NN_OK;
   armed = 0;
   CHECK (ok, "runs succeeded");
-  CHECK (allocations == 0, "%ld allocations in 20 runs (threads %d, batch "
-      "%d)", allocations, threads, batch);
+  CHECK (allocations == 0,
+         "%ld allocations in 20 runs (threads %d, batch "
+         "%d)",
+         allocations, threads, batch);
   nn_session_free (s);
 }
 
@@ -92,7 +94,7 @@ main (void)
   nn_error e;
   long before;
   CHECK (nn_model_load_memory (bytes, size, NULL, &m, &e) == NN_OK, "%s",
-      e.message);
+         e.message);
   /* The counter itself works: a load allocates. */
   armed = 1;
   before = allocations;

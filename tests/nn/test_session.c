@@ -30,7 +30,7 @@ fill (float *x, size_t n, uint32_t seed)
 {
   for (size_t i = 0; i < n; i++) {
     seed = seed * 1664525u + 1013904223u;
-    x[i] = (float) (seed >> 8) / 16777216.0f;
+    x[i] = (float)(seed >> 8) / 16777216.0f;
   }
 }
 
@@ -79,17 +79,17 @@ test_seed_cnn (void)
   in = nn_model_input (m, 0);
   out = nn_model_output (m, 0);
   CHECK (in && in->ndim == 4 && in->dims[1] == 1 && in->dims[2] == 28,
-      "input is 1x1x28x28");
+         "input is 1x1x28x28");
   CHECK (out && out->count == 10, "ten outputs");
   CHECK (nn_model_input (m, 1) == NULL, "no second input");
   for (size_t i = 0; i < nn_model_n_nodes (m); i++)
     saw_relu |= strcmp (nn_model_node_op (m, i), "Relu") == 0
-        || strcmp (nn_model_node_op (m, i), "Flatten") == 0;
+                || strcmp (nn_model_node_op (m, i), "Flatten") == 0;
   CHECK (!saw_relu, "Relu fused and Flatten aliased (%zu steps)",
-      nn_model_n_nodes (m));
+         nn_model_n_nodes (m));
   /* 2*(26*26*32*9 + 11*11*64*288 + 3*3*64*576 + 576*64 + 64*10) = 5.6 M */
-  CHECK (fabs (nn_model_flops (m) / 5.6e6 - 1.0) < 0.02,
-      "flops %.0f", nn_model_flops (m));
+  CHECK (fabs (nn_model_flops (m) / 5.6e6 - 1.0) < 0.02, "flops %.0f",
+         nn_model_flops (m));
 
   fast = run_once (m, 1, 0, 0, 11);
   ref = run_once (m, 1, 1, 0, 11);
@@ -98,9 +98,9 @@ test_seed_cnn (void)
     sum += fast[i];
   CHECK (fabsf (sum - 1.0f) < 1e-5f, "softmax sums to %f", sum);
   CHECK (max_abs_diff (fast, ref, 10) < 1e-5f, "fast vs reference %g",
-      max_abs_diff (fast, ref, 10));
+         max_abs_diff (fast, ref, 10));
   CHECK (max_abs_diff (fast, two, 10) < 1e-6f, "1 vs 2 threads %g",
-      max_abs_diff (fast, two, 10));
+         max_abs_diff (fast, two, 10));
   free (fast);
   free (ref);
   free (two);
@@ -112,7 +112,7 @@ test_seed_cnn (void)
     nn_error e;
     float *x, *single;
     CHECK (nn_session_create (m, &o, &s, &e) == NN_OK, "batch 3: %s",
-        e.message);
+           e.message);
     CHECK (nn_session_input_info (s, 0)->dims[0] == 3, "batch dim 3");
     x = nn_session_input (s, 0);
     for (int k = 0; k < 3; k++)
@@ -121,7 +121,8 @@ test_seed_cnn (void)
     single = run_once (m, 1, 0, 0, 11);
     for (int k = 0; k < 3; k++)
       CHECK (max_abs_diff (nn_session_output (s, 0) + k * 10, single, 10)
-          < 1e-6f, "batch item %d", k);
+                 < 1e-6f,
+             "batch item %d", k);
     free (single);
     nn_session_free (s);
   }
@@ -156,7 +157,7 @@ static void
 test_two_sessions_at_once (void)
 {
   nn_model *m = load (mb_seed_cnn (5), 0);
-  worker w[2] = { {m, {0}, 0}, {m, {0}, 0} };
+  worker w[2] = { { m, { 0 }, 0 }, { m, { 0 }, 0 } };
   pthread_t t[2];
   float *serial;
   if (!m)
@@ -169,10 +170,10 @@ test_two_sessions_at_once (void)
   for (int i = 0; i < 2; i++) {
     CHECK (w[i].ok, "worker %d ran", i);
     CHECK (max_abs_diff (w[i].out, serial, 10) == 0.0f,
-        "worker %d matches the serial run", i);
+           "worker %d matches the serial run", i);
   }
   free (serial);
-  nn_model_unref (m);           /* sessions held their own references */
+  nn_model_unref (m); /* sessions held their own references */
 }
 
 static void
@@ -187,37 +188,40 @@ test_batchnorm_folded (void)
   nn_session *s;
   nn_error e;
   float *x;
-  mb_input (b, "x", 4, (int64_t[]) { 1, 1, 2, 2 });
-  mb_init_f (b, "w", 4, (int64_t[]) { 2, 1, 1, 1 }, w, 0);
-  mb_init_f (b, "b", 1, (int64_t[]) { 2 }, bias, 0);
-  mb_init_f (b, "scale", 1, (int64_t[]) { 2 }, sc, 0);
-  mb_init_f (b, "beta", 1, (int64_t[]) { 2 }, be, 0);
-  mb_init_f (b, "mean", 1, (int64_t[]) { 2 }, mean, 0);
-  mb_init_f (b, "var", 1, (int64_t[]) { 2 }, var, 0);
-  mb_node (b, "Conv", "conv", (const char *[]) { "x", "w", "b", NULL },
-      (const char *[]) { "c", NULL });
-  mb_attr_f (b, mb_node (b, "BatchNormalization", "bn", (const char *[]) {
-              "c", "scale", "beta", "mean", "var", NULL },
-          (const char *[]) { "y", NULL }), "epsilon", 1e-5f);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 1, 2, 2 });
+  mb_init_f (b, "w", 4, (int64_t[]){ 2, 1, 1, 1 }, w, 0);
+  mb_init_f (b, "b", 1, (int64_t[]){ 2 }, bias, 0);
+  mb_init_f (b, "scale", 1, (int64_t[]){ 2 }, sc, 0);
+  mb_init_f (b, "beta", 1, (int64_t[]){ 2 }, be, 0);
+  mb_init_f (b, "mean", 1, (int64_t[]){ 2 }, mean, 0);
+  mb_init_f (b, "var", 1, (int64_t[]){ 2 }, var, 0);
+  mb_node (b, "Conv", "conv", (const char *[]){ "x", "w", "b", NULL },
+           (const char *[]){ "c", NULL });
+  mb_attr_f (
+      b,
+      mb_node (b, "BatchNormalization", "bn",
+               (const char *[]){ "c", "scale", "beta", "mean", "var", NULL },
+               (const char *[]){ "y", NULL }),
+      "epsilon", 1e-5f);
   mb_output (b, "y");
   m = load (b, 0);
   CHECK (m != NULL, "conv+bn loads");
   if (!m)
     return;
   CHECK (nn_model_n_nodes (m) == 1, "BatchNorm folded: %zu steps",
-      nn_model_n_nodes (m));
+         nn_model_n_nodes (m));
   nn_session_create (m, NULL, &s, &e);
   x = nn_session_input (s, 0);
   for (int i = 0; i < 4; i++)
-    x[i] = (float) i - 1.5f;
+    x[i] = (float)i - 1.5f;
   nn_session_run (s, &e);
   for (int c = 0; c < 2; c++)
     for (int i = 0; i < 4; i++) {
       double conv = w[c] * x[i] + bias[c];
       double want = sc[c] * (conv - mean[c]) / sqrt (var[c] + 1e-5) + be[c];
       CHECK (fabs (nn_session_output (s, 0)[c * 4 + i] - want) < 1e-5,
-          "bn c%d i%d: %f vs %f", c, i, nn_session_output (s, 0)[c * 4 + i],
-          want);
+             "bn c%d i%d: %f vs %f", c, i, nn_session_output (s, 0)[c * 4 + i],
+             want);
     }
   nn_session_free (s);
   nn_model_unref (m);
@@ -233,33 +237,34 @@ test_shape_subgraph_folded (void)
   nn_session *s;
   nn_error e;
   const nn_tensor_info *oi;
-  mb_input (b, "x", 4, (int64_t[]) { -1, 3, 2, 2 });
-  mb_init_i64 (b, "zero", 0, NULL, (int64_t[]) { 0 });
-  mb_init_i64 (b, "axes", 1, (int64_t[]) { 1 }, (int64_t[]) { 0 });
-  mb_init_i64 (b, "minus1", 1, (int64_t[]) { 1 }, (int64_t[]) { -1 });
-  mb_node (b, "Shape", "shape", (const char *[]) { "x", NULL },
-      (const char *[]) { "s", NULL });
-  mb_node (b, "Gather", "gather", (const char *[]) { "s", "zero", NULL },
-      (const char *[]) { "n", NULL });
-  mb_node (b, "Unsqueeze", "unsq", (const char *[]) { "n", "axes", NULL },
-      (const char *[]) { "n1", NULL });
-  mb_attr_i (b, mb_node (b, "Concat", "cat", (const char *[]) { "n1",
-              "minus1", NULL }, (const char *[]) { "shape2", NULL }), "axis",
-      0);
-  mb_node (b, "Reshape", "reshape", (const char *[]) { "x", "shape2", NULL },
-      (const char *[]) { "flat", NULL });
-  mb_node (b, "Relu", "relu", (const char *[]) { "flat", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ -1, 3, 2, 2 });
+  mb_init_i64 (b, "zero", 0, NULL, (int64_t[]){ 0 });
+  mb_init_i64 (b, "axes", 1, (int64_t[]){ 1 }, (int64_t[]){ 0 });
+  mb_init_i64 (b, "minus1", 1, (int64_t[]){ 1 }, (int64_t[]){ -1 });
+  mb_node (b, "Shape", "shape", (const char *[]){ "x", NULL },
+           (const char *[]){ "s", NULL });
+  mb_node (b, "Gather", "gather", (const char *[]){ "s", "zero", NULL },
+           (const char *[]){ "n", NULL });
+  mb_node (b, "Unsqueeze", "unsq", (const char *[]){ "n", "axes", NULL },
+           (const char *[]){ "n1", NULL });
+  mb_attr_i (b,
+             mb_node (b, "Concat", "cat",
+                      (const char *[]){ "n1", "minus1", NULL },
+                      (const char *[]){ "shape2", NULL }),
+             "axis", 0);
+  mb_node (b, "Reshape", "reshape", (const char *[]){ "x", "shape2", NULL },
+           (const char *[]){ "flat", NULL });
+  mb_node (b, "Relu", "relu", (const char *[]){ "flat", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   m = load (b, 0);
   CHECK (m != NULL, "shape sub-graph loads");
   if (!m)
     return;
   CHECK (nn_model_n_nodes (m) == 1, "only Relu remains: %zu steps",
-      nn_model_n_nodes (m));
+         nn_model_n_nodes (m));
   oi = nn_model_output (m, 0);
-  CHECK (oi->ndim == 2 && oi->dims[0] == 1 && oi->dims[1] == 12,
-      "output 1x12");
+  CHECK (oi->ndim == 2 && oi->dims[0] == 1 && oi->dims[1] == 12, "output 1x12");
   /* Batch 4 re-plans the shape arithmetic. */
   {
     nn_session_options o = { 4, 1, 0 };
@@ -271,7 +276,7 @@ test_shape_subgraph_folded (void)
     nn_session_run (s, &e);
     CHECK (nn_session_output (s, 0)[5] == 0.0f, "relu through the alias");
     CHECK (nn_session_output (s, 0)[6] == nn_session_input (s, 0)[6],
-        "values pass through");
+           "values pass through");
     nn_session_free (s);
   }
   nn_model_unref (m);
@@ -292,25 +297,25 @@ test_metadata_and_args (void)
     return;
   CHECK (nn_model_n_metadata (m) == 2, "two metadata entries");
   CHECK (strcmp (nn_model_metadata (m, "edgeclassify.color"), "GRAY") == 0,
-      "metadata value");
+         "metadata value");
   CHECK (nn_model_metadata (m, "nope") == NULL, "absent key");
   CHECK (nn_model_metadata_key (m, 5) == NULL, "key out of range");
   CHECK_ERR (nn_session_create (m, &bad, &s, &e), e, NN_INVALID_ARG, "batch");
   CHECK_ERR (nn_session_create (m, &many, &s, &e), e, NN_INVALID_ARG,
-      "threads");
+             "threads");
   CHECK_ERR (nn_session_create (NULL, NULL, &s, &e), e, NN_INVALID_ARG,
-      "model");
+             "model");
   CHECK_ERR (nn_session_run (NULL, &e), e, NN_INVALID_ARG, "session");
   CHECK (nn_session_input (NULL, 0) == NULL, "NULL session input");
   nn_session_create (m, NULL, &s, &e);
   CHECK (nn_session_input (s, 1) == NULL, "input out of range");
   CHECK (nn_session_output (s, 1) == NULL, "output out of range");
   CHECK (nn_session_find_input (s, "image") == 0, "find input");
-  CHECK (nn_session_find_output (s, "nope") == (size_t) -1, "find absent");
+  CHECK (nn_session_find_output (s, "nope") == (size_t)-1, "find absent");
   nn_session_free (s);
   nn_model_unref (m);
   CHECK (strcmp (nn_status_to_string (NN_BAD_MODEL), "bad model") == 0,
-      "status names");
+         "status names");
 }
 
 /* The work estimate of a pool counts the window each output reads, and a
@@ -321,12 +326,13 @@ test_pool_flops (void)
 {
   mb *b = mb_new (8, 13);
   nn_model *m;
-  mb_input (b, "x", 4, (int64_t[]) { 1, 2, 8, 8 });
-  mb_attr_ints (b, mb_node (b, "MaxPool", "pool", (const char *[]) { "x",
-              NULL }, (const char *[]) { "p", NULL }), "kernel_shape", 2,
-      (int64_t[]) { 3, 3 });
-  mb_node (b, "GlobalAveragePool", "gap", (const char *[]) { "p", NULL },
-      (const char *[]) { "y", NULL });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 2, 8, 8 });
+  mb_attr_ints (b,
+                mb_node (b, "MaxPool", "pool", (const char *[]){ "x", NULL },
+                         (const char *[]){ "p", NULL }),
+                "kernel_shape", 2, (int64_t[]){ 3, 3 });
+  mb_node (b, "GlobalAveragePool", "gap", (const char *[]){ "p", NULL },
+           (const char *[]){ "y", NULL });
   mb_output (b, "y");
   m = load (b, NN_LOAD_GENERAL);
   CHECK (m != NULL, "the pool model loads");
@@ -334,7 +340,7 @@ test_pool_flops (void)
     return;
   /* 2x6x6 outputs x 3x3 window, then the 2x6x6 the global pool reads. */
   CHECK (nn_model_flops (m) == 72.0 * 9 + 72.0, "pool flops %.0f",
-      nn_model_flops (m));
+         nn_model_flops (m));
   nn_model_unref (m);
 }
 

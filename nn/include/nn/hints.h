@@ -58,54 +58,54 @@ typedef struct nn_hints {
   nn_color color;
   int has_scale;
   float scale;
-  int n_mean;                   /* 0, 1 or 3 */
+  int n_mean; /* 0, 1 or 3 */
   float mean[3];
-  int n_std;                    /* 0, 1 or 3 */
+  int n_std; /* 0, 1 or 3 */
   float std[3];
   int has_resize;
   nn_resize_mode resize;
   int has_output;
-  int output_logits;            /* nonzero: outputs are logits */
-  char **labels;                /* owned; NULL-terminated; NULL if absent */
+  int output_logits; /* nonzero: outputs are logits */
+  char **labels;     /* owned; NULL-terminated; NULL if absent */
   size_t n_labels;
 } nn_hints;
 
-void nn_hints_init (nn_hints * hints);
+void nn_hints_init (nn_hints *hints);
 /* Frees the labels and zeroes everything. NULL is fine. */
-void nn_hints_clear (nn_hints * hints);
+void nn_hints_clear (nn_hints *hints);
 
 /* Parses one metadata entry into `hints`. A malformed value of a known key
  * is NN_BAD_MODEL with a message naming the key and the value, and leaves
  * `hints` as it was; an unknown key is NN_OK and changes nothing. A key
  * given twice keeps the later value. */
-nn_status nn_hints_parse_kv (nn_hints * hints, const char *key,
-    const char *value, nn_error * err);
+nn_status nn_hints_parse_kv (nn_hints *hints, const char *key,
+                             const char *value, nn_error *err);
 
 /* All the keys above from a loaded model (nn_model_metadata). On failure
  * `hints` is left cleared. */
-nn_status nn_hints_from_model (const nn_model * model, nn_hints * hints,
-    nn_error * err);
+nn_status nn_hints_from_model (const nn_model *model, nn_hints *hints,
+                               nn_error *err);
 
 /* Overrides the matching fields of `params` (typically fresh from
  * nn_preprocess_params_init) with what the hints give; a single mean or
  * std value is broadcast to all channels. Three mean or std values for a
  * one-channel (GRAY) model is NN_BAD_MODEL. */
-nn_status nn_hints_apply (const nn_hints * hints,
-    nn_preprocess_params * params, nn_error * err);
+nn_status nn_hints_apply (const nn_hints *hints, nn_preprocess_params *params,
+                          nn_error *err);
 
 /* Parses labels text of `len` bytes (need not be NUL-terminated). On
  * success *labels is a NULL-terminated array of *n strings, to be freed
  * with nn_labels_free only. Errors are NN_INVALID_ARG ("line 3: empty
  * label"). */
 nn_status nn_labels_parse (const char *text, size_t len, char ***labels,
-    size_t * n, nn_error * err);
+                           size_t *n, nn_error *err);
 
 /* Reads and parses a labels file: a regular file of at most
  * NN_LABELS_FILE_MAX_BYTES. NN_NOT_FOUND when it does not exist, NN_IO when
  * it cannot be opened or read or is not a regular file (a directory, a
  * FIFO), NN_INVALID_ARG when it is too large or malformed. */
-nn_status nn_labels_load_file (const char *path, char ***labels, size_t * n,
-    nn_error * err);
+nn_status nn_labels_load_file (const char *path, char ***labels, size_t *n,
+                               nn_error *err);
 
 void nn_labels_free (char **labels, size_t n);
 

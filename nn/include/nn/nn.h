@@ -31,14 +31,14 @@ extern "C" {
 
 typedef enum nn_status {
   NN_OK = 0,
-  NN_INVALID_ARG,   /* caller passed something meaningless */
-  NN_NOMEM,         /* an allocation failed or a budget was exceeded */
-  NN_IO,            /* the file exists but could not be read */
-  NN_NOT_FOUND,     /* no such file, input, output or key */
-  NN_BAD_MODEL,     /* the bytes are not a valid model */
-  NN_UNSUPPORTED,   /* a valid model this build cannot run */
-  NN_SHAPE,         /* shapes do not fit together */
-  NN_INTERNAL       /* a bug in this library */
+  NN_INVALID_ARG, /* caller passed something meaningless */
+  NN_NOMEM,       /* an allocation failed or a budget was exceeded */
+  NN_IO,          /* the file exists but could not be read */
+  NN_NOT_FOUND,   /* no such file, input, output or key */
+  NN_BAD_MODEL,   /* the bytes are not a valid model */
+  NN_UNSUPPORTED, /* a valid model this build cannot run */
+  NN_SHAPE,       /* shapes do not fit together */
+  NN_INTERNAL     /* a bug in this library */
 } nn_status;
 
 #define NN_ERROR_MSG_MAX 512
@@ -54,17 +54,17 @@ const char *nn_status_to_string (nn_status status);
 #define NN_MAX_DIMS 8
 
 typedef enum nn_dtype {
-  NN_DTYPE_FLOAT = 1,           /* ONNX TensorProto.FLOAT */
-  NN_DTYPE_INT64 = 7            /* ONNX TensorProto.INT64 */
+  NN_DTYPE_FLOAT = 1, /* ONNX TensorProto.FLOAT */
+  NN_DTYPE_INT64 = 7  /* ONNX TensorProto.INT64 */
 } nn_dtype;
 
 /* Description of a graph input or output, as planned (concrete dims). */
 typedef struct nn_tensor_info {
-  const char *name;             /* owned by the model */
+  const char *name; /* owned by the model */
   nn_dtype dtype;
   int ndim;
   int64_t dims[NN_MAX_DIMS];
-  size_t count;                 /* product of dims */
+  size_t count; /* product of dims */
 } nn_tensor_info;
 
 typedef struct nn_model nn_model;
@@ -72,11 +72,11 @@ typedef struct nn_session nn_session;
 
 /* Load options. Zero-initialise and set what you need. */
 typedef struct nn_const_input {
-  const char *name;             /* a graph input to freeze */
+  const char *name; /* a graph input to freeze */
   nn_dtype dtype;
   int ndim;
   const int64_t *dims;
-  const void *data;             /* float or int64_t, copied */
+  const void *data; /* float or int64_t, copied */
 } nn_const_input;
 
 enum {
@@ -99,13 +99,14 @@ typedef struct nn_load_options {
 
 /* Load from a file. `opts` may be NULL. On failure *out is NULL. */
 nn_status nn_model_load_file (const char *path, const nn_load_options *opts,
-    nn_model **out, nn_error *err);
+                              nn_model **out, nn_error *err);
 /* Load from memory; `data` is not kept after the call returns. */
 nn_status nn_model_load_memory (const void *data, size_t size,
-    const nn_load_options *opts, nn_model **out, nn_error *err);
+                                const nn_load_options *opts, nn_model **out,
+                                nn_error *err);
 
-nn_model *nn_model_ref (nn_model *model);      /* thread-safe */
-void nn_model_unref (nn_model *model);         /* NULL is fine */
+nn_model *nn_model_ref (nn_model *model); /* thread-safe */
+void nn_model_unref (nn_model *model);    /* NULL is fine */
 
 size_t nn_model_n_inputs (const nn_model *model);
 size_t nn_model_n_outputs (const nn_model *model);
@@ -129,23 +130,23 @@ double nn_model_flops (const nn_model *model);
 size_t nn_model_session_bytes (const nn_model *model);
 
 typedef struct nn_session_options {
-  int batch;                    /* 0: the model's own batch size */
-  int threads;                  /* 0 or 1: the calling thread only */
-  int reference;                /* nonzero: naive reference kernels (tests) */
-  size_t max_bytes;             /* memory cap for the session; 0: 2 GiB */
+  int batch;        /* 0: the model's own batch size */
+  int threads;      /* 0 or 1: the calling thread only */
+  int reference;    /* nonzero: naive reference kernels (tests) */
+  size_t max_bytes; /* memory cap for the session; 0: 2 GiB */
 } nn_session_options;
 
 /* `opts` may be NULL. Takes its own reference on the model. */
 nn_status nn_session_create (nn_model *model, const nn_session_options *opts,
-    nn_session **out, nn_error *err);
-void nn_session_free (nn_session *session);    /* NULL is fine */
+                             nn_session **out, nn_error *err);
+void nn_session_free (nn_session *session); /* NULL is fine */
 
 size_t nn_session_n_inputs (const nn_session *session);
 size_t nn_session_n_outputs (const nn_session *session);
 const nn_tensor_info *nn_session_input_info (const nn_session *session,
-    size_t i);
+                                             size_t i);
 const nn_tensor_info *nn_session_output_info (const nn_session *session,
-    size_t i);
+                                              size_t i);
 /* Input and output buffers inside the session's arena, valid until the
  * session is freed. Write inputs before run; read outputs after. */
 float *nn_session_input (nn_session *session, size_t i);

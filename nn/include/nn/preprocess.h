@@ -42,12 +42,22 @@ extern "C" {
 
 typedef enum nn_pixel_format {
   NN_PIX_GRAY8 = 0,
-  NN_PIX_RGB, NN_PIX_BGR,
-  NN_PIX_RGBA, NN_PIX_BGRA, NN_PIX_RGBX, NN_PIX_BGRX,
-  NN_PIX_XRGB, NN_PIX_XBGR, NN_PIX_ARGB, NN_PIX_ABGR,
-  NN_PIX_I420, NN_PIX_YV12,     /* 3 planes; YV12 = V before U */
-  NN_PIX_NV12, NN_PIX_NV21,     /* Y + interleaved chroma */
-  NN_PIX_YUY2, NN_PIX_UYVY,     /* packed 4:2:2 */
+  NN_PIX_RGB,
+  NN_PIX_BGR,
+  NN_PIX_RGBA,
+  NN_PIX_BGRA,
+  NN_PIX_RGBX,
+  NN_PIX_BGRX,
+  NN_PIX_XRGB,
+  NN_PIX_XBGR,
+  NN_PIX_ARGB,
+  NN_PIX_ABGR,
+  NN_PIX_I420,
+  NN_PIX_YV12, /* 3 planes; YV12 = V before U */
+  NN_PIX_NV12,
+  NN_PIX_NV21, /* Y + interleaved chroma */
+  NN_PIX_YUY2,
+  NN_PIX_UYVY, /* packed 4:2:2 */
   NN_PIX_N_FORMATS
 } nn_pixel_format;
 
@@ -56,9 +66,7 @@ const char *nn_pixel_format_name (nn_pixel_format format);
 /* Inverse of nn_pixel_format_name; -1 when unknown. */
 int nn_pixel_format_from_name (const char *name);
 
-typedef enum nn_yuv_matrix {
-  NN_YUV_BT601 = 0, NN_YUV_BT709
-} nn_yuv_matrix;
+typedef enum nn_yuv_matrix { NN_YUV_BT601 = 0, NN_YUV_BT709 } nn_yuv_matrix;
 
 /* A source picture. planes/strides as in GstVideoFrame: for packed formats
  * only planes[0] (the first byte of the pixel row, padding bytes included);
@@ -73,22 +81,24 @@ typedef struct nn_image {
   const uint8_t *planes[3];
   int strides[3];
   nn_yuv_matrix matrix;
-  int full_range;               /* nonzero: YUV uses 0..255, not 16..235 */
+  int full_range; /* nonzero: YUV uses 0..255, not 16..235 */
 } nn_image;
 
 typedef enum nn_color {
-  NN_COLOR_GRAY = 0, NN_COLOR_RGB, NN_COLOR_BGR
+  NN_COLOR_GRAY = 0,
+  NN_COLOR_RGB,
+  NN_COLOR_BGR
 } nn_color;
 
 typedef enum nn_resize_mode {
-  NN_RESIZE_STRETCH = 0,        /* fill the output, aspect ratio lost */
-  NN_RESIZE_LETTERBOX,          /* fit inside, pad the rest */
-  NN_RESIZE_CENTER_CROP         /* fill the output, crop the overflow */
+  NN_RESIZE_STRETCH = 0, /* fill the output, aspect ratio lost */
+  NN_RESIZE_LETTERBOX,   /* fit inside, pad the rest */
+  NN_RESIZE_CENTER_CROP  /* fill the output, crop the overflow */
 } nn_resize_mode;
 
 typedef enum nn_interp {
   NN_INTERP_BILINEAR = 0,
-  NN_INTERP_AREA                /* box filter: best when shrinking a lot */
+  NN_INTERP_AREA /* box filter: best when shrinking a lot */
 } nn_interp;
 
 typedef struct nn_rect {
@@ -96,8 +106,8 @@ typedef struct nn_rect {
 } nn_rect;
 
 typedef struct nn_preprocess_params {
-  int out_width, out_height;    /* the model's W and H */
-  nn_color color;               /* the model's colour order (channels) */
+  int out_width, out_height; /* the model's W and H */
+  nn_color color;            /* the model's colour order (channels) */
   nn_resize_mode mode;
   nn_interp interp;
   /* out = (pixel * scale - mean[c]) / std[c], pixel in 0..255, per output
@@ -105,12 +115,12 @@ typedef struct nn_preprocess_params {
   float scale;
   float mean[3];
   float std[3];
-  float pad_value;              /* letterbox fill, in pixel units (0..255) */
+  float pad_value; /* letterbox fill, in pixel units (0..255) */
 } nn_preprocess_params;
 
 /* Defaults: bilinear stretch, scale 1/255, mean 0, std 1, pad 0. */
-void nn_preprocess_params_init (nn_preprocess_params * params, int out_width,
-    int out_height, nn_color color);
+void nn_preprocess_params_init (nn_preprocess_params *params, int out_width,
+                                int out_height, nn_color color);
 
 typedef struct nn_preprocessor nn_preprocessor;
 
@@ -119,13 +129,13 @@ typedef struct nn_preprocessor nn_preprocessor;
  * are copied and checked: output size 1..16384, known enums, finite scale,
  * mean and pad value, finite nonzero std; NN_INVALID_ARG otherwise. On
  * failure *out is NULL. A preprocessor is used by one thread at a time. */
-nn_status nn_preprocessor_create (const nn_preprocess_params * params,
-    int max_src_width, int max_src_height, nn_preprocessor ** out,
-    nn_error * err);
-void nn_preprocessor_free (nn_preprocessor * pp);
+nn_status nn_preprocessor_create (const nn_preprocess_params *params,
+                                  int max_src_width, int max_src_height,
+                                  nn_preprocessor **out, nn_error *err);
+void nn_preprocessor_free (nn_preprocessor *pp);
 
 /* Channels in the output (1 for GRAY, 3 otherwise). */
-int nn_preprocessor_channels (const nn_preprocessor * pp);
+int nn_preprocessor_channels (const nn_preprocessor *pp);
 
 /* Converts region `roi` of `img` (NULL: the whole image; clipped to the
  * image; empty after clipping is NN_INVALID_ARG) into `out`, laid out as
@@ -134,12 +144,13 @@ int nn_preprocessor_channels (const nn_preprocessor * pp);
  * (letterbox: the part not padded). Allocates nothing. A source larger
  * than the maximum given at create is NN_INVALID_ARG. On failure nothing
  * is written to `out` or `placed`. */
-nn_status nn_preprocess (nn_preprocessor * pp, const nn_image * img,
-    const nn_rect * roi, float *out, nn_rect * placed, nn_error * err);
+nn_status nn_preprocess (nn_preprocessor *pp, const nn_image *img,
+                         const nn_rect *roi, float *out, nn_rect *placed,
+                         nn_error *err);
 
 /* Checks an image description: known format and matrix, positive size,
  * planes present, strides large enough for width. */
-nn_status nn_image_validate (const nn_image * img, nn_error * err);
+nn_status nn_image_validate (const nn_image *img, nn_error *err);
 
 #ifdef __cplusplus
 }

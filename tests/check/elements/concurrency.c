@@ -20,25 +20,20 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
-static const gchar *fashion_labels[] = { "T-shirt/top", "Trouser",
-  "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-  "Ankle boot", NULL
-};
+static const gchar *fashion_labels[]
+    = { "T-shirt/top", "Trouser", "Pullover", "Dress",      "Coat", "Sandal",
+        "Shirt",       "Sneaker", "Bag",      "Ankle boot", NULL };
 
 static const gchar *two_labels[] = { "left", "right", NULL };
 
 /* Sizes and formats the stream switches between, odd sizes included. */
-static const struct
-{
+static const struct {
   GstVideoFormat format;
   gint width, height;
 } stream_caps[] = {
-  {GST_VIDEO_FORMAT_GRAY8, 28, 28},
-  {GST_VIDEO_FORMAT_NV12, 64, 48},
-  {GST_VIDEO_FORMAT_I420, 33, 17},
-  {GST_VIDEO_FORMAT_RGB, 160, 120},
-  {GST_VIDEO_FORMAT_YUY2, 30, 9},
-  {GST_VIDEO_FORMAT_BGRx, 1, 1},
+  { GST_VIDEO_FORMAT_GRAY8, 28, 28 }, { GST_VIDEO_FORMAT_NV12, 64, 48 },
+  { GST_VIDEO_FORMAT_I420, 33, 17 },  { GST_VIDEO_FORMAT_RGB, 160, 120 },
+  { GST_VIDEO_FORMAT_YUY2, 30, 9 },   { GST_VIDEO_FORMAT_BGRx, 1, 1 },
 };
 
 static guint
@@ -47,11 +42,11 @@ iterations (void)
   const gchar *s = g_getenv ("EDGE_CONCURRENCY_ITERATIONS");
   guint64 n = s ? g_ascii_strtoull (s, NULL, 10) : 0;
 
-  return n > 0 && n < 1000000 ? (guint) n : 1000;
+  return n > 0 && n < 1000000 ? (guint)n : 1000;
 }
 
 static gchar *
-model_path (const gchar * name)
+model_path (const gchar *name)
 {
   const gchar *dir = g_getenv ("EDGECLASSIFY_TEST_MODELS");
 
@@ -59,13 +54,12 @@ model_path (const gchar * name)
   return g_build_filename (dir, name, NULL);
 }
 
-typedef struct
-{
+typedef struct {
   GstElement *classifier;
   gchar *models[2];
   guint rounds;
-  gboolean paced;               /* one round a frame at the most */
-  gint frames;                  /* frames through so far (when paced) */
+  gboolean paced; /* one round a frame at the most */
+  gint frames;    /* frames through so far (when paced) */
   gint done;
 } Storm;
 
@@ -79,13 +73,13 @@ property_storm (gpointer user_data)
   for (guint i = 0, seen = 0; i < d->rounds; i++) {
     /* Paced, every round overlaps a new frame: left alone, the storm can
      * finish its rounds on a busy machine before a dozen frames went by. */
-    while (d->paced && (guint) g_atomic_int_get (&d->frames) == seen)
+    while (d->paced && (guint)g_atomic_int_get (&d->frames) == seen)
       g_thread_yield ();
-    seen = (guint) g_atomic_int_get (&d->frames);
-    g_object_set (d->classifier,
-        "threshold", g_rand_double_range (rand, 0.0, 0.3),
-        "top-k", g_rand_int_range (rand, 1, 4),
-        "inference-interval", g_rand_int_range (rand, 1, 4), NULL);
+    seen = (guint)g_atomic_int_get (&d->frames);
+    g_object_set (d->classifier, "threshold",
+                  g_rand_double_range (rand, 0.0, 0.3), "top-k",
+                  g_rand_int_range (rand, 1, 4), "inference-interval",
+                  g_rand_int_range (rand, 1, 4), NULL);
     if (i % 10 == 0)
       g_object_set (d->classifier, "model", d->models[(i / 10) % 2], NULL);
     if (i % 25 == 0) {
@@ -102,14 +96,14 @@ property_storm (gpointer user_data)
 }
 
 static GstBuffer *
-frame_buffer (const GstVideoInfo * info, guint n)
+frame_buffer (const GstVideoInfo *info, guint n)
 {
   GstBuffer *buf = gst_buffer_new_allocate (NULL, info->size, NULL);
   GstMapInfo map;
 
   fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
   for (gsize i = 0; i < map.size; i++)
-    map.data[i] = (guint8) ((i * 7 + n * 31 + (i / 97) * 13) & 0xff);
+    map.data[i] = (guint8)((i * 7 + n * 31 + (i / 97) * 13) & 0xff);
   gst_buffer_unmap (buf, &map);
   GST_BUFFER_PTS (buf) = n * GST_SECOND / 30;
   GST_BUFFER_DURATION (buf) = GST_SECOND / 30;
@@ -118,10 +112,10 @@ frame_buffer (const GstVideoInfo * info, guint n)
 
 /* A result is whole: its model, labels and top list agree. */
 static void
-check_result (GstBuffer * out, const Storm * d)
+check_result (GstBuffer *out, const Storm *d)
 {
-  GstVideoRegionOfInterestMeta *meta =
-      gst_buffer_get_video_region_of_interest_meta (out);
+  GstVideoRegionOfInterestMeta *meta
+      = gst_buffer_get_video_region_of_interest_meta (out);
   const GstStructure *s;
   const gchar *model, *label;
   const GValue *ids, *labels;
@@ -140,19 +134,19 @@ check_result (GstBuffer * out, const Storm * d)
   ids = gst_structure_get_value (s, "top_ids");
   labels = gst_structure_get_value (s, "top_labels");
   n = gst_value_array_get_size (ids);
-  fail_unless (n >= 1 && n <= (two ? 2u : 3u), "%u results from %s", n,
-      model);
+  fail_unless (n >= 1 && n <= (two ? 2u : 3u), "%u results from %s", n, model);
   fail_unless_equals_int (gst_value_array_get_size (labels), n);
   for (guint i = 0; i < n; i++) {
-    const gchar *l = g_value_get_string (gst_value_array_get_value (labels,
-            i));
+    const gchar *l = g_value_get_string (gst_value_array_get_value (labels, i));
     fail_unless (g_strv_contains (two ? two_labels : fashion_labels, l),
-        "label %s from %s", l, model);
+                 "label %s from %s", l, model);
   }
   fail_unless (gst_structure_get_int (s, "label_id", &id));
-  fail_unless (strcmp (label, "unknown") == 0 ? id == -1
-      : (id >= 0 && id < (two ? 2 : 10) &&
-          g_strv_contains (two ? two_labels : fashion_labels, label)),
+  fail_unless (
+      strcmp (label, "unknown") == 0
+          ? id == -1
+          : (id >= 0 && id < (two ? 2 : 10)
+             && g_strv_contains (two ? two_labels : fashion_labels, label)),
       "label %s id %d from %s", label, id, model);
 }
 
@@ -161,9 +155,8 @@ GST_START_TEST (test_properties_caps_and_flushes)
   gchar *seed = model_path ("seed.onnx");
   gchar *desc = g_strdup_printf ("edgeclassify model=\"%s\"", seed);
   GstHarness *h = gst_harness_new_parse (desc);
-  Storm d = { NULL, {seed, model_path ("two.onnx")}, iterations (), TRUE,
-    0, 0
-  };
+  Storm d
+      = { NULL, { seed, model_path ("two.onnx") }, iterations (), TRUE, 0, 0 };
   guint frames = 0, renegotiations = 0, flushes = 0, after_done = 0;
   GThread *thread;
 
@@ -180,40 +173,38 @@ GST_START_TEST (test_properties_caps_and_flushes)
       GstCaps *caps;
 
       gst_video_info_set_format (&info, stream_caps[c].format,
-          stream_caps[c].width, stream_caps[c].height);
+                                 stream_caps[c].width, stream_caps[c].height);
       info.fps_n = 30;
       info.fps_d = 1;
       caps = gst_video_info_to_caps (&info);
-      gst_harness_set_src_caps (h, caps);       /* takes the caps */
+      gst_harness_set_src_caps (h, caps); /* takes the caps */
       renegotiations++;
     }
     if (frames % 41 == 40) {
       GstSegment segment;
 
       fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-      fail_unless (gst_harness_push_event (h,
-              gst_event_new_flush_stop (TRUE)));
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
       gst_segment_init (&segment, GST_FORMAT_TIME);
-      fail_unless (gst_harness_push_event (h,
-              gst_event_new_segment (&segment)));
+      fail_unless (
+          gst_harness_push_event (h, gst_event_new_segment (&segment)));
       flushes++;
     }
     gst_video_info_set_format (&info, stream_caps[c].format,
-        stream_caps[c].width, stream_caps[c].height);
+                               stream_caps[c].width, stream_caps[c].height);
     out = gst_harness_push_and_pull (h, frame_buffer (&info, frames));
     fail_unless (out != NULL);
     check_result (out, &d);
     gst_buffer_unref (out);
     frames++;
-    g_atomic_int_set (&d.frames, (gint) frames);
+    g_atomic_int_set (&d.frames, (gint)frames);
     if (g_atomic_int_get (&d.done))
       after_done++;
   }
   g_thread_join (thread);
-  g_print ("%u frames, %u caps, %u flushes over %u property rounds\n",
-      frames, renegotiations, flushes, d.rounds);
-  fail_unless (frames >= d.rounds, "%u frames for %u rounds", frames,
-      d.rounds);
+  g_print ("%u frames, %u caps, %u flushes over %u property rounds\n", frames,
+           renegotiations, flushes, d.rounds);
+  fail_unless (frames >= d.rounds, "%u frames for %u rounds", frames, d.rounds);
   fail_unless (renegotiations > 1 && flushes > 0);
 
   gst_object_unref (d.classifier);
@@ -231,15 +222,16 @@ GST_END_TEST;
 GST_START_TEST (test_seeks_while_playing)
 {
   gchar *seed = model_path ("seed.onnx");
-  gchar *desc = g_strdup_printf ("videotestsrc name=src pattern=ball ! "
+  gchar *desc = g_strdup_printf (
+      "videotestsrc name=src pattern=ball ! "
       "video/x-raw,format=I420,width=96,height=72,framerate=30/1 ! "
       "edgeclassify name=c model=\"%s\" ! edgeoverlay ! "
       "edgereport location=/dev/null ! fakesink name=sink sync=false",
       seed);
   GstElement *pipe = gst_parse_launch (desc, NULL);
-  Storm d = { NULL, {seed, model_path ("two.onnx")}, iterations () / 4,
-    FALSE, 0, 0
-  };
+  Storm d
+      = { NULL, { seed, model_path ("two.onnx") }, iterations () / 4, FALSE, 0,
+          0 };
   GstBus *bus = gst_element_get_bus (pipe);
   GThread *thread;
   GstMessage *msg;
@@ -248,23 +240,23 @@ GST_START_TEST (test_seeks_while_playing)
   fail_unless (pipe != NULL);
   d.classifier = gst_bin_get_by_name (GST_BIN (pipe), "c");
   fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PAUSED),
-      GST_STATE_CHANGE_ASYNC);
-  fail_unless_equals_int (gst_element_get_state (pipe, NULL, NULL,
-          GST_CLOCK_TIME_NONE), GST_STATE_CHANGE_SUCCESS);
+                          GST_STATE_CHANGE_ASYNC);
+  fail_unless_equals_int (
+      gst_element_get_state (pipe, NULL, NULL, GST_CLOCK_TIME_NONE),
+      GST_STATE_CHANGE_SUCCESS);
   gst_element_set_state (pipe, GST_STATE_PLAYING);
   thread = g_thread_new ("storm", property_storm, &d);
 
   while (!g_atomic_int_get (&d.done) || seeks < 10) {
-    fail_unless (gst_element_seek_simple (pipe, GST_FORMAT_TIME,
-            GST_SEEK_FLAG_FLUSH, (seeks % 5) * GST_SECOND));
+    fail_unless (gst_element_seek_simple (
+        pipe, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH, (seeks % 5) * GST_SECOND));
     seeks++;
     msg = gst_bus_timed_pop_filtered (bus, 2 * GST_MSECOND,
-        GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+                                      GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
     fail_unless (msg == NULL, "%" GST_PTR_FORMAT, msg);
   }
   g_thread_join (thread);
-  g_print ("%u flushing seeks while %u property rounds ran\n", seeks,
-      d.rounds);
+  g_print ("%u flushing seeks while %u property rounds ran\n", seeks, d.rounds);
 
   gst_element_set_state (pipe, GST_STATE_NULL);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);

@@ -16,21 +16,19 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
-static const gchar *fashion_labels[] = { "T-shirt/top", "Trouser",
-  "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-  "Ankle boot", NULL
-};
+static const gchar *fashion_labels[]
+    = { "T-shirt/top", "Trouser", "Pullover", "Dress",      "Coat", "Sandal",
+        "Shirt",       "Sneaker", "Bag",      "Ankle boot", NULL };
 
-static const gchar *all_formats[] = { "GRAY8", "RGB", "BGR", "RGBA", "BGRA",
-  "RGBx", "BGRx", "xRGB", "xBGR", "ARGB", "ABGR", "I420", "YV12", "NV12",
-  "NV21", "YUY2", "UYVY", NULL
-};
+static const gchar *all_formats[]
+    = { "GRAY8", "RGB",  "BGR",  "RGBA", "BGRA", "RGBx", "BGRx", "xRGB", "xBGR",
+        "ARGB",  "ABGR", "I420", "YV12", "NV12", "NV21", "YUY2", "UYVY", NULL };
 
 /* ------------------------------------------------------------------ */
 /* helpers */
 
 static gchar *
-model_path (const gchar * name)
+model_path (const gchar *name)
 {
   const gchar *dir = g_getenv ("EDGECLASSIFY_TEST_MODELS");
 
@@ -39,12 +37,13 @@ model_path (const gchar * name)
 }
 
 static GstHarness *
-harness_new (const gchar * pre, const gchar * model, const gchar * props,
-    const gchar * caps)
+harness_new (const gchar *pre, const gchar *model, const gchar *props,
+             const gchar *caps)
 {
   gchar *path = model_path (model);
   gchar *desc = g_strdup_printf ("%s%sedgeclassify name=c model=\"%s\" %s",
-      pre ? pre : "", pre ? " ! " : "", path, props ? props : "");
+                                 pre ? pre : "", pre ? " ! " : "", path,
+                                 props ? props : "");
   GstHarness *h = gst_harness_new_parse (desc);
 
   gst_harness_set_src_caps_str (h, caps);
@@ -54,28 +53,28 @@ harness_new (const gchar * pre, const gchar * model, const gchar * props,
 }
 
 static GstElement *
-harness_classifier (GstHarness * h)
+harness_classifier (GstHarness *h)
 {
   GstElement *c = gst_harness_find_element (h, "edgeclassify");
 
   fail_unless (c != NULL);
-  gst_object_unref (c);         /* the harness keeps it alive */
+  gst_object_unref (c); /* the harness keeps it alive */
   return c;
 }
 
 /* A smooth picture as RGB: a gentle gradient (gray when @gray). */
 static void
-smooth_rgb (gint x, gint y, gint w, gint h, gboolean gray, guint8 * rgb)
+smooth_rgb (gint x, gint y, gint w, gint h, gboolean gray, guint8 *rgb)
 {
-  gdouble fx = w > 1 ? (gdouble) x / (w - 1) : 0.5;
-  gdouble fy = h > 1 ? (gdouble) y / (h - 1) : 0.5;
+  gdouble fx = w > 1 ? (gdouble)x / (w - 1) : 0.5;
+  gdouble fy = h > 1 ? (gdouble)y / (h - 1) : 0.5;
 
   if (gray) {
-    rgb[0] = rgb[1] = rgb[2] = (guint8) (50 + 150 * (fx + fy) / 2);
+    rgb[0] = rgb[1] = rgb[2] = (guint8)(50 + 150 * (fx + fy) / 2);
   } else {
-    rgb[0] = (guint8) (40 + 170 * fx);
-    rgb[1] = (guint8) (60 + 120 * fy);
-    rgb[2] = (guint8) (210 - 160 * (fx + fy) / 2);
+    rgb[0] = (guint8)(40 + 170 * fx);
+    rgb[1] = (guint8)(60 + 120 * fy);
+    rgb[2] = (guint8)(210 - 160 * (fx + fy) / 2);
   }
 }
 
@@ -90,8 +89,8 @@ smooth_rgb_buffer (gint w, gint h, gboolean gray)
   buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&info), NULL);
   fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_WRITE));
   for (gint y = 0; y < h; y++) {
-    guint8 *row = (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
-        y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
+    guint8 *row = (guint8 *)GST_VIDEO_FRAME_PLANE_DATA (&frame, 0)
+                  + y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
     for (gint x = 0; x < w; x++)
       smooth_rgb (x, y, w, h, gray, row + 3 * x);
   }
@@ -101,27 +100,28 @@ smooth_rgb_buffer (gint w, gint h, gboolean gray)
 
 /* Any bytes will do when only the layout differs between two buffers. */
 static GstBuffer *
-pattern_buffer (const GstVideoInfo * info)
+pattern_buffer (const GstVideoInfo *info)
 {
   GstBuffer *buf = gst_buffer_new_allocate (NULL, info->size, NULL);
   GstMapInfo map;
 
   fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
   for (gsize i = 0; i < map.size; i++)
-    map.data[i] = (guint8) ((i * 7 + (i / 97) * 13) & 0xff);
+    map.data[i] = (guint8)((i * 7 + (i / 97) * 13) & 0xff);
   gst_buffer_unmap (buf, &map);
   return buf;
 }
 
 static gchar *
-caps_str (const gchar * format, gint w, gint h)
+caps_str (const gchar *format, gint w, gint h)
 {
   return g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,"
-      "framerate=30/1", format, w, h);
+                          "framerate=30/1",
+                          format, w, h);
 }
 
 static const GstStructure *
-get_result (GstBuffer * buf, GstVideoRegionOfInterestMeta ** meta_out)
+get_result (GstBuffer *buf, GstVideoRegionOfInterestMeta **meta_out)
 {
   GstVideoRegionOfInterestMeta *meta;
   const GstStructure *s;
@@ -136,7 +136,7 @@ get_result (GstBuffer * buf, GstVideoRegionOfInterestMeta ** meta_out)
 }
 
 static gint
-result_id (const GstStructure * s)
+result_id (const GstStructure *s)
 {
   gint id = -2;
 
@@ -145,7 +145,7 @@ result_id (const GstStructure * s)
 }
 
 static gdouble
-result_confidence (const GstStructure * s)
+result_confidence (const GstStructure *s)
 {
   gdouble c = -1.0;
 
@@ -154,19 +154,19 @@ result_confidence (const GstStructure * s)
 }
 
 static guint
-count_roi_metas (GstBuffer * buf)
+count_roi_metas (GstBuffer *buf)
 {
   gpointer state = NULL;
   guint n = 0;
 
-  while (gst_buffer_iterate_meta_filtered (buf, &state,
-          GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+  while (gst_buffer_iterate_meta_filtered (
+      buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
     n++;
   return n;
 }
 
 static GstBus *
-watch_bus (GstElement * element)
+watch_bus (GstElement *element)
 {
   GstBus *bus = gst_bus_new ();
 
@@ -179,13 +179,15 @@ watch_bus (GstElement * element)
 
 /* Classifies the picture after videoconvert turned it into @format. */
 static void
-classify_in_format (const gchar * model, const gchar * format, gboolean gray,
-    gint * id, gdouble * conf)
+classify_in_format (const gchar *model, const gchar *format, gboolean gray,
+                    gint *id, gdouble *conf)
 {
   gchar *pre = g_strdup_printf ("videoconvert dither=none ! "
-      "video/x-raw,format=%s", format);
-  GstHarness *h = harness_new (pre, model, NULL, "video/x-raw,format=RGB,"
-      "width=64,height=48,framerate=30/1");
+                                "video/x-raw,format=%s",
+                                format);
+  GstHarness *h = harness_new (pre, model, NULL,
+                               "video/x-raw,format=RGB,"
+                               "width=64,height=48,framerate=30/1");
   GstBuffer *out;
   const GstStructure *s;
 
@@ -201,7 +203,7 @@ classify_in_format (const gchar * model, const gchar * format, gboolean gray,
 }
 
 static void
-check_formats_agree (const gchar * model, gboolean gray)
+check_formats_agree (const gchar *model, gboolean gray)
 {
   gint ref_id, id;
   gdouble ref_conf, conf;
@@ -209,12 +211,12 @@ check_formats_agree (const gchar * model, gboolean gray)
   classify_in_format (model, "RGB", gray, &ref_id, &ref_conf);
   for (guint i = 0; all_formats[i] != NULL; i++) {
     if (!gray && strcmp (all_formats[i], "GRAY8") == 0)
-      continue;                 /* not the same picture */
+      continue; /* not the same picture */
     classify_in_format (model, all_formats[i], gray, &id, &conf);
     fail_unless_equals_int (id, ref_id);
     fail_unless (fabs (conf - ref_conf) < 1e-3,
-        "%s in %s: confidence %f, RGB gave %f", model, all_formats[i], conf,
-        ref_conf);
+                 "%s in %s: confidence %f, RGB gave %f", model, all_formats[i],
+                 conf, ref_conf);
   }
 }
 
@@ -235,7 +237,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_sizes)
 {
-  const gint sizes[][2] = { {1, 1}, {3, 5}, {1921, 1081} };
+  const gint sizes[][2] = { { 1, 1 }, { 3, 5 }, { 1921, 1081 } };
 
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
     for (guint f = 0; all_formats[f] != NULL; f++) {
@@ -247,8 +249,8 @@ GST_START_TEST (test_sizes)
       GstBuffer *out;
       gdouble conf;
 
-      gst_video_info_set_format (&info,
-          gst_video_format_from_string (all_formats[f]), w, hgt);
+      gst_video_info_set_format (
+          &info, gst_video_format_from_string (all_formats[f]), w, hgt);
       out = gst_harness_push_and_pull (h, pattern_buffer (&info));
       fail_unless (out != NULL);
       conf = result_confidence (get_result (out, &meta));
@@ -270,11 +272,15 @@ GST_END_TEST;
  * offsets and have long strides, described by a GstVideoMeta; the
  * padding is garbage the element must not read. */
 static GstBuffer *
-padded_copy (const GstVideoInfo * info, GstBuffer * packed)
+padded_copy (const GstVideoInfo *info, GstBuffer *packed)
 {
   const GstVideoFormatInfo *finfo = info->finfo;
-  gsize offset[GST_VIDEO_MAX_PLANES] = { 0, };
-  gint stride[GST_VIDEO_MAX_PLANES] = { 0, };
+  gsize offset[GST_VIDEO_MAX_PLANES] = {
+    0,
+  };
+  gint stride[GST_VIDEO_MAX_PLANES] = {
+    0,
+  };
   gsize pos = 40;
   GstVideoFrame src, dst;
   GstBuffer *buf;
@@ -286,17 +292,19 @@ padded_copy (const GstVideoInfo * info, GstBuffer * packed)
     gst_video_format_info_component (finfo, p, comp);
     stride[p] = GST_VIDEO_INFO_PLANE_STRIDE (info, p) + 52 + 4 * p;
     offset[p] = pos;
-    pos += (gsize) stride[p] * GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo,
-        comp[0], GST_VIDEO_INFO_HEIGHT (info)) + 24;
+    pos += (gsize)stride[p]
+               * GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (
+                   finfo, comp[0], GST_VIDEO_INFO_HEIGHT (info))
+           + 24;
   }
   buf = gst_buffer_new_allocate (NULL, pos, NULL);
   fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
   memset (map.data, 0xa5, map.size);
   gst_buffer_unmap (buf, &map);
-  gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
-      GST_VIDEO_INFO_FORMAT (info), GST_VIDEO_INFO_WIDTH (info),
-      GST_VIDEO_INFO_HEIGHT (info), GST_VIDEO_INFO_N_PLANES (info), offset,
-      stride);
+  gst_buffer_add_video_meta_full (
+      buf, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_INFO_FORMAT (info),
+      GST_VIDEO_INFO_WIDTH (info), GST_VIDEO_INFO_HEIGHT (info),
+      GST_VIDEO_INFO_N_PLANES (info), offset, stride);
 
   /* whole packed rows (gst_video_frame_copy would leave out the chroma of
    * a last odd pixel in YUY2/UYVY) */
@@ -309,12 +317,12 @@ padded_copy (const GstVideoInfo * info, GstBuffer * packed)
 
     gst_video_format_info_component (finfo, p, comp);
     rows = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0],
-        GST_VIDEO_INFO_HEIGHT (info));
+                                               GST_VIDEO_INFO_HEIGHT (info));
     for (gint y = 0; y < rows; y++)
-      memcpy ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&dst, p) +
-          y * GST_VIDEO_FRAME_PLANE_STRIDE (&dst, p),
-          (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&src, p) + y * row_bytes,
-          row_bytes);
+      memcpy ((guint8 *)GST_VIDEO_FRAME_PLANE_DATA (&dst, p)
+                  + y * GST_VIDEO_FRAME_PLANE_STRIDE (&dst, p),
+              (guint8 *)GST_VIDEO_FRAME_PLANE_DATA (&src, p) + y * row_bytes,
+              row_bytes);
   }
   gst_video_frame_unmap (&dst);
   gst_video_frame_unmap (&src);
@@ -330,8 +338,8 @@ GST_START_TEST (test_padded_strides)
     GstBuffer *packed, *padded, *out1, *out2;
     const GstStructure *s1, *s2;
 
-    gst_video_info_set_format (&info,
-        gst_video_format_from_string (all_formats[f]), 37, 23);
+    gst_video_info_set_format (
+        &info, gst_video_format_from_string (all_formats[f]), 37, 23);
     packed = pattern_buffer (&info);
     padded = padded_copy (&info, packed);
     out1 = gst_harness_push_and_pull (h, packed);
@@ -339,8 +347,8 @@ GST_START_TEST (test_padded_strides)
     s1 = get_result (out1, NULL);
     s2 = get_result (out2, NULL);
     fail_unless_equals_int (result_id (s1), result_id (s2));
-    fail_unless (fabs (result_confidence (s1) - result_confidence (s2)) <
-        1e-6, "%s: padding changed the result", all_formats[f]);
+    fail_unless (fabs (result_confidence (s1) - result_confidence (s2)) < 1e-6,
+                 "%s: padding changed the result", all_formats[f]);
     gst_buffer_unref (out1);
     gst_buffer_unref (out2);
     gst_harness_teardown (h);
@@ -354,7 +362,7 @@ GST_END_TEST;
 /* metadata */
 
 static void
-check_array (const GstStructure * s, const gchar * field, GType type, guint n)
+check_array (const GstStructure *s, const gchar *field, GType type, guint n)
 {
   const GValue *v = gst_structure_get_value (s, field);
 
@@ -366,27 +374,25 @@ check_array (const GstStructure * s, const gchar * field, GType type, guint n)
 }
 
 static void
-check_schema (const GstStructure * s, const gchar * model, guint64 frame,
-    guint64 pts, guint top_k, gboolean with_rect)
+check_schema (const GstStructure *s, const gchar *model, guint64 frame,
+              guint64 pts, guint top_k, gboolean with_rect)
 {
-  static const struct
-  {
+  static const struct {
     const gchar *name;
     GType type;
-  } fields[] = {
-    {"label", G_TYPE_STRING}, {"label_id", G_TYPE_INT},
-    {"confidence", G_TYPE_DOUBLE}, {"model", G_TYPE_STRING},
-    {"frame", G_TYPE_UINT64}, {"pts", G_TYPE_UINT64},
-    {"inference_us", G_TYPE_DOUBLE}, {"stale", G_TYPE_BOOLEAN},
-    {"schema_version", G_TYPE_INT}
-  };
+  } fields[] = { { "label", G_TYPE_STRING },        { "label_id", G_TYPE_INT },
+                 { "confidence", G_TYPE_DOUBLE },   { "model", G_TYPE_STRING },
+                 { "frame", G_TYPE_UINT64 },        { "pts", G_TYPE_UINT64 },
+                 { "inference_us", G_TYPE_DOUBLE }, { "stale", G_TYPE_BOOLEAN },
+                 { "schema_version", G_TYPE_INT } };
   const GValue *confs;
   guint64 u;
   gint id, version;
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    fail_unless (gst_structure_has_field_typed (s, fields[i].name,
-            fields[i].type), "field %s missing or mistyped", fields[i].name);
+    fail_unless (
+        gst_structure_has_field_typed (s, fields[i].name, fields[i].type),
+        "field %s missing or mistyped", fields[i].name);
   check_array (s, "top_labels", G_TYPE_STRING, top_k);
   check_array (s, "top_ids", G_TYPE_INT, top_k);
   check_array (s, "top_confidences", G_TYPE_DOUBLE, top_k);
@@ -408,21 +414,23 @@ check_schema (const GstStructure * s, const gchar * model, guint64 frame,
 
   /* top-1 is the first of the top lists, which are sorted */
   id = result_id (s);
-  fail_unless_equals_int (id, g_value_get_int (gst_value_array_get_value
-          (gst_structure_get_value (s, "top_ids"), 0)));
-  fail_unless (g_strv_contains (fashion_labels,
-          gst_structure_get_string (s, "label")));
+  fail_unless_equals_int (id, g_value_get_int (gst_value_array_get_value (
+                                  gst_structure_get_value (s, "top_ids"), 0)));
+  fail_unless (
+      g_strv_contains (fashion_labels, gst_structure_get_string (s, "label")));
   fail_unless_equals_string (gst_structure_get_string (s, "label"),
-      fashion_labels[id]);
+                             fashion_labels[id]);
   confs = gst_structure_get_value (s, "top_confidences");
   for (guint i = 1; i < top_k; i++)
-    fail_unless (g_value_get_double (gst_value_array_get_value (confs, i)) <=
-        g_value_get_double (gst_value_array_get_value (confs, i - 1)));
+    fail_unless (
+        g_value_get_double (gst_value_array_get_value (confs, i))
+        <= g_value_get_double (gst_value_array_get_value (confs, i - 1)));
 }
 
 GST_START_TEST (test_metadata_schema)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx", "top-k=3",
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", "top-k=3",
       "video/x-raw,format=GRAY8,width=40,height=30,framerate=30/1");
   GstElement *c = harness_classifier (h);
   GstBus *bus = watch_bus (h->element);
@@ -453,7 +461,7 @@ GST_START_TEST (test_metadata_schema)
     fail_unless (gst_structure_get_double (s, "inference_us", &us));
     fail_unless (us > 0.0);
     fail_unless_equals_string (g_quark_to_string (meta->roi_type),
-        gst_structure_get_string (s, "label"));
+                               gst_structure_get_string (s, "label"));
 
     msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
     fail_unless (msg != NULL);
@@ -490,8 +498,8 @@ GST_START_TEST (test_labels_sources)
   GstVideoInfo info;
   gchar *labels = model_path ("labels-10.txt");
   gchar *props = g_strdup_printf ("labels=\"%s\"", labels);
-  const gchar *caps =
-      "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1";
+  const gchar *caps
+      = "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1";
   const GstStructure *s;
   gchar *expect;
 
@@ -525,7 +533,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_threshold_unknown)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx", "threshold=1.0",
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", "threshold=1.0",
       "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
   GstVideoRegionOfInterestMeta *meta;
   GstVideoInfo info;
@@ -546,7 +555,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_stale_interval)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx", "inference-interval=3",
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", "inference-interval=3",
       "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
   const gboolean expect[] = { FALSE, TRUE, TRUE, FALSE, TRUE, TRUE, FALSE };
   GstVideoInfo info;
@@ -561,7 +571,7 @@ GST_START_TEST (test_stale_interval)
     guint64 frame;
 
     /* a different picture every frame */
-    gst_buffer_memset (in, 0, (guint8) (i * 30), 28 * 14);
+    gst_buffer_memset (in, 0, (guint8)(i * 30), 28 * 14);
     out = gst_harness_push_and_pull (h, in);
     s = get_result (out, NULL);
     fail_unless (gst_structure_get_boolean (s, "stale", &stale));
@@ -586,8 +596,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_roi_list)
 {
-  GstHarness *h = harness_new (NULL, "rgb.onnx",
-      "inference-region=roi-list object-class=face,hand",
+  GstHarness *h = harness_new (
+      NULL, "rgb.onnx", "inference-region=roi-list object-class=face,hand",
       "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
   GstBus *bus = watch_bus (h->element);
   GstBuffer *in = smooth_rgb_buffer (64, 48, FALSE), *out;
@@ -604,11 +614,11 @@ GST_START_TEST (test_roi_list)
 
   /* no new region: results go into the detector's ones */
   fail_unless_equals_int (count_roi_metas (out), 3);
-  while ((meta = (GstVideoRegionOfInterestMeta *)
-          gst_buffer_iterate_meta_filtered (out, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    GstStructure *s = gst_video_region_of_interest_meta_get_param (meta,
-        "classification");
+  while (
+      (meta = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
+           out, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstStructure *s
+        = gst_video_region_of_interest_meta_get_param (meta, "classification");
     const gchar *type = g_quark_to_string (meta->roi_type);
 
     if (strcmp (type, "car") == 0) {
@@ -622,16 +632,16 @@ GST_START_TEST (test_roi_list)
 
   /* messages carry the classified rectangles, clipped to the frame */
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
-  fail_unless (gst_structure_get_int (gst_message_get_structure (msg), "x",
-          &v));
+  fail_unless (
+      gst_structure_get_int (gst_message_get_structure (msg), "x", &v));
   fail_unless_equals_int (v, 4);
   gst_message_unref (msg);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
-  fail_unless (gst_structure_get_int (gst_message_get_structure (msg),
-          "width", &v));
+  fail_unless (
+      gst_structure_get_int (gst_message_get_structure (msg), "width", &v));
   fail_unless_equals_int (v, 14);
-  fail_unless (gst_structure_get_int (gst_message_get_structure (msg),
-          "height", &v));
+  fail_unless (
+      gst_structure_get_int (gst_message_get_structure (msg), "height", &v));
   fail_unless_equals_int (v, 18);
   gst_message_unref (msg);
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
@@ -646,7 +656,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_roi_property)
 {
-  GstHarness *h = harness_new (NULL, "rgb.onnx", "roi=<10,8,30,100>",
+  GstHarness *h = harness_new (
+      NULL, "rgb.onnx", "roi=<10,8,30,100>",
       "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
   GstVideoRegionOfInterestMeta *meta;
   GstBuffer *out;
@@ -668,7 +679,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_shared_frames_not_copied)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx", NULL,
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", NULL,
       "video/x-raw,format=I420,width=64,height=48,framerate=30/1");
   GstVideoInfo info;
   GstBuffer *in, *out;
@@ -683,8 +695,9 @@ GST_START_TEST (test_shared_frames_not_copied)
   fail_unless (out != in);
   fail_unless_equals_int (gst_buffer_n_memory (out), gst_buffer_n_memory (in));
   for (guint i = 0; i < gst_buffer_n_memory (in); i++)
-    fail_unless (gst_buffer_peek_memory (out, i) ==
-        gst_buffer_peek_memory (in, i), "pixels were copied");
+    fail_unless (gst_buffer_peek_memory (out, i)
+                     == gst_buffer_peek_memory (in, i),
+                 "pixels were copied");
   fail_unless_equals_int (count_roi_metas (in), 0);
   fail_unless_equals_int (count_roi_metas (out), 1);
   gst_buffer_unref (out);
@@ -702,8 +715,7 @@ GST_START_TEST (test_shared_frames_not_copied)
 
 GST_END_TEST;
 
-typedef struct
-{
+typedef struct {
   GstElement *classifier;
   gchar *models[2];
   gint done;
@@ -724,11 +736,12 @@ swap_models (gpointer user_data)
 
 GST_START_TEST (test_model_swap_while_playing)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx", "top-k=3",
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", "top-k=3",
       "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
-  SwapData d = { harness_classifier (h), {model_path ("seed.onnx"),
-      model_path ("two.onnx")}, 0
-  };
+  SwapData d = { harness_classifier (h),
+                 { model_path ("seed.onnx"), model_path ("two.onnx") },
+                 0 };
   GstVideoInfo info;
   GThread *thread;
   guint seen[2] = { 0, 0 };
@@ -749,8 +762,8 @@ GST_START_TEST (test_model_swap_while_playing)
     fail_unless (two || strcmp (model, d.models[0]) == 0);
     fail_unless_equals_int (gst_value_array_get_size (ids), two ? 2 : 3);
     if (two)
-      fail_unless (strcmp (label, "left") == 0 || strcmp (label, "right")
-          == 0, "label %s from %s", label, model);
+      fail_unless (strcmp (label, "left") == 0 || strcmp (label, "right") == 0,
+                   "label %s from %s", label, model);
     else
       fail_unless (g_strv_contains (fashion_labels, label));
     fail_unless (result_id (s) < (two ? 2 : 10));
@@ -774,18 +787,21 @@ GST_END_TEST;
 GST_START_TEST (test_state_cycles)
 {
   gchar *path = model_path ("seed.onnx");
-  gchar *desc = g_strdup_printf ("videotestsrc ! video/x-raw,width=64,"
-      "height=48 ! edgeclassify model=\"%s\" ! fakesink", path);
+  gchar *desc
+      = g_strdup_printf ("videotestsrc ! video/x-raw,width=64,"
+                         "height=48 ! edgeclassify model=\"%s\" ! fakesink",
+                         path);
   GstElement *pipe = gst_parse_launch (desc, NULL);
 
   fail_unless (pipe != NULL);
   for (guint i = 0; i < 100; i++) {
-    fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
-        GST_STATE_CHANGE_FAILURE);
-    fail_unless_equals_int (gst_element_get_state (pipe, NULL, NULL,
-            10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
-    fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_NULL),
+    fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING)
+             == GST_STATE_CHANGE_FAILURE);
+    fail_unless_equals_int (
+        gst_element_get_state (pipe, NULL, NULL, 10 * GST_SECOND),
         GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_NULL),
+                            GST_STATE_CHANGE_SUCCESS);
   }
   gst_object_unref (pipe);
   g_free (desc);
@@ -799,25 +815,28 @@ GST_END_TEST;
 GST_START_TEST (test_two_sessions_tee)
 {
   gchar *a = model_path ("seed.onnx"), *b = model_path ("rgb.onnx");
-  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=40 ! "
+  gchar *desc = g_strdup_printf (
+      "videotestsrc num-buffers=40 ! "
       "video/x-raw,format=NV12,width=160,height=120 ! tee name=t "
       "t. ! queue ! edgeclassify name=a model=\"%s\" ! fakesink "
       "t. ! queue ! edgeclassify name=b model=\"%s\" ! fakesink "
-      "t. ! queue ! edgeclassify name=c model=\"%s\" ! fakesink", a, b, a);
+      "t. ! queue ! edgeclassify name=c model=\"%s\" ! fakesink",
+      a, b, a);
   GstElement *pipe = gst_parse_launch (desc, NULL);
   GstBus *bus = gst_element_get_bus (pipe);
   guint count[3] = { 0, 0, 0 };
   GstMessage *msg;
 
-  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING) !=
-      GST_STATE_CHANGE_FAILURE);
-  while ((msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING)
+               != GST_STATE_CHANGE_FAILURE);
+  while ((msg = gst_bus_timed_pop_filtered (
+              bus, 30 * GST_SECOND,
               GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
     GstMessageType type = GST_MESSAGE_TYPE (msg);
 
     fail_if (type == GST_MESSAGE_ERROR);
-    if (type == GST_MESSAGE_ELEMENT && gst_message_has_name (msg,
-            "edgeclassify"))
+    if (type == GST_MESSAGE_ELEMENT
+        && gst_message_has_name (msg, "edgeclassify"))
       count[GST_OBJECT_NAME (GST_MESSAGE_SRC (msg))[0] - 'a']++;
     gst_message_unref (msg);
     if (type == GST_MESSAGE_EOS)
@@ -839,8 +858,8 @@ GST_END_TEST;
 /* Worker threads change the speed, not the answer. */
 GST_START_TEST (test_threads_same_result)
 {
-  const gchar *caps =
-      "video/x-raw,format=BGRx,width=96,height=64,framerate=30/1";
+  const gchar *caps
+      = "video/x-raw,format=BGRx,width=96,height=64,framerate=30/1";
   GstHarness *h1 = harness_new (NULL, "seed.onnx", "threads=1", caps);
   GstHarness *h2 = harness_new (NULL, "seed.onnx", "threads=2", caps);
   GstVideoInfo info;
@@ -865,7 +884,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_latency_query)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx", NULL,
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", NULL,
       "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
   GstVideoInfo info;
   GstClockTime latency;
@@ -876,7 +896,7 @@ GST_START_TEST (test_latency_query)
     gst_buffer_unref (gst_harness_push_and_pull (h, pattern_buffer (&info)));
   latency = gst_harness_query_latency (h);
   fail_unless (latency > 5 * GST_MSECOND, "latency %" GST_TIME_FORMAT,
-      GST_TIME_ARGS (latency));
+               GST_TIME_ARGS (latency));
   gst_harness_teardown (h);
 }
 
@@ -887,8 +907,8 @@ GST_END_TEST;
 
 /* Sets the properties, starts the element and checks the error posted. */
 static void
-expect_start_error (const gchar * model, const gchar * const *props,
-    GQuark domain, gint code, const gchar * mention)
+expect_start_error (const gchar *model, const gchar *const *props,
+                    GQuark domain, gint code, const gchar *mention)
 {
   GstElement *c = gst_element_factory_make ("edgeclassify", NULL);
   GstBus *bus = watch_bus (c);
@@ -900,25 +920,27 @@ expect_start_error (const gchar * model, const gchar * const *props,
   if (path)
     g_object_set (c, "model", path, NULL);
   for (guint i = 0; props && props[i]; i += 2) {
-    gchar *value = strstr (props[i + 1], "@") == props[i + 1] ?
-        model_path (props[i + 1] + 1) : g_strdup (props[i + 1]);
+    gchar *value = strstr (props[i + 1], "@") == props[i + 1]
+                       ? model_path (props[i + 1] + 1)
+                       : g_strdup (props[i + 1]);
     gst_util_set_object_arg (G_OBJECT (c), props[i], value);
     g_free (value);
   }
 
   fail_unless_equals_int (gst_element_set_state (c, GST_STATE_PAUSED),
-      GST_STATE_CHANGE_FAILURE);
+                          GST_STATE_CHANGE_FAILURE);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL, "no error posted");
   gst_message_parse_error (msg, &err, &debug);
   GST_INFO ("%s: %s (%s)", model, err->message, debug);
   fail_unless (err->domain == domain && err->code == code,
-      "expected %s %d, got %s %d: %s (%s)", g_quark_to_string (domain), code,
-      g_quark_to_string (err->domain), err->code, err->message, debug);
+               "expected %s %d, got %s %d: %s (%s)", g_quark_to_string (domain),
+               code, g_quark_to_string (err->domain), err->code, err->message,
+               debug);
   if (mention)
-    fail_unless (strstr (err->message, mention) != NULL ||
-        strstr (debug, mention) != NULL, "%s not in %s / %s", mention,
-        err->message, debug);
+    fail_unless (strstr (err->message, mention) != NULL
+                     || strstr (debug, mention) != NULL,
+                 "%s not in %s / %s", mention, err->message, debug);
 
   gst_message_unref (msg);
   g_clear_error (&err);
@@ -933,7 +955,7 @@ expect_start_error (const gchar * model, const gchar * const *props,
 GST_START_TEST (test_error_missing_model)
 {
   expect_start_error ("does-not-exist.onnx", NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_NOT_FOUND, "does-not-exist.onnx");
+                      GST_RESOURCE_ERROR_NOT_FOUND, "does-not-exist.onnx");
 }
 
 GST_END_TEST;
@@ -941,7 +963,7 @@ GST_END_TEST;
 GST_START_TEST (test_error_directory_model)
 {
   expect_start_error ("a-directory.onnx", NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_OPEN_READ, "a-directory.onnx");
+                      GST_RESOURCE_ERROR_OPEN_READ, "a-directory.onnx");
 }
 
 GST_END_TEST;
@@ -949,7 +971,7 @@ GST_END_TEST;
 GST_START_TEST (test_error_corrupt_model)
 {
   expect_start_error ("corrupt.onnx", NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_READ, "corrupt.onnx");
+                      GST_RESOURCE_ERROR_READ, "corrupt.onnx");
 }
 
 GST_END_TEST;
@@ -957,7 +979,7 @@ GST_END_TEST;
 GST_START_TEST (test_error_truncated_model)
 {
   expect_start_error ("truncated.onnx", NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_READ, "truncated.onnx");
+                      GST_RESOURCE_ERROR_READ, "truncated.onnx");
 }
 
 GST_END_TEST;
@@ -965,7 +987,7 @@ GST_END_TEST;
 GST_START_TEST (test_error_empty_model)
 {
   expect_start_error ("empty.onnx", NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_READ, "empty.onnx");
+                      GST_RESOURCE_ERROR_READ, "empty.onnx");
 }
 
 GST_END_TEST;
@@ -973,7 +995,7 @@ GST_END_TEST;
 GST_START_TEST (test_error_non_image_model)
 {
   expect_start_error ("nonimage.onnx", NULL, GST_LIBRARY_ERROR,
-      GST_LIBRARY_ERROR_SETTINGS, "nonimage.onnx");
+                      GST_LIBRARY_ERROR_SETTINGS, "nonimage.onnx");
 }
 
 GST_END_TEST;
@@ -981,7 +1003,7 @@ GST_END_TEST;
 GST_START_TEST (test_error_four_channel_model)
 {
   expect_start_error ("fourch.onnx", NULL, GST_LIBRARY_ERROR,
-      GST_LIBRARY_ERROR_SETTINGS, "4 channels");
+                      GST_LIBRARY_ERROR_SETTINGS, "4 channels");
 }
 
 GST_END_TEST;
@@ -991,7 +1013,7 @@ GST_START_TEST (test_error_labels_missing)
   const gchar *props[] = { "labels", "@no-labels.txt", NULL };
 
   expect_start_error ("seed.onnx", props, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_NOT_FOUND, "no-labels.txt");
+                      GST_RESOURCE_ERROR_NOT_FOUND, "no-labels.txt");
 }
 
 GST_END_TEST;
@@ -1001,7 +1023,7 @@ GST_START_TEST (test_error_labels_directory)
   const gchar *props[] = { "labels", "@a-directory.onnx", NULL };
 
   expect_start_error ("seed.onnx", props, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_OPEN_READ, "a-directory.onnx");
+                      GST_RESOURCE_ERROR_OPEN_READ, "a-directory.onnx");
 }
 
 GST_END_TEST;
@@ -1011,7 +1033,7 @@ GST_START_TEST (test_error_labels_count)
   const gchar *props[] = { "labels", "@labels-3.txt", NULL };
 
   expect_start_error ("seed.onnx", props, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_SETTINGS, "labels-3.txt");
+                      GST_RESOURCE_ERROR_SETTINGS, "labels-3.txt");
 }
 
 GST_END_TEST;
@@ -1021,7 +1043,7 @@ GST_START_TEST (test_error_labels_not_utf8)
   const gchar *props[] = { "labels", "@labels-bad.txt", NULL };
 
   expect_start_error ("seed.onnx", props, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_READ, "labels-bad.txt");
+                      GST_RESOURCE_ERROR_READ, "labels-bad.txt");
 }
 
 GST_END_TEST;
@@ -1029,7 +1051,7 @@ GST_END_TEST;
 GST_START_TEST (test_error_model_bad_hint)
 {
   expect_start_error ("badhint.onnx", NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_READ, "edgeclassify.scale");
+                      GST_RESOURCE_ERROR_READ, "edgeclassify.scale");
 }
 
 GST_END_TEST;
@@ -1037,7 +1059,7 @@ GST_END_TEST;
 GST_START_TEST (test_error_model_labels_count)
 {
   expect_start_error ("badlabels.onnx", NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_READ, "edgeclassify.labels");
+                      GST_RESOURCE_ERROR_READ, "edgeclassify.labels");
 }
 
 GST_END_TEST;
@@ -1045,7 +1067,7 @@ GST_END_TEST;
 GST_START_TEST (test_error_model_color_hint)
 {
   expect_start_error ("badcolor.onnx", NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_READ, "edgeclassify.color");
+                      GST_RESOURCE_ERROR_READ, "edgeclassify.color");
 }
 
 GST_END_TEST;
@@ -1055,7 +1077,7 @@ GST_START_TEST (test_error_bad_mean)
   const gchar *props[] = { "mean", "0.5,zebra", NULL };
 
   expect_start_error ("seed.onnx", props, GST_LIBRARY_ERROR,
-      GST_LIBRARY_ERROR_SETTINGS, "mean");
+                      GST_LIBRARY_ERROR_SETTINGS, "mean");
 }
 
 GST_END_TEST;
@@ -1065,7 +1087,7 @@ GST_START_TEST (test_error_zero_std)
   const gchar *props[] = { "std", "0", NULL };
 
   expect_start_error ("seed.onnx", props, GST_LIBRARY_ERROR,
-      GST_LIBRARY_ERROR_SETTINGS, "std");
+                      GST_LIBRARY_ERROR_SETTINGS, "std");
 }
 
 GST_END_TEST;
@@ -1075,7 +1097,7 @@ GST_START_TEST (test_error_color_mismatch)
   const gchar *props[] = { "color", "rgb", NULL };
 
   expect_start_error ("seed.onnx", props, GST_LIBRARY_ERROR,
-      GST_LIBRARY_ERROR_SETTINGS, "channel");
+                      GST_LIBRARY_ERROR_SETTINGS, "channel");
 }
 
 GST_END_TEST;
@@ -1087,12 +1109,12 @@ GST_START_TEST (test_error_no_model)
     GstElement *c = gst_element_factory_make ("edgeclassify", NULL);
 
     fail_unless_equals_int (gst_element_set_state (c, GST_STATE_PAUSED),
-        GST_STATE_CHANGE_SUCCESS);
+                            GST_STATE_CHANGE_SUCCESS);
     gst_element_set_state (c, GST_STATE_NULL);
     gst_object_unref (c);
   } else {
     expect_start_error (NULL, NULL, GST_RESOURCE_ERROR,
-        GST_RESOURCE_ERROR_NOT_FOUND, "model");
+                        GST_RESOURCE_ERROR_NOT_FOUND, "model");
   }
 }
 
@@ -1100,10 +1122,11 @@ GST_END_TEST;
 
 /* A failed swap keeps the running model and posts a warning. */
 static void
-expect_swap_warning (const gchar * model, const gchar * labels,
-    GQuark domain, gint code)
+expect_swap_warning (const gchar *model, const gchar *labels, GQuark domain,
+                     gint code)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx", NULL,
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", NULL,
       "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
   GstElement *c = harness_classifier (h);
   GstBus *bus = watch_bus (h->element);
@@ -1127,9 +1150,8 @@ expect_swap_warning (const gchar * model, const gchar * labels,
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
   fail_unless (msg != NULL, "no warning");
   gst_message_parse_warning (msg, &err, NULL);
-  fail_unless (err->domain == domain && err->code == code,
-      "got %s %d: %s", g_quark_to_string (err->domain), err->code,
-      err->message);
+  fail_unless (err->domain == domain && err->code == code, "got %s %d: %s",
+               g_quark_to_string (err->domain), err->code, err->message);
   g_clear_error (&err);
   gst_message_unref (msg);
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
@@ -1137,8 +1159,8 @@ expect_swap_warning (const gchar * model, const gchar * labels,
   /* still classifying, with the old model */
   out = gst_harness_push_and_pull (h, pattern_buffer (&info));
   fail_unless (out != NULL);
-  fail_unless_equals_string (gst_structure_get_string (get_result (out,
-              NULL), "model"), good);
+  fail_unless_equals_string (
+      gst_structure_get_string (get_result (out, NULL), "model"), good);
   gst_buffer_unref (out);
 
   gst_element_set_bus (h->element, NULL);
@@ -1151,7 +1173,7 @@ expect_swap_warning (const gchar * model, const gchar * labels,
 GST_START_TEST (test_error_swap_missing)
 {
   expect_swap_warning ("gone.onnx", NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_NOT_FOUND);
+                       GST_RESOURCE_ERROR_NOT_FOUND);
 }
 
 GST_END_TEST;
@@ -1159,7 +1181,7 @@ GST_END_TEST;
 GST_START_TEST (test_error_swap_corrupt)
 {
   expect_swap_warning ("corrupt.onnx", NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_READ);
+                       GST_RESOURCE_ERROR_READ);
 }
 
 GST_END_TEST;
@@ -1167,14 +1189,15 @@ GST_END_TEST;
 GST_START_TEST (test_error_swap_labels_count)
 {
   expect_swap_warning ("seed.onnx", "labels-3.txt", GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_SETTINGS);
+                       GST_RESOURCE_ERROR_SETTINGS);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_error_caps_refused)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx", NULL,
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", NULL,
       "video/x-raw,format=RGB16,width=28,height=28,framerate=30/1");
   GstBuffer *buf = gst_buffer_new_allocate (NULL, 28 * 28 * 2, NULL);
 
@@ -1186,8 +1209,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_error_roi_outside_frame)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx",
-      "inference-region=roi-list",
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", "inference-region=roi-list",
       "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
   GstVideoInfo info;
   GstBuffer *in, *out;
@@ -1199,8 +1222,9 @@ GST_START_TEST (test_error_roi_outside_frame)
   out = gst_harness_push_and_pull (h, in);
   fail_unless (out != NULL);
   meta = gst_buffer_get_video_region_of_interest_meta (out);
-  fail_unless (gst_video_region_of_interest_meta_get_param (meta,
-          "classification") == NULL);
+  fail_unless (
+      gst_video_region_of_interest_meta_get_param (meta, "classification")
+      == NULL);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
 }
@@ -1218,8 +1242,8 @@ GST_START_TEST (test_error_invalid_roi_property)
   g_value_init (&v, GST_TYPE_ARRAY);
   g_object_get_property (G_OBJECT (c), "roi", &v);
   fail_unless_equals_int (gst_value_array_get_size (&v), 4);
-  fail_unless_equals_int (g_value_get_int (gst_value_array_get_value (&v,
-              2)), 3);
+  fail_unless_equals_int (g_value_get_int (gst_value_array_get_value (&v, 2)),
+                          3);
   g_value_unset (&v);
   gst_object_unref (c);
 }

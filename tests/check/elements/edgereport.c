@@ -36,10 +36,10 @@
 #define H 240
 
 static gchar *
-output_path (const gchar * name)
+output_path (const gchar *name)
 {
   const gchar *dir = g_getenv ("EDGE_TEST_OUTPUT_DIR");
-  gchar *base = g_strdup_printf ("edgereport-%d-%s", (gint) getpid (), name);
+  gchar *base = g_strdup_printf ("edgereport-%d-%s", (gint)getpid (), name);
   gchar *path = g_build_filename (dir ? dir : ".", base, NULL);
 
   g_free (base);
@@ -47,8 +47,8 @@ output_path (const gchar * name)
 }
 
 static void
-set_array (GstStructure * s, const gchar * field, GType type, guint n,
-    gconstpointer values)
+set_array (GstStructure *s, const gchar *field, GType type, guint n,
+           gconstpointer values)
 {
   GValue array = G_VALUE_INIT;
 
@@ -57,11 +57,11 @@ set_array (GstStructure * s, const gchar * field, GType type, guint n,
     GValue v = G_VALUE_INIT;
     g_value_init (&v, type);
     if (type == G_TYPE_STRING)
-      g_value_set_string (&v, ((const gchar **) values)[i]);
+      g_value_set_string (&v, ((const gchar **)values)[i]);
     else if (type == G_TYPE_INT)
-      g_value_set_int (&v, ((const gint *) values)[i]);
+      g_value_set_int (&v, ((const gint *)values)[i]);
     else
-      g_value_set_double (&v, ((const gdouble *) values)[i]);
+      g_value_set_double (&v, ((const gdouble *)values)[i]);
     gst_value_array_append_and_take_value (&array, &v);
   }
   gst_structure_take_value (s, field, &array);
@@ -69,8 +69,8 @@ set_array (GstStructure * s, const gchar * field, GType type, guint n,
 
 /* A result in the fixed schema (version 1), as edgeclassify attaches it */
 static void
-add_result (GstBuffer * buf, guint x, guint y, guint w, guint h,
-    guint64 frame, gboolean stale)
+add_result (GstBuffer *buf, guint x, guint y, guint w, guint h, guint64 frame,
+            gboolean stale)
 {
   static const gchar *labels[] = { "cat", "dog \"the\" good", "fox" };
   static const gint ids[] = { 3, 5, 1 };
@@ -78,14 +78,14 @@ add_result (GstBuffer * buf, guint x, guint y, guint w, guint h,
   GstVideoRegionOfInterestMeta *meta;
   GstStructure *s;
 
-  meta = gst_buffer_add_video_region_of_interest_meta (buf, labels[0],
-      x, y, w, h);
-  s = gst_structure_new ("classification", "label", G_TYPE_STRING, labels[0],
-      "label_id", G_TYPE_INT, ids[0], "confidence", G_TYPE_DOUBLE, confs[0],
-      "model", G_TYPE_STRING, "test-model", "frame", G_TYPE_UINT64, frame,
-      "pts", G_TYPE_UINT64, GST_BUFFER_PTS (buf),
-      "inference_us", G_TYPE_DOUBLE, 120.5, "stale", G_TYPE_BOOLEAN, stale,
-      "schema_version", G_TYPE_INT, 1, NULL);
+  meta = gst_buffer_add_video_region_of_interest_meta (buf, labels[0], x, y, w,
+                                                       h);
+  s = gst_structure_new (
+      "classification", "label", G_TYPE_STRING, labels[0], "label_id",
+      G_TYPE_INT, ids[0], "confidence", G_TYPE_DOUBLE, confs[0], "model",
+      G_TYPE_STRING, "test-model", "frame", G_TYPE_UINT64, frame, "pts",
+      G_TYPE_UINT64, GST_BUFFER_PTS (buf), "inference_us", G_TYPE_DOUBLE, 120.5,
+      "stale", G_TYPE_BOOLEAN, stale, "schema_version", G_TYPE_INT, 1, NULL);
   set_array (s, "top_labels", G_TYPE_STRING, 3, labels);
   set_array (s, "top_ids", G_TYPE_INT, 3, ids);
   set_array (s, "top_confidences", G_TYPE_DOUBLE, 3, confs);
@@ -105,19 +105,19 @@ make_frame (guint i, gboolean classified)
 }
 
 static GstHarness *
-make_harness (const gchar * props)
+make_harness (const gchar *props)
 {
   gchar *launch = g_strdup_printf ("edgereport %s", props);
   GstHarness *h = gst_harness_new_parse (launch);
 
   g_free (launch);
   gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=320,"
-      "height=240,framerate=25/1");
+                                   "height=240,framerate=25/1");
   return h;
 }
 
 static gchar **
-read_lines (const gchar * path)
+read_lines (const gchar *path)
 {
   gchar *contents = NULL, **lines;
 
@@ -129,40 +129,40 @@ read_lines (const gchar * path)
 }
 
 static JsonObject *
-parse_object (JsonParser * parser, const gchar * line)
+parse_object (JsonParser *parser, const gchar *line)
 {
   GError *err = NULL;
 
   fail_unless (json_parser_load_from_data (parser, line, -1, &err),
-      "not JSON: %s (%s)", line, err ? err->message : "");
+               "not JSON: %s (%s)", line, err ? err->message : "");
   fail_unless (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
   return json_node_get_object (json_parser_get_root (parser));
 }
 
 static void
-check_classification (JsonObject * c, guint64 frame, gint64 pts,
-    gint x, gint y, gint w, gint h)
+check_classification (JsonObject *c, guint64 frame, gint64 pts, gint x, gint y,
+                      gint w, gint h)
 {
   JsonArray *a;
 
   fail_unless_equals_string (json_object_get_string_member (c, "label"), "cat");
   fail_unless_equals_int (json_object_get_int_member (c, "label_id"), 3);
   fail_unless_equals_float (json_object_get_double_member (c, "confidence"),
-      0.75);
+                            0.75);
   a = json_object_get_array_member (c, "top_labels");
   fail_unless_equals_int (json_array_get_length (a), 3);
   fail_unless_equals_string (json_array_get_string_element (a, 1),
-      "dog \"the\" good");
+                             "dog \"the\" good");
   a = json_object_get_array_member (c, "top_ids");
   fail_unless_equals_int (json_array_get_int_element (a, 2), 1);
   a = json_object_get_array_member (c, "top_confidences");
   fail_unless_equals_float (json_array_get_double_element (a, 1), 0.125);
   fail_unless_equals_string (json_object_get_string_member (c, "model"),
-      "test-model");
+                             "test-model");
   fail_unless_equals_int64 (json_object_get_int_member (c, "frame"), frame);
   fail_unless_equals_int64 (json_object_get_int_member (c, "pts"), pts);
-  fail_unless_equals_float (json_object_get_double_member (c,
-          "inference_us"), 120.5);
+  fail_unless_equals_float (json_object_get_double_member (c, "inference_us"),
+                            120.5);
   fail_if (json_object_get_boolean_member (c, "stale"));
   fail_unless_equals_int (json_object_get_int_member (c, "schema_version"), 1);
   fail_unless_equals_int (json_object_get_int_member (c, "x"), x);
@@ -185,9 +185,10 @@ GST_START_TEST (test_json_lines)
 
   g_unlink (path);
   h = make_harness (props);
-  gst_harness_push_event (h,
-      gst_event_new_tag (gst_tag_list_new (GST_TAG_LOCATION,
-              "rtsp://user:secret@camera.example/stream1", NULL)));
+  gst_harness_push_event (
+      h, gst_event_new_tag (gst_tag_list_new (
+             GST_TAG_LOCATION, "rtsp://user:secret@camera.example/stream1",
+             NULL)));
   before = g_date_time_new_now_utc ();
   for (guint i = 0; i < 5; i++) {
     GstBuffer *buf = make_frame (i, i % 2 == 0);
@@ -205,32 +206,32 @@ GST_START_TEST (test_json_lines)
     guint64 frame = 2 * l;
     JsonObject *o = parse_object (parser, lines[l]);
     JsonArray *cs = json_object_get_array_member (o, "classifications");
-    GDateTime *t = g_date_time_new_from_iso8601 (json_object_get_string_member
-        (o, "timestamp"), NULL);
+    GDateTime *t = g_date_time_new_from_iso8601 (
+        json_object_get_string_member (o, "timestamp"), NULL);
 
     fail_unless_equals_int (json_object_get_int_member (o, "schema_version"),
-        1);
-    fail_unless_equals_string (json_object_get_string_member (o,
-            "stream_id"), stream_id);
-    fail_unless_equals_string (json_object_get_string_member (o,
-            "source_uri"), "rtsp://camera.example/stream1");
+                            1);
+    fail_unless_equals_string (json_object_get_string_member (o, "stream_id"),
+                               stream_id);
+    fail_unless_equals_string (json_object_get_string_member (o, "source_uri"),
+                               "rtsp://camera.example/stream1");
     fail_unless_equals_int64 (json_object_get_int_member (o, "frame"), frame);
     fail_unless_equals_int64 (json_object_get_int_member (o, "pts"),
-        frame * 40 * GST_MSECOND);
+                              frame * 40 * GST_MSECOND);
     fail_unless (t != NULL);
-    fail_unless (g_str_has_suffix (json_object_get_string_member (o,
-                "timestamp"), "Z"));
+    fail_unless (
+        g_str_has_suffix (json_object_get_string_member (o, "timestamp"), "Z"));
     fail_unless (g_date_time_compare (before, t) <= 0
-        && g_date_time_compare (t, after) <= 0);
+                 && g_date_time_compare (t, after) <= 0);
     g_date_time_unref (t);
     fail_unless_equals_int (json_object_get_int_member (o, "width"), W);
     fail_unless_equals_int (json_object_get_int_member (o, "height"), H);
     fail_unless_equals_int (json_array_get_length (cs), frame == 2 ? 2 : 1);
     check_classification (json_array_get_object_element (cs, 0), frame,
-        frame * 40 * GST_MSECOND, 0, 0, W, H);
+                          frame * 40 * GST_MSECOND, 0, 0, W, H);
     if (frame == 2)
       check_classification (json_array_get_object_element (cs, 1), frame,
-          frame * 40 * GST_MSECOND, 16, 32, 64, 48);
+                            frame * 40 * GST_MSECOND, 16, 32, 64, 48);
   }
 
   g_strfreev (lines);
@@ -270,8 +271,8 @@ GST_START_TEST (test_append)
   fail_unless_equals_string (lines[0], "{\"earlier\":true}");
   o = parse_object (parser, lines[1]);
   fail_unless (json_object_get_null_member (o, "pts"));
-  o = json_array_get_object_element (json_object_get_array_member (o,
-          "classifications"), 0);
+  o = json_array_get_object_element (
+      json_object_get_array_member (o, "classifications"), 0);
   fail_unless (json_object_get_null_member (o, "pts"));
   g_strfreev (lines);
   g_object_unref (parser);
@@ -284,22 +285,21 @@ GST_END_TEST;
 
 /* Starting fails with the error on the bus, in the domain and code given */
 static void
-check_start_error (const gchar * props, GQuark domain, gint code)
+check_start_error (const gchar *props, GQuark domain, gint code)
 {
-  gchar *launch = g_strdup_printf ("fakesrc ! edgereport %s ! fakesink",
-      props);
+  gchar *launch = g_strdup_printf ("fakesrc ! edgereport %s ! fakesink", props);
   GstElement *pipeline = gst_parse_launch (launch, NULL);
   GstBus *bus = gst_element_get_bus (pipeline);
   GstMessage *msg;
   GError *err = NULL;
 
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PAUSED),
-      GST_STATE_CHANGE_FAILURE);
+                          GST_STATE_CHANGE_FAILURE);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL);
   gst_message_parse_error (msg, &err, NULL);
   fail_unless (g_error_matches (err, domain, code), "got %s %d: %s",
-      g_quark_to_string (err->domain), err->code, err->message);
+               g_quark_to_string (err->domain), err->code, err->message);
   g_error_free (err);
   gst_message_unref (msg);
   gst_element_set_state (pipeline, GST_STATE_NULL);
@@ -311,16 +311,16 @@ check_start_error (const gchar * props, GQuark domain, gint code)
 GST_START_TEST (test_start_errors)
 {
   check_start_error ("location=/nonexistent-folder/results.jsonl",
-      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE);
+                     GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE);
   check_start_error ("mqtt-host=127.0.0.1 mqtt-port=9 "
-      "mqtt-tls-ca-file=/nonexistent-folder/ca.pem",
-      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+                     "mqtt-tls-ca-file=/nonexistent-folder/ca.pem",
+                     GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
 }
 
 GST_END_TEST;
 
 static GstPadProbeReturn
-classify_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+classify_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   guint *count = user_data;
   GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
@@ -336,9 +336,11 @@ GST_START_TEST (test_source_uri_query)
   gchar *raw = output_path ("frames.gray");
   gchar *path = output_path ("query.jsonl");
   gchar *uri = gst_filename_to_uri (raw, NULL);
-  gchar *launch = g_strdup_printf ("filesrc location=\"%s\" ! rawvideoparse "
+  gchar *launch = g_strdup_printf (
+      "filesrc location=\"%s\" ! rawvideoparse "
       "width=8 height=8 format=gray8 framerate=10/1 ! edgereport name=r "
-      "location=\"%s\" ! fakesink", raw, path);
+      "location=\"%s\" ! fakesink",
+      raw, path);
   GstElement *pipeline, *report;
   GstPad *pad;
   GstMessage *msg;
@@ -352,18 +354,19 @@ GST_START_TEST (test_source_uri_query)
   report = gst_bin_get_by_name (GST_BIN (pipeline), "r");
   pad = gst_element_get_static_pad (report, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, classify_probe, &count,
-      NULL);
+                     NULL);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      10 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline), 10 * GST_SECOND,
+                                    GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
   gst_message_unref (msg);
   gst_element_set_state (pipeline, GST_STATE_NULL);
 
   lines = read_lines (path);
   fail_unless_equals_int (g_strv_length (lines), 4);
-  fail_unless_equals_string (json_object_get_string_member (parse_object
-          (parser, lines[3]), "source_uri"), uri);
+  fail_unless_equals_string (json_object_get_string_member (
+                                 parse_object (parser, lines[3]), "source_uri"),
+                             uri);
   g_strfreev (lines);
   g_object_unref (parser);
   gst_object_unref (pad);
@@ -381,8 +384,7 @@ GST_END_TEST;
 
 /* --- MQTT: a broker of our own and a subscriber --- */
 
-typedef struct
-{
+typedef struct {
   gint port;
   gchar *conf;
   GPid pid;
@@ -397,8 +399,8 @@ free_port (void)
 
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  fail_unless (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0);
-  fail_unless (getsockname (fd, (struct sockaddr *) &addr, &len) == 0);
+  fail_unless (bind (fd, (struct sockaddr *)&addr, sizeof (addr)) == 0);
+  fail_unless (getsockname (fd, (struct sockaddr *)&addr, &len) == 0);
   port = ntohs (addr.sin_port);
   close (fd);
   return port;
@@ -414,7 +416,7 @@ port_open (gint port)
   addr.sin_family = AF_INET;
   addr.sin_port = htons (port);
   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  ok = connect (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0;
+  ok = connect (fd, (struct sockaddr *)&addr, sizeof (addr)) == 0;
   close (fd);
   return ok;
 }
@@ -427,11 +429,11 @@ die_with_parent (gpointer user_data)
 }
 
 static void
-broker_start (Broker * b)
+broker_start (Broker *b)
 {
   static const gchar *sbin[] = { "/usr/sbin", "/usr/local/sbin", "/sbin" };
   gchar *exe = g_find_program_in_path ("mosquitto");
-  gchar *argv[] = { NULL, (gchar *) "-c", b->conf, NULL };
+  gchar *argv[] = { NULL, (gchar *)"-c", b->conf, NULL };
   gint64 until = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
 
   for (guint d = 0; exe == NULL && d < G_N_ELEMENTS (sbin); d++) {
@@ -443,8 +445,9 @@ broker_start (Broker * b)
   }
   fail_unless (exe != NULL, "the mosquitto broker is not installed");
   argv[0] = exe;
-  fail_unless (g_spawn_async (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
-          G_SPAWN_STDOUT_TO_DEV_NULL, die_with_parent, NULL, &b->pid, NULL));
+  fail_unless (g_spawn_async (
+      NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+      die_with_parent, NULL, &b->pid, NULL));
   while (!port_open (b->port)) {
     fail_unless (g_get_monotonic_time () < until, "broker did not start");
     g_usleep (20 * 1000);
@@ -453,7 +456,7 @@ broker_start (Broker * b)
 }
 
 static void
-broker_stop (Broker * b)
+broker_stop (Broker *b)
 {
   gint64 until = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
 
@@ -474,7 +477,7 @@ broker_stop (Broker * b)
 
 /* A broker on a free port; @extra adds to its configuration */
 static Broker *
-broker_new_with (const gchar * extra)
+broker_new_with (const gchar *extra)
 {
   Broker *b = g_new0 (Broker, 1);
   gchar *name, *text;
@@ -485,8 +488,9 @@ broker_new_with (const gchar * extra)
   /* "user": a broker started as root would switch to another user, who
    * could not read our files */
   text = g_strdup_printf ("user %s\nallow_anonymous true\n"
-      "persistence false\nlog_dest stderr\nlog_type error\n"
-      "listener %d 127.0.0.1\n%s", g_get_user_name (), b->port, extra);
+                          "persistence false\nlog_dest stderr\nlog_type error\n"
+                          "listener %d 127.0.0.1\n%s",
+                          g_get_user_name (), b->port, extra);
   fail_unless (g_file_set_contents (b->conf, text, -1, NULL));
   broker_start (b);
   g_free (text);
@@ -501,7 +505,7 @@ broker_new (void)
 }
 
 static void
-broker_free (Broker * b)
+broker_free (Broker *b)
 {
   broker_stop (b);
   g_unlink (b->conf);
@@ -509,13 +513,12 @@ broker_free (Broker * b)
   g_free (b);
 }
 
-typedef struct
-{
+typedef struct {
   struct mosquitto *mosq;
   gchar *topic;
   GMutex lock;
   GCond cond;
-  GPtrArray *messages;          /* of gchar * */
+  GPtrArray *messages; /* of gchar * */
   gboolean subscribed;
 } Subscriber;
 
@@ -530,7 +533,7 @@ sub_on_connect (struct mosquitto *mosq, void *user_data, int rc)
 
 static void
 sub_on_subscribe (struct mosquitto *mosq, void *user_data, int mid, int n,
-    const int *granted)
+                  const int *granted)
 {
   Subscriber *s = user_data;
 
@@ -542,7 +545,7 @@ sub_on_subscribe (struct mosquitto *mosq, void *user_data, int mid, int n,
 
 static void
 sub_on_message (struct mosquitto *mosq, void *user_data,
-    const struct mosquitto_message *msg)
+                const struct mosquitto_message *msg)
 {
   Subscriber *s = user_data;
 
@@ -554,7 +557,7 @@ sub_on_message (struct mosquitto *mosq, void *user_data,
 
 /* Waits at most @seconds for the subscription, or for @n messages */
 static gboolean
-sub_wait (Subscriber * s, guint n, gint seconds)
+sub_wait (Subscriber *s, guint n, gint seconds)
 {
   gint64 until = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
   gboolean ok = TRUE;
@@ -567,7 +570,7 @@ sub_wait (Subscriber * s, guint n, gint seconds)
 }
 
 static Subscriber *
-sub_new (gint port, const gchar * topic)
+sub_new (gint port, const gchar *topic)
 {
   Subscriber *s = g_new0 (Subscriber, 1);
 
@@ -580,15 +583,16 @@ sub_new (gint port, const gchar * topic)
   mosquitto_subscribe_callback_set (s->mosq, sub_on_subscribe);
   mosquitto_message_callback_set (s->mosq, sub_on_message);
   mosquitto_reconnect_delay_set (s->mosq, 1, 1, false);
-  fail_unless_equals_int (mosquitto_connect_async (s->mosq, "127.0.0.1",
-          port, 10), MOSQ_ERR_SUCCESS);
+  fail_unless_equals_int (
+      mosquitto_connect_async (s->mosq, "127.0.0.1", port, 10),
+      MOSQ_ERR_SUCCESS);
   fail_unless_equals_int (mosquitto_loop_start (s->mosq), MOSQ_ERR_SUCCESS);
   fail_unless (sub_wait (s, 0, 10), "subscriber did not subscribe");
   return s;
 }
 
 static void
-sub_free (Subscriber * s)
+sub_free (Subscriber *s)
 {
   mosquitto_disconnect (s->mosq);
   mosquitto_loop_stop (s->mosq, false);
@@ -607,9 +611,11 @@ GST_START_TEST (test_mqtt_same_as_file)
   Broker *b = broker_new ();
   Subscriber *s = sub_new (b->port, "edge/test");
   gchar *path = output_path ("mqtt.jsonl");
-  gchar *props = g_strdup_printf ("location=\"%s\" mqtt-host=127.0.0.1 "
-      "mqtt-port=%d mqtt-topic=edge/test mqtt-qos=%d "
-      "mqtt-client-id=edgereport-test", path, b->port, qos);
+  gchar *props
+      = g_strdup_printf ("location=\"%s\" mqtt-host=127.0.0.1 "
+                         "mqtt-port=%d mqtt-topic=edge/test mqtt-qos=%d "
+                         "mqtt-client-id=edgereport-test",
+                         path, b->port, qos);
   GstHarness *h;
   GstElement *report;
   guint64 dropped;
@@ -620,8 +626,8 @@ GST_START_TEST (test_mqtt_same_as_file)
   for (guint i = 0; i < 12; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, i != 5)));
   fail_unless (sub_wait (s, 11, 15), "only %u of 11 messages arrived",
-      s->messages->len);
-  g_usleep (200 * 1000);        /* nothing more should come */
+               s->messages->len);
+  g_usleep (200 * 1000); /* nothing more should come */
 
   lines = read_lines (path);
   fail_unless_equals_int (g_strv_length (lines), 11);
@@ -646,15 +652,17 @@ GST_END_TEST;
 
 /* The frame of the last message received, -1 if none */
 static gint64
-last_frame (Subscriber * s)
+last_frame (Subscriber *s)
 {
   JsonParser *parser = json_parser_new ();
   gint64 frame = -1;
 
   g_mutex_lock (&s->lock);
   if (s->messages->len > 0)
-    frame = json_object_get_int_member (parse_object (parser,
-            g_ptr_array_index (s->messages, s->messages->len - 1)), "frame");
+    frame = json_object_get_int_member (
+        parse_object (parser,
+                      g_ptr_array_index (s->messages, s->messages->len - 1)),
+        "frame");
   g_mutex_unlock (&s->lock);
   g_object_unref (parser);
   return frame;
@@ -667,7 +675,8 @@ GST_START_TEST (test_mqtt_broker_restart)
   Broker *b = broker_new ();
   Subscriber *s = sub_new (b->port, "edge/restart");
   gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
-      "mqtt-topic=edge/restart max-queue=5", b->port);
+                                  "mqtt-topic=edge/restart max-queue=5",
+                                  b->port);
   GstHarness *h = make_harness (props);
   GstElement *report = gst_harness_find_element (h, "edgereport");
   GstBus *bus = gst_bus_new ();
@@ -690,7 +699,7 @@ GST_START_TEST (test_mqtt_broker_restart)
     g_usleep (10 * 1000);
   }
   fail_unless (longest < 200 * 1000, "a frame took %" G_GINT64_FORMAT " us",
-      longest);
+               longest);
   g_object_get (report, "dropped", &dropped, NULL);
   fail_unless (dropped >= 20, "only %" G_GUINT64_FORMAT " dropped", dropped);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
@@ -722,27 +731,28 @@ GST_START_TEST (test_mqtt_broker_restart)
 GST_END_TEST;
 
 static void
-run (const gchar * command)
+run (const gchar *command)
 {
   gchar *out = NULL, *err = NULL;
   gint status;
 
   fail_unless (g_spawn_command_line_sync (command, &out, &err, &status, NULL));
   fail_unless (g_spawn_check_wait_status (status, NULL), "%s: %s", command,
-      err);
+               err);
   g_free (out);
   g_free (err);
 }
 
 /* A certificate authority and a certificate it signs for 127.0.0.1 */
 static void
-make_certificates (const gchar * dir)
+make_certificates (const gchar *dir)
 {
   gchar *cmd, *openssl = g_find_program_in_path ("openssl");
 
   fail_unless (openssl != NULL, "openssl is not installed");
   g_free (openssl);
-  cmd = g_strdup_printf ("sh -c 'cd \"%s\" && "
+  cmd = g_strdup_printf (
+      "sh -c 'cd \"%s\" && "
       "printf \"subjectAltName=IP:127.0.0.1\\n\" > san.ext && "
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca "
       "-keyout ca.key -out ca.pem && "
@@ -751,13 +761,14 @@ make_certificates (const gchar * dir)
       "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 "
       "-keyout server.key -out server.csr && "
       "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key "
-      "-CAcreateserial -days 1 -extfile san.ext -out server.pem'", dir);
+      "-CAcreateserial -days 1 -extfile san.ext -out server.pem'",
+      dir);
   run (cmd);
   g_free (cmd);
 }
 
 static void
-remove_dir (const gchar * dir)
+remove_dir (const gchar *dir)
 {
   GDir *d = g_dir_open (dir, 0, NULL);
   const gchar *name;
@@ -786,8 +797,8 @@ GST_START_TEST (test_mqtt_tls)
   g_mkdir_with_parents (dir, 0700);
   make_certificates (dir);
   extra = g_strdup_printf ("listener %d 127.0.0.1\ncafile %s/ca.pem\n"
-      "certfile %s/server.pem\nkeyfile %s/server.key\n", tls_port, dir, dir,
-      dir);
+                           "certfile %s/server.pem\nkeyfile %s/server.key\n",
+                           tls_port, dir, dir, dir);
   b = broker_new_with (extra);
   s = sub_new (b->port, "edge/tls");
   fail_unless (port_open (tls_port));
@@ -795,7 +806,8 @@ GST_START_TEST (test_mqtt_tls)
   /* a CA that did not sign the broker's certificate: nothing gets through */
   other = g_strdup_printf ("%s/other.pem", dir);
   props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
-      "mqtt-topic=edge/tls mqtt-tls-ca-file=\"%s\"", tls_port, other);
+                           "mqtt-topic=edge/tls mqtt-tls-ca-file=\"%s\"",
+                           tls_port, other);
   h = make_harness (props);
   for (guint i = 0; i < 3; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
@@ -804,12 +816,13 @@ GST_START_TEST (test_mqtt_tls)
   g_free (props);
 
   props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
-      "mqtt-topic=edge/tls mqtt-tls-ca-file=\"%s/ca.pem\"", tls_port, dir);
+                           "mqtt-topic=edge/tls mqtt-tls-ca-file=\"%s/ca.pem\"",
+                           tls_port, dir);
   h = make_harness (props);
   for (guint i = 0; i < 3; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
   fail_unless (sub_wait (s, 3, 15), "%u of 3 messages over TLS",
-      s->messages->len);
+               s->messages->len);
   gst_harness_teardown (h);
 
   sub_free (s);

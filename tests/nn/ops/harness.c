@@ -54,7 +54,7 @@ new_value (th_node *t, nn_value_kind kind, int ndim, const int64_t *dims)
   v->count = 1;
   for (int d = 0; d < ndim; d++) {
     v->dims[d] = dims[d];
-    v->count *= (size_t) (dims[d] < 0 ? 0 : dims[d]);
+    v->count *= (size_t)(dims[d] < 0 ? 0 : dims[d]);
   }
   return v;
 }
@@ -147,12 +147,12 @@ void
 th_attr_ints (th_node *t, const char *name, int n, const int64_t *v)
 {
   nn_attr *a = new_attr (t, name, NN_ATTR_INTS);
-  int64_t *copy = xmalloc (sizeof (int64_t) * (size_t) (n > 0 ? n : 1));
+  int64_t *copy = xmalloc (sizeof (int64_t) * (size_t)(n > 0 ? n : 1));
   if (n > 0)
-    memcpy (copy, v, sizeof (int64_t) * (size_t) n);
+    memcpy (copy, v, sizeof (int64_t) * (size_t)n);
   t->owned[t->n_owned++] = copy;
   a->ints = copy;
-  a->n = (size_t) n;
+  a->n = (size_t)n;
 }
 
 nn_status
@@ -223,7 +223,7 @@ float *
 th_data (th_node *t, const nn_value *v)
 {
   if (v->kind == NN_VAL_CONST)
-    return (float *) v->fconst;
+    return (float *)v->fconst;
   return t->arena + v->offset;
 }
 
@@ -240,13 +240,13 @@ th_rand (uint64_t *s)
 int
 th_randint (uint64_t *s, int lo, int hi)
 {
-  return lo + (int) (th_rand (s) % (uint64_t) (hi - lo + 1));
+  return lo + (int)(th_rand (s) % (uint64_t)(hi - lo + 1));
 }
 
 float
 th_randf (uint64_t *s)
 {
-  return (float) ((th_rand (s) >> 40) * (2.0 / 16777216.0) - 1.0);
+  return (float)((th_rand (s) >> 40) * (2.0 / 16777216.0) - 1.0);
 }
 
 void
@@ -257,8 +257,8 @@ th_fill (float *x, size_t n, uint64_t *seed)
 }
 
 double
-th_compare (const float *a, const float *b, size_t n, double rtol,
-    double atol, size_t *worst)
+th_compare (const float *a, const float *b, size_t n, double rtol, double atol,
+            size_t *worst)
 {
   double m = 0.0;
   if (worst)
@@ -268,7 +268,7 @@ th_compare (const float *a, const float *b, size_t n, double rtol,
     if (isnan (a[i]) || isnan (b[i]))
       e = isnan (a[i]) && isnan (b[i]) ? 0.0 : INFINITY;
     else
-      e = fabs ((double) a[i] - b[i]) / (atol + rtol * fabs ((double) b[i]));
+      e = fabs ((double)a[i] - b[i]) / (atol + rtol * fabs ((double)b[i]));
     if (e > m || (isinf (e) && m != e)) {
       m = e;
       if (worst)
@@ -286,12 +286,12 @@ th_expect_fail (th_node *t, nn_status want, const char *what, int line)
   nn_status s = th_plan (t, &err);
   th_negatives++;
   snprintf (prefix, sizeof prefix, "node 'n0' (%s): ", t->node.op_type);
-  TH_CHECK (s == want, "line %d, %s %s: got status %s, expected %s (%s)",
-      line, t->node.op_type, what, nn_status_to_string (s),
-      nn_status_to_string (want), err.message);
+  TH_CHECK (s == want, "line %d, %s %s: got status %s, expected %s (%s)", line,
+            t->node.op_type, what, nn_status_to_string (s),
+            nn_status_to_string (want), err.message);
   if (s != NN_OK)
     TH_CHECK (strncmp (err.message, prefix, strlen (prefix)) == 0,
-        "line %d, %s %s: message does not name the node: %s", line,
-        t->node.op_type, what, err.message);
+              "line %d, %s %s: message does not name the node: %s", line,
+              t->node.op_type, what, err.message);
   th_free (t);
 }

@@ -17,7 +17,7 @@
 typedef struct th_node {
   nn_value vals[TH_MAX_VALUES];
   int n_vals;
-  void *owned[TH_MAX_VALUES + TH_MAX_ATTRS];    /* constant data, attr lists */
+  void *owned[TH_MAX_VALUES + TH_MAX_ATTRS]; /* constant data, attr lists */
   int n_owned;
   nn_attr attrs[TH_MAX_ATTRS];
   nn_value *in[TH_MAX_VALUES], *out[TH_MAX_VALUES];
@@ -35,10 +35,10 @@ void th_free (th_node *t);
 /* Inputs, in order. dims is a list of ndim values. */
 nn_value *th_input (th_node *t, int ndim, const int64_t *dims);
 nn_value *th_const (th_node *t, int ndim, const int64_t *dims,
-    const float *data);
+                    const float *data);
 nn_value *th_const_i64 (th_node *t, int ndim, const int64_t *dims,
-    const int64_t *data);
-void th_omit (th_node *t);      /* an omitted optional input */
+                        const int64_t *data);
+void th_omit (th_node *t); /* an omitted optional input */
 nn_value *th_output (th_node *t);
 void th_omit_output (th_node *t);
 
@@ -58,32 +58,33 @@ float *th_data (th_node *t, const nn_value *v);
 
 /* Random helpers. */
 uint64_t th_rand (uint64_t *s);
-int th_randint (uint64_t *s, int lo, int hi);   /* inclusive */
-float th_randf (uint64_t *s);   /* [-1, 1) */
+int th_randint (uint64_t *s, int lo, int hi); /* inclusive */
+float th_randf (uint64_t *s);                 /* [-1, 1) */
 void th_fill (float *x, size_t n, uint64_t *seed);
 
 /* Max of |a-b| / (atol + rtol*|b|) over n values: <= 1 passes. NaN in
  * either fails (returns INFINITY) unless both are NaN at the same place. */
 double th_compare (const float *a, const float *b, size_t n, double rtol,
-    double atol, size_t *worst);
+                   double atol, size_t *worst);
 
 /* Plans t (which must fail), checks the status and that the message
  * names the node, frees t. Counts into th_negatives. */
 void th_expect_fail (th_node *t, nn_status want, const char *what, int line);
 extern int th_negatives;
 #define EXPECT(t, want, what) th_expect_fail (t, want, what, __LINE__)
-#define D(...) ((const int64_t[]) { __VA_ARGS__ })
+#define D(...) ((const int64_t[]){ __VA_ARGS__ })
 
 /* Counters for the report. */
 extern int th_checks, th_failures;
-#define TH_CHECK(cond, ...) do { \
-    th_checks++; \
-    if (!(cond)) { \
-      th_failures++; \
-      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf (stderr, __VA_ARGS__); \
-      fputc ('\n', stderr); \
-    } \
+#define TH_CHECK(cond, ...)                                                    \
+  do {                                                                         \
+    th_checks++;                                                               \
+    if (!(cond)) {                                                             \
+      th_failures++;                                                           \
+      fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                    \
+      fprintf (stderr, __VA_ARGS__);                                           \
+      fputc ('\n', stderr);                                                    \
+    }                                                                          \
   } while (0)
 
 #endif /* TH_HARNESS_H */

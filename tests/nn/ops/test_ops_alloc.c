@@ -58,7 +58,6 @@ __wrap_posix_memalign (void **p, size_t a, size_t n)
   return __real_posix_memalign (p, a, n);
 }
 
-
 static nn_pool *pool2;
 static float weights[1 << 18];
 static int n_ops;
@@ -83,8 +82,10 @@ check (th_node *t, const char *what)
     th_run (t, pool2, false);
     th_run (t, NULL, true);
     atomic_store (&counting, 0);
-    TH_CHECK (atomic_load (&allocations) == 0, "%s: run() allocated %d "
-        "times", what, atomic_load (&allocations));
+    TH_CHECK (atomic_load (&allocations) == 0,
+              "%s: run() allocated %d "
+              "times",
+              what, atomic_load (&allocations));
     n_ops++;
   }
   th_free (t);
@@ -92,7 +93,7 @@ check (th_node *t, const char *what)
 
 static void
 conv (int c, int oc, int group, int h, int k, int s, int pad, bool wconst,
-    const char *what)
+      const char *what)
 {
   th_node t;
   th_init (&t, "Conv", 11);
@@ -126,7 +127,7 @@ main (void)
   th_node t;
 
   for (size_t i = 0; i < sizeof weights / sizeof weights[0]; i++)
-    weights[i] = (float) (i % 13) * 0.01f - 0.06f;
+    weights[i] = (float)(i % 13) * 0.01f - 0.06f;
   if (nn_pool_create (2, &pool2, &err) != NN_OK)
     return 1;
 
@@ -141,7 +142,8 @@ main (void)
   nn_status s = th_plan (&t, &err);
   atomic_store (&counting, 0);
   TH_CHECK (s == NN_OK && atomic_load (&allocations) > 0,
-      "allocations in plan() are not seen (%d)", atomic_load (&allocations));
+            "allocations in plan() are not seen (%d)",
+            atomic_load (&allocations));
   th_free (&t);
 
   conv (1, 32, 1, 28, 3, 1, 0, true, "Conv vec_pos (seed conv1)");
@@ -154,10 +156,10 @@ main (void)
   conv (8, 12, 1, 12, 1, 1, 0, false, "Conv 1x1, weights as an input");
   conv (16, 32, 1, 20, 3, 1, 1, true, "Conv 3x3 (Winograd)");
 
-  static const char *unaries[] = { "Relu", "Sigmoid", "Tanh", "HardSwish",
-    "LeakyRelu", "HardSigmoid", "Identity", "Softmax", "LogSoftmax",
-    "GlobalAveragePool", "GlobalMaxPool"
-  };
+  static const char *unaries[]
+      = { "Relu",       "Sigmoid",           "Tanh",         "HardSwish",
+          "LeakyRelu",  "HardSigmoid",       "Identity",     "Softmax",
+          "LogSoftmax", "GlobalAveragePool", "GlobalMaxPool" };
   for (size_t i = 0; i < sizeof unaries / sizeof unaries[0]; i++)
     unary (unaries[i], 14);
 
@@ -283,6 +285,7 @@ main (void)
 
   nn_pool_free (pool2);
   printf ("alloc: %d operator configurations run without allocating, "
-      "%d checks, %d failures\n", n_ops, th_checks, th_failures);
+          "%d checks, %d failures\n",
+          n_ops, th_checks, th_failures);
   return th_failures ? 1 : 0;
 }

@@ -36,18 +36,15 @@ random_act (th_node *t, uint64_t *seed)
   if (!t->node.def->fuses_activation)
     return;
   switch (th_randint (seed, 0, 3)) {
-    case 0:
-      t->node.act = (nn_act) {
-      NN_ACT_RELU, 0.f, 0.f};
-      break;
-    case 1:
-      t->node.act = (nn_act) {
-      NN_ACT_CLIP, 0.f, 6.f};
-      break;
-    default:
-      t->node.act = (nn_act) {
-      NN_ACT_NONE, 0.f, 0.f};
-      break;
+  case 0:
+    t->node.act = (nn_act){ NN_ACT_RELU, 0.f, 0.f };
+    break;
+  case 1:
+    t->node.act = (nn_act){ NN_ACT_CLIP, 0.f, 6.f };
+    break;
+  default:
+    t->node.act = (nn_act){ NN_ACT_NONE, 0.f, 0.f };
+    break;
   }
 }
 
@@ -57,7 +54,7 @@ random_act (th_node *t, uint64_t *seed)
  * bit for bit. */
 static void
 check_node (th_node *t, uint64_t *seed, const char *what, double scale,
-    bool exact)
+            bool exact)
 {
   nn_error err = { 0 };
   nn_status s = th_plan (t, &err);
@@ -75,20 +72,22 @@ check_node (th_node *t, uint64_t *seed, const char *what, double scale,
   th_run (t, NULL, false);
   memcpy (one_buf, th_data (t, y), sizeof (float) * y->count);
   size_t worst;
-  double e = th_compare (one_buf, ref_buf, y->count, RTOL, RTOL * scale,
-      &worst);
-  TH_CHECK (e <= 1.0, "%s: fast vs reference off by %.3g tolerances at %zu "
-      "(%g vs %g)", what, e, worst, one_buf[worst], ref_buf[worst]);
+  double e
+      = th_compare (one_buf, ref_buf, y->count, RTOL, RTOL * scale, &worst);
+  TH_CHECK (e <= 1.0,
+            "%s: fast vs reference off by %.3g tolerances at %zu "
+            "(%g vs %g)",
+            what, e, worst, one_buf[worst], ref_buf[worst]);
 
   th_run (t, pool2, false);
   float *two = th_data (t, y);
   if (exact)
     TH_CHECK (memcmp (two, one_buf, sizeof (float) * y->count) == 0,
-        "%s: 2 threads differ from 1 thread", what);
+              "%s: 2 threads differ from 1 thread", what);
   else {
     e = th_compare (two, ref_buf, y->count, RTOL, RTOL * scale, &worst);
-    TH_CHECK (e <= 1.0, "%s: 2 threads vs reference off by %.3g at %zu",
-        what, e, worst);
+    TH_CHECK (e <= 1.0, "%s: 2 threads vs reference off by %.3g at %zu", what,
+              e, worst);
   }
 }
 
@@ -121,9 +120,10 @@ conv_case_once (uint64_t *seed, const int *fixed, const char *mode)
     st[i] = th_randint (seed, 0, 2) ? 1 : th_randint (seed, 1, 3);
     dil[i] = th_randint (seed, 0, 4) ? 1 : 2;
     int64_t eff = (k[i] - 1) * dil[i] + 1;
-    pads[i] = th_randint (seed, 0, (int) eff - 1);
-    pads[nsp + i] = th_randint (seed, 0, 2) ? pads[i]
-        : th_randint (seed, 0, (int) eff - 1);
+    pads[i] = th_randint (seed, 0, (int)eff - 1);
+    pads[nsp + i] = th_randint (seed, 0, 2)
+                        ? pads[i]
+                        : th_randint (seed, 0, (int)eff - 1);
     in[i] = eff + th_randint (seed, 0, 20);
     /* Depthwise planes too large to stage take the other code path. */
     if (dw && th_randint (seed, 0, 3) == 0)
@@ -157,11 +157,11 @@ conv_case_once (uint64_t *seed, const int *fixed, const char *mode)
   int c = cg * group, oc = ocg * group;
   int64_t xd[4] = { n, c, in[0], nsp == 2 ? in[1] : 0 };
   int64_t wd[4] = { oc, cg, k[0], nsp == 2 ? k[1] : 0 };
-  size_t wcount = (size_t) oc * cg * k[0] * (nsp == 2 ? k[1] : 1);
+  size_t wcount = (size_t)oc * cg * k[0] * (nsp == 2 ? k[1] : 1);
   float *w = malloc (sizeof (float) * wcount);
-  float *bias = malloc (sizeof (float) * (size_t) oc);
+  float *bias = malloc (sizeof (float) * (size_t)oc);
   th_fill (w, wcount, seed);
-  th_fill (bias, (size_t) oc, seed);
+  th_fill (bias, (size_t)oc, seed);
   bool wconst = th_randint (seed, 0, 4) != 0 || fixed;
 
   th_init (&t, "Conv", 11);
@@ -183,20 +183,21 @@ conv_case_once (uint64_t *seed, const int *fixed, const char *mode)
     th_attr_string (&t, "auto_pad", ap);
   else
     th_attr_ints (&t, "pads", 2 * nsp, pads);
-  snprintf (what, sizeof what, "Conv (%s) n%d c%d oc%d g%d in %lldx%lld "
-      "k%lldx%lld s%lldx%lld d%lldx%lld p%lld,%lld,%lld,%lld %s%s", mode, n,
-      c, oc, group,
-      (long long) in[0], (long long) (nsp == 2 ? in[1] : 0),
-      (long long) k[0], (long long) (nsp == 2 ? k[1] : 0), (long long) st[0],
-      (long long) (nsp == 2 ? st[1] : 0), (long long) dil[0],
-      (long long) (nsp == 2 ? dil[1] : 0), (long long) pads[0],
-      (long long) pads[1], (long long) pads[2], (long long) pads[3], ap,
-      wconst ? "" : " W-input");
-  double kk = (double) cg * (double) k[0] * (double) (nsp == 2 ? k[1] : 1);
+  snprintf (what, sizeof what,
+            "Conv (%s) n%d c%d oc%d g%d in %lldx%lld "
+            "k%lldx%lld s%lldx%lld d%lldx%lld p%lld,%lld,%lld,%lld %s%s",
+            mode, n, c, oc, group, (long long)in[0],
+            (long long)(nsp == 2 ? in[1] : 0), (long long)k[0],
+            (long long)(nsp == 2 ? k[1] : 0), (long long)st[0],
+            (long long)(nsp == 2 ? st[1] : 0), (long long)dil[0],
+            (long long)(nsp == 2 ? dil[1] : 0), (long long)pads[0],
+            (long long)pads[1], (long long)pads[2], (long long)pads[3], ap,
+            wconst ? "" : " W-input");
+  double kk = (double)cg * (double)k[0] * (double)(nsp == 2 ? k[1] : 1);
   /* Every path gives the same bits on any thread count. */
   check_node (&t, seed, what, sqrt (kk) + 1.0, true);
   if (t.node.params)
-    conv_paths[((const conv_params *) t.node.params)->path]++;
+    conv_paths[((const conv_params *)t.node.params)->path]++;
   th_free (&t);
   free (w);
   free (bias);
@@ -231,7 +232,7 @@ pool_case (uint64_t *seed)
   int64_t k[2], st[2], dil[2] = { 1, 1 }, pads[4], in[2];
   bool ceil_mode = th_randint (seed, 0, 2) == 0;
   bool cip = th_randint (seed, 0, 1);
-  int ap = th_randint (seed, 0, 5);     /* 0..2: auto_pad modes */
+  int ap = th_randint (seed, 0, 5); /* 0..2: auto_pad modes */
 
   for (int i = 0; i < nsp; i++) {
     k[i] = th_randint (seed, 1, 4);
@@ -239,13 +240,12 @@ pool_case (uint64_t *seed)
     if (is_max && th_randint (seed, 0, 3) == 0)
       dil[i] = 2;
     int64_t eff = (k[i] - 1) * dil[i] + 1;
-    pads[i] = th_randint (seed, 0, (int) eff - 1);
-    pads[nsp + i] = th_randint (seed, 0, (int) eff - 1);
+    pads[i] = th_randint (seed, 0, (int)eff - 1);
+    pads[nsp + i] = th_randint (seed, 0, (int)eff - 1);
     in[i] = eff + th_randint (seed, 0, 15);
   }
   int64_t xd[4] = { th_randint (seed, 1, 2), th_randint (seed, 1, 5), in[0],
-    nsp == 2 ? in[1] : 0
-  };
+                    nsp == 2 ? in[1] : 0 };
   th_init (&t, is_max ? "MaxPool" : "AveragePool", 12);
   th_input (&t, 2 + nsp, xd);
   th_output (&t);
@@ -261,12 +261,13 @@ pool_case (uint64_t *seed)
     th_attr_string (&t, "auto_pad", modes[ap]);
   } else
     th_attr_ints (&t, "pads", 2 * nsp, pads);
-  snprintf (what, sizeof what, "%s in %lldx%lld k%lldx%lld s%lldx%lld "
-      "d%lldx%lld ceil %d cip %d ap %d", t.node.op_type, (long long) in[0],
-      (long long) (nsp == 2 ? in[1] : 0), (long long) k[0],
-      (long long) (nsp == 2 ? k[1] : 0), (long long) st[0],
-      (long long) (nsp == 2 ? st[1] : 0), (long long) dil[0],
-      (long long) dil[1], ceil_mode, cip, ap);
+  snprintf (what, sizeof what,
+            "%s in %lldx%lld k%lldx%lld s%lldx%lld "
+            "d%lldx%lld ceil %d cip %d ap %d",
+            t.node.op_type, (long long)in[0], (long long)(nsp == 2 ? in[1] : 0),
+            (long long)k[0], (long long)(nsp == 2 ? k[1] : 0), (long long)st[0],
+            (long long)(nsp == 2 ? st[1] : 0), (long long)dil[0],
+            (long long)dil[1], ceil_mode, cip, ap);
   check_node (&t, seed, what, 1.0, true);
   th_free (&t);
 }
@@ -290,7 +291,7 @@ huge_window_case (uint64_t *seed, bool is_max, int64_t k, const char *mode)
   th_attr_ints (&t, "kernel_shape", 2, ks);
   th_attr_string (&t, "auto_pad", mode);
   snprintf (what, sizeof what, "%s in %lldx%lld k%lld %s", t.node.op_type,
-      (long long) h, (long long) w, (long long) k, mode);
+            (long long)h, (long long)w, (long long)k, mode);
   check_node (&t, seed, what, 1.0, true);
   if (y->count == x->count) {
     const float *xs = th_data (&t, x), *ys = th_data (&t, y);
@@ -300,15 +301,14 @@ huge_window_case (uint64_t *seed, bool is_max, int64_t k, const char *mode)
       for (int64_t i = 0; i < h * w; i++)
         acc = is_max ? fmax (acc, xs[c * h * w + i]) : acc + xs[c * h * w + i];
       if (!is_max)
-        acc /= (double) (h * w);
+        acc /= (double)(h * w);
       for (int64_t i = 0; i < h * w; i++)
         bad += fabs (ys[c * h * w + i] - acc) > 1e-5 * (1.0 + fabs (acc));
     }
     TH_CHECK (bad == 0, "%s: %d outputs are not the plane's %s", what, bad,
-        is_max ? "max" : "mean");
+              is_max ? "max" : "mean");
   } else
-    TH_CHECK (0, "%s: output %zu values, input %zu", what, y->count,
-        x->count);
+    TH_CHECK (0, "%s: output %zu values, input %zu", what, y->count, x->count);
   th_free (&t);
 }
 
@@ -344,14 +344,13 @@ gemm_case (uint64_t *seed)
   int cmode = th_randint (seed, 0, 5);
   float alpha = th_randint (seed, 0, 1) ? 1.f : 0.5f + th_randf (seed);
   float beta = th_randint (seed, 0, 1) ? 1.f : th_randf (seed);
-  int64_t ad[2] = { ta ? k : m, ta ? m : k }, bd[2] = { tb ? n : k,
-    tb ? k : n
-  };
-  size_t bcount = (size_t) k * n;
-  float *b = malloc (sizeof (float) * bcount), *c = malloc (sizeof (float)
-      * (size_t) m * n);
+  int64_t ad[2] = { ta ? k : m, ta ? m : k },
+          bd[2] = { tb ? n : k, tb ? k : n };
+  size_t bcount = (size_t)k * n;
+  float *b = malloc (sizeof (float) * bcount),
+        *c = malloc (sizeof (float) * (size_t)m * n);
   th_fill (b, bcount, seed);
-  th_fill (c, (size_t) m * n, seed);
+  th_fill (c, (size_t)m * n, seed);
 
   th_init (&t, "Gemm", 13);
   th_input (&t, 2, ad);
@@ -360,41 +359,41 @@ gemm_case (uint64_t *seed)
   else
     th_input (&t, 2, bd);
   switch (cmode) {
-    case 0:
-      break;
-    case 1:{
-      int64_t cd[1] = { n };
-      th_const (&t, 1, cd, c);
-      break;
-    }
-    case 2:{
-      int64_t cd[2] = { m, n };
-      th_const (&t, 2, cd, c);
-      break;
-    }
-    case 3:{
-      int64_t cd[2] = { m, 1 };
-      th_input (&t, 2, cd);
-      break;
-    }
-    case 4:{
-      th_const (&t, 0, NULL, c);
-      break;
-    }
-    default:{
-      int64_t cd[2] = { 1, n };
-      th_input (&t, 2, cd);
-      break;
-    }
+  case 0:
+    break;
+  case 1: {
+    int64_t cd[1] = { n };
+    th_const (&t, 1, cd, c);
+    break;
+  }
+  case 2: {
+    int64_t cd[2] = { m, n };
+    th_const (&t, 2, cd, c);
+    break;
+  }
+  case 3: {
+    int64_t cd[2] = { m, 1 };
+    th_input (&t, 2, cd);
+    break;
+  }
+  case 4: {
+    th_const (&t, 0, NULL, c);
+    break;
+  }
+  default: {
+    int64_t cd[2] = { 1, n };
+    th_input (&t, 2, cd);
+    break;
+  }
   }
   th_output (&t);
   th_attr_int (&t, "transA", ta);
   th_attr_int (&t, "transB", tb);
   th_attr_float (&t, "alpha", alpha);
   th_attr_float (&t, "beta", beta);
-  snprintf (what, sizeof what, "Gemm %dx%dx%d ta%d tb%d C%d B%s", m, n, k,
-      ta, tb, cmode, bconst ? "const" : "input");
-  check_node (&t, seed, what, sqrt ((double) k) + 1.0, false);
+  snprintf (what, sizeof what, "Gemm %dx%dx%d ta%d tb%d C%d B%s", m, n, k, ta,
+            tb, cmode, bconst ? "const" : "input");
+  check_node (&t, seed, what, sqrt ((double)k) + 1.0, false);
   th_free (&t);
   free (b);
   free (c);
@@ -431,7 +430,7 @@ matmul_case (uint64_t *seed)
   bool bconst = th_randint (seed, 0, 1);
   size_t bc = 1;
   for (int i = 0; i < rb; i++)
-    bc *= (size_t) bd[i];
+    bc *= (size_t)bd[i];
   float *b = malloc (sizeof (float) * bc);
   th_fill (b, bc, seed);
   th_init (&t, "MatMul", 13);
@@ -441,9 +440,9 @@ matmul_case (uint64_t *seed)
   else
     th_input (&t, rb, bd);
   th_output (&t);
-  snprintf (what, sizeof what, "MatMul rank %d x %d, m%d n%d k%d B%s", ra,
-      rb, m, n, k, bconst ? "const" : "input");
-  check_node (&t, seed, what, sqrt ((double) k) + 1.0, false);
+  snprintf (what, sizeof what, "MatMul rank %d x %d, m%d n%d k%d B%s", ra, rb,
+            m, n, k, bconst ? "const" : "input");
+  check_node (&t, seed, what, sqrt ((double)k) + 1.0, false);
   th_free (&t);
   free (b);
 }
@@ -475,7 +474,7 @@ binary_case (uint64_t *seed)
   if (th_randint (seed, 0, 1)) {
     size_t bc = 1;
     for (int i = 0; i < rb; i++)
-      bc *= (size_t) bd[i];
+      bc *= (size_t)bd[i];
     float *b = malloc (sizeof (float) * bc);
     th_fill (b, bc, seed);
     /* Keep divisors away from zero. */
@@ -487,7 +486,7 @@ binary_case (uint64_t *seed)
     th_input (&t, rb, bd);
   th_output (&t);
   snprintf (what, sizeof what, "%s rank %d (A rank %d, B rank %d)", op, rank,
-      ra, rb);
+            ra, rb);
   check_node (&t, seed, what, strcmp (op, "Div") == 0 ? 1e3 : 1.0, true);
   th_free (&t);
 }
@@ -510,8 +509,8 @@ softmax_case (uint64_t *seed)
   th_input (&t, rank, d);
   th_output (&t);
   th_attr_int (&t, "axis", axis);
-  snprintf (what, sizeof what, "%s opset %d rank %d axis %d",
-      t.node.op_type, opset, rank, axis);
+  snprintf (what, sizeof what, "%s opset %d rank %d axis %d", t.node.op_type,
+            opset, rank, axis);
   check_node (&t, seed, what, 1.0, true);
   th_free (&t);
 }
@@ -537,8 +536,8 @@ reduce_mean_case (uint64_t *seed)
   if (n > 0)
     th_attr_ints (&t, "axes", n, axes);
   th_attr_int (&t, "keepdims", keep);
-  snprintf (what, sizeof what, "ReduceMean rank %d, %d axes, keepdims %d",
-      rank, n, keep);
+  snprintf (what, sizeof what, "ReduceMean rank %d, %d axes, keepdims %d", rank,
+            n, keep);
   check_node (&t, seed, what, 1.0, true);
   th_free (&t);
 }
@@ -554,15 +553,15 @@ main (void)
   }
   /* Shapes that matter: the seed CNN, ResNet and MobileNet layers. */
   static const int fixed[][9] = {
-    {1, 1, 32, 1, 28, 28, 3, 1, 0}, {1, 32, 64, 1, 13, 13, 3, 1, 0},
-    {1, 64, 64, 1, 5, 5, 3, 1, 0}, {1, 3, 64, 1, 56, 56, 7, 2, 3},
-    {1, 64, 64, 1, 28, 28, 3, 1, 1}, {1, 64, 128, 1, 28, 28, 3, 2, 1},
-    {1, 128, 256, 1, 14, 14, 1, 2, 0}, {1, 256, 512, 1, 7, 7, 3, 1, 1},
-    {2, 96, 24, 1, 28, 28, 1, 1, 0}, {1, 32, 32, 32, 56, 56, 3, 1, 1},
-    {1, 144, 144, 144, 28, 28, 3, 2, 1}, {1, 320, 1280, 1, 7, 7, 1, 1, 0},
-    {1, 64, 64, 4, 14, 14, 3, 1, 1}, {3, 16, 40, 1, 9, 11, 3, 1, 1},
-    {1, 8, 8, 8, 112, 112, 3, 1, 1}, {2, 6, 6, 6, 113, 97, 3, 2, 1},
-    {1, 4, 8, 4, 90, 90, 5, 1, 2}, {1, 4, 4, 4, 90, 90, 3, 2, 0},
+    { 1, 1, 32, 1, 28, 28, 3, 1, 0 },      { 1, 32, 64, 1, 13, 13, 3, 1, 0 },
+    { 1, 64, 64, 1, 5, 5, 3, 1, 0 },       { 1, 3, 64, 1, 56, 56, 7, 2, 3 },
+    { 1, 64, 64, 1, 28, 28, 3, 1, 1 },     { 1, 64, 128, 1, 28, 28, 3, 2, 1 },
+    { 1, 128, 256, 1, 14, 14, 1, 2, 0 },   { 1, 256, 512, 1, 7, 7, 3, 1, 1 },
+    { 2, 96, 24, 1, 28, 28, 1, 1, 0 },     { 1, 32, 32, 32, 56, 56, 3, 1, 1 },
+    { 1, 144, 144, 144, 28, 28, 3, 2, 1 }, { 1, 320, 1280, 1, 7, 7, 1, 1, 0 },
+    { 1, 64, 64, 4, 14, 14, 3, 1, 1 },     { 3, 16, 40, 1, 9, 11, 3, 1, 1 },
+    { 1, 8, 8, 8, 112, 112, 3, 1, 1 },     { 2, 6, 6, 6, 113, 97, 3, 2, 1 },
+    { 1, 4, 8, 4, 90, 90, 5, 1, 2 },       { 1, 4, 4, 4, 90, 90, 3, 2, 0 },
   };
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
     conv_case (&seed, fixed[i]);
@@ -573,8 +572,7 @@ main (void)
     int c = 8 * th_randint (&seed, 2, 6), oc = th_randint (&seed, 10, 70);
     int h = th_randint (&seed, 5, 31), w = th_randint (&seed, 5, 31);
     int wino[9] = { th_randint (&seed, 1, 2), c, oc, 1, h, w, 3, 1,
-      th_randint (&seed, 0, 1)
-    };
+                    th_randint (&seed, 0, 1) };
     conv_case (&seed, wino);
   }
   for (int i = 0; i < 300; i++)
@@ -584,7 +582,7 @@ main (void)
     for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++)
       for (int m = 0; m < 4; m++)
         huge_window_case (&seed, m & 1, huge[i],
-            m & 2 ? "SAME_LOWER" : "SAME_UPPER");
+                          m & 2 ? "SAME_LOWER" : "SAME_UPPER");
   }
   for (int i = 0; i < 40; i++)
     global_pool_case (&seed);
@@ -602,11 +600,12 @@ main (void)
   free (ref_buf);
   free (one_buf);
   printf ("conv paths: depthwise %d, packed %d, winograd %d\n",
-      conv_paths[CONV_DEPTHWISE], conv_paths[CONV_PACKED],
-      conv_paths[CONV_WINOGRAD]);
+          conv_paths[CONV_DEPTHWISE], conv_paths[CONV_PACKED],
+          conv_paths[CONV_WINOGRAD]);
   TH_CHECK (conv_paths[CONV_WINOGRAD] > 10 && conv_paths[CONV_PACKED] > 100
-      && conv_paths[CONV_DEPTHWISE] > 50, "a conv path is barely covered");
-  printf ("differential: %d cases, %d checks, %d failures\n", cases,
-      th_checks, th_failures);
+                && conv_paths[CONV_DEPTHWISE] > 50,
+            "a conv path is barely covered");
+  printf ("differential: %d cases, %d checks, %d failures\n", cases, th_checks,
+          th_failures);
   return th_failures ? 1 : 0;
 }

@@ -585,6 +585,6 @@ main (void)
   TH_CHECK (nn_op_find ("Conv3D") == NULL, "unknown op found");
   TH_CHECK (nn_op_find (NULL) == NULL, "NULL op found");
   printf ("negative: %d rule cases, %d checks, %d failures\n", th_negatives,
-      th_checks, th_failures);
+          th_checks, th_failures);
   return th_failures ? 1 : 0;
 }

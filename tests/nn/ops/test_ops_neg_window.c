@@ -34,7 +34,7 @@ conv_rules (void)
   th_attr_ints (&t, "strides", 3, D (1, 1, 1));
   EXPECT (&t, NN_BAD_MODEL, "strides of wrong length");
   conv_base (&t, 4, 6, 4, 3);
-  th_attr_ints (&t, "strides", 2, D (1, (int64_t) INT32_MAX + 1));
+  th_attr_ints (&t, "strides", 2, D (1, (int64_t)INT32_MAX + 1));
   EXPECT (&t, NN_BAD_MODEL, "huge stride");
   conv_base (&t, 4, 6, 4, 3);
   th_attr_ints (&t, "dilations", 2, D (0, 1));
@@ -266,38 +266,36 @@ mutations (uint64_t *seed, int count)
         mut = 6;
     }
     switch (mut) {
-      case 0:
-        th_attr_ints (&t, "strides", 2, D (1, -th_randint (seed, 0, 3)));
-        want = NN_BAD_MODEL;
-        break;
-      case 1:
-        th_attr_ints (&t, "pads", 4, D (0, 0, -th_randint (seed, 1, 9), 0));
-        want = NN_BAD_MODEL;
-        break;
-      case 2:
-        th_attr_ints (&t, "pads", 4, D (0, k + th_randint (seed, 0, 3), 0,
-                0));
-        want = NN_UNSUPPORTED;
-        break;
-      case 3:
-        th_attr_ints (&t, "pads", th_randint (seed, 0, 1) ? 2 : 6,
-            D (0, 0, 0, 0, 0, 0));
-        want = NN_BAD_MODEL;
-        break;
-      case 4:
-        th_attr_ints (&t, "strides", th_randint (seed, 0, 1) ? 1 : 3,
-            D (1, 1, 1));
-        want = NN_BAD_MODEL;
-        break;
-      case 5:
-        th_attr_string (&t, "auto_pad", th_randint (seed, 0, 1) ? "same"
-            : "");
-        want = NN_BAD_MODEL;
-        break;
-      default:
-        th_attr_ints (&t, "dilations", 2, D (th_randint (seed, -2, 0), 1));
-        want = NN_BAD_MODEL;    /* malformed before unsupported */
-        break;
+    case 0:
+      th_attr_ints (&t, "strides", 2, D (1, -th_randint (seed, 0, 3)));
+      want = NN_BAD_MODEL;
+      break;
+    case 1:
+      th_attr_ints (&t, "pads", 4, D (0, 0, -th_randint (seed, 1, 9), 0));
+      want = NN_BAD_MODEL;
+      break;
+    case 2:
+      th_attr_ints (&t, "pads", 4, D (0, k + th_randint (seed, 0, 3), 0, 0));
+      want = NN_UNSUPPORTED;
+      break;
+    case 3:
+      th_attr_ints (&t, "pads", th_randint (seed, 0, 1) ? 2 : 6,
+                    D (0, 0, 0, 0, 0, 0));
+      want = NN_BAD_MODEL;
+      break;
+    case 4:
+      th_attr_ints (&t, "strides", th_randint (seed, 0, 1) ? 1 : 3,
+                    D (1, 1, 1));
+      want = NN_BAD_MODEL;
+      break;
+    case 5:
+      th_attr_string (&t, "auto_pad", th_randint (seed, 0, 1) ? "same" : "");
+      want = NN_BAD_MODEL;
+      break;
+    default:
+      th_attr_ints (&t, "dilations", 2, D (th_randint (seed, -2, 0), 1));
+      want = NN_BAD_MODEL; /* malformed before unsupported */
+      break;
     }
     snprintf (what, sizeof what, "random mutation %d", mut);
     EXPECT (&t, want, what);
@@ -314,6 +312,7 @@ main (void)
   int rules = th_negatives;
   mutations (&seed, 4000);
   printf ("negative (windows): %d rule cases, %d random mutations, %d checks, "
-      "%d failures\n", rules, th_negatives - rules, th_checks, th_failures);
+          "%d failures\n",
+          rules, th_negatives - rules, th_checks, th_failures);
   return th_failures ? 1 : 0;
 }

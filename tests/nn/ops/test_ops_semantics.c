@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define F(...) ((const float[]) { __VA_ARGS__ })
+#define F(...) ((const float[]){ __VA_ARGS__ })
 
 static float iota_buf[4096];
 
@@ -27,7 +27,7 @@ run (th_node *t, const float *const *data)
     nn_value *v = t->in[i];
     if (v && v->kind != NN_VAL_CONST)
       memcpy (th_data (t, v), data && data[i] ? data[i] : iota_buf,
-          sizeof (float) * v->count);
+              sizeof (float) * v->count);
   }
   th_run (t, pool2, false);
   return th_data (t, t->out[0]);
@@ -35,28 +35,28 @@ run (th_node *t, const float *const *data)
 
 static void
 expect_shape (th_node *t, int o, int ndim, const int64_t *dims,
-    const char *what)
+              const char *what)
 {
   const nn_value *v = t->out[o];
   bool ok = v->ndim == ndim && v->dtype == NN_DTYPE_FLOAT;
   for (int i = 0; ok && i < ndim; i++)
     ok = v->dims[i] == dims[i];
   TH_CHECK (ok, "%s: output %d has the wrong shape (rank %d)", what, o,
-      v->ndim);
+            v->ndim);
 }
 
 static void
 expect_values (const float *y, const float *want, size_t n, double tol,
-    const char *what)
+               const char *what)
 {
   if (!y) {
     TH_CHECK (false, "%s: no output", what);
     return;
   }
   for (size_t i = 0; i < n; i++)
-    if (!(fabs ((double) y[i] - want[i]) <= tol * (1.0 + fabs (want[i])))) {
+    if (!(fabs ((double)y[i] - want[i]) <= tol * (1.0 + fabs (want[i])))) {
       TH_CHECK (false, "%s: value %zu is %g, expected %g", what, i, y[i],
-          want[i]);
+                want[i]);
       return;
     }
   TH_CHECK (true, "%s", what);
@@ -134,8 +134,8 @@ shapes (void)
       for (int b = 0; b < 2; b++)
         for (int c = 0; c < 5; c++)
           for (int d = 0; d < 3; d++)
-            want[((a * 2 + b) * 5 + c) * 3 + d] =
-                iota_buf[((b * 3 + d) * 4 + a) * 5 + c];
+            want[((a * 2 + b) * 5 + c) * 3 + d]
+                = iota_buf[((b * 3 + d) * 4 + a) * 5 + c];
     expect_values (y, want, 120, 0, "Transpose values");
   }
   th_free (&t);
@@ -201,9 +201,9 @@ joins (void)
   run (&t, NULL);
   expect_shape (&t, 0, 2, D (2, 0), "Split zero-size part");
   expect_values (th_data (&t, t.out[1]), F (0, 1, 6, 7), 4, 0,
-      "Split middle part");
-  expect_values (th_data (&t, t.out[2]), F (2, 3, 4, 5, 8, 9, 10, 11), 8,
-      0, "Split last part");
+                 "Split middle part");
+  expect_values (th_data (&t, t.out[2]), F (2, 3, 4, 5, 8, 9, 10, 11), 8, 0,
+                 "Split last part");
   th_free (&t);
   th_init (&t, "Split", 11);
   th_input (&t, 2, D (4, 2));
@@ -211,7 +211,7 @@ joins (void)
   th_output (&t);
   run (&t, NULL);
   expect_values (th_data (&t, t.out[1]), F (4, 5, 6, 7), 4, 0,
-      "Split equal parts on axis 0");
+                 "Split equal parts on axis 0");
   th_free (&t);
 
   th_init (&t, "Pad", 13);
@@ -285,32 +285,32 @@ reductions (void)
   th_init (&t, "Softmax", 11);
   th_input (&t, 2, D (1, 3));
   th_output (&t);
-  y = run (&t, (const float *const[]) { F (1, 2, 3) });
+  y = run (&t, (const float *const[]){ F (1, 2, 3) });
   expect_values (y, F (0.09003057f, 0.24472847f, 0.66524096f), 3, 1e-6,
-      "Softmax example");
+                 "Softmax example");
   th_free (&t);
   th_init (&t, "Softmax", 11);
   th_input (&t, 3, D (1, 2, 2));
   th_output (&t);
   th_attr_int (&t, "axis", 1);
-  y = run (&t, (const float *const[]) { F (0, 0, 0, 0) });
+  y = run (&t, (const float *const[]){ F (0, 0, 0, 0) });
   expect_values (y, F (0.25f, 0.25f, 0.25f, 0.25f), 4, 1e-6,
-      "Softmax opset 11 over the trailing block");
+                 "Softmax opset 11 over the trailing block");
   th_free (&t);
   th_init (&t, "Softmax", 13);
   th_input (&t, 3, D (1, 2, 2));
   th_output (&t);
   th_attr_int (&t, "axis", 1);
-  y = run (&t, (const float *const[]) { F (0, 0, 0, 0) });
+  y = run (&t, (const float *const[]){ F (0, 0, 0, 0) });
   expect_values (y, F (0.5f, 0.5f, 0.5f, 0.5f), 4, 1e-6,
-      "Softmax opset 13 over one axis");
+                 "Softmax opset 13 over one axis");
   th_free (&t);
   th_init (&t, "LogSoftmax", 13);
   th_input (&t, 1, D (2));
   th_output (&t);
-  y = run (&t, (const float *const[]) { F (1000, 1000) });
+  y = run (&t, (const float *const[]){ F (1000, 1000) });
   expect_values (y, F (-0.6931472f, -0.6931472f), 2, 1e-6,
-      "LogSoftmax large numbers");
+                 "LogSoftmax large numbers");
   th_free (&t);
 
   th_init (&t, "GlobalAveragePool", 1);
@@ -333,7 +333,7 @@ elementwise (void)
   th_input (&t, 1, D (6));
   th_output (&t);
   th_attr_float (&t, "alpha", 0.1f);
-  y = run (&t, (const float *const[]) { x });
+  y = run (&t, (const float *const[]){ x });
   expect_values (y, F (-0.3f, -0.05f, 0, 0.5f, 2, 8), 6, 1e-6, "LeakyRelu");
   th_free (&t);
   th_init (&t, "HardSigmoid", 6);
@@ -341,7 +341,7 @@ elementwise (void)
   th_output (&t);
   th_attr_float (&t, "alpha", 0.3f);
   th_attr_float (&t, "beta", 0.4f);
-  y = run (&t, (const float *const[]) { x });
+  y = run (&t, (const float *const[]){ x });
   for (int i = 0; i < 6; i++)
     want[i] = fmaxf (0.f, fminf (1.f, 0.3f * x[i] + 0.4f));
   expect_values (y, want, 6, 1e-6, "HardSigmoid");
@@ -349,7 +349,7 @@ elementwise (void)
   th_init (&t, "HardSwish", 14);
   th_input (&t, 1, D (6));
   th_output (&t);
-  y = run (&t, (const float *const[]) { x });
+  y = run (&t, (const float *const[]){ x });
   for (int i = 0; i < 6; i++)
     want[i] = x[i] * fmaxf (0.f, fminf (1.f, x[i] / 6.f + 0.5f));
   expect_values (y, want, 6, 1e-6, "HardSwish");
@@ -357,7 +357,7 @@ elementwise (void)
   th_init (&t, "Sigmoid", 13);
   th_input (&t, 1, D (6));
   th_output (&t);
-  y = run (&t, (const float *const[]) { x });
+  y = run (&t, (const float *const[]){ x });
   for (int i = 0; i < 6; i++)
     want[i] = 1.f / (1.f + expf (-x[i]));
   expect_values (y, want, 6, 1e-6, "Sigmoid");
@@ -365,7 +365,7 @@ elementwise (void)
   th_init (&t, "Tanh", 13);
   th_input (&t, 1, D (6));
   th_output (&t);
-  y = run (&t, (const float *const[]) { x });
+  y = run (&t, (const float *const[]){ x });
   for (int i = 0; i < 6; i++)
     want[i] = tanhf (x[i]);
   expect_values (y, want, 6, 1e-6, "Tanh");
@@ -375,7 +375,7 @@ elementwise (void)
   th_output (&t);
   th_attr_float (&t, "min", -1.f);
   th_attr_float (&t, "max", 1.f);
-  y = run (&t, (const float *const[]) { x });
+  y = run (&t, (const float *const[]){ x });
   expect_values (y, F (-1, -0.5f, 0, 0.5f, 1, 1), 6, 0, "Clip opset 6");
   th_free (&t);
   th_init (&t, "Clip", 13);
@@ -383,16 +383,16 @@ elementwise (void)
   th_omit (&t);
   th_const (&t, 0, NULL, F (0.25f));
   th_output (&t);
-  y = run (&t, (const float *const[]) { x });
+  y = run (&t, (const float *const[]){ x });
   expect_values (y, F (-3, -0.5f, 0, 0.25f, 0.25f, 0.25f), 6, 0,
-      "Clip with only max");
+                 "Clip with only max");
   th_free (&t);
   th_init (&t, "Clip", 13);
   th_input (&t, 1, D (6));
   th_const (&t, 0, NULL, F (2));
   th_const (&t, 0, NULL, F (1));
   th_output (&t);
-  y = run (&t, (const float *const[]) { x });
+  y = run (&t, (const float *const[]){ x });
   expect_values (y, F (1, 1, 1, 1, 1, 1), 6, 0, "Clip min > max gives max");
   th_free (&t);
 
@@ -400,7 +400,7 @@ elementwise (void)
   th_const (&t, 0, NULL, F (10));
   th_input (&t, 2, D (2, 3));
   th_output (&t);
-  y = run (&t, (const float *const[]) { NULL, x });
+  y = run (&t, (const float *const[]){ NULL, x });
   for (int i = 0; i < 6; i++)
     want[i] = 10.f - x[i];
   expect_values (y, want, 6, 0, "Sub scalar minus tensor");
@@ -409,9 +409,9 @@ elementwise (void)
   th_input (&t, 2, D (2, 3));
   th_const (&t, 2, D (2, 1), F (2, 4));
   th_output (&t);
-  y = run (&t, (const float *const[]) { x });
+  y = run (&t, (const float *const[]){ x });
   expect_values (y, F (-1.5f, -0.25f, 0, 0.125f, 0.5f, 2), 6, 0,
-      "Div by a column");
+                 "Div by a column");
   th_free (&t);
 
   /* BatchNormalization: constant statistics, and statistics as inputs. */
@@ -428,13 +428,15 @@ elementwise (void)
         th_const (&t, 1, D (2), stats[i]);
     th_output (&t);
     th_attr_float (&t, "epsilon", 0.f);
-    y = run (&t, (const float *const[]) { x, sc, bi, mu, va });
+    y = run (&t, (const float *const[]){ x, sc, bi, mu, va });
     for (int i = 0; i < 6; i++) {
       int c = i / 3;
       want[i] = sc[c] * (x[i] - mu[c]) / sqrtf (va[c]) + bi[c];
     }
-    expect_values (y, want, 6, 1e-6, as_inputs ? "BatchNormalization, "
-        "statistics as inputs" : "BatchNormalization");
+    expect_values (y, want, 6, 1e-6,
+                   as_inputs ? "BatchNormalization, "
+                               "statistics as inputs"
+                             : "BatchNormalization");
     th_free (&t);
   }
 }
@@ -452,7 +454,7 @@ windows (void)
   th_attr_ints (&t, "kernel_shape", 2, D (3, 3));
   th_attr_ints (&t, "strides", 2, D (2, 2));
   th_attr_int (&t, "ceil_mode", 1);
-  y = run (&t, (const float *const[]) { iota_buf + 1 });
+  y = run (&t, (const float *const[]){ iota_buf + 1 });
   expect_values (y, F (11, 12, 15, 16), 4, 0, "MaxPool ceil_mode");
   th_free (&t);
   th_init (&t, "AveragePool", 12);
@@ -461,7 +463,7 @@ windows (void)
   th_attr_ints (&t, "kernel_shape", 2, D (3, 3));
   th_attr_ints (&t, "strides", 2, D (2, 2));
   th_attr_int (&t, "ceil_mode", 1);
-  y = run (&t, (const float *const[]) { iota_buf + 1 });
+  y = run (&t, (const float *const[]){ iota_buf + 1 });
   expect_values (y, F (6, 7.5f, 12, 13.5f), 4, 1e-6, "AveragePool ceil_mode");
   th_free (&t);
   th_init (&t, "MaxPool", 12);
@@ -472,17 +474,17 @@ windows (void)
   th_attr_int (&t, "ceil_mode", 1);
   run (&t, NULL);
   expect_shape (&t, 0, 4, D (1, 1, 1, 1),
-      "ceil_mode drops a window starting in the padding");
+                "ceil_mode drops a window starting in the padding");
   th_free (&t);
   static const char *same[2] = { "SAME_UPPER", "SAME_LOWER" };
-  static const float want_same[2][2] = { {3, 9}, {1, 7} };
+  static const float want_same[2][2] = { { 3, 9 }, { 1, 7 } };
   for (int i = 0; i < 2; i++) {
     th_init (&t, "AveragePool", 12);
     th_input (&t, 4, D (1, 1, 3, 3));
     th_output (&t);
     th_attr_ints (&t, "kernel_shape", 2, D (2, 2));
     th_attr_string (&t, "auto_pad", same[i]);
-    y = run (&t, (const float *const[]) { iota_buf + 1 });
+    y = run (&t, (const float *const[]){ iota_buf + 1 });
     expect_shape (&t, 0, 4, D (1, 1, 3, 3), same[i]);
     if (y) {
       float got[2] = { y[0], y[8] };
@@ -496,9 +498,9 @@ windows (void)
   th_attr_ints (&t, "kernel_shape", 2, D (2, 2));
   th_attr_ints (&t, "pads", 4, D (1, 1, 0, 0));
   th_attr_int (&t, "count_include_pad", 1);
-  y = run (&t, (const float *const[]) { iota_buf + 1 });
-  expect_values (y, F (0.25f, 0.75f, 1.25f, 1.25f, 3, 4, 2.75f, 6, 7), 9,
-      1e-6, "AveragePool count_include_pad");
+  y = run (&t, (const float *const[]){ iota_buf + 1 });
+  expect_values (y, F (0.25f, 0.75f, 1.25f, 1.25f, 3, 4, 2.75f, 6, 7), 9, 1e-6,
+                 "AveragePool count_include_pad");
   th_free (&t);
 
   /* test_basic_conv_with_padding of ONNX, on the packed kernel, then with
@@ -521,7 +523,7 @@ windows (void)
       y = th_data (&t, t.out[0]);
       float got[3] = { y[0], y[12], y[24] };
       expect_values (got, relu ? F (0, 0, 0) : F (12, 108, 84), 3, 1e-6,
-          relu ? "Conv with fused Relu" : "Conv with padding");
+                     relu ? "Conv with fused Relu" : "Conv with padding");
     }
     th_free (&t);
   }
@@ -554,8 +556,8 @@ matrices (void)
   th_attr_float (&t, "beta", 0.5f);
   /* A = [[0,1],[2,3]], A' = [[0,2],[1,3]], B' = [[1,3],[2,4]] */
   y = run (&t, NULL);
-  expect_values (y, F (2 * 4 + 5, 2 * 8 + 10, 2 * 7 + 5, 2 * 15 + 10), 4,
-      1e-6, "Gemm transA transB alpha beta");
+  expect_values (y, F (2 * 4 + 5, 2 * 8 + 10, 2 * 7 + 5, 2 * 15 + 10), 4, 1e-6,
+                 "Gemm transA transB alpha beta");
   th_free (&t);
 
   th_init (&t, "MatMul", 13);
@@ -573,7 +575,7 @@ matrices (void)
   y = run (&t, NULL);
   expect_shape (&t, 0, 2, D (2, 3), "MatMul vector . batch of matrices");
   expect_values (y, F (3, 4, 5, 9, 10, 11), 6, 0,
-      "MatMul vector . batch of matrices");
+                 "MatMul vector . batch of matrices");
   th_free (&t);
   th_init (&t, "MatMul", 13);
   th_input (&t, 2, D (2, 3));
@@ -590,7 +592,7 @@ main (void)
 {
   nn_error err;
   for (int i = 0; i < 4096; i++)
-    iota_buf[i] = (float) i;
+    iota_buf[i] = (float)i;
   if (nn_pool_create (2, &pool2, &err) != NN_OK)
     return 1;
   shapes ();

@@ -13,7 +13,7 @@
 
 typedef struct counts {
   atomic_int hits[MAX_TASKS];
-  int plain[MAX_TASKS];         /* written without atomics: checks ordering */
+  int plain[MAX_TASKS]; /* written without atomics: checks ordering */
   atomic_int bad_n;
   int expect_n;
 } counts;
@@ -85,29 +85,27 @@ session_main (void *arg)
 int
 main (void)
 {
-  nn_pool *pool = (nn_pool *) 1;
+  nn_pool *pool = (nn_pool *)1;
   nn_error err;
 
   TH_CHECK (nn_pool_create (1, &pool, &err) == NN_OK && pool == NULL,
-      "one thread must give a NULL pool");
+            "one thread must give a NULL pool");
   TH_CHECK (nn_pool_create (0, &pool, &err) == NN_OK && pool == NULL,
-      "zero threads must give a NULL pool");
+            "zero threads must give a NULL pool");
   TH_CHECK (nn_pool_threads (NULL) == 1, "NULL pool has one thread");
   TH_CHECK (hammer (NULL, 200, 1, false) == 0, "NULL pool runs inline");
   nn_pool_free (NULL);
 
   for (int threads = 2; threads <= 4; threads++) {
     TH_CHECK (nn_pool_create (threads, &pool, &err) == NN_OK && pool,
-        "create %d: %s", threads, err.message);
+              "create %d: %s", threads, err.message);
     if (!pool)
       continue;
     TH_CHECK (nn_pool_threads (pool) == threads, "thread count");
-    int wrong = hammer (pool, 20000, (uint64_t) threads, false);
-    TH_CHECK (wrong == 0, "%d threads, back to back: %d wrong", threads,
-        wrong);
+    int wrong = hammer (pool, 20000, (uint64_t)threads, false);
+    TH_CHECK (wrong == 0, "%d threads, back to back: %d wrong", threads, wrong);
     wrong = hammer (pool, 2000, 99, true);
-    TH_CHECK (wrong == 0, "%d threads, with sleeps: %d wrong", threads,
-        wrong);
+    TH_CHECK (wrong == 0, "%d threads, with sleeps: %d wrong", threads, wrong);
     nn_pool_free (pool);
   }
 
@@ -115,13 +113,13 @@ main (void)
   TH_CHECK (nn_pool_create (3, &pool, &err) == NN_OK, "create");
   nn_pool_free (pool);
 
-  session s[2] = { {.threads = 2,.seed = 5}, {.threads = 2,.seed = 6} };
+  session s[2] = { { .threads = 2, .seed = 5 }, { .threads = 2, .seed = 6 } };
   for (int i = 0; i < 2; i++)
     pthread_create (&s[i].thread, NULL, session_main, &s[i]);
   for (int i = 0; i < 2; i++) {
     pthread_join (s[i].thread, NULL);
     TH_CHECK (s[i].wrong == 0, "concurrent session %d: %d wrong", i,
-        s[i].wrong);
+              s[i].wrong);
   }
   printf ("pool: %d checks, %d failures\n", th_checks, th_failures);
   return th_failures ? 1 : 0;

@@ -39,7 +39,7 @@ main (int argc, char **argv)
   int w = atoi (argv[2]), h = atoi (argv[3]);
   nn_preprocess_params p;
   nn_preprocess_params_init (&p, atoi (argv[4]), atoi (argv[5]),
-      pick (argv[6], colors, 3));
+                             pick (argv[6], colors, 3));
   p.mode = pick (argv[7], modes, 3);
   p.interp = pick (argv[8], interps, 2);
   if (f < 0 || w < 1 || h < 1)
@@ -59,62 +59,62 @@ main (int argc, char **argv)
   long size = ftell (in);
   rewind (in);
   uint8_t *buf = malloc (size > 0 ? size : 1);
-  if (!buf || fread (buf, 1, size, in) != (size_t) size)
+  if (!buf || fread (buf, 1, size, in) != (size_t)size)
     return 2;
   fclose (in);
 
   int cw = (w + 1) / 2, ch = (h + 1) / 2;
-  size_t ysz = (size_t) w * h;
+  size_t ysz = (size_t)w * h;
   img.planes[0] = buf;
   switch (f) {
-    case NN_PIX_GRAY8:
-      img.strides[0] = w;
-      break;
-    case NN_PIX_RGB:
-    case NN_PIX_BGR:
-      img.strides[0] = 3 * w;
-      break;
-    case NN_PIX_I420:
-    case NN_PIX_YV12:{
-      const uint8_t *second = buf + ysz, *third = second + (size_t) cw * ch;
-      img.strides[0] = w;
-      img.strides[1] = img.strides[2] = cw;
-      img.planes[1] = f == NN_PIX_I420 ? second : third;
-      img.planes[2] = f == NN_PIX_I420 ? third : second;
-      break;
-    }
-    case NN_PIX_NV12:
-    case NN_PIX_NV21:
-      img.strides[0] = w;
-      img.planes[1] = buf + ysz;
-      img.strides[1] = 2 * cw;
-      break;
-    case NN_PIX_YUY2:
-    case NN_PIX_UYVY:
-      img.strides[0] = 4 * cw;
-      break;
-    default:
-      img.strides[0] = 4 * w;
-      break;
+  case NN_PIX_GRAY8:
+    img.strides[0] = w;
+    break;
+  case NN_PIX_RGB:
+  case NN_PIX_BGR:
+    img.strides[0] = 3 * w;
+    break;
+  case NN_PIX_I420:
+  case NN_PIX_YV12: {
+    const uint8_t *second = buf + ysz, *third = second + (size_t)cw * ch;
+    img.strides[0] = w;
+    img.strides[1] = img.strides[2] = cw;
+    img.planes[1] = f == NN_PIX_I420 ? second : third;
+    img.planes[2] = f == NN_PIX_I420 ? third : second;
+    break;
+  }
+  case NN_PIX_NV12:
+  case NN_PIX_NV21:
+    img.strides[0] = w;
+    img.planes[1] = buf + ysz;
+    img.strides[1] = 2 * cw;
+    break;
+  case NN_PIX_YUY2:
+  case NN_PIX_UYVY:
+    img.strides[0] = 4 * cw;
+    break;
+  default:
+    img.strides[0] = 4 * w;
+    break;
   }
 
   nn_rect roi, placed;
   if (argc == 17)
-    roi = (nn_rect) {
-    atoi (argv[13]), atoi (argv[14]), atoi (argv[15]), atoi (argv[16])};
+    roi = (nn_rect){ atoi (argv[13]), atoi (argv[14]), atoi (argv[15]),
+                     atoi (argv[16]) };
   nn_preprocessor *pp;
   nn_error err;
   if (nn_preprocessor_create (&p, w, h, &pp, &err) != NN_OK
-      || nn_preprocess (pp, &img, argc == 17 ? &roi : NULL, NULL, NULL,
-          &err) == NN_OK) {
+      || nn_preprocess (pp, &img, argc == 17 ? &roi : NULL, NULL, NULL, &err)
+             == NN_OK) {
     fprintf (stderr, "expected a NULL output to fail\n");
     return 1;
   }
-  size_t n = (size_t) nn_preprocessor_channels (pp) * p.out_width
-      * p.out_height;
+  size_t n = (size_t)nn_preprocessor_channels (pp) * p.out_width * p.out_height;
   float *out = malloc (n * sizeof (float));
-  if (!out || nn_preprocess (pp, &img, argc == 17 ? &roi : NULL, out,
-          &placed, &err) != NN_OK) {
+  if (!out
+      || nn_preprocess (pp, &img, argc == 17 ? &roi : NULL, out, &placed, &err)
+             != NN_OK) {
     fprintf (stderr, "%s\n", err.message);
     return 1;
   }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define W 97                    /* odd on purpose: half chroma blocks */
+#define W 97 /* odd on purpose: half chroma blocks */
 #define H 61
 
 /* Against the RGB source, in output units (scale 1/255). The picture's
@@ -16,8 +16,8 @@
  * matrix amplifies by up to 2 (1 - Kb) = 1.86 (~6 levels), plus 8-bit
  * rounding of Y, U and V (~1 level): under 7.5 levels. */
 #define TOL_YUV (7.5 / 255)
-#define TOL_GRAY8 (1.0 / 255)   /* luma of rounded RGB vs rounded luma */
-#define TOL_RGB 1e-6            /* lossless repacking */
+#define TOL_GRAY8 (1.0 / 255) /* luma of rounded RGB vs rounded luma */
+#define TOL_RGB 1e-6          /* lossless repacking */
 
 static int failures, checks;
 
@@ -43,7 +43,7 @@ is_yuv (nn_pixel_format f)
 
 static int
 convert (nn_pixel_format f, rgb_fn fn, nn_yuv_matrix m, int full,
-    const nn_preprocess_params * p, float *out)
+         const nn_preprocess_params *p, float *out)
 {
   test_image t;
   nn_preprocessor *pp = NULL;
@@ -54,7 +54,9 @@ convert (nn_pixel_format f, rgb_fn fn, nn_yuv_matrix m, int full,
   t.img.full_range = full;
   timg_paint (&t, fn);
   int rc = nn_preprocessor_create (p, W, H, &pp, &err) == NN_OK
-      && nn_preprocess (pp, &t.img, NULL, out, NULL, &err) == NN_OK ? 0 : -1;
+                   && nn_preprocess (pp, &t.img, NULL, out, NULL, &err) == NN_OK
+               ? 0
+               : -1;
   if (rc)
     printf ("error: %s\n", err.message);
   nn_preprocessor_free (pp);
@@ -66,12 +68,12 @@ convert (nn_pixel_format f, rgb_fn fn, nn_yuv_matrix m, int full,
  * picture (GRAY8 for colour). */
 static void
 compare_all (const char *what, rgb_fn fn, nn_color color, int with_gray8,
-    nn_yuv_matrix m, int full, const nn_preprocess_params * base)
+             nn_yuv_matrix m, int full, const nn_preprocess_params *base)
 {
   nn_preprocess_params p = *base;
   p.color = color;
   int C = color == NN_COLOR_GRAY ? 1 : 3;
-  size_t n = (size_t) C * p.out_width * p.out_height;
+  size_t n = (size_t)C * p.out_width * p.out_height;
   float *ref = malloc (n * sizeof (float)), *out = malloc (n * sizeof (float));
   if (convert (NN_PIX_RGB, fn, m, full, &p, ref) != 0) {
     failures++;
@@ -86,11 +88,12 @@ compare_all (const char *what, rgb_fn fn, nn_color color, int with_gray8,
       continue;
     }
     double d = max_abs_diff_ff (out, ref, n);
-    double tol = is_yuv (f) ? TOL_YUV : f == NN_PIX_GRAY8 ? TOL_GRAY8 + 1e-6
-        : TOL_RGB;
+    double tol = is_yuv (f)          ? TOL_YUV
+                 : f == NN_PIX_GRAY8 ? TOL_GRAY8 + 1e-6
+                                     : TOL_RGB;
     if (!(d <= tol)) {
       printf ("FAIL %s %s %s: max |diff| %g > %g\n", what,
-          nn_pixel_format_name (f), full ? "full" : "limited", d, tol);
+              nn_pixel_format_name (f), full ? "full" : "limited", d, tol);
       failures++;
     }
   }
@@ -102,7 +105,7 @@ done:
 static void
 checker (double x, double y, double c[3])
 {
-  int odd = ((int) x + (int) y) % 2;
+  int odd = ((int)x + (int)y) % 2;
   c[0] = odd ? 255 : 0;
   c[1] = 0;
   c[2] = odd ? 0 : 255;
@@ -134,11 +137,11 @@ main (void)
   static const struct {
     int ow, oh, mode, interp;
   } outs[] = {
-    {W, H, NN_RESIZE_STRETCH, NN_INTERP_BILINEAR},
-    {28, 20, NN_RESIZE_STRETCH, NN_INTERP_BILINEAR},
-    {28, 28, NN_RESIZE_LETTERBOX, NN_INTERP_AREA},
-    {24, 24, NN_RESIZE_CENTER_CROP, NN_INTERP_BILINEAR},
-    {150, 90, NN_RESIZE_STRETCH, NN_INTERP_AREA},
+    { W, H, NN_RESIZE_STRETCH, NN_INTERP_BILINEAR },
+    { 28, 20, NN_RESIZE_STRETCH, NN_INTERP_BILINEAR },
+    { 28, 28, NN_RESIZE_LETTERBOX, NN_INTERP_AREA },
+    { 24, 24, NN_RESIZE_CENTER_CROP, NN_INTERP_BILINEAR },
+    { 150, 90, NN_RESIZE_STRETCH, NN_INTERP_AREA },
   };
   for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
     nn_preprocess_params p;
@@ -149,14 +152,14 @@ main (void)
       for (int full = 0; full < 2; full++) {
         compare_all ("colour/RGB", smooth, NN_COLOR_RGB, 0, m, full, &p);
         compare_all ("colour/BGR", smooth, NN_COLOR_BGR, 0, m, full, &p);
-        compare_all ("gray picture/RGB", smooth_gray, NN_COLOR_RGB, 1, m,
-            full, &p);
+        compare_all ("gray picture/RGB", smooth_gray, NN_COLOR_RGB, 1, m, full,
+                     &p);
       }
     /* gray from YUV is luma: the same as BT.601 weights only under the
      * BT.601 matrix */
     for (int full = 0; full < 2; full++)
-      compare_all ("colour/GRAY", smooth, NN_COLOR_GRAY, 1, NN_YUV_BT601,
-          full, &p);
+      compare_all ("colour/GRAY", smooth, NN_COLOR_GRAY, 1, NN_YUV_BT601, full,
+                   &p);
   }
   test_tolerance_bites ();
   printf ("%d checks, %d failures\n", checks, failures);

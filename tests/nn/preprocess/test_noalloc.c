@@ -79,14 +79,14 @@ main (void)
             return 1;
           }
           at_create += allocations - before;
-          const nn_rect rois[] = { {0, 0, 301, 201}, {-5, 7, 100, 300},
-          {300, 200, 1, 1}
-          };
+          const nn_rect rois[]
+              = { { 0, 0, 301, 201 }, { -5, 7, 100, 300 }, { 300, 200, 1, 1 } };
           before = allocations;
           const nn_rect outside = { 400, 0, 5, 5 };
           for (int r = 0; r < 4; r++) {
-            if (nn_preprocess (pp, &t.img, r < 3 ? &rois[r] : NULL, out,
-                    NULL, &err) != NN_OK)
+            if (nn_preprocess (pp, &t.img, r < 3 ? &rois[r] : NULL, out, NULL,
+                               &err)
+                != NN_OK)
               failures++;
             /* failing calls must not allocate either */
             if (nn_preprocess (pp, &t.img, &outside, out, NULL, &err) == NN_OK)
@@ -95,8 +95,8 @@ main (void)
           }
           if (allocations != before) {
             printf ("FAIL %s color %d interp %d mode %d: %ld allocations\n",
-                nn_pixel_format_name (f), color, interp, mode,
-                allocations - before);
+                    nn_pixel_format_name (f), color, interp, mode,
+                    allocations - before);
             failures++;
           }
           nn_preprocessor_free (pp);
@@ -109,7 +109,7 @@ main (void)
     failures++;
   }
   free (out);
-  printf ("%d runs, %d failures (%ld allocations at create)\n", runs,
-      failures, at_create);
+  printf ("%d runs, %d failures (%ld allocations at create)\n", runs, failures,
+          at_create);
   return failures ? 1 : 0;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define CANARY 12345.678f
-#define TOL 1e-4                /* in output units, std 1 */
+#define TOL 1e-4 /* in output units, std 1 */
 
 static int failures, checks;
 
@@ -24,23 +24,22 @@ typedef struct config {
 } config;
 
 static void
-describe (const config * c, char *buf, size_t n)
+describe (const config *c, char *buf, size_t n)
 {
-  snprintf (buf, n, "%s %dx%d pad %d %s %s -> %dx%d %s %s %s roi %s%d,%d %dx%d",
+  snprintf (
+      buf, n, "%s %dx%d pad %d %s %s -> %dx%d %s %s %s roi %s%d,%d %dx%d",
       nn_pixel_format_name (c->format), c->w, c->h, c->pad,
       c->matrix == NN_YUV_BT709 ? "bt709" : "bt601",
       c->full_range ? "full" : "limited", c->p.out_width, c->p.out_height,
-      (const char *[]) {
-      "GRAY", "RGB", "BGR"}[c->p.color],
-      (const char *[]) {
-      "stretch", "letterbox", "center-crop"}[c->p.mode],
+      (const char *[]){ "GRAY", "RGB", "BGR" }[c->p.color],
+      (const char *[]){ "stretch", "letterbox", "center-crop" }[c->p.mode],
       c->p.interp == NN_INTERP_AREA ? "area" : "bilinear",
       c->has_roi ? "" : "(none) ", c->roi.x, c->roi.y, c->roi.width,
       c->roi.height);
 }
 
 static void
-run (const config * c, uint32_t seed)
+run (const config *c, uint32_t seed)
 {
   char what[256];
   describe (c, what, sizeof what);
@@ -56,7 +55,7 @@ run (const config * c, uint32_t seed)
   t.img.full_range = c->full_range;
 
   int C = c->p.color == NN_COLOR_GRAY ? 1 : 3;
-  size_t n = (size_t) C * c->p.out_width * c->p.out_height;
+  size_t n = (size_t)C * c->p.out_width * c->p.out_height;
   float *out = malloc ((n + 4) * sizeof (float));
   float *out2 = malloc ((n + 4) * sizeof (float));
   double *ref = malloc (n * sizeof (double));
@@ -68,8 +67,9 @@ run (const config * c, uint32_t seed)
   for (int i = 0; i < 4; i++)
     out[n + i] = out2[n + i] = CANARY;
   /* a larger maximum than needed is the normal case in the element */
-  if (nn_preprocessor_create (&c->p, c->w + (int) (seed % 3), c->h + 1, &pp,
-          &err) != NN_OK
+  if (nn_preprocessor_create (&c->p, c->w + (int)(seed % 3), c->h + 1, &pp,
+                              &err)
+          != NN_OK
       || nn_preprocess (pp, &t.img, roi, out, &placed, &err) != NN_OK) {
     printf ("FAIL %s: %s\n", what, err.message);
     failures++;
@@ -87,8 +87,8 @@ run (const config * c, uint32_t seed)
   }
   if (memcmp (&placed, &ref_placed, sizeof placed) != 0) {
     printf ("FAIL %s: placed %d,%d %dx%d, expected %d,%d %dx%d\n", what,
-        placed.x, placed.y, placed.width, placed.height, ref_placed.x,
-        ref_placed.y, ref_placed.width, ref_placed.height);
+            placed.x, placed.y, placed.width, placed.height, ref_placed.x,
+            ref_placed.y, ref_placed.width, ref_placed.height);
     failures++;
   }
   /* same picture, other stride and other garbage: bit-identical */
@@ -132,8 +132,9 @@ static void
 test_grid (void)
 {
   static const int sizes[][4] = {
-    {1, 1, 1, 1}, {1, 1, 5, 3}, {3, 5, 2, 2}, {3, 5, 7, 4}, {5, 3, 3, 5},
-    {17, 9, 5, 5}, {64, 48, 28, 28}, {33, 65, 16, 24}, {2, 1, 1, 2},
+    { 1, 1, 1, 1 },     { 1, 1, 5, 3 },     { 3, 5, 2, 2 },
+    { 3, 5, 7, 4 },     { 5, 3, 3, 5 },     { 17, 9, 5, 5 },
+    { 64, 48, 28, 28 }, { 33, 65, 16, 24 }, { 2, 1, 1, 2 },
   };
   uint32_t seed = 1;
   for (int f = 0; f < NN_PIX_N_FORMATS; f++)
@@ -142,10 +143,10 @@ test_grid (void)
         for (int interp = 0; interp < 2; interp++)
           for (int mode = 0; mode < 3; mode++) {
             config c = base (f, sizes[s][0], sizes[s][1], sizes[s][2],
-                sizes[s][3], color);
+                             sizes[s][3], color);
             c.p.interp = interp;
             c.p.mode = mode;
-            c.pad = (int) (s % 3) * 5;
+            c.pad = (int)(s % 3) * 5;
             c.matrix = (s & 1) ? NN_YUV_BT709 : NN_YUV_BT601;
             c.full_range = (s >> 1) & 1;
             c.p.pad_value = 114.0f;
@@ -160,16 +161,16 @@ test_random (int iterations)
   uint32_t s = 2024;
   for (int i = 0; i < iterations; i++) {
     config c = base (t_rand_range (&s, 0, NN_PIX_N_FORMATS - 1),
-        t_rand_range (&s, 1, 70), t_rand_range (&s, 1, 70),
-        t_rand_range (&s, 1, 40), t_rand_range (&s, 1, 40),
-        t_rand_range (&s, 0, 2));
+                     t_rand_range (&s, 1, 70), t_rand_range (&s, 1, 70),
+                     t_rand_range (&s, 1, 40), t_rand_range (&s, 1, 40),
+                     t_rand_range (&s, 0, 2));
     c.pad = t_rand_range (&s, 0, 9);
     c.matrix = t_rand_range (&s, 0, 1);
     c.full_range = t_rand_range (&s, 0, 1);
     c.p.interp = t_rand_range (&s, 0, 1);
     c.p.mode = t_rand_range (&s, 0, 2);
     c.p.scale = t_rand_range (&s, 0, 1) ? 1.0f / 255.0f : 1.0f / 127.5f;
-    c.p.pad_value = (float) t_rand_range (&s, 0, 255);
+    c.p.pad_value = (float)t_rand_range (&s, 0, 255);
     for (int k = 0; k < 3; k++) {
       c.p.mean[k] = t_rand_range (&s, 0, 100) / 100.0f;
       c.p.std[k] = t_rand_range (&s, 10, 100) / 100.0f;
@@ -192,13 +193,13 @@ test_random (int iterations)
 static void
 test_border_rois (void)
 {
-  static const nn_pixel_format fmts[] = { NN_PIX_NV12, NN_PIX_I420,
-    NN_PIX_YUY2, NN_PIX_BGRX, NN_PIX_RGB
-  };
+  static const nn_pixel_format fmts[]
+      = { NN_PIX_NV12, NN_PIX_I420, NN_PIX_YUY2, NN_PIX_BGRX, NN_PIX_RGB };
   static const nn_rect rois[] = {
-    {0, 0, 4, 4}, {27, 0, 4, 4}, {0, 15, 4, 4}, {27, 15, 4, 4},
-    {30, 18, 1, 1}, {-3, -3, 5, 5}, {25, 13, 50, 50}, {0, 0, 31, 19},
-    {1, 1, 1, 17}, {-100, 3, 1000, 2}, {29, 0, 2, 19},
+    { 0, 0, 4, 4 },       { 27, 0, 4, 4 },  { 0, 15, 4, 4 },
+    { 27, 15, 4, 4 },     { 30, 18, 1, 1 }, { -3, -3, 5, 5 },
+    { 25, 13, 50, 50 },   { 0, 0, 31, 19 }, { 1, 1, 1, 17 },
+    { -100, 3, 1000, 2 }, { 29, 0, 2, 19 },
   };
   uint32_t seed = 99;
   for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++)
@@ -206,7 +207,7 @@ test_border_rois (void)
       for (int interp = 0; interp < 2; interp++) {
         config c = base (fmts[f], 31, 19, 6, 5, NN_COLOR_RGB);
         c.p.interp = interp;
-        c.p.mode = (int) (r % 3);
+        c.p.mode = (int)(r % 3);
         c.has_roi = 1;
         c.roi = rois[r];
         c.pad = 3;
@@ -218,10 +219,9 @@ test_border_rois (void)
 static void
 test_large (void)
 {
-  static const nn_pixel_format fmts[] = { NN_PIX_NV12, NN_PIX_I420,
-    NN_PIX_NV21, NN_PIX_YV12, NN_PIX_YUY2, NN_PIX_UYVY, NN_PIX_BGRX,
-    NN_PIX_RGB, NN_PIX_GRAY8
-  };
+  static const nn_pixel_format fmts[]
+      = { NN_PIX_NV12, NN_PIX_I420, NN_PIX_NV21, NN_PIX_YV12, NN_PIX_YUY2,
+          NN_PIX_UYVY, NN_PIX_BGRX, NN_PIX_RGB,  NN_PIX_GRAY8 };
   uint32_t seed = 7;
   for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
     for (int interp = 0; interp < 2; interp++) {
@@ -248,12 +248,12 @@ test_geometry (void)
     int w, h, ow, oh, mode;
     nn_rect placed;
   } g[] = {
-    {1920, 1080, 224, 224, NN_RESIZE_LETTERBOX, {0, 49, 224, 126}},
-    {1080, 1920, 224, 224, NN_RESIZE_LETTERBOX, {49, 0, 126, 224}},
-    {100, 100, 30, 20, NN_RESIZE_LETTERBOX, {5, 0, 20, 20}},
-    {1000, 1, 10, 10, NN_RESIZE_LETTERBOX, {0, 4, 10, 1}},
-    {1920, 1080, 224, 224, NN_RESIZE_CENTER_CROP, {0, 0, 224, 224}},
-    {7, 7, 3, 3, NN_RESIZE_STRETCH, {0, 0, 3, 3}},
+    { 1920, 1080, 224, 224, NN_RESIZE_LETTERBOX, { 0, 49, 224, 126 } },
+    { 1080, 1920, 224, 224, NN_RESIZE_LETTERBOX, { 49, 0, 126, 224 } },
+    { 100, 100, 30, 20, NN_RESIZE_LETTERBOX, { 5, 0, 20, 20 } },
+    { 1000, 1, 10, 10, NN_RESIZE_LETTERBOX, { 0, 4, 10, 1 } },
+    { 1920, 1080, 224, 224, NN_RESIZE_CENTER_CROP, { 0, 0, 224, 224 } },
+    { 7, 7, 3, 3, NN_RESIZE_STRETCH, { 0, 0, 3, 3 } },
   };
   for (size_t i = 0; i < sizeof g / sizeof g[0]; i++) {
     nn_preprocess_params p;
