@@ -22,7 +22,7 @@ packages="
   python3-matplotlib
   libonnx-testdata dataset-fashion-mnist
   check mosquitto mosquitto-clients
-  clang libclang-rt-14-dev
+  clang clang-format libclang-rt-14-dev
 "
 
 export DEBIAN_FRONTEND=noninteractive
