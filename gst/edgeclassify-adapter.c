@@ -165,47 +165,65 @@ ec_post_error (GstElement *element, GstMessageType type, const EcError *err,
                             function, line);
 }
 
+/* GStreamer's format for each row of nn's format table, by name. */
+static const GstVideoFormat *
+ec_video_formats (void)
+{
+  static GstVideoFormat formats[NN_PIX_N_FORMATS];
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    for (gint f = 0; f < NN_PIX_N_FORMATS; f++)
+      formats[f] = gst_video_format_from_string (
+          nn_pixel_format_name ((nn_pixel_format)f));
+    g_once_init_leave (&done, 1);
+  }
+  return formats;
+}
+
 gint
 ec_pixel_format_from_video (GstVideoFormat format)
 {
-  switch (format) {
-  case GST_VIDEO_FORMAT_GRAY8:
-    return NN_PIX_GRAY8;
-  case GST_VIDEO_FORMAT_RGB:
-    return NN_PIX_RGB;
-  case GST_VIDEO_FORMAT_BGR:
-    return NN_PIX_BGR;
-  case GST_VIDEO_FORMAT_RGBA:
-    return NN_PIX_RGBA;
-  case GST_VIDEO_FORMAT_BGRA:
-    return NN_PIX_BGRA;
-  case GST_VIDEO_FORMAT_RGBx:
-    return NN_PIX_RGBX;
-  case GST_VIDEO_FORMAT_BGRx:
-    return NN_PIX_BGRX;
-  case GST_VIDEO_FORMAT_xRGB:
-    return NN_PIX_XRGB;
-  case GST_VIDEO_FORMAT_xBGR:
-    return NN_PIX_XBGR;
-  case GST_VIDEO_FORMAT_ARGB:
-    return NN_PIX_ARGB;
-  case GST_VIDEO_FORMAT_ABGR:
-    return NN_PIX_ABGR;
-  case GST_VIDEO_FORMAT_I420:
-    return NN_PIX_I420;
-  case GST_VIDEO_FORMAT_YV12:
-    return NN_PIX_YV12;
-  case GST_VIDEO_FORMAT_NV12:
-    return NN_PIX_NV12;
-  case GST_VIDEO_FORMAT_NV21:
-    return NN_PIX_NV21;
-  case GST_VIDEO_FORMAT_YUY2:
-    return NN_PIX_YUY2;
-  case GST_VIDEO_FORMAT_UYVY:
-    return NN_PIX_UYVY;
-  default:
+  const GstVideoFormat *formats = ec_video_formats ();
+
+  if (format == GST_VIDEO_FORMAT_UNKNOWN)
     return -1;
+  for (gint f = 0; f < NN_PIX_N_FORMATS; f++)
+    if (formats[f] == format)
+      return f;
+  return -1;
+}
+
+GstCaps *
+ec_video_caps_new (void)
+{
+  GValue list = G_VALUE_INIT, name = G_VALUE_INIT;
+  GstCaps *caps;
+
+  g_value_init (&list, GST_TYPE_LIST);
+  g_value_init (&name, G_TYPE_STRING);
+  for (gint f = 0; f < NN_PIX_N_FORMATS; f++) {
+    g_value_set_static_string (&name,
+                               nn_pixel_format_name ((nn_pixel_format)f));
+    gst_value_list_append_value (&list, &name);
   }
+  caps = gst_caps_from_string (GST_VIDEO_CAPS_MAKE ("GRAY8"));
+  gst_caps_set_value (caps, "format", &list);
+  g_value_unset (&name);
+  g_value_unset (&list);
+  return caps;
+}
+
+void
+ec_add_video_pad_templates (GstElementClass *klass)
+{
+  GstCaps *caps = ec_video_caps_new ();
+
+  gst_element_class_add_pad_template (
+      klass, gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_element_class_add_pad_template (
+      klass, gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref (caps);
 }
 
 gboolean
@@ -222,28 +240,19 @@ ec_image_from_frame (const GstVideoFrame *frame, nn_image *img)
   img->width = GST_VIDEO_INFO_WIDTH (info);
   img->height = GST_VIDEO_INFO_HEIGHT (info);
 
-  switch (img->format) {
-  case NN_PIX_I420:
-  case NN_PIX_YV12:
-    /* nn wants Y, U, V whatever the plane order in memory: use the
-     * component accessors (YV12 keeps V in plane 1) */
-    for (guint c = 0; c < 3; c++) {
-      img->planes[c] = GST_VIDEO_FRAME_COMP_DATA (frame, c);
-      img->strides[c] = GST_VIDEO_FRAME_COMP_STRIDE (frame, c);
-    }
-    break;
-  case NN_PIX_NV12:
-  case NN_PIX_NV21:
-    for (guint p = 0; p < 2; p++) {
+  /* Three planes are Y, U, V whatever their order in memory: use the
+   * component accessors (YV12 keeps V in plane 1). Otherwise plane p is
+   * nn's plane p (packed: the start of the pixel, not of a component). */
+  nn_pixel_format_info fi;
+  nn_pixel_format_describe (img->format, &fi, NULL);
+  for (gint p = 0; p < fi.n_planes; p++) {
+    if (fi.n_planes == 3) {
+      img->planes[p] = GST_VIDEO_FRAME_COMP_DATA (frame, p);
+      img->strides[p] = GST_VIDEO_FRAME_COMP_STRIDE (frame, p);
+    } else {
       img->planes[p] = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
       img->strides[p] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
     }
-    break;
-  default:
-    /* packed: the start of the pixel, not of a component */
-    img->planes[0] = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
-    img->strides[0] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
-    break;
   }
 
   /* nn knows BT.601 and BT.709; map the rest to the closer one */

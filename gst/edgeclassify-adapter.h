@@ -56,8 +56,16 @@ void ec_post_error (GstElement *element, GstMessageType type,
   ec_post_error (GST_ELEMENT (el), GST_MESSAGE_WARNING, (err), __FILE__,       \
                  GST_FUNCTION, __LINE__)
 
-/* nn pixel format for a GStreamer one; -1 for formats we do not take. */
+/* nn pixel format for a GStreamer one; -1 for formats nn does not read.
+ * Made from nn's format table (nn_pixel_format_name), matched by name. */
 gint ec_pixel_format_from_video (GstVideoFormat format);
+
+/* video/x-raw caps with every format of nn's table, in its order: the pad
+ * templates of the elements that read or draw frames. */
+GstCaps *ec_video_caps_new (void);
+
+/* Adds always "sink" and "src" pads of those caps to @klass. */
+void ec_add_video_pad_templates (GstElementClass *klass);
 
 /* Describes a mapped frame to nn without copying: planes point into the
  * mapped memory, strides and offsets come from the frame (GstVideoMeta is

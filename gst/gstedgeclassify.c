@@ -73,18 +73,6 @@ struct _GstEdgeClassify {
   GstClockTime latency_reported;
 };
 
-#define VIDEO_FORMATS                                                          \
-  "{ GRAY8, RGB, BGR, RGBA, BGRA, RGBx, BGRx, xRGB, "                          \
-  "xBGR, ARGB, ABGR, I420, YV12, NV12, NV21, YUY2, UYVY }"
-
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
-
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
-    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
-
 #define gst_edge_classify_parent_class parent_class
 G_DEFINE_TYPE (GstEdgeClassify, gst_edge_classify, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (
@@ -133,8 +121,8 @@ gst_edge_classify_class_init (GstEdgeClassifyClass *klass)
       "Classifies video frames or regions with an ONNX CNN on the CPU and "
       "attaches the results as region-of-interest metadata",
       "The edgeclassify authors");
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
+  /* every format of nn's table (nn/preprocess.c) */
+  ec_add_video_pad_templates (element_class);
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_edge_classify_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_edge_classify_stop);

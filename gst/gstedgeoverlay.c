@@ -40,6 +40,7 @@
 
 #include "gstedgeoverlay.h"
 #include "edgeoverlay-draw.h"
+#include "edgeclassify-adapter.h"
 
 #include <string.h>
 
@@ -96,17 +97,6 @@ enum {
 #define DEFAULT_SHOW_CONFIDENCE TRUE
 #define DEFAULT_FADE_STALE TRUE
 #define DEFAULT_MAX_LABELS 3
-
-#define FORMATS                                                                \
-  "{ GRAY8, RGB, BGR, RGBA, BGRA, RGBx, BGRx, xRGB, xBGR, "                    \
-  "ARGB, ABGR, I420, YV12, NV12, NV21, YUY2, UYVY }"
-
-static GstStaticPadTemplate sink_template
-    = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-                               GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (FORMATS)));
-static GstStaticPadTemplate src_template
-    = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-                               GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (FORMATS)));
 
 #define GST_TYPE_EDGE_OVERLAY_POSITION (gst_edge_overlay_position_get_type ())
 static GType
@@ -264,8 +254,8 @@ gst_edge_overlay_class_init (GstEdgeOverlayClass *klass)
       "Draws classification results: top labels with confidence bars, "
       "or boxes with labels",
       "The edgeclassify authors");
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
+  /* every format of nn's table (nn/preprocess.c) */
+  ec_add_video_pad_templates (element_class);
 
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_edge_overlay_stop);
   trans_class->before_transform

@@ -38,23 +38,23 @@
 #define MAX_SRC_DIM 65536
 
 const fmt_info pp_fmt_table[NN_PIX_N_FORMATS] = {
-  [NN_PIX_GRAY8] = { "GRAY8", FAM_GRAY, 1, 1, 0, 0, 0 },
-  [NN_PIX_RGB] = { "RGB", FAM_RGB, 1, 3, 0, 1, 2 },
-  [NN_PIX_BGR] = { "BGR", FAM_RGB, 1, 3, 2, 1, 0 },
-  [NN_PIX_RGBA] = { "RGBA", FAM_RGB, 1, 4, 0, 1, 2 },
-  [NN_PIX_BGRA] = { "BGRA", FAM_RGB, 1, 4, 2, 1, 0 },
-  [NN_PIX_RGBX] = { "RGBx", FAM_RGB, 1, 4, 0, 1, 2 },
-  [NN_PIX_BGRX] = { "BGRx", FAM_RGB, 1, 4, 2, 1, 0 },
-  [NN_PIX_XRGB] = { "xRGB", FAM_RGB, 1, 4, 1, 2, 3 },
-  [NN_PIX_XBGR] = { "xBGR", FAM_RGB, 1, 4, 3, 2, 1 },
-  [NN_PIX_ARGB] = { "ARGB", FAM_RGB, 1, 4, 1, 2, 3 },
-  [NN_PIX_ABGR] = { "ABGR", FAM_RGB, 1, 4, 3, 2, 1 },
-  [NN_PIX_I420] = { "I420", FAM_YUV_PLANAR, 3, 1, 0, 0, 0 },
-  [NN_PIX_YV12] = { "YV12", FAM_YUV_PLANAR, 3, 1, 0, 0, 0 },
-  [NN_PIX_NV12] = { "NV12", FAM_YUV_SEMI, 2, 1, 0, 0, 1 },
-  [NN_PIX_NV21] = { "NV21", FAM_YUV_SEMI, 2, 1, 0, 1, 0 },
-  [NN_PIX_YUY2] = { "YUY2", FAM_YUV_PACKED, 1, 2, 0, 1, 3 },
-  [NN_PIX_UYVY] = { "UYVY", FAM_YUV_PACKED, 1, 2, 1, 0, 2 },
+  [NN_PIX_GRAY8] = { "GRAY8", FAM_GRAY, 1, 1, 0, 0, 0, 0, 0 },
+  [NN_PIX_RGB] = { "RGB", FAM_RGB, 1, 3, 0, 1, 2, 0, 0 },
+  [NN_PIX_BGR] = { "BGR", FAM_RGB, 1, 3, 2, 1, 0, 0, 0 },
+  [NN_PIX_RGBA] = { "RGBA", FAM_RGB, 1, 4, 0, 1, 2, 0, 0 },
+  [NN_PIX_BGRA] = { "BGRA", FAM_RGB, 1, 4, 2, 1, 0, 0, 0 },
+  [NN_PIX_RGBX] = { "RGBx", FAM_RGB, 1, 4, 0, 1, 2, 0, 0 },
+  [NN_PIX_BGRX] = { "BGRx", FAM_RGB, 1, 4, 2, 1, 0, 0, 0 },
+  [NN_PIX_XRGB] = { "xRGB", FAM_RGB, 1, 4, 1, 2, 3, 0, 0 },
+  [NN_PIX_XBGR] = { "xBGR", FAM_RGB, 1, 4, 3, 2, 1, 0, 0 },
+  [NN_PIX_ARGB] = { "ARGB", FAM_RGB, 1, 4, 1, 2, 3, 0, 0 },
+  [NN_PIX_ABGR] = { "ABGR", FAM_RGB, 1, 4, 3, 2, 1, 0, 0 },
+  [NN_PIX_I420] = { "I420", FAM_YUV_PLANAR, 3, 1, 0, 0, 0, 1, 1 },
+  [NN_PIX_YV12] = { "YV12", FAM_YUV_PLANAR, 3, 1, 0, 0, 0, 1, 1 },
+  [NN_PIX_NV12] = { "NV12", FAM_YUV_SEMI, 2, 1, 0, 0, 1, 1, 1 },
+  [NN_PIX_NV21] = { "NV21", FAM_YUV_SEMI, 2, 1, 0, 1, 0, 1, 1 },
+  [NN_PIX_YUY2] = { "YUY2", FAM_YUV_PACKED, 1, 2, 0, 1, 3, 1, 0 },
+  [NN_PIX_UYVY] = { "UYVY", FAM_YUV_PACKED, 1, 2, 1, 0, 2, 1, 0 },
 };
 
 const char *
@@ -63,6 +63,25 @@ nn_pixel_format_name (nn_pixel_format format)
   if ((int)format < 0 || format >= NN_PIX_N_FORMATS)
     return NULL;
   return pp_fmt_table[format].name;
+}
+
+nn_status
+nn_pixel_format_describe (nn_pixel_format format, nn_pixel_format_info *info,
+                          nn_error *err)
+{
+  if ((int)format < 0 || format >= NN_PIX_N_FORMATS)
+    return nn_fail (err, NN_INVALID_ARG, "unknown pixel format %d",
+                    (int)format);
+  if (!info)
+    return nn_fail (err, NN_INVALID_ARG, "pixel format info: NULL");
+  const fmt_info *f = &pp_fmt_table[format];
+  info->name = f->name;
+  info->layout = (nn_pixel_layout)f->family;
+  info->n_planes = f->n_planes;
+  info->pixel_stride = f->bpp;
+  info->chroma_shift_x = f->sx;
+  info->chroma_shift_y = f->sy;
+  return NN_OK;
 }
 
 int

@@ -28,20 +28,23 @@
 #define PP_INLINE static inline
 #endif
 
+/* The samplers, one a layout (nn_pixel_layout). */
 typedef enum family {
-  FAM_GRAY,
-  FAM_RGB,
-  FAM_YUV_PLANAR,
-  FAM_YUV_SEMI,
-  FAM_YUV_PACKED
+  FAM_GRAY = NN_LAYOUT_GRAY,
+  FAM_RGB = NN_LAYOUT_RGB,
+  FAM_YUV_PLANAR = NN_LAYOUT_YUV_PLANAR,
+  FAM_YUV_SEMI = NN_LAYOUT_YUV_SEMI,
+  FAM_YUV_PACKED = NN_LAYOUT_YUV_PACKED
 } family;
 
-/* o0..o2: byte offsets of R, G, B within a pixel (FAM_RGB); of the first Y,
- * U and V within a 4-byte macropixel (FAM_YUV_PACKED); of U and V within a
- * chroma pair (FAM_YUV_SEMI, o0 unused). */
+/* One row of the format table. bpp: bytes a pixel of plane 0 (packed
+ * 4:2:2: 2). o0..o2: byte offsets of R, G, B within a pixel (FAM_RGB); of
+ * the first Y, U and V within a 4-byte macropixel (FAM_YUV_PACKED); of U
+ * and V within a chroma pair (FAM_YUV_SEMI, o0 unused). sx, sy: log2 of the
+ * chroma subsampling. */
 typedef struct fmt_info {
   const char *name;
-  unsigned char family, n_planes, bpp, o0, o1, o2;
+  unsigned char family, n_planes, bpp, o0, o1, o2, sx, sy;
 } fmt_info;
 
 extern const fmt_info pp_fmt_table[NN_PIX_N_FORMATS];

@@ -61,6 +61,32 @@ typedef enum nn_pixel_format {
   NN_PIX_N_FORMATS
 } nn_pixel_format;
 
+/* How a format's bytes are laid out; picks the sampler that reads it. */
+typedef enum nn_pixel_layout {
+  NN_LAYOUT_GRAY = 0,   /* one plane, one byte a pixel */
+  NN_LAYOUT_RGB,        /* one plane, 3 or 4 bytes a pixel (R, G, B, pad) */
+  NN_LAYOUT_YUV_PLANAR, /* Y, U, V planes */
+  NN_LAYOUT_YUV_SEMI,   /* Y plane, interleaved chroma plane */
+  NN_LAYOUT_YUV_PACKED  /* one plane of 4:2:2 macropixels (Y U Y V) */
+} nn_pixel_layout;
+
+/* What a pixel format is. nn/preprocess.c holds the one table of formats:
+ * the element's caps, the GStreamer mapping, the overlay and the docs are
+ * made from it or checked against it. */
+typedef struct nn_pixel_format_info {
+  const char *name; /* GStreamer's spelling, e.g. "NV12" */
+  nn_pixel_layout layout;
+  int n_planes;       /* planes of an nn_image in this format */
+  int pixel_stride;   /* bytes from one pixel to the next in plane 0
+                       * (packed 4:2:2: 2, a macropixel is 4) */
+  int chroma_shift_x; /* log2 of the horizontal chroma subsampling */
+  int chroma_shift_y; /* log2 of the vertical one (0 without chroma) */
+} nn_pixel_format_info;
+
+/* Describes `format` into *info; NN_INVALID_ARG for an unknown format. */
+nn_status nn_pixel_format_describe (nn_pixel_format format,
+                                    nn_pixel_format_info *info, nn_error *err);
+
 /* Static name such as "NV12" (GStreamer's spelling); NULL when invalid. */
 const char *nn_pixel_format_name (nn_pixel_format format);
 /* Inverse of nn_pixel_format_name; -1 when unknown. */

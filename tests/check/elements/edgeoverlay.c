@@ -16,15 +16,13 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
+#include <nn/preprocess.h>
 #include <cairo.h>
 
 #define W 320
 #define H 240
 
-static const gchar *formats[] = {
-  "GRAY8", "RGB",  "BGR",  "RGBA", "BGRA", "RGBx", "BGRx", "xRGB", "xBGR",
-  "ARGB",  "ABGR", "I420", "YV12", "NV12", "NV21", "YUY2", "UYVY",
-};
+/* every format: nn's table (nn/preprocess.c), the element's caps */
 
 typedef struct {
   gint x0, y0, x1, y1; /* allowed region, inclusive-exclusive */
@@ -192,7 +190,7 @@ static const Rect full = { 0, 0, W, H };
 /* full-frame result: a panel in the chosen corner, nothing elsewhere */
 GST_START_TEST (test_full_frame_every_format)
 {
-  const gchar *format = formats[__i__];
+  const gchar *format = nn_pixel_format_name ((nn_pixel_format)__i__);
   Rect top_left = { 6, 6, W / 2, H / 2 };
   Rect bottom_right = { W / 2, H / 2, W - 6, H - 6 };
   Rect bbox;
@@ -210,7 +208,7 @@ GST_END_TEST;
 /* region result: a box around the region and a tag above it */
 GST_START_TEST (test_region_every_format)
 {
-  const gchar *format = formats[__i__];
+  const gchar *format = nn_pixel_format_name ((nn_pixel_format)__i__);
   Rect roi = { 100, 120, 180, 200 };
   Rect allowed = { 98, 80, 182, 200 };
   Rect bbox;
@@ -408,9 +406,8 @@ edgeoverlay_suite (void)
 
   tcase_set_timeout (tc, 120);
   suite_add_tcase (s, tc);
-  tcase_add_loop_test (tc, test_full_frame_every_format, 0,
-                       G_N_ELEMENTS (formats));
-  tcase_add_loop_test (tc, test_region_every_format, 0, G_N_ELEMENTS (formats));
+  tcase_add_loop_test (tc, test_full_frame_every_format, 0, NN_PIX_N_FORMATS);
+  tcase_add_loop_test (tc, test_region_every_format, 0, NN_PIX_N_FORMATS);
   tcase_add_test (tc, test_no_result_untouched);
   tcase_add_test (tc, test_stale_and_properties);
   tcase_add_test (tc, test_cache);
