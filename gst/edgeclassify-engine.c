@@ -20,11 +20,10 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
 #define GST_CAT_DEFAULT gst_edge_classify_debug
 
-#ifdef HAVE_BUILTIN_MODEL
+/* models/fashion-mnist/model.onnx, compiled in (gst/embed-model.py) */
 extern const unsigned char ec_builtin_model[];
 extern const gsize ec_builtin_model_size;
 #define EC_BUILTIN_NAME "builtin:fashion-mnist"
-#endif
 
 void
 ec_settings_copy (EcSettings *dst, const EcSettings *src)
@@ -247,16 +246,9 @@ ec_engine_new (const EcSettings *s, EcError *err)
     e->cached = ec_model_cache_acquire_file (s->model_path, err);
     e->name = g_strdup (s->model_path);
   } else {
-#ifdef HAVE_BUILTIN_MODEL
     e->cached = ec_model_cache_acquire_memory (
         EC_BUILTIN_NAME, ec_builtin_model, ec_builtin_model_size, err);
     e->name = g_strdup (EC_BUILTIN_NAME);
-#else
-    ec_error_set (err, NN_NOT_FOUND, EC_WHAT_SETTINGS, NULL,
-                  "no model set and this build has no built-in model: set the "
-                  "\"model\" property");
-    goto failed;
-#endif
   }
   if (e->cached == NULL)
     goto failed;

@@ -13,12 +13,8 @@
 #include <gst/gst.h>
 
 #include "gstedgeclassify.h"
-#ifdef HAVE_EDGEOVERLAY
 #include "gstedgeoverlay.h"
-#endif
-#ifdef HAVE_EDGEREPORT
 #include "gstedgereport.h"
-#endif
 
 static gboolean
 plugin_init (GstPlugin *plugin)
@@ -26,12 +22,8 @@ plugin_init (GstPlugin *plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (edgeclassify, plugin);
-#ifdef HAVE_EDGEOVERLAY
   ret |= GST_ELEMENT_REGISTER (edgeoverlay, plugin);
-#endif
-#ifdef HAVE_EDGEREPORT
   ret |= GST_ELEMENT_REGISTER (edgereport, plugin);
-#endif
 
   return ret;
 }

@@ -1,21 +1,12 @@
 # shellcheck shell=sh
 # Shared by the pipeline tests (sourced). The Meson test sets PIPELINES
-# (the scripts), OUT (a folder for outputs), PYTHON3, HAVE_BUILTIN_MODEL
-# and TEST_MODEL (used when the plugin has no built-in model).
+# (the scripts), OUT (a folder for outputs) and PYTHON3.
 set -eu
 
 : "${PIPELINES:?}" "${OUT:?}"
 PYTHON3=${PYTHON3:-python3}
 export SINK=fakesink
 mkdir -p "$OUT"
-
-if [ "${HAVE_BUILTIN_MODEL:-0}" != 1 ]; then
-  if [ -z "${TEST_MODEL:-}" ] || [ ! -f "$TEST_MODEL" ]; then
-    echo "SKIP: no built-in model and no test model for edgeclassify"
-    exit 77
-  fi
-  export MODEL="$TEST_MODEL"
-fi
 
 fail () {
   echo "FAIL: $*" >&2
