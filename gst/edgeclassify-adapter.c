@@ -136,6 +136,9 @@ ec_error_sentence (const EcError *err)
       return g_strdup_printf ("Invalid labels \"%s\".", path);
     }
   case EC_WHAT_SETTINGS:
+    /* path: the property concerned */
+    if (err->path != NULL)
+      return g_strdup_printf ("Invalid value for property \"%s\".", err->path);
     return g_strdup ("Invalid element settings.");
   case EC_WHAT_CAPS:
     return g_strdup ("The video format does not fit the model.");

@@ -29,7 +29,7 @@ typedef enum {
 typedef struct {
   nn_status status;
   EcWhat what;
-  gchar *path;   /* file concerned, or NULL */
+  gchar *path;   /* file concerned (EC_WHAT_SETTINGS: property), or NULL */
   gchar *detail; /* technical detail for the debug string */
 } EcError;
 

@@ -95,7 +95,7 @@ ec_parse_channels (const gchar *name, const gchar *text, gint channels,
 
   /* ERRORS */
 invalid : {
-  ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, NULL,
+  ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, name,
                 "%s \"%s\": expected %s%s comma-separated number%s", name, text,
                 channels == 1 ? "1" : "1 or 3", nonzero ? " nonzero" : "",
                 channels == 1 ? "" : "s");
@@ -140,7 +140,7 @@ ec_engine_read_hints (EcEngine *e, const EcSettings *s, gint in_w, gint in_h,
     color = (nn_color)s->color;
   if ((color == NN_COLOR_GRAY) != (e->channels == 1)) {
     if (s->color != EC_AUTO)
-      ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, NULL,
+      ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, "color",
                     "color=%s does not fit the model's %d input channel%s",
                     ec_color_name (color), e->channels,
                     e->channels > 1 ? "s" : "");

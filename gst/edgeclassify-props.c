@@ -12,6 +12,9 @@
 
 #include "edgeclassify-props.h"
 
+#include <nn/hints.h>
+
+#include <stdarg.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
@@ -23,6 +26,9 @@ GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
 #define DEFAULT_REGION EC_REGION_FULL_FRAME
 #define DEFAULT_THREADS 1
 #define DEFAULT_POST_MESSAGES TRUE
+
+/* Property names by id, for the messages (filled by ec_props_install) */
+static const gchar *prop_names[PROP_N];
 
 #define EC_TYPE_REGION (ec_region_get_type ())
 #define EC_TYPE_RESIZE_MODE (ec_resize_mode_get_type ())
@@ -86,6 +92,13 @@ ec_color_get_type (void)
   return type;
 }
 
+static void
+ec_install (GObjectClass *klass, guint prop_id, GParamSpec *pspec)
+{
+  prop_names[prop_id] = g_param_spec_get_name (pspec);
+  g_object_class_install_property (klass, prop_id, pspec);
+}
+
 void
 ec_props_install (GObjectClass *klass)
 {
@@ -103,12 +116,11 @@ ec_props_install (GObjectClass *klass)
    * if that load fails the current model keeps running and a warning is
    * posted.
    */
-  g_object_class_install_property (
-      klass, PROP_MODEL,
-      g_param_spec_string (
-          "model", "Model",
-          "ONNX model file (unset: the built-in Fashion-MNIST model)", NULL,
-          rw));
+  ec_install (klass, PROP_MODEL,
+              g_param_spec_string (
+                  "model", "Model",
+                  "ONNX model file (unset: the built-in Fashion-MNIST model)",
+                  NULL, rw));
 
   /**
    * GstEdgeClassify:labels:
@@ -117,7 +129,7 @@ ec_props_install (GObjectClass *klass)
    * has classes. Unset: the labels in the model's metadata
    * (edgeclassify.labels), else the class numbers.
    */
-  g_object_class_install_property (
+  ec_install (
       klass, PROP_LABELS,
       g_param_spec_string ("labels", "Labels",
                            "Labels file, one per line (unset: from the model)",
@@ -129,11 +141,10 @@ ec_props_install (GObjectClass *klass)
    * How many of the best classes each result lists (top_labels, top_ids,
    * top_confidences); at most the model's class count.
    */
-  g_object_class_install_property (
-      klass, PROP_TOP_K,
-      g_param_spec_uint ("top-k", "Top K",
-                         "Number of best classes listed per result", 1, 1000,
-                         DEFAULT_TOP_K, rw));
+  ec_install (klass, PROP_TOP_K,
+              g_param_spec_uint ("top-k", "Top K",
+                                 "Number of best classes listed per result", 1,
+                                 1000, DEFAULT_TOP_K, rw));
 
   /**
    * GstEdgeClassify:threshold:
@@ -141,12 +152,11 @@ ec_props_install (GObjectClass *klass)
    * Below this top-1 confidence the result's label is "unknown" and its
    * label_id -1 (the top lists still hold the model's best guesses).
    */
-  g_object_class_install_property (
-      klass, PROP_THRESHOLD,
-      g_param_spec_double (
-          "threshold", "Threshold",
-          "Minimum top-1 confidence for a label (else \"unknown\")", 0.0, 1.0,
-          DEFAULT_THRESHOLD, rw));
+  ec_install (klass, PROP_THRESHOLD,
+              g_param_spec_double (
+                  "threshold", "Threshold",
+                  "Minimum top-1 confidence for a label (else \"unknown\")",
+                  0.0, 1.0, DEFAULT_THRESHOLD, rw));
 
   /**
    * GstEdgeClassify:inference-interval:
@@ -154,7 +164,7 @@ ec_props_install (GObjectClass *klass)
    * Run the model on one frame in this many. The frames in between carry
    * the last result again, marked stale=true.
    */
-  g_object_class_install_property (
+  ec_install (
       klass, PROP_INFERENCE_INTERVAL,
       g_param_spec_uint (
           "inference-interval", "Inference interval",
@@ -170,19 +180,19 @@ ec_props_install (GObjectClass *klass)
    * #GstVideoRegionOfInterestMeta already on the buffer (e.g. from a
    * detector), filtered by object-class, and add the result to that meta.
    */
-  g_object_class_install_property (
-      klass, PROP_INFERENCE_REGION,
-      g_param_spec_enum ("inference-region", "Inference region",
-                         "What to classify", EC_TYPE_REGION, DEFAULT_REGION,
-                         rw));
+  ec_install (klass, PROP_INFERENCE_REGION,
+              g_param_spec_enum ("inference-region", "Inference region",
+                                 "What to classify", EC_TYPE_REGION,
+                                 DEFAULT_REGION, rw));
 
   /**
    * GstEdgeClassify:object-class:
    *
    * In roi-list mode, classify only the regions whose roi_type is one of
-   * these comma-separated names (at most 16). Unset: every region.
+   * these comma-separated names (at most 64; a longer list is refused).
+   * Unset: every region.
    */
-  g_object_class_install_property (
+  ec_install (
       klass, PROP_OBJECT_CLASS,
       g_param_spec_string (
           "object-class", "Object class",
@@ -195,16 +205,19 @@ ec_props_install (GObjectClass *klass)
    *
    * In full-frame mode, classify only this rectangle of the frame, given as
    * an array of four integers &lt;x, y, width, height&gt; (for example
-   * roi="&lt;80,60,160,120&gt;" on the command line). It is clipped to the
-   * frame. An empty array classifies the whole frame.
+   * roi="&lt;80,60,160,120&gt;" on the command line). Width and height must
+   * be positive; x and y may be negative. It is clipped to the frame; a
+   * rectangle wholly outside the frame classifies nothing and posts a
+   * warning. An empty array classifies the whole frame.
    */
-  g_object_class_install_property (
+  ec_install (
       klass, PROP_ROI,
       gst_param_spec_array (
           "roi", "Region of interest",
           "full-frame mode: <x, y, width, height> to classify (empty: the "
           "whole frame)",
-          g_param_spec_int ("value", "Value", "A coordinate", 0, G_MAXINT, 0,
+          g_param_spec_int ("value", "Value", "A coordinate", G_MININT,
+                            G_MAXINT, 0,
                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
           rw));
 
@@ -214,11 +227,10 @@ ec_props_install (GObjectClass *klass)
    * How a frame or region is fitted to the model input; auto follows the
    * model's edgeclassify.resize hint.
    */
-  g_object_class_install_property (
-      klass, PROP_RESIZE_MODE,
-      g_param_spec_enum ("resize-mode", "Resize mode",
-                         "How the picture is fitted to the model input",
-                         EC_TYPE_RESIZE_MODE, EC_AUTO, rw));
+  ec_install (klass, PROP_RESIZE_MODE,
+              g_param_spec_enum ("resize-mode", "Resize mode",
+                                 "How the picture is fitted to the model input",
+                                 EC_TYPE_RESIZE_MODE, EC_AUTO, rw));
 
   /**
    * GstEdgeClassify:color:
@@ -226,10 +238,10 @@ ec_props_install (GObjectClass *klass)
    * The channel order the model expects; auto follows the model's
    * edgeclassify.color hint, else its channel count (1: gray, 3: RGB).
    */
-  g_object_class_install_property (
-      klass, PROP_COLOR,
-      g_param_spec_enum ("color", "Color", "Channel order of the model input",
-                         EC_TYPE_COLOR, EC_AUTO, rw));
+  ec_install (klass, PROP_COLOR,
+              g_param_spec_enum ("color", "Color",
+                                 "Channel order of the model input",
+                                 EC_TYPE_COLOR, EC_AUTO, rw));
 
   /**
    * GstEdgeClassify:scale:
@@ -237,7 +249,7 @@ ec_props_install (GObjectClass *klass)
    * Input normalisation: value = (pixel * scale - mean) / std with pixel in
    * 0..255. 0 means the model's edgeclassify.scale, else 1/255.
    */
-  g_object_class_install_property (
+  ec_install (
       klass, PROP_SCALE,
       g_param_spec_double ("scale", "Scale",
                            "Pixel scale factor (0: from the model, else 1/255)",
@@ -249,12 +261,11 @@ ec_props_install (GObjectClass *klass)
    * Per-channel mean subtracted after scaling, as "m" or "r,g,b" in the
    * model's channel order. Unset: the model's edgeclassify.mean, else 0.
    */
-  g_object_class_install_property (
-      klass, PROP_MEAN,
-      g_param_spec_string (
-          "mean", "Mean",
-          "Comma-separated per-channel mean (unset: from the model)", NULL,
-          rw));
+  ec_install (klass, PROP_MEAN,
+              g_param_spec_string (
+                  "mean", "Mean",
+                  "Comma-separated per-channel mean (unset: from the model)",
+                  NULL, rw));
 
   /**
    * GstEdgeClassify:std:
@@ -262,11 +273,11 @@ ec_props_install (GObjectClass *klass)
    * Per-channel divisor applied after the mean, as "s" or "r,g,b". Unset:
    * the model's edgeclassify.std, else 1.
    */
-  g_object_class_install_property (
-      klass, PROP_STD,
-      g_param_spec_string (
-          "std", "Standard deviation",
-          "Comma-separated per-channel std (unset: from the model)", NULL, rw));
+  ec_install (klass, PROP_STD,
+              g_param_spec_string (
+                  "std", "Standard deviation",
+                  "Comma-separated per-channel std (unset: from the model)",
+                  NULL, rw));
 
   /**
    * GstEdgeClassify:threads:
@@ -274,10 +285,9 @@ ec_props_install (GObjectClass *klass)
    * Threads one inference may use; 0 or 1 runs it in the streaming thread
    * alone.
    */
-  g_object_class_install_property (klass, PROP_THREADS,
-                                   g_param_spec_int ("threads", "Threads",
-                                                     "Threads per inference", 0,
-                                                     64, DEFAULT_THREADS, rw));
+  ec_install (klass, PROP_THREADS,
+              g_param_spec_int ("threads", "Threads", "Threads per inference",
+                                0, 64, DEFAULT_THREADS, rw));
 
   /**
    * GstEdgeClassify:post-messages:
@@ -285,12 +295,11 @@ ec_props_install (GObjectClass *klass)
    * Post an element message named "edgeclassify" on the bus for every
    * result, with the fields of the metadata plus x, y, width and height.
    */
-  g_object_class_install_property (
-      klass, PROP_POST_MESSAGES,
-      g_param_spec_boolean (
-          "post-messages", "Post messages",
-          "Post an \"edgeclassify\" element message per result",
-          DEFAULT_POST_MESSAGES, rw));
+  ec_install (klass, PROP_POST_MESSAGES,
+              g_param_spec_boolean (
+                  "post-messages", "Post messages",
+                  "Post an \"edgeclassify\" element message per result",
+                  DEFAULT_POST_MESSAGES, rw));
 
   /**
    * GstEdgeClassify:last-result:
@@ -298,7 +307,7 @@ ec_props_install (GObjectClass *klass)
    * The results of the last classified frame as a JSON object
    * (docs/metadata.md); NULL before the first result.
    */
-  g_object_class_install_property (
+  ec_install (
       klass, PROP_LAST_RESULT,
       g_param_spec_string ("last-result", "Last result",
                            "Results of the last classified frame, as JSON",
@@ -329,6 +338,8 @@ ec_props_clear (EcProps *p)
 {
   ec_settings_clear (&p->settings);
   g_clear_pointer (&p->object_class, g_free);
+  for (guint i = 0; i < PROP_N; i++)
+    g_clear_pointer (&p->refused[i], g_free);
 }
 
 /* NULL for "" so that an empty string means "unset" */
@@ -340,33 +351,89 @@ ec_dup_nonempty (const GValue *value)
   return (s != NULL && *s != '\0') ? g_strdup (s) : NULL;
 }
 
-static void
+static EcPropsChange G_GNUC_PRINTF (3, 4)
+    ec_props_refuse (EcProps *p, guint prop_id, const gchar *format, ...)
+{
+  va_list args;
+
+  g_free (p->refused[prop_id]);
+  va_start (args, format);
+  p->refused[prop_id] = g_strdup_vprintf (format, args);
+  va_end (args);
+  return EC_PROPS_REFUSED;
+}
+
+/* mean or std: unset, or 1 or 3 decimals (nn/hints.h syntax: finite,
+ * '.' whatever the locale); std nonzero. Whether 3 values fit the model's
+ * channels is checked when the model is loaded. */
+static EcPropsChange
+ec_props_set_channels (EcProps *p, guint prop_id, gchar **field,
+                       const GValue *value)
+{
+  gchar *text = ec_dup_nonempty (value);
+  const gchar *name = prop_id == PROP_MEAN ? "mean" : "std";
+  float v[3];
+  gint n;
+
+  if (text != NULL) {
+    n = nn_parse_float_list (text, v, 3);
+    if (n != 1 && n != 3) {
+      ec_props_refuse (p, prop_id,
+                       "%s \"%s\": expected 1 or 3 comma-separated finite "
+                       "numbers such as \"0.5\" or \"0.485,0.456,0.406\"",
+                       name, text);
+      g_free (text);
+      return EC_PROPS_REFUSED;
+    }
+    for (gint c = 0; prop_id == PROP_STD && c < n; c++) {
+      if (v[c] == 0.0f) {
+        ec_props_refuse (p, prop_id, "std \"%s\": value %d is zero", text,
+                         c + 1);
+        g_free (text);
+        return EC_PROPS_REFUSED;
+      }
+    }
+  }
+  g_free (*field);
+  *field = text;
+  return EC_PROPS_RELOAD;
+}
+
+static EcPropsChange
 ec_props_set_object_class (EcProps *p, const GValue *value)
 {
+  gchar *text = ec_dup_nonempty (value);
   gchar **names;
+  GQuark classes[EC_MAX_OBJECT_CLASSES];
+  guint n = 0;
 
-  g_free (p->object_class);
-  p->object_class = ec_dup_nonempty (value);
-  p->frame.n_classes = 0;
-  if (p->object_class == NULL)
-    return;
-  names = g_strsplit (p->object_class, ",", -1);
+  names = g_strsplit (text ? text : "", ",", -1);
   for (guint i = 0; names[i] != NULL; i++) {
     gchar *name = g_strstrip (names[i]);
 
     if (*name == '\0')
       continue;
-    if (p->frame.n_classes == EC_MAX_OBJECT_CLASSES) {
-      GST_WARNING ("object-class: only the first %d names are used",
-                   EC_MAX_OBJECT_CLASSES);
-      break;
+    if (n == EC_MAX_OBJECT_CLASSES) {
+      ec_props_refuse (p, PROP_OBJECT_CLASS,
+                       "object-class lists more than %d names",
+                       EC_MAX_OBJECT_CLASSES);
+      g_strfreev (names);
+      g_free (text);
+      return EC_PROPS_REFUSED;
     }
-    p->frame.classes[p->frame.n_classes++] = g_quark_from_string (name);
+    classes[n++] = g_quark_from_string (name);
   }
   g_strfreev (names);
+  g_free (p->object_class);
+  p->object_class = text;
+  memcpy (p->frame.classes, classes, n * sizeof (GQuark));
+  p->frame.n_classes = n;
+  return EC_PROPS_APPLIED;
 }
 
-static void
+/* <x, y, width, height>: x and y may be negative (the rectangle is clipped
+ * to the frame), width and height must be positive. */
+static EcPropsChange
 ec_props_set_roi (EcProps *p, const GValue *value)
 {
   guint n = gst_value_array_get_size (value);
@@ -374,36 +441,37 @@ ec_props_set_roi (EcProps *p, const GValue *value)
 
   if (n == 0) {
     p->frame.have_roi = FALSE;
-    return;
+    return EC_PROPS_APPLIED;
   }
   if (n != 4)
-    goto invalid;
+    return ec_props_refuse (p, PROP_ROI,
+                            "roi has %u values; expected <x, y, width, "
+                            "height> or <> (the whole frame)",
+                            n);
   for (guint i = 0; i < 4; i++) {
     const GValue *item = gst_value_array_get_value (value, i);
 
-    if (!G_VALUE_HOLDS_INT (item) || g_value_get_int (item) < 0)
-      goto invalid;
+    if (!G_VALUE_HOLDS_INT (item))
+      return ec_props_refuse (p, PROP_ROI, "roi value %u is a %s, not an int",
+                              i + 1, G_VALUE_TYPE_NAME (item));
     v[i] = g_value_get_int (item);
   }
-  if (v[2] == 0 || v[3] == 0)
-    goto invalid;
+  if (v[2] <= 0 || v[3] <= 0)
+    return ec_props_refuse (p, PROP_ROI,
+                            "roi <%d, %d, %d, %d>: width and height must be "
+                            "positive",
+                            v[0], v[1], v[2], v[3]);
   p->frame.roi.x = v[0];
   p->frame.roi.y = v[1];
   p->frame.roi.width = v[2];
   p->frame.roi.height = v[3];
   p->frame.have_roi = TRUE;
-  return;
-
-  /* ERRORS */
-invalid : {
-  GST_WARNING ("roi must be <x, y, width, height> with "
-               "x, y >= 0 and width, height > 0; keeping the previous value");
-}
+  return EC_PROPS_APPLIED;
 }
 
-gboolean
-ec_props_set (EcProps *p, GObject *object, guint prop_id, const GValue *value,
-              GParamSpec *pspec)
+static EcPropsChange
+ec_props_set_value (EcProps *p, GObject *object, guint prop_id,
+                    const GValue *value, GParamSpec *pspec)
 {
   EcSettings *s = &p->settings;
 
@@ -411,31 +479,27 @@ ec_props_set (EcProps *p, GObject *object, guint prop_id, const GValue *value,
   case PROP_MODEL:
     g_free (s->model_path);
     s->model_path = ec_dup_nonempty (value);
-    return TRUE;
+    return EC_PROPS_RELOAD;
   case PROP_LABELS:
     g_free (s->labels_path);
     s->labels_path = ec_dup_nonempty (value);
-    return TRUE;
+    return EC_PROPS_RELOAD;
   case PROP_RESIZE_MODE:
     s->resize_mode = g_value_get_enum (value);
-    return TRUE;
+    return EC_PROPS_RELOAD;
   case PROP_COLOR:
     s->color = g_value_get_enum (value);
-    return TRUE;
+    return EC_PROPS_RELOAD;
   case PROP_SCALE:
     s->scale = g_value_get_double (value);
-    return TRUE;
+    return EC_PROPS_RELOAD;
   case PROP_MEAN:
-    g_free (s->mean);
-    s->mean = ec_dup_nonempty (value);
-    return TRUE;
+    return ec_props_set_channels (p, prop_id, &s->mean, value);
   case PROP_STD:
-    g_free (s->std);
-    s->std = ec_dup_nonempty (value);
-    return TRUE;
+    return ec_props_set_channels (p, prop_id, &s->std, value);
   case PROP_THREADS:
     s->threads = g_value_get_int (value);
-    return TRUE;
+    return EC_PROPS_RELOAD;
   case PROP_TOP_K:
     p->frame.top_k = g_value_get_uint (value);
     break;
@@ -449,11 +513,9 @@ ec_props_set (EcProps *p, GObject *object, guint prop_id, const GValue *value,
     p->frame.region = g_value_get_enum (value);
     break;
   case PROP_OBJECT_CLASS:
-    ec_props_set_object_class (p, value);
-    break;
+    return ec_props_set_object_class (p, value);
   case PROP_ROI:
-    ec_props_set_roi (p, value);
-    break;
+    return ec_props_set_roi (p, value);
   case PROP_POST_MESSAGES:
     p->frame.post_messages = g_value_get_boolean (value);
     break;
@@ -461,7 +523,77 @@ ec_props_set (EcProps *p, GObject *object, guint prop_id, const GValue *value,
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
   }
-  return FALSE;
+  return EC_PROPS_APPLIED;
+}
+
+EcPropsChange
+ec_props_set (EcProps *p, GObject *object, guint prop_id, const GValue *value,
+              GParamSpec *pspec)
+{
+  EcPropsChange change = ec_props_set_value (p, object, prop_id, value, pspec);
+
+  if (change != EC_PROPS_REFUSED && prop_id < PROP_N)
+    g_clear_pointer (&p->refused[prop_id], g_free);
+  return change;
+}
+
+gboolean
+ec_props_check (const EcProps *p, EcError *err)
+{
+  for (guint i = 0; i < PROP_N; i++) {
+    if (p->refused[i] != NULL) {
+      ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, prop_names[i], "%s",
+                    p->refused[i]);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+void
+ec_props_forget_refusal (EcProps *p, guint prop_id)
+{
+  if (prop_id < PROP_N)
+    g_clear_pointer (&p->refused[prop_id], g_free);
+}
+
+gboolean
+ec_props_revert (EcProps *p, guint prop_id, const EcSettings *applied)
+{
+  EcSettings *s = &p->settings;
+
+  switch (prop_id) {
+  case PROP_MODEL:
+    g_free (s->model_path);
+    s->model_path = g_strdup (applied->model_path);
+    return TRUE;
+  case PROP_LABELS:
+    g_free (s->labels_path);
+    s->labels_path = g_strdup (applied->labels_path);
+    return TRUE;
+  case PROP_MEAN:
+    g_free (s->mean);
+    s->mean = g_strdup (applied->mean);
+    return TRUE;
+  case PROP_STD:
+    g_free (s->std);
+    s->std = g_strdup (applied->std);
+    return TRUE;
+  case PROP_RESIZE_MODE:
+    s->resize_mode = applied->resize_mode;
+    return TRUE;
+  case PROP_COLOR:
+    s->color = applied->color;
+    return TRUE;
+  case PROP_SCALE:
+    s->scale = applied->scale;
+    return TRUE;
+  case PROP_THREADS:
+    s->threads = applied->threads;
+    return TRUE;
+  default:
+    return FALSE;
+  }
 }
 
 void

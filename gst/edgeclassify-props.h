@@ -28,12 +28,13 @@ G_BEGIN_DECLS enum {
   PROP_STD,
   PROP_THREADS,
   PROP_POST_MESSAGES,
-  PROP_LAST_RESULT
+  PROP_LAST_RESULT,
+  PROP_N
 };
 
 typedef enum { EC_REGION_FULL_FRAME = 0, EC_REGION_ROI_LIST = 1 } EcRegion;
 
-#define EC_MAX_OBJECT_CLASSES 16
+#define EC_MAX_OBJECT_CLASSES 64
 
 /* The small properties the streaming thread reads once per frame. */
 typedef struct {
@@ -53,16 +54,39 @@ typedef struct {
   EcSettings settings; /* what a model load needs */
   EcFrameProps frame;  /* what a frame needs */
   gchar *object_class; /* as set; parsed into frame.classes */
+  /* Why the last value set for a property was refused (it kept its
+   * previous value), NULL when it was taken: start() fails on these. */
+  gchar *refused[PROP_N];
 } EcProps;
+
+/* What a property change needs. */
+typedef enum {
+  EC_PROPS_APPLIED, /* taken: the next frame uses it */
+  EC_PROPS_RELOAD,  /* taken: needs a new engine (model, labels, ...) */
+  EC_PROPS_REFUSED  /* not taken: props->refused[prop_id] says why */
+} EcPropsChange;
 
 void ec_props_install (GObjectClass *klass);
 void ec_props_init (EcProps *p);
 void ec_props_clear (EcProps *p);
 
-/* Object lock held. Returns TRUE when the change needs a new engine (model,
- * labels, preprocessing overrides, threads). */
-gboolean ec_props_set (EcProps *p, GObject *object, guint prop_id,
-                       const GValue *value, GParamSpec *pspec);
+/* Object lock held. A value that breaks a rule the property alone can be
+ * checked against (syntax, ranges, counts) is refused: the property keeps
+ * its previous value and p->refused[prop_id] says why. */
+EcPropsChange ec_props_set (EcProps *p, GObject *object, guint prop_id,
+                            const GValue *value, GParamSpec *pspec);
+
+/* Object lock held. FALSE with @err set (EC_WHAT_SETTINGS, path: the
+ * property's name) when a value set since the last start was refused. */
+gboolean ec_props_check (const EcProps *p, EcError *err);
+
+/* Object lock held. The value was reported: forget it was refused. */
+void ec_props_forget_refusal (EcProps *p, guint prop_id);
+
+/* Object lock held. Puts back @prop_id's value from @applied (the settings
+ * of the running model), after a change to it could not be loaded. FALSE
+ * when @prop_id is not a model setting. */
+gboolean ec_props_revert (EcProps *p, guint prop_id, const EcSettings *applied);
 void ec_props_get (EcProps *p, GObject *object, guint prop_id, GValue *value,
                    GParamSpec *pspec);
 

@@ -54,10 +54,12 @@ struct _GstEdgeClassify {
 
   /* resources, start..stop */
   GMutex reload_lock; /* serialises engine builds and start/stop */
-  gboolean started;   /* reload_lock */
+  gint running;       /* atomic, written under reload_lock */
   EcEngine *pending;  /* object lock: next engine, swapped in at
                        * the start of a frame */
   gint width, height; /* object lock: negotiated size, 0 = none */
+  EcSettings applied; /* object lock: what the newest engine was built
+                       * from, for a property whose new value failed */
   GMutex result_lock; /* engine pointer + its published results */
   EcEngine *engine;   /* written under result_lock, read freely by
                        * the streaming thread */
@@ -67,6 +69,8 @@ struct _GstEdgeClassify {
   guint64 frame_count;
   guint since_inference;
   gboolean have_result;
+  gboolean roi_warned; /* warned_roi lies outside the negotiated frame */
+  nn_rect warned_roi;
 
   /* measured latency: object lock */
   EcLatency latency;
@@ -156,13 +160,15 @@ gst_edge_classify_finalize (GObject *object)
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (object);
 
   ec_props_clear (&self->props);
+  ec_settings_clear (&self->applied);
   g_mutex_clear (&self->reload_lock);
   g_mutex_clear (&self->result_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 /* Snapshots the model properties under the object lock, then builds an
- * engine without it: blocks the calling thread while the model loads. */
+ * engine without it: blocks the calling thread while the model loads. On
+ * success the settings it was built from become the applied ones. */
 static EcEngine *
 gst_edge_classify_build (GstEdgeClassify *self, EcError *err)
 {
@@ -177,20 +183,27 @@ gst_edge_classify_build (GstEdgeClassify *self, EcError *err)
   GST_OBJECT_UNLOCK (self);
 
   engine = ec_engine_new (&settings, err);
-  ec_settings_clear (&settings);
   /* already negotiated (a change while playing): plan for these caps */
   if (engine != NULL && width > 0
       && !ec_engine_plan (engine, width, height, err))
     g_clear_pointer (&engine, ec_engine_free);
+  if (engine != NULL) {
+    GST_OBJECT_LOCK (self);
+    ec_settings_clear (&self->applied);
+    self->applied = settings;
+    GST_OBJECT_UNLOCK (self);
+  } else {
+    ec_settings_clear (&settings);
+  }
   return engine;
 }
 
-/* A model property changed after start(): builds the new engine in the
- * caller's thread and queues it; the streaming thread swaps it in at the
- * start of its next frame. On failure the running model stays and a
- * warning is posted. */
+/* A model property (@pspec) changed after start(): builds the new engine
+ * in the caller's thread and queues it; the streaming thread swaps it in at
+ * the start of its next frame. On failure the running model stays, the
+ * property reads back the value it runs with, and a warning is posted. */
 static void
-gst_edge_classify_reload (GstEdgeClassify *self)
+gst_edge_classify_reload (GstEdgeClassify *self, GParamSpec *pspec)
 {
   EcError err = {
     NN_OK,
@@ -198,7 +211,7 @@ gst_edge_classify_reload (GstEdgeClassify *self)
   EcEngine *engine, *old;
 
   g_mutex_lock (&self->reload_lock);
-  if (!self->started)
+  if (!g_atomic_int_get (&self->running))
     goto done;
   engine = gst_edge_classify_build (self, &err);
   if (engine == NULL)
@@ -217,10 +230,17 @@ done:
 
   /* ERRORS */
 failed : {
+  gboolean reverted;
+
+  GST_OBJECT_LOCK (self);
+  reverted = ec_props_revert (&self->props, pspec->param_id, &self->applied);
+  GST_OBJECT_UNLOCK (self);
   /* post unlocked: a bus sync handler may change state or properties */
   g_mutex_unlock (&self->reload_lock);
   EC_POST_WARNING (self, &err);
   ec_error_clear (&err);
+  if (reverted)
+    g_object_notify_by_pspec (G_OBJECT (self), pspec);
 }
 }
 
@@ -229,15 +249,28 @@ gst_edge_classify_set_property (GObject *object, guint prop_id,
                                 const GValue *value, GParamSpec *pspec)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (object);
-  gboolean reload;
+  EcPropsChange change;
+  EcError err = {
+    NN_OK,
+  };
 
   GST_OBJECT_LOCK (self);
-  reload = ec_props_set (&self->props, object, prop_id, value, pspec);
+  change = ec_props_set (&self->props, object, prop_id, value, pspec);
+  /* Running: say so now, the value is not used. Stopped: start() fails
+   * on it (a message now would reach no bus under gst-launch). */
+  if (change == EC_PROPS_REFUSED && g_atomic_int_get (&self->running)) {
+    ec_props_check (&self->props, &err);
+    ec_props_forget_refusal (&self->props, prop_id);
+  }
   GST_OBJECT_UNLOCK (self);
 
+  if (err.status != NN_OK) {
+    EC_POST_WARNING (self, &err);
+    ec_error_clear (&err);
+  }
   /* no I/O under the object lock: a model change loads here, unlocked */
-  if (reload)
-    gst_edge_classify_reload (self);
+  if (change == EC_PROPS_RELOAD)
+    gst_edge_classify_reload (self, pspec);
 }
 
 static void
@@ -266,8 +299,14 @@ gst_edge_classify_start (GstBaseTransform *trans)
     NN_OK,
   };
   EcEngine *engine;
+  gboolean ok;
 
   g_mutex_lock (&self->reload_lock);
+  GST_OBJECT_LOCK (self);
+  ok = ec_props_check (&self->props, &err);
+  GST_OBJECT_UNLOCK (self);
+  if (!ok)
+    goto load_failed;
   engine = gst_edge_classify_build (self, &err);
   if (engine == NULL)
     goto load_failed;
@@ -282,7 +321,7 @@ gst_edge_classify_start (GstBaseTransform *trans)
   memset (&self->latency, 0, sizeof (self->latency));
   self->latency_reported = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
-  self->started = TRUE;
+  g_atomic_int_set (&self->running, TRUE);
   g_mutex_unlock (&self->reload_lock);
   return TRUE;
 
@@ -302,11 +341,12 @@ gst_edge_classify_stop (GstBaseTransform *trans)
   EcEngine *engine, *pending;
 
   g_mutex_lock (&self->reload_lock);
-  self->started = FALSE;
+  g_atomic_int_set (&self->running, FALSE);
   GST_OBJECT_LOCK (self);
   pending = self->pending;
   self->pending = NULL;
   self->width = self->height = 0;
+  ec_settings_clear (&self->applied);
   GST_OBJECT_UNLOCK (self);
   g_mutex_lock (&self->result_lock);
   engine = self->engine;
@@ -337,6 +377,7 @@ gst_edge_classify_set_caps (GstBaseTransform *trans, GstCaps *incaps,
     goto plan_failed;
 
   self->info = info;
+  self->roi_warned = FALSE;
   GST_OBJECT_LOCK (self);
   self->width = GST_VIDEO_INFO_WIDTH (&info);
   self->height = GST_VIDEO_INFO_HEIGHT (&info);
@@ -435,6 +476,24 @@ gst_edge_classify_prepare_output_buffer (GstBaseTransform *trans,
   return GST_FLOW_OK;
 }
 
+/* The roi property lies wholly outside the frame: said once per rectangle
+ * and frame size, not once per frame. */
+static void
+gst_edge_classify_warn_roi_outside (GstEdgeClassify *self, const nn_rect *roi)
+{
+  if (self->roi_warned && memcmp (&self->warned_roi, roi, sizeof (*roi)) == 0)
+    return;
+  self->roi_warned = TRUE;
+  self->warned_roi = *roi;
+  GST_ELEMENT_WARNING (
+      self, LIBRARY, SETTINGS,
+      ("The rectangle of property \"roi\" lies outside the frame: nothing "
+       "is classified."),
+      ("roi <%d, %d, %d, %d>, frame %dx%d", roi->x, roi->y, roi->width,
+       roi->height, GST_VIDEO_INFO_WIDTH (&self->info),
+       GST_VIDEO_INFO_HEIGHT (&self->info)));
+}
+
 /* Classifies one region (run) or repeats its last result (stale), attaches
  * the result to @meta (a new full-frame/ROI meta when NULL) and posts the
  * bus message. */
@@ -456,6 +515,8 @@ gst_edge_classify_region (GstEdgeClassify *self, EcEngine *e, GstBuffer *buf,
       if (err.status != NN_INVALID_ARG)
         goto classify_failed;
       GST_LOG_OBJECT (self, "region %u is outside the frame", idx);
+      if (meta == NULL)
+        gst_edge_classify_warn_roi_outside (self, rect);
       ec_engine_publish (e, &self->result_lock, idx, NULL);
       return GST_FLOW_OK;
     }
