@@ -169,7 +169,9 @@ gst_edge_overlay_class_init (GstEdgeOverlayClass *klass)
   /**
    * GstEdgeOverlay:font-desc:
    *
-   * Pango font description of the text, such as "Sans Bold 16".
+   * Pango font description of the text, such as "Sans Bold 16". Unset or
+   * empty: "Sans 12". Labels in non-Latin scripts need a font that has
+   * their glyphs (Pango falls back to any installed font that does).
    */
   g_object_class_install_property (
       gobject_class, PROP_FONT_DESC,
@@ -474,14 +476,18 @@ static void
 update_settings (GstEdgeOverlay *self)
 {
   gchar *font = NULL;
+  gboolean changed;
 
   GST_OBJECT_LOCK (self);
-  if (self->props.cookie != self->cur.cookie) {
+  changed = self->props.cookie != self->cur.cookie || self->drawer == NULL;
+  if (changed) {
     self->cur = self->props;
-    font = g_strdup (self->font_desc);
+    /* unset or empty: the default font */
+    font = g_strdup (self->font_desc && *self->font_desc ? self->font_desc
+                                                         : DEFAULT_FONT_DESC);
   }
   GST_OBJECT_UNLOCK (self);
-  if (font == NULL)
+  if (!changed)
     return;
 
   if (self->drawer == NULL)
