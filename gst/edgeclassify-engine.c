@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <nn/hints.h>
+#include <nn/postprocess.h>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
 #define GST_CAT_DEFAULT gst_edge_classify_debug
@@ -111,55 +112,37 @@ ec_color_name (nn_color color)
                                  : "bgr";
 }
 
-/* e->params, e->logits and the model's labels (into e->labels) from the
- * model's metadata_props (nn/hints.h), then the property overrides. */
+/* e->params from the model's metadata_props (nn/hints.h), the way the
+ * tools read them too, then the property overrides. */
 static gboolean
-ec_engine_read_hints (EcEngine *e, const EcSettings *s, gint in_w, gint in_h,
-                      EcError *err)
+ec_engine_read_hints (EcEngine *e, const EcSettings *s, const nn_hints *hints,
+                      gint in_w, gint in_h, EcError *err)
 {
-  const gchar *path = s->model_path;
   nn_error nerr = { NN_OK, "" };
-  nn_hints hints;
+  nn_hints h = *hints; /* shallow: only the colour may change */
   nn_status status;
-  nn_color color;
-  gboolean ok = FALSE;
-
-  nn_hints_init (&hints);
-  status = nn_hints_from_model (e->model, &hints, &nerr);
-  if (status != NN_OK) {
-    ec_error_set (err, status, EC_WHAT_MODEL, path, "metadata: %s",
-                  nerr.message);
-    goto done;
-  }
 
   /* colour: the property, else the model's hint, else the channel count */
-  color = e->channels == 1 ? NN_COLOR_GRAY : NN_COLOR_RGB;
-  if (hints.has_color)
-    color = hints.color;
-  if (s->color != EC_AUTO)
-    color = (nn_color)s->color;
-  if ((color == NN_COLOR_GRAY) != (e->channels == 1)) {
-    if (s->color != EC_AUTO)
+  if (s->color != EC_AUTO) {
+    nn_color color = (nn_color)s->color;
+
+    if ((color == NN_COLOR_GRAY) != (e->channels == 1)) {
       ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, "color",
                     "color=%s does not fit the model's %d input channel%s",
                     ec_color_name (color), e->channels,
                     e->channels > 1 ? "s" : "");
-    else
-      ec_error_set (err, NN_BAD_MODEL, EC_WHAT_MODEL, path,
-                    "%s says %s but the input has %d channel%s", NN_HINT_COLOR,
-                    ec_color_name (color), e->channels,
-                    e->channels > 1 ? "s" : "");
-    goto done;
+      return FALSE;
+    }
+    h.has_color = 1;
+    h.color = color;
   }
-
-  nn_preprocess_params_init (&e->params, in_w, in_h, color);
-  status = nn_hints_apply (&hints, &e->params, &nerr);
+  status = nn_hints_preprocess_params (&h, e->channels, in_w, in_h, &e->params,
+                                       &nerr);
   if (status != NN_OK) {
-    ec_error_set (err, status, EC_WHAT_MODEL, path, "metadata: %s",
+    ec_error_set (err, status, EC_WHAT_MODEL, s->model_path, "%s",
                   nerr.message);
-    goto done;
+    return FALSE;
   }
-  e->params.color = color;
   if (s->resize_mode != EC_AUTO)
     e->params.mode = (nn_resize_mode)s->resize_mode;
   if (s->scale > 0.0)
@@ -167,39 +150,27 @@ ec_engine_read_hints (EcEngine *e, const EcSettings *s, gint in_w, gint in_h,
   if (s->mean != NULL
       && !ec_parse_channels ("mean", s->mean, e->channels, FALSE,
                              e->params.mean, err))
-    goto done;
+    return FALSE;
   if (s->std != NULL
       && !ec_parse_channels ("std", s->std, e->channels, TRUE, e->params.std,
                              err))
-    goto done;
-  e->logits = hints.has_output && hints.output_logits;
-
-  if (hints.labels != NULL && s->labels_path == NULL) {
-    if (hints.n_labels != e->n_classes) {
-      ec_error_set (err, NN_BAD_MODEL, EC_WHAT_MODEL, path,
-                    "%s has %" G_GSIZE_FORMAT " labels for %u classes",
-                    NN_HINT_LABELS, hints.n_labels, e->n_classes);
-      goto done;
-    }
-    e->labels = g_strdupv (hints.labels);
-  }
-  ok = TRUE;
-
-done:
-  nn_hints_clear (&hints);
-  return ok;
+    return FALSE;
+  return TRUE;
 }
 
-/* e->labels and e->quarks: the labels file, else the model's labels (read
- * with the hints), else the class numbers. */
+/* e->post and e->quarks: the labels file, else the model's labels, else
+ * the class numbers; softmax when the model says its outputs are logits. */
 static gboolean
-ec_engine_read_labels (EcEngine *e, const EcSettings *s, EcError *err)
+ec_engine_setup_post (EcEngine *e, const EcSettings *s, const nn_hints *hints,
+                      EcError *err)
 {
   nn_error nerr = { NN_OK, "" };
+  nn_postprocess_options opts;
   nn_status status;
   char **labels = NULL;
   size_t n = 0;
 
+  nn_postprocess_options_from_hints (hints, &opts);
   if (s->labels_path != NULL) {
     status = nn_labels_load_file (s->labels_path, &labels, &n, &nerr);
     if (status != NN_OK) {
@@ -215,17 +186,26 @@ ec_engine_read_labels (EcEngine *e, const EcSettings *s, EcError *err)
       nn_labels_free (labels, n);
       return FALSE;
     }
-    e->labels = g_strdupv (labels);
-    nn_labels_free (labels, n);
+    opts.labels = (const char *const *)labels;
+    opts.n_labels = n;
+  } else if (opts.labels != NULL && opts.n_labels != e->n_classes) {
+    ec_error_set (err, NN_BAD_MODEL, EC_WHAT_MODEL, s->model_path,
+                  "%s has %" G_GSIZE_FORMAT " labels for %u classes",
+                  NN_HINT_LABELS, opts.n_labels, e->n_classes);
+    return FALSE;
   }
-  if (e->labels == NULL) {
-    e->labels = g_new0 (gchar *, e->n_classes + 1);
-    for (guint i = 0; i < e->n_classes; i++)
-      e->labels[i] = g_strdup_printf ("%u", i);
+  status = nn_postprocess_create (e->n_classes, &opts, &e->post, &nerr);
+  nn_labels_free (labels, n);
+  if (status != NN_OK) {
+    ec_error_set (err, status, EC_WHAT_MODEL, s->model_path, "%s",
+                  nerr.message);
+    return FALSE;
   }
+  e->logits = opts.logits;
   e->quarks = g_new0 (GQuark, e->n_classes);
   for (guint i = 0; i < e->n_classes; i++)
-    e->quarks[i] = g_quark_from_string (e->labels[i]);
+    e->quarks[i]
+        = g_quark_from_string (nn_postprocess_label (e->post, (gint)i));
   return TRUE;
 }
 
@@ -241,6 +221,9 @@ ec_engine_new (const EcSettings *s, EcError *err)
   nn_status status;
   gint in_w, in_h;
   const gchar *what_path = s->model_path;
+  nn_hints hints;
+
+  nn_hints_init (&hints);
 
   if (s->model_path != NULL) {
     e->cached = ec_model_cache_acquire_file (s->model_path, err);
@@ -268,10 +251,13 @@ ec_engine_new (const EcSettings *s, EcError *err)
   if (e->n_classes == 0)
     goto no_classes;
 
-  if (!ec_engine_read_hints (e, s, in_w, in_h, err))
+  status = nn_hints_from_model (e->model, &hints, &nerr);
+  if (status != NN_OK)
+    goto hints_failed;
+  if (!ec_engine_read_hints (e, s, &hints, in_w, in_h, err)
+      || !ec_engine_setup_post (e, s, &hints, err))
     goto failed;
-  if (!ec_engine_read_labels (e, s, err))
-    goto failed;
+  nn_hints_clear (&hints);
 
   sopts.batch = 1;
   sopts.threads = s->threads;
@@ -280,8 +266,7 @@ ec_engine_new (const EcSettings *s, EcError *err)
     goto session_failed;
   e->input = nn_session_input (e->session, 0);
   e->output = nn_session_output (e->session, 0);
-  e->probs = g_new0 (gfloat, e->n_classes);
-  e->taken = g_new0 (guint8, e->n_classes);
+  e->top = g_new0 (nn_class_score, e->n_classes);
   ec_result_init (&e->scratch, e->n_classes);
   /* one slot is all full-frame mode needs */
   e->slots = g_new0 (EcResult, 1);
@@ -309,12 +294,17 @@ no_classes : {
                 "output has no classes");
   goto failed;
 }
+hints_failed : {
+  ec_error_set (err, status, EC_WHAT_MODEL, what_path, "%s", nerr.message);
+  goto failed;
+}
 session_failed : {
   ec_error_set (err, status, EC_WHAT_MODEL, what_path, "session: %s",
                 nerr.message);
   goto failed;
 }
 failed : {
+  nn_hints_clear (&hints);
   ec_engine_free (e);
   return NULL;
 }
@@ -351,23 +341,6 @@ ec_engine_plan (EcEngine *e, gint width, gint height, EcError *err)
   return TRUE;
 }
 
-/* probs <- softmax (logits), stable */
-static void
-ec_softmax (gfloat *probs, const float *logits, guint n)
-{
-  gfloat max = logits[0];
-  gdouble sum = 0.0;
-
-  for (guint i = 1; i < n; i++)
-    max = MAX (max, logits[i]);
-  for (guint i = 0; i < n; i++) {
-    probs[i] = expf (logits[i] - max);
-    sum += probs[i];
-  }
-  for (guint i = 0; i < n; i++)
-    probs[i] = (gfloat)(probs[i] / sum);
-}
-
 gboolean
 ec_engine_classify (EcEngine *e, const nn_image *img, const nn_rect *roi,
                     guint top_k, gdouble threshold, EcResult *res, EcError *err)
@@ -375,6 +348,7 @@ ec_engine_classify (EcEngine *e, const nn_image *img, const nn_rect *roi,
   nn_error nerr = { NN_OK, "" };
   nn_status status;
   nn_rect r;
+  nn_classification cls;
   gint64 t0 = g_get_monotonic_time ();
 
   /* the region actually classified: @roi clipped to the image */
@@ -405,27 +379,19 @@ ec_engine_classify (EcEngine *e, const nn_image *img, const nn_rect *roi,
   if (status != NN_OK)
     goto run_failed;
 
-  if (e->logits)
-    ec_softmax (e->probs, e->output, e->n_classes);
-  else
-    memcpy (e->probs, e->output, e->n_classes * sizeof (gfloat));
-
-  /* top-k by selection: k and the class count are small */
-  top_k = CLAMP (top_k, 1, e->n_classes);
-  memset (e->taken, 0, e->n_classes);
-  for (guint k = 0; k < top_k; k++) {
-    gint best = -1;
-    for (guint i = 0; i < e->n_classes; i++) {
-      if (!e->taken[i] && (best < 0 || e->probs[i] > e->probs[best]))
-        best = (gint)i;
-    }
-    e->taken[best] = 1;
-    res->ids[k] = best;
-    res->confs[k] = e->probs[best];
+  cls.top = e->top;
+  cls.capacity = e->n_classes;
+  status
+      = nn_postprocess_run (e->post, e->output, top_k, threshold, &cls, &nerr);
+  if (status != NN_OK)
+    goto post_failed;
+  for (guint k = 0; k < cls.n; k++) {
+    res->ids[k] = e->top[k].id;
+    res->confs[k] = e->top[k].score;
   }
-  res->n = top_k;
-  res->confidence = res->confs[0];
-  res->label_id = res->confidence >= threshold ? res->ids[0] : -1;
+  res->n = (guint)cls.n;
+  res->confidence = cls.confidence;
+  res->label_id = cls.label_id;
   res->x = r.x;
   res->y = r.y;
   res->width = r.width;
@@ -441,6 +407,11 @@ preprocess_failed : {
 }
 run_failed : {
   ec_error_set (err, status, EC_WHAT_INFERENCE, NULL, "run: %s", nerr.message);
+  return FALSE;
+}
+post_failed : {
+  ec_error_set (err, NN_INTERNAL, EC_WHAT_INFERENCE, NULL, "postprocess: %s",
+                nerr.message);
   return FALSE;
 }
 }
@@ -489,9 +460,7 @@ ec_engine_slot (EcEngine *e, guint idx)
 const gchar *
 ec_engine_label (const EcEngine *e, gint id)
 {
-  if (id < 0 || (guint)id >= e->n_classes)
-    return "unknown";
-  return e->labels[id];
+  return nn_postprocess_label (e->post, id);
 }
 
 GQuark
@@ -514,10 +483,9 @@ ec_engine_free (EcEngine *e)
   nn_preprocessor_free (e->pp);
   nn_session_free (e->session);
   ec_model_cache_release (e->cached);
-  g_strfreev (e->labels);
+  nn_postprocess_free (e->post);
   g_free (e->quarks);
-  g_free (e->probs);
-  g_free (e->taken);
+  g_free (e->top);
   g_free (e->name);
   g_free (e);
 }

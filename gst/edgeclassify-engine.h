@@ -12,6 +12,8 @@
 #include "edgeclassify-adapter.h"
 #include "edgeclassify-cache.h"
 
+#include <nn/postprocess.h>
+
 G_BEGIN_DECLS
 #define EC_AUTO (-1)
 /* What the element's properties say about the model; copied under the
@@ -51,17 +53,16 @@ typedef struct {
   nn_model *model; /* borrowed from cached */
   gchar *name;     /* "model" field of results */
   guint n_classes;
-  gchar **labels;  /* n_classes, NULL-terminated */
-  GQuark *quarks;  /* of labels */
-  gboolean logits; /* outputs need a softmax */
+  nn_postprocess *post; /* softmax, top-k, threshold, labels */
+  GQuark *quarks;       /* of the labels */
+  gboolean logits;      /* outputs need a softmax (for the log) */
   nn_preprocess_params params;
   gint channels;
 
   nn_session *session;
   float *input;        /* in the session arena */
   const float *output; /* in the session arena */
-  gfloat *probs;       /* n_classes */
-  guint8 *taken;       /* n_classes, top-k scratch */
+  nn_class_score *top; /* n_classes, post-processing results */
 
   nn_preprocessor *pp; /* planned for pp_width x pp_height */
   gint pp_width, pp_height;

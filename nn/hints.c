@@ -495,3 +495,36 @@ nn_hints_apply (const nn_hints *h, nn_preprocess_params *p, nn_error *err)
   }
   return NN_OK;
 }
+
+nn_status
+nn_hints_preprocess_params (const nn_hints *h, int channels, int width,
+                            int height, nn_preprocess_params *p, nn_error *err)
+{
+  if (!h || !p)
+    return nn_fail (err, NN_INVALID_ARG, "hints: NULL argument");
+  if (channels != 1 && channels != 3)
+    return nn_fail (err, NN_INVALID_ARG,
+                    "hints: %d input channels; 1 (GRAY) or 3 (RGB, BGR) are "
+                    "supported",
+                    channels);
+  if (width < 1 || height < 1)
+    return nn_fail (err, NN_INVALID_ARG, "hints: input of %dx%d pixels", width,
+                    height);
+  nn_color color = channels == 1 ? NN_COLOR_GRAY : NN_COLOR_RGB;
+  if (h->has_color)
+    color = h->color;
+  if ((unsigned)color > (unsigned)NN_COLOR_BGR)
+    return nn_fail (err, NN_INVALID_ARG, "hints: colour %d", (int)color);
+  if ((color == NN_COLOR_GRAY) != (channels == 1))
+    return nn_fail (err, NN_BAD_MODEL,
+                    "metadata %s: %s does not fit the model's %d input "
+                    "channel%s",
+                    NN_HINT_COLOR, color_words[color], channels,
+                    channels == 1 ? "" : "s");
+  nn_preprocess_params q;
+  nn_preprocess_params_init (&q, width, height, color);
+  nn_status st = nn_hints_apply (h, &q, err);
+  if (st == NN_OK)
+    *p = q;
+  return st;
+}

@@ -9,7 +9,9 @@
 #include "dataset.h"
 #include "report.h"
 
+#include "nn/hints.h"
 #include "nn/nn.h"
+#include "nn/postprocess.h"
 #include "nn/preprocess.h"
 
 #include <errno.h>
@@ -20,6 +22,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The evaluator counts a hit when the true class is among the best TOP_K. */
+#define TOP_K 5
 
 static const char usage_text[]
     = "Usage: edgenn-eval MODEL.onnx [OPTION]...\n"
@@ -177,52 +182,6 @@ parse_args (int argc, char **argv, options *o)
   return -1;
 }
 
-/* The model's preprocessing, from its metadata (the element's defaults
- * where a key is missing). */
-static int
-model_params (const nn_model *m, const nn_tensor_info *in,
-              nn_preprocess_params *p, char *why, size_t why_size)
-{
-  const char *color = nn_model_metadata (m, "edgeclassify.color");
-  const char *scale = nn_model_metadata (m, "edgeclassify.scale");
-  const char *mean = nn_model_metadata (m, "edgeclassify.mean");
-  const char *std = nn_model_metadata (m, "edgeclassify.std");
-  const char *resize = nn_model_metadata (m, "edgeclassify.resize");
-  const int c = (int)in->dims[1];
-  nn_color col = c == 1 ? NN_COLOR_GRAY : NN_COLOR_RGB;
-
-  if (color)
-    col = strcmp (color, "GRAY") == 0  ? NN_COLOR_GRAY
-          : strcmp (color, "BGR") == 0 ? NN_COLOR_BGR
-                                       : NN_COLOR_RGB;
-  if ((col == NN_COLOR_GRAY) != (c == 1)) {
-    snprintf (why, why_size, "colour %s does not fit %d input channels",
-              color ? color : "?", c);
-    return -1;
-  }
-  nn_preprocess_params_init (p, (int)in->dims[3], (int)in->dims[2], col);
-  if (scale)
-    p->scale = strtof (scale, NULL);
-  for (int k = 0; k < 2; k++) {
-    const char *s = k ? std : mean;
-    float *dst = k ? p->std : p->mean;
-    float v[3];
-    int n = 0;
-    while (s && n < 3) {
-      char *end;
-      v[n++] = strtof (s, &end);
-      s = *end == ',' ? end + 1 : NULL;
-    }
-    for (int i = 0; n && i < 3; i++)
-      dst[i] = v[n == 3 ? i : 0];
-  }
-  if (resize)
-    p->mode = strcmp (resize, "letterbox") == 0     ? NN_RESIZE_LETTERBOX
-              : strcmp (resize, "center-crop") == 0 ? NN_RESIZE_CENTER_CROP
-                                                    : NN_RESIZE_STRETCH;
-  return 0;
-}
-
 /* Gray (w x h) -> I420 (ow x oh): bilinear with pixel centres aligned,
  * luma in BT.601 limited range, neutral chroma. */
 static void
@@ -284,13 +243,18 @@ main (int argc, char **argv)
   int64_t *cm = NULL;
   double *lat = NULL, *lat_pre = NULL;
   uint8_t *frame = NULL;
-  char **names = NULL;
+  char **names = NULL; /* borrowed from post */
+  nn_hints hints;
+  nn_postprocess *post = NULL;
+  nn_class_score top[TOP_K];
+  nn_preprocess_params params;
   FILE *pred = NULL, *frames = NULL;
   int rc = 1;
 
   int prc = parse_args (argc, argv, &o);
   if (prc >= 0)
     return prc;
+  nn_hints_init (&hints);
 
   if (nn_model_load_file (o.model, NULL, &model, &err) != NN_OK) {
     fprintf (stderr, "edgenn-eval: %s: %s\n", o.model, err.message);
@@ -308,24 +272,31 @@ main (int argc, char **argv)
     goto out;
   }
   const int k = (int)outi->count;
-  nn_preprocess_params params;
-  char why[256];
-  if (model_params (model, in, &params, why, sizeof why) != 0) {
-    fprintf (stderr, "edgenn-eval: %s: %s\n", o.model, why);
+  /* The model's preprocessing and post-processing, from its metadata, the
+   * way the element reads them. */
+  if (nn_hints_from_model (model, &hints, &err) != NN_OK
+      || nn_hints_preprocess_params (&hints, (int)in->dims[1], (int)in->dims[3],
+                                     (int)in->dims[2], &params, &err)
+             != NN_OK) {
+    fprintf (stderr, "edgenn-eval: %s: %s\n", o.model, err.message);
+    goto out;
+  }
+  nn_postprocess_options popts;
+  nn_postprocess_options_from_hints (&hints, &popts);
+  if (popts.labels && popts.n_labels != (size_t)k) {
+    fprintf (stderr, "edgenn-eval: %s: %s has %zu labels for %d classes\n",
+             o.model, NN_HINT_LABELS, popts.n_labels, k);
+    goto out;
+  }
+  if (nn_postprocess_create ((size_t)k, &popts, &post, &err) != NN_OK) {
+    fprintf (stderr, "edgenn-eval: %s: %s\n", o.model, err.message);
     goto out;
   }
 
-  /* Class names from the model, one a line. */
+  /* Class names: the model's labels, else the class numbers. */
   names = calloc ((size_t)k + 1, sizeof *names);
-  const char *lab = nn_model_metadata (model, "edgeclassify.labels");
-  for (int i = 0; names && i < k; i++) {
-    const char *nl = lab ? strchr (lab, '\n') : NULL;
-    if (lab && *lab)
-      names[i] = strndup (lab, nl ? (size_t)(nl - lab) : strlen (lab));
-    else if (asprintf (&names[i], "%d", i) < 0)
-      names[i] = NULL;
-    lab = nl ? nl + 1 : NULL;
-  }
+  for (int i = 0; names && i < k; i++)
+    names[i] = (char *)nn_postprocess_label (post, i);
 
   nn_status st
       = o.dir ? ds_load_folder (
@@ -424,19 +395,23 @@ main (int argc, char **argv)
     }
     lat[i] = now_us () - t0;
     lat_pre[i] = t1 - t0;
-    const float *p = nn_session_output (session, 0);
+    nn_classification cls = { top, TOP_K, 0, -1, 0.0f };
+    if (nn_postprocess_run (post, nn_session_output (session, 0), TOP_K,
+                            -INFINITY, &cls, &err)
+        != NN_OK) {
+      fprintf (stderr, "edgenn-eval: image %zu: %s\n", i, err.message);
+      goto out;
+    }
     const int32_t y = ds->labels[i];
-    int best = 0, rank = 0;
-    for (int j = 1; j < k; j++)
-      if (p[j] > p[best])
-        best = j;
-    for (int j = 0; j < k; j++)
-      rank += p[j] > p[y] || (p[j] == p[y] && j < y);
+    const int best = top[0].id;
+    int in_top = 0;
+    for (size_t j = 0; j < cls.n; j++)
+      in_top |= top[j].id == y;
     top1 += best == y;
-    top5 += rank < 5;
+    top5 += in_top;
     cm[y * k + best]++;
     if (pred)
-      fprintf (pred, "%zu,%d,%d,%.6f\n", i, (int)y, best, (double)p[best]);
+      fprintf (pred, "%zu,%d,%d,%.6f\n", i, (int)y, best, (double)top[0].score);
   }
   if (frames && !o.limit && fgetc (frames) != EOF) {
     fprintf (stderr, "edgenn-eval: %s has more frames than the %zu labels\n",
@@ -498,7 +473,9 @@ out:
     fclose (pred);
   if (frames)
     fclose (frames);
-  ds_free_labels (names);
+  free (names);
+  nn_postprocess_free (post);
+  nn_hints_clear (&hints);
   free (cm);
   free (lat);
   free (lat_pre);

@@ -6,7 +6,9 @@
  * Every problem with the arguments, the model or the tensor files ends the
  * program with one line "edgenn-run: <message>" on stderr and status 1.
  */
+#include "nn/hints.h"
 #include "nn/nn.h"
+#include "nn/postprocess.h"
 #include "npy.h"
 
 #include <errno.h>
@@ -48,8 +50,12 @@ usage (FILE *f)
          "(float32, C order, exactly the first input's shape) or on seeded "
          "random data,\n"
          "writes the first output to OUT.npy, prints its top-5 (of the first "
-         "batch item)\n"
-         "and the latency of N timed runs after W warm-up runs.\n"
+         "batch item:\n"
+         "probabilities when the model's metadata says its outputs are "
+         "logits, and the\n"
+         "model's labels when it has them) and the latency of N timed runs "
+         "after W\n"
+         "warm-up runs.\n"
          "\n"
          "  --runs N       timed runs (default 20)\n"
          "  --warmup W     untimed runs before them (default 2)\n"
@@ -290,32 +296,6 @@ summarize (double *us, size_t n)
   return l;
 }
 
-/* Whether a ranks before b: larger first, NaN last. */
-static bool
-ranks_before (float a, float b)
-{
-  return a > b || (isnan (b) && !isnan (a));
-}
-
-/* Indices of the k largest values of x, largest first. */
-static size_t
-top_k (const float *x, size_t n, size_t k, size_t *idx)
-{
-  size_t m = 0;
-
-  for (size_t i = 0; i < n; i++) {
-    size_t j;
-    if (m == k && !ranks_before (x[i], x[idx[m - 1]]))
-      continue;
-    if (m < k)
-      m++;
-    for (j = m - 1; j > 0 && ranks_before (x[i], x[idx[j - 1]]); j--)
-      idx[j] = idx[j - 1];
-    idx[j] = i;
-  }
-  return m;
-}
-
 static void
 json_string (const char *s)
 {
@@ -393,6 +373,65 @@ prepare_inputs (nn_session *session, const run_args *a, float **saved)
   return 0;
 }
 
+/* What the model's hints say about its first output, for the top-k: the
+ * class names when there is one a value, and softmax when the values are
+ * logits. A model with malformed hints is still run: the values are then
+ * shown as they are (the element would refuse it), with a warning. */
+typedef struct post_info {
+  nn_hints hints;
+  nn_postprocess_options opts;
+} post_info;
+
+static void
+read_post_info (const nn_model *model, size_t item, post_info *pi)
+{
+  nn_error err = { 0 };
+
+  nn_hints_init (&pi->hints);
+  if (nn_hints_from_model (model, &pi->hints, &err) != NN_OK)
+    fprintf (stderr, "edgenn-run: warning: %s; values shown as they are\n",
+             err.message);
+  nn_postprocess_options_from_hints (&pi->hints, &pi->opts);
+  if (pi->opts.labels && pi->opts.n_labels != item) {
+    fprintf (stderr,
+             "edgenn-run: warning: %zu labels in %s for %zu output "
+             "values; labels not shown\n",
+             pi->opts.n_labels, NN_HINT_LABELS, item);
+    pi->opts.labels = NULL;
+    pi->opts.n_labels = 0;
+  }
+}
+
+/* The best TOP_K of one output item, through nn's post-processing (softmax
+ * first when the model says logits), into top. */
+static int
+post_top_k (const post_info *pi, const float *out, size_t item,
+            nn_class_score *top, size_t *n_top)
+{
+  nn_error err = { 0 };
+  float *probs = NULL;
+  nn_status st;
+
+  if (pi->opts.logits) {
+    probs = malloc (item * sizeof *probs);
+    if (!probs)
+      return die ("out of memory for %zu output values", item);
+    nn_softmax (out, item, probs, NULL);
+    out = probs;
+  }
+  st = nn_top_k (out, item, TOP_K, top, n_top, &err);
+  free (probs);
+  if (st != NN_OK)
+    return die ("top-%d: %s", TOP_K, err.message);
+  return 0;
+}
+
+static const char *
+post_label (const post_info *pi, int id)
+{
+  return pi->opts.labels ? pi->opts.labels[id] : NULL;
+}
+
 static int
 run_once (nn_session *session, float *const *saved, double *us)
 {
@@ -426,14 +465,16 @@ main (int argc, char **argv)
   nn_status st;
   float **saved = NULL;
   double *us = NULL, gflops;
-  size_t n_in = 0, top_idx[TOP_K], n_top = 0, item;
-  float top_val[TOP_K];
+  size_t n_in = 0, n_top = 0, item;
+  nn_class_score top[TOP_K];
+  post_info pi;
   const nn_tensor_info *out_info;
   const float *out;
   int64_t model_batch, batch;
   latency lat;
   int ret = 1;
 
+  nn_hints_init (&pi.hints);
   switch (parse_args (argc, argv, &a)) {
   case 0:
     break;
@@ -519,12 +560,17 @@ main (int argc, char **argv)
   item = out_info->count;
   if (out_info->ndim >= 2 && out_info->dims[0] > 1)
     item = out_info->count / (size_t)out_info->dims[0];
-  n_top = top_k (out, item, TOP_K, top_idx);
-  printf ("top-%zu of output '%s'%s:", n_top, out_info->name,
-          item < out_info->count ? " (first batch item)" : "");
+  read_post_info (model, item, &pi);
+  if (post_top_k (&pi, out, item, top, &n_top) != 0)
+    goto done;
+  printf ("top-%zu of output '%s'%s%s:", n_top, out_info->name,
+          item < out_info->count ? " (first batch item)" : "",
+          pi.opts.logits ? " after softmax" : "");
   for (size_t k = 0; k < n_top; k++) {
-    top_val[k] = out[top_idx[k]];
-    printf (" %zu:%.6g", top_idx[k], top_val[k]);
+    const char *label = post_label (&pi, top[k].id);
+    printf (" %d:%.6g", top[k].id, top[k].score);
+    if (label)
+      printf (" (%s)", label);
   }
   printf ("\n");
 
@@ -550,13 +596,23 @@ main (int argc, char **argv)
             lat.median, lat.p90, lat.p99, lat.min, lat.mean);
     printf (", \"gflops\": ");
     json_number (gflops, "%.9g");
-    printf (", \"top5\": [");
+    printf (", \"softmax\": %s, \"top5\": [",
+            pi.opts.logits ? "true" : "false");
     for (size_t k = 0; k < n_top; k++) {
-      printf ("%s[%zu, ", k ? ", " : "", top_idx[k]);
-      json_number (top_val[k], "%.9g");
+      printf ("%s[%d, ", k ? ", " : "", top[k].id);
+      json_number (top[k].score, "%.9g");
       printf ("]");
     }
-    printf ("]}\n");
+    printf ("]");
+    if (pi.opts.labels) {
+      printf (", \"top5_labels\": [");
+      for (size_t k = 0; k < n_top; k++) {
+        printf ("%s", k ? ", " : "");
+        json_string (post_label (&pi, top[k].id));
+      }
+      printf ("]");
+    }
+    printf ("}\n");
   }
   if (fflush (stdout) != 0 || ferror (stdout)) {
     die ("cannot write the results: %s", strerror (errno));
@@ -569,6 +625,7 @@ done:
     free (saved[i]);
   free (saved);
   free (us);
+  nn_hints_clear (&pi.hints);
   nn_session_free (session);
   nn_model_unref (model);
   return ret;

@@ -93,6 +93,19 @@ nn_status nn_hints_from_model (const nn_model *model, nn_hints *hints,
 nn_status nn_hints_apply (const nn_hints *hints, nn_preprocess_params *params,
                           nn_error *err);
 
+/* The preprocessing a model asks for, the one way the element and the
+ * tools derive it: nn_preprocess_params_init for an input of `channels`
+ * (1 or 3) x height x width in the colour of the hint, else GRAY for one
+ * channel and RGB for three; then nn_hints_apply. A colour that does not
+ * fit the channel count is NN_BAD_MODEL naming NN_HINT_COLOR; channels
+ * other than 1 or 3 or a side below 1, NN_INVALID_ARG. Callers with
+ * settings of their own apply them to `params` afterwards. On failure
+ * `params` is left as it was. */
+nn_status nn_hints_preprocess_params (const nn_hints *hints, int channels,
+                                      int width, int height,
+                                      nn_preprocess_params *params,
+                                      nn_error *err);
+
 /* Parses labels text of `len` bytes (need not be NUL-terminated). On
  * success *labels is a NULL-terminated array of *n strings, to be freed
  * with nn_labels_free only. Errors are NN_INVALID_ARG ("line 3: empty
