@@ -1,4 +1,4 @@
-/* edgeclassify: one loaded classifier (model, labels, session, scratch)
+/* edgeclassify: one loaded classifier (model, labels, session)
  * Copyright (C) 2025 The edgeclassify authors
  *
  * This library is free software; you can redistribute it and/or
@@ -261,17 +261,13 @@ ec_engine_new (const EcSettings *s, EcError *err)
 
   sopts.batch = 1;
   sopts.threads = s->threads;
+  e->threads = MAX (s->threads, 1);
   status = nn_session_create (e->model, &sopts, &e->session, &nerr);
   if (status != NN_OK)
     goto session_failed;
   e->input = nn_session_input (e->session, 0);
   e->output = nn_session_output (e->session, 0);
   e->top = g_new0 (nn_class_score, e->n_classes);
-  ec_result_init (&e->scratch, e->n_classes);
-  /* one slot is all full-frame mode needs */
-  e->slots = g_new0 (EcResult, 1);
-  e->n_slots = 1;
-  ec_result_init (&e->slots[0], e->n_classes);
 
   GST_INFO ("model %s: %dx%dx%d in, %u classes, %s out", e->name, e->channels,
             in_h, in_w, e->n_classes, e->logits ? "logits" : "probabilities");
@@ -342,49 +338,73 @@ ec_engine_plan (EcEngine *e, gint width, gint height, EcError *err)
 }
 
 gboolean
-ec_engine_classify (EcEngine *e, const nn_image *img, const nn_rect *roi,
-                    guint top_k, gdouble threshold, EcResult *res, EcError *err)
+ec_engine_clip (const nn_image *img, const nn_rect *roi, nn_rect *out)
 {
-  nn_error nerr = { NN_OK, "" };
-  nn_status status;
-  nn_rect r;
-  nn_classification cls;
-  gint64 t0 = g_get_monotonic_time ();
-
-  /* the region actually classified: @roi clipped to the image */
   if (roi != NULL) {
     gint x0 = CLAMP (roi->x, 0, img->width);
     gint y0 = CLAMP (roi->y, 0, img->height);
     gint x1 = CLAMP ((gint64)roi->x + roi->width, 0, img->width);
     gint y1 = CLAMP ((gint64)roi->y + roi->height, 0, img->height);
-    r.x = x0;
-    r.y = y0;
-    r.width = x1 - x0;
-    r.height = y1 - y0;
+
+    out->x = x0;
+    out->y = y0;
+    out->width = x1 - x0;
+    out->height = y1 - y0;
   } else {
-    r.x = r.y = 0;
-    r.width = img->width;
-    r.height = img->height;
+    out->x = out->y = 0;
+    out->width = img->width;
+    out->height = img->height;
   }
-  if (r.width <= 0 || r.height <= 0) {
-    /* not a failure, and frequent enough not to format a message */
-    err->status = NN_INVALID_ARG;
+  return out->width > 0 && out->height > 0;
+}
+
+gsize
+ec_engine_input_floats (const EcEngine *e)
+{
+  return (gsize)e->channels * e->params.out_width * e->params.out_height;
+}
+
+gboolean
+ec_engine_preprocess (EcEngine *e, const nn_image *img, const nn_rect *rect,
+                      float *dst, EcError *err)
+{
+  nn_error nerr = { NN_OK, "" };
+  nn_status status
+      = nn_preprocess (e->pp, img, rect, dst ? dst : e->input, NULL, &nerr);
+
+  if (status != NN_OK) {
+    ec_error_set (err, status == NN_INVALID_ARG ? NN_INTERNAL : status,
+                  EC_WHAT_INFERENCE, NULL, "preprocess: %s", nerr.message);
     return FALSE;
   }
+  return TRUE;
+}
 
-  status = nn_preprocess (e->pp, img, &r, e->input, NULL, &nerr);
-  if (status != NN_OK)
-    goto preprocess_failed;
+gboolean
+ec_engine_infer (EcEngine *e, const float *input, guint top_k,
+                 gdouble threshold, EcResult *res, EcError *err)
+{
+  nn_error nerr = { NN_OK, "" };
+  nn_classification cls;
+  nn_status status;
+
+  if (input != NULL)
+    memcpy (e->input, input, ec_engine_input_floats (e) * sizeof (float));
   status = nn_session_run (e->session, &nerr);
-  if (status != NN_OK)
-    goto run_failed;
-
+  if (status != NN_OK) {
+    ec_error_set (err, status, EC_WHAT_INFERENCE, NULL, "run: %s",
+                  nerr.message);
+    return FALSE;
+  }
   cls.top = e->top;
   cls.capacity = e->n_classes;
   status
       = nn_postprocess_run (e->post, e->output, top_k, threshold, &cls, &nerr);
-  if (status != NN_OK)
-    goto post_failed;
+  if (status != NN_OK) {
+    ec_error_set (err, NN_INTERNAL, EC_WHAT_INFERENCE, NULL, "postprocess: %s",
+                  nerr.message);
+    return FALSE;
+  }
   for (guint k = 0; k < cls.n; k++) {
     res->ids[k] = e->top[k].id;
     res->confs[k] = e->top[k].score;
@@ -392,69 +412,7 @@ ec_engine_classify (EcEngine *e, const nn_image *img, const nn_rect *roi,
   res->n = (guint)cls.n;
   res->confidence = cls.confidence;
   res->label_id = cls.label_id;
-  res->x = r.x;
-  res->y = r.y;
-  res->width = r.width;
-  res->height = r.height;
-  res->inference_us = (gdouble)(g_get_monotonic_time () - t0);
   return TRUE;
-
-  /* ERRORS */
-preprocess_failed : {
-  ec_error_set (err, status == NN_INVALID_ARG ? NN_INTERNAL : status,
-                EC_WHAT_INFERENCE, NULL, "preprocess: %s", nerr.message);
-  return FALSE;
-}
-run_failed : {
-  ec_error_set (err, status, EC_WHAT_INFERENCE, NULL, "run: %s", nerr.message);
-  return FALSE;
-}
-post_failed : {
-  ec_error_set (err, NN_INTERNAL, EC_WHAT_INFERENCE, NULL, "postprocess: %s",
-                nerr.message);
-  return FALSE;
-}
-}
-
-void
-ec_engine_begin_frame (EcEngine *e, GMutex *lock, guint64 frame, guint64 pts)
-{
-  g_mutex_lock (lock);
-  e->n_valid = 0;
-  e->last_frame = frame;
-  e->last_pts = pts;
-  g_mutex_unlock (lock);
-}
-
-void
-ec_engine_publish (EcEngine *e, GMutex *lock, guint idx, const EcResult *res)
-{
-  g_mutex_lock (lock);
-  if (idx >= e->n_slots) {
-    guint n = MAX (idx + 1, e->n_slots * 2);
-
-    e->slots = g_renew (EcResult, e->slots, n);
-    for (guint i = e->n_slots; i < n; i++)
-      ec_result_init (&e->slots[i], e->n_classes);
-    e->n_slots = n;
-  }
-  /* regions skipped on the way keep n = 0 */
-  for (guint i = e->n_valid; i < idx; i++)
-    e->slots[i].n = 0;
-  if (res != NULL)
-    ec_result_copy (&e->slots[idx], res);
-  else
-    e->slots[idx].n = 0;
-  e->n_valid = MAX (e->n_valid, idx + 1);
-  g_mutex_unlock (lock);
-}
-
-EcResult *
-ec_engine_slot (EcEngine *e, guint idx)
-{
-  if (idx >= e->n_valid || e->slots[idx].n == 0)
-    return NULL;
-  return &e->slots[idx];
 }
 
 const gchar *
@@ -476,10 +434,6 @@ ec_engine_free (EcEngine *e)
 {
   if (e == NULL)
     return;
-  for (guint i = 0; i < e->n_slots; i++)
-    ec_result_clear (&e->slots[i]);
-  g_free (e->slots);
-  ec_result_clear (&e->scratch);
   nn_preprocessor_free (e->pp);
   nn_session_free (e->session);
   ec_model_cache_release (e->cached);

@@ -58,23 +58,16 @@ typedef struct {
   gboolean logits;      /* outputs need a softmax (for the log) */
   nn_preprocess_params params;
   gint channels;
+  guint threads; /* per inference: slots it takes on the scheduler */
 
   nn_session *session;
   float *input;        /* in the session arena */
   const float *output; /* in the session arena */
   nn_class_score *top; /* n_classes, post-processing results */
 
-  nn_preprocessor *pp; /* planned for pp_width x pp_height */
+  nn_preprocessor *pp; /* planned for pp_width x pp_height; used by the
+                        * streaming thread only */
   gint pp_width, pp_height;
-
-  /* Results, written by the streaming thread only. The slots are also read
-   * by other threads (last-result) under the lock given to the calls. */
-  EcResult scratch;   /* the result being computed */
-  EcResult *slots;    /* last inference, one per region */
-  guint n_slots;      /* allocated (grows, never shrinks) */
-  guint n_valid;      /* slots filled by the last inference */
-  guint64 last_frame; /* frame and PTS of the last inference */
-  guint64 last_pts;
 } EcEngine;
 
 /* Loads (or shares) the model, reads its hints and labels, creates the
@@ -84,24 +77,23 @@ EcEngine *ec_engine_new (const EcSettings *s, EcError *err);
 /* Plans the preprocessing for frames of @width x @height. Allocates. */
 gboolean ec_engine_plan (EcEngine *e, gint width, gint height, EcError *err);
 
-/* Classifies @roi (NULL: whole image) of @img into @res. Allocates
- * nothing but on failure. FALSE with @err set on failure; a region wholly
- * outside the image gives FALSE with only err->status = NN_INVALID_ARG. */
-gboolean ec_engine_classify (EcEngine *e, const nn_image *img,
-                             const nn_rect *roi, guint top_k, gdouble threshold,
-                             EcResult *res, EcError *err);
+/* @roi (NULL: the whole image) clipped to @img into @out; FALSE when
+ * nothing is left. */
+gboolean ec_engine_clip (const nn_image *img, const nn_rect *roi, nn_rect *out);
 
-/* Starts the results of a new inference (frame @frame, @pts). */
-void ec_engine_begin_frame (EcEngine *e, GMutex *lock, guint64 frame,
-                            guint64 pts);
+/* Floats of one preprocessed input (C x H x W). */
+gsize ec_engine_input_floats (const EcEngine *e);
 
-/* Stores @res (NULL: region skipped) as the result of region @idx. Only
- * allocates when a frame has more regions than any frame before. */
-void ec_engine_publish (EcEngine *e, GMutex *lock, guint idx,
-                        const EcResult *res);
+/* Preprocesses @rect (clipped) of @img into @dst (NULL: the session's own
+ * input). Streaming thread only (the preprocessor is planned there). */
+gboolean ec_engine_preprocess (EcEngine *e, const nn_image *img,
+                               const nn_rect *rect, float *dst, EcError *err);
 
-/* Last result of region @idx, NULL if none. Streaming thread only. */
-EcResult *ec_engine_slot (EcEngine *e, guint idx);
+/* Runs the model on @input (NULL: what is already in the session input)
+ * and post-processes into @res (top-k, label id, confidence). One thread
+ * at a time (the scheduler's slots guarantee it). Allocates nothing. */
+gboolean ec_engine_infer (EcEngine *e, const float *input, guint top_k,
+                          gdouble threshold, EcResult *res, EcError *err);
 
 const gchar *ec_engine_label (const EcEngine *e, gint id);
 GQuark ec_engine_quark (const EcEngine *e, gint id);

@@ -14,6 +14,7 @@
 
 #include <nn/hints.h>
 
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -26,6 +27,10 @@ GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
 #define DEFAULT_REGION EC_REGION_FULL_FRAME
 #define DEFAULT_THREADS 1
 #define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_MODE EC_MODE_AUTO
+#define DEFAULT_PRIORITY 1.0
+#define DEFAULT_MAX_RATE 0.0
+#define DEFAULT_STATS_INTERVAL 0.0
 
 /* Property names by id, for the messages (filled by ec_props_install) */
 static const gchar *prop_names[PROP_N];
@@ -33,6 +38,28 @@ static const gchar *prop_names[PROP_N];
 #define EC_TYPE_REGION (ec_region_get_type ())
 #define EC_TYPE_RESIZE_MODE (ec_resize_mode_get_type ())
 #define EC_TYPE_COLOR (ec_color_get_type ())
+#define EC_TYPE_MODE (ec_mode_get_type ())
+
+static GType
+ec_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[]
+      = { { EC_MODE_AUTO,
+            "async when the pipeline is live (LATENCY query), else sync",
+            "auto" },
+          { EC_MODE_SYNC, "Each frame waits for its own result", "sync" },
+          { EC_MODE_ASYNC,
+            "Frames leave at once with the newest result; inference runs "
+            "in the background on the newest frame",
+            "async" },
+          { 0, NULL, NULL } };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+                       g_enum_register_static ("GstEdgeClassifyMode", values));
+  return type;
+}
 
 static GType
 ec_region_get_type (void)
@@ -313,6 +340,73 @@ ec_props_install (GObjectClass *klass)
                            "Results of the last classified frame, as JSON",
                            NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstEdgeClassify:mode:
+   *
+   * sync: each frame waits for its own result (files, tests, evaluation).
+   * async: the frame leaves at once carrying the newest result of its
+   * stream (age_frames and age_ms say how old); inference runs in the
+   * background on the newest frame, and a newer frame replaces one that
+   * has not started. auto: async when the pipeline is live, as the
+   * LATENCY query answers, else sync.
+   */
+  ec_install (klass, PROP_MODE,
+              g_param_spec_enum ("mode", "Mode",
+                                 "Whether frames wait for their own result",
+                                 EC_TYPE_MODE, DEFAULT_MODE, rw));
+
+  /**
+   * GstEdgeClassify:priority:
+   *
+   * Share of the CPU this stream gets when all instances of the process
+   * want more inferences than the cores can run: fresh results come in
+   * proportion to the priorities.
+   */
+  ec_install (klass, PROP_PRIORITY,
+              g_param_spec_double ("priority", "Priority",
+                                   "Share of inferences under overload", 0.001,
+                                   1000.0, DEFAULT_PRIORITY, rw));
+
+  /**
+   * GstEdgeClassify:max-rate:
+   *
+   * Most fresh results a second for this stream, in both modes; 0: as
+   * many as the CPU allows. Leaves CPU for the rest of the box. A negative
+   * value is refused.
+   */
+  ec_install (klass, PROP_MAX_RATE,
+              g_param_spec_double ("max-rate", "Max rate",
+                                   "Most fresh results a second (0: no limit)",
+                                   -G_MAXDOUBLE, G_MAXDOUBLE, DEFAULT_MAX_RATE,
+                                   rw));
+
+  /**
+   * GstEdgeClassify:stats:
+   *
+   * What the element did since it started, as a structure
+   * "edgeclassify-stats": frames-in, frames-out, fresh-results,
+   * requests-replaced, inference-us-p50/p99, queue-wait-us-p50/p99,
+   * result-age-ms-p50/p99 (over the last 1024 samples), mode, stream-id.
+   */
+  ec_install (klass, PROP_STATS,
+              g_param_spec_boxed ("stats", "Statistics",
+                                  "What the element did since it started",
+                                  GST_TYPE_STRUCTURE,
+                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstEdgeClassify:stats-interval:
+   *
+   * Post the stats as an element message "edgeclassify-stats" every this
+   * many seconds (checked as frames pass); 0: never.
+   */
+  ec_install (klass, PROP_STATS_INTERVAL,
+              g_param_spec_double ("stats-interval", "Stats interval",
+                                   "Seconds between edgeclassify-stats "
+                                   "messages (0: none)",
+                                   0.0, 86400.0, DEFAULT_STATS_INTERVAL, rw));
+
+  gst_type_mark_as_plugin_api (EC_TYPE_MODE, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_REGION, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_RESIZE_MODE, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_COLOR, 0);
@@ -331,6 +425,10 @@ ec_props_init (EcProps *p)
   p->frame.interval = DEFAULT_INTERVAL;
   p->frame.region = DEFAULT_REGION;
   p->frame.post_messages = DEFAULT_POST_MESSAGES;
+  p->frame.mode = DEFAULT_MODE;
+  p->frame.priority = DEFAULT_PRIORITY;
+  p->frame.max_rate = DEFAULT_MAX_RATE;
+  p->frame.stats_interval = DEFAULT_STATS_INTERVAL;
 }
 
 void
@@ -519,6 +617,26 @@ ec_props_set_value (EcProps *p, GObject *object, guint prop_id,
   case PROP_POST_MESSAGES:
     p->frame.post_messages = g_value_get_boolean (value);
     break;
+  case PROP_MODE:
+    p->frame.mode = g_value_get_enum (value);
+    break;
+  case PROP_PRIORITY:
+    p->frame.priority = g_value_get_double (value);
+    break;
+  case PROP_MAX_RATE: {
+    gdouble rate = g_value_get_double (value);
+
+    if (!(rate >= 0.0) || !isfinite (rate))
+      return ec_props_refuse (p, prop_id,
+                              "max-rate %g: expected a number of results a "
+                              "second, 0 or more (0: no limit)",
+                              rate);
+    p->frame.max_rate = rate;
+    break;
+  }
+  case PROP_STATS_INTERVAL:
+    p->frame.stats_interval = g_value_get_double (value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -658,6 +776,18 @@ ec_props_get (EcProps *p, GObject *object, guint prop_id, GValue *value,
     break;
   case PROP_POST_MESSAGES:
     g_value_set_boolean (value, p->frame.post_messages);
+    break;
+  case PROP_MODE:
+    g_value_set_enum (value, p->frame.mode);
+    break;
+  case PROP_PRIORITY:
+    g_value_set_double (value, p->frame.priority);
+    break;
+  case PROP_MAX_RATE:
+    g_value_set_double (value, p->frame.max_rate);
+    break;
+  case PROP_STATS_INTERVAL:
+    g_value_set_double (value, p->frame.stats_interval);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -29,10 +29,17 @@ G_BEGIN_DECLS enum {
   PROP_THREADS,
   PROP_POST_MESSAGES,
   PROP_LAST_RESULT,
+  PROP_MODE,
+  PROP_PRIORITY,
+  PROP_MAX_RATE,
+  PROP_STATS,
+  PROP_STATS_INTERVAL,
   PROP_N
 };
 
 typedef enum { EC_REGION_FULL_FRAME = 0, EC_REGION_ROI_LIST = 1 } EcRegion;
+
+typedef enum { EC_MODE_AUTO = 0, EC_MODE_SYNC, EC_MODE_ASYNC } EcMode;
 
 #define EC_MAX_OBJECT_CLASSES 64
 
@@ -47,6 +54,10 @@ typedef struct {
   gboolean have_roi;
   nn_rect roi;
   gboolean post_messages;
+  EcMode mode;
+  gdouble priority;       /* share under overload, > 0 */
+  gdouble max_rate;       /* fresh results a second, 0: no limit */
+  gdouble stats_interval; /* seconds between stats messages, 0: none */
 } EcFrameProps;
 
 /* All properties; guarded by the element's object lock. */

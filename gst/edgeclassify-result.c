@@ -17,7 +17,7 @@
 GstStructure *
 ec_result_to_structure (const EcEngine *e, const EcResult *r,
                         const EcStamp *stamp, const gchar *name,
-                        gboolean with_rect)
+                        const nn_rect *rect)
 {
   GstStructure *s;
   GValue labels = G_VALUE_INIT, ids = G_VALUE_INIT, confs = G_VALUE_INIT;
@@ -47,38 +47,37 @@ ec_result_to_structure (const EcEngine *e, const EcResult *r,
   gst_structure_take_value (s, "top_ids", &ids);
   gst_structure_take_value (s, "top_confidences", &confs);
 
-  gst_structure_set (s, "model", G_TYPE_STRING, e->name, "frame", G_TYPE_UINT64,
-                     stamp->frame, "pts", G_TYPE_UINT64, stamp->pts,
-                     "inference_us", G_TYPE_DOUBLE, r->inference_us, "stale",
-                     G_TYPE_BOOLEAN, stamp->stale, "schema_version", G_TYPE_INT,
-                     EC_SCHEMA_VERSION, NULL);
+  gst_structure_set (
+      s, "model", G_TYPE_STRING, e->name, "frame", G_TYPE_UINT64, stamp->frame,
+      "pts", G_TYPE_UINT64, stamp->pts, "inference_us", G_TYPE_DOUBLE,
+      r->inference_us, "stale", G_TYPE_BOOLEAN, stamp->age_frames != 0,
+      "age_frames", G_TYPE_UINT64, stamp->age_frames, "age_ms", G_TYPE_DOUBLE,
+      stamp->age_ms, "schema_version", G_TYPE_INT, EC_SCHEMA_VERSION, NULL);
 
-  if (with_rect) {
-    gst_structure_set (s, "x", G_TYPE_INT, r->x, "y", G_TYPE_INT, r->y, "width",
-                       G_TYPE_INT, r->width, "height", G_TYPE_INT, r->height,
-                       NULL);
+  if (rect != NULL) {
+    gst_structure_set (s, "x", G_TYPE_INT, rect->x, "y", G_TYPE_INT, rect->y,
+                       "width", G_TYPE_INT, rect->width, "height", G_TYPE_INT,
+                       rect->height, NULL);
   }
   return s;
 }
 
 void
-ec_result_attach (GstElement *element, GstBuffer *buf,
-                  GstVideoRegionOfInterestMeta *meta, const EcEngine *e,
-                  const EcResult *r, const EcStamp *stamp, gboolean post)
+ec_result_attach (const EcEngine *e, GstBuffer *buf,
+                  GstVideoRegionOfInterestMeta *meta, const nn_rect *rect,
+                  const EcResult *r, const EcStamp *stamp, GPtrArray *messages)
 {
   GstStructure *s;
 
-  s = ec_result_to_structure (e, r, stamp, "classification", FALSE);
+  s = ec_result_to_structure (e, r, stamp, "classification", NULL);
   if (meta == NULL)
     meta = gst_buffer_add_video_region_of_interest_meta_id (
-        buf, ec_engine_quark (e, r->label_id), r->x, r->y, r->width, r->height);
+        buf, ec_engine_quark (e, r->label_id), rect->x, rect->y, rect->width,
+        rect->height);
   gst_video_region_of_interest_meta_add_param (meta, s);
-
-  if (post) {
-    s = ec_result_to_structure (e, r, stamp, "edgeclassify", TRUE);
-    gst_element_post_message (
-        element, gst_message_new_element (GST_OBJECT (element), s));
-  }
+  if (messages != NULL)
+    g_ptr_array_add (
+        messages, ec_result_to_structure (e, r, stamp, "edgeclassify", rect));
 }
 
 void
@@ -154,35 +153,4 @@ ec_result_append_json (GString *out, const EcEngine *e, const EcResult *r)
                           ",\"x\":%d,\"y\":%d,\"width\":%d,"
                           "\"height\":%d}",
                           r->x, r->y, r->width, r->height);
-}
-
-gchar *
-ec_engine_last_json (const EcEngine *e)
-{
-  GString *out;
-  gboolean first = TRUE;
-
-  if (e->n_valid == 0)
-    return NULL;
-
-  out = g_string_new ("{\"schema_version\":");
-  g_string_append_printf (out, "%d,\"model\":", EC_SCHEMA_VERSION);
-  ec_json_append_string (out, e->name);
-  g_string_append_printf (
-      out, ",\"frame\":%" G_GUINT64_FORMAT ",\"pts\":", e->last_frame);
-  if (e->last_pts == G_MAXUINT64)
-    g_string_append (out, "null");
-  else
-    g_string_append_printf (out, "%" G_GUINT64_FORMAT, e->last_pts);
-  g_string_append (out, ",\"results\":[");
-  for (guint i = 0; i < e->n_valid; i++) {
-    if (e->slots[i].n == 0)
-      continue;
-    if (!first)
-      g_string_append_c (out, ',');
-    ec_result_append_json (out, e, &e->slots[i]);
-    first = FALSE;
-  }
-  g_string_append (out, "]}");
-  return g_string_free (out, FALSE);
 }

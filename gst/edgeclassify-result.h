@@ -14,34 +14,33 @@
 #include <gst/video/video.h>
 
 G_BEGIN_DECLS
-#define EC_SCHEMA_VERSION 1
-/* Where and when a result applies. */
+#define EC_SCHEMA_VERSION 2
+/* What frame a result was computed on, and how old it is on the frame that
+ * carries it. */
 typedef struct {
-  guint64 frame;  /* index of the buffer since start */
-  guint64 pts;    /* buffer PTS in ns, G_MAXUINT64 if none */
-  gboolean stale; /* result of an earlier frame */
+  guint64 frame;      /* index of the computed buffer since start */
+  guint64 pts;        /* its PTS in ns, G_MAXUINT64 if none */
+  guint64 age_frames; /* carrying frame - computed frame */
+  gdouble age_ms;     /* by PTS, else by the clock; 0 when age_frames is */
 } EcStamp;
 
-/* The "classification" structure (docs/metadata.md). With @with_rect the
- * x, y, width and height fields are added, as in the bus message, and the
- * structure is named @name. */
+/* The "classification" structure (docs/metadata.md). With @rect (the
+ * region as the carrying frame has it) the x, y, width and height fields
+ * are added, as in the bus message; the structure is named @name. */
 GstStructure *ec_result_to_structure (const EcEngine *e, const EcResult *r,
                                       const EcStamp *stamp, const gchar *name,
-                                      gboolean with_rect);
+                                      const nn_rect *rect);
 
 /* Adds @r as the "classification" param of @meta, or of a new region meta
- * of the result's rectangle when @meta is NULL (@buf writable), and with
- * @post posts it as an "edgeclassify" element message from @element. */
-void ec_result_attach (GstElement *element, GstBuffer *buf,
-                       GstVideoRegionOfInterestMeta *meta, const EcEngine *e,
-                       const EcResult *r, const EcStamp *stamp, gboolean post);
+ * of @rect when @meta is NULL (@buf writable); with @messages, appends the
+ * structure of an "edgeclassify" element message for it. */
+void ec_result_attach (const EcEngine *e, GstBuffer *buf,
+                       GstVideoRegionOfInterestMeta *meta, const nn_rect *rect,
+                       const EcResult *r, const EcStamp *stamp,
+                       GPtrArray *messages);
 
 /* Appends one result as a JSON object. */
 void ec_result_append_json (GString *out, const EcEngine *e, const EcResult *r);
-
-/* The last inference's results as a JSON object (docs/metadata.md), NULL
- * when there are none. Call with the lock given to ec_engine_publish. */
-gchar *ec_engine_last_json (const EcEngine *e);
 
 /* Appends a JSON string literal. */
 void ec_json_append_string (GString *out, const gchar *s);

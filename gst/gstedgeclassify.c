@@ -40,8 +40,9 @@
 
 #include <gst/video/video.h>
 
-#include "edgeclassify-result.h"
 #include "edgeclassify-props.h"
+#include "edgeclassify-result.h"
+#include "edgeclassify-stream.h"
 
 GST_DEBUG_CATEGORY (gst_edge_classify_debug);
 #define GST_CAT_DEFAULT gst_edge_classify_debug
@@ -53,27 +54,27 @@ struct _GstEdgeClassify {
   EcProps props;
 
   /* resources, start..stop */
-  GMutex reload_lock; /* serialises engine builds and start/stop */
-  gint running;       /* atomic, written under reload_lock */
-  EcEngine *pending;  /* object lock: next engine, swapped in at
-                       * the start of a frame */
-  gint width, height; /* object lock: negotiated size, 0 = none */
-  EcSettings applied; /* object lock: what the newest engine was built
-                       * from, for a property whose new value failed */
-  GMutex result_lock; /* engine pointer + its published results */
-  EcEngine *engine;   /* written under result_lock, read freely by
-                       * the streaming thread */
+  GMutex reload_lock;       /* serialises engine builds and start/stop */
+  gint running;             /* atomic, written under reload_lock */
+  EcEngine *pending;        /* object lock: next engine, swapped in at
+                             * the start of a frame */
+  gint width, height;       /* object lock: negotiated size, 0 = none */
+  EcSettings applied;       /* object lock: what the newest engine was built
+                             * from, for a property whose new value failed */
+  GMutex stream_lock;       /* the stream pointer, for other threads */
+  EcStream *stream;         /* requests, results, engine; written under
+                             * stream_lock, used freely by the streaming thread */
+  GstStructure *last_stats; /* stream_lock: the stats at the last stop */
 
   /* negotiated state and counters: streaming thread */
   GstVideoInfo info;
-  guint64 frame_count;
-  guint since_inference;
-  gboolean have_result;
   gboolean roi_warned; /* warned_roi lies outside the negotiated frame */
   nn_rect warned_roi;
+  gint64 next_stats; /* monotonic µs of the next stats message */
 
-  /* measured latency: object lock */
-  EcLatency latency;
+  /* object lock */
+  gint async;        /* the mode in effect: -1 not decided yet (auto) */
+  EcLatency latency; /* what a frame costs the streaming thread */
   GstClockTime latency_reported;
 };
 
@@ -103,6 +104,8 @@ static gboolean gst_edge_classify_query (GstBaseTransform *trans,
 static GstFlowReturn
 gst_edge_classify_prepare_output_buffer (GstBaseTransform *trans,
                                          GstBuffer *inbuf, GstBuffer **outbuf);
+static gboolean gst_edge_classify_sink_event (GstBaseTransform *trans,
+                                              GstEvent *event);
 static GstFlowReturn gst_edge_classify_transform_ip (GstBaseTransform *trans,
                                                      GstBuffer *buf);
 
@@ -134,6 +137,7 @@ gst_edge_classify_class_init (GstEdgeClassifyClass *klass)
   trans_class->propose_allocation
       = GST_DEBUG_FUNCPTR (gst_edge_classify_propose_allocation);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_edge_classify_query);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_edge_classify_sink_event);
   trans_class->prepare_output_buffer
       = GST_DEBUG_FUNCPTR (gst_edge_classify_prepare_output_buffer);
   trans_class->transform_ip
@@ -147,8 +151,10 @@ gst_edge_classify_init (GstEdgeClassify *self)
 {
   ec_props_init (&self->props);
   g_mutex_init (&self->reload_lock);
-  g_mutex_init (&self->result_lock);
+  g_mutex_init (&self->stream_lock);
   self->latency_reported = GST_CLOCK_TIME_NONE;
+  self->async = -1;
+  gst_video_info_init (&self->info);
   /* metadata only: in place, never passthrough (see prepare_output_buffer) */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -162,7 +168,9 @@ gst_edge_classify_finalize (GObject *object)
   ec_props_clear (&self->props);
   ec_settings_clear (&self->applied);
   g_mutex_clear (&self->reload_lock);
-  g_mutex_clear (&self->result_lock);
+  g_mutex_clear (&self->stream_lock);
+  if (self->last_stats)
+    gst_structure_free (self->last_stats);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -256,6 +264,11 @@ gst_edge_classify_set_property (GObject *object, guint prop_id,
 
   GST_OBJECT_LOCK (self);
   change = ec_props_set (&self->props, object, prop_id, value, pspec);
+  /* auto decides again; the latency window restarts with the mode */
+  if (prop_id == PROP_MODE && change == EC_PROPS_APPLIED) {
+    self->async = -1;
+    memset (&self->latency, 0, sizeof (self->latency));
+  }
   /* Running: say so now, the value is not used. Stopped: start() fails
    * on it (a message now would reach no bus under gst-launch). */
   if (change == EC_PROPS_REFUSED && g_atomic_int_get (&self->running)) {
@@ -280,10 +293,25 @@ gst_edge_classify_get_property (GObject *object, guint prop_id, GValue *value,
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (object);
 
   if (prop_id == PROP_LAST_RESULT) {
-    g_mutex_lock (&self->result_lock);
+    g_mutex_lock (&self->stream_lock);
     g_value_take_string (
-        value, self->engine ? ec_engine_last_json (self->engine) : NULL);
-    g_mutex_unlock (&self->result_lock);
+        value, self->stream ? ec_stream_last_json (self->stream) : NULL);
+    g_mutex_unlock (&self->stream_lock);
+    return;
+  }
+  if (prop_id == PROP_STATS) {
+    GstStructure *stats;
+
+    g_mutex_lock (&self->stream_lock);
+    if (self->stream)
+      stats = ec_stats_to_structure (ec_stream_stats (self->stream),
+                                     "edgeclassify-stats");
+    else if (self->last_stats)
+      stats = gst_structure_copy (self->last_stats);
+    else
+      stats = gst_structure_new_empty ("edgeclassify-stats");
+    g_mutex_unlock (&self->stream_lock);
+    g_value_take_boxed (value, stats);
     return;
   }
   GST_OBJECT_LOCK (self);
@@ -299,6 +327,7 @@ gst_edge_classify_start (GstBaseTransform *trans)
     NN_OK,
   };
   EcEngine *engine;
+  EcStream *stream;
   gboolean ok;
 
   g_mutex_lock (&self->reload_lock);
@@ -311,15 +340,16 @@ gst_edge_classify_start (GstBaseTransform *trans)
   if (engine == NULL)
     goto load_failed;
 
-  g_mutex_lock (&self->result_lock);
-  self->engine = engine;
-  g_mutex_unlock (&self->result_lock);
-  self->frame_count = 0;
-  self->since_inference = 0;
-  self->have_result = FALSE;
+  stream = ec_stream_new (GST_ELEMENT (self));
+  ec_stream_set_engine (stream, engine);
+  g_mutex_lock (&self->stream_lock);
+  self->stream = stream;
+  g_mutex_unlock (&self->stream_lock);
+  self->next_stats = 0;
   GST_OBJECT_LOCK (self);
   memset (&self->latency, 0, sizeof (self->latency));
   self->latency_reported = GST_CLOCK_TIME_NONE;
+  self->async = -1;
   GST_OBJECT_UNLOCK (self);
   g_atomic_int_set (&self->running, TRUE);
   g_mutex_unlock (&self->reload_lock);
@@ -338,7 +368,9 @@ static gboolean
 gst_edge_classify_stop (GstBaseTransform *trans)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (trans);
-  EcEngine *engine, *pending;
+  EcEngine *pending;
+  EcStream *stream;
+  GstStructure *stats = NULL;
 
   g_mutex_lock (&self->reload_lock);
   g_atomic_int_set (&self->running, FALSE);
@@ -348,14 +380,22 @@ gst_edge_classify_stop (GstBaseTransform *trans)
   self->width = self->height = 0;
   ec_settings_clear (&self->applied);
   GST_OBJECT_UNLOCK (self);
-  g_mutex_lock (&self->result_lock);
-  engine = self->engine;
-  self->engine = NULL;
-  g_mutex_unlock (&self->result_lock);
+  gst_video_info_init (&self->info);
+  g_mutex_lock (&self->stream_lock);
+  stream = self->stream;
+  self->stream = NULL;
+  if (stream)
+    stats = ec_stats_to_structure (ec_stream_stats (stream),
+                                   "edgeclassify-stats");
+  if (self->last_stats)
+    gst_structure_free (self->last_stats);
+  self->last_stats = stats;
+  g_mutex_unlock (&self->stream_lock);
   g_mutex_unlock (&self->reload_lock);
 
+  /* waits for an inference in flight */
+  ec_stream_free (stream);
   ec_engine_free (pending);
-  ec_engine_free (engine);
   return TRUE;
 }
 
@@ -372,10 +412,14 @@ gst_edge_classify_set_caps (GstBaseTransform *trans, GstCaps *incaps,
   if (!gst_video_info_from_caps (&info, incaps))
     goto bad_caps;
   /* preprocessing scratch is sized for the frame here, not per frame */
-  if (!ec_engine_plan (self->engine, GST_VIDEO_INFO_WIDTH (&info),
+  if (!ec_engine_plan (ec_stream_engine (self->stream),
+                       GST_VIDEO_INFO_WIDTH (&info),
                        GST_VIDEO_INFO_HEIGHT (&info), &err))
     goto plan_failed;
 
+  /* no result of other caps is attached to these frames */
+  if (self->info.finfo == NULL || !gst_video_info_is_equal (&info, &self->info))
+    ec_stream_reset (self->stream);
   self->info = info;
   self->roi_warned = FALSE;
   GST_OBJECT_LOCK (self);
@@ -430,6 +474,29 @@ gst_edge_classify_record_latency (GstEdgeClassify *self, gdouble us)
                               gst_message_new_latency (GST_OBJECT (self)));
 }
 
+/* mode=auto: async when upstream is live. Object lock held. */
+static void
+gst_edge_classify_decide_mode (GstEdgeClassify *self, gboolean live)
+{
+  if (self->async >= 0)
+    return;
+  switch (self->props.frame.mode) {
+  case EC_MODE_SYNC:
+    self->async = FALSE;
+    break;
+  case EC_MODE_ASYNC:
+    self->async = TRUE;
+    break;
+  default:
+    self->async = live;
+    break;
+  }
+  GST_INFO_OBJECT (self, "mode %s%s", self->async ? "async" : "sync",
+                   self->props.frame.mode == EC_MODE_AUTO
+                       ? (live ? " (auto: live)" : " (auto: not live)")
+                       : "");
+}
+
 static gboolean
 gst_edge_classify_query (GstBaseTransform *trans, GstPadDirection direction,
                          GstQuery *query)
@@ -442,17 +509,51 @@ gst_edge_classify_query (GstBaseTransform *trans, GstPadDirection direction,
             ->query (trans, direction, query);
   if (ret && direction == GST_PAD_SRC
       && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    /* our share: the largest recent inference time */
+    gst_query_parse_latency (query, &live, &min, &max);
+    /* sync: the largest recent inference; async: only what a frame costs
+     * the streaming thread (preprocessing, attaching) */
     GST_OBJECT_LOCK (self);
+    gst_edge_classify_decide_mode (self, live);
     ours = self->latency_reported = ec_latency_max (&self->latency);
     GST_OBJECT_UNLOCK (self);
-    gst_query_parse_latency (query, &live, &min, &max);
     min += ours;
     if (GST_CLOCK_TIME_IS_VALID (max))
       max += ours;
     gst_query_set_latency (query, live, min, max);
   }
   return ret;
+}
+
+/* The mode for this frame; asks upstream whether it is live when nobody
+ * asked yet (auto). */
+static gboolean
+gst_edge_classify_frame_mode (GstEdgeClassify *self)
+{
+  gboolean decided, async, live = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  decided = self->async >= 0;
+  async = self->async > 0;
+  GST_OBJECT_UNLOCK (self);
+  if (decided)
+    return async;
+
+  {
+    GstQuery *q = gst_query_new_latency ();
+
+    if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), q))
+      gst_query_parse_latency (q, &live, NULL, NULL);
+    gst_query_unref (q);
+  }
+  GST_OBJECT_LOCK (self);
+  gst_edge_classify_decide_mode (self, live);
+  async = self->async > 0;
+  GST_OBJECT_UNLOCK (self);
+  ec_stats_set_mode (ec_stream_stats (self->stream), async ? "async" : "sync");
+  /* async adds far less latency than sync: let the pipeline know */
+  gst_element_post_message (GST_ELEMENT (self),
+                            gst_message_new_latency (GST_OBJECT (self)));
+  return async;
 }
 
 static GstFlowReturn
@@ -494,73 +595,21 @@ gst_edge_classify_warn_roi_outside (GstEdgeClassify *self, const nn_rect *roi)
        GST_VIDEO_INFO_HEIGHT (&self->info)));
 }
 
-/* Classifies one region (run) or repeats its last result (stale), attaches
- * the result to @meta (a new full-frame/ROI meta when NULL) and posts the
- * bus message. */
-static GstFlowReturn
-gst_edge_classify_region (GstEdgeClassify *self, EcEngine *e, GstBuffer *buf,
-                          const nn_image *img, const nn_rect *rect,
-                          GstVideoRegionOfInterestMeta *meta, guint idx,
-                          gboolean run, const EcFrameProps *fp,
-                          const EcStamp *stamp, gdouble *spent_us)
-{
-  EcError err = {
-    NN_OK,
-  };
-  EcResult *r;
-
-  if (run) {
-    if (!ec_engine_classify (e, img, rect, fp->top_k, fp->threshold,
-                             &e->scratch, &err)) {
-      if (err.status != NN_INVALID_ARG)
-        goto classify_failed;
-      GST_LOG_OBJECT (self, "region %u is outside the frame", idx);
-      if (meta == NULL)
-        gst_edge_classify_warn_roi_outside (self, rect);
-      ec_engine_publish (e, &self->result_lock, idx, NULL);
-      return GST_FLOW_OK;
-    }
-    ec_engine_publish (e, &self->result_lock, idx, &e->scratch);
-    *spent_us += e->scratch.inference_us;
-  }
-  r = ec_engine_slot (e, idx);
-  if (r == NULL)
-    return GST_FLOW_OK; /* no earlier result to repeat */
-
-  ec_result_attach (GST_ELEMENT (self), buf, meta, e, r, stamp,
-                    fp->post_messages);
-  return GST_FLOW_OK;
-
-  /* ERRORS */
-classify_failed : {
-  EC_POST_ERROR (self, &err);
-  ec_error_clear (&err);
-  return GST_FLOW_ERROR;
-}
-}
-
 /* Frame start: switches to a model loaded meanwhile, if any. Results never
- * mix two models: the whole frame uses the engine chosen here. */
+ * mix two models: the swap waits for an inference in flight and drops the
+ * old model's results. */
 static void
 gst_edge_classify_take_pending (GstEdgeClassify *self, EcEngine *pending)
 {
   EcError err = {
     NN_OK,
   };
-  EcEngine *old;
 
   /* planned by the loader, unless the caps changed meanwhile */
   if (!ec_engine_plan (pending, GST_VIDEO_INFO_WIDTH (&self->info),
                        GST_VIDEO_INFO_HEIGHT (&self->info), &err))
     goto plan_failed;
-
-  g_mutex_lock (&self->result_lock);
-  old = self->engine;
-  self->engine = pending;
-  g_mutex_unlock (&self->result_lock);
-  ec_engine_free (old);
-  /* a result of the old model is never repeated under the new one */
-  self->have_result = FALSE;
+  ec_stream_set_engine (self->stream, pending);
   GST_INFO_OBJECT (self, "switched to model %s", pending->name);
   return;
 
@@ -573,18 +622,79 @@ plan_failed : {
 }
 }
 
+static gboolean
+gst_edge_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
+{
+  GstEdgeClassify *self = GST_EDGE_CLASSIFY (trans);
+  const gchar *id;
+
+  switch (GST_EVENT_TYPE (event)) {
+  case GST_EVENT_FLUSH_START:
+    /* a streaming thread waiting for its turn lets go */
+    if (self->stream)
+      ec_stream_set_flushing (self->stream, TRUE);
+    break;
+  case GST_EVENT_FLUSH_STOP:
+    if (self->stream) {
+      ec_stream_set_flushing (self->stream, FALSE);
+      ec_stream_reset (self->stream);
+    }
+    break;
+  case GST_EVENT_SEGMENT:
+    /* a seek without a flush: what came before is another part of the
+     * stream */
+    if (self->stream)
+      ec_stream_reset (self->stream);
+    break;
+  case GST_EVENT_STREAM_START:
+    gst_event_parse_stream_start (event, &id);
+    if (self->stream) {
+      gchar *name = gst_object_get_name (GST_OBJECT (self));
+
+      ec_stats_set_names (ec_stream_stats (self->stream), name, id);
+      ec_stream_reset (self->stream);
+      g_free (name);
+    }
+    break;
+  default:
+    break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+static void
+gst_edge_classify_post_stats (GstEdgeClassify *self, gdouble interval)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (interval <= 0.0 || now < self->next_stats)
+    return;
+  if (self->next_stats != 0)
+    gst_element_post_message (
+        GST_ELEMENT (self),
+        gst_message_new_element (
+            GST_OBJECT (self),
+            ec_stats_to_structure (ec_stream_stats (self->stream),
+                                   "edgeclassify-stats")));
+  self->next_stats = now + (gint64)(interval * G_USEC_PER_SEC);
+}
+
 static GstFlowReturn
 gst_edge_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (trans);
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstFlowReturn ret;
+  EcError err = {
+    NN_OK,
+  };
   EcFrameProps fp;
-  EcEngine *pending, *e;
+  EcEngine *pending;
   GstVideoFrame frame;
   nn_image img;
-  EcStamp stamp;
-  gboolean run;
-  gdouble spent_us = 0.0;
+  nn_rect clipped;
+  gboolean async;
+  gdouble inference_us = 0.0;
+  gint64 t0 = g_get_monotonic_time ();
 
   /* snapshot the small properties; take a new model, if any */
   GST_OBJECT_LOCK (self);
@@ -594,14 +704,7 @@ gst_edge_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   GST_OBJECT_UNLOCK (self);
   if (pending != NULL)
     gst_edge_classify_take_pending (self, pending);
-  e = self->engine;
-
-  stamp.frame = self->frame_count++;
-  stamp.pts
-      = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) : G_MAXUINT64;
-  run = !self->have_result || self->since_inference + 1 >= fp.interval;
-  stamp.stale = !run;
-  self->since_inference = run ? 0 : self->since_inference + 1;
+  async = gst_edge_classify_frame_mode (self);
 
   /* READ only: the pixels are never written, so never copied. NO_REF keeps
    * the buffer writable for the metadata while the frame is mapped. */
@@ -610,40 +713,22 @@ gst_edge_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     goto map_failed;
   if (!ec_image_from_frame (&frame, &img))
     goto bad_format;
+  if (fp.region == EC_REGION_FULL_FRAME && fp.have_roi
+      && !ec_engine_clip (&img, &fp.roi, &clipped))
+    gst_edge_classify_warn_roi_outside (self, &fp.roi);
 
-  if (run)
-    ec_engine_begin_frame (e, &self->result_lock, stamp.frame, stamp.pts);
-
-  if (fp.region == EC_REGION_FULL_FRAME) {
-    ret = gst_edge_classify_region (self, e, buf, &img,
-                                    fp.have_roi ? &fp.roi : NULL, NULL, 0, run,
-                                    &fp, &stamp, &spent_us);
-  } else {
-    GstVideoRegionOfInterestMeta *meta;
-    gpointer state = NULL;
-    guint idx = 0;
-
-    while (
-        ret == GST_FLOW_OK
-        && (meta
-            = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
-                buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-      /* unsigned in the meta; anything past G_MAXINT is off the frame */
-      nn_rect rect = { MIN (meta->x, G_MAXINT), MIN (meta->y, G_MAXINT),
-                       MIN (meta->w, G_MAXINT), MIN (meta->h, G_MAXINT) };
-
-      if (!ec_frame_props_wants (&fp, meta->roi_type))
-        continue;
-      ret = gst_edge_classify_region (self, e, buf, &img, &rect, meta, idx++,
-                                      run, &fp, &stamp, &spent_us);
-    }
-  }
+  ret = ec_stream_process (self->stream, buf, &img, &fp, async, &inference_us,
+                           &err);
   gst_video_frame_unmap (&frame);
+  if (ret == GST_FLOW_ERROR)
+    goto classify_failed;
 
-  if (run && ret == GST_FLOW_OK) {
-    self->have_result = TRUE;
-    gst_edge_classify_record_latency (self, spent_us);
-  }
+  /* what the frame waited here: its inference (sync), or the streaming
+   * thread's own work (async) */
+  if (ret == GST_FLOW_OK && (async || inference_us > 0.0))
+    gst_edge_classify_record_latency (
+        self, async ? (gdouble)(g_get_monotonic_time () - t0) : inference_us);
+  gst_edge_classify_post_stats (self, fp.stats_interval);
   return ret;
 
   /* ERRORS */
@@ -660,6 +745,11 @@ map_failed : {
       ("failed to map a %s %dx%d buffer of %" G_GSIZE_FORMAT " bytes",
        GST_VIDEO_INFO_NAME (&self->info), GST_VIDEO_INFO_WIDTH (&self->info),
        GST_VIDEO_INFO_HEIGHT (&self->info), gst_buffer_get_size (buf)));
+  return GST_FLOW_ERROR;
+}
+classify_failed : {
+  EC_POST_ERROR (self, &err);
+  ec_error_clear (&err);
   return GST_FLOW_ERROR;
 }
 }

@@ -73,7 +73,7 @@ for n, line in enumerate(lines, 1):
         assert isinstance(c["label"], str) and c["label"], where
         assert 0.0 <= c["confidence"] <= 1.0, where
         assert len(c["top_labels"]) == len(c["top_confidences"]), where
-        assert c["schema_version"] == 1, where
+        assert c["schema_version"] == 2, where
     if uri is not None:
         assert o["source_uri"] == uri, "%s: source_uri %r" % (where, o["source_uri"])
     if last is None or o["frame"] <= last:

@@ -82,8 +82,10 @@ class MetadataTest(unittest.TestCase):
             self.assertIn(label, FASHION)
             self.assertTrue(0.0 < confidence <= 1.0)
             self.assertEqual(m.get_value("frame"), i)
-            self.assertEqual(m.get_value("schema_version"), 1)
+            self.assertEqual(m.get_value("schema_version"), 2)
             self.assertFalse(m.get_value("stale"))
+            self.assertEqual(m.get_value("age_frames"), 0)
+            self.assertEqual(m.get_double("age_ms"), (True, 0.0))
             # the bus message carries the same result plus the rectangle
             self.assertEqual(b.get_string("label"), label)
             self.assertEqual(b.get_double("confidence")[1], confidence)
@@ -100,6 +102,11 @@ class MetadataTest(unittest.TestCase):
         from_meta, _ = self.run_pipeline("inference-interval=2")
         self.assertEqual([m.get_value("stale") for m in from_meta],
                          [False, True, False, True, False])
+        # a repeated result names the frame it was computed on, and its age
+        self.assertEqual([m.get_value("frame") for m in from_meta],
+                         [0, 0, 2, 2, 4])
+        self.assertEqual([m.get_value("age_frames") for m in from_meta],
+                         [0, 1, 0, 1, 0])
 
 
 def GLib_quark_to_string(q):

@@ -61,7 +61,11 @@ typedef struct {
   gboolean paced; /* one round a frame at the most */
   gint frames;    /* frames through so far (when paced) */
   gint done;
+  gboolean modes; /* switch between sync and async too */
 } Storm;
+
+/* The element's two modes: each test runs in both */
+static const gchar *modes[] = { "sync", "async" };
 
 /* One round sets every property a user may change while PLAYING. */
 static gpointer
@@ -82,6 +86,20 @@ property_storm (gpointer user_data)
                   g_rand_int_range (rand, 1, 4), NULL);
     if (i % 10 == 0)
       g_object_set (d->classifier, "model", d->models[(i / 10) % 2], NULL);
+    if (i % 7 == 0)
+      g_object_set (d->classifier, "priority",
+                    g_rand_double_range (rand, 0.5, 4), "max-rate",
+                    i % 14 == 0 ? 0.0 : 1000.0, NULL);
+    if (d->modes && i % 15 == 0)
+      gst_util_set_object_arg (G_OBJECT (d->classifier), "mode",
+                               modes[(i / 15) % 2]);
+    if (i % 25 == 12) {
+      GstStructure *stats = NULL;
+
+      g_object_get (d->classifier, "stats", &stats, NULL);
+      fail_unless (stats != NULL);
+      gst_structure_free (stats);
+    }
     if (i % 25 == 0) {
       gchar *json = NULL;
 
@@ -110,9 +128,11 @@ frame_buffer (const GstVideoInfo *info, guint n)
   return buf;
 }
 
-/* A result is whole: its model, labels and top list agree. */
-static void
-check_result (GstBuffer *out, const Storm *d)
+/* A result is whole: its model, labels and top list agree, and it was
+ * computed on a frame at or after @boundary (the last flush or caps
+ * change). Returns whether the frame carried one; sync frames must. */
+static gboolean
+check_result (GstBuffer *out, const Storm *d, gboolean must, guint64 boundary)
 {
   GstVideoRegionOfInterestMeta *meta
       = gst_buffer_get_video_region_of_interest_meta (out);
@@ -120,11 +140,19 @@ check_result (GstBuffer *out, const Storm *d)
   const gchar *model, *label;
   const GValue *ids, *labels;
   gboolean two;
+  guint64 frame;
   guint n;
   gint id;
 
+  if (meta == NULL && !must)
+    return FALSE;
   fail_unless (meta != NULL, "no region of interest meta");
   s = gst_video_region_of_interest_meta_get_param (meta, "classification");
+  fail_unless (gst_structure_get_uint64 (s, "frame", &frame));
+  fail_unless (frame >= boundary,
+               "a result of frame %" G_GUINT64_FORMAT " from before the "
+               "flush or caps change at frame %" G_GUINT64_FORMAT,
+               frame, boundary);
   fail_unless (s != NULL);
   model = gst_structure_get_string (s, "model");
   label = gst_structure_get_string (s, "label");
@@ -148,16 +176,22 @@ check_result (GstBuffer *out, const Storm *d)
           : (id >= 0 && id < (two ? 2 : 10)
              && g_strv_contains (two ? two_labels : fashion_labels, label)),
       "label %s id %d from %s", label, id, model);
+  return TRUE;
 }
 
 GST_START_TEST (test_properties_caps_and_flushes)
 {
+  const gboolean async = __i__ == 1;
   gchar *seed = model_path ("seed.onnx");
-  gchar *desc = g_strdup_printf ("edgeclassify model=\"%s\"", seed);
+  gchar *desc = g_strdup_printf ("edgeclassify mode=%s model=\"%s\"",
+                                 modes[__i__], seed);
   GstHarness *h = gst_harness_new_parse (desc);
   Storm d
-      = { NULL, { seed, model_path ("two.onnx") }, iterations (), TRUE, 0, 0 };
+      = { NULL, { seed, model_path ("two.onnx") }, iterations (), TRUE, 0, 0,
+          async };
   guint frames = 0, renegotiations = 0, flushes = 0, after_done = 0;
+  guint carried = 0;
+  guint64 boundary = 0;
   GThread *thread;
 
   d.classifier = gst_harness_find_element (h, "edgeclassify");
@@ -179,6 +213,7 @@ GST_START_TEST (test_properties_caps_and_flushes)
       caps = gst_video_info_to_caps (&info);
       gst_harness_set_src_caps (h, caps); /* takes the caps */
       renegotiations++;
+      boundary = frames;
     }
     if (frames % 41 == 40) {
       GstSegment segment;
@@ -189,12 +224,14 @@ GST_START_TEST (test_properties_caps_and_flushes)
       fail_unless (
           gst_harness_push_event (h, gst_event_new_segment (&segment)));
       flushes++;
+      boundary = frames;
     }
     gst_video_info_set_format (&info, stream_caps[c].format,
                                stream_caps[c].width, stream_caps[c].height);
     out = gst_harness_push_and_pull (h, frame_buffer (&info, frames));
     fail_unless (out != NULL);
-    check_result (out, &d);
+    /* async frames carry a result when there is one */
+    carried += check_result (out, &d, !async, boundary);
     gst_buffer_unref (out);
     frames++;
     g_atomic_int_set (&d.frames, (gint)frames);
@@ -202,8 +239,10 @@ GST_START_TEST (test_properties_caps_and_flushes)
       after_done++;
   }
   g_thread_join (thread);
-  g_print ("%u frames, %u caps, %u flushes over %u property rounds\n", frames,
-           renegotiations, flushes, d.rounds);
+  g_print ("%s: %u frames (%u with a result), %u caps, %u flushes over %u "
+           "property rounds\n",
+           modes[__i__], frames, carried, renegotiations, flushes, d.rounds);
+  fail_unless (carried > 0);
   fail_unless (frames >= d.rounds, "%u frames for %u rounds", frames, d.rounds);
   fail_unless (renegotiations > 1 && flushes > 0);
 
@@ -225,9 +264,9 @@ GST_START_TEST (test_seeks_while_playing)
   gchar *desc = g_strdup_printf (
       "videotestsrc name=src pattern=ball ! "
       "video/x-raw,format=I420,width=96,height=72,framerate=30/1 ! "
-      "edgeclassify name=c model=\"%s\" ! edgeoverlay ! "
+      "edgeclassify name=c mode=%s model=\"%s\" ! edgeoverlay ! "
       "edgereport location=/dev/null ! fakesink name=sink sync=false",
-      seed);
+      modes[__i__], seed);
   GstElement *pipe = gst_parse_launch (desc, NULL);
   Storm d
       = { NULL, { seed, model_path ("two.onnx") }, iterations () / 4, FALSE, 0,
@@ -278,8 +317,9 @@ concurrency_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
-  tcase_add_test (tc, test_properties_caps_and_flushes);
-  tcase_add_test (tc, test_seeks_while_playing);
+  tcase_add_loop_test (tc, test_properties_caps_and_flushes, 0,
+                       G_N_ELEMENTS (modes));
+  tcase_add_loop_test (tc, test_seeks_while_playing, 0, G_N_ELEMENTS (modes));
   return s;
 }
 

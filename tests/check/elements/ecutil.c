@@ -19,9 +19,11 @@ harness_new (const gchar *pre, const gchar *model, const gchar *props,
              const gchar *caps)
 {
   gchar *path = model_path (model);
-  gchar *desc = g_strdup_printf ("%s%sedgeclassify name=c model=\"%s\" %s",
-                                 pre ? pre : "", pre ? " ! " : "", path,
-                                 props ? props : "");
+  /* GstHarness answers the LATENCY query as a live source: without
+   * mode=sync the element would run async (props may say otherwise) */
+  gchar *desc = g_strdup_printf (
+      "%s%sedgeclassify name=c mode=sync model=\"%s\" %s", pre ? pre : "",
+      pre ? " ! " : "", path, props ? props : "");
   GstHarness *h = gst_harness_new_parse (desc);
 
   gst_harness_set_src_caps_str (h, caps);

@@ -11,6 +11,7 @@
  * weights, fixed seed) in EDGECLASSIFY_TEST_MODELS: they check plumbing,
  * formats, metadata and errors, not accuracy. */
 
+#include <math.h>
 #include <string.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -246,6 +247,7 @@ check_schema (const GstStructure *s, const gchar *model, guint64 frame,
                  { "confidence", G_TYPE_DOUBLE },   { "model", G_TYPE_STRING },
                  { "frame", G_TYPE_UINT64 },        { "pts", G_TYPE_UINT64 },
                  { "inference_us", G_TYPE_DOUBLE }, { "stale", G_TYPE_BOOLEAN },
+                 { "age_frames", G_TYPE_UINT64 },   { "age_ms", G_TYPE_DOUBLE },
                  { "schema_version", G_TYPE_INT } };
   const GValue *confs;
   guint64 u;
@@ -258,7 +260,7 @@ check_schema (const GstStructure *s, const gchar *model, guint64 frame,
   check_array (s, "top_labels", G_TYPE_STRING, top_k);
   check_array (s, "top_ids", G_TYPE_INT, top_k);
   check_array (s, "top_confidences", G_TYPE_DOUBLE, top_k);
-  fail_unless_equals_int (gst_structure_n_fields (s), with_rect ? 16 : 12);
+  fail_unless_equals_int (gst_structure_n_fields (s), with_rect ? 18 : 14);
   if (with_rect) {
     fail_unless (gst_structure_has_field_typed (s, "x", G_TYPE_INT));
     fail_unless (gst_structure_has_field_typed (s, "y", G_TYPE_INT));
@@ -272,7 +274,7 @@ check_schema (const GstStructure *s, const gchar *model, guint64 frame,
   fail_unless (gst_structure_get_uint64 (s, "pts", &u));
   fail_unless_equals_uint64 (u, pts);
   fail_unless (gst_structure_get_int (s, "schema_version", &version));
-  fail_unless_equals_int (version, 1);
+  fail_unless_equals_int (version, 2);
 
   /* top-1 is the first of the top lists, which are sorted */
   id = result_id (s);
@@ -340,7 +342,7 @@ GST_START_TEST (test_metadata_schema)
 
   g_object_get (c, "last-result", &json, NULL);
   fail_unless (json != NULL);
-  fail_unless (g_str_has_prefix (json, "{\"schema_version\":1,\"model\":"));
+  fail_unless (g_str_has_prefix (json, "{\"schema_version\":2,\"model\":"));
   fail_unless (strstr (json, "\"frame\":2,\"pts\":66000000,") != NULL, json);
   fail_unless (strstr (json, "\"top_ids\":[") != NULL);
   g_free (json);
@@ -430,16 +432,24 @@ GST_START_TEST (test_stale_interval)
     GstBuffer *in = pattern_buffer (&info), *out;
     const GstStructure *s;
     gboolean stale;
-    guint64 frame;
+    guint64 frame, age;
+    gdouble age_ms;
 
     /* a different picture every frame */
     gst_buffer_memset (in, 0, (guint8)(i * 30), 28 * 14);
+    GST_BUFFER_PTS (in) = i * GST_SECOND / 30;
     out = gst_harness_push_and_pull (h, in);
     s = get_result (out, NULL);
     fail_unless (gst_structure_get_boolean (s, "stale", &stale));
     fail_unless_equals_int (stale, expect[i]);
+    /* frame: the one the result was computed on; age: how far back */
     fail_unless (gst_structure_get_uint64 (s, "frame", &frame));
-    fail_unless_equals_uint64 (frame, i);
+    fail_unless_equals_uint64 (frame, i / 3 * 3);
+    fail_unless (gst_structure_get_uint64 (s, "age_frames", &age));
+    fail_unless_equals_uint64 (age, i % 3);
+    fail_unless (gst_structure_get_double (s, "age_ms", &age_ms));
+    fail_unless (fabs (age_ms - (i % 3) * 1000.0 / 30) < 0.01, "age %f ms",
+                 age_ms);
     if (stale) {
       fail_unless_equals_int (result_id (s), last_id);
       fail_unless (result_confidence (s) == last_conf);
