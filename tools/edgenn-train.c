@@ -152,6 +152,8 @@ load_data (const tc_options *o, const char *images, const char *labels,
     st = ds_load_idx (images, labels, limit, &d->ds, err);
   if (st != NN_OK)
     return -1;
+  if (dir)
+    ds_report_skipped (d->ds, "edgenn-train", dir);
   d->n = d->ds->n;
   return 0;
 }
@@ -251,15 +253,27 @@ main (int argc, char **argv)
       o.height = train.ds->images[0].height;
     }
   }
+  if (tc_class_names (&o, train.ds, &names, &n_names, &err) != 0) {
+    rc = fail ("labels", &err);
+    goto out;
+  }
+  /* Test folders are classes by name: the training folders' names, or the
+   * class names when training from IDX. */
+  if (o.test_dir
+      && ds_map_classes (test.ds, o.test_dir, "the training data",
+                         (const char *const *)(train.ds->class_names
+                                                   ? train.ds->class_names
+                                                   : names),
+                         k, &err)
+             != NN_OK) {
+    rc = fail ("test data", &err);
+    goto out;
+  }
   if (test.ds && test.ds->n_classes > k) {
     fprintf (stderr,
              "edgenn-train: the test data has %d classes, the "
              "training data %d\n",
              test.ds->n_classes, k);
-    goto out;
-  }
-  if (tc_class_names (&o, train.ds, &names, &n_names, &err) != 0) {
-    rc = fail ("labels", &err);
     goto out;
   }
 
