@@ -3,8 +3,8 @@
 #
 #   cli_test.sh MODE TRAIN EVAL MAKE_IMAGES WORKDIR [MODEL]
 #
-# MODE: tiny | determinism | resume | folder | mapping | stray | badargs |
-#       shipped
+# MODE: tiny | determinism | resume | folder | mapping | stray | logs |
+#       badargs | shipped
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist; without it the
 # modes that need it exit 77 (skipped).
 set -u
@@ -75,12 +75,14 @@ resume)
   [ -f "$w/part.onnx.ckpt" ] && ok "checkpoint written" || ko "no checkpoint"
   [ -f "$w/part.onnx" ] && ko "model exported before the end" || ok "no early export"
   # shellcheck disable=SC2086
+  "$train" $common --lr 0.01 --resume -o "$w/part.onnx" 2>/dev/null >/dev/null
+  [ $? -eq 1 ] && ok "resume with other settings refused" || ko "resume with other settings"
+  # shellcheck disable=SC2086
   "$train" $common --resume -o "$w/part.onnx" >/dev/null || ko "resumed run"
   cmp "$w/full.onnx" "$w/part.onnx" && ok "resume gives identical bytes" \
     || ko "resumed model differs"
-  # shellcheck disable=SC2086
-  "$train" $common --lr 0.01 --resume -o "$w/part.onnx" 2>/dev/null >/dev/null
-  [ $? -eq 1 ] && ok "resume with other settings refused" || ko "resume with other settings"
+  [ ! -e "$w/part.onnx.ckpt" ] && ok "checkpoint removed once finished" \
+    || ko "checkpoint left after the resumed run finished"
   printf 'garbage' > "$w/bad.ckpt"
   # shellcheck disable=SC2086
   "$train" $common --resume --checkpoint "$w/bad.ckpt" -o "$w/x.onnx" 2>/dev/null >/dev/null
@@ -174,6 +176,26 @@ stray)
   "$train" --train-dir "$w/img/broken" --epochs 1 -q -o "$w/b.onnx" 2>"$w/err"
   [ $? -eq 1 ] && grep -q "01.jpg" "$w/err" && ok "undecodable image reported" \
     || ko "undecodable image"
+  ;;
+logs)
+  # Logs: no carriage returns when stderr is a file. The checkpoint is
+  # removed after a successful run unless --keep-checkpoint.
+  "$make_images" "$w/img" || ko "fixture images"
+  "$train" --train-dir "$w/img/train" --size 16x16 --arch conv8x3,pool2,dense3 \
+    --epochs 2 --no-report -o "$w/m.onnx" >"$w/out" 2>"$w/err" || ko "training"
+  cat "$w/err"
+  grep -q "epoch 2/2" "$w/err" && ok "progress lines in the log" \
+    || ko "no progress in the log"
+  if tr -d -c '\r' < "$w/err" | grep -q .; then ko "carriage returns in the log"
+  else ok "no carriage returns in the log"; fi
+  [ -f "$w/m.onnx" ] && [ ! -e "$w/m.onnx.ckpt" ] \
+    && ok "checkpoint removed after a successful run" \
+    || ko "checkpoint left behind"
+  "$train" --train-dir "$w/img/train" --size 16x16 --arch conv8x3,pool2,dense3 \
+    --epochs 1 -q --no-report --keep-checkpoint -o "$w/k.onnx" >/dev/null \
+    || ko "training with --keep-checkpoint"
+  [ -f "$w/k.onnx.ckpt" ] && ok "--keep-checkpoint keeps it" \
+    || ko "--keep-checkpoint did not keep it"
   ;;
 badargs)
   t () { # expected-status description command...
