@@ -20,11 +20,33 @@ cmp_str (const void *a, const void *b)
   return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
+/* Whether a file name ends in one of DS_IMAGE_EXTENSIONS, in any case. */
+static int
+is_image_name (const char *name)
+{
+  const char *dot = strrchr (name, '.');
+  const char *p = DS_IMAGE_EXTENSIONS;
+  size_t len;
+
+  if (!dot || dot == name)
+    return 0;
+  len = strlen (dot);
+  while ((p = strchr (p, '.'))) {
+    const size_t n = strcspn (p, " ");
+    if (n == len && g_ascii_strncasecmp (p, dot, n) == 0)
+      return 1;
+    p += n;
+  }
+  return 0;
+}
+
 /* Sorted names of the entries of `dir` that are directories (want_dirs) or
- * regular files. NULL-terminated, malloc'd. */
+ * regular files named like images; other regular files are counted in
+ * *skipped (when non-NULL) and the first one seen kept in *first.
+ * NULL-terminated, malloc'd. */
 static nn_status
 list_dir (const char *dir, int want_dirs, char ***out, size_t *count,
-          nn_error *err)
+          size_t *skipped, char **first, nn_error *err)
 {
   DIR *d = opendir (dir);
   struct dirent *e;
@@ -43,9 +65,15 @@ list_dir (const char *dir, int want_dirs, char ***out, size_t *count,
       continue;
     if (asprintf (&path, "%s/%s", dir, e->d_name) < 0)
       goto nomem;
-    const int ok = stat (path, &sb) == 0
-                   && (want_dirs ? S_ISDIR (sb.st_mode) : S_ISREG (sb.st_mode));
+    int ok = stat (path, &sb) == 0
+             && (want_dirs ? S_ISDIR (sb.st_mode) : S_ISREG (sb.st_mode));
     free (path);
+    if (ok && !want_dirs && !is_image_name (e->d_name)) {
+      ok = 0;
+      if (skipped && (*skipped)++ == 0 && first && !*first
+          && !(*first = strdup (e->d_name)))
+        goto nomem;
+    }
     if (!ok)
       continue;
     if (n + 1 >= cap) {
@@ -111,21 +139,35 @@ decode_image (const char *path, nn_pixel_format format, ds_image *img,
   src = gst_bin_get_by_name (GST_BIN (pipe), "src");
   sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
   g_object_set (src, "location", path, NULL);
-  gst_element_set_state (pipe, GST_STATE_PLAYING);
-  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 10 * GST_SECOND);
-  if (!sample) {
+  /* Preroll: the first picture reaches the sink, or an error (not an
+   * image, a corrupt one) comes at once on the bus. Waiting for whichever
+   * comes first, not for a fixed time, keeps a bad file from costing
+   * seconds; the bound only guards against a decoder that hangs. */
+  {
     GstBus *bus = gst_element_get_bus (pipe);
-    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    GstMessage *msg;
     GError *e = NULL;
-    if (msg)
-      gst_message_parse_error (msg, &e, NULL);
-    st = ds_fail (err, NN_BAD_MODEL, "cannot decode %s as an image: %s", path,
-                  e ? e->message : "no picture came out");
-    g_clear_error (&e);
+
+    gst_element_set_state (pipe, GST_STATE_PAUSED);
+    msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+                                      GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR
+                                          | GST_MESSAGE_EOS);
+    if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ASYNC_DONE)
+      sample = gst_app_sink_try_pull_preroll (GST_APP_SINK (sink), 0);
+    if (!sample) {
+      if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+        gst_message_parse_error (msg, &e, NULL);
+      st = ds_fail (err, NN_BAD_MODEL, "cannot decode %s as an image: %s", path,
+                    e     ? e->message
+                    : msg ? "no picture came out"
+                          : "the decoder gave nothing in 60 s");
+      g_clear_error (&e);
+    }
     if (msg)
       gst_message_unref (msg);
     gst_object_unref (bus);
-    goto out;
+    if (!sample)
+      goto out;
   }
 
   GstVideoInfo info;
@@ -179,8 +221,8 @@ nn_status
 ds_load_folder (const char *dir, nn_pixel_format format, size_t limit,
                 ds_dataset **out, nn_error *err)
 {
-  char **classes = NULL, ***files = NULL;
-  size_t n_classes = 0, total = 0, *counts = NULL;
+  char **classes = NULL, ***files = NULL, *first_skipped = NULL;
+  size_t n_classes = 0, total = 0, *counts = NULL, skipped = 0;
   ds_dataset *ds = NULL;
   nn_status st;
   GError *gerr = NULL;
@@ -194,7 +236,7 @@ ds_load_folder (const char *dir, nn_pixel_format format, size_t limit,
     g_clear_error (&gerr);
     return st;
   }
-  if ((st = list_dir (dir, 1, &classes, &n_classes, err)) != NN_OK)
+  if ((st = list_dir (dir, 1, &classes, &n_classes, NULL, NULL, err)) != NN_OK)
     return st;
   if (n_classes < 2 || n_classes > DS_MAX_CLASSES) {
     st = ds_fail (err, NN_INVALID_ARG,
@@ -215,13 +257,20 @@ ds_load_folder (const char *dir, nn_pixel_format format, size_t limit,
       st = ds_fail (err, NN_NOMEM, "out of memory");
       goto out;
     }
-    st = list_dir (sub, 0, &files[c], &counts[c], err);
+    size_t was = skipped;
+    char *first = NULL;
+    st = list_dir (sub, 0, &files[c], &counts[c], &skipped, &first, err);
     free (sub);
+    if (first && !first_skipped && was == 0
+        && asprintf (&first_skipped, "%s/%s", classes[c], first) < 0)
+      first_skipped = NULL;
+    free (first);
     if (st != NN_OK)
       goto out;
     if (counts[c] == 0) {
-      st = ds_fail (err, NN_INVALID_ARG, "%s/%s has no image files", dir,
-                    classes[c]);
+      st = ds_fail (err, NN_INVALID_ARG,
+                    "%s/%s has no image files (names ending in %s)", dir,
+                    classes[c], DS_IMAGE_EXTENSIONS);
       goto out;
     }
     if (limit > 0 && counts[c] > limit)
@@ -241,6 +290,9 @@ ds_load_folder (const char *dir, nn_pixel_format format, size_t limit,
     goto out;
   }
   ds->n_classes = (int)n_classes;
+  ds->n_skipped = skipped;
+  ds->first_skipped = first_skipped;
+  first_skipped = NULL;
   for (size_t c = 0; c < n_classes; c++) {
     ds->class_names[c] = classes[c];
     classes[c] = NULL;
@@ -265,6 +317,7 @@ ds_load_folder (const char *dir, nn_pixel_format format, size_t limit,
 
 out:
   ds_free (ds);
+  free (first_skipped);
   if (files)
     for (size_t c = 0; c < n_classes; c++)
       free_list (files[c]);

@@ -296,10 +296,85 @@ ds_free (ds_dataset *ds)
     for (int i = 0; i < ds->n_classes; i++)
       free (ds->class_names[i]);
   free (ds->class_names);
+  free (ds->first_skipped);
   free (ds->pixels);
   free (ds->images);
   free (ds->labels);
   free (ds);
+}
+
+void
+ds_report_skipped (const ds_dataset *ds, const char *prog, const char *dir)
+{
+  if (!ds || ds->n_skipped == 0)
+    return;
+  fprintf (stderr,
+           "%s: %s: skipped %zu file%s that %s not named like an image "
+           "(%s), e.g. %s\n",
+           prog, dir, ds->n_skipped, ds->n_skipped == 1 ? "" : "s",
+           ds->n_skipped == 1 ? "is" : "are", DS_IMAGE_EXTENSIONS,
+           ds->first_skipped ? ds->first_skipped : "?");
+}
+
+nn_status
+ds_map_classes (ds_dataset *ds, const char *dir, const char *whose,
+                const char *const *names, int n_names, nn_error *err)
+{
+  int *map;
+  char **copy;
+
+  if (!ds->class_names)
+    return NN_OK;
+  map = malloc ((size_t)ds->n_classes * sizeof *map);
+  copy = calloc ((size_t)n_names + 1, sizeof *copy);
+  if (!map || !copy)
+    goto nomem;
+  for (int c = 0; c < ds->n_classes; c++) {
+    map[c] = -1;
+    for (int j = 0; j < n_names && map[c] < 0; j++)
+      if (strcmp (ds->class_names[c], names[j]) == 0)
+        map[c] = j;
+    if (map[c] < 0) {
+      char known[200] = "";
+      size_t o = 0;
+      int j;
+      for (j = 0; j < n_names; j++) {
+        if (o + strlen (names[j]) + 2 + 5 >= sizeof known)
+          break;
+        o += (size_t)snprintf (known + o, sizeof known - o, "%s%s",
+                               j ? ", " : "", names[j]);
+      }
+      if (j < n_names)
+        snprintf (known + o, sizeof known - o, "%s...", j ? ", " : "");
+      free (map);
+      free (copy);
+      return ds_fail (err, NN_INVALID_ARG,
+                      "%s/%s: %s has no class \"%s\" (its classes: %s); "
+                      "name the folders like the classes",
+                      dir, ds->class_names[c], whose, ds->class_names[c],
+                      known);
+    }
+  }
+  for (int j = 0; j < n_names; j++)
+    if (!(copy[j] = strdup (names[j])))
+      goto nomem;
+  for (size_t i = 0; i < ds->n; i++)
+    ds->labels[i] = map[ds->labels[i]];
+  for (int c = 0; c < ds->n_classes; c++)
+    free (ds->class_names[c]);
+  free (ds->class_names);
+  ds->class_names = copy;
+  ds->n_classes = n_names;
+  free (map);
+  return NN_OK;
+
+nomem:
+  free (map);
+  if (copy)
+    for (int j = 0; j < n_names; j++)
+      free (copy[j]);
+  free (copy);
+  return ds_fail (err, NN_NOMEM, "out of memory");
 }
 
 void

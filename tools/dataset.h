@@ -28,6 +28,10 @@ typedef struct ds_dataset {
   int32_t *labels; /* n entries in [0, n_classes) */
   int n_classes;
   char **class_names; /* n_classes names (folders), or NULL */
+  /* folders: files left out because their names do not end like an image
+   * (DS_IMAGE_EXTENSIONS); the first of them, relative to the folder */
+  size_t n_skipped;
+  char *first_skipped;
   /* storage */
   uint8_t *pixels; /* IDX: all images in one block */
   uint8_t **owned; /* folders: one buffer per image */
@@ -50,14 +54,36 @@ nn_status ds_read_idx (const char *path, int max_dims, int *ndims,
                        uint32_t *dims, uint8_t **data, size_t *size,
                        nn_error *err);
 
+/* What an image file's name ends with (any case); other files are skipped
+ * and counted, so a stray Thumbs.db or notes.txt does not stop a run. */
+#define DS_IMAGE_EXTENSIONS                                                    \
+  ".png .jpg .jpeg .bmp .gif .tif .tiff .webp .pgm .ppm .pnm"
+
 /* dir/CLASS/IMAGE: classes are the sub-folders in byte order, images in
- * byte order within each; hidden entries are skipped. Decoded to `format`
- * (GRAY8 or RGB). `limit` > 0 keeps only the first `limit` images of each
- * class. */
+ * byte order within each; hidden entries and files whose names do not end
+ * in one of DS_IMAGE_EXTENSIONS are skipped (counted in n_skipped).
+ * Decoded to `format` (GRAY8 or RGB) by the installed GStreamer decoders;
+ * an image file that does not decode is an error naming it. `limit` > 0
+ * keeps only the first `limit` images of each class. */
 nn_status ds_load_folder (const char *dir, nn_pixel_format format, size_t limit,
                           ds_dataset **out, nn_error *err);
 
 void ds_free (ds_dataset *ds);
+
+/* Tells on stderr, as "PROG: DIR: skipped N files ...", that files were
+ * skipped, if any. Always: a quiet run must not hide it. */
+void ds_report_skipped (const ds_dataset *ds, const char *prog,
+                        const char *dir);
+
+/* Renumbers a folder dataset's classes by folder NAME to `names` (n_names
+ * classes, e.g. a model's labels): the images of folder "cat" get the
+ * index of "cat" in names, whatever the folders' order or number. A
+ * folder whose name is not in names is NN_INVALID_ARG naming it, `dir`
+ * and `whose` classes they are ("the model"). Then n_classes is n_names
+ * and class_names copies of names. A dataset without class names (IDX) is
+ * left as it is. */
+nn_status ds_map_classes (ds_dataset *ds, const char *dir, const char *whose,
+                          const char *const *names, int n_names, nn_error *err);
 
 /* Runs nn_preprocess over images [0, n) of `ds` into `out`, laid out
  * (n, C, H, W) as `pp` writes them. */

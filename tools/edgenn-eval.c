@@ -28,14 +28,17 @@
 
 static const char usage_text[]
     = "Usage: edgenn-eval MODEL.onnx [OPTION]...\n"
-      "Top-1/top-5 accuracy, confusion matrix and per-image latency\n"
-      "(preprocessing + inference, batch 1) of a classifier on a dataset.\n"
+      "Top-1 and top-5 accuracy (top-K for K < 5 classes), confusion "
+      "matrix and\nper-image latency (preprocessing + inference, batch 1) of "
+      "a classifier\non a dataset.\n"
       "\n"
       "  --idx-dir DIR         t10k-{images-idx3,labels-idx1}-ubyte[.gz] in "
       "DIR\n"
       "  --images FILE --labels FILE   an IDX pair\n"
-      "  --dir DIR             a folder with one sub-folder a class (sorted\n"
-      "                        names must match the model's label order)\n"
+      "  --dir DIR             a folder with one sub-folder a class, named "
+      "like\n"
+      "                        the model's labels (0, 1, ... if it has none);\n"
+      "                        files not named like images are skipped\n"
       "  --limit N             the first N images (per class for folders)\n"
       "  --resize WxH          IDX only: upscale each image to WxH and hand "
       "it\n"
@@ -53,7 +56,8 @@ static const char usage_text[]
       "  --predictions FILE    write one CSV line an image: index, true\n"
       "                        class, predicted class, its confidence\n"
       "  --min-accuracy PCT    exit with status 3 when top-1 is lower\n"
-      "  -q, --quiet           only the summary line\n"
+      "  -q, --quiet           only the summary line (problems are still "
+      "reported)\n"
       "  -h, --help\n";
 
 typedef struct options {
@@ -307,18 +311,25 @@ main (int argc, char **argv)
     fprintf (stderr, "edgenn-eval: %s\n", err.message);
     goto out;
   }
-  if (ds->n_classes > k) {
+  if (o.dir) {
+    /* folders are classes by name: a test set with other folders, or
+     * fewer, is still scored against the right classes */
+    ds_report_skipped (ds, "edgenn-eval", o.dir);
+    if (!names) {
+      fprintf (stderr, "edgenn-eval: out of memory\n");
+      goto out;
+    }
+    if (ds_map_classes (ds, o.dir, "the model", (const char *const *)names, k,
+                        &err)
+        != NN_OK) {
+      fprintf (stderr, "edgenn-eval: %s\n", err.message);
+      goto out;
+    }
+  } else if (ds->n_classes > k) {
     fprintf (stderr, "edgenn-eval: the data has %d classes, the model %d\n",
              ds->n_classes, k);
     goto out;
   }
-  if (o.dir && ds->class_names)
-    for (int i = 0; i < ds->n_classes && names; i++)
-      if (names[i] && strcmp (names[i], ds->class_names[i]) != 0 && !o.quiet)
-        fprintf (stderr,
-                 "edgenn-eval: warning: folder '%s' is class %d, "
-                 "which the model calls '%s'\n",
-                 ds->class_names[i], i, names[i]);
 
   int max_w = o.resize_w, max_h = o.resize_h;
   for (size_t i = 0; i < ds->n; i++) {
@@ -430,6 +441,8 @@ main (int argc, char **argv)
   qsort (lat, ds->n, sizeof *lat, cmp_double);
   qsort (lat_pre, ds->n, sizeof *lat_pre, cmp_double);
   const double acc1 = 100.0 * top1 / ds->n, acc5 = 100.0 * top5 / ds->n;
+  /* top-5, or top-k with fewer classes: what was counted */
+  const int top_n = k < TOP_K ? k : TOP_K;
   FILE *outs[2] = { o.quiet ? NULL : stdout, NULL };
   if (o.report && !(outs[1] = fopen (o.report, "w"))) {
     fprintf (stderr, "edgenn-eval: cannot write %s: %s\n", o.report,
@@ -443,12 +456,13 @@ main (int argc, char **argv)
     fprintf (
         s,
         "# Evaluation of %s\n\n- images: %zu%s\n- top-1: **%.2f%%**"
-        "\n- top-5: %.2f%%\n- latency per image (preprocess + run, batch 1, "
+        "\n- top-%d: %.2f%%\n- latency per image (preprocess + run, batch 1, "
         "%d thread(s)): p50 %.1f us, p90 %.1f us, p99 %.1f us "
         "(preprocess alone p50 %.1f us)\n\n",
-        o.model, ds->n, o.resize_w ? " (upscaled, as I420)" : "", acc1, acc5,
-        o.threads, percentile (lat, ds->n, 0.5), percentile (lat, ds->n, 0.9),
-        percentile (lat, ds->n, 0.99), percentile (lat_pre, ds->n, 0.5));
+        o.model, ds->n, o.resize_w ? " (upscaled, as I420)" : "", acc1, top_n,
+        acc5, o.threads, percentile (lat, ds->n, 0.5),
+        percentile (lat, ds->n, 0.9), percentile (lat, ds->n, 0.99),
+        percentile (lat_pre, ds->n, 0.5));
     rp_per_class_markdown (s, cm, k, names);
     fprintf (s, "\nConfusion matrix (rows: true class, columns: "
                 "predicted):\n\n");
@@ -459,9 +473,9 @@ main (int argc, char **argv)
     fprintf (stderr, "edgenn-eval: cannot write %s\n", o.report);
     goto out;
   }
-  printf ("top-1: %.2f%%  top-5: %.2f%%  images: %zu  latency p50 %.1f us "
+  printf ("top-1: %.2f%%  top-%d: %.2f%%  images: %zu  latency p50 %.1f us "
           "p99 %.1f us\n",
-          acc1, acc5, ds->n, percentile (lat, ds->n, 0.5),
+          acc1, top_n, acc5, ds->n, percentile (lat, ds->n, 0.5),
           percentile (lat, ds->n, 0.99));
   rc = o.min_acc >= 0 && acc1 < o.min_acc ? 3 : 0;
   if (rc == 3)

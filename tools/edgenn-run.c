@@ -62,7 +62,8 @@ usage (FILE *f)
          "  --threads T    session worker threads (default 1)\n"
          "  --batch B      batch size (default: the model's own)\n"
          "  --reference    use the naive reference kernels\n"
-         "  --json         end with one line of JSON holding the results\n",
+         "  --json         print only one line of JSON holding the results (no "
+         "report)\n",
          f);
 }
 
@@ -77,6 +78,24 @@ die (const char *fmt, ...)
   va_end (ap);
   fputc ('\n', stderr);
   return 1;
+}
+
+/* The human report on stdout; nothing with --json, where stdout carries
+ * exactly one JSON document (problems still go to stderr). */
+static bool human_report = true;
+
+static void say (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+static void
+say (const char *fmt, ...)
+{
+  va_list ap;
+
+  if (!human_report)
+    return;
+  va_start (ap, fmt);
+  vprintf (fmt, ap);
+  va_end (ap);
 }
 
 /* Strict decimal integer in [min, max]; 0 on success. */
@@ -199,8 +218,8 @@ print_tensor (const char *what, size_t i, const nn_tensor_info *info)
   char dims[256];
 
   format_dims (dims, sizeof dims, info->ndim, info->dims);
-  printf ("%-7s %zu: %s %s %s\n", what, i, info->name, dtype_name (info->dtype),
-          dims);
+  say ("%-7s %zu: %s %s %s\n", what, i, info->name, dtype_name (info->dtype),
+       dims);
 }
 
 typedef struct op_count {
@@ -240,10 +259,10 @@ print_op_counts (const nn_model *model)
     counts[k].n++;
   }
   qsort (counts, n_types, sizeof *counts, cmp_op_count);
-  printf ("ops:     %zu nodes:", n_nodes);
+  say ("ops:     %zu nodes:", n_nodes);
   for (size_t k = 0; k < n_types; k++)
-    printf ("%s %s %zu", k ? "," : "", counts[k].op, counts[k].n);
-  printf ("\n");
+    say ("%s %s %zu", k ? "," : "", counts[k].op, counts[k].n);
+  say ("\n");
   free (counts);
   return 0;
 }
@@ -477,6 +496,7 @@ main (int argc, char **argv)
   nn_hints_init (&pi.hints);
   switch (parse_args (argc, argv, &a)) {
   case 0:
+    human_report = !a.json;
     break;
   case 2:
     usage (stdout);
@@ -498,7 +518,7 @@ main (int argc, char **argv)
            err.message[0] ? ": " : "", err.message);
     goto done;
   }
-  printf ("model:  %s\n", a.model);
+  say ("model:  %s\n", a.model);
   for (size_t i = 0; i < nn_model_n_inputs (model); i++)
     print_tensor ("input", i, nn_model_input (model, i));
   for (size_t i = 0; i < nn_model_n_outputs (model); i++)
@@ -526,10 +546,10 @@ main (int argc, char **argv)
   batch = leading_dim (nn_session_input_info (session, 0));
   if (a.batch && model_batch > 0 && batch > 0)
     gflops *= (double)batch / (double)model_batch;
-  printf ("GFLOPs: %.6g per run\n", gflops);
-  printf ("session: batch %lld, %ld thread%s, %s kernels\n",
-          (long long)(batch ? batch : 1), a.threads, a.threads == 1 ? "" : "s",
-          a.reference ? "reference" : "fast");
+  say ("GFLOPs: %.6g per run\n", gflops);
+  say ("session: batch %lld, %ld thread%s, %s kernels\n",
+       (long long)(batch ? batch : 1), a.threads, a.threads == 1 ? "" : "s",
+       a.reference ? "reference" : "fast");
 
   n_in = nn_session_n_inputs (session);
   saved = calloc (n_in ? n_in : 1, sizeof *saved);
@@ -540,9 +560,9 @@ main (int argc, char **argv)
   }
   if (prepare_inputs (session, &a, saved) != 0)
     goto done;
-  printf ("data:   %s\n", a.input ? a.input
-                                  : "seeded random, uniform "
-                                    "in [-1, 1)");
+  say ("data:   %s\n", a.input ? a.input
+                               : "seeded random, uniform "
+                                 "in [-1, 1)");
 
   /* The first run gives the result; timing starts after the warm-ups. */
   if (run_once (session, saved, NULL) != 0)
@@ -563,16 +583,16 @@ main (int argc, char **argv)
   read_post_info (model, item, &pi);
   if (post_top_k (&pi, out, item, top, &n_top) != 0)
     goto done;
-  printf ("top-%zu of output '%s'%s%s:", n_top, out_info->name,
-          item < out_info->count ? " (first batch item)" : "",
-          pi.opts.logits ? " after softmax" : "");
+  say ("top-%zu of output '%s'%s%s:", n_top, out_info->name,
+       item < out_info->count ? " (first batch item)" : "",
+       pi.opts.logits ? " after softmax" : "");
   for (size_t k = 0; k < n_top; k++) {
     const char *label = post_label (&pi, top[k].id);
-    printf (" %d:%.6g", top[k].id, top[k].score);
+    say (" %d:%.6g", top[k].id, top[k].score);
     if (label)
-      printf (" (%s)", label);
+      say (" (%s)", label);
   }
-  printf ("\n");
+  say ("\n");
 
   for (long i = 0; i < a.warmup; i++)
     if (run_once (session, saved, NULL) != 0)
@@ -581,10 +601,10 @@ main (int argc, char **argv)
     if (run_once (session, saved, &us[i]) != 0)
       goto done;
   lat = summarize (us, (size_t)a.runs);
-  printf ("latency over %ld runs (%ld warm-up): median %.1f us, p90 %.1f, "
-          "p99 %.1f, min %.1f, mean %.1f; %.3g GFLOP/s at the median\n",
-          a.runs, a.warmup, lat.median, lat.p90, lat.p99, lat.min, lat.mean,
-          lat.median > 0 ? gflops * 1e6 / lat.median : 0.0);
+  say ("latency over %ld runs (%ld warm-up): median %.1f us, p90 %.1f, "
+       "p99 %.1f, min %.1f, mean %.1f; %.3g GFLOP/s at the median\n",
+       a.runs, a.warmup, lat.median, lat.p90, lat.p99, lat.min, lat.mean,
+       lat.median > 0 ? gflops * 1e6 / lat.median : 0.0);
 
   if (a.json) {
     printf ("{\"model\": ");

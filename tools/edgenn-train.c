@@ -16,6 +16,7 @@
 
 #include "nn/train.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,17 +123,21 @@ progress (const tc_options *o, int epoch, size_t done, size_t total,
   const int width = 28, fill = total ? (int)(width * done / total) : width;
   char bar[64];
 
-  if (o->quiet || (!final && !isatty (2)))
+  /* A terminal gets one line redrawn with '\r'; a log file or a pipe only
+   * the final line of each epoch, plain. */
+  const int tty = isatty (2);
+  if (o->quiet || (!final && !tty))
     return;
   for (int i = 0; i < width; i++)
     bar[i] = i < fill ? '#' : '.';
   bar[width] = '\0';
   fprintf (stderr,
-           "\repoch %d/%d [%s] %3d%% loss %.4f acc %6.2f%% %6.0f img/s"
+           "%sepoch %d/%d [%s] %3d%% loss %.4f acc %6.2f%% %6.0f img/s"
            " %5.1fs",
-           epoch, o->epochs, bar, total ? (int)(100 * done / total) : 100,
-           done ? loss / done : 0.0, done ? 100.0 * hits / done : 0.0, ips, el);
-  if (final && !isatty (2))
+           tty ? "\r" : "", epoch, o->epochs, bar,
+           total ? (int)(100 * done / total) : 100, done ? loss / done : 0.0,
+           done ? 100.0 * hits / done : 0.0, ips, el);
+  if (final && !tty)
     fputc ('\n', stderr);
   fflush (stderr);
 }
@@ -152,6 +157,8 @@ load_data (const tc_options *o, const char *images, const char *labels,
     st = ds_load_idx (images, labels, limit, &d->ds, err);
   if (st != NN_OK)
     return -1;
+  if (dir)
+    ds_report_skipped (d->ds, "edgenn-train", dir);
   d->n = d->ds->n;
   return 0;
 }
@@ -251,15 +258,27 @@ main (int argc, char **argv)
       o.height = train.ds->images[0].height;
     }
   }
+  if (tc_class_names (&o, train.ds, &names, &n_names, &err) != 0) {
+    rc = fail ("labels", &err);
+    goto out;
+  }
+  /* Test folders are classes by name: the training folders' names, or the
+   * class names when training from IDX. */
+  if (o.test_dir
+      && ds_map_classes (test.ds, o.test_dir, "the training data",
+                         (const char *const *)(train.ds->class_names
+                                                   ? train.ds->class_names
+                                                   : names),
+                         k, &err)
+             != NN_OK) {
+    rc = fail ("test data", &err);
+    goto out;
+  }
   if (test.ds && test.ds->n_classes > k) {
     fprintf (stderr,
              "edgenn-train: the test data has %d classes, the "
              "training data %d\n",
              test.ds->n_classes, k);
-    goto out;
-  }
-  if (tc_class_names (&o, train.ds, &names, &n_names, &err) != 0) {
-    rc = fail ("labels", &err);
     goto out;
   }
 
@@ -557,6 +576,11 @@ main (int argc, char **argv)
   if (test.ds)
     printf ("test accuracy: %.2f%% (%zu images)\n", 100 * fr.acc, test.n);
   printf ("model: %s\n", o.output);
+  /* The checkpoint (weights and optimizer state, several times the
+   * model's size) is for resuming an unfinished run: done, it goes. */
+  if (!o.keep_checkpoint && unlink (o.checkpoint) != 0 && errno != ENOENT)
+    fprintf (stderr, "edgenn-train: warning: cannot remove %s: %s\n",
+             o.checkpoint, strerror (errno));
   rc = 0;
 
 out:

@@ -22,6 +22,9 @@ static const char usage_text[]
       "  --train-images FILE --train-labels FILE\n"
       "  --test-images FILE  --test-labels FILE\n"
       "  --train-dir DIR         --test-dir DIR\n"
+      "                          (test folders match the classes by name; "
+      "files\n"
+      "                          not named like images are skipped)\n"
       "  --labels FILE           class names, one a line, in class order\n"
       "  --limit N               use the first N training images (per class\n"
       "                          for folders); --test-limit N likewise\n"
@@ -57,7 +60,10 @@ static const char usage_text[]
       "                          too, but differ from other thread counts)\n"
       "Output:\n"
       "  -o, --output FILE       model (model.onnx)\n"
-      "  --checkpoint FILE       written every epoch (MODEL.ckpt)\n"
+      "  --checkpoint FILE       written every epoch (MODEL.ckpt); removed "
+      "once\n"
+      "                          training finishes\n"
+      "  --keep-checkpoint       keep it after a finished run\n"
       "  --resume                continue from the checkpoint if present\n"
       "  --stop-after N          run at most N epochs now (resume later)\n"
       "  --report-dir DIR        report, curves CSV and PNG (the model's "
@@ -101,6 +107,7 @@ enum {
   OPT_THREADS,
   OPT_DETERMINISTIC,
   OPT_CHECKPOINT,
+  OPT_KEEP_CHECKPOINT,
   OPT_RESUME,
   OPT_REPORT_DIR,
   OPT_NO_REPORT,
@@ -146,6 +153,7 @@ static const struct option long_opts[]
         { "deterministic", 0, 0, OPT_DETERMINISTIC },
         { "output", 1, 0, 'o' },
         { "checkpoint", 1, 0, OPT_CHECKPOINT },
+        { "keep-checkpoint", 0, 0, OPT_KEEP_CHECKPOINT },
         { "resume", 0, 0, OPT_RESUME },
         { "report-dir", 1, 0, OPT_REPORT_DIR },
         { "no-report", 0, 0, OPT_NO_REPORT },
@@ -313,6 +321,9 @@ tc_parse (int argc, char **argv, tc_options *o)
       break;
     case OPT_RESUME:
       o->resume = 1;
+      break;
+    case OPT_KEEP_CHECKPOINT:
+      o->keep_checkpoint = 1;
       break;
     case OPT_NO_REPORT:
       o->no_report = 1;

@@ -37,7 +37,8 @@ typedef struct tc_options {
   /* outputs */
   const char *output, *checkpoint, *report_dir;
   int resume, quiet, no_report;
-  int stop_after; /* epochs to run in this invocation */
+  int keep_checkpoint; /* else removed after a finished run */
+  int stop_after;      /* epochs to run in this invocation */
   /* storage for derived paths */
   char paths[6][TC_PATH_MAX];
 } tc_options;

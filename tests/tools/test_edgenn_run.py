@@ -151,6 +151,24 @@ def json_fields(c):
 
 
 @case
+def json_only(c):
+    """With --json, stdout is one JSON document and nothing else, and a
+    failure still ends with its one stderr line."""
+    y = c.path("y.npy")
+    r = c.ok(c.model, "--input", c.x, "--output", y, "--runs", "2",
+             "--json")
+    print("stdout:", r.stdout)
+    try:
+        j = json.loads(r.stdout)
+    except ValueError as e:
+        sys.exit("FAIL: stdout is not one JSON document: %s" % e)
+    check(isinstance(j, dict) and j["runs"] == 2, "JSON %r" % j)
+    check(r.stdout.count("\n") == 1, "stdout has more than the JSON line")
+    c.bad("shape", c.model, "--input", c.npy("bad.npy", f4_header("(3,)"),
+                                             b"\0" * 12), "--json")
+
+
+@case
 def random_is_seeded(c):
     a, b = c.path("a.npy"), c.path("b.npy")
     c.ok(c.model, "--runs", "1", "--output", a)

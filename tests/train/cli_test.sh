@@ -3,7 +3,8 @@
 #
 #   cli_test.sh MODE TRAIN EVAL MAKE_IMAGES WORKDIR [MODEL]
 #
-# MODE: tiny | determinism | resume | folder | badargs | shipped
+# MODE: tiny | determinism | resume | folder | mapping | stray | logs |
+#       badargs | shipped
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist; without it the
 # modes that need it exit 77 (skipped).
 set -u
@@ -74,12 +75,14 @@ resume)
   [ -f "$w/part.onnx.ckpt" ] && ok "checkpoint written" || ko "no checkpoint"
   [ -f "$w/part.onnx" ] && ko "model exported before the end" || ok "no early export"
   # shellcheck disable=SC2086
+  "$train" $common --lr 0.01 --resume -o "$w/part.onnx" 2>/dev/null >/dev/null
+  [ $? -eq 1 ] && ok "resume with other settings refused" || ko "resume with other settings"
+  # shellcheck disable=SC2086
   "$train" $common --resume -o "$w/part.onnx" >/dev/null || ko "resumed run"
   cmp "$w/full.onnx" "$w/part.onnx" && ok "resume gives identical bytes" \
     || ko "resumed model differs"
-  # shellcheck disable=SC2086
-  "$train" $common --lr 0.01 --resume -o "$w/part.onnx" 2>/dev/null >/dev/null
-  [ $? -eq 1 ] && ok "resume with other settings refused" || ko "resume with other settings"
+  [ ! -e "$w/part.onnx.ckpt" ] && ok "checkpoint removed once finished" \
+    || ko "checkpoint left after the resumed run finished"
   printf 'garbage' > "$w/bad.ckpt"
   # shellcheck disable=SC2086
   "$train" $common --resume --checkpoint "$w/bad.ckpt" -o "$w/x.onnx" 2>/dev/null >/dev/null
@@ -105,6 +108,94 @@ folder)
   "$train" --train-dir "$w/img/broken" --epochs 1 -q -o "$w/b.onnx" 2>"$w/err"
   [ $? -eq 1 ] && grep -q "01.jpg" "$w/err" && ok "undecodable image reported" \
     || ko "undecodable image"
+  ;;
+mapping)
+  # Test folders are classes by NAME: a test set with only some of the
+  # model's classes scores what those images score in the full set, and a
+  # folder the model has no class for is an error, even with -q.
+  "$make_images" "$w/img" || ko "fixture images"
+  "$train" --train-dir "$w/img/train" --size 16x16 \
+    --arch conv8x3,pool2,conv16x3,dense3 --epochs 6 --batch 10 --lr 0.003 \
+    --deterministic -q --no-report -o "$w/m.onnx" >/dev/null || ko "training"
+  "$eval" "$w/m.onnx" --dir "$w/img/test" --predictions "$w/full.csv" -q \
+    >/dev/null || ko "evaluator on the full test set"
+  mkdir -p "$w/sub"
+  cp -r "$w/img/test/rings" "$w/img/test/stripes" "$w/sub/"
+  # oracle: the full run's predictions for the rings (1) and stripes (2)
+  want=$(awk -F, 'NR > 1 && $2 >= 1 { n++; h += $2 == $3 }
+                  END { printf "%d", 10000 * h / n + 0.5 }' "$w/full.csv")
+  out=$("$eval" "$w/m.onnx" --dir "$w/sub" -q 2>"$w/err") || ko "evaluator on a subset"
+  got=$(echo "$out" | hundredths)
+  [ "${got:-x}" = "$want" ] && ok "subset scored by folder name ($got = $want)" \
+    || ko "subset accuracy ${got:-none}/100, the full run says $want"
+  out=$("$train" --train-dir "$w/img/train" --test-dir "$w/sub" --size 16x16 \
+        --arch conv8x3,pool2,conv16x3,dense3 --epochs 6 --batch 10 --lr 0.003 \
+        --deterministic -q --no-report -o "$w/m2.onnx") || ko "training with a subset test set"
+  got=$(echo "$out" | hundredths)
+  [ "${got:-x}" = "$want" ] && ok "trainer maps test folders by name ($got)" \
+    || ko "trainer test accuracy ${got:-none}/100, wanted $want"
+  cp -r "$w/img/test/columns" "$w/sub/triangles"
+  "$eval" "$w/m.onnx" --dir "$w/sub" -q >/dev/null 2>"$w/err"
+  [ $? -eq 1 ] && grep -q "triangles" "$w/err" \
+    && ok "evaluator: unknown class folder is an error, even with -q" \
+    || ko "evaluator accepted a folder the model has no class for"
+  "$train" --train-dir "$w/img/train" --test-dir "$w/sub" --epochs 1 -q \
+    --no-report -o "$w/m3.onnx" >/dev/null 2>"$w/err"
+  [ $? -eq 1 ] && grep -q "triangles" "$w/err" && [ ! -f "$w/m3.onnx" ] \
+    && ok "trainer: unknown test folder is an error" \
+    || ko "trainer accepted a test folder it has no class for"
+  # a 3-class model: top-3, not top-5
+  out=$("$eval" "$w/m.onnx" --dir "$w/img/test" --report "$w/r.md")
+  echo "$out" | grep -q "top-3" && ! echo "$out" | grep -q "top-5" \
+    && grep -q "top-3" "$w/r.md" && ! grep -q "top-5" "$w/r.md" \
+    && ok "3 classes: top-3 reported" || ko "top-k of a 3-class model: $out"
+  ;;
+stray)
+  # Files that are not images in class folders are skipped and counted,
+  # for training and evaluation alike.
+  "$make_images" "$w/img" || ko "fixture images"
+  cp -r "$w/img/train" "$w/tr"
+  cp -r "$w/img/test" "$w/te"
+  head -c 3000 /dev/urandom > "$w/tr/rings/Thumbs.db"
+  echo "cleaned up on Monday" > "$w/tr/columns/notes.txt"
+  echo "to do" > "$w/te/stripes/README"
+  "$train" --train-dir "$w/tr" --size 16x16 --arch conv8x3,pool2,dense3 \
+    --epochs 1 -q --no-report -o "$w/m.onnx" >/dev/null 2>"$w/err"
+  rc=$?
+  cat "$w/err"
+  [ $rc -eq 0 ] && [ -f "$w/m.onnx" ] && ok "training with stray files" \
+    || ko "stray files stopped training (status $rc)"
+  grep -q "skipped 2 " "$w/err" && ok "trainer says 2 files were skipped" \
+    || ko "skipped files not reported"
+  "$eval" "$w/m.onnx" --dir "$w/te" -q >/dev/null 2>"$w/err"
+  rc=$?
+  [ $rc -eq 0 ] && grep -q "skipped 1 " "$w/err" \
+    && ok "evaluator skips and reports a stray file" \
+    || ko "evaluator with a stray file (status $rc): $(cat "$w/err")"
+  # a file named like an image that is not one is still an error
+  "$train" --train-dir "$w/img/broken" --epochs 1 -q -o "$w/b.onnx" 2>"$w/err"
+  [ $? -eq 1 ] && grep -q "01.jpg" "$w/err" && ok "undecodable image reported" \
+    || ko "undecodable image"
+  ;;
+logs)
+  # Logs: no carriage returns when stderr is a file. The checkpoint is
+  # removed after a successful run unless --keep-checkpoint.
+  "$make_images" "$w/img" || ko "fixture images"
+  "$train" --train-dir "$w/img/train" --size 16x16 --arch conv8x3,pool2,dense3 \
+    --epochs 2 --no-report -o "$w/m.onnx" >"$w/out" 2>"$w/err" || ko "training"
+  cat "$w/err"
+  grep -q "epoch 2/2" "$w/err" && ok "progress lines in the log" \
+    || ko "no progress in the log"
+  if tr -d -c '\r' < "$w/err" | grep -q .; then ko "carriage returns in the log"
+  else ok "no carriage returns in the log"; fi
+  [ -f "$w/m.onnx" ] && [ ! -e "$w/m.onnx.ckpt" ] \
+    && ok "checkpoint removed after a successful run" \
+    || ko "checkpoint left behind"
+  "$train" --train-dir "$w/img/train" --size 16x16 --arch conv8x3,pool2,dense3 \
+    --epochs 1 -q --no-report --keep-checkpoint -o "$w/k.onnx" >/dev/null \
+    || ko "training with --keep-checkpoint"
+  [ -f "$w/k.onnx.ckpt" ] && ok "--keep-checkpoint keeps it" \
+    || ko "--keep-checkpoint did not keep it"
   ;;
 badargs)
   t () { # expected-status description command...
