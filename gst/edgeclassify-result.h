@@ -45,29 +45,5 @@ void ec_result_append_json (GString *out, const EcEngine *e, const EcResult *r);
 /* Appends a JSON string literal. */
 void ec_json_append_string (GString *out, const gchar *s);
 
-/* Moving maximum of the last inference times, for the LATENCY query. */
-#define EC_LATENCY_WINDOW 16
-
-typedef struct {
-  gdouble us[EC_LATENCY_WINDOW];
-  guint pos;
-} EcLatency;
-
-static inline void
-ec_latency_push (EcLatency *l, gdouble us)
-{
-  l->us[l->pos++ % EC_LATENCY_WINDOW] = us;
-}
-
-static inline GstClockTime
-ec_latency_max (const EcLatency *l)
-{
-  gdouble max = 0.0;
-
-  for (guint i = 0; i < EC_LATENCY_WINDOW; i++)
-    max = MAX (max, l->us[i]);
-  return (GstClockTime)(max * GST_USECOND);
-}
-
 G_END_DECLS
 #endif /* __EDGECLASSIFY_RESULT_H__ */

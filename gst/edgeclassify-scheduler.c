@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 #ifdef __linux__
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -184,13 +185,19 @@ unqueue_locked (EcClient *c)
   return TRUE;
 }
 
+/* Workers yield to the streaming threads: SCHED_BATCH keeps a waking
+ * worker from preempting the thread that woke it (the frame it is pushing
+ * would wait for a whole inference), and a higher nice value gives them a
+ * smaller share when the CPU is short. Both are per thread on Linux. */
 static void
 lower_priority (void)
 {
 #ifdef __linux__
-  /* nice is per thread on Linux: only this worker gets it */
   pid_t tid = (pid_t)syscall (SYS_gettid);
+  struct sched_param param = { 0 };
 
+  if (sched_setscheduler (tid, SCHED_BATCH, &param) != 0)
+    g_debug ("edgeclassify worker: SCHED_BATCH refused");
   if (setpriority (PRIO_PROCESS, (id_t)tid,
                    getpriority (PRIO_PROCESS, (id_t)tid) + WORKER_NICE)
       != 0)
@@ -403,6 +410,21 @@ ec_client_cancel (EcClient *c)
 }
 
 gboolean
+ec_client_unsubmit (EcClient *c)
+{
+  EcScheduler *s = c->sched;
+  gboolean dropped;
+
+  g_mutex_lock (&s->lock);
+  dropped = c->pending;
+  c->pending = FALSE;
+  if (unqueue_locked (c))
+    dropped = TRUE;
+  g_mutex_unlock (&s->lock);
+  return dropped;
+}
+
+gboolean
 ec_client_acquire (EcClient *c)
 {
   EcScheduler *s = c->sched;
@@ -443,6 +465,12 @@ ec_client_set_flushing (EcClient *c, gboolean flushing)
   c->flushing = flushing;
   g_cond_broadcast (&c->cond);
   g_mutex_unlock (&c->sched->lock);
+}
+
+EcScheduler *
+ec_client_scheduler (EcClient *c)
+{
+  return c->sched;
 }
 
 guint64

@@ -72,6 +72,8 @@ gboolean ec_client_submit (EcClient *c);
 /* Drops a request that has not started, then waits until the client has
  * no inference running. Returns TRUE when a request was dropped. */
 gboolean ec_client_cancel (EcClient *c);
+/* Drops a request that has not started; does not wait for a running one. */
+gboolean ec_client_unsubmit (EcClient *c);
 
 /* sync. Waits for the client's turn and its slots; FALSE (no slots held)
  * when the client is flushing. */
@@ -83,6 +85,8 @@ void ec_client_set_flushing (EcClient *c, gboolean flushing);
 
 /* Inferences the client got (async and sync). */
 guint64 ec_client_runs (EcClient *c);
+/* The scheduler the client belongs to. */
+EcScheduler *ec_client_scheduler (EcClient *c);
 
 G_END_DECLS
 #endif /* __EDGECLASSIFY_SCHEDULER_H__ */

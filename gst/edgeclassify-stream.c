@@ -14,6 +14,7 @@
 #include "edgeclassify-result.h"
 #include "edgeclassify-scheduler.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
@@ -47,28 +48,94 @@ typedef struct {
   guint64 *keys;
   gboolean *ok; /* region classified (inside the frame) */
   guint64 frame, pts;
-  gint64 clock_us; /* monotonic, when the frame was taken */
+  gint64 clock_us;   /* monotonic, when the frame was taken */
+  gdouble run_us;    /* preprocessing + model run */
+  gdouble queued_us; /* the wait for a turn */
   guint gen;
   gboolean valid;
 } ResultSet;
+
+/* Hand-over between two threads without a lock: three buffers, one owned
+ * by the writer, one by the reader, one in the middle. The writer fills
+ * its own and swaps it with the middle one, marking it fresh; the reader
+ * swaps its own with the middle one when that is fresh. Neither ever
+ * waits for the other, which matters here: the other side is often a
+ * low-priority worker that may be preempted at any point. */
+#define FRESH 4
+typedef struct {
+  atomic_int middle; /* index, | FRESH when the writer put a new one */
+  gint mine_w, mine_r;
+} Triple;
+
+static void
+triple_init (Triple *t)
+{
+  t->mine_w = 0;
+  atomic_init (&t->middle, 1);
+  t->mine_r = 2;
+}
+
+/* Writer: publishes its buffer; TRUE when the one it replaces was fresh
+ * (never taken by the reader). */
+static gboolean
+triple_publish (Triple *t)
+{
+  gint old = atomic_exchange (&t->middle, t->mine_w | FRESH);
+
+  t->mine_w = old & 3;
+  return (old & FRESH) != 0;
+}
+
+/* Writer: takes back a fresh buffer the reader has not taken. */
+static gboolean
+triple_retract (Triple *t)
+{
+  gint old = atomic_exchange (&t->middle, t->mine_w);
+
+  t->mine_w = old & 3;
+  return (old & FRESH) != 0;
+}
+
+/* Reader: takes the newest buffer if there is one. */
+static gboolean
+triple_take (Triple *t)
+{
+  gint old;
+
+  if (!(atomic_load (&t->middle) & FRESH))
+    return FALSE;
+  old = atomic_exchange (&t->middle, t->mine_r);
+  t->mine_r = old & 3;
+  return (old & FRESH) != 0;
+}
 
 struct _EcStream {
   GstElement *element; /* not owned */
   EcClient *client;
   EcStats *stats;
   gsize floats; /* of one input, for the engine */
+  atomic_uint gen;
 
-  GMutex lock; /* engine pointer, gen, request rotation, latest, async_err */
+  /* Written by the streaming thread only while no inference runs
+   * (ec_client_cancel first), read by whoever runs one. */
   EcEngine *engine;
-  guint gen;
-  Request req[3];
-  guint writing, pending, running; /* a permutation of 0, 1, 2 */
-  gboolean have_pending;
-  ResultSet latest;
-  EcError async_err;
 
-  /* worker (or sync streaming thread, holding the slots) */
-  ResultSet work;
+  /* streaming thread -> inference (worker, or the streaming thread itself
+   * in sync mode, holding the scheduler's slots) */
+  Request req[3];
+  Triple req_hand;
+  /* inference -> streaming thread */
+  ResultSet res[3];
+  Triple res_hand;
+
+  /* The reader side of res_hand (taking results, reading them) and the
+   * engine pointer: the streaming thread and last-result both read */
+  GMutex json_lock;
+
+  /* a failed inference, for the streaming thread to post */
+  GMutex err_lock;
+  atomic_int failed;
+  EcError async_err;
 
   /* streaming thread */
   GArray *regions; /* of Region */
@@ -136,43 +203,33 @@ set_reserve (ResultSet *s, guint n, guint n_classes)
   s->cap = n;
 }
 
-static void
-set_swap (ResultSet *a, ResultSet *b)
+/* The set an inference writes into. */
+static ResultSet *
+work_set (EcStream *st)
 {
-  ResultSet t = *a;
-
-  *a = *b;
-  *b = t;
+  return &st->res[st->res_hand.mine_w];
 }
 
-/* ---- publishing results (worker, or sync streaming thread) ---- */
-
-/* work -> latest if it is of the current generation. Lock held. */
-static void
-publish_locked (EcStream *st)
+/* The newest results the streaming thread has. */
+static ResultSet *
+front_set (EcStream *st)
 {
-  if (st->work.gen != st->gen)
-    return;
-  /* an async request that was still pending when the mode became sync
-   * must not replace a newer frame's results */
-  if (st->latest.valid && st->latest.gen == st->gen
-      && st->work.frame < st->latest.frame)
-    return;
-  st->work.valid = TRUE;
-  set_swap (&st->work, &st->latest);
+  return &st->res[st->res_hand.mine_r];
 }
 
+/* ---- inference (worker) ---- */
+
 static void
-count_fresh (EcStream *st, const ResultSet *s, gdouble us, gdouble queued_us)
+fail_async (EcStream *st, const EcError *err)
 {
-  ec_stats_fresh (st->stats, us, queued_us);
-  for (guint i = 0; i < s->n; i++)
-    if (s->ok[i])
-      ec_stats_decision (st->stats,
-                         ec_engine_label (st->engine, s->r[i].label_id));
+  g_mutex_lock (&st->err_lock);
+  ec_error_set (&st->async_err, err->status, err->what, err->path, "%s",
+                err->detail);
+  g_mutex_unlock (&st->err_lock);
+  atomic_store (&st->failed, 1);
 }
 
-/* Worker: classifies the pending request. */
+/* Worker: classifies the newest request. */
 static void
 run_request (gpointer user_data, gint64 queued_us)
 {
@@ -180,65 +237,49 @@ run_request (gpointer user_data, gint64 queued_us)
   EcError err = {
     NN_OK,
   };
-  EcEngine *e;
+  EcEngine *e = st->engine; /* set_engine waits for this run */
+  ResultSet *w;
   Request *q;
   gint64 t0 = g_get_monotonic_time ();
   gboolean ok = TRUE;
 
-  g_mutex_lock (&st->lock);
-  if (!st->have_pending) {
-    g_mutex_unlock (&st->lock);
+  if (!triple_take (&st->req_hand) || e == NULL)
     return;
-  }
-  /* the pending request becomes the running one */
-  {
-    guint t = st->running;
-
-    st->running = st->pending;
-    st->pending = t;
-  }
-  st->have_pending = FALSE;
-  q = &st->req[st->running];
-  e = st->engine;
-  g_mutex_unlock (&st->lock);
-  /* set_engine waits for this run: e stays valid */
-  if (e == NULL)
+  q = &st->req[st->req_hand.mine_r];
+  /* a request from before a flush, caps change or model swap */
+  if (q->gen != atomic_load (&st->gen))
     return;
 
-  set_reserve (&st->work, q->n, e->n_classes);
+  w = work_set (st);
+  set_reserve (w, q->n, e->n_classes);
   for (guint i = 0; i < q->n && ok; i++) {
-    st->work.keys[i] = q->keys[i];
-    st->work.ok[i] = q->rects[i].width > 0;
-    if (!st->work.ok[i])
+    w->keys[i] = q->keys[i];
+    w->ok[i] = q->rects[i].width > 0;
+    if (!w->ok[i])
       continue;
     ok = ec_engine_infer (e, q->tensors + i * st->floats, q->top_k,
-                          q->threshold, &st->work.r[i], &err);
-    st->work.r[i].x = q->rects[i].x;
-    st->work.r[i].y = q->rects[i].y;
-    st->work.r[i].width = q->rects[i].width;
-    st->work.r[i].height = q->rects[i].height;
+                          q->threshold, &w->r[i], &err);
+    w->r[i].x = q->rects[i].x;
+    w->r[i].y = q->rects[i].y;
+    w->r[i].width = q->rects[i].width;
+    w->r[i].height = q->rects[i].height;
   }
-  st->work.n = q->n;
-  st->work.frame = q->frame;
-  st->work.pts = q->pts;
-  st->work.clock_us = q->clock_us;
-  st->work.gen = q->gen;
-  {
-    gdouble us = q->pre_us + (gdouble)(g_get_monotonic_time () - t0);
-
-    for (guint i = 0; i < q->n; i++)
-      st->work.r[i].inference_us = us;
-    g_mutex_lock (&st->lock);
-    if (!ok) {
-      ec_error_set (&st->async_err, err.status, err.what, err.path, "%s",
-                    err.detail);
-    } else if (st->work.gen == st->gen) {
-      count_fresh (st, &st->work, us, (gdouble)queued_us);
-      publish_locked (st);
-    }
-    g_mutex_unlock (&st->lock);
+  if (!ok) {
+    fail_async (st, &err);
+    ec_error_clear (&err);
+    return;
   }
-  ec_error_clear (&err);
+  w->n = q->n;
+  w->frame = q->frame;
+  w->pts = q->pts;
+  w->clock_us = q->clock_us;
+  w->gen = q->gen;
+  w->run_us = q->pre_us + (gdouble)(g_get_monotonic_time () - t0);
+  w->queued_us = (gdouble)queued_us;
+  for (guint i = 0; i < q->n; i++)
+    w->r[i].inference_us = w->run_us;
+  w->valid = TRUE;
+  triple_publish (&st->res_hand);
 }
 
 /* ---- lifetime ---- */
@@ -255,10 +296,12 @@ ec_stream_new (GstElement *element)
   st->client = ec_client_new (sched, name, run_request, st);
   ec_scheduler_unref (sched);
   g_free (name);
-  g_mutex_init (&st->lock);
-  st->writing = 0;
-  st->pending = 1;
-  st->running = 2;
+  g_mutex_init (&st->json_lock);
+  g_mutex_init (&st->err_lock);
+  atomic_init (&st->gen, 0);
+  atomic_init (&st->failed, 0);
+  triple_init (&st->req_hand);
+  triple_init (&st->res_hand);
   st->regions = g_array_new (FALSE, FALSE, sizeof (Region));
   st->messages = g_ptr_array_new ();
   st->configured_threads = 1;
@@ -273,24 +316,28 @@ ec_stream_free (EcStream *st)
     return;
   ec_client_free (st->client);
   ec_engine_free (st->engine);
-  for (guint i = 0; i < 3; i++)
+  for (guint i = 0; i < 3; i++) {
     request_clear (&st->req[i]);
-  set_clear (&st->latest);
-  set_clear (&st->work);
+    set_clear (&st->res[i]);
+  }
   ec_error_clear (&st->async_err);
   g_array_unref (st->regions);
   g_ptr_array_unref (st->messages);
   ec_stats_free (st->stats);
-  g_mutex_clear (&st->lock);
+  g_mutex_clear (&st->json_lock);
+  g_mutex_clear (&st->err_lock);
   g_free (st);
 }
 
+/* Drops the pending request; what is in flight ends up ignored. */
 static void
-new_generation_locked (EcStream *st)
+new_generation (EcStream *st)
 {
-  st->gen++;
-  st->have_pending = FALSE;
-  st->latest.valid = FALSE;
+  atomic_fetch_add (&st->gen, 1);
+  triple_retract (&st->req_hand);
+  ec_client_unsubmit (st->client);
+  st->ran_once = FALSE;
+  st->since_run = 0;
 }
 
 void
@@ -298,19 +345,18 @@ ec_stream_set_engine (EcStream *st, EcEngine *engine)
 {
   EcEngine *old;
 
-  /* no request of the old engine runs after this */
+  /* no inference of the old engine runs after this */
   ec_client_cancel (st->client);
-  g_mutex_lock (&st->lock);
+  new_generation (st);
+  g_mutex_lock (&st->json_lock);
   old = st->engine;
   st->engine = engine;
-  new_generation_locked (st);
-  ec_error_clear (&st->async_err);
-  g_mutex_unlock (&st->lock);
+  g_mutex_unlock (&st->json_lock);
   ec_engine_free (old);
   st->floats = engine ? ec_engine_input_floats (engine) : 0;
   for (guint i = 0; i < 3; i++)
     request_clear (&st->req[i]);
-  st->ran_once = FALSE;
+  atomic_store (&st->failed, 0);
 }
 
 EcEngine *
@@ -322,12 +368,7 @@ ec_stream_engine (EcStream *st)
 void
 ec_stream_reset (EcStream *st)
 {
-  ec_client_cancel (st->client);
-  g_mutex_lock (&st->lock);
-  new_generation_locked (st);
-  g_mutex_unlock (&st->lock);
-  st->ran_once = FALSE;
-  st->since_run = 0;
+  new_generation (st);
 }
 
 void
@@ -340,6 +381,18 @@ EcStats *
 ec_stream_stats (EcStream *st)
 {
   return st->stats;
+}
+
+GstStructure *
+ec_stream_stats_structure (EcStream *st)
+{
+  GstStructure *s = ec_stats_to_structure (st->stats, "edgeclassify-stats");
+  EcScheduler *sched = ec_client_scheduler (st->client);
+
+  gst_structure_set (s, "scheduler-slots", G_TYPE_UINT,
+                     ec_scheduler_slots (sched), "scheduler-peak-busy",
+                     G_TYPE_UINT, ec_scheduler_peak_busy (sched), NULL);
+  return s;
 }
 
 /* ---- one frame (streaming thread) ---- */
@@ -439,7 +492,7 @@ submit (EcStream *st, const nn_image *img, const EcFrameProps *fp, guint64 pts,
         EcError *err)
 {
   EcEngine *e = st->engine;
-  Request *q = &st->req[st->writing];
+  Request *q = &st->req[st->req_hand.mine_w];
   gint64 t0 = g_get_monotonic_time ();
   guint n = st->regions->len;
 
@@ -461,19 +514,14 @@ submit (EcStream *st, const nn_image *img, const EcFrameProps *fp, guint64 pts,
   q->pre_us = (gdouble)(g_get_monotonic_time () - t0);
   q->top_k = fp->top_k;
   q->threshold = fp->threshold;
-
-  g_mutex_lock (&st->lock);
-  q->gen = st->gen;
-  {
-    guint t = st->pending;
-
-    st->pending = st->writing;
-    st->writing = t;
-  }
-  st->have_pending = TRUE;
-  g_mutex_unlock (&st->lock);
-  if (ec_client_submit (st->client))
+  q->gen = atomic_load (&st->gen);
+  /* A request still in the middle is replaced: the worker had not taken
+   * it, even if the scheduler already gave it its turn (the worker then
+   * runs this newer one). Only a stream without one asks for a turn. */
+  if (triple_publish (&st->req_hand))
     ec_stats_replaced (st->stats);
+  else
+    ec_client_submit (st->client);
   return TRUE;
 }
 
@@ -486,18 +534,20 @@ classify_now (EcStream *st, const nn_image *img, const EcFrameProps *fp,
   guint n = st->regions->len;
   gint64 t_wait = g_get_monotonic_time (), t0;
   gboolean ok = TRUE;
+  ResultSet *w;
 
   if (!ec_client_acquire (st->client))
     return GST_FLOW_FLUSHING;
   t0 = g_get_monotonic_time ();
-  set_reserve (&st->work, n, e->n_classes);
+  w = work_set (st);
+  set_reserve (w, n, e->n_classes);
   for (guint i = 0; i < n && ok; i++) {
     Region *r = &g_array_index (st->regions, Region, i);
-    EcResult *res = &st->work.r[i];
+    EcResult *res = &w->r[i];
 
-    st->work.keys[i] = r->key;
-    st->work.ok[i] = r->rect.width > 0;
-    if (!st->work.ok[i])
+    w->keys[i] = r->key;
+    w->ok[i] = r->rect.width > 0;
+    if (!w->ok[i])
       continue;
     ok = ec_engine_preprocess (e, img, &r->rect, NULL, err)
          && ec_engine_infer (e, NULL, fp->top_k, fp->threshold, res, err);
@@ -506,67 +556,87 @@ classify_now (EcStream *st, const nn_image *img, const EcFrameProps *fp,
     res->width = r->rect.width;
     res->height = r->rect.height;
   }
-  ec_client_release (st->client);
-  if (!ok)
-    return GST_FLOW_ERROR;
-
-  {
-    gdouble us = (gdouble)(g_get_monotonic_time () - t0);
-
+  if (ok) {
+    w->n = n;
+    w->frame = st->frames;
+    w->pts = pts;
+    w->clock_us = t0;
+    w->gen = atomic_load (&st->gen);
+    w->run_us = (gdouble)(g_get_monotonic_time () - t0);
+    w->queued_us = (gdouble)(t0 - t_wait);
     for (guint i = 0; i < n; i++)
-      st->work.r[i].inference_us = us;
-    *inference_us += us;
-    st->work.n = n;
-    st->work.frame = st->frames;
-    st->work.pts = pts;
-    st->work.clock_us = t0;
-    g_mutex_lock (&st->lock);
-    st->work.gen = st->gen;
-    count_fresh (st, &st->work, us, (gdouble)(t0 - t_wait));
-    publish_locked (st);
-    g_mutex_unlock (&st->lock);
+      w->r[i].inference_us = w->run_us;
+    w->valid = TRUE;
+    triple_publish (&st->res_hand);
+    *inference_us += w->run_us;
   }
-  return GST_FLOW_OK;
+  ec_client_release (st->client);
+  return ok ? GST_FLOW_OK : GST_FLOW_ERROR;
 }
 
-/* Attaches the newest results to the frame's regions, by key. Returns
- * whether the frame carries one (and its age for the stats). */
+/* Takes the newest results an inference published, and counts them. With
+ * json_lock: the streaming thread and the readers of last-result both
+ * take them. */
+static void
+take_results_locked (EcStream *st)
+{
+  const ResultSet *s;
+
+  if (!triple_take (&st->res_hand))
+    return;
+  s = front_set (st);
+  if (!s->valid || s->gen != atomic_load (&st->gen))
+    return;
+  ec_stats_fresh (st->stats, s->run_us, s->queued_us);
+  for (guint i = 0; i < s->n; i++)
+    if (s->ok[i])
+      ec_stats_decision (st->stats,
+                         ec_engine_label (st->engine, s->r[i].label_id));
+}
+
+/* Attaches the newest results to the frame's regions, by key, and posts
+ * their messages. Returns whether the frame carries one (and its age for
+ * the stats). */
 static gboolean
 attach (EcStream *st, GstBuffer *buf, const EcFrameProps *fp, guint64 pts,
         gdouble *age_ms_out)
 {
+  const ResultSet *s;
   gboolean carried = FALSE;
   EcStamp stamp;
 
   g_ptr_array_set_size (st->messages, 0);
-  g_mutex_lock (&st->lock);
-  if (st->latest.valid && st->latest.gen == st->gen) {
-    const ResultSet *s = &st->latest;
-
-    stamp.frame = s->frame;
-    stamp.pts = s->pts;
-    stamp.age_frames = st->frames - s->frame;
-    if (pts != G_MAXUINT64 && s->pts != G_MAXUINT64 && pts >= s->pts)
-      stamp.age_ms = (gdouble)(pts - s->pts) / GST_MSECOND;
-    else
-      stamp.age_ms = (gdouble)(g_get_monotonic_time () - s->clock_us) / 1e3;
-    if (stamp.age_frames == 0)
-      stamp.age_ms = 0.0;
-    for (guint i = 0; i < st->regions->len; i++) {
-      Region *r = &g_array_index (st->regions, Region, i);
-
-      for (guint j = 0; j < s->n; j++) {
-        if (s->keys[j] != r->key || !s->ok[j])
-          continue;
-        ec_result_attach (st->engine, buf, r->meta, &r->rect, &s->r[j], &stamp,
-                          fp->post_messages ? st->messages : NULL);
-        carried = TRUE;
-        break;
-      }
-    }
-    *age_ms_out = stamp.age_ms;
+  g_mutex_lock (&st->json_lock);
+  take_results_locked (st);
+  s = front_set (st);
+  if (!s->valid || s->gen != atomic_load (&st->gen)) {
+    g_mutex_unlock (&st->json_lock);
+    return FALSE;
   }
-  g_mutex_unlock (&st->lock);
+  stamp.frame = s->frame;
+  stamp.pts = s->pts;
+  stamp.age_frames = st->frames - s->frame;
+  if (pts != G_MAXUINT64 && s->pts != G_MAXUINT64 && pts >= s->pts)
+    stamp.age_ms = (gdouble)(pts - s->pts) / GST_MSECOND;
+  else
+    stamp.age_ms = (gdouble)(g_get_monotonic_time () - s->clock_us) / 1e3;
+  if (stamp.age_frames == 0)
+    stamp.age_ms = 0.0;
+
+  for (guint i = 0; i < st->regions->len; i++) {
+    Region *r = &g_array_index (st->regions, Region, i);
+
+    for (guint j = 0; j < s->n; j++) {
+      if (s->keys[j] != r->key || !s->ok[j])
+        continue;
+      ec_result_attach (st->engine, buf, r->meta, &r->rect, &s->r[j], &stamp,
+                        fp->post_messages ? st->messages : NULL);
+      carried = TRUE;
+      break;
+    }
+  }
+  *age_ms_out = stamp.age_ms;
+  g_mutex_unlock (&st->json_lock);
   /* posted unlocked: a bus sync handler may call back into the element */
   for (guint i = 0; i < st->messages->len; i++)
     gst_element_post_message (st->element,
@@ -587,15 +657,14 @@ ec_stream_process (EcStream *st, GstBuffer *buf, const nn_image *img,
   gdouble age_ms = 0.0;
 
   /* a failure of an earlier request */
-  g_mutex_lock (&st->lock);
-  if (st->async_err.status != NN_OK) {
+  if (atomic_exchange (&st->failed, 0)) {
+    g_mutex_lock (&st->err_lock);
     ec_error_set (err, st->async_err.status, st->async_err.what,
                   st->async_err.path, "%s", st->async_err.detail);
     ec_error_clear (&st->async_err);
-    g_mutex_unlock (&st->lock);
+    g_mutex_unlock (&st->err_lock);
     return GST_FLOW_ERROR;
   }
-  g_mutex_unlock (&st->lock);
 
   configure_client (st, fp);
   collect_regions (st, buf, img, fp);
@@ -623,33 +692,37 @@ ec_stream_last_json (EcStream *st)
 {
   gchar *json = NULL;
 
-  g_mutex_lock (&st->lock);
-  if (st->latest.valid && st->latest.gen == st->gen && st->engine) {
-    const ResultSet *s = &st->latest;
-    GString *out = g_string_new (NULL);
-    gboolean first = TRUE;
+  g_mutex_lock (&st->json_lock);
+  take_results_locked (st);
+  {
+    const ResultSet *s = front_set (st);
 
-    g_string_append_printf (
-        out, "{\"schema_version\":%d,\"model\":", EC_SCHEMA_VERSION);
-    ec_json_append_string (out, st->engine->name);
-    g_string_append_printf (
-        out, ",\"frame\":%" G_GUINT64_FORMAT ",\"pts\":", s->frame);
-    if (s->pts == G_MAXUINT64)
-      g_string_append (out, "null");
-    else
-      g_string_append_printf (out, "%" G_GUINT64_FORMAT, s->pts);
-    g_string_append (out, ",\"results\":[");
-    for (guint i = 0; i < s->n; i++) {
-      if (!s->ok[i])
-        continue;
-      if (!first)
-        g_string_append_c (out, ',');
-      ec_result_append_json (out, st->engine, &s->r[i]);
-      first = FALSE;
+    if (s->valid && s->gen == atomic_load (&st->gen) && st->engine) {
+      GString *out = g_string_new (NULL);
+      gboolean first = TRUE;
+
+      g_string_append_printf (
+          out, "{\"schema_version\":%d,\"model\":", EC_SCHEMA_VERSION);
+      ec_json_append_string (out, st->engine->name);
+      g_string_append_printf (
+          out, ",\"frame\":%" G_GUINT64_FORMAT ",\"pts\":", s->frame);
+      if (s->pts == G_MAXUINT64)
+        g_string_append (out, "null");
+      else
+        g_string_append_printf (out, "%" G_GUINT64_FORMAT, s->pts);
+      g_string_append (out, ",\"results\":[");
+      for (guint i = 0; i < s->n; i++) {
+        if (!s->ok[i])
+          continue;
+        if (!first)
+          g_string_append_c (out, ',');
+        ec_result_append_json (out, st->engine, &s->r[i]);
+        first = FALSE;
+      }
+      g_string_append (out, "]}");
+      json = g_string_free (out, FALSE);
     }
-    g_string_append (out, "]}");
-    json = g_string_free (out, FALSE);
   }
-  g_mutex_unlock (&st->lock);
+  g_mutex_unlock (&st->json_lock);
   return json;
 }

@@ -64,6 +64,9 @@ GstFlowReturn ec_stream_process (EcStream *st, GstBuffer *buf,
 /* The newest results as JSON (docs/metadata.md), NULL when none. */
 gchar *ec_stream_last_json (EcStream *st);
 EcStats *ec_stream_stats (EcStream *st);
+/* The stats structure (ec_stats_to_structure) plus the process's
+ * scheduler: scheduler-slots and scheduler-peak-busy (guint). */
+GstStructure *ec_stream_stats_structure (EcStream *st);
 
 G_END_DECLS
 #endif /* __EDGECLASSIFY_STREAM_H__ */

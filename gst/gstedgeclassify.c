@@ -21,6 +21,14 @@
  * and output kind come from its metadata_props (edgeclassify.*); properties
  * override them. Without "model" the built-in Fashion-MNIST model is used.
  *
+ * In a live pipeline (mode=auto, the default) frames never wait for
+ * inference: each leaves at once with the newest result of its stream and
+ * that result's age (age_frames, age_ms), while the model runs in the
+ * background on the newest frame. All instances of a process share one
+ * scheduler with one slot per core, and share it fairly (priority);
+ * max-rate caps a stream's fresh results a second. From a file (not live)
+ * each frame waits for its own result.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 -m videotestsrc num-buffers=100 ! edgeclassify top-k=3 !
@@ -29,6 +37,11 @@
  * |[
  * gst-launch-1.0 v4l2src ! videoconvert ! edgeclassify model=my.onnx \
  *     inference-interval=5 ! videoconvert ! autovideosink
+ * ]|
+ * |[
+ * gst-launch-1.0 rtspsrc location=rtsp://cam1/stream ! decodebin ! \
+ *     videoconvert ! edgeclassify max-rate=5 stats-interval=10 ! \
+ *     edgeoverlay ! videoconvert ! autovideosink
  * ]|
  */
 
@@ -40,9 +53,11 @@
 
 #include <gst/video/video.h>
 
+#include "edgeclassify-loader.h"
 #include "edgeclassify-props.h"
 #include "edgeclassify-result.h"
 #include "edgeclassify-stream.h"
+#include "edgeclassify-timing.h"
 
 GST_DEBUG_CATEGORY (gst_edge_classify_debug);
 #define GST_CAT_DEFAULT gst_edge_classify_debug
@@ -54,13 +69,7 @@ struct _GstEdgeClassify {
   EcProps props;
 
   /* resources, start..stop */
-  GMutex reload_lock;       /* serialises engine builds and start/stop */
-  gint running;             /* atomic, written under reload_lock */
-  EcEngine *pending;        /* object lock: next engine, swapped in at
-                             * the start of a frame */
-  gint width, height;       /* object lock: negotiated size, 0 = none */
-  EcSettings applied;       /* object lock: what the newest engine was built
-                             * from, for a property whose new value failed */
+  EcLoader *loader;         /* engines at start and on model changes */
   GMutex stream_lock;       /* the stream pointer, for other threads */
   EcStream *stream;         /* requests, results, engine; written under
                              * stream_lock, used freely by the streaming thread */
@@ -72,10 +81,7 @@ struct _GstEdgeClassify {
   nn_rect warned_roi;
   gint64 next_stats; /* monotonic µs of the next stats message */
 
-  /* object lock */
-  gint async;        /* the mode in effect: -1 not decided yet (auto) */
-  EcLatency latency; /* what a frame costs the streaming thread */
-  GstClockTime latency_reported;
+  EcTiming timing; /* the mode in effect, the latency we add */
 };
 
 #define gst_edge_classify_parent_class parent_class
@@ -146,14 +152,24 @@ gst_edge_classify_class_init (GstEdgeClassifyClass *klass)
   trans_class->transform_ip_on_passthrough = FALSE;
 }
 
+/* For the loader: the model settings as they are now. */
+static void
+gst_edge_classify_snapshot (gpointer user_data, EcSettings *out)
+{
+  GstEdgeClassify *self = user_data;
+
+  GST_OBJECT_LOCK (self);
+  ec_settings_copy (out, &self->props.settings);
+  GST_OBJECT_UNLOCK (self);
+}
+
 static void
 gst_edge_classify_init (GstEdgeClassify *self)
 {
   ec_props_init (&self->props);
-  g_mutex_init (&self->reload_lock);
+  self->loader = ec_loader_new (gst_edge_classify_snapshot, self);
   g_mutex_init (&self->stream_lock);
-  self->latency_reported = GST_CLOCK_TIME_NONE;
-  self->async = -1;
+  ec_timing_init (&self->timing);
   gst_video_info_init (&self->info);
   /* metadata only: in place, never passthrough (see prepare_output_buffer) */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
@@ -166,90 +182,39 @@ gst_edge_classify_finalize (GObject *object)
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (object);
 
   ec_props_clear (&self->props);
-  ec_settings_clear (&self->applied);
-  g_mutex_clear (&self->reload_lock);
+  ec_loader_free (self->loader);
+  ec_timing_clear (&self->timing);
   g_mutex_clear (&self->stream_lock);
   if (self->last_stats)
     gst_structure_free (self->last_stats);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-/* Snapshots the model properties under the object lock, then builds an
- * engine without it: blocks the calling thread while the model loads. On
- * success the settings it was built from become the applied ones. */
-static EcEngine *
-gst_edge_classify_build (GstEdgeClassify *self, EcError *err)
-{
-  EcSettings settings;
-  EcEngine *engine;
-  gint width, height;
-
-  GST_OBJECT_LOCK (self);
-  ec_settings_copy (&settings, &self->props.settings);
-  width = self->width;
-  height = self->height;
-  GST_OBJECT_UNLOCK (self);
-
-  engine = ec_engine_new (&settings, err);
-  /* already negotiated (a change while playing): plan for these caps */
-  if (engine != NULL && width > 0
-      && !ec_engine_plan (engine, width, height, err))
-    g_clear_pointer (&engine, ec_engine_free);
-  if (engine != NULL) {
-    GST_OBJECT_LOCK (self);
-    ec_settings_clear (&self->applied);
-    self->applied = settings;
-    GST_OBJECT_UNLOCK (self);
-  } else {
-    ec_settings_clear (&settings);
-  }
-  return engine;
-}
-
-/* A model property (@pspec) changed after start(): builds the new engine
- * in the caller's thread and queues it; the streaming thread swaps it in at
- * the start of its next frame. On failure the running model stays, the
- * property reads back the value it runs with, and a warning is posted. */
+/* A model property (@pspec) changed: while running, the new engine is
+ * built in the caller's thread and swapped in at the next frame. On
+ * failure the running model stays, the property reads back the value it
+ * runs with, and a warning is posted. */
 static void
 gst_edge_classify_reload (GstEdgeClassify *self, GParamSpec *pspec)
 {
   EcError err = {
     NN_OK,
   };
-  EcEngine *engine, *old;
-
-  g_mutex_lock (&self->reload_lock);
-  if (!g_atomic_int_get (&self->running))
-    goto done;
-  engine = gst_edge_classify_build (self, &err);
-  if (engine == NULL)
-    goto failed;
-
-  GST_OBJECT_LOCK (self);
-  old = self->pending;
-  self->pending = engine;
-  GST_OBJECT_UNLOCK (self);
-  ec_engine_free (old);
-  GST_INFO_OBJECT (self, "new model ready: %s", engine->name);
-
-done:
-  g_mutex_unlock (&self->reload_lock);
-  return;
-
-  /* ERRORS */
-failed : {
+  EcSettings applied = { 0 };
   gboolean reverted;
 
+  if (ec_loader_reload (self->loader, &err))
+    return;
+  ec_loader_applied (self->loader, &applied);
   GST_OBJECT_LOCK (self);
-  reverted = ec_props_revert (&self->props, pspec->param_id, &self->applied);
+  reverted = ec_props_revert (&self->props, pspec->param_id, &applied);
   GST_OBJECT_UNLOCK (self);
-  /* post unlocked: a bus sync handler may change state or properties */
-  g_mutex_unlock (&self->reload_lock);
+  ec_settings_clear (&applied);
+  /* posted unlocked: a bus sync handler may change state or properties */
   EC_POST_WARNING (self, &err);
   ec_error_clear (&err);
   if (reverted)
     g_object_notify_by_pspec (G_OBJECT (self), pspec);
-}
 }
 
 static void
@@ -265,13 +230,11 @@ gst_edge_classify_set_property (GObject *object, guint prop_id,
   GST_OBJECT_LOCK (self);
   change = ec_props_set (&self->props, object, prop_id, value, pspec);
   /* auto decides again; the latency window restarts with the mode */
-  if (prop_id == PROP_MODE && change == EC_PROPS_APPLIED) {
-    self->async = -1;
-    memset (&self->latency, 0, sizeof (self->latency));
-  }
+  if (prop_id == PROP_MODE && change == EC_PROPS_APPLIED)
+    ec_timing_reset (&self->timing);
   /* Running: say so now, the value is not used. Stopped: start() fails
    * on it (a message now would reach no bus under gst-launch). */
-  if (change == EC_PROPS_REFUSED && g_atomic_int_get (&self->running)) {
+  if (change == EC_PROPS_REFUSED && ec_loader_running (self->loader)) {
     ec_props_check (&self->props, &err);
     ec_props_forget_refusal (&self->props, prop_id);
   }
@@ -304,8 +267,7 @@ gst_edge_classify_get_property (GObject *object, guint prop_id, GValue *value,
 
     g_mutex_lock (&self->stream_lock);
     if (self->stream)
-      stats = ec_stats_to_structure (ec_stream_stats (self->stream),
-                                     "edgeclassify-stats");
+      stats = ec_stream_stats_structure (self->stream);
     else if (self->last_stats)
       stats = gst_structure_copy (self->last_stats);
     else
@@ -330,13 +292,12 @@ gst_edge_classify_start (GstBaseTransform *trans)
   EcStream *stream;
   gboolean ok;
 
-  g_mutex_lock (&self->reload_lock);
   GST_OBJECT_LOCK (self);
   ok = ec_props_check (&self->props, &err);
   GST_OBJECT_UNLOCK (self);
   if (!ok)
     goto load_failed;
-  engine = gst_edge_classify_build (self, &err);
+  engine = ec_loader_start (self->loader, &err);
   if (engine == NULL)
     goto load_failed;
 
@@ -346,18 +307,11 @@ gst_edge_classify_start (GstBaseTransform *trans)
   self->stream = stream;
   g_mutex_unlock (&self->stream_lock);
   self->next_stats = 0;
-  GST_OBJECT_LOCK (self);
-  memset (&self->latency, 0, sizeof (self->latency));
-  self->latency_reported = GST_CLOCK_TIME_NONE;
-  self->async = -1;
-  GST_OBJECT_UNLOCK (self);
-  g_atomic_int_set (&self->running, TRUE);
-  g_mutex_unlock (&self->reload_lock);
+  ec_timing_reset (&self->timing);
   return TRUE;
 
   /* ERRORS */
 load_failed : {
-  g_mutex_unlock (&self->reload_lock);
   EC_POST_ERROR (self, &err);
   ec_error_clear (&err);
   return FALSE;
@@ -368,34 +322,23 @@ static gboolean
 gst_edge_classify_stop (GstBaseTransform *trans)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (trans);
-  EcEngine *pending;
   EcStream *stream;
   GstStructure *stats = NULL;
 
-  g_mutex_lock (&self->reload_lock);
-  g_atomic_int_set (&self->running, FALSE);
-  GST_OBJECT_LOCK (self);
-  pending = self->pending;
-  self->pending = NULL;
-  self->width = self->height = 0;
-  ec_settings_clear (&self->applied);
-  GST_OBJECT_UNLOCK (self);
+  ec_loader_stop (self->loader);
   gst_video_info_init (&self->info);
   g_mutex_lock (&self->stream_lock);
   stream = self->stream;
   self->stream = NULL;
   if (stream)
-    stats = ec_stats_to_structure (ec_stream_stats (stream),
-                                   "edgeclassify-stats");
+    stats = ec_stream_stats_structure (stream);
   if (self->last_stats)
     gst_structure_free (self->last_stats);
   self->last_stats = stats;
   g_mutex_unlock (&self->stream_lock);
-  g_mutex_unlock (&self->reload_lock);
 
   /* waits for an inference in flight */
   ec_stream_free (stream);
-  ec_engine_free (pending);
   return TRUE;
 }
 
@@ -422,10 +365,8 @@ gst_edge_classify_set_caps (GstBaseTransform *trans, GstCaps *incaps,
     ec_stream_reset (self->stream);
   self->info = info;
   self->roi_warned = FALSE;
-  GST_OBJECT_LOCK (self);
-  self->width = GST_VIDEO_INFO_WIDTH (&info);
-  self->height = GST_VIDEO_INFO_HEIGHT (&info);
-  GST_OBJECT_UNLOCK (self);
+  ec_loader_set_size (self->loader, GST_VIDEO_INFO_WIDTH (&info),
+                      GST_VIDEO_INFO_HEIGHT (&info));
   return TRUE;
 
   /* ERRORS */
@@ -453,69 +394,27 @@ gst_edge_classify_propose_allocation (GstBaseTransform *trans,
   return TRUE;
 }
 
-static void
-gst_edge_classify_record_latency (GstEdgeClassify *self, gdouble us)
-{
-  GstClockTime latency, reported;
-
-  GST_OBJECT_LOCK (self);
-  ec_latency_push (&self->latency, us);
-  latency = ec_latency_max (&self->latency);
-  reported = self->latency_reported;
-  /* ask the pipeline to query again when we got notably slower */
-  if (GST_CLOCK_TIME_IS_VALID (reported) && latency <= reported * 5 / 4)
-    reported = latency = GST_CLOCK_TIME_NONE;
-  else
-    self->latency_reported = latency;
-  GST_OBJECT_UNLOCK (self);
-
-  if (GST_CLOCK_TIME_IS_VALID (latency))
-    gst_element_post_message (GST_ELEMENT (self),
-                              gst_message_new_latency (GST_OBJECT (self)));
-}
-
-/* mode=auto: async when upstream is live. Object lock held. */
-static void
-gst_edge_classify_decide_mode (GstEdgeClassify *self, gboolean live)
-{
-  if (self->async >= 0)
-    return;
-  switch (self->props.frame.mode) {
-  case EC_MODE_SYNC:
-    self->async = FALSE;
-    break;
-  case EC_MODE_ASYNC:
-    self->async = TRUE;
-    break;
-  default:
-    self->async = live;
-    break;
-  }
-  GST_INFO_OBJECT (self, "mode %s%s", self->async ? "async" : "sync",
-                   self->props.frame.mode == EC_MODE_AUTO
-                       ? (live ? " (auto: live)" : " (auto: not live)")
-                       : "");
-}
-
 static gboolean
 gst_edge_classify_query (GstBaseTransform *trans, GstPadDirection direction,
                          GstQuery *query)
 {
   GstEdgeClassify *self = GST_EDGE_CLASSIFY (trans);
-  gboolean ret, live;
+  gboolean ret, live, decided_now;
   GstClockTime min, max, ours;
+  EcMode mode;
 
   ret = GST_BASE_TRANSFORM_CLASS (parent_class)
             ->query (trans, direction, query);
   if (ret && direction == GST_PAD_SRC
       && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
     gst_query_parse_latency (query, &live, &min, &max);
+    GST_OBJECT_LOCK (self);
+    mode = self->props.frame.mode;
+    GST_OBJECT_UNLOCK (self);
+    ec_timing_decide (&self->timing, mode, live, &decided_now);
     /* sync: the largest recent inference; async: only what a frame costs
      * the streaming thread (preprocessing, attaching) */
-    GST_OBJECT_LOCK (self);
-    gst_edge_classify_decide_mode (self, live);
-    ours = self->latency_reported = ec_latency_max (&self->latency);
-    GST_OBJECT_UNLOCK (self);
+    ours = ec_timing_report (&self->timing);
     min += ours;
     if (GST_CLOCK_TIME_IS_VALID (max))
       max += ours;
@@ -527,28 +426,22 @@ gst_edge_classify_query (GstBaseTransform *trans, GstPadDirection direction,
 /* The mode for this frame; asks upstream whether it is live when nobody
  * asked yet (auto). */
 static gboolean
-gst_edge_classify_frame_mode (GstEdgeClassify *self)
+gst_edge_classify_frame_mode (GstEdgeClassify *self, EcMode mode)
 {
-  gboolean decided, async, live = FALSE;
+  gboolean async, live = FALSE, decided_now;
+  GstQuery *q;
 
-  GST_OBJECT_LOCK (self);
-  decided = self->async >= 0;
-  async = self->async > 0;
-  GST_OBJECT_UNLOCK (self);
-  if (decided)
+  if (ec_timing_mode (&self->timing, &async))
     return async;
-
-  {
-    GstQuery *q = gst_query_new_latency ();
-
-    if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), q))
-      gst_query_parse_latency (q, &live, NULL, NULL);
-    gst_query_unref (q);
-  }
-  GST_OBJECT_LOCK (self);
-  gst_edge_classify_decide_mode (self, live);
-  async = self->async > 0;
-  GST_OBJECT_UNLOCK (self);
+  q = gst_query_new_latency ();
+  if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), q))
+    gst_query_parse_latency (q, &live, NULL, NULL);
+  gst_query_unref (q);
+  async = ec_timing_decide (&self->timing, mode, live, &decided_now);
+  if (!decided_now)
+    return async;
+  GST_INFO_OBJECT (self, "mode %s (%s upstream)", async ? "async" : "sync",
+                   live ? "live" : "not live");
   ec_stats_set_mode (ec_stream_stats (self->stream), async ? "async" : "sync");
   /* async adds far less latency than sync: let the pipeline know */
   gst_element_post_message (GST_ELEMENT (self),
@@ -672,10 +565,8 @@ gst_edge_classify_post_stats (GstEdgeClassify *self, gdouble interval)
   if (self->next_stats != 0)
     gst_element_post_message (
         GST_ELEMENT (self),
-        gst_message_new_element (
-            GST_OBJECT (self),
-            ec_stats_to_structure (ec_stream_stats (self->stream),
-                                   "edgeclassify-stats")));
+        gst_message_new_element (GST_OBJECT (self),
+                                 ec_stream_stats_structure (self->stream)));
   self->next_stats = now + (gint64)(interval * G_USEC_PER_SEC);
 }
 
@@ -698,13 +589,12 @@ gst_edge_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 
   /* snapshot the small properties; take a new model, if any */
   GST_OBJECT_LOCK (self);
-  pending = self->pending;
-  self->pending = NULL;
   ec_props_snapshot (&self->props, &fp);
   GST_OBJECT_UNLOCK (self);
+  pending = ec_loader_take (self->loader);
   if (pending != NULL)
     gst_edge_classify_take_pending (self, pending);
-  async = gst_edge_classify_frame_mode (self);
+  async = gst_edge_classify_frame_mode (self, fp.mode);
 
   /* READ only: the pixels are never written, so never copied. NO_REF keeps
    * the buffer writable for the metadata while the frame is mapped. */
@@ -725,9 +615,12 @@ gst_edge_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 
   /* what the frame waited here: its inference (sync), or the streaming
    * thread's own work (async) */
-  if (ret == GST_FLOW_OK && (async || inference_us > 0.0))
-    gst_edge_classify_record_latency (
-        self, async ? (gdouble)(g_get_monotonic_time () - t0) : inference_us);
+  if (ret == GST_FLOW_OK && (async || inference_us > 0.0)
+      && ec_timing_record (&self->timing,
+                           async ? (gdouble)(g_get_monotonic_time () - t0)
+                                 : inference_us))
+    gst_element_post_message (GST_ELEMENT (self),
+                              gst_message_new_latency (GST_OBJECT (self)));
   gst_edge_classify_post_stats (self, fp.stats_interval);
   return ret;
 

@@ -61,7 +61,8 @@ env $san_env ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 rm -rf build/tsan && \
   meson setup build/tsan -Db_sanitize=thread -Db_lundef=false \
     -Dslow_tests=false -Dbench=disabled || status=1
-ninja -C build/tsan tests/check/check-concurrency gst/libgstedgeclassify.so \
+ninja -C build/tsan tests/check/check-concurrency tests/check/check-scheduler \
+  gst/libgstedgeclassify.so \
   tests/check/models.stamp tests/check/tsan-plugins.stamp || status=1
 meson test -C build/tsan --no-rebuild --print-errorlogs --logbase tsan \
   --suite concurrency || status=1

@@ -126,6 +126,26 @@ def rgb_model():
     return g.model(image_input(3, 32, 32), None, 5, meta)
 
 
+def slow_model(channels=32):
+    """Gray 64x64, four 3x3 convolutions of 32 channels: about 0.2 GFLOP,
+    so an inference takes milliseconds and frames pushed back to back
+    outrun it (async replacement, latency, scheduler tests). With 96
+    channels about 2 GFLOP: tens of milliseconds."""
+    g = Graph(3)
+    x = g.conv("input", 1, channels, pad=1)
+    x = g.op("Relu", [x])
+    for _ in range(3):
+        x = g.conv(x, channels, channels, pad=1)
+        x = g.op("Relu", [x])
+    x = g.op("GlobalAveragePool", [x])
+    x = g.op("Flatten", [x], axis=1)
+    g.gemm(x, channels, 10, gain=2.0)
+    meta = {"edgeclassify.color": "GRAY",
+            "edgeclassify.output": "logits",
+            "edgeclassify.labels": "\n".join(FASHION)}
+    return g.model(image_input(1, 64, 64), None, 10, meta)
+
+
 def two_class_model():
     """A 2-class gray model with other labels: results of the two models
     can never be mistaken for each other."""
@@ -191,6 +211,8 @@ def main():
     save("seed-nolabels.onnx", seed_model(labels=False))
     save("rgb.onnx", rgb_model())
     save("two.onnx", two_class_model())
+    save("slow.onnx", slow_model())
+    save("slower.onnx", slow_model(96))
     save("nonimage.onnx", non_image_model())
     save("fourch.onnx", four_channel_model())
 

@@ -310,6 +310,48 @@ GST_START_TEST (test_seeks_while_playing)
 
 GST_END_TEST;
 
+/* Async inferences in flight while the pipeline stops, goes back to
+ * PLAYING, reaches EOS: no crash, no leak (the leaks tracer and the
+ * sanitizers watch), no result after a restart from before it. */
+GST_START_TEST (test_async_state_changes_in_flight)
+{
+  gchar *slower = model_path ("slower.onnx");
+  gchar *desc = g_strdup_printf (
+      "videotestsrc is-live=true num-buffers=12 ! "
+      "video/x-raw,format=GRAY8,width=64,height=64,framerate=200/1 ! "
+      "edgeclassify name=c mode=async model=\"%s\" ! fakesink",
+      slower);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstBus *bus = gst_element_get_bus (pipe);
+
+  for (guint round = 0; round < 8; round++) {
+    GstMessage *msg;
+
+    fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING)
+                 != GST_STATE_CHANGE_FAILURE);
+    if (round % 2 == 0) {
+      /* stop with inferences in flight */
+      g_usleep (5000 + round * 3000);
+    } else {
+      /* EOS while the last request may still run */
+      msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+                                        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+      gst_message_unref (msg);
+    }
+    fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_NULL),
+                            GST_STATE_CHANGE_SUCCESS);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    fail_unless (msg == NULL, "%" GST_PTR_FORMAT, msg);
+  }
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  g_free (desc);
+  g_free (slower);
+}
+
+GST_END_TEST;
+
 static Suite *
 concurrency_suite (void)
 {
@@ -320,6 +362,7 @@ concurrency_suite (void)
   tcase_add_loop_test (tc, test_properties_caps_and_flushes, 0,
                        G_N_ELEMENTS (modes));
   tcase_add_loop_test (tc, test_seeks_while_playing, 0, G_N_ELEMENTS (modes));
+  tcase_add_test (tc, test_async_state_changes_in_flight);
   return s;
 }
 

@@ -67,6 +67,8 @@ GST_START_TEST (test_mean_std_refused)
     { "std", "1,0,1", "value 2 is zero" },
     { "std", "nan", "finite" },
     { "std", "1e999", "finite" },
+    { "max-rate", "-1", "0 or more" },
+    { "max-rate", "-0.5", "0 or more" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
