@@ -43,6 +43,19 @@ typedef enum { EC_MODE_AUTO = 0, EC_MODE_SYNC, EC_MODE_ASYNC } EcMode;
 
 #define EC_MAX_OBJECT_CLASSES 64
 
+/* Defaults (the specs in edgeclassify-props.c, the values in
+ * edgeclassify-props-values.c) */
+#define DEFAULT_TOP_K 1
+#define DEFAULT_THRESHOLD 0.0
+#define DEFAULT_INTERVAL 1
+#define DEFAULT_REGION EC_REGION_FULL_FRAME
+#define DEFAULT_THREADS 1
+#define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_MODE EC_MODE_AUTO
+#define DEFAULT_PRIORITY 1.0
+#define DEFAULT_MAX_RATE 0.0
+#define DEFAULT_STATS_INTERVAL 0.0
+
 /* The small properties the streaming thread reads once per frame. */
 typedef struct {
   guint top_k;
@@ -78,6 +91,8 @@ typedef enum {
 } EcPropsChange;
 
 void ec_props_install (GObjectClass *klass);
+/* The name of property @prop_id (after ec_props_install). */
+const gchar *ec_props_name (guint prop_id);
 void ec_props_init (EcProps *p);
 void ec_props_clear (EcProps *p);
 
