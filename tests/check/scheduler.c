@@ -15,6 +15,7 @@ typedef struct {
   guint threads;
   gint runs;         /* atomic */
   gint resubmit;     /* atomic: submit again from the end of each run */
+  gboolean sync;     /* runs in its own thread: never submits */
   gint64 last_start; /* run starts, for max-rate */
   gint64 min_gap;
   guint sleep_us;
@@ -44,7 +45,7 @@ fake_run (gpointer data, gint64 queued_us)
   g_atomic_int_add (&busy, -(gint)f->threads);
   g_atomic_int_inc (&f->runs);
   if (g_atomic_int_add (&total_runs, 1) + 1 < g_atomic_int_get (&stop_after)
-      && g_atomic_int_get (&f->resubmit))
+      && g_atomic_int_get (&f->resubmit) && !f->sync)
     ec_client_submit (f->client);
 }
 
@@ -181,6 +182,7 @@ test_slot_bound_mixed (void)
   fake_init (&two, s, 2, 1.0, 0.0, 200);
   g_atomic_int_set (&two.resubmit, 1);
   fake_init (&sync, s, 1, 1.0, 0.0, 200);
+  sync.sync = TRUE;
   g_atomic_int_set (&sync.resubmit, 1);
   for (guint i = 0; i < 3; i++)
     ec_client_submit (one[i].client);
