@@ -11,6 +11,7 @@
 #endif
 
 #include "edgereport-mqtt.h"
+#include "edgereport-output.h"
 
 #include <errno.h>
 #include <mosquitto.h>
@@ -274,3 +275,178 @@ edge_mqtt_free (EdgeMqtt *m, guint drain_ms)
   g_free (m->topic);
   g_free (m);
 }
+
+/* --- the output --- */
+
+#define DEFAULT_MQTT_PORT 1883
+#define DEFAULT_MQTT_TOPIC "edgeclassify/results"
+#define DEFAULT_MAX_QUEUE 100
+#define DRAIN_MS 2000 /* how long close() lets the queue empty */
+
+extern const EdgeOutputClass edge_output_mqtt;
+
+typedef struct {
+  gchar *host;
+  gint port;
+  gchar *topic;
+  gchar *client_id;
+  gint qos;
+  gchar *ca_file, *cert_file, *key_file;
+  guint max_queue;
+} MqttSettings;
+
+#define FIELD(f) G_STRUCT_OFFSET (MqttSettings, f)
+static const EdgeProp mqtt_props[] = {
+  /**
+   * GstEdgeReport:mqtt-host:
+   *
+   * Host name or address of the MQTT broker. Unset: no MQTT.
+   */
+  { "mqtt-host", "MQTT broker host (unset: no MQTT)", EDGE_PROP_STRING,
+    FIELD (host) },
+  /**
+   * GstEdgeReport:mqtt-port:
+   *
+   * TCP port of the MQTT broker.
+   */
+  { "mqtt-port", "MQTT broker port", EDGE_PROP_INT, FIELD (port), 1, 65535,
+    DEFAULT_MQTT_PORT },
+  /**
+   * GstEdgeReport:mqtt-topic:
+   *
+   * Topic the JSON objects are published to.
+   */
+  { "mqtt-topic", "MQTT topic to publish to", EDGE_PROP_STRING, FIELD (topic),
+    .def_str = DEFAULT_MQTT_TOPIC },
+  /**
+   * GstEdgeReport:mqtt-client-id:
+   *
+   * MQTT client identifier; unset, a random one is used.
+   */
+  { "mqtt-client-id", "MQTT client identifier (unset: random)",
+    EDGE_PROP_STRING, FIELD (client_id) },
+  /**
+   * GstEdgeReport:mqtt-qos:
+   *
+   * MQTT quality of service: 0 (at most once) or 1 (at least once).
+   */
+  { "mqtt-qos", "MQTT quality of service", EDGE_PROP_INT, FIELD (qos), 0, 1,
+    0 },
+  /**
+   * GstEdgeReport:mqtt-tls-ca-file:
+   *
+   * PEM file of the certificate authorities that sign the broker's
+   * certificate. Setting it (or a client certificate) turns on TLS.
+   */
+  { "mqtt-tls-ca-file",
+    "PEM file of the CAs trusted for the broker (turns on TLS)",
+    EDGE_PROP_STRING, FIELD (ca_file) },
+  /**
+   * GstEdgeReport:mqtt-tls-cert-file:
+   *
+   * PEM client certificate, for brokers that require one.
+   */
+  { "mqtt-tls-cert-file", "PEM client certificate", EDGE_PROP_STRING,
+    FIELD (cert_file) },
+  /**
+   * GstEdgeReport:mqtt-tls-key-file:
+   *
+   * PEM private key of the client certificate.
+   */
+  { "mqtt-tls-key-file", "PEM private key of the client certificate",
+    EDGE_PROP_STRING, FIELD (key_file) },
+  /**
+   * GstEdgeReport:max-queue:
+   *
+   * Most messages waiting for the MQTT broker; beyond it the oldest are
+   * dropped.
+   */
+  { "max-queue", "Most messages waiting for the MQTT broker", EDGE_PROP_UINT,
+    FIELD (max_queue), 1, G_MAXINT, DEFAULT_MAX_QUEUE },
+};
+#undef FIELD
+
+typedef struct {
+  EdgeOutput base;
+  EdgeMqtt *mqtt;
+  guint64 seen_dropped; /* of edge_mqtt_get_dropped(), counted */
+} MqttOutput;
+
+static gboolean
+mqtt_wanted (gconstpointer settings)
+{
+  return ((const MqttSettings *)settings)->host != NULL;
+}
+
+static EdgeOutput *
+mqtt_open (GstElement *element, gconstpointer settings)
+{
+  const MqttSettings *s = settings;
+  MqttOutput *o
+      = edge_output_new (&edge_output_mqtt, sizeof (MqttOutput), element);
+  EdgeMqttConfig cfg = {
+    .host = s->host,
+    .port = s->port,
+    .topic = s->topic ? s->topic : DEFAULT_MQTT_TOPIC,
+    .client_id = s->client_id,
+    .qos = s->qos,
+    .ca_file = s->ca_file,
+    .cert_file = s->cert_file,
+    .key_file = s->key_file,
+    .max_queue = s->max_queue,
+  };
+  GError *err = NULL;
+
+  o->base.drop_info = gst_structure_new ("edgereport-dropped", "max-queue",
+                                         G_TYPE_UINT, s->max_queue, NULL);
+  o->mqtt = edge_mqtt_new (&cfg, GST_OBJECT (element), &err);
+  if (o->mqtt == NULL)
+    goto mqtt_failed;
+  return &o->base;
+
+  /* ERRORS */
+mqtt_failed : {
+  GST_ELEMENT_ERROR (
+      element, RESOURCE, SETTINGS,
+      ("Could not set up the MQTT client for %s:%d.", s->host, s->port),
+      ("%s", err->message));
+  g_clear_error (&err);
+  edge_output_free (&o->base);
+  return NULL;
+}
+}
+
+static GstFlowReturn
+mqtt_write_result (EdgeOutput *out, const EdgeRecord *record)
+{
+  MqttOutput *o = (MqttOutput *)out;
+  guint64 dropped;
+
+  edge_mqtt_push (o->mqtt, g_bytes_new (record->line, record->len));
+  dropped = edge_mqtt_get_dropped (o->mqtt);
+  if (dropped > o->seen_dropped) {
+    edge_output_drop (out, dropped - o->seen_dropped,
+                      "the MQTT queue was full");
+    o->seen_dropped = dropped;
+  }
+  return GST_FLOW_OK;
+}
+
+static void
+mqtt_close (EdgeOutput *out)
+{
+  MqttOutput *o = (MqttOutput *)out;
+
+  edge_mqtt_free (o->mqtt, DRAIN_MS);
+}
+
+const EdgeOutputClass edge_output_mqtt = {
+  .name = "MQTT",
+  .settings_size = sizeof (MqttSettings),
+  .props = mqtt_props,
+  .n_props = G_N_ELEMENTS (mqtt_props),
+  .wanted = mqtt_wanted,
+  .open = mqtt_open,
+  .write_result = mqtt_write_result,
+  .close = mqtt_close,
+};

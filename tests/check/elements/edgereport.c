@@ -283,6 +283,43 @@ GST_START_TEST (test_append)
 
 GST_END_TEST;
 
+/* Every property reads back what was set, and the element frees every
+ * string it holds (the leak checkers see the rest) */
+GST_START_TEST (test_properties)
+{
+  GstElement *report = gst_element_factory_make ("edgereport", NULL);
+  GParamSpec **specs;
+  guint n;
+
+  specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (report), &n);
+  for (guint i = 0; i < n; i++) {
+    GParamSpec *p = specs[i];
+    GValue v = G_VALUE_INIT;
+
+    if (p->owner_type != G_OBJECT_TYPE (report)
+        || !(p->flags & G_PARAM_WRITABLE))
+      continue;
+    g_value_init (&v, p->value_type);
+    if (p->value_type == G_TYPE_STRING) {
+      gchar *text = g_strdup_printf ("value of %s", p->name), *back = NULL;
+      g_object_set (report, p->name, text, NULL);
+      g_object_get (report, p->name, &back, NULL);
+      fail_unless_equals_string (back, text);
+      g_free (back);
+      g_free (text);
+    } else {
+      /* numbers: the default reads back */
+      g_object_get_property (G_OBJECT (report), p->name, &v);
+      fail_unless (g_param_value_defaults (p, &v), "%s", p->name);
+    }
+    g_value_unset (&v);
+  }
+  g_free (specs);
+  gst_object_unref (report);
+}
+
+GST_END_TEST;
+
 /* Starting fails with the error on the bus, in the domain and code given */
 static void
 check_start_error (const gchar *props, GQuark domain, gint code)
@@ -847,6 +884,7 @@ edgereport_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_json_lines);
   tcase_add_test (tc, test_append);
+  tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_start_errors);
   tcase_add_test (tc, test_source_uri_query);
   tcase_add_loop_test (tc, test_mqtt_same_as_file, 0, 2);
