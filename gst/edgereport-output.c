@@ -43,22 +43,37 @@ void
 edge_output_free (EdgeOutput *out)
 {
   g_mutex_clear (&out->lock);
+  g_free (out->why);
   if (out->drop_info)
     gst_structure_free (out->drop_info);
   g_free (out);
 }
 
-/* Called with the lock held; returns the message to post, if any */
-static GstMessage *
-announce_locked (EdgeOutput *out, const gchar *why)
+/* Called with the lock held; returns the messages to post, if any */
+static void
+announce_locked (EdgeOutput *out, GstMessage **warning, GstMessage **element)
 {
   GstStructure *s;
+  GError *err;
+  gchar *debug;
 
   if (out->dropped == out->announced)
-    return NULL;
-  GST_WARNING_OBJECT (out->element,
-                      "%s: %" G_GUINT64_FORMAT " results lost so far: %s",
-                      out->klass->name, out->dropped, why);
+    return;
+  if (out->announced == 0)
+    err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+                       "Results are being lost (%s output): %s.",
+                       out->klass->name, out->why);
+  else
+    err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+                       "%" G_GUINT64_FORMAT " results lost so far (%s "
+                       "output), the last because %s.",
+                       out->dropped, out->klass->name, out->why);
+  debug = g_strdup_printf ("%" G_GUINT64_FORMAT " lost since the last report",
+                           out->dropped - out->announced);
+  *warning = gst_message_new_warning (GST_OBJECT (out->element), err, debug);
+  g_error_free (err);
+  g_free (debug);
+
   out->announced = out->dropped;
   out->last_announce = g_get_monotonic_time ();
   s = out->drop_info ? gst_structure_copy (out->drop_info)
@@ -66,44 +81,57 @@ announce_locked (EdgeOutput *out, const gchar *why)
   gst_structure_set_name (s, "edgereport-dropped");
   gst_structure_set (s, "dropped", G_TYPE_UINT64, out->dropped, "output",
                      G_TYPE_STRING, out->klass->name, "reason", G_TYPE_STRING,
-                     why, NULL);
-  return gst_message_new_element (GST_OBJECT (out->element), s);
+                     out->why, NULL);
+  *element = gst_message_new_element (GST_OBJECT (out->element), s);
+}
+
+static void
+post (EdgeOutput *out, GstMessage *warning, GstMessage *element)
+{
+  if (warning) {
+    GST_WARNING_OBJECT (out->element, "%" GST_PTR_FORMAT, warning);
+    gst_element_post_message (out->element, warning);
+  }
+  if (element)
+    gst_element_post_message (out->element, element);
 }
 
 void
 edge_output_drop (EdgeOutput *out, guint64 n, const gchar *why)
 {
-  GstMessage *msg = NULL;
+  GstMessage *warning = NULL, *element = NULL;
 
   g_mutex_lock (&out->lock);
   out->dropped += n;
-  if (out->last_announce == 0
+  if (g_strcmp0 (out->why, why) != 0) {
+    g_free (out->why);
+    out->why = g_strdup (why);
+  }
+  if (out->announced == 0
       || g_get_monotonic_time () - out->last_announce >= ANNOUNCE_INTERVAL)
-    msg = announce_locked (out, why);
+    announce_locked (out, &warning, &element);
   g_mutex_unlock (&out->lock);
-  if (msg)
-    gst_element_post_message (out->element, msg);
+  post (out, warning, element);
 }
 
 void
-edge_output_announce (EdgeOutput *out, const gchar *why)
+edge_output_announce (EdgeOutput *out)
 {
-  GstMessage *msg;
+  GstMessage *warning = NULL, *element = NULL;
 
   g_mutex_lock (&out->lock);
-  msg = announce_locked (out, why);
+  announce_locked (out, &warning, &element);
   g_mutex_unlock (&out->lock);
-  if (msg)
-    gst_element_post_message (out->element, msg);
+  post (out, warning, element);
 }
 
 void
 edge_output_stats (EdgeOutput *out, EdgeOutputStats *stats)
 {
   memset (stats, 0, sizeof (*stats));
+  g_mutex_lock (&out->lock);
   if (out->klass->stats)
     out->klass->stats (out, stats);
-  g_mutex_lock (&out->lock);
   stats->dropped = out->dropped;
   g_mutex_unlock (&out->lock);
 }

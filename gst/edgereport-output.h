@@ -87,6 +87,7 @@ struct _EdgeOutput {
   GMutex lock; /* of the loss counters */
   guint64 dropped, announced;
   gint64 last_announce;
+  gchar *why;              /* of the last loss */
   GstStructure *drop_info; /* extra fields for "edgereport-dropped" */
 };
 
@@ -100,13 +101,15 @@ gpointer edge_output_new (const EdgeOutputClass *klass, gsize size,
 /* Frees the base (and @out): after close(), or on a failed open() */
 void edge_output_free (EdgeOutput *out);
 
-/* Counts @n records lost (any thread) and announces it: a bus warning on
- * the first loss, then a summary at most every @interval while losses go
- * on. @why ends the sentence "... results lost: @why". */
+/* Counts @n records lost (any thread, no lock of the output's held) and
+ * announces it: a bus warning and an "edgereport-dropped" element message
+ * on the first loss, then at most every five seconds while losses go on.
+ * @why says why, for people ("the spool was full"). */
 void edge_output_drop (EdgeOutput *out, guint64 n, const gchar *why);
-/* Posts the summary of losses not yet announced, if any */
-void edge_output_announce (EdgeOutput *out, const gchar *why);
+/* Announces the losses not announced yet, if any (end of stream, stop) */
+void edge_output_announce (EdgeOutput *out);
 
+/* Calls the class's stats() under the base's lock, and adds dropped */
 void edge_output_stats (EdgeOutput *out, EdgeOutputStats *stats);
 
 G_END_DECLS

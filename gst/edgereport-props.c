@@ -25,19 +25,16 @@ edge_prop_install (GObjectClass *klass, guint prop_id, const EdgeProp *prop)
                                  prop->def_str, flags);
     break;
   case EDGE_PROP_INT:
-    pspec = g_param_spec_int (prop->name, prop->name, prop->blurb,
-                              (gint)prop->min, (gint)prop->max, (gint)prop->def,
-                              flags);
+    pspec = g_param_spec_int (prop->name, prop->name, prop->blurb, G_MININT,
+                              G_MAXINT, (gint)prop->def, flags);
     break;
   case EDGE_PROP_UINT:
-    pspec = g_param_spec_uint (prop->name, prop->name, prop->blurb,
-                               (guint)prop->min, (guint)prop->max,
-                               (guint)prop->def, flags);
+    pspec = g_param_spec_uint (prop->name, prop->name, prop->blurb, 0,
+                               G_MAXUINT, (guint)prop->def, flags);
     break;
   case EDGE_PROP_UINT64:
-    pspec = g_param_spec_uint64 (prop->name, prop->name, prop->blurb,
-                                 (guint64)prop->min, (guint64)prop->max,
-                                 (guint64)prop->def, flags);
+    pspec = g_param_spec_uint64 (prop->name, prop->name, prop->blurb, 0,
+                                 G_MAXUINT64, (guint64)prop->def, flags);
     break;
   }
   g_object_class_install_property (klass, prop_id, pspec);

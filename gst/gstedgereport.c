@@ -64,8 +64,8 @@ struct _GstEdgeReport {
    * lock */
   EdgeOutput **outputs; /* one per wanted output, NULL-terminated */
   guint64 dropped;      /* of the last run, once stopped */
-  JsonBuilder *builder;
-  JsonGenerator *generator;
+  gchar *run_id;        /* random, new at every start */
+  GString *line;        /* the record being made */
 
   /* streaming thread */
   gchar *stream_id;
@@ -258,6 +258,26 @@ gst_edge_report_finalize (GObject *object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
+/* The rules of @klass's numbers; FALSE after posting an error */
+static gboolean
+check_settings (GstEdgeReport *self, const EdgeOutputClass *klass,
+                gconstpointer settings)
+{
+  gchar *value = NULL;
+  const EdgeProp *bad
+      = edge_props_check (klass->props, klass->n_props, settings, &value);
+
+  if (bad == NULL)
+    return TRUE;
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+                     ("Invalid %s %s: it must be from %" G_GINT64_FORMAT
+                      " to %" G_GINT64_FORMAT ".",
+                      bad->name, value, bad->min, bad->max),
+                     (NULL));
+  g_free (value);
+  return FALSE;
+}
+
 static gboolean
 gst_edge_report_start (GstBaseTransform *trans)
 {
@@ -280,8 +300,11 @@ gst_edge_report_start (GstBaseTransform *trans)
   for (guint o = 0; ok && o < n_output_classes; o++) {
     if (!edge_outputs[o]->wanted (settings[o]))
       continue;
-    outputs[n] = edge_outputs[o]->open (GST_ELEMENT (self), settings[o]);
-    ok = outputs[n++] != NULL;
+    ok = check_settings (self, edge_outputs[o], settings[o]);
+    if (ok) {
+      outputs[n] = edge_outputs[o]->open (GST_ELEMENT (self), settings[o]);
+      ok = outputs[n++] != NULL;
+    }
   }
   if (ok && n == 0)
     GST_WARNING_OBJECT (self, "neither location nor mqtt-host is set: "
@@ -294,7 +317,7 @@ gst_edge_report_start (GstBaseTransform *trans)
   }
   g_free (settings);
   if (!ok) {
-    for (guint i = 0; i + 1 < n; i++) {
+    for (guint i = 0; i < n && outputs[i]; i++) {
       outputs[i]->klass->close (outputs[i]);
       edge_output_free (outputs[i]);
     }
@@ -305,9 +328,10 @@ gst_edge_report_start (GstBaseTransform *trans)
   GST_OBJECT_LOCK (self);
   self->outputs = outputs;
   GST_OBJECT_UNLOCK (self);
-  self->builder = json_builder_new ();
-  self->generator = json_generator_new ();
+  self->run_id = g_uuid_string_random ();
+  self->line = g_string_sized_new (1024);
   self->frames = 0;
+  GST_INFO_OBJECT (self, "run_id %s", self->run_id);
   self->uri_queried = FALSE;
   return TRUE;
 }
@@ -326,6 +350,7 @@ gst_edge_report_stop (GstBaseTransform *trans)
 
   for (EdgeOutput **out = outputs; out && *out; out++) {
     (*out)->klass->close (*out);
+    edge_output_announce (*out);
     g_mutex_lock (&(*out)->lock);
     dropped += (*out)->dropped;
     g_mutex_unlock (&(*out)->lock);
@@ -336,8 +361,10 @@ gst_edge_report_stop (GstBaseTransform *trans)
   self->dropped = dropped;
   GST_OBJECT_UNLOCK (self);
 
-  g_clear_object (&self->builder);
-  g_clear_object (&self->generator);
+  g_clear_pointer (&self->run_id, g_free);
+  if (self->line)
+    g_string_free (self->line, TRUE);
+  self->line = NULL;
   g_clear_pointer (&self->stream_id, g_free);
   g_clear_pointer (&self->source_uri, g_free);
   return TRUE;
@@ -370,9 +397,13 @@ send_event (GstEdgeReport *self, EdgeEventType type)
 {
   EdgeEvent event = { type, self->stream_id };
 
-  for (EdgeOutput **out = self->outputs; out && *out; out++)
+  for (EdgeOutput **out = self->outputs; out && *out; out++) {
     if ((*out)->klass->write_event)
       (*out)->klass->write_event (*out, &event);
+    /* what was lost is known by now: say it before the pipeline ends */
+    if (type == EDGE_EVENT_EOS)
+      edge_output_announce (*out);
+  }
 }
 
 static gboolean
@@ -432,35 +463,27 @@ gst_edge_report_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   GstFlowReturn ret = GST_FLOW_OK;
   EdgeReportStream stream;
   EdgeRecord record;
-  JsonNode *root;
-  gchar *line;
-  gsize len;
 
   if (!self->uri_queried)
     query_source_uri (self);
+  stream.run_id = self->run_id;
   stream.stream_id = self->stream_id;
   stream.source_uri = self->source_uri;
   stream.frame = self->frames;
   stream.width = self->width;
   stream.height = self->height;
-  if (!edge_report_json_build (self->builder, buf, &stream))
+  if (!edge_report_json_build (self->line, buf, &stream))
     goto done;
 
-  root = json_builder_get_root (self->builder);
-  json_generator_set_root (self->generator, root);
-  line = json_generator_to_data (self->generator, &len);
-  json_node_unref (root);
-
-  record.line = line;
-  record.len = len;
-  record.run_id = NULL;
+  record.line = self->line->str;
+  record.len = self->line->len;
+  record.run_id = self->run_id;
   record.stream_id = self->stream_id;
   record.frame = self->frames;
   record.buffer = buf;
   /* the outputs are only replaced in start/stop, not while streaming */
   for (EdgeOutput **out = self->outputs; *out && ret == GST_FLOW_OK; out++)
     ret = (*out)->klass->write_result (*out, &record);
-  g_free (line);
 
 done:
   self->frames++;

@@ -351,7 +351,7 @@ GST_START_TEST (test_start_errors)
                      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE);
   check_start_error ("mqtt-host=127.0.0.1 mqtt-port=9 "
                      "mqtt-tls-ca-file=/nonexistent-folder/ca.pem",
-                     GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+                     GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ);
 }
 
 GST_END_TEST;
