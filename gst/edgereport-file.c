@@ -70,6 +70,9 @@ file_open (GstElement *element, gconstpointer settings)
   if (g_strcmp0 (f->location, "-") == 0)
     f->fd = STDOUT_FILENO;
   else
+    /* read too: the last byte says whether a line was cut off */
+    f->fd = open (f->location, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  if (f->fd < 0 && errno == EACCES)
     f->fd = open (f->location, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
   if (f->fd < 0)
     goto open_failed;

@@ -225,7 +225,7 @@ check_settings (GstElement *element, const MqttSettings *s)
 {
   const gchar *topic = s->topic ? s->topic : "";
 
-  if (mosquitto_pub_topic_check (topic) != MOSQ_ERR_SUCCESS
+  if (topic[0] == '\0' || mosquitto_pub_topic_check (topic) != MOSQ_ERR_SUCCESS
       || strlen (topic) > 60000) {
     GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
                        ("Invalid mqtt-topic \"%s\": a topic to publish to "

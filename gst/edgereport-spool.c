@@ -58,6 +58,7 @@ struct _EdgeSpool {
   GByteArray *rbuf;
   guint64 rbuf_off;
 
+  GString *line; /* a record and its newline, written at once */
   gboolean dirty, ack_dirty;
   gint64 last_sync, last_ack;
 };
@@ -281,6 +282,7 @@ edge_spool_open (const gchar *dir, guint64 max_bytes, GError **error)
   s->segment_max = CLAMP (max_bytes / 8, SEGMENT_MIN, SEGMENT_MAX);
   s->segments = g_array_new (FALSE, TRUE, sizeof (Segment));
   s->rbuf = g_byte_array_new ();
+  s->line = g_string_new (NULL);
   s->write_fd = s->read_fd = s->lock_fd = -1;
 
   if (g_mkdir_with_parents (dir, 0700) != 0) {
@@ -333,6 +335,7 @@ edge_spool_close (EdgeSpool *s)
     close (s->lock_fd); /* and with it the lock */
   g_array_unref (s->segments);
   g_byte_array_unref (s->rbuf);
+  g_string_free (s->line, TRUE);
   g_free (s->dir);
   g_free (s);
 }
@@ -363,7 +366,10 @@ edge_spool_append (EdgeSpool *s, const gchar *data, gsize len, GError **error)
     return EDGE_SPOOL_ERROR;
   if (s->write_fd < 0 && !open_write_segment (s, error))
     return EDGE_SPOOL_ERROR;
-  if (!write_all (s->write_fd, data, len) || !write_all (s->write_fd, "\n", 1))
+  g_string_truncate (s->line, 0);
+  g_string_append_len (s->line, data, len);
+  g_string_append_c (s->line, '\n');
+  if (!write_all (s->write_fd, s->line->str, s->line->len))
     goto write_failed;
   LAST (s)->size += need;
   s->total += need;
