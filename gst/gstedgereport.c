@@ -20,19 +20,31 @@
  * PTS and UTC wall-clock time, and holds every classification:
  *
  * |[
- * {"schema_version":1,"stream_id":"…","source_uri":"rtsp://cam/stream",
- *  "frame":41,"pts":1366666666,"timestamp":"2025-05-01T12:00:01.234567Z",
- *  "width":640,"height":480,"classifications":[{"label":"cat",
- *  "label_id":3,"confidence":0.81,"top_labels":["cat","dog"],…,
- *  "x":0,"y":0,"width":640,"height":480}]}
+ * {"schema_version":1,"run_id":"6f1c…","stream_id":"…",
+ *  "source_uri":"rtsp://cam/stream","frame":41,"pts":1366666666,
+ *  "timestamp":"2025-05-01T12:00:01.234567Z","width":640,"height":480,
+ *  "classifications":[{"label":"cat","label_id":3,"confidence":0.81,
+ *  "top_labels":["cat","dog"],…,"x":0,"y":0,"width":640,"height":480}]}
  * ]|
  *
- * The MQTT client connects in the background and reconnects with a growing
- * delay; the streaming thread only puts messages on a queue of
- * #GstEdgeReport:max-queue messages. While the broker is away the oldest
- * messages are dropped: #GstEdgeReport:dropped counts them, and a warning
- * and an element message named "edgereport-dropped" (fields "dropped" and
- * "max-queue") are posted at most every five seconds while it happens.
+ * "run_id" is new at every start, so ("run_id", "stream_id", "frame")
+ * names a record once for all.
+ *
+ * Outputs (each in a file of its own, see edgereport-output.h): the file
+ * (#GstEdgeReport:location) and MQTT (#GstEdgeReport:mqtt-host). The MQTT
+ * publisher works in a thread of its own, connecting from the start and
+ * again whenever the broker is away (at most
+ * #GstEdgeReport:reconnect-max-delay apart); the streaming thread only
+ * hands records over. Results wait in memory (#GstEdgeReport:max-queue,
+ * oldest dropped) or, with #GstEdgeReport:spool-dir, on disk up to
+ * #GstEdgeReport:spool-max-bytes, and are published in order.
+ *
+ * Every result lost is counted in #GstEdgeReport:dropped and announced: a
+ * warning on the bus and an element message "edgereport-dropped" (fields
+ * "dropped", "output", "reason", "max-queue", "spool-max-bytes") at the
+ * first loss, then at most every five seconds while losses go on, and at
+ * end of stream and stop for what is left. docs/edgereport.md has the
+ * whole reference.
  *
  * ## Example launch line
  * |[
