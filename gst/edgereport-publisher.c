@@ -47,7 +47,7 @@ struct _EdgePublisher {
   gint port, qos;
   guint max_queue, reconnect_max_ms;
   EdgeSpool *spool;
-  gchar *why_full; /* why a record dropped from the queue is lost */
+  gchar *why_queue; /* why a record dropped from the queue is lost */
   gint wake_fd;
   GThread *thread;
 
@@ -240,7 +240,7 @@ lost (EdgePublisher *p, const gchar *why)
   }
   g_mutex_unlock (&p->lock);
   if (dropped)
-    edge_output_drop (p->out, dropped, p->why_full);
+    edge_output_drop (p->out, dropped, p->why_queue);
 }
 
 static void
@@ -330,7 +330,7 @@ spool_queue (EdgePublisher *p, GQueue *taken)
     g_bytes_unref (msg);
   }
   if (full)
-    edge_output_drop (p->out, full, p->why_full);
+    edge_output_drop (p->out, full, "the spool was full (spool-max-bytes)");
 }
 
 static guint64
@@ -509,9 +509,12 @@ edge_publisher_new (const EdgePublisherConfig *c, EdgeOutput *out,
   p->reconnect_max_ms = MAX (c->reconnect_max_ms, RECONNECT_MIN_MS);
   p->spool = c->spool;
   if (p->spool)
-    p->why_full = g_strdup ("the spool was full (spool-max-bytes)");
+    p->why_queue = g_strdup_printf (
+        "the queue of %u results waiting to be written to the spool was "
+        "full (max-queue)",
+        p->max_queue);
   else
-    p->why_full = g_strdup_printf (
+    p->why_queue = g_strdup_printf (
         "the queue of %u results waiting for the MQTT broker was full "
         "(max-queue)",
         p->max_queue);
@@ -555,7 +558,7 @@ edge_publisher_push (EdgePublisher *p, const gchar *data, gsize len)
   if (was_empty)
     wake (p);
   if (dropped)
-    edge_output_drop (p->out, 1, p->why_full);
+    edge_output_drop (p->out, 1, p->why_queue);
 }
 
 guint64
@@ -644,6 +647,6 @@ edge_publisher_free (EdgePublisher *p, guint drain_ms)
   g_free (p->ca_file);
   g_free (p->cert_file);
   g_free (p->key_file);
-  g_free (p->why_full);
+  g_free (p->why_queue);
   g_free (p);
 }

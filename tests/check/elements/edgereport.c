@@ -184,7 +184,7 @@ GST_START_TEST (test_json_lines)
   const gchar *stream_id;
   JsonParser *parser = json_parser_new ();
   GDateTime *before, *after;
-  gchar **lines;
+  gchar **lines, *run_id = NULL;
 
   g_unlink (path);
   h = make_harness (props);
@@ -214,6 +214,10 @@ GST_START_TEST (test_json_lines)
 
     fail_unless_equals_int (json_object_get_int_member (o, "schema_version"),
                             1);
+    if (l == 0)
+      run_id = g_strdup (json_object_get_string_member (o, "run_id"));
+    fail_unless_equals_string (json_object_get_string_member (o, "run_id"),
+                               run_id);
     fail_unless_equals_string (json_object_get_string_member (o, "stream_id"),
                                stream_id);
     fail_unless_equals_string (json_object_get_string_member (o, "source_uri"),
@@ -238,6 +242,7 @@ GST_START_TEST (test_json_lines)
   }
 
   g_strfreev (lines);
+  g_free (run_id);
   gst_event_unref (start);
   g_date_time_unref (before);
   g_date_time_unref (after);
@@ -250,7 +255,8 @@ GST_START_TEST (test_json_lines)
 
 GST_END_TEST;
 
-/* The file is appended to, never truncated; no PTS gives null */
+/* The file is appended to, never truncated; no PTS gives null; each run
+ * has a run_id of its own */
 GST_START_TEST (test_append)
 {
   gchar *path = output_path ("append.jsonl");
@@ -258,25 +264,36 @@ GST_START_TEST (test_append)
   JsonParser *parser = json_parser_new ();
   GstHarness *h;
   GstBuffer *buf;
-  gchar **lines;
+  gchar **lines, *run_id;
   JsonObject *o;
 
   fail_unless (g_file_set_contents (path, "{\"earlier\":true}\n", -1, NULL));
-  h = make_harness (props);
-  buf = make_frame (0, FALSE);
-  GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
-  add_result (buf, 0, 0, W, H, 0, FALSE);
-  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
-  gst_harness_teardown (h);
+  for (guint run = 0; run < 2; run++) {
+    h = make_harness (props);
+    buf = make_frame (0, FALSE);
+    GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
+    add_result (buf, 0, 0, W, H, 0, FALSE);
+    gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+    gst_harness_teardown (h);
+  }
 
   lines = read_lines (path);
-  fail_unless_equals_int (g_strv_length (lines), 2);
+  fail_unless_equals_int (g_strv_length (lines), 3);
   fail_unless_equals_string (lines[0], "{\"earlier\":true}");
   o = parse_object (parser, lines[1]);
+  run_id = g_strdup (json_object_get_string_member (o, "run_id"));
+  fail_unless (g_uuid_string_is_valid (run_id), "run_id %s", run_id);
   fail_unless (json_object_get_null_member (o, "pts"));
   o = json_array_get_object_element (
       json_object_get_array_member (o, "classifications"), 0);
   fail_unless (json_object_get_null_member (o, "pts"));
+  /* frame 0 again, in a run of its own: the key stays unique */
+  o = parse_object (parser, lines[2]);
+  fail_unless_equals_int64 (json_object_get_int_member (o, "frame"), 0);
+  fail_unless (
+      g_uuid_string_is_valid (json_object_get_string_member (o, "run_id")));
+  fail_if (g_str_equal (json_object_get_string_member (o, "run_id"), run_id));
+  g_free (run_id);
   g_strfreev (lines);
   g_object_unref (parser);
   g_unlink (path);
