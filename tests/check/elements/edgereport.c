@@ -17,6 +17,7 @@
  * dies first. */
 
 #include <errno.h>
+#include <link.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -1347,20 +1348,50 @@ classifier (void)
   return g_strdup_printf ("edgeclassify model=\"%s/seed.onnx\"", models);
 }
 
+static int
+find_sanitizer (struct dl_phdr_info *info, size_t size, void *data)
+{
+  if (info->dlpi_name
+      && (strstr (info->dlpi_name, "/libasan.so")
+          || strstr (info->dlpi_name, "/libtsan.so"))) {
+    *(gchar **)data = g_strdup (info->dlpi_name);
+    return 1;
+  }
+  return 0;
+}
+
+/* The environment of a gst-launch-1.0 of ours: the registry as this
+ * process left it, and, when this process runs under a sanitizer (whose
+ * build of the plugin only loads in a process that has its runtime), that
+ * runtime */
+static gchar **
+launch_environment (void)
+{
+  gchar **env = g_get_environ (), *runtime = NULL;
+
+  env = g_environ_setenv (env, "GST_REGISTRY_UPDATE", "no", TRUE);
+  dl_iterate_phdr (find_sanitizer, &runtime);
+  if (runtime)
+    env = g_environ_setenv (env, "LD_PRELOAD", runtime, TRUE);
+  g_free (runtime);
+  return env;
+}
+
 /* gst-launch-1.0 @pipeline in a process of its own */
 static GPid
 launch (const gchar *pipeline)
 {
   gchar *exe = g_find_program_in_path ("gst-launch-1.0");
-  gchar *cmd, **argv = NULL;
+  gchar *cmd, **argv = NULL, **env = launch_environment ();
   GPid pid;
 
   fail_unless (exe != NULL, "gst-launch-1.0 is not installed");
   cmd = g_strdup_printf ("%s -q %s", exe, pipeline);
   fail_unless (g_shell_parse_argv (cmd, NULL, &argv, NULL));
   fail_unless (g_spawn_async (
-      NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+      NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
       die_with_parent, NULL, &pid, NULL));
+  g_strfreev (env);
   g_strfreev (argv);
   g_free (cmd);
   g_free (exe);
@@ -1750,18 +1781,23 @@ GST_END_TEST;
 GST_START_TEST (test_launch_bad_port)
 {
   gchar *exe = g_find_program_in_path ("gst-launch-1.0");
-  gchar *cmd, *out = NULL, *err = NULL;
+  gchar *cmd, *out = NULL, *err = NULL, **argv = NULL;
+  gchar **env = launch_environment ();
   gint status;
 
   fail_unless (exe != NULL);
   cmd = g_strdup_printf ("%s fakesrc num-buffers=1 ! edgereport "
                          "mqtt-host=127.0.0.1 mqtt-port=70000 ! fakesink",
                          exe);
-  fail_unless (g_spawn_command_line_sync (cmd, &out, &err, &status, NULL));
+  fail_unless (g_shell_parse_argv (cmd, NULL, &argv, NULL));
+  fail_unless (g_spawn_sync (NULL, argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                             &err, &status, NULL));
   fail_if (g_spawn_check_wait_status (status, NULL), "gst-launch-1.0 passed");
   fail_unless (strstr (out, "Invalid mqtt-port 70000") != NULL
                    || strstr (err, "Invalid mqtt-port 70000") != NULL,
                "%s\n%s", out, err);
+  g_strfreev (argv);
+  g_strfreev (env);
   g_free (out);
   g_free (err);
   g_free (cmd);
