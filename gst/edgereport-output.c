@@ -89,7 +89,11 @@ static void
 post (EdgeOutput *out, GstMessage *warning, GstMessage *element)
 {
   if (warning) {
-    GST_WARNING_OBJECT (out->element, "%" GST_PTR_FORMAT, warning);
+    GError *err = NULL;
+
+    gst_message_parse_warning (warning, &err, NULL);
+    GST_WARNING_OBJECT (out->element, "%s", err->message);
+    g_error_free (err);
     gst_element_post_message (out->element, warning);
   }
   if (element)

@@ -51,7 +51,7 @@ typedef struct {
   const gchar *key_file;
   guint max_queue;        /* at least 1 */
   guint reconnect_max_ms; /* the longest delay between two attempts */
-  EdgeSpool *spool;       /* taken; NULL: none */
+  EdgeSpool *spool;       /* taken on success; NULL: none */
 } EdgePublisherConfig;
 
 /* Starts the thread (the strings are copied). Fails only on settings
