@@ -13,6 +13,7 @@
 #include "edgeclassify-result.h"
 
 #include <math.h>
+#include <string.h>
 
 GstStructure *
 ec_result_to_structure (const EcEngine *e, const EcResult *r,
@@ -112,16 +113,26 @@ ec_json_append_string (GString *out, const gchar *s)
   g_string_append_c (out, '"');
 }
 
+/* The shortest decimal that reads back as @d, ".0" on whole numbers: the
+ * same text edgereport writes for the same number */
 static void
 ec_json_append_double (GString *out, gdouble d)
 {
+  static const gchar *const formats[] = { "%.15g", "%.16g", "%.17g" };
   gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
 
   if (!isfinite (d)) {
     g_string_append (out, "null");
     return;
   }
-  g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.6g", d));
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
+    g_ascii_formatd (buf, sizeof buf, formats[i], d);
+    if (g_ascii_strtod (buf, NULL) == d)
+      break;
+  }
+  g_string_append (out, buf);
+  if (strpbrk (buf, ".e") == NULL)
+    g_string_append (out, ".0");
 }
 
 void

@@ -13,6 +13,7 @@
 #include "edgereport-json.h"
 
 #include <math.h>
+#include <string.h>
 #include <time.h>
 #include <gst/video/video.h>
 
@@ -33,55 +34,110 @@ edge_report_public_uri (const gchar *uri)
   return result;
 }
 
-static void
-add_string (JsonBuilder *b, const gchar *str)
+void
+edge_report_json_string (GString *out, const gchar *str)
 {
-  if (str)
-    json_builder_add_string_value (b, str);
-  else
-    json_builder_add_null_value (b);
+  gchar *valid = NULL;
+
+  if (str == NULL) {
+    g_string_append (out, "null");
+    return;
+  }
+  if (!g_utf8_validate (str, -1, NULL))
+    str = valid = g_utf8_make_valid (str, -1);
+  g_string_append_c (out, '"');
+  for (const guchar *p = (const guchar *)str; *p; p++) {
+    switch (*p) {
+    case '"':
+      g_string_append (out, "\\\"");
+      break;
+    case '\\':
+      g_string_append (out, "\\\\");
+      break;
+    case '\n':
+      g_string_append (out, "\\n");
+      break;
+    case '\r':
+      g_string_append (out, "\\r");
+      break;
+    case '\t':
+      g_string_append (out, "\\t");
+      break;
+    default:
+      if (*p < 0x20)
+        g_string_append_printf (out, "\\u%04x", *p);
+      else
+        g_string_append_c (out, (gchar)*p);
+      break;
+    }
+  }
+  g_string_append_c (out, '"');
+  g_free (valid);
+}
+
+void
+edge_report_json_double (GString *out, gdouble d)
+{
+  static const gchar *const formats[] = { "%.15g", "%.16g", "%.17g" };
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (d)) {
+    g_string_append (out, "null");
+    return;
+  }
+  /* the shortest of these that reads back as @d (15 digits always do when
+   * anything shorter does), as edgeclassify's last-result writes it */
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
+    g_ascii_formatd (buf, sizeof (buf), formats[i], d);
+    if (g_ascii_strtod (buf, NULL) == d)
+      break;
+  }
+  g_string_append (out, buf);
+  if (strpbrk (buf, ".e") == NULL)
+    g_string_append (out, ".0"); /* still a double to typed readers */
 }
 
 static void
-add_value (JsonBuilder *b, const GValue *v)
+add_value (GString *out, const GValue *v)
 {
   GType type = G_VALUE_TYPE (v);
 
   if (type == G_TYPE_STRING) {
-    add_string (b, g_value_get_string (v));
+    edge_report_json_string (out, g_value_get_string (v));
   } else if (type == G_TYPE_INT) {
-    json_builder_add_int_value (b, g_value_get_int (v));
+    g_string_append_printf (out, "%d", g_value_get_int (v));
   } else if (type == G_TYPE_UINT) {
-    json_builder_add_int_value (b, g_value_get_uint (v));
+    g_string_append_printf (out, "%u", g_value_get_uint (v));
   } else if (type == G_TYPE_INT64) {
-    json_builder_add_int_value (b, g_value_get_int64 (v));
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, g_value_get_int64 (v));
   } else if (type == G_TYPE_UINT64) {
     /* all ones is "none" (GST_CLOCK_TIME_NONE) */
     if (g_value_get_uint64 (v) > G_MAXINT64)
-      json_builder_add_null_value (b);
+      g_string_append (out, "null");
     else
-      json_builder_add_int_value (b, (gint64)g_value_get_uint64 (v));
-  } else if (type == G_TYPE_DOUBLE || type == G_TYPE_FLOAT) {
-    gdouble d = type == G_TYPE_DOUBLE ? g_value_get_double (v)
-                                      : g_value_get_float (v);
-    if (isfinite (d))
-      json_builder_add_double_value (b, d);
-    else
-      json_builder_add_null_value (b);
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT,
+                              g_value_get_uint64 (v));
+  } else if (type == G_TYPE_DOUBLE) {
+    edge_report_json_double (out, g_value_get_double (v));
+  } else if (type == G_TYPE_FLOAT) {
+    edge_report_json_double (out, g_value_get_float (v));
   } else if (type == G_TYPE_BOOLEAN) {
-    json_builder_add_boolean_value (b, g_value_get_boolean (v));
+    g_string_append (out, g_value_get_boolean (v) ? "true" : "false");
   } else if (GST_VALUE_HOLDS_ARRAY (v) || GST_VALUE_HOLDS_LIST (v)) {
     gboolean array = GST_VALUE_HOLDS_ARRAY (v);
     guint n
         = array ? gst_value_array_get_size (v) : gst_value_list_get_size (v);
-    json_builder_begin_array (b);
-    for (guint i = 0; i < n; i++)
-      add_value (b, array ? gst_value_array_get_value (v, i)
-                          : gst_value_list_get_value (v, i));
-    json_builder_end_array (b);
+    g_string_append_c (out, '[');
+    for (guint i = 0; i < n; i++) {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      add_value (out, array ? gst_value_array_get_value (v, i)
+                            : gst_value_list_get_value (v, i));
+    }
+    g_string_append_c (out, ']');
   } else {
     gchar *str = gst_value_serialize (v);
-    json_builder_add_string_value (b, str ? str : "");
+    edge_report_json_string (out, str ? str : "");
     g_free (str);
   }
 }
@@ -89,24 +145,55 @@ add_value (JsonBuilder *b, const GValue *v)
 static gboolean
 add_field (GQuark field, const GValue *value, gpointer user_data)
 {
-  json_builder_set_member_name (user_data, g_quark_to_string (field));
-  add_value (user_data, value);
+  GString *out = user_data;
+
+  edge_report_json_string (out, g_quark_to_string (field));
+  g_string_append_c (out, ':');
+  add_value (out, value);
+  g_string_append_c (out, ',');
   return TRUE;
 }
 
-gboolean
-edge_report_json_build (JsonBuilder *b, GstBuffer *buf,
-                        const EdgeReportStream *stream)
+static void
+begin_report (GString *out, GstBuffer *buf, const EdgeReportStream *stream)
 {
-  GstVideoRegionOfInterestMeta *roi;
-  gpointer state = NULL;
-  gboolean any = FALSE;
   gint64 now = g_get_real_time ();
   time_t secs = now / G_USEC_PER_SEC;
   struct tm tm;
   gchar stamp[64];
 
-  json_builder_reset (b);
+  gmtime_r (&secs, &tm);
+  strftime (stamp, sizeof (stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+  g_snprintf (stamp + 19, sizeof (stamp) - 19, ".%06dZ",
+              (gint)(now % G_USEC_PER_SEC));
+  g_string_append_printf (
+      out, "{\"schema_version\":%d,\"run_id\":", EDGE_REPORT_SCHEMA_VERSION);
+  edge_report_json_string (out, stream->run_id);
+  g_string_append (out, ",\"stream_id\":");
+  edge_report_json_string (out, stream->stream_id);
+  g_string_append (out, ",\"source_uri\":");
+  edge_report_json_string (out, stream->source_uri);
+  g_string_append_printf (
+      out, ",\"frame\":%" G_GUINT64_FORMAT ",\"pts\":", stream->frame);
+  if (GST_BUFFER_PTS_IS_VALID (buf))
+    g_string_append_printf (out, "%" G_GUINT64_FORMAT, GST_BUFFER_PTS (buf));
+  else
+    g_string_append (out, "null");
+  g_string_append_printf (out,
+                          ",\"timestamp\":\"%s\",\"width\":%d,\"height\":%d,"
+                          "\"classifications\":[",
+                          stamp, stream->width, stream->height);
+}
+
+gboolean
+edge_report_json_build (GString *out, GstBuffer *buf,
+                        const EdgeReportStream *stream)
+{
+  GstVideoRegionOfInterestMeta *roi;
+  gpointer state = NULL;
+  gboolean any = FALSE;
+
+  g_string_truncate (out, 0);
   while (
       (roi = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
            buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
@@ -114,50 +201,20 @@ edge_report_json_build (JsonBuilder *b, GstBuffer *buf,
         = gst_video_region_of_interest_meta_get_param (roi, "classification");
     if (s == NULL)
       continue;
-    if (!any) {
-      gmtime_r (&secs, &tm);
-      strftime (stamp, sizeof (stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-      g_snprintf (stamp + 19, sizeof (stamp) - 19, ".%06dZ",
-                  (gint)(now % G_USEC_PER_SEC));
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "schema_version");
-      json_builder_add_int_value (b, EDGE_REPORT_SCHEMA_VERSION);
-      json_builder_set_member_name (b, "stream_id");
-      add_string (b, stream->stream_id);
-      json_builder_set_member_name (b, "source_uri");
-      add_string (b, stream->source_uri);
-      json_builder_set_member_name (b, "frame");
-      json_builder_add_int_value (b, stream->frame);
-      json_builder_set_member_name (b, "pts");
-      if (GST_BUFFER_PTS_IS_VALID (buf))
-        json_builder_add_int_value (b, GST_BUFFER_PTS (buf));
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "timestamp");
-      json_builder_add_string_value (b, stamp);
-      json_builder_set_member_name (b, "width");
-      json_builder_add_int_value (b, stream->width);
-      json_builder_set_member_name (b, "height");
-      json_builder_add_int_value (b, stream->height);
-      json_builder_set_member_name (b, "classifications");
-      json_builder_begin_array (b);
-      any = TRUE;
-    }
-    json_builder_begin_object (b);
-    gst_structure_foreach (s, add_field, b);
-    json_builder_set_member_name (b, "x");
-    json_builder_add_int_value (b, roi->x);
-    json_builder_set_member_name (b, "y");
-    json_builder_add_int_value (b, roi->y);
-    json_builder_set_member_name (b, "width");
-    json_builder_add_int_value (b, roi->w);
-    json_builder_set_member_name (b, "height");
-    json_builder_add_int_value (b, roi->h);
-    json_builder_end_object (b);
+    if (!any)
+      begin_report (out, buf, stream);
+    else
+      g_string_append_c (out, ',');
+    any = TRUE;
+    g_string_append_c (out, '{');
+    gst_structure_foreach (s, add_field, out);
+    g_string_append_printf (out,
+                            "\"x\":%u,\"y\":%u,\"width\":%u,\"height\":%u}",
+                            roi->x, roi->y, roi->w, roi->h);
   }
-  if (any) {
-    json_builder_end_array (b);
-    json_builder_end_object (b);
-  }
+  if (any)
+    g_string_append (out, "]}");
+  else
+    g_string_truncate (out, 0);
   return any;
 }

@@ -10,7 +10,6 @@
 #define __EDGEREPORT_JSON_H__
 
 #include <gst/gst.h>
-#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -18,18 +17,27 @@ G_BEGIN_DECLS
 
 /* What the report says about the stream a frame belongs to. */
 typedef struct {
+  const gchar *run_id;     /* random, one per start of the element */
   const gchar *stream_id;  /* from STREAM_START, or NULL */
   const gchar *source_uri; /* without user information, or NULL */
   guint64 frame;           /* buffers seen before this one */
   gint width, height;      /* from the caps, 0 when unknown */
 } EdgeReportStream;
 
-/* Builds in @builder (reset first) the report of @buf: the stream fields,
- * the PTS, the UTC time now and one object per classification (every field
- * of its "classification" structure plus the region x, y, width, height).
- * Returns FALSE, building nothing, when @buf carries no classification. */
-gboolean edge_report_json_build (JsonBuilder *builder, GstBuffer *buf,
+/* Writes to @out (emptied first) the report of @buf as one line of JSON
+ * (no newline in it): the stream fields, the PTS, the UTC time now and one
+ * object per classification (every field of its "classification"
+ * structure plus the region x, y, width, height). Returns FALSE, leaving
+ * @out empty, when @buf carries no classification. */
+gboolean edge_report_json_build (GString *out, GstBuffer *buf,
                                  const EdgeReportStream *stream);
+
+/* @str as a JSON string (escaped; invalid UTF-8 replaced), NULL as null */
+void edge_report_json_string (GString *out, const gchar *str);
+
+/* @d as the shortest decimal that reads back as the same double, with
+ * ".0" when it is a whole number; null when not finite. */
+void edge_report_json_double (GString *out, gdouble d);
 
 /* @uri without its user information (so no password reaches a report);
  * free with g_free(). */

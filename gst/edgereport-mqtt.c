@@ -1,4 +1,4 @@
-/* edgeclassify: MQTT publisher of edgereport
+/* edgeclassify: edgereport's MQTT output
  * Copyright (C) 2025 The edgeclassify authors
  *
  * This library is free software; you can redistribute it and/or
@@ -10,267 +10,369 @@
 #include "config.h"
 #endif
 
-#include "edgereport-mqtt.h"
+#include "edgereport-output.h"
+#include "edgereport-publisher.h"
 
 #include <errno.h>
+#include <string.h>
 #include <mosquitto.h>
+#include <glib/gstdio.h>
 
-GST_DEBUG_CATEGORY_STATIC (edge_mqtt_debug);
-#define GST_CAT_DEFAULT edge_mqtt_debug
+GST_DEBUG_CATEGORY_EXTERN (gst_edge_report_debug);
+#define GST_CAT_DEFAULT gst_edge_report_debug
 
-#define KEEPALIVE_S 30
-#define RECONNECT_MIN_S 1  /* the delay grows from here ... */
-#define RECONNECT_MAX_S 30 /* ... up to here, while the broker is away */
-#define MAX_IN_FLIGHT 32   /* published but not yet sent or acknowledged */
+#define DEFAULT_MQTT_PORT 1883
+#define DEFAULT_MQTT_TOPIC "edgeclassify/results"
+#define DEFAULT_MAX_QUEUE 100
+#define DEFAULT_SPOOL_MAX_BYTES (64 * 1024 * 1024)
+#define DEFAULT_RECONNECT_MAX_DELAY 5000
+#define DRAIN_MS 2000 /* how long end of stream and stop wait for delivery */
 
-struct _EdgeMqtt {
-  GstObject *log; /* not owned: the element outlives us */
-  struct mosquitto *mosq;
+extern const EdgeOutputClass edge_output_mqtt;
+
+typedef struct {
+  gchar *host;
+  gint port;
   gchar *topic;
+  gchar *client_id;
   gint qos;
-
-  /* shared by the pushing, publishing and network threads */
-  GMutex lock;
-  GCond cond;
-  GQueue queue; /* of GBytes */
+  gchar *username, *password_file;
+  gchar *ca_file, *cert_file, *key_file;
   guint max_queue;
-  guint64 dropped;
-  gboolean connected;
-  guint in_flight;
-  gboolean stopping;
+  gchar *spool_dir;
+  guint64 spool_max_bytes;
+  guint reconnect_max_delay;
+} MqttSettings;
 
-  GThread *publisher;
+#define FIELD(f) G_STRUCT_OFFSET (MqttSettings, f)
+static const EdgeProp mqtt_props[] = {
+  /**
+   * GstEdgeReport:mqtt-host:
+   *
+   * Host name or address of the MQTT broker. Unset: no MQTT.
+   */
+  { "mqtt-host", "MQTT broker host (unset: no MQTT)", EDGE_PROP_STRING,
+    FIELD (host) },
+  /**
+   * GstEdgeReport:mqtt-port:
+   *
+   * TCP port of the MQTT broker, 1 to 65535 (anything else fails start).
+   */
+  { "mqtt-port", "MQTT broker port (1 to 65535)", EDGE_PROP_INT, FIELD (port),
+    1, 65535, DEFAULT_MQTT_PORT },
+  /**
+   * GstEdgeReport:mqtt-topic:
+   *
+   * Topic the JSON objects are published to (no wildcards). The status of
+   * the element ("online", "offline") is published, retained, to
+   * <topic>/status.
+   */
+  { "mqtt-topic", "MQTT topic to publish to (status: <topic>/status)",
+    EDGE_PROP_STRING, FIELD (topic), .def_str = DEFAULT_MQTT_TOPIC },
+  /**
+   * GstEdgeReport:mqtt-client-id:
+   *
+   * MQTT client identifier; unset, a random one is used.
+   */
+  { "mqtt-client-id", "MQTT client identifier (unset: random)",
+    EDGE_PROP_STRING, FIELD (client_id) },
+  /**
+   * GstEdgeReport:mqtt-qos:
+   *
+   * MQTT quality of service: 0 (at most once) or 1 (at least once). With
+   * a spool-dir, always 1.
+   */
+  { "mqtt-qos", "MQTT quality of service (0 or 1; 1 with a spool)",
+    EDGE_PROP_INT, FIELD (qos), 0, 1, 0 },
+  /**
+   * GstEdgeReport:mqtt-username:
+   *
+   * User name to log in to the broker with. Unset: no login.
+   */
+  { "mqtt-username", "MQTT user name (unset: no login)", EDGE_PROP_STRING,
+    FIELD (username) },
+  /**
+   * GstEdgeReport:mqtt-password-file:
+   *
+   * File whose first line is the password of mqtt-username, so that the
+   * password is in neither the command line nor the properties.
+   */
+  { "mqtt-password-file", "File holding the MQTT password (first line)",
+    EDGE_PROP_STRING, FIELD (password_file) },
+  /**
+   * GstEdgeReport:mqtt-tls-ca-file:
+   *
+   * PEM file of the certificate authorities that sign the broker's
+   * certificate. Setting it (or a client certificate) turns on TLS.
+   */
+  { "mqtt-tls-ca-file",
+    "PEM file of the CAs trusted for the broker (turns on TLS)",
+    EDGE_PROP_STRING, FIELD (ca_file) },
+  /**
+   * GstEdgeReport:mqtt-tls-cert-file:
+   *
+   * PEM client certificate, for brokers that require one.
+   */
+  { "mqtt-tls-cert-file", "PEM client certificate", EDGE_PROP_STRING,
+    FIELD (cert_file) },
+  /**
+   * GstEdgeReport:mqtt-tls-key-file:
+   *
+   * PEM private key of the client certificate.
+   */
+  { "mqtt-tls-key-file", "PEM private key of the client certificate",
+    EDGE_PROP_STRING, FIELD (key_file) },
+  /**
+   * GstEdgeReport:max-queue:
+   *
+   * Most results waiting in memory for the MQTT publisher; beyond it the
+   * oldest are dropped. With a spool-dir they wait on disk instead, and
+   * this queue only covers the hand-over to the disk.
+   */
+  { "max-queue", "Most results waiting in memory for MQTT (at least 1)",
+    EDGE_PROP_UINT, FIELD (max_queue), 1, G_MAXINT, DEFAULT_MAX_QUEUE },
+  /**
+   * GstEdgeReport:spool-dir:
+   *
+   * Folder (created if needed) where results wait for the broker, on
+   * disk, across restarts of the pipeline and crashes of the process.
+   * Unset: no spool, results wait in memory (max-queue).
+   */
+  { "spool-dir", "Folder where results wait for the MQTT broker",
+    EDGE_PROP_STRING, FIELD (spool_dir) },
+  /**
+   * GstEdgeReport:spool-max-bytes:
+   *
+   * Most bytes of results waiting in the spool; past it new results are
+   * dropped (and counted, and announced).
+   */
+  { "spool-max-bytes", "Most bytes of results waiting in the spool",
+    EDGE_PROP_UINT64, FIELD (spool_max_bytes), 1, G_MAXINT64,
+    DEFAULT_SPOOL_MAX_BYTES },
+  /**
+   * GstEdgeReport:reconnect-max-delay:
+   *
+   * Longest wait, in milliseconds, between two attempts to reach the
+   * broker; the wait doubles from 250 ms up to it.
+   */
+  { "reconnect-max-delay",
+    "Longest wait between two attempts to connect, in ms (250 to 3600000)",
+    EDGE_PROP_UINT, FIELD (reconnect_max_delay), 250, 3600000,
+    DEFAULT_RECONNECT_MAX_DELAY },
 };
+#undef FIELD
 
-static void
-on_connect (struct mosquitto *mosq, void *user_data, int rc)
+typedef struct {
+  EdgeOutput base;
+  EdgePublisher *pub;
+} MqttOutput;
+
+static gboolean
+mqtt_wanted (gconstpointer settings)
 {
-  EdgeMqtt *m = user_data;
-
-  if (rc == 0)
-    GST_INFO_OBJECT (m->log, "connected to the MQTT broker");
-  else
-    GST_WARNING_OBJECT (m->log, "MQTT broker refused the connection: %s",
-                        mosquitto_connack_string (rc));
-  g_mutex_lock (&m->lock);
-  m->connected = (rc == 0);
-  m->in_flight = 0;
-  g_cond_broadcast (&m->cond);
-  g_mutex_unlock (&m->lock);
+  return ((const MqttSettings *)settings)->host != NULL;
 }
 
 static void
-on_disconnect (struct mosquitto *mosq, void *user_data, int rc)
+post_error (GstElement *element, const GError *err, gchar *debug)
 {
-  EdgeMqtt *m = user_data;
-
-  if (rc != 0)
-    GST_WARNING_OBJECT (m->log, "lost the MQTT broker (%s); reconnecting",
-                        mosquitto_strerror (rc));
-  g_mutex_lock (&m->lock);
-  m->connected = FALSE;
-  m->in_flight = 0;
-  g_cond_broadcast (&m->cond);
-  g_mutex_unlock (&m->lock);
+  gst_element_message_full (element, GST_MESSAGE_ERROR, err->domain, err->code,
+                            g_strdup (err->message), debug, __FILE__,
+                            GST_FUNCTION, __LINE__);
 }
 
-/* Called when a QoS 0 message was written or a QoS 1 message acknowledged */
-static void
-on_publish (struct mosquitto *mosq, void *user_data, int mid)
+/* A file named by property @prop must be readable */
+static gboolean
+check_readable (GstElement *element, const gchar *prop, const gchar *path)
 {
-  EdgeMqtt *m = user_data;
+  FILE *f;
 
-  g_mutex_lock (&m->lock);
-  if (m->in_flight > 0)
-    m->in_flight--;
-  g_cond_broadcast (&m->cond);
-  g_mutex_unlock (&m->lock);
+  if (path == NULL)
+    return TRUE;
+  if ((f = g_fopen (path, "r")) != NULL) {
+    fclose (f);
+    return TRUE;
+  }
+  GST_ELEMENT_ERROR (
+      element, RESOURCE, OPEN_READ,
+      ("Could not read file \"%s\" (%s): %s.", path, prop, g_strerror (errno)),
+      (NULL));
+  return FALSE;
 }
 
-static gpointer
-publisher_thread (gpointer user_data)
+/* The first line of the password file; NULL after posting an error */
+static gchar *
+read_password (GstElement *element, const gchar *path)
 {
-  EdgeMqtt *m = user_data;
+  GError *err = NULL;
+  gchar *text = NULL;
 
-  g_mutex_lock (&m->lock);
-  while (!m->stopping) {
-    GBytes *msg;
-    gconstpointer data;
-    gsize size;
-    int rc;
-
-    if (!m->connected || m->in_flight >= MAX_IN_FLIGHT
-        || g_queue_is_empty (&m->queue)) {
-      g_cond_wait (&m->cond, &m->lock);
-      continue;
-    }
-    msg = g_queue_pop_head (&m->queue);
-    m->in_flight++;
-    g_mutex_unlock (&m->lock);
-
-    data = g_bytes_get_data (msg, &size);
-    rc = mosquitto_publish (m->mosq, NULL, m->topic, (int)size, data, m->qos,
-                            false);
-
-    g_mutex_lock (&m->lock);
-    if (rc == MOSQ_ERR_SUCCESS) {
-      g_bytes_unref (msg);
-      continue;
-    }
-    /* not sent: keep it for the next connection, unless newer ones filled
-     * the queue meanwhile */
-    m->in_flight = MAX (m->in_flight, 1) - 1;
-    if (g_queue_get_length (&m->queue) < m->max_queue) {
-      g_queue_push_head (&m->queue, msg);
-    } else {
-      g_bytes_unref (msg);
-      m->dropped++;
-    }
-    GST_DEBUG_OBJECT (m->log, "publish failed: %s", mosquitto_strerror (rc));
-    if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST) {
-      m->connected = FALSE; /* until on_connect says otherwise */
-    } else {
-      gint64 until = g_get_monotonic_time () + 100 * G_TIME_SPAN_MILLISECOND;
-      g_cond_wait_until (&m->cond, &m->lock, until);
-    }
+  if (!g_file_get_contents (path, &text, NULL, &err)) {
+    GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ,
+                       ("Could not read the MQTT password file \"%s\" "
+                        "(mqtt-password-file): %s.",
+                        path, err->message),
+                       (NULL));
+    g_clear_error (&err);
+    return NULL;
   }
-  g_mutex_unlock (&m->lock);
-  return NULL;
+  text[strcspn (text, "\r\n")] = '\0';
+  return text;
 }
 
-static void
-init_library (void)
+static gboolean
+check_settings (GstElement *element, const MqttSettings *s)
 {
-  static gsize done = 0;
+  const gchar *topic = s->topic ? s->topic : "";
 
-  if (g_once_init_enter (&done)) {
-    mosquitto_lib_init ();
-    GST_DEBUG_CATEGORY_INIT (edge_mqtt_debug, "edgereport-mqtt", 0,
-                             "edgereport MQTT publisher");
-    g_once_init_leave (&done, 1);
+  if (topic[0] == '\0' || mosquitto_pub_topic_check (topic) != MOSQ_ERR_SUCCESS
+      || strlen (topic) > 60000) {
+    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+                       ("Invalid mqtt-topic \"%s\": a topic to publish to "
+                        "is not empty and has no wildcard (+ or #).",
+                        topic),
+                       (NULL));
+    return FALSE;
   }
+  if (s->password_file && s->username == NULL) {
+    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+                       ("mqtt-password-file is set but mqtt-username is "
+                        "not: MQTT has no password without a user."),
+                       (NULL));
+    return FALSE;
+  }
+  if ((s->cert_file == NULL) != (s->key_file == NULL)) {
+    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+                       ("mqtt-tls-cert-file and mqtt-tls-key-file go "
+                        "together: only one is set."),
+                       (NULL));
+    return FALSE;
+  }
+  return check_readable (element, "mqtt-tls-ca-file", s->ca_file)
+         && check_readable (element, "mqtt-tls-cert-file", s->cert_file)
+         && check_readable (element, "mqtt-tls-key-file", s->key_file);
 }
 
-EdgeMqtt *
-edge_mqtt_new (const EdgeMqttConfig *config, GstObject *log, GError **error)
+static EdgeOutput *
+mqtt_open (GstElement *element, gconstpointer settings)
 {
-  EdgeMqtt *m;
-  int rc;
+  const MqttSettings *s = settings;
+  MqttOutput *o = NULL;
+  EdgePublisherConfig cfg = {
+    .host = s->host,
+    .port = s->port,
+    .topic = s->topic,
+    .client_id = s->client_id,
+    .qos = s->qos,
+    .username = s->username,
+    .ca_file = s->ca_file,
+    .cert_file = s->cert_file,
+    .key_file = s->key_file,
+    .max_queue = s->max_queue,
+    .reconnect_max_ms = s->reconnect_max_delay,
+  };
+  gchar *password = NULL;
+  GError *err = NULL;
 
-  init_library ();
-  m = g_new0 (EdgeMqtt, 1);
-  m->log = log;
-  m->topic = g_strdup (config->topic);
-  m->qos = config->qos;
-  m->max_queue = MAX (config->max_queue, 1);
-  g_mutex_init (&m->lock);
-  g_cond_init (&m->cond);
-  g_queue_init (&m->queue);
-
-  m->mosq = mosquitto_new (config->client_id, true, m);
-  if (m->mosq == NULL) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
-                 "mosquitto_new: %s", g_strerror (errno));
-    goto failed;
-  }
-  mosquitto_connect_callback_set (m->mosq, on_connect);
-  mosquitto_disconnect_callback_set (m->mosq, on_disconnect);
-  mosquitto_publish_callback_set (m->mosq, on_publish);
-  mosquitto_reconnect_delay_set (m->mosq, RECONNECT_MIN_S, RECONNECT_MAX_S,
-                                 true);
-
-  if (config->ca_file || config->cert_file || config->key_file) {
-    rc = mosquitto_tls_set (m->mosq, config->ca_file, NULL, config->cert_file,
-                            config->key_file, NULL);
-    if (rc != MOSQ_ERR_SUCCESS) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-                   "mosquitto_tls_set (ca \"%s\", cert \"%s\", key \"%s\"): %s",
-                   GST_STR_NULL (config->ca_file),
-                   GST_STR_NULL (config->cert_file),
-                   GST_STR_NULL (config->key_file), mosquitto_strerror (rc));
-      goto failed;
-    }
+  if (!check_settings (element, s))
+    return NULL;
+  if (s->password_file
+      && (cfg.password = password = read_password (element, s->password_file))
+             == NULL)
+    return NULL;
+  if (s->spool_dir) {
+    cfg.spool = edge_spool_open (s->spool_dir, s->spool_max_bytes, &err);
+    if (cfg.spool == NULL)
+      goto spool_failed;
+    if (edge_spool_recovered (cfg.spool) > 0)
+      GST_INFO_OBJECT (element,
+                       "%" G_GUINT64_FORMAT " results from before wait in "
+                       "the spool %s",
+                       edge_spool_recovered (cfg.spool), s->spool_dir);
   }
 
-  /* A broker that is not there yet is not an error: the network thread
-   * keeps trying with the delays set above. */
-  rc = mosquitto_connect_async (m->mosq, config->host, config->port,
-                                KEEPALIVE_S);
-  if (rc != MOSQ_ERR_SUCCESS)
-    GST_WARNING_OBJECT (log, "no MQTT broker at %s:%d yet (%s); retrying",
-                        config->host, config->port,
-                        rc == MOSQ_ERR_ERRNO ? g_strerror (errno)
-                                             : mosquitto_strerror (rc));
-  rc = mosquitto_loop_start (m->mosq);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
-                 "mosquitto_loop_start: %s", mosquitto_strerror (rc));
-    goto failed;
-  }
-  m->publisher = g_thread_new ("edgereport-mqtt", publisher_thread, m);
-  return m;
+  o = edge_output_new (&edge_output_mqtt, sizeof (MqttOutput), element);
+  o->base.drop_info = gst_structure_new (
+      "edgereport-dropped", "max-queue", G_TYPE_UINT, s->max_queue,
+      "spool-max-bytes", G_TYPE_UINT64,
+      s->spool_dir ? s->spool_max_bytes : (guint64)0, NULL);
+  o->pub = edge_publisher_new (&cfg, &o->base, &err);
+  if (o->pub == NULL)
+    goto mqtt_failed;
+  if (password)
+    memset (password, 0, strlen (password));
+  g_free (password);
+  return &o->base;
 
   /* ERRORS */
+spool_failed : {
+  post_error (element, err, g_strdup_printf ("spool-dir \"%s\"", s->spool_dir));
+  goto failed;
+}
+mqtt_failed : {
+  GST_ELEMENT_ERROR (
+      element, RESOURCE, SETTINGS,
+      ("Could not set up the MQTT client for %s:%d.", s->host, s->port),
+      ("%s", err->message));
+  if (cfg.spool)
+    edge_spool_close (cfg.spool);
+  goto failed;
+}
 failed : {
-  edge_mqtt_free (m, 0);
+  g_clear_error (&err);
+  if (password)
+    memset (password, 0, strlen (password));
+  g_free (password);
+  if (o)
+    edge_output_free (&o->base);
   return NULL;
 }
 }
 
-gboolean
-edge_mqtt_push (EdgeMqtt *m, GBytes *payload)
+static GstFlowReturn
+mqtt_write_result (EdgeOutput *out, const EdgeRecord *record)
 {
-  gboolean dropped = FALSE;
-
-  g_mutex_lock (&m->lock);
-  if (g_queue_get_length (&m->queue) >= m->max_queue) {
-    g_bytes_unref (g_queue_pop_head (&m->queue));
-    m->dropped++;
-    dropped = TRUE;
-  }
-  g_queue_push_tail (&m->queue, payload);
-  g_cond_broadcast (&m->cond);
-  g_mutex_unlock (&m->lock);
-  return dropped;
+  edge_publisher_push (((MqttOutput *)out)->pub, record->line, record->len);
+  return GST_FLOW_OK;
 }
 
-guint64
-edge_mqtt_get_dropped (EdgeMqtt *m)
+static void
+mqtt_write_event (EdgeOutput *out, const EdgeEvent *event)
 {
-  guint64 dropped;
+  guint64 left;
 
-  g_mutex_lock (&m->lock);
-  dropped = m->dropped;
-  g_mutex_unlock (&m->lock);
-  return dropped;
+  if (event->type != EDGE_EVENT_EOS)
+    return;
+  /* what has not reached the broker by now is lost, or stays spooled */
+  left = edge_publisher_flush (((MqttOutput *)out)->pub, DRAIN_MS);
+  if (left > 0)
+    GST_INFO_OBJECT (
+        out->element,
+        "end of stream: %" G_GUINT64_FORMAT " results wait in the spool", left);
 }
 
-void
-edge_mqtt_free (EdgeMqtt *m, guint drain_ms)
+static void
+mqtt_close (EdgeOutput *out)
 {
-  gint64 until = g_get_monotonic_time () + drain_ms * G_TIME_SPAN_MILLISECOND;
-
-  g_mutex_lock (&m->lock);
-  while (m->publisher && m->connected
-         && (!g_queue_is_empty (&m->queue) || m->in_flight > 0)) {
-    if (!g_cond_wait_until (&m->cond, &m->lock, until))
-      break;
-  }
-  m->stopping = TRUE;
-  g_cond_broadcast (&m->cond);
-  g_mutex_unlock (&m->lock);
-
-  if (m->publisher)
-    g_thread_join (m->publisher);
-  if (m->mosq) {
-    mosquitto_disconnect (m->mosq);
-    /* wakes the network thread, also from its reconnection delay */
-    mosquitto_loop_stop (m->mosq, false);
-    mosquitto_destroy (m->mosq);
-  }
-  g_queue_clear_full (&m->queue, (GDestroyNotify)g_bytes_unref);
-  g_mutex_clear (&m->lock);
-  g_cond_clear (&m->cond);
-  g_free (m->topic);
-  g_free (m);
+  edge_publisher_free (((MqttOutput *)out)->pub, DRAIN_MS);
 }
+
+static void
+mqtt_stats (EdgeOutput *out, EdgeOutputStats *stats)
+{
+  edge_publisher_stats (((MqttOutput *)out)->pub, &stats->written,
+                        &stats->pending);
+}
+
+const EdgeOutputClass edge_output_mqtt = {
+  .name = "MQTT",
+  .settings_size = sizeof (MqttSettings),
+  .props = mqtt_props,
+  .n_props = G_N_ELEMENTS (mqtt_props),
+  .wanted = mqtt_wanted,
+  .open = mqtt_open,
+  .write_result = mqtt_write_result,
+  .write_event = mqtt_write_event,
+  .close = mqtt_close,
+  .stats = mqtt_stats,
+};

@@ -20,19 +20,31 @@
  * PTS and UTC wall-clock time, and holds every classification:
  *
  * |[
- * {"schema_version":1,"stream_id":"…","source_uri":"rtsp://cam/stream",
- *  "frame":41,"pts":1366666666,"timestamp":"2025-05-01T12:00:01.234567Z",
- *  "width":640,"height":480,"classifications":[{"label":"cat",
- *  "label_id":3,"confidence":0.81,"top_labels":["cat","dog"],…,
- *  "x":0,"y":0,"width":640,"height":480}]}
+ * {"schema_version":1,"run_id":"6f1c…","stream_id":"…",
+ *  "source_uri":"rtsp://cam/stream","frame":41,"pts":1366666666,
+ *  "timestamp":"2025-05-01T12:00:01.234567Z","width":640,"height":480,
+ *  "classifications":[{"label":"cat","label_id":3,"confidence":0.81,
+ *  "top_labels":["cat","dog"],…,"x":0,"y":0,"width":640,"height":480}]}
  * ]|
  *
- * The MQTT client connects in the background and reconnects with a growing
- * delay; the streaming thread only puts messages on a queue of
- * #GstEdgeReport:max-queue messages. While the broker is away the oldest
- * messages are dropped: #GstEdgeReport:dropped counts them, and a warning
- * and an element message named "edgereport-dropped" (fields "dropped" and
- * "max-queue") are posted at most every five seconds while it happens.
+ * "run_id" is new at every start, so ("run_id", "stream_id", "frame")
+ * names a record once for all.
+ *
+ * Outputs (each in a file of its own, see edgereport-output.h): the file
+ * (#GstEdgeReport:location) and MQTT (#GstEdgeReport:mqtt-host). The MQTT
+ * publisher works in a thread of its own, connecting from the start and
+ * again whenever the broker is away (at most
+ * #GstEdgeReport:reconnect-max-delay apart); the streaming thread only
+ * hands records over. Results wait in memory (#GstEdgeReport:max-queue,
+ * oldest dropped) or, with #GstEdgeReport:spool-dir, on disk up to
+ * #GstEdgeReport:spool-max-bytes, and are published in order.
+ *
+ * Every result lost is counted in #GstEdgeReport:dropped and announced: a
+ * warning on the bus and an element message "edgereport-dropped" (fields
+ * "dropped", "output", "reason", "max-queue", "spool-max-bytes") at the
+ * first loss, then at most every five seconds while losses go on, and at
+ * end of stream and stop for what is left. docs/edgereport.md has the
+ * whole reference.
  *
  * ## Example launch line
  * |[
@@ -49,37 +61,23 @@
 
 #include "gstedgereport.h"
 #include "edgereport-json.h"
-#include "edgereport-mqtt.h"
+#include "edgereport-output.h"
 
-#include <errno.h>
-#include <stdio.h>
-
-GST_DEBUG_CATEGORY_STATIC (gst_edge_report_debug);
+GST_DEBUG_CATEGORY (gst_edge_report_debug);
 #define GST_CAT_DEFAULT gst_edge_report_debug
-
-#define DROP_REPORT_INTERVAL (5 * G_TIME_SPAN_SECOND)
-#define DRAIN_MS 2000 /* how long stop() lets the queue empty */
 
 struct _GstEdgeReport {
   GstBaseTransform parent;
 
-  /* properties (object lock) */
-  gchar *location;
-  gchar *mqtt_host;
-  gint mqtt_port;
-  gchar *mqtt_topic;
-  gchar *mqtt_client_id;
-  gint mqtt_qos;
-  gchar *tls_ca_file, *tls_cert_file, *tls_key_file;
-  guint max_queue;
+  /* properties (object lock): each output's settings, in its own struct */
+  gpointer *settings;
 
-  /* resources (start..stop); mqtt and dropped also under the object lock */
-  FILE *file; /* stdout for "-" */
-  gchar *file_name;
-  EdgeMqtt *mqtt;
-  guint64 dropped; /* of the last run, once stopped */
-  JsonBuilder *builder;
-  JsonGenerator *generator;
+  /* resources (start..stop); outputs and dropped also under the object
+   * lock */
+  EdgeOutput **outputs; /* one per wanted output, NULL-terminated */
+  guint64 dropped;      /* of the last run, once stopped */
+  gchar *run_id;        /* random, new at every start */
+  GString *line;        /* the record being made */
 
   /* streaming thread */
   gchar *stream_id;
@@ -87,28 +85,23 @@ struct _GstEdgeReport {
   gboolean uri_queried;
   guint64 frames;
   gint width, height;
-  gint64 last_drop_report;
 };
 
+/* Property ids: PROP_DROPPED, then every output's table in turn */
 enum {
   PROP_0,
-  PROP_LOCATION,
-  PROP_MQTT_HOST,
-  PROP_MQTT_PORT,
-  PROP_MQTT_TOPIC,
-  PROP_MQTT_CLIENT_ID,
-  PROP_MQTT_QOS,
-  PROP_MQTT_TLS_CA_FILE,
-  PROP_MQTT_TLS_CERT_FILE,
-  PROP_MQTT_TLS_KEY_FILE,
-  PROP_MAX_QUEUE,
   PROP_DROPPED,
+  PROP_FIRST_OUTPUT,
 };
 
-#define DEFAULT_MQTT_PORT 1883
-#define DEFAULT_MQTT_TOPIC "edgeclassify/results"
-#define DEFAULT_MQTT_QOS 0
-#define DEFAULT_MAX_QUEUE 100
+/* what each property id past PROP_FIRST_OUTPUT stands for */
+typedef struct {
+  guint output; /* index in edge_outputs[] */
+  const EdgeProp *prop;
+} PropEntry;
+
+static PropEntry *prop_entries;
+static guint n_prop_entries, n_output_classes;
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
@@ -136,122 +129,39 @@ static GstFlowReturn gst_edge_report_transform_ip (GstBaseTransform *trans,
                                                    GstBuffer *buf);
 
 static void
-install_string (GObjectClass *gobject_class, guint prop_id, const gchar *name,
-                const gchar *blurb, const gchar *def)
-{
-  g_object_class_install_property (
-      gobject_class, prop_id,
-      g_param_spec_string (name, name, blurb, def,
-                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-                               | GST_PARAM_MUTABLE_READY));
-}
-
-static void
 gst_edge_report_class_init (GstEdgeReportClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
-  const GParamFlags flags
-      = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+  guint id = PROP_FIRST_OUTPUT;
 
   gobject_class->set_property = gst_edge_report_set_property;
   gobject_class->get_property = gst_edge_report_get_property;
   gobject_class->finalize = gst_edge_report_finalize;
 
-  /**
-   * GstEdgeReport:location:
-   *
-   * File that receives one JSON object a line, appended and flushed line
-   * by line; "-" is the standard output. Unset: no file.
-   */
-  install_string (gobject_class, PROP_LOCATION, "location",
-                  "File to append JSON lines to (\"-\": standard output)",
-                  NULL);
-  /**
-   * GstEdgeReport:mqtt-host:
-   *
-   * Host name or address of the MQTT broker. Unset: no MQTT.
-   */
-  install_string (gobject_class, PROP_MQTT_HOST, "mqtt-host",
-                  "MQTT broker host (unset: no MQTT)", NULL);
-  /**
-   * GstEdgeReport:mqtt-port:
-   *
-   * TCP port of the MQTT broker.
-   */
-  g_object_class_install_property (
-      gobject_class, PROP_MQTT_PORT,
-      g_param_spec_int ("mqtt-port", "MQTT port", "MQTT broker port", 1, 65535,
-                        DEFAULT_MQTT_PORT, flags));
-  /**
-   * GstEdgeReport:mqtt-topic:
-   *
-   * Topic the JSON objects are published to.
-   */
-  install_string (gobject_class, PROP_MQTT_TOPIC, "mqtt-topic",
-                  "MQTT topic to publish to", DEFAULT_MQTT_TOPIC);
-  /**
-   * GstEdgeReport:mqtt-client-id:
-   *
-   * MQTT client identifier; unset, a random one is used.
-   */
-  install_string (gobject_class, PROP_MQTT_CLIENT_ID, "mqtt-client-id",
-                  "MQTT client identifier (unset: random)", NULL);
-  /**
-   * GstEdgeReport:mqtt-qos:
-   *
-   * MQTT quality of service: 0 (at most once) or 1 (at least once).
-   */
-  g_object_class_install_property (
-      gobject_class, PROP_MQTT_QOS,
-      g_param_spec_int ("mqtt-qos", "MQTT QoS", "MQTT quality of service", 0, 1,
-                        DEFAULT_MQTT_QOS, flags));
-  /**
-   * GstEdgeReport:mqtt-tls-ca-file:
-   *
-   * PEM file of the certificate authorities that sign the broker's
-   * certificate. Setting it (or a client certificate) turns on TLS.
-   */
-  install_string (gobject_class, PROP_MQTT_TLS_CA_FILE, "mqtt-tls-ca-file",
-                  "PEM file of the CAs trusted for the broker (turns on TLS)",
-                  NULL);
-  /**
-   * GstEdgeReport:mqtt-tls-cert-file:
-   *
-   * PEM client certificate, for brokers that require one.
-   */
-  install_string (gobject_class, PROP_MQTT_TLS_CERT_FILE, "mqtt-tls-cert-file",
-                  "PEM client certificate", NULL);
-  /**
-   * GstEdgeReport:mqtt-tls-key-file:
-   *
-   * PEM private key of the client certificate.
-   */
-  install_string (gobject_class, PROP_MQTT_TLS_KEY_FILE, "mqtt-tls-key-file",
-                  "PEM private key of the client certificate", NULL);
-  /**
-   * GstEdgeReport:max-queue:
-   *
-   * Most messages waiting for the MQTT broker; beyond it the oldest are
-   * dropped.
-   */
-  g_object_class_install_property (
-      gobject_class, PROP_MAX_QUEUE,
-      g_param_spec_uint ("max-queue", "Max queue",
-                         "Most messages waiting for the MQTT broker", 1,
-                         G_MAXINT, DEFAULT_MAX_QUEUE, flags));
+  /* the outputs' properties (documented in their files) */
+  for (n_output_classes = 0; edge_outputs[n_output_classes]; n_output_classes++)
+    n_prop_entries += edge_outputs[n_output_classes]->n_props;
+  prop_entries = g_new0 (PropEntry, n_prop_entries);
+  for (guint o = 0; o < n_output_classes; o++) {
+    for (guint p = 0; p < edge_outputs[o]->n_props; p++, id++) {
+      prop_entries[id - PROP_FIRST_OUTPUT].output = o;
+      prop_entries[id - PROP_FIRST_OUTPUT].prop = &edge_outputs[o]->props[p];
+      edge_prop_install (gobject_class, id, &edge_outputs[o]->props[p]);
+    }
+  }
   /**
    * GstEdgeReport:dropped:
    *
-   * Messages dropped because the MQTT queue was full (since start).
+   * Results lost since start, over all outputs (after stop: those of the
+   * last run).
    */
   g_object_class_install_property (
       gobject_class, PROP_DROPPED,
-      g_param_spec_uint64 ("dropped", "Dropped",
-                           "Messages dropped because the MQTT queue was full",
-                           0, G_MAXUINT64, 0,
-                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+      g_param_spec_uint64 (
+          "dropped", "Dropped", "Results lost since start, over all outputs", 0,
+          G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_set_static_metadata (
       element_class, "Classification report", "Filter/Metadata",
@@ -273,34 +183,22 @@ gst_edge_report_class_init (GstEdgeReportClass *klass)
 static void
 gst_edge_report_init (GstEdgeReport *self)
 {
-  self->mqtt_port = DEFAULT_MQTT_PORT;
-  self->mqtt_topic = g_strdup (DEFAULT_MQTT_TOPIC);
-  self->mqtt_qos = DEFAULT_MQTT_QOS;
-  self->max_queue = DEFAULT_MAX_QUEUE;
+  self->settings = g_new0 (gpointer, n_output_classes);
+  for (guint o = 0; o < n_output_classes; o++) {
+    self->settings[o] = g_malloc0 (edge_outputs[o]->settings_size);
+    edge_props_init (edge_outputs[o]->props, edge_outputs[o]->n_props,
+                     self->settings[o]);
+  }
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
 }
 
-static gchar **
-string_prop (GstEdgeReport *self, guint prop_id)
+static const PropEntry *
+prop_entry (guint prop_id)
 {
-  switch (prop_id) {
-  case PROP_LOCATION:
-    return &self->location;
-  case PROP_MQTT_HOST:
-    return &self->mqtt_host;
-  case PROP_MQTT_TOPIC:
-    return &self->mqtt_topic;
-  case PROP_MQTT_CLIENT_ID:
-    return &self->mqtt_client_id;
-  case PROP_MQTT_TLS_CA_FILE:
-    return &self->tls_ca_file;
-  case PROP_MQTT_TLS_CERT_FILE:
-    return &self->tls_cert_file;
-  case PROP_MQTT_TLS_KEY_FILE:
-    return &self->tls_key_file;
-  default:
+  if (prop_id < PROP_FIRST_OUTPUT
+      || prop_id - PROP_FIRST_OUTPUT >= n_prop_entries)
     return NULL;
-  }
+  return &prop_entries[prop_id - PROP_FIRST_OUTPUT];
 }
 
 static void
@@ -308,22 +206,31 @@ gst_edge_report_set_property (GObject *object, guint prop_id,
                               const GValue *value, GParamSpec *pspec)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (object);
-  gchar **str = string_prop (self, prop_id);
+  const PropEntry *e = prop_entry (prop_id);
 
-  GST_OBJECT_LOCK (self);
-  if (str) {
-    g_free (*str);
-    *str = g_value_dup_string (value);
-  } else if (prop_id == PROP_MQTT_PORT) {
-    self->mqtt_port = g_value_get_int (value);
-  } else if (prop_id == PROP_MQTT_QOS) {
-    self->mqtt_qos = g_value_get_int (value);
-  } else if (prop_id == PROP_MAX_QUEUE) {
-    self->max_queue = g_value_get_uint (value);
-  } else {
+  if (e == NULL) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    return;
   }
+  GST_OBJECT_LOCK (self);
+  edge_prop_set_value (e->prop, self->settings[e->output], value);
   GST_OBJECT_UNLOCK (self);
+}
+
+/* Called with the object lock held */
+static guint64
+dropped_locked (GstEdgeReport *self)
+{
+  EdgeOutputStats stats;
+  guint64 dropped = 0;
+
+  if (self->outputs == NULL)
+    return self->dropped;
+  for (EdgeOutput **out = self->outputs; *out; out++) {
+    edge_output_stats (*out, &stats);
+    dropped += stats.dropped;
+  }
+  return dropped;
 }
 
 static void
@@ -331,20 +238,16 @@ gst_edge_report_get_property (GObject *object, guint prop_id, GValue *value,
                               GParamSpec *pspec)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (object);
-  gchar **str = string_prop (self, prop_id);
+  const PropEntry *e = prop_entry (prop_id);
+  GValue v = G_VALUE_INIT;
 
   GST_OBJECT_LOCK (self);
-  if (str) {
-    g_value_set_string (value, *str);
-  } else if (prop_id == PROP_MQTT_PORT) {
-    g_value_set_int (value, self->mqtt_port);
-  } else if (prop_id == PROP_MQTT_QOS) {
-    g_value_set_int (value, self->mqtt_qos);
-  } else if (prop_id == PROP_MAX_QUEUE) {
-    g_value_set_uint (value, self->max_queue);
+  if (e) {
+    edge_prop_get_value (e->prop, self->settings[e->output], &v);
+    g_value_copy (&v, value);
+    g_value_unset (&v);
   } else if (prop_id == PROP_DROPPED) {
-    g_value_set_uint64 (value, self->mqtt ? edge_mqtt_get_dropped (self->mqtt)
-                                          : self->dropped);
+    g_value_set_uint64 (value, dropped_locked (self));
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -356,127 +259,124 @@ gst_edge_report_finalize (GObject *object)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (object);
 
-  for (guint p = PROP_LOCATION; p <= PROP_MQTT_TLS_KEY_FILE; p++)
-    if (string_prop (self, p))
-      g_free (*string_prop (self, p));
+  for (guint o = 0; o < n_output_classes; o++) {
+    edge_props_clear (edge_outputs[o]->props, edge_outputs[o]->n_props,
+                      self->settings[o]);
+    g_free (self->settings[o]);
+  }
+  g_free (self->settings);
   g_free (self->stream_id);
   g_free (self->source_uri);
   G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* The rules of @klass's numbers; FALSE after posting an error */
+static gboolean
+check_settings (GstEdgeReport *self, const EdgeOutputClass *klass,
+                gconstpointer settings)
+{
+  gchar *value = NULL;
+  const EdgeProp *bad
+      = edge_props_check (klass->props, klass->n_props, settings, &value);
+
+  if (bad == NULL)
+    return TRUE;
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+                     ("Invalid %s %s: it must be from %" G_GINT64_FORMAT
+                      " to %" G_GINT64_FORMAT ".",
+                      bad->name, value, bad->min, bad->max),
+                     (NULL));
+  g_free (value);
+  return FALSE;
 }
 
 static gboolean
 gst_edge_report_start (GstBaseTransform *trans)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (trans);
-  EdgeMqttConfig cfg = { 0 };
-  EdgeMqtt *mqtt = NULL;
-  GError *err = NULL;
-  gchar *location, *host, *topic, *client_id, *ca, *cert, *key;
+  EdgeOutput **outputs = g_new0 (EdgeOutput *, n_output_classes + 1);
+  gpointer *settings = g_new0 (gpointer, n_output_classes);
+  gboolean ok = TRUE;
+  guint n = 0;
 
+  /* a snapshot of the settings, opened without the lock */
   GST_OBJECT_LOCK (self);
-  location = g_strdup (self->location);
-  host = g_strdup (self->mqtt_host);
-  topic = g_strdup (self->mqtt_topic);
-  client_id = g_strdup (self->mqtt_client_id);
-  ca = g_strdup (self->tls_ca_file);
-  cert = g_strdup (self->tls_cert_file);
-  key = g_strdup (self->tls_key_file);
-  cfg.port = self->mqtt_port;
-  cfg.qos = self->mqtt_qos;
-  cfg.max_queue = self->max_queue;
+  for (guint o = 0; o < n_output_classes; o++) {
+    settings[o] = g_malloc0 (edge_outputs[o]->settings_size);
+    edge_props_copy (edge_outputs[o]->props, edge_outputs[o]->n_props,
+                     settings[o], self->settings[o]);
+  }
   self->dropped = 0;
   GST_OBJECT_UNLOCK (self);
 
-  if (location == NULL && host == NULL)
+  for (guint o = 0; ok && o < n_output_classes; o++) {
+    if (!edge_outputs[o]->wanted (settings[o]))
+      continue;
+    ok = check_settings (self, edge_outputs[o], settings[o]);
+    if (ok) {
+      outputs[n] = edge_outputs[o]->open (GST_ELEMENT (self), settings[o]);
+      ok = outputs[n++] != NULL;
+    }
+  }
+  if (ok && n == 0)
     GST_WARNING_OBJECT (self, "neither location nor mqtt-host is set: "
                               "results go nowhere");
-  if (location && g_strcmp0 (location, "-") == 0) {
-    self->file = stdout;
-  } else if (location) {
-    self->file = fopen (location, "a");
-    if (self->file == NULL)
-      goto open_failed;
-  }
-  self->file_name = g_steal_pointer (&location);
 
-  if (host) {
-    cfg.host = host;
-    cfg.topic = topic ? topic : DEFAULT_MQTT_TOPIC;
-    cfg.client_id = client_id;
-    cfg.ca_file = ca;
-    cfg.cert_file = cert;
-    cfg.key_file = key;
-    mqtt = edge_mqtt_new (&cfg, GST_OBJECT (self), &err);
-    if (mqtt == NULL)
-      goto mqtt_failed;
-    GST_OBJECT_LOCK (self);
-    self->mqtt = mqtt;
-    GST_OBJECT_UNLOCK (self);
+  for (guint o = 0; o < n_output_classes; o++) {
+    edge_props_clear (edge_outputs[o]->props, edge_outputs[o]->n_props,
+                      settings[o]);
+    g_free (settings[o]);
+  }
+  g_free (settings);
+  if (!ok) {
+    for (guint i = 0; i < n && outputs[i]; i++) {
+      outputs[i]->klass->close (outputs[i]);
+      edge_output_free (outputs[i]);
+    }
+    g_free (outputs);
+    return FALSE;
   }
 
-  self->builder = json_builder_new ();
-  self->generator = json_generator_new ();
+  GST_OBJECT_LOCK (self);
+  self->outputs = outputs;
+  GST_OBJECT_UNLOCK (self);
+  self->run_id = g_uuid_string_random ();
+  self->line = g_string_sized_new (1024);
   self->frames = 0;
-  self->last_drop_report = 0;
+  GST_INFO_OBJECT (self, "run_id %s", self->run_id);
   self->uri_queried = FALSE;
-  g_free (host);
-  g_free (topic);
-  g_free (client_id);
-  g_free (ca);
-  g_free (cert);
-  g_free (key);
   return TRUE;
-
-  /* ERRORS */
-open_failed : {
-  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-                     ("Could not open file \"%s\" for writing.", location),
-                     GST_ERROR_SYSTEM);
-  goto failed;
-}
-mqtt_failed : {
-  GST_ELEMENT_ERROR (
-      self, RESOURCE, SETTINGS,
-      ("Could not set up the MQTT client for %s:%d.", host, cfg.port),
-      ("%s", err->message));
-  g_clear_error (&err);
-  goto failed;
-}
-failed : {
-  gst_edge_report_stop (trans);
-  g_free (location);
-  g_free (host);
-  g_free (topic);
-  g_free (client_id);
-  g_free (ca);
-  g_free (cert);
-  g_free (key);
-  return FALSE;
-}
 }
 
 static gboolean
 gst_edge_report_stop (GstBaseTransform *trans)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (trans);
-  EdgeMqtt *mqtt;
+  EdgeOutput **outputs;
+  guint64 dropped = 0;
 
   GST_OBJECT_LOCK (self);
-  mqtt = g_steal_pointer (&self->mqtt);
-  if (mqtt)
-    self->dropped = edge_mqtt_get_dropped (mqtt);
+  self->dropped = dropped_locked (self);
+  outputs = g_steal_pointer (&self->outputs);
   GST_OBJECT_UNLOCK (self);
-  if (mqtt)
-    edge_mqtt_free (mqtt, DRAIN_MS);
 
-  if (self->file && self->file != stdout)
-    fclose (self->file);
-  else if (self->file)
-    fflush (self->file);
-  self->file = NULL;
-  g_clear_pointer (&self->file_name, g_free);
-  g_clear_object (&self->builder);
-  g_clear_object (&self->generator);
+  for (EdgeOutput **out = outputs; out && *out; out++) {
+    (*out)->klass->close (*out);
+    edge_output_announce (*out);
+    g_mutex_lock (&(*out)->lock);
+    dropped += (*out)->dropped;
+    g_mutex_unlock (&(*out)->lock);
+    edge_output_free (*out);
+  }
+  g_free (outputs);
+  GST_OBJECT_LOCK (self);
+  self->dropped = dropped;
+  GST_OBJECT_UNLOCK (self);
+
+  g_clear_pointer (&self->run_id, g_free);
+  if (self->line)
+    g_string_free (self->line, TRUE);
+  self->line = NULL;
   g_clear_pointer (&self->stream_id, g_free);
   g_clear_pointer (&self->source_uri, g_free);
   return TRUE;
@@ -504,6 +404,20 @@ set_source_uri (GstEdgeReport *self, const gchar *uri)
   GST_INFO_OBJECT (self, "source URI: %s", self->source_uri);
 }
 
+static void
+send_event (GstEdgeReport *self, EdgeEventType type)
+{
+  EdgeEvent event = { type, self->stream_id };
+
+  for (EdgeOutput **out = self->outputs; out && *out; out++) {
+    if ((*out)->klass->write_event)
+      (*out)->klass->write_event (*out, &event);
+    /* what was lost is known by now: say it before the pipeline ends */
+    if (type == EDGE_EVENT_EOS)
+      edge_output_announce (*out);
+  }
+}
+
 static gboolean
 gst_edge_report_sink_event (GstBaseTransform *trans, GstEvent *event)
 {
@@ -518,6 +432,10 @@ gst_edge_report_sink_event (GstBaseTransform *trans, GstEvent *event)
     g_free (self->stream_id);
     self->stream_id = g_strdup (id);
     self->uri_queried = FALSE;
+    send_event (self, EDGE_EVENT_STREAM_START);
+    break;
+  case GST_EVENT_EOS:
+    send_event (self, EDGE_EVENT_EOS);
     break;
   case GST_EVENT_TAG:
     gst_event_parse_tag (event, &tags);
@@ -550,78 +468,36 @@ query_source_uri (GstEdgeReport *self)
   gst_query_unref (query);
 }
 
-static void
-report_drops (GstEdgeReport *self)
-{
-  gint64 now = g_get_monotonic_time ();
-  guint64 dropped = edge_mqtt_get_dropped (self->mqtt);
-  guint max_queue;
-
-  if (self->last_drop_report != 0
-      && now - self->last_drop_report < DROP_REPORT_INTERVAL)
-    return;
-  self->last_drop_report = now;
-  GST_OBJECT_LOCK (self);
-  max_queue = self->max_queue;
-  GST_OBJECT_UNLOCK (self);
-  GST_WARNING_OBJECT (self,
-                      "MQTT queue full (%u messages): %" G_GUINT64_FORMAT
-                      " results dropped so far",
-                      max_queue, dropped);
-  gst_element_post_message (
-      GST_ELEMENT (self),
-      gst_message_new_element (
-          GST_OBJECT (self),
-          gst_structure_new ("edgereport-dropped", "dropped", G_TYPE_UINT64,
-                             dropped, "max-queue", G_TYPE_UINT, max_queue,
-                             NULL)));
-}
-
 static GstFlowReturn
 gst_edge_report_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
   GstEdgeReport *self = GST_EDGE_REPORT (trans);
+  GstFlowReturn ret = GST_FLOW_OK;
   EdgeReportStream stream;
-  JsonNode *root;
-  gchar *line;
-  gsize len;
+  EdgeRecord record;
 
   if (!self->uri_queried)
     query_source_uri (self);
+  stream.run_id = self->run_id;
   stream.stream_id = self->stream_id;
   stream.source_uri = self->source_uri;
   stream.frame = self->frames;
   stream.width = self->width;
   stream.height = self->height;
-  if (!edge_report_json_build (self->builder, buf, &stream))
+  if (!edge_report_json_build (self->line, buf, &stream))
     goto done;
 
-  root = json_builder_get_root (self->builder);
-  json_generator_set_root (self->generator, root);
-  line = json_generator_to_data (self->generator, &len);
-  json_node_unref (root);
-
-  if (self->file
-      && (fwrite (line, 1, len, self->file) != len
-          || fputc ('\n', self->file) == EOF || fflush (self->file) != 0))
-    goto write_failed;
-  if (self->mqtt) {
-    if (edge_mqtt_push (self->mqtt, g_bytes_new_take (line, len)))
-      report_drops (self);
-  } else {
-    g_free (line);
-  }
+  record.line = self->line->str;
+  record.len = self->line->len;
+  record.run_id = self->run_id;
+  record.stream_id = self->stream_id;
+  record.frame = self->frames;
+  record.buffer = buf;
+  /* the outputs are only replaced in start/stop, not while streaming */
+  for (EdgeOutput **out = self->outputs; *out && ret == GST_FLOW_OK; out++)
+    ret = (*out)->klass->write_result (*out, &record);
 
 done:
   self->frames++;
-  return GST_FLOW_OK;
-
-  /* ERRORS */
-write_failed : {
-  GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-                     ("Could not write to file \"%s\".", self->file_name),
-                     GST_ERROR_SYSTEM);
-  g_free (line);
-  return GST_FLOW_ERROR;
-}
+  return ret;
 }

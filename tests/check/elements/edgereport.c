@@ -17,12 +17,14 @@
  * dies first. */
 
 #include <errno.h>
+#include <link.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <glib/gstdio.h>
@@ -45,6 +47,8 @@ output_path (const gchar *name)
   g_free (base);
   return path;
 }
+
+static void remove_dir (const gchar *dir);
 
 static void
 set_array (GstStructure *s, const gchar *field, GType type, guint n,
@@ -181,7 +185,7 @@ GST_START_TEST (test_json_lines)
   const gchar *stream_id;
   JsonParser *parser = json_parser_new ();
   GDateTime *before, *after;
-  gchar **lines;
+  gchar **lines, *run_id = NULL;
 
   g_unlink (path);
   h = make_harness (props);
@@ -211,6 +215,10 @@ GST_START_TEST (test_json_lines)
 
     fail_unless_equals_int (json_object_get_int_member (o, "schema_version"),
                             1);
+    if (l == 0)
+      run_id = g_strdup (json_object_get_string_member (o, "run_id"));
+    fail_unless_equals_string (json_object_get_string_member (o, "run_id"),
+                               run_id);
     fail_unless_equals_string (json_object_get_string_member (o, "stream_id"),
                                stream_id);
     fail_unless_equals_string (json_object_get_string_member (o, "source_uri"),
@@ -235,6 +243,7 @@ GST_START_TEST (test_json_lines)
   }
 
   g_strfreev (lines);
+  g_free (run_id);
   gst_event_unref (start);
   g_date_time_unref (before);
   g_date_time_unref (after);
@@ -247,7 +256,8 @@ GST_START_TEST (test_json_lines)
 
 GST_END_TEST;
 
-/* The file is appended to, never truncated; no PTS gives null */
+/* The file is appended to, never truncated; no PTS gives null; each run
+ * has a run_id of its own */
 GST_START_TEST (test_append)
 {
   gchar *path = output_path ("append.jsonl");
@@ -255,25 +265,36 @@ GST_START_TEST (test_append)
   JsonParser *parser = json_parser_new ();
   GstHarness *h;
   GstBuffer *buf;
-  gchar **lines;
+  gchar **lines, *run_id;
   JsonObject *o;
 
   fail_unless (g_file_set_contents (path, "{\"earlier\":true}\n", -1, NULL));
-  h = make_harness (props);
-  buf = make_frame (0, FALSE);
-  GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
-  add_result (buf, 0, 0, W, H, 0, FALSE);
-  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
-  gst_harness_teardown (h);
+  for (guint run = 0; run < 2; run++) {
+    h = make_harness (props);
+    buf = make_frame (0, FALSE);
+    GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
+    add_result (buf, 0, 0, W, H, 0, FALSE);
+    gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+    gst_harness_teardown (h);
+  }
 
   lines = read_lines (path);
-  fail_unless_equals_int (g_strv_length (lines), 2);
+  fail_unless_equals_int (g_strv_length (lines), 3);
   fail_unless_equals_string (lines[0], "{\"earlier\":true}");
   o = parse_object (parser, lines[1]);
+  run_id = g_strdup (json_object_get_string_member (o, "run_id"));
+  fail_unless (g_uuid_string_is_valid (run_id), "run_id %s", run_id);
   fail_unless (json_object_get_null_member (o, "pts"));
   o = json_array_get_object_element (
       json_object_get_array_member (o, "classifications"), 0);
   fail_unless (json_object_get_null_member (o, "pts"));
+  /* frame 0 again, in a run of its own: the key stays unique */
+  o = parse_object (parser, lines[2]);
+  fail_unless_equals_int64 (json_object_get_int_member (o, "frame"), 0);
+  fail_unless (
+      g_uuid_string_is_valid (json_object_get_string_member (o, "run_id")));
+  fail_if (g_str_equal (json_object_get_string_member (o, "run_id"), run_id));
+  g_free (run_id);
   g_strfreev (lines);
   g_object_unref (parser);
   g_unlink (path);
@@ -283,9 +304,48 @@ GST_START_TEST (test_append)
 
 GST_END_TEST;
 
-/* Starting fails with the error on the bus, in the domain and code given */
+/* Every property reads back what was set, and the element frees every
+ * string it holds (the leak checkers see the rest) */
+GST_START_TEST (test_properties)
+{
+  GstElement *report = gst_element_factory_make ("edgereport", NULL);
+  GParamSpec **specs;
+  guint n;
+
+  specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (report), &n);
+  for (guint i = 0; i < n; i++) {
+    GParamSpec *p = specs[i];
+    GValue v = G_VALUE_INIT;
+
+    if (p->owner_type != G_OBJECT_TYPE (report)
+        || !(p->flags & G_PARAM_WRITABLE))
+      continue;
+    g_value_init (&v, p->value_type);
+    if (p->value_type == G_TYPE_STRING) {
+      gchar *text = g_strdup_printf ("value of %s", p->name), *back = NULL;
+      g_object_set (report, p->name, text, NULL);
+      g_object_get (report, p->name, &back, NULL);
+      fail_unless_equals_string (back, text);
+      g_free (back);
+      g_free (text);
+    } else {
+      /* numbers: the default reads back */
+      g_object_get_property (G_OBJECT (report), p->name, &v);
+      fail_unless (g_param_value_defaults (p, &v), "%s", p->name);
+    }
+    g_value_unset (&v);
+  }
+  g_free (specs);
+  gst_object_unref (report);
+}
+
+GST_END_TEST;
+
+/* Starting fails with the error on the bus, in the domain and code given,
+ * its message containing @text */
 static void
-check_start_error (const gchar *props, GQuark domain, gint code)
+check_start_error_text (const gchar *props, GQuark domain, gint code,
+                        const gchar *text)
 {
   gchar *launch = g_strdup_printf ("fakesrc ! edgereport %s ! fakesink", props);
   GstElement *pipeline = gst_parse_launch (launch, NULL);
@@ -293,13 +353,16 @@ check_start_error (const gchar *props, GQuark domain, gint code)
   GstMessage *msg;
   GError *err = NULL;
 
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PAUSED),
-                          GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PAUSED)
+                   == GST_STATE_CHANGE_FAILURE,
+               "%s: started", props);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL);
+  fail_unless (msg != NULL, "no error for %s", props);
   gst_message_parse_error (msg, &err, NULL);
-  fail_unless (g_error_matches (err, domain, code), "got %s %d: %s",
+  fail_unless (g_error_matches (err, domain, code), "%s: got %s %d: %s", props,
                g_quark_to_string (err->domain), err->code, err->message);
+  fail_unless (text == NULL || strstr (err->message, text) != NULL,
+               "%s: \"%s\" does not say \"%s\"", props, err->message, text);
   g_error_free (err);
   gst_message_unref (msg);
   gst_element_set_state (pipeline, GST_STATE_NULL);
@@ -308,13 +371,98 @@ check_start_error (const gchar *props, GQuark domain, gint code)
   g_free (launch);
 }
 
+static void
+check_start_error (const gchar *props, GQuark domain, gint code)
+{
+  check_start_error_text (props, domain, code, NULL);
+}
+
+#define MQTT "mqtt-host=127.0.0.1 mqtt-port=9 "
+
 GST_START_TEST (test_start_errors)
 {
+  gchar *dir = output_path ("errors"), *file, *props;
+  GstHarness *h;
+
   check_start_error ("location=/nonexistent-folder/results.jsonl",
                      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE);
-  check_start_error ("mqtt-host=127.0.0.1 mqtt-port=9 "
-                     "mqtt-tls-ca-file=/nonexistent-folder/ca.pem",
-                     GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+  /* which file, and why */
+  check_start_error_text (MQTT "mqtt-tls-ca-file=/nonexistent-folder/ca.pem",
+                          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+                          "\"/nonexistent-folder/ca.pem\" (mqtt-tls-ca-file): "
+                          "No such file or directory");
+  check_start_error_text (MQTT "mqtt-tls-cert-file=/etc/hostname",
+                          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                          "mqtt-tls-key-file");
+  /* numbers out of their range fail, rather than fall back to a default */
+  check_start_error_text ("mqtt-host=127.0.0.1 mqtt-port=70000",
+                          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                          "Invalid mqtt-port 70000");
+  check_start_error_text ("mqtt-host=127.0.0.1 mqtt-port=0", GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_SETTINGS, "Invalid mqtt-port 0");
+  check_start_error_text ("mqtt-host=127.0.0.1 mqtt-port=-1",
+                          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                          "Invalid mqtt-port -1");
+  check_start_error_text (MQTT "mqtt-qos=2", GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_SETTINGS, "Invalid mqtt-qos 2");
+  check_start_error_text (MQTT "max-queue=0", GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_SETTINGS, "Invalid max-queue 0");
+  check_start_error_text (MQTT "reconnect-max-delay=0", GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_SETTINGS,
+                          "Invalid reconnect-max-delay 0");
+  check_start_error_text (MQTT "mqtt-topic=cameras/+", GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_SETTINGS, "mqtt-topic");
+  check_start_error_text (MQTT "mqtt-topic=\"\"", GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_SETTINGS, "mqtt-topic");
+  /* the password: from a file that must be there, and with a user */
+  check_start_error_text (MQTT "mqtt-username=u "
+                               "mqtt-password-file=/nonexistent-folder/pw",
+                          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+                          "/nonexistent-folder/pw");
+  check_start_error_text (MQTT "mqtt-password-file=/etc/hostname",
+                          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                          "mqtt-username");
+  /* the spool */
+  g_mkdir_with_parents (dir, 0700);
+  file = g_build_filename (dir, "a-file", NULL);
+  fail_unless (g_file_set_contents (file, "", -1, NULL));
+  props = g_strdup_printf (MQTT "spool-dir=\"%s\"", file);
+  check_start_error_text (props, GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_OPEN_WRITE, file);
+  g_free (props);
+  props = g_strdup_printf (MQTT "spool-dir=\"%s/spool\"", file);
+  check_start_error_text (props, GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_OPEN_WRITE, "spool");
+  g_free (props);
+  props
+      = g_strdup_printf (MQTT "spool-dir=\"%s/spool\" spool-max-bytes=0", dir);
+  check_start_error_text (props, GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_SETTINGS,
+                          "Invalid spool-max-bytes 0");
+  g_free (props);
+  if (geteuid () != 0) {
+    /* root writes anywhere: this one only means something for others */
+    gchar *ro = g_build_filename (dir, "read-only", NULL);
+    g_mkdir_with_parents (ro, 0500);
+    g_chmod (ro, 0500);
+    props = g_strdup_printf (MQTT "spool-dir=\"%s/spool\"", ro);
+    check_start_error (props, GST_RESOURCE_ERROR,
+                       GST_RESOURCE_ERROR_OPEN_WRITE);
+    g_free (props);
+    g_chmod (ro, 0700);
+    g_free (ro);
+  }
+  /* one spool, one element */
+  props = g_strdup_printf (MQTT "spool-dir=\"%s/spool\"", dir);
+  h = make_harness (props);
+  check_start_error_text (props, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
+                          "in use");
+  gst_harness_teardown (h);
+  g_free (props);
+
+  remove_dir (dir); /* the spool inside first */
+  g_free (file);
+  g_free (dir);
 }
 
 GST_END_TEST;
@@ -387,6 +535,7 @@ GST_END_TEST;
 typedef struct {
   gint port;
   gchar *conf;
+  gchar *store; /* persistence folder, or NULL */
   GPid pid;
 } Broker;
 
@@ -475,26 +624,48 @@ broker_stop (Broker *b)
   b->pid = 0;
 }
 
-/* A broker on a free port; @extra adds to its configuration */
+/* A broker on a free port, not started; @extra adds to its configuration.
+ * A persistent one keeps its sessions (and the messages queued for them)
+ * across a restart, so a subscriber misses nothing while it is down. */
 static Broker *
-broker_new_with (const gchar *extra)
+broker_prepare (const gchar *extra, gboolean persistent)
 {
   Broker *b = g_new0 (Broker, 1);
-  gchar *name, *text;
+  gchar *name, *text, *store = NULL;
 
   b->port = free_port ();
   name = g_strdup_printf ("mosquitto-%d.conf", b->port);
   b->conf = output_path (name);
-  /* "user": a broker started as root would switch to another user, who
-   * could not read our files */
-  text = g_strdup_printf ("user %s\nallow_anonymous true\n"
-                          "persistence false\nlog_dest stderr\nlog_type error\n"
-                          "listener %d 127.0.0.1\n%s",
-                          g_get_user_name (), b->port, extra);
-  fail_unless (g_file_set_contents (b->conf, text, -1, NULL));
-  broker_start (b);
-  g_free (text);
   g_free (name);
+  if (persistent) {
+    name = g_strdup_printf ("mosquitto-%d.store", b->port);
+    b->store = output_path (name);
+    g_free (name);
+    g_mkdir_with_parents (b->store, 0700);
+    store = g_strdup_printf ("persistence true\npersistence_location %s/\n"
+                             "autosave_interval 0\n",
+                             b->store);
+  }
+  /* "user": a broker started as root would switch to another user, who
+   * could not read our files. No limit on the messages queued for a
+   * subscriber that is away. */
+  text = g_strdup_printf (
+      "user %s\n%s\nlog_dest stderr\nlog_type error\n"
+      "max_queued_messages 0\nlistener %d 127.0.0.1\n%s%s",
+      g_get_user_name (), store ? store : "persistence false", b->port,
+      strstr (extra, "allow_anonymous") ? "" : "allow_anonymous true\n", extra);
+  fail_unless (g_file_set_contents (b->conf, text, -1, NULL));
+  g_free (text);
+  g_free (store);
+  return b;
+}
+
+static Broker *
+broker_new_with (const gchar *extra)
+{
+  Broker *b = broker_prepare (extra, FALSE);
+
+  broker_start (b);
   return b;
 }
 
@@ -509,6 +680,9 @@ broker_free (Broker *b)
 {
   broker_stop (b);
   g_unlink (b->conf);
+  if (b->store)
+    remove_dir (b->store);
+  g_free (b->store);
   g_free (b->conf);
   g_free (b);
 }
@@ -569,8 +743,11 @@ sub_wait (Subscriber *s, guint n, gint seconds)
   return ok;
 }
 
+/* A subscriber to @topic; with an @id, its session outlives it (and a
+ * broker restart, on a persistent broker); with a @user, it logs in */
 static Subscriber *
-sub_new (gint port, const gchar *topic)
+sub_new_full (gint port, const gchar *topic, const gchar *id, const gchar *user,
+              const gchar *password)
 {
   Subscriber *s = g_new0 (Subscriber, 1);
 
@@ -578,17 +755,25 @@ sub_new (gint port, const gchar *topic)
   g_cond_init (&s->cond);
   s->messages = g_ptr_array_new_with_free_func (g_free);
   s->topic = g_strdup (topic);
-  s->mosq = mosquitto_new (NULL, true, s);
+  s->mosq = mosquitto_new (id, id == NULL, s);
   mosquitto_connect_callback_set (s->mosq, sub_on_connect);
   mosquitto_subscribe_callback_set (s->mosq, sub_on_subscribe);
   mosquitto_message_callback_set (s->mosq, sub_on_message);
   mosquitto_reconnect_delay_set (s->mosq, 1, 1, false);
+  if (user)
+    mosquitto_username_pw_set (s->mosq, user, password);
   fail_unless_equals_int (
       mosquitto_connect_async (s->mosq, "127.0.0.1", port, 10),
       MOSQ_ERR_SUCCESS);
   fail_unless_equals_int (mosquitto_loop_start (s->mosq), MOSQ_ERR_SUCCESS);
   fail_unless (sub_wait (s, 0, 10), "subscriber did not subscribe");
   return s;
+}
+
+static Subscriber *
+sub_new (gint port, const gchar *topic)
+{
+  return sub_new_full (port, topic, NULL, NULL, NULL);
 }
 
 static void
@@ -775,7 +960,11 @@ remove_dir (const gchar *dir)
 
   while (d && (name = g_dir_read_name (d))) {
     gchar *path = g_build_filename (dir, name, NULL);
-    g_unlink (path);
+    if (g_file_test (path, G_FILE_TEST_IS_DIR)
+        && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+      remove_dir (path);
+    else
+      g_unlink (path);
     g_free (path);
   }
   if (d)
@@ -836,6 +1025,869 @@ GST_START_TEST (test_mqtt_tls)
 
 GST_END_TEST;
 
+/* --- delivery: losses, the spool, logins, the will --- */
+
+/* (run_id, frame) of a record */
+static void
+record_key (JsonParser *parser, const gchar *line, gchar **run_id,
+            gint64 *frame)
+{
+  JsonObject *o = parse_object (parser, line);
+
+  *run_id = g_strdup (json_object_get_string_member (o, "run_id"));
+  *frame = json_object_get_int_member (o, "frame");
+}
+
+/* The messages received are records of one run with the frames @from,
+ * @from + 1, ... @from + @n - 1, each once, in order */
+static void
+check_frames (Subscriber *s, gint64 from, guint n)
+{
+  JsonParser *parser = json_parser_new ();
+  gchar *run = NULL, *id;
+  gint64 frame;
+
+  g_mutex_lock (&s->lock);
+  fail_unless_equals_int (s->messages->len, n);
+  for (guint i = 0; i < n; i++) {
+    record_key (parser, g_ptr_array_index (s->messages, i), &id, &frame);
+    if (run == NULL)
+      run = g_strdup (id);
+    fail_unless_equals_string (id, run);
+    fail_unless (frame == from + i,
+                 "message %u is frame %" G_GINT64_FORMAT
+                 ", not %" G_GINT64_FORMAT " (lost, repeated or out of order)",
+                 i, frame, from + i);
+    g_free (id);
+  }
+  g_mutex_unlock (&s->lock);
+  g_free (run);
+  g_object_unref (parser);
+}
+
+/* As check_frames(), for at least once: a record may come again when
+ * the connection died between the broker's copy and its acknowledgement;
+ * the key (run_id, frame) finds such repeats, which are the same bytes
+ * and come right after the connection is back. Returns how many there
+ * were. */
+static guint
+check_frames_at_least_once (Subscriber *s, gint64 from, guint n)
+{
+  JsonParser *parser = json_parser_new ();
+  GHashTable *seen
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 next = from, frame;
+  guint repeats = 0;
+  gchar *id, *run = NULL;
+
+  g_mutex_lock (&s->lock);
+  for (guint i = 0; i < s->messages->len; i++) {
+    const gchar *line = g_ptr_array_index (s->messages, i);
+    gchar *key;
+    const gchar *earlier;
+
+    record_key (parser, line, &id, &frame);
+    if (run == NULL)
+      run = g_strdup (id);
+    fail_unless_equals_string (id, run);
+    key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, id, frame);
+    earlier = g_hash_table_lookup (seen, key);
+    if (earlier) {
+      fail_unless_equals_string (line, earlier);
+      g_print ("frame %" G_GINT64_FORMAT " again (message %u)\n", frame, i);
+      repeats++;
+      g_free (key);
+    } else {
+      fail_unless (frame == next,
+                   "message %u is frame %" G_GINT64_FORMAT
+                   ", not %" G_GINT64_FORMAT " (lost or out of order)",
+                   i, frame, next);
+      next++;
+      g_hash_table_insert (seen, key, (gpointer)line);
+    }
+    g_free (id);
+  }
+  fail_unless (next == from + n, "%" G_GINT64_FORMAT " of %u frames arrived",
+               next - from, n);
+  g_mutex_unlock (&s->lock);
+  g_hash_table_unref (seen);
+  g_free (run);
+  g_object_unref (parser);
+  return repeats;
+}
+
+static guint64
+get_dropped (GstElement *report)
+{
+  guint64 dropped;
+
+  g_object_get (report, "dropped", &dropped, NULL);
+  return dropped;
+}
+
+/* A bus of our own on the harness's element */
+static GstBus *
+watch_bus (GstHarness *h)
+{
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (h->element, bus);
+  return bus;
+}
+
+static void
+unwatch_bus (GstHarness *h, GstBus *bus)
+{
+  /* the messages still queued on our bus hold the bin */
+  gst_element_set_bus (h->element, NULL);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+/* The next WARNING on @bus; its text contains @text */
+static void
+expect_warning (GstBus *bus, const gchar *text)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  GError *err = NULL;
+
+  fail_unless (msg != NULL, "no warning on the bus");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, text) != NULL, "warning \"%s\"",
+               err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+}
+
+/* The "dropped" field of the last "edgereport-dropped" message on @bus */
+static guint64
+last_drop_message (GstBus *bus)
+{
+  GstMessage *msg;
+  guint64 dropped = 0;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (msg, "edgereport-dropped"))
+      fail_unless (gst_structure_get_uint64 (gst_message_get_structure (msg),
+                                             "dropped", &dropped));
+    gst_message_unref (msg);
+  }
+  return dropped;
+}
+
+/* No broker: every result is counted as lost, those dropped from the full
+ * queue at once, those still queued at the end of the stream then; the
+ * first loss and the rest are announced on the bus */
+GST_START_TEST (test_losses_counted)
+{
+  gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                                  "max-queue=5",
+                                  free_port ());
+  GstHarness *h = make_harness (props);
+  GstElement *report = gst_harness_find_element (h, "edgereport");
+  GstBus *bus = watch_bus (h);
+
+  for (guint i = 0; i < 12; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
+  fail_unless_equals_uint64 (get_dropped (report), 7);
+  expect_warning (bus, "max-queue");
+  fail_unless_equals_uint64 (last_drop_message (bus), 1);
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_uint64 (get_dropped (report), 12);
+  expect_warning (bus, "12 results lost");
+  fail_unless_equals_uint64 (last_drop_message (bus), 12);
+
+  gst_object_unref (report);
+  unwatch_bus (h, bus);
+  gst_harness_teardown (h);
+
+  /* what is queued when the element stops is lost too, and counted */
+  h = make_harness (props);
+  report = gst_harness_find_element (h, "edgereport");
+  bus = watch_bus (h);
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
+  fail_unless_equals_uint64 (get_dropped (report), 0);
+  gst_element_set_state (h->element, GST_STATE_NULL);
+  fail_unless_equals_uint64 (get_dropped (report), 3);
+  expect_warning (bus, "before the element stopped");
+
+  gst_object_unref (report);
+  unwatch_bus (h, bus);
+  gst_harness_teardown (h);
+  g_free (props);
+}
+
+GST_END_TEST;
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* Lines in the spool's segments, in order (complete lines only) */
+static GPtrArray *
+spool_lines (const gchar *dir)
+{
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".jsonl"))
+      g_ptr_array_add (names, g_strdup (name));
+  if (d)
+    g_dir_close (d);
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++) {
+    gchar *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
+    gchar *text = NULL, *start, *nl;
+
+    if (g_file_get_contents (path, &text, NULL, NULL))
+      for (start = text; (nl = strchr (start, '\n')); start = nl + 1)
+        g_ptr_array_add (lines, g_strndup (start, nl - start));
+    g_free (text);
+    g_free (path);
+  }
+  g_ptr_array_unref (names);
+  return lines;
+}
+
+/* With the broker away, results wait in the spool up to its quota; past
+ * it they are dropped, exactly those, and announced. The next start
+ * delivers what waited, in order. */
+GST_START_TEST (test_spool_quota)
+{
+  gchar *dir = output_path ("spool-quota");
+  gchar *props;
+  GstHarness *h;
+  GstElement *report;
+  GstBus *bus;
+  GPtrArray *spooled;
+  guint64 dropped;
+  Broker *b;
+  Subscriber *s;
+
+  remove_dir (dir);
+  props = g_strdup_printf ("spool-dir=\"%s\" spool-max-bytes=3000 "
+                           "mqtt-host=127.0.0.1 mqtt-port=%d "
+                           "mqtt-topic=edge/quota",
+                           dir, free_port ());
+  h = make_harness (props);
+  report = gst_harness_find_element (h, "edgereport");
+  bus = watch_bus (h);
+  for (guint i = 0; i < 20; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
+  /* the end of the stream waits for the spool to take everything */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  dropped = get_dropped (report);
+  spooled = spool_lines (dir);
+  fail_unless (dropped > 0 && spooled->len > 0,
+               "%" G_GUINT64_FORMAT " dropped, %u spooled", dropped,
+               spooled->len);
+  fail_unless_equals_uint64 (dropped + spooled->len, 20);
+  expect_warning (bus, "spool");
+  fail_unless_equals_uint64 (last_drop_message (bus), dropped);
+  gst_object_unref (report);
+  unwatch_bus (h, bus);
+  gst_harness_teardown (h);
+  g_free (props);
+
+  /* the broker is there now: the spooled results arrive first */
+  b = broker_new ();
+  s = sub_new (b->port, "edge/quota");
+  props = g_strdup_printf ("spool-dir=\"%s\" mqtt-host=127.0.0.1 "
+                           "mqtt-port=%d mqtt-topic=edge/quota",
+                           dir, b->port);
+  h = make_harness (props);
+  fail_unless (sub_wait (s, spooled->len, 15), "%u of %u arrived",
+               s->messages->len, spooled->len);
+  g_usleep (200 * 1000);
+  check_frames (s, 0, spooled->len);
+  for (guint i = 0; i < spooled->len; i++)
+    fail_unless_equals_string (g_ptr_array_index (s->messages, i),
+                               g_ptr_array_index (spooled, i));
+  gst_harness_teardown (h);
+
+  /* delivered means gone: the next start sends nothing again */
+  h = make_harness (props);
+  g_usleep (1500 * 1000);
+  fail_unless_equals_int (s->messages->len, spooled->len);
+  gst_harness_teardown (h);
+
+  g_ptr_array_unref (spooled);
+  sub_free (s);
+  broker_free (b);
+  remove_dir (dir);
+  g_free (props);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* edgeclassify as gst-launch-1.0 needs it */
+static gchar *
+classifier (void)
+{
+  /* the built-in model; sync, so that every frame carries a result and
+   * the records' frames follow each other (a live source would otherwise
+   * make it async, and the first frames carry none) */
+  return g_strdup ("edgeclassify mode=sync");
+}
+
+static int
+find_sanitizer (struct dl_phdr_info *info, size_t size, void *data)
+{
+  if (info->dlpi_name
+      && (strstr (info->dlpi_name, "/libasan.so")
+          || strstr (info->dlpi_name, "/libtsan.so"))) {
+    *(gchar **)data = g_strdup (info->dlpi_name);
+    return 1;
+  }
+  return 0;
+}
+
+/* The environment of a gst-launch-1.0 of ours: the registry as this
+ * process left it, and, when this process runs under a sanitizer (whose
+ * build of the plugin only loads in a process that has its runtime), that
+ * runtime */
+static gchar **
+launch_environment (void)
+{
+  gchar **env = g_get_environ (), *runtime = NULL;
+
+  env = g_environ_setenv (env, "GST_REGISTRY_UPDATE", "no", TRUE);
+  dl_iterate_phdr (find_sanitizer, &runtime);
+  if (runtime)
+    env = g_environ_setenv (env, "LD_PRELOAD", runtime, TRUE);
+  g_free (runtime);
+  return env;
+}
+
+/* gst-launch-1.0 @pipeline in a process of its own */
+static GPid
+launch (const gchar *pipeline)
+{
+  gchar *exe = g_find_program_in_path ("gst-launch-1.0");
+  gchar *cmd, **argv = NULL, **env = launch_environment ();
+  GPid pid;
+
+  fail_unless (exe != NULL, "gst-launch-1.0 is not installed");
+  cmd = g_strdup_printf ("%s -q %s", exe, pipeline);
+  fail_unless (g_shell_parse_argv (cmd, NULL, &argv, NULL));
+  fail_unless (g_spawn_async (
+      NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+      die_with_parent, NULL, &pid, NULL));
+  g_strfreev (env);
+  g_strfreev (argv);
+  g_free (cmd);
+  g_free (exe);
+  return pid;
+}
+
+static void
+kill_hard (GPid pid)
+{
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+  g_spawn_close_pid (pid);
+}
+
+/* A process killed with results in its spool: the next start with the
+ * same spool delivers them, in order, once */
+GST_START_TEST (test_spool_survives_kill)
+{
+  gchar *classify = classifier ();
+  gchar *dir = output_path ("spool-kill");
+  gchar *pipeline, *props;
+  GPtrArray *spooled = NULL;
+  gint64 until = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+  Broker *b;
+  Subscriber *s;
+  GstHarness *h;
+  GPid pid;
+
+  remove_dir (dir);
+  pipeline = g_strdup_printf (
+      "videotestsrc is-live=true ! video/x-raw,width=64,height=64,"
+      "framerate=30/1 ! %s ! edgereport spool-dir=\"%s\" "
+      "mqtt-host=127.0.0.1 mqtt-port=%d ! fakesink",
+      classify, dir, free_port ());
+  pid = launch (pipeline);
+  do {
+    fail_unless (g_get_monotonic_time () < until, "nothing spooled");
+    g_usleep (100 * 1000);
+    if (spooled)
+      g_ptr_array_unref (spooled);
+    spooled = spool_lines (dir);
+  } while (spooled->len < 20);
+  kill_hard (pid);
+  g_ptr_array_unref (spooled);
+  spooled = spool_lines (dir);
+
+  b = broker_new ();
+  s = sub_new (b->port, "edge/kill");
+  props = g_strdup_printf ("spool-dir=\"%s\" mqtt-host=127.0.0.1 "
+                           "mqtt-port=%d mqtt-topic=edge/kill",
+                           dir, b->port);
+  h = make_harness (props);
+  fail_unless (sub_wait (s, spooled->len, 15), "%u of %u arrived",
+               s->messages->len, spooled->len);
+  g_usleep (200 * 1000);
+  fail_unless_equals_int (s->messages->len, spooled->len);
+  for (guint i = 0; i < spooled->len; i++)
+    fail_unless_equals_string (g_ptr_array_index (s->messages, i),
+                               g_ptr_array_index (spooled, i));
+  check_frames (s, 0, spooled->len);
+
+  gst_harness_teardown (h);
+  sub_free (s);
+  broker_free (b);
+  g_ptr_array_unref (spooled);
+  remove_dir (dir);
+  g_free (props);
+  g_free (pipeline);
+  g_free (dir);
+  g_free (classify);
+}
+
+GST_END_TEST;
+
+/* The status topic: "online" (retained) while connected; "offline" when
+ * the process dies, from the broker (the will), retained too */
+GST_START_TEST (test_status_and_will)
+{
+  Broker *b = broker_new ();
+  Subscriber *s = sub_new (b->port, "edge/will/status"), *late;
+  gchar *pipeline = g_strdup_printf (
+      "videotestsrc is-live=true ! edgereport mqtt-host=127.0.0.1 "
+      "mqtt-port=%d mqtt-topic=edge/will ! fakesink",
+      b->port);
+  GPid pid = launch (pipeline);
+
+  fail_unless (sub_wait (s, 1, 15), "no status");
+  fail_unless_equals_string (g_ptr_array_index (s->messages, 0), "online");
+  kill_hard (pid);
+  fail_unless (sub_wait (s, 2, 15), "no will after SIGKILL");
+  fail_unless_equals_string (g_ptr_array_index (s->messages, 1), "offline");
+
+  late = sub_new (b->port, "edge/will/status");
+  fail_unless (sub_wait (late, 1, 5), "status not retained");
+  fail_unless_equals_string (g_ptr_array_index (late->messages, 0), "offline");
+  sub_free (late);
+  sub_free (s);
+  broker_free (b);
+  g_free (pipeline);
+}
+
+GST_END_TEST;
+
+/* A broker that wants a login: the right one delivers, a wrong one (or
+ * none) is an error on the bus */
+static void
+check_refused (gint port, const gchar *login)
+{
+  gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                                  "mqtt-topic=edge/auth %s",
+                                  port, login);
+  GstHarness *h = make_harness (props);
+  GstBus *bus = watch_bus (h);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (0, TRUE)));
+  msg = gst_bus_timed_pop_filtered (bus, 15 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error for a refused login (%s)", login);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+                                GST_RESOURCE_ERROR_NOT_AUTHORIZED),
+               "%s", err->message);
+  fail_unless (strstr (err->message, "refused the login") != NULL, "%s",
+               err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  unwatch_bus (h, bus);
+  gst_harness_teardown (h);
+  g_free (props);
+}
+
+GST_START_TEST (test_mqtt_login)
+{
+  gchar *dir = output_path ("auth"), *cmd, *extra, *props, *passwords;
+  gchar *right, *wrong, *exe = g_find_program_in_path ("mosquitto_passwd");
+  Broker *b;
+  Subscriber *s;
+  GstHarness *h;
+
+  fail_unless (exe != NULL, "mosquitto_passwd is not installed");
+  g_mkdir_with_parents (dir, 0700);
+  passwords = g_build_filename (dir, "passwords", NULL);
+  right = g_build_filename (dir, "right", NULL);
+  wrong = g_build_filename (dir, "wrong", NULL);
+  g_unlink (passwords);
+  cmd = g_strdup_printf ("%s -b -c \"%s\" camera s3cret", exe, passwords);
+  run (cmd);
+  fail_unless (g_file_set_contents (right, "s3cret\n", -1, NULL));
+  fail_unless (g_file_set_contents (wrong, "secret\n", -1, NULL));
+  extra = g_strdup_printf ("allow_anonymous false\npassword_file %s\n",
+                           passwords);
+  b = broker_new_with (extra);
+  s = sub_new_full (b->port, "edge/auth", NULL, "camera", "s3cret");
+
+  props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                           "mqtt-topic=edge/auth mqtt-username=camera "
+                           "mqtt-password-file=\"%s\"",
+                           b->port, right);
+  h = make_harness (props);
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
+  fail_unless (sub_wait (s, 3, 15), "%u of 3 with a login", s->messages->len);
+  gst_harness_teardown (h);
+  g_free (props);
+
+  props = g_strdup_printf ("mqtt-username=camera mqtt-password-file=\"%s\"",
+                           wrong);
+  check_refused (b->port, props);
+  check_refused (b->port, "");
+
+  sub_free (s);
+  broker_free (b);
+  remove_dir (dir);
+  g_free (props);
+  g_free (extra);
+  g_free (cmd);
+  g_free (right);
+  g_free (wrong);
+  g_free (passwords);
+  g_free (dir);
+  g_free (exe);
+}
+
+GST_END_TEST;
+
+/* The text of the number after @key in @json */
+static gchar *
+number_after (const gchar *json, const gchar *key)
+{
+  const gchar *p = strstr (json, key);
+
+  fail_unless (p != NULL, "no %s in %s", key, json);
+  p += strlen (key);
+  return g_strndup (p, strcspn (p, ",]}"));
+}
+
+/* Numbers are the shortest text that reads back as the same double */
+GST_START_TEST (test_number_format)
+{
+  static const struct {
+    gdouble value;
+    const gchar *text;
+  } cases[] = {
+    { 0.1, "0.1" },    /* %.17g: 0.10000000000000001 */
+    { 1.0, "1.0" },    /* a whole number stays a double */
+    { 1e-7, "1e-07" }, /* %.17g: 9.9999999999999995e-08 */
+    { 0.1 + 0.2, "0.30000000000000004" },
+    { 0.8100000023841858, "0.8100000023841858" }, /* a float's value */
+  };
+  gchar *path = output_path ("numbers.jsonl");
+  gchar *props = g_strdup_printf ("location=\"%s\"", path);
+  GstHarness *h;
+  gchar **lines;
+
+  g_unlink (path);
+  h = make_harness (props);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstBuffer *buf = make_frame (i, FALSE);
+    GstVideoRegionOfInterestMeta *meta
+        = gst_buffer_add_video_region_of_interest_meta (buf, "x", 0, 0, 1, 1);
+    gst_video_region_of_interest_meta_add_param (
+        meta, gst_structure_new ("classification", "confidence", G_TYPE_DOUBLE,
+                                 cases[i].value, NULL));
+    gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  }
+  gst_harness_teardown (h);
+  lines = read_lines (path);
+  fail_unless_equals_int (g_strv_length (lines), G_N_ELEMENTS (cases));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *text = number_after (lines[i], "\"confidence\":");
+    fail_unless_equals_string (text, cases[i].text);
+    g_free (text);
+  }
+  g_strfreev (lines);
+  g_unlink (path);
+  g_free (props);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* The same result: the same text in edgereport's line and edgeclassify's
+ * last-result */
+GST_START_TEST (test_numbers_match_classifier)
+{
+  gchar *classify = classifier ();
+  gchar *path = output_path ("match.jsonl");
+  gchar *launch_line, *last = NULL, **lines;
+  GstElement *pipeline, *c;
+  GstMessage *msg;
+  const gchar *keys[]
+      = { "\"confidence\":", "\"top_confidences\":[", "\"inference_us\":" };
+
+  g_unlink (path);
+  launch_line = g_strdup_printf (
+      "videotestsrc num-buffers=3 ! video/x-raw,width=64,height=64 ! "
+      "%s name=c ! edgereport location=\"%s\" ! fakesink",
+      classify, path);
+  pipeline = gst_parse_launch (launch_line, NULL);
+  fail_unless (pipeline != NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline), 60 * GST_SECOND,
+                                    GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  c = gst_bin_get_by_name (GST_BIN (pipeline), "c");
+  g_object_get (c, "last-result", &last, NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  lines = read_lines (path);
+  fail_unless_equals_int (g_strv_length (lines), 3);
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++) {
+    gchar *ours = number_after (lines[2], keys[k]);
+    gchar *theirs = number_after (last, keys[k]);
+    fail_unless_equals_string (ours, theirs);
+    g_free (ours);
+    g_free (theirs);
+  }
+  g_strfreev (lines);
+  g_free (last);
+  gst_object_unref (c);
+  gst_object_unref (pipeline);
+  g_unlink (path);
+  g_free (launch_line);
+  g_free (classify);
+}
+
+GST_END_TEST;
+
+/* A file that ends without a newline (a line cut off before) gets one
+ * before our first line; a write that fails is cut back, leaving no part
+ * of a line */
+GST_START_TEST (test_no_partial_line)
+{
+  gchar *path = output_path ("partial.jsonl");
+  gchar *props = g_strdup_printf ("location=\"%s\"", path);
+  static const gchar seed[] = "{\"earlier\":true}\n";
+  JsonParser *parser = json_parser_new ();
+  struct rlimit saved, limit;
+  GstHarness *h;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar **lines, *text = NULL;
+
+  fail_unless (g_file_set_contents (path, "{\"cut\":", -1, NULL));
+  h = make_harness (props);
+  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (0, TRUE)));
+  gst_harness_teardown (h);
+  lines = read_lines (path);
+  fail_unless_equals_int (g_strv_length (lines), 2);
+  fail_unless_equals_string (lines[0], "{\"cut\":");
+  parse_object (parser, lines[1]);
+  g_strfreev (lines);
+
+  /* the file may not grow past the seed and a few bytes */
+  fail_unless (g_file_set_contents (path, seed, -1, NULL));
+  h = make_harness (props);
+  bus = watch_bus (h);
+  signal (SIGXFSZ, SIG_IGN);
+  fail_unless (getrlimit (RLIMIT_FSIZE, &saved) == 0);
+  limit = saved;
+  limit.rlim_cur = sizeof (seed) - 1 + 40;
+  fail_unless (setrlimit (RLIMIT_FSIZE, &limit) == 0);
+  fail_unless_equals_int (gst_harness_push (h, make_frame (0, TRUE)),
+                          GST_FLOW_ERROR);
+  fail_unless (setrlimit (RLIMIT_FSIZE, &saved) == 0);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (
+      g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE), "%s",
+      err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  unwatch_bus (h, bus);
+  gst_harness_teardown (h);
+  fail_unless (g_file_get_contents (path, &text, NULL, NULL));
+  fail_unless_equals_string (text, seed);
+
+  g_free (text);
+  g_object_unref (parser);
+  g_unlink (path);
+  g_free (props);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* A full device: the error says so */
+GST_START_TEST (test_disk_full)
+{
+  GstHarness *h = make_harness ("location=/dev/full");
+  GstBus *bus = watch_bus (h);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  fail_unless_equals_int (gst_harness_push (h, make_frame (0, TRUE)),
+                          GST_FLOW_ERROR);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (
+      g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE));
+  fail_unless (strstr (err->message, g_strerror (ENOSPC)) != NULL, "%s",
+               err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  unwatch_bus (h, bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* gst-launch-1.0 with a port out of range fails and says why */
+GST_START_TEST (test_launch_bad_port)
+{
+  gchar *exe = g_find_program_in_path ("gst-launch-1.0");
+  gchar *cmd, *out = NULL, *err = NULL, **argv = NULL;
+  gchar **env = launch_environment ();
+  gint status;
+
+  fail_unless (exe != NULL);
+  cmd = g_strdup_printf ("%s fakesrc num-buffers=1 ! edgereport "
+                         "mqtt-host=127.0.0.1 mqtt-port=70000 ! fakesink",
+                         exe);
+  fail_unless (g_shell_parse_argv (cmd, NULL, &argv, NULL));
+  fail_unless (g_spawn_sync (NULL, argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                             &err, &status, NULL));
+  fail_if (g_spawn_check_wait_status (status, NULL), "gst-launch-1.0 passed");
+  fail_unless (strstr (out, "Invalid mqtt-port 70000") != NULL
+                   || strstr (err, "Invalid mqtt-port 70000") != NULL,
+               "%s\n%s", out, err);
+  g_strfreev (argv);
+  g_strfreev (env);
+  g_free (out);
+  g_free (err);
+  g_free (cmd);
+  g_free (exe);
+}
+
+GST_END_TEST;
+
+/* Pushes classified frames at @fps for @seconds, numbering from *@next */
+static void
+push_for (GstHarness *h, guint *next, guint fps, gdouble seconds)
+{
+  gint64 start = g_get_monotonic_time ();
+  guint n = (guint)(fps * seconds);
+
+  for (guint i = 0; i < n; i++) {
+    gint64 due = start + (gint64)i * G_USEC_PER_SEC / fps;
+    gint64 now = g_get_monotonic_time ();
+
+    if (due > now)
+      g_usleep (due - now);
+    gst_buffer_unref (
+        gst_harness_push_and_pull (h, make_frame ((*next)++, TRUE)));
+  }
+}
+
+/* Done 1: the broker is not there for the first ten seconds; every result
+ * arrives all the same, in order, once */
+GST_START_TEST (test_broker_late)
+{
+  Broker *b = broker_prepare ("", TRUE);
+  Subscriber *s;
+  gchar *props;
+  GstHarness *h;
+  GstElement *report;
+  guint next = 0;
+
+  /* a subscriber whose session waits for it while the broker is away */
+  broker_start (b);
+  s = sub_new_full (b->port, "edge/late", "late-subscriber", NULL, NULL);
+  broker_stop (b);
+
+  props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                           "mqtt-topic=edge/late mqtt-qos=1",
+                           b->port);
+  h = make_harness (props);
+  report = gst_harness_find_element (h, "edgereport");
+  push_for (h, &next, 5, 10.0);
+  broker_start (b);
+  push_for (h, &next, 5, 2.0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (sub_wait (s, next, 30), "%u of %u arrived", s->messages->len,
+               next);
+  g_usleep (500 * 1000);
+  check_frames (s, 0, next);
+  fail_unless_equals_uint64 (get_dropped (report), 0);
+
+  gst_object_unref (report);
+  gst_harness_teardown (h);
+  sub_free (s);
+  broker_free (b);
+  g_free (props);
+}
+
+GST_END_TEST;
+
+/* Done 2: with a spool, the broker away for a minute mid-stream at 30
+ * frames a second: nothing lost, nothing twice, in order */
+GST_START_TEST (test_spool_outage)
+{
+  Broker *b = broker_prepare ("", TRUE);
+  gchar *dir = output_path ("spool-outage");
+  Subscriber *s;
+  gchar *props;
+  GstHarness *h;
+  GstElement *report;
+  guint next = 0, repeats;
+
+  remove_dir (dir);
+  broker_start (b);
+  s = sub_new_full (b->port, "edge/outage", "outage-subscriber", NULL, NULL);
+  props = g_strdup_printf ("spool-dir=\"%s\" mqtt-host=127.0.0.1 "
+                           "mqtt-port=%d mqtt-topic=edge/outage",
+                           dir, b->port);
+  h = make_harness (props);
+  report = gst_harness_find_element (h, "edgereport");
+  push_for (h, &next, 30, 2.0);
+  broker_stop (b);
+  push_for (h, &next, 30, 60.0);
+  broker_start (b);
+  push_for (h, &next, 30, 2.0);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (sub_wait (s, next, 60), "%u of %u arrived", s->messages->len,
+               next);
+  g_usleep (500 * 1000);
+  repeats = check_frames_at_least_once (s, 0, next);
+  g_print ("outage: %u frames, %u repeated\n", next, repeats);
+  fail_unless_equals_uint64 (get_dropped (report), 0);
+
+  gst_object_unref (report);
+  gst_harness_teardown (h);
+  sub_free (s);
+  broker_free (b);
+  remove_dir (dir);
+  g_free (props);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 edgereport_suite (void)
 {
@@ -847,11 +1899,31 @@ edgereport_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_json_lines);
   tcase_add_test (tc, test_append);
+  tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_start_errors);
   tcase_add_test (tc, test_source_uri_query);
   tcase_add_loop_test (tc, test_mqtt_same_as_file, 0, 2);
   tcase_add_test (tc, test_mqtt_broker_restart);
   tcase_add_test (tc, test_mqtt_tls);
+  tcase_add_test (tc, test_losses_counted);
+  tcase_add_test (tc, test_spool_quota);
+  tcase_add_test (tc, test_spool_survives_kill);
+  tcase_add_test (tc, test_status_and_will);
+  tcase_add_test (tc, test_mqtt_login);
+  tcase_add_test (tc, test_number_format);
+  tcase_add_test (tc, test_numbers_match_classifier);
+  tcase_add_test (tc, test_no_partial_line);
+  tcase_add_test (tc, test_disk_full);
+  tcase_add_test (tc, test_launch_bad_port);
+
+  /* minutes of real time: a test of its own, CK_RUN_CASE=delivery */
+  if (g_strcmp0 (g_getenv ("CK_RUN_CASE"), "delivery") != 0)
+    return s;
+  tc = tcase_create ("delivery");
+  tcase_set_timeout (tc, 300);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_broker_late);
+  tcase_add_test (tc, test_spool_outage);
   return s;
 }
 

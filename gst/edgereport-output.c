@@ -1,0 +1,141 @@
+/* edgeclassify: the outputs of edgereport
+ * Copyright (C) 2025 The edgeclassify authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "edgereport-output.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_EXTERN (gst_edge_report_debug);
+#define GST_CAT_DEFAULT gst_edge_report_debug
+
+#define ANNOUNCE_INTERVAL (5 * G_TIME_SPAN_SECOND)
+
+extern const EdgeOutputClass edge_output_file;
+extern const EdgeOutputClass edge_output_mqtt;
+
+const EdgeOutputClass *const edge_outputs[] = {
+  &edge_output_file,
+  &edge_output_mqtt,
+  NULL,
+};
+
+gpointer
+edge_output_new (const EdgeOutputClass *klass, gsize size, GstElement *element)
+{
+  EdgeOutput *out = g_malloc0 (MAX (size, sizeof (EdgeOutput)));
+
+  out->klass = klass;
+  out->element = element;
+  g_mutex_init (&out->lock);
+  return out;
+}
+
+void
+edge_output_free (EdgeOutput *out)
+{
+  g_mutex_clear (&out->lock);
+  g_free (out->why);
+  if (out->drop_info)
+    gst_structure_free (out->drop_info);
+  g_free (out);
+}
+
+/* Called with the lock held; returns the messages to post, if any */
+static void
+announce_locked (EdgeOutput *out, GstMessage **warning, GstMessage **element)
+{
+  GstStructure *s;
+  GError *err;
+  gchar *debug;
+
+  if (out->dropped == out->announced)
+    return;
+  if (out->announced == 0)
+    err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+                       "Results are being lost (%s output): %s.",
+                       out->klass->name, out->why);
+  else
+    err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+                       "%" G_GUINT64_FORMAT " results lost so far (%s "
+                       "output), the last because %s.",
+                       out->dropped, out->klass->name, out->why);
+  debug = g_strdup_printf ("%" G_GUINT64_FORMAT " lost since the last report",
+                           out->dropped - out->announced);
+  *warning = gst_message_new_warning (GST_OBJECT (out->element), err, debug);
+  g_error_free (err);
+  g_free (debug);
+
+  out->announced = out->dropped;
+  out->last_announce = g_get_monotonic_time ();
+  s = out->drop_info ? gst_structure_copy (out->drop_info)
+                     : gst_structure_new_empty ("edgereport-dropped");
+  gst_structure_set_name (s, "edgereport-dropped");
+  gst_structure_set (s, "dropped", G_TYPE_UINT64, out->dropped, "output",
+                     G_TYPE_STRING, out->klass->name, "reason", G_TYPE_STRING,
+                     out->why, NULL);
+  *element = gst_message_new_element (GST_OBJECT (out->element), s);
+}
+
+static void
+post (EdgeOutput *out, GstMessage *warning, GstMessage *element)
+{
+  if (warning) {
+    GError *err = NULL;
+
+    gst_message_parse_warning (warning, &err, NULL);
+    GST_WARNING_OBJECT (out->element, "%s", err->message);
+    g_error_free (err);
+    gst_element_post_message (out->element, warning);
+  }
+  if (element)
+    gst_element_post_message (out->element, element);
+}
+
+void
+edge_output_drop (EdgeOutput *out, guint64 n, const gchar *why)
+{
+  GstMessage *warning = NULL, *element = NULL;
+
+  g_mutex_lock (&out->lock);
+  out->dropped += n;
+  if (g_strcmp0 (out->why, why) != 0) {
+    g_free (out->why);
+    out->why = g_strdup (why);
+  }
+  if (out->announced == 0
+      || g_get_monotonic_time () - out->last_announce >= ANNOUNCE_INTERVAL)
+    announce_locked (out, &warning, &element);
+  g_mutex_unlock (&out->lock);
+  post (out, warning, element);
+}
+
+void
+edge_output_announce (EdgeOutput *out)
+{
+  GstMessage *warning = NULL, *element = NULL;
+
+  g_mutex_lock (&out->lock);
+  announce_locked (out, &warning, &element);
+  g_mutex_unlock (&out->lock);
+  post (out, warning, element);
+}
+
+void
+edge_output_stats (EdgeOutput *out, EdgeOutputStats *stats)
+{
+  memset (stats, 0, sizeof (*stats));
+  g_mutex_lock (&out->lock);
+  if (out->klass->stats)
+    out->klass->stats (out, stats);
+  stats->dropped = out->dropped;
+  g_mutex_unlock (&out->lock);
+}
