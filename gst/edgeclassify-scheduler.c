@@ -13,6 +13,7 @@
 #include "edgeclassify-scheduler.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #ifdef __linux__
 #include <sched.h>
@@ -32,19 +33,20 @@ struct _EcClient {
   gpointer user_data;
 
   /* under sched->lock */
-  guint want_slots;   /* threads per inference, from configure */
-  guint slots;        /* held while running */
-  gdouble priority;   /* > 0 */
-  gint64 interval_us; /* 1 / max-rate, 0: no limit */
-  gint64 next_due;    /* monotonic µs, 0: now */
-  gdouble vtime;      /* grows by 1/priority an inference */
-  gboolean pending;   /* async: a request waits */
-  gboolean waiting;   /* sync: a thread waits in acquire */
-  gboolean granted;   /* sync: its slots are held, it may run */
-  gboolean running;   /* an inference holds the slots */
-  gboolean flushing;  /* sync: acquire fails */
-  gboolean freeing;   /* ec_client_free: never pick again */
-  gint64 since;       /* when it started waiting, for the tie-break */
+  guint want_slots;      /* threads per inference, from configure */
+  guint slots;           /* held while running */
+  gdouble priority;      /* > 0 */
+  gint64 interval_us;    /* 1 / max-rate, 0: no limit */
+  atomic_llong next_due; /* monotonic µs, 0: now; written under the lock,
+                          * read without it by ec_client_next_due */
+  gdouble vtime;         /* grows by 1/priority an inference */
+  gboolean pending;      /* async: a request waits */
+  gboolean waiting;      /* sync: a thread waits in acquire */
+  gboolean granted;      /* sync: its slots are held, it may run */
+  gboolean running;      /* an inference holds the slots */
+  gboolean flushing;     /* sync: acquire fails */
+  gboolean freeing;      /* ec_client_free: never pick again */
+  gint64 since;          /* when it started waiting, for the tie-break */
   guint64 runs;
   GCond cond; /* granted, flushing, or its run ended */
 };
@@ -123,8 +125,10 @@ dispatch_locked (EcScheduler *s)
         continue;
       if (c->waiting && c->flushing)
         continue;
-      if (c->pending && c->next_due > now) {
-        wake = wake == 0 ? c->next_due : MIN (wake, c->next_due);
+      if (c->pending && atomic_load (&c->next_due) > now) {
+        gint64 due = atomic_load (&c->next_due);
+
+        wake = wake == 0 ? due : MIN (wake, due);
         continue;
       }
       if (best == NULL || c->vtime < best->vtime
@@ -142,7 +146,7 @@ dispatch_locked (EcScheduler *s)
     best->vtime += 1.0 / best->priority;
     best->runs++;
     if (best->interval_us > 0)
-      best->next_due = now + best->interval_us;
+      atomic_store (&best->next_due, now + best->interval_us);
     if (best->waiting) {
       best->waiting = FALSE;
       best->granted = TRUE;
@@ -367,7 +371,7 @@ ec_client_configure (EcClient *c, guint threads, gdouble priority,
                        ? (gint64)(G_USEC_PER_SEC / max_rate)
                        : 0;
   if (c->interval_us == 0)
-    c->next_due = 0;
+    atomic_store (&c->next_due, 0);
   dispatch_locked (s);
   g_cond_broadcast (&s->work);
   g_mutex_unlock (&s->lock);
@@ -465,6 +469,12 @@ ec_client_set_flushing (EcClient *c, gboolean flushing)
   c->flushing = flushing;
   g_cond_broadcast (&c->cond);
   g_mutex_unlock (&c->sched->lock);
+}
+
+gint64
+ec_client_next_due (EcClient *c)
+{
+  return atomic_load (&c->next_due);
 }
 
 EcScheduler *

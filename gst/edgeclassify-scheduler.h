@@ -85,6 +85,9 @@ void ec_client_set_flushing (EcClient *c, gboolean flushing);
 
 /* Inferences the client got (async and sync). */
 guint64 ec_client_runs (EcClient *c);
+/* When max-rate next lets the client run (monotonic µs, 0: no wait).
+ * Reads no lock: the streaming thread asks it every frame. */
+gint64 ec_client_next_due (EcClient *c);
 /* The scheduler the client belongs to. */
 EcScheduler *ec_client_scheduler (EcClient *c);
 

@@ -145,6 +145,7 @@ struct _EcStream {
   gboolean ran_once;
   guint64 last_run_pts;
   gint64 last_run_clock;
+  guint64 last_pts; /* of the previous frame, for the frame gap */
   guint configured_threads;
   gdouble configured_priority, configured_rate;
 };
@@ -306,6 +307,7 @@ ec_stream_new (GstElement *element)
   st->messages = g_ptr_array_new ();
   st->configured_threads = 1;
   st->configured_priority = 1.0;
+  st->last_pts = G_MAXUINT64;
   return st;
 }
 
@@ -469,6 +471,24 @@ frame_is_due (EcStream *st, const EcFrameProps *fp, gboolean async, guint64 pts)
     return g_get_monotonic_time () - st->last_run_clock >= gap_us;
   }
   return TRUE;
+}
+
+/* async with max-rate: a frame that would only be replaced by a newer one
+ * before the stream's next turn is not preprocessed (the CPU it saves is
+ * what max-rate is for). The last frame before the turn, and any after,
+ * are. */
+static gboolean
+waits_for_rate (EcStream *st, GstBuffer *buf, guint64 pts)
+{
+  gint64 gap_us = 0;
+
+  if (GST_BUFFER_DURATION_IS_VALID (buf))
+    gap_us = (gint64)(GST_BUFFER_DURATION (buf) / GST_USECOND);
+  else if (pts != G_MAXUINT64 && st->last_pts != G_MAXUINT64
+           && pts > st->last_pts)
+    gap_us = (gint64)((pts - st->last_pts) / GST_USECOND);
+  return gap_us > 0
+         && ec_client_next_due (st->client) > g_get_monotonic_time () + gap_us;
 }
 
 static void
@@ -668,7 +688,8 @@ ec_stream_process (EcStream *st, GstBuffer *buf, const nn_image *img,
 
   configure_client (st, fp);
   collect_regions (st, buf, img, fp);
-  if (st->regions->len > 0 && frame_is_due (st, fp, async, pts)) {
+  if (st->regions->len > 0 && frame_is_due (st, fp, async, pts)
+      && !(async && waits_for_rate (st, buf, pts))) {
     if (async)
       ret = submit (st, img, fp, pts, err) ? GST_FLOW_OK : GST_FLOW_ERROR;
     else
@@ -680,6 +701,7 @@ ec_stream_process (EcStream *st, GstBuffer *buf, const nn_image *img,
   } else {
     st->since_run++;
   }
+  st->last_pts = pts;
   if (ret == GST_FLOW_OK)
     carried = attach (st, buf, fp, pts, &age_ms);
   ec_stats_frame (st->stats, ret == GST_FLOW_OK, carried, age_ms);

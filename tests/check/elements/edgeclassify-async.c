@@ -624,7 +624,7 @@ GST_END_TEST;
 GST_START_TEST (test_shared_slots_and_priorities)
 {
   static const gdouble prio[] = { 1, 1, 2 };
-  const guint n = G_N_ELEMENTS (prio), rounds = 150;
+  const guint n = G_N_ELEMENTS (prio);
   GstHarness *h[G_N_ELEMENTS (prio)];
   GstVideoInfo info;
   guint64 fresh[G_N_ELEMENTS (prio)], total = 0;
@@ -638,12 +638,17 @@ GST_START_TEST (test_shared_slots_and_priorities)
     h[k] = harness_new (NULL, "slow.onnx", props, GRAY64);
     g_free (props);
   }
-  /* keep every instance with a request pending */
-  for (guint i = 0; i < rounds; i++) {
+  /* keep every instance with a request pending until there are enough
+   * results to measure shares on */
+  for (guint i = 0; total < 160; i++) {
     for (guint k = 0; k < n; k++)
       gst_buffer_unref (gst_harness_push_and_pull (h[k], frame_at (&info, i)));
-    g_usleep (1000);
+    g_usleep (2000);
+    total = 0;
+    for (guint k = 0; k < n; k++)
+      total += stat_u64 (harness_classifier (h[k]), "fresh-results");
   }
+  total = 0;
   for (guint k = 0; k < n; k++) {
     GstStructure *s = stats_of (harness_classifier (h[k]));
 
