@@ -290,6 +290,16 @@ check_settings (GstEdgeReport *self, const EdgeOutputClass *klass,
   return FALSE;
 }
 
+/* Whether one of @outputs delivers records (the metrics server does not) */
+static gboolean
+delivers (EdgeOutput **outputs)
+{
+  for (EdgeOutput **out = outputs; *out; out++)
+    if ((*out)->klass->stats)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 gst_edge_report_start (GstBaseTransform *trans)
 {
@@ -318,7 +328,7 @@ gst_edge_report_start (GstBaseTransform *trans)
       ok = outputs[n++] != NULL;
     }
   }
-  if (ok && n == 0)
+  if (ok && !delivers (outputs))
     GST_WARNING_OBJECT (self, "neither location nor mqtt-host is set: "
                               "results go nowhere");
 
@@ -340,6 +350,7 @@ gst_edge_report_start (GstBaseTransform *trans)
   GST_OBJECT_LOCK (self);
   self->outputs = outputs;
   GST_OBJECT_UNLOCK (self);
+  edge_outputs_publish (GST_ELEMENT (self), outputs);
   self->run_id = g_uuid_string_random ();
   self->line = g_string_sized_new (1024);
   self->frames = 0;
@@ -359,6 +370,8 @@ gst_edge_report_stop (GstBaseTransform *trans)
   self->dropped = dropped_locked (self);
   outputs = g_steal_pointer (&self->outputs);
   GST_OBJECT_UNLOCK (self);
+  if (outputs)
+    edge_outputs_withdraw (outputs);
 
   for (EdgeOutput **out = outputs; out && *out; out++) {
     (*out)->klass->close (*out);
