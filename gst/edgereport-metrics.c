@@ -84,6 +84,7 @@ typedef struct {
   GMainContext *context; /* the server thread's */
   GMainLoop *loop;
   GThread *thread;
+  SoupServer *server; /* server thread only */
 
   /* the thread says whether it could listen (lock) */
   GMutex lock;
@@ -245,6 +246,10 @@ handle_metrics (SoupServer *server, SoupServerMessage *msg, const char *path,
     g_string_append (body, "# EOF\n");
   len = body->len;
   soup_message_headers_append (response, "Vary", "Accept");
+  /* libsoup closes a connection it did not accept itself after one
+   * response: say so, or a client would send its next request into a
+   * closed connection */
+  soup_message_headers_append (response, "Connection", "close");
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (
       msg,
@@ -255,11 +260,33 @@ handle_metrics (SoupServer *server, SoupServerMessage *msg, const char *path,
 
 /* ---- the server thread ---- */
 
+/* A connection accepted: libsoup serves it from now on */
+static gboolean
+incoming (GSocketService *service, GSocketConnection *connection,
+          GObject *source, gpointer user_data)
+{
+  MetricsOutput *m = user_data;
+  GSocketAddress *local
+      = g_socket_connection_get_local_address (connection, NULL);
+  GSocketAddress *remote
+      = g_socket_connection_get_remote_address (connection, NULL);
+  GError *err = NULL;
+
+  if (!soup_server_accept_iostream (m->server, G_IO_STREAM (connection), local,
+                                    remote, &err)) {
+    GST_DEBUG_OBJECT (m->base.element, "connection refused: %s", err->message);
+    g_clear_error (&err);
+  }
+  g_clear_object (&local);
+  g_clear_object (&remote);
+  return TRUE;
+}
+
 static gpointer
 serve (gpointer data)
 {
   MetricsOutput *m = data;
-  SoupServer *server;
+  GSocketService *service;
   GError *err = NULL;
   gboolean ok;
 
@@ -269,9 +296,17 @@ serve (gpointer data)
   /* every source of the server (the listening socket, the connections)
    * is attached to the thread's default context, so this one */
   g_main_context_push_thread_default (m->context);
-  server = soup_server_new ("server-header", "edgereport ", NULL);
-  soup_server_add_handler (server, METRICS_PATH, handle_metrics, NULL, NULL);
-  ok = soup_server_listen (server, m->address, 0, &err);
+  m->server = soup_server_new ("server-header", "edgereport ", NULL);
+  soup_server_add_handler (m->server, METRICS_PATH, handle_metrics, NULL, NULL);
+  /* The connections are accepted here and handed to libsoup, rather than
+   * by soup_server_listen(): libsoup 3.2 keeps a reference to every
+   * socket it accepts itself, a leak per connection (fixed in later
+   * versions). */
+  service = g_socket_service_new ();
+  g_signal_connect (service, "incoming", G_CALLBACK (incoming), m);
+  ok = g_socket_listener_add_address (G_SOCKET_LISTENER (service), m->address,
+                                      G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, NULL, &err);
 
   g_mutex_lock (&m->lock);
   m->started = TRUE;
@@ -284,9 +319,12 @@ serve (gpointer data)
                      METRICS_PATH);
     g_main_loop_run (m->loop);
   }
-  /* closes the listening socket and the connections: the port is free */
-  soup_server_disconnect (server);
-  g_object_unref (server);
+  /* the port is free once the listener is closed; then the connections */
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_object_unref (service);
+  soup_server_disconnect (m->server);
+  g_clear_object (&m->server);
   while (g_main_context_iteration (m->context, FALSE))
     ;
   g_main_context_pop_thread_default (m->context);
