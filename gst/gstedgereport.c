@@ -39,6 +39,10 @@
  * oldest dropped) or, with #GstEdgeReport:spool-dir, on disk up to
  * #GstEdgeReport:spool-max-bytes, and are published in order.
  *
+ * With #GstEdgeReport:metrics-port set, the element also serves /metrics
+ * over HTTP (Prometheus text format, or OpenMetrics when asked): the
+ * numbers of every edgeclassify and every edgereport of the process.
+ *
  * Every result lost is counted in #GstEdgeReport:dropped and announced: a
  * warning on the bus and an element message "edgereport-dropped" (fields
  * "dropped", "output", "reason", "max-queue", "spool-max-bytes") at the
