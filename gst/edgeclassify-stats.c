@@ -12,6 +12,7 @@
 
 #include "edgeclassify-stats.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,11 +231,10 @@ ec_stats_to_structure (EcStats *st, const gchar *name)
   return s;
 }
 
-/* ---- OpenMetrics text ---- */
+/* ---- the text exposition ---- */
 
-/* A label value: backslash, double quote and newline escaped. */
-static void
-append_label_value (GString *out, const gchar *v)
+void
+ec_metrics_label_value (GString *out, const gchar *v)
 {
   for (const gchar *p = v ? v : ""; *p; p++) {
     if (*p == '\\' || *p == '"')
@@ -246,39 +246,77 @@ append_label_value (GString *out, const gchar *v)
   }
 }
 
+void
+ec_metrics_number (GString *out, gdouble v)
+{
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE], format[8], *e;
+  gint exponent;
+
+  if (isnan (v)) {
+    g_string_append (out, "NaN");
+    return;
+  }
+  if (isinf (v)) {
+    g_string_append (out, v > 0 ? "+Inf" : "-Inf");
+    return;
+  }
+  /* %.17g always reads back, but writes 0.1 as 0.10000000000000001: a
+   * bucket bound must read as its label in a query (le="0.1") */
+  for (gint digits = 1; digits <= 17; digits++) {
+    g_snprintf (format, sizeof format, "%%.%dg", digits);
+    g_ascii_formatd (buf, sizeof buf, format, v);
+    if (g_ascii_strtod (buf, NULL) == v)
+      break;
+  }
+  /* 10 rather than 1e+01: as many digits as the whole part has */
+  if ((e = strchr (buf, 'e')) != NULL && (exponent = atoi (e + 1)) >= 0
+      && exponent < 16) {
+    g_snprintf (format, sizeof format, "%%.%dg", exponent + 1);
+    g_ascii_formatd (buf, sizeof buf, format, v);
+  }
+  g_string_append (out, buf);
+  /* OpenMetrics' canonical form of a whole number: 1.0 */
+  if (strpbrk (buf, ".e") == NULL)
+    g_string_append (out, ".0");
+}
+
+void
+ec_metrics_family (GString *out, EcExposition format, const gchar *name,
+                   const gchar *type, const gchar *help)
+{
+  const gchar *suffix
+      = format == EC_EXPOSITION_PROMETHEUS && strcmp (type, "counter") == 0
+            ? "_total"
+            : "";
+
+  g_string_append_printf (out, "# HELP %s%s %s\n# TYPE %s%s %s\n", name, suffix,
+                          help, name, suffix, type);
+}
+
 static void
 append_labels (GString *out, const EcStats *st, const gchar *extra_name,
                const gchar *extra_value)
 {
   g_string_append (out, "{element=\"");
-  append_label_value (out, st->element);
+  ec_metrics_label_value (out, st->element);
   g_string_append (out, "\",stream=\"");
-  append_label_value (out, st->stream_id);
+  ec_metrics_label_value (out, st->stream_id);
   g_string_append_c (out, '"');
   if (extra_name) {
     g_string_append_printf (out, ",%s=\"", extra_name);
-    append_label_value (out, extra_value);
+    ec_metrics_label_value (out, extra_value);
     g_string_append_c (out, '"');
   }
   g_string_append_c (out, '}');
 }
 
-static void
-append_double (GString *out, gdouble v)
-{
-  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_string_append (out, g_ascii_dtostr (buf, sizeof buf, v));
-}
-
 typedef enum { M_FRAMES, M_FRESH, M_REPLACED, M_DECISIONS } Counter;
 
 static void
-render_counter (GString *out, const gchar *name, const gchar *help,
-                Counter which)
+render_counter (GString *out, EcExposition format, const gchar *name,
+                const gchar *help, Counter which)
 {
-  g_string_append_printf (out, "# TYPE %s counter\n# HELP %s %s\n", name, name,
-                          help);
+  ec_metrics_family (out, format, name, "counter", help);
   for (GList *l = registry; l; l = l->next) {
     EcStats *st = l->data;
 
@@ -307,11 +345,12 @@ render_counter (GString *out, const gchar *name, const gchar *help,
 }
 
 static void
-render_histogram (GString *out, const gchar *name, const gchar *help,
-                  gsize offset)
+render_histogram (GString *out, EcExposition format, const gchar *name,
+                  const gchar *help, gsize offset)
 {
-  g_string_append_printf (out, "# TYPE %s histogram\n# HELP %s %s\n", name,
-                          name, help);
+  GString *le = g_string_new (NULL);
+
+  ec_metrics_family (out, format, name, "histogram", help);
   for (GList *l = registry; l; l = l->next) {
     EcStats *st = l->data;
     const Histogram *h;
@@ -320,15 +359,15 @@ render_histogram (GString *out, const gchar *name, const gchar *help,
     g_mutex_lock (&st->lock);
     h = (const Histogram *)((const guint8 *)st + offset);
     for (guint i = 0; i <= N_BOUNDS; i++) {
-      gchar le[G_ASCII_DTOSTR_BUF_SIZE];
-
-      cum += i < N_BOUNDS ? h->bucket[i] : 0;
-      if (i < N_BOUNDS)
-        g_ascii_dtostr (le, sizeof le, bounds[i]);
-      else
-        g_strlcpy (le, "+Inf", sizeof le);
+      g_string_truncate (le, 0);
+      if (i < N_BOUNDS) {
+        cum += h->bucket[i];
+        ec_metrics_number (le, bounds[i]);
+      } else {
+        g_string_append (le, "+Inf");
+      }
       g_string_append_printf (out, "%s_bucket", name);
-      append_labels (out, st, "le", le);
+      append_labels (out, st, "le", le->str);
       g_string_append_printf (out, " %" G_GUINT64_FORMAT "\n",
                               i < N_BOUNDS ? cum : h->count);
     }
@@ -338,32 +377,33 @@ render_histogram (GString *out, const gchar *name, const gchar *help,
     g_string_append_printf (out, "%s_sum", name);
     append_labels (out, st, NULL, NULL);
     g_string_append_c (out, ' ');
-    append_double (out, h->sum);
+    ec_metrics_number (out, h->sum);
     g_string_append_c (out, '\n');
     g_mutex_unlock (&st->lock);
   }
+  g_string_free (le, TRUE);
 }
 
 void
-ec_stats_render_openmetrics (GString *out)
+ec_stats_render_metrics (GString *out, EcExposition format)
 {
   g_mutex_lock (&registry_lock);
-  render_counter (out, "edgeclassify_frames", "Frames that went through",
-                  M_FRAMES);
-  render_counter (out, "edgeclassify_fresh_results",
+  render_counter (out, format, "edgeclassify_frames",
+                  "Frames that went through", M_FRAMES);
+  render_counter (out, format, "edgeclassify_fresh_results",
                   "Inferences completed (fresh results)", M_FRESH);
-  render_counter (out, "edgeclassify_requests_replaced",
+  render_counter (out, format, "edgeclassify_requests_replaced",
                   "Requests replaced by a newer frame before they started",
                   M_REPLACED);
-  render_counter (out, "edgeclassify_decisions", "Fresh results by top-1 label",
-                  M_DECISIONS);
-  render_histogram (out, "edgeclassify_inference_seconds",
+  render_counter (out, format, "edgeclassify_decisions",
+                  "Fresh results by top-1 label", M_DECISIONS);
+  render_histogram (out, format, "edgeclassify_inference_seconds",
                     "Preprocessing and model run time of an inference",
                     G_STRUCT_OFFSET (EcStats, inference_h));
-  render_histogram (out, "edgeclassify_queue_wait_seconds",
+  render_histogram (out, format, "edgeclassify_queue_wait_seconds",
                     "Wait of a request for its turn on the scheduler",
                     G_STRUCT_OFFSET (EcStats, queue_h));
-  render_histogram (out, "edgeclassify_result_age_seconds",
+  render_histogram (out, format, "edgeclassify_result_age_seconds",
                     "Age of the result a frame carries",
                     G_STRUCT_OFFSET (EcStats, age_h));
   g_mutex_unlock (&registry_lock);

@@ -18,7 +18,7 @@ G_BEGIN_DECLS
  * since start (for Prometheus), and decisions per label. The recording
  * calls take a short lock and never allocate, except the first time a
  * label is decided. Every instance's stats are in a process-wide registry
- * that ec_stats_render_openmetrics() reads (edgereport's /metrics). */
+ * that ec_stats_render_metrics() reads (edgereport's /metrics). */
 typedef struct _EcStats EcStats;
 
 /* Registered under @element (the element's name). */
@@ -51,9 +51,27 @@ void ec_stats_decision (EcStats *st, const gchar *label);
  * any), mode and stream-id (strings). */
 GstStructure *ec_stats_to_structure (EcStats *st, const gchar *name);
 
-/* Appends the OpenMetrics text exposition of every registered instance
- * (without the final "# EOF"). */
-void ec_stats_render_openmetrics (GString *out);
+/* The text formats of a metrics exposition. They differ in the name of a
+ * counter family: OpenMetrics names it without the "_total" of its
+ * samples, the Prometheus format with it. */
+typedef enum {
+  EC_EXPOSITION_PROMETHEUS,  /* text/plain; version=0.0.4 */
+  EC_EXPOSITION_OPENMETRICS, /* application/openmetrics-text; 1.0.0 */
+} EcExposition;
+
+/* Appends the exposition of every registered instance, each family once
+ * (without OpenMetrics' final "# EOF"). */
+void ec_stats_render_metrics (GString *out, EcExposition format);
+
+/* For other expositions in the same text: the HELP and TYPE lines of a
+ * family (@type "counter", "gauge" or "histogram"; a counter's @name
+ * without "_total"), a label value with its escapes, and a number as the
+ * shortest decimal that reads back as the same double ("1.0", "0.1",
+ * "+Inf"). */
+void ec_metrics_family (GString *out, EcExposition format, const gchar *name,
+                        const gchar *type, const gchar *help);
+void ec_metrics_label_value (GString *out, const gchar *value);
+void ec_metrics_number (GString *out, gdouble value);
 
 G_END_DECLS
 #endif /* __EDGECLASSIFY_STATS_H__ */

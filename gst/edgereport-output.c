@@ -19,14 +19,28 @@ GST_DEBUG_CATEGORY_EXTERN (gst_edge_report_debug);
 
 #define ANNOUNCE_INTERVAL (5 * G_TIME_SPAN_SECOND)
 
+extern const EdgeOutputClass edge_output_metrics;
 extern const EdgeOutputClass edge_output_file;
 extern const EdgeOutputClass edge_output_mqtt;
 
+/* In the order they open: the metrics server first, so that an address it
+ * cannot have fails the start before a file is created or a broker
+ * called. */
 const EdgeOutputClass *const edge_outputs[] = {
+  &edge_output_metrics,
   &edge_output_file,
   &edge_output_mqtt,
   NULL,
 };
+
+/* The published outputs of the running elements */
+typedef struct {
+  gchar *element;
+  EdgeOutput **outputs;
+} Published;
+
+static GMutex published_lock;
+static GList *published; /* of Published */
 
 gpointer
 edge_output_new (const EdgeOutputClass *klass, gsize size, GstElement *element)
@@ -36,7 +50,14 @@ edge_output_new (const EdgeOutputClass *klass, gsize size, GstElement *element)
   out->klass = klass;
   out->element = element;
   g_mutex_init (&out->lock);
+  out->reasons = g_array_new (FALSE, FALSE, sizeof (EdgeDropReason));
   return out;
+}
+
+static void
+reason_clear (gpointer data)
+{
+  g_free (((EdgeDropReason *)data)->why);
 }
 
 void
@@ -44,6 +65,8 @@ edge_output_free (EdgeOutput *out)
 {
   g_mutex_clear (&out->lock);
   g_free (out->why);
+  g_array_set_clear_func (out->reasons, reason_clear);
+  g_array_unref (out->reasons);
   if (out->drop_info)
     gst_structure_free (out->drop_info);
   g_free (out);
@@ -100,6 +123,34 @@ post (EdgeOutput *out, GstMessage *warning, GstMessage *element)
     gst_element_post_message (out->element, element);
 }
 
+static EdgeDropReason *
+find_reason (GArray *reasons, const gchar *why)
+{
+  for (guint i = 0; i < reasons->len; i++)
+    if (strcmp (g_array_index (reasons, EdgeDropReason, i).why, why) == 0)
+      return &g_array_index (reasons, EdgeDropReason, i);
+  return NULL;
+}
+
+/* Called with the lock held */
+static void
+count_reason_locked (EdgeOutput *out, guint64 n, const gchar *why)
+{
+  EdgeDropReason *known = find_reason (out->reasons, why);
+  EdgeDropReason r;
+
+  /* a reason may name a file or a system error: bound the label values */
+  if (known == NULL && out->reasons->len >= EDGE_MAX_REASONS)
+    known = find_reason (out->reasons, why = EDGE_OTHER_REASONS);
+  if (known) {
+    known->dropped += n;
+    return;
+  }
+  r.why = g_strdup (why);
+  r.dropped = n;
+  g_array_append_val (out->reasons, r);
+}
+
 void
 edge_output_drop (EdgeOutput *out, guint64 n, const gchar *why)
 {
@@ -107,6 +158,7 @@ edge_output_drop (EdgeOutput *out, guint64 n, const gchar *why)
 
   g_mutex_lock (&out->lock);
   out->dropped += n;
+  count_reason_locked (out, n, why);
   if (g_strcmp0 (out->why, why) != 0) {
     g_free (out->why);
     out->why = g_strdup (why);
@@ -138,4 +190,84 @@ edge_output_stats (EdgeOutput *out, EdgeOutputStats *stats)
     out->klass->stats (out, stats);
   stats->dropped = out->dropped;
   g_mutex_unlock (&out->lock);
+}
+
+void
+edge_outputs_publish (GstElement *element, EdgeOutput **outputs)
+{
+  Published *p = g_new0 (Published, 1);
+
+  p->element = gst_object_get_name (GST_OBJECT (element));
+  p->outputs = outputs;
+  g_mutex_lock (&published_lock);
+  published = g_list_append (published, p);
+  g_mutex_unlock (&published_lock);
+}
+
+void
+edge_outputs_withdraw (EdgeOutput **outputs)
+{
+  Published *p = NULL;
+
+  g_mutex_lock (&published_lock);
+  for (GList *l = published; l; l = l->next) {
+    if (((Published *)l->data)->outputs == outputs) {
+      p = l->data;
+      published = g_list_delete_link (published, l);
+      break;
+    }
+  }
+  g_mutex_unlock (&published_lock);
+  if (p) {
+    g_free (p->element);
+    g_free (p);
+  }
+}
+
+static void
+snapshot_free (gpointer data)
+{
+  EdgeOutputSnapshot *s = data;
+
+  g_free (s->element);
+  g_array_unref (s->reasons);
+  g_free (s);
+}
+
+GPtrArray *
+edge_outputs_snapshot (void)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func (snapshot_free);
+
+  g_mutex_lock (&published_lock);
+  for (GList *l = published; l; l = l->next) {
+    Published *p = l->data;
+
+    for (EdgeOutput **out = p->outputs; *out; out++) {
+      EdgeOutputSnapshot *s;
+
+      if ((*out)->klass->stats == NULL)
+        continue;
+      s = g_new0 (EdgeOutputSnapshot, 1);
+      s->element = g_strdup (p->element);
+      s->output = (*out)->klass->name;
+      s->reasons = g_array_new (FALSE, FALSE, sizeof (EdgeDropReason));
+      g_array_set_clear_func (s->reasons, reason_clear);
+      /* as edge_output_stats(), and the reasons under the same lock: they
+       * add up to dropped */
+      g_mutex_lock (&(*out)->lock);
+      (*out)->klass->stats (*out, &s->stats);
+      s->stats.dropped = (*out)->dropped;
+      for (guint i = 0; i < (*out)->reasons->len; i++) {
+        EdgeDropReason r = g_array_index ((*out)->reasons, EdgeDropReason, i);
+
+        r.why = g_strdup (r.why);
+        g_array_append_val (s->reasons, r);
+      }
+      g_mutex_unlock (&(*out)->lock);
+      g_ptr_array_add (all, s);
+    }
+  }
+  g_mutex_unlock (&published_lock);
+  return all;
 }

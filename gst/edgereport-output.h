@@ -79,6 +79,17 @@ struct _EdgeOutputClass {
   void (*stats) (EdgeOutput *out, EdgeOutputStats *stats);
 };
 
+/* Losses of one reason: the @why of edge_output_drop() */
+typedef struct {
+  gchar *why;
+  guint64 dropped;
+} EdgeDropReason;
+
+/* Distinct reasons counted apart; the losses of any further reason are
+ * counted under EDGE_OTHER_REASONS */
+#define EDGE_MAX_REASONS 16
+#define EDGE_OTHER_REASONS "other reasons"
+
 /* The part every output starts with */
 struct _EdgeOutput {
   const EdgeOutputClass *klass;
@@ -88,6 +99,7 @@ struct _EdgeOutput {
   guint64 dropped, announced;
   gint64 last_announce;
   gchar *why;              /* of the last loss */
+  GArray *reasons;         /* EdgeDropReason: the losses by reason */
   GstStructure *drop_info; /* extra fields for "edgereport-dropped" */
 };
 
@@ -111,6 +123,27 @@ void edge_output_announce (EdgeOutput *out);
 
 /* Calls the class's stats() under the base's lock, and adds dropped */
 void edge_output_stats (EdgeOutput *out, EdgeOutputStats *stats);
+
+/* The outputs of every running edgereport of the process, for /metrics.
+ * start() publishes its outputs (NULL-terminated) once they are all open;
+ * stop() withdraws them before it closes any, which waits for a snapshot
+ * being taken. */
+void edge_outputs_publish (GstElement *element, EdgeOutput **outputs);
+void edge_outputs_withdraw (EdgeOutput **outputs);
+
+/* The numbers of one published output */
+typedef struct {
+  gchar *element;      /* the element's name at start */
+  const gchar *output; /* the class's name */
+  EdgeOutputStats stats;
+  GArray *reasons; /* EdgeDropReason, copied */
+} EdgeOutputSnapshot;
+
+/* The numbers of every published output that has stats() (those that
+ * deliver records), in the order they were published: a GPtrArray of
+ * EdgeOutputSnapshot that frees them. Any thread; takes each output's
+ * lock in turn, never an object lock. */
+GPtrArray *edge_outputs_snapshot (void);
 
 G_END_DECLS
 #endif /* __EDGEREPORT_OUTPUT_H__ */

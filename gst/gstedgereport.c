@@ -39,6 +39,10 @@
  * oldest dropped) or, with #GstEdgeReport:spool-dir, on disk up to
  * #GstEdgeReport:spool-max-bytes, and are published in order.
  *
+ * With #GstEdgeReport:metrics-port set, the element also serves /metrics
+ * over HTTP (Prometheus text format, or OpenMetrics when asked): the
+ * numbers of every edgeclassify and every edgereport of the process.
+ *
  * Every result lost is counted in #GstEdgeReport:dropped and announced: a
  * warning on the bus and an element message "edgereport-dropped" (fields
  * "dropped", "output", "reason", "max-queue", "spool-max-bytes") at the
@@ -290,6 +294,16 @@ check_settings (GstEdgeReport *self, const EdgeOutputClass *klass,
   return FALSE;
 }
 
+/* Whether one of @outputs delivers records (the metrics server does not) */
+static gboolean
+delivers (EdgeOutput **outputs)
+{
+  for (EdgeOutput **out = outputs; *out; out++)
+    if ((*out)->klass->stats)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 gst_edge_report_start (GstBaseTransform *trans)
 {
@@ -318,7 +332,7 @@ gst_edge_report_start (GstBaseTransform *trans)
       ok = outputs[n++] != NULL;
     }
   }
-  if (ok && n == 0)
+  if (ok && !delivers (outputs))
     GST_WARNING_OBJECT (self, "neither location nor mqtt-host is set: "
                               "results go nowhere");
 
@@ -340,6 +354,7 @@ gst_edge_report_start (GstBaseTransform *trans)
   GST_OBJECT_LOCK (self);
   self->outputs = outputs;
   GST_OBJECT_UNLOCK (self);
+  edge_outputs_publish (GST_ELEMENT (self), outputs);
   self->run_id = g_uuid_string_random ();
   self->line = g_string_sized_new (1024);
   self->frames = 0;
@@ -359,6 +374,8 @@ gst_edge_report_stop (GstBaseTransform *trans)
   self->dropped = dropped_locked (self);
   outputs = g_steal_pointer (&self->outputs);
   GST_OBJECT_UNLOCK (self);
+  if (outputs)
+    edge_outputs_withdraw (outputs);
 
   for (EdgeOutput **out = outputs; out && *out; out++) {
     (*out)->klass->close (*out);

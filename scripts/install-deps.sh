@@ -22,6 +22,7 @@ packages="
   python3-matplotlib
   libonnx-testdata dataset-fashion-mnist
   check mosquitto mosquitto-clients
+  libsoup-3.0-dev prometheus
   clang clang-format libclang-rt-14-dev
 "
 
