@@ -16,7 +16,7 @@ jobs=$(nproc)
 status=0
 
 # 1. The full suite on the optimised build.
-rm -rf build/ci && meson setup build/ci || status=1
+rm -rf build/ci && meson setup build/ci -Dtests=enabled || status=1
 ninja -C build/ci || status=1
 meson test -C build/ci --num-processes "$jobs" --print-errorlogs || status=1
 # The element tests again under GStreamer's leaks tracer: gst-check fails a
@@ -29,7 +29,7 @@ GST_TRACERS=leaks meson test -C build/ci --num-processes "$jobs" \
 #    reliability suite (valgrind cannot run on an ASan build, and ASan's
 #    quarantine would swamp the soak's RSS curve).
 rm -rf build/san && \
-  meson setup build/san -Db_sanitize=address,undefined -Db_lundef=false \
+  meson setup build/san -Dtests=enabled -Db_sanitize=address,undefined -Db_lundef=false \
     -Dslow_tests=false -Dbench=disabled || status=1
 ninja -C build/san || status=1
 san_env="UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
@@ -59,7 +59,7 @@ env $san_env ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 # 3. The concurrency test under ThreadSanitizer (a build of its own: TSan
 #    and ASan cannot share one). Only what the test needs is built.
 rm -rf build/tsan && \
-  meson setup build/tsan -Db_sanitize=thread -Db_lundef=false \
+  meson setup build/tsan -Dtests=enabled -Db_sanitize=thread -Db_lundef=false \
     -Dslow_tests=false -Dbench=disabled || status=1
 ninja -C build/tsan tests/check/check-concurrency tests/check/check-scheduler \
   gst/libgstedgeclassify.so \
@@ -67,7 +67,9 @@ ninja -C build/tsan tests/check/check-concurrency tests/check/check-scheduler \
 meson test -C build/tsan --no-rebuild --print-errorlogs --logbase tsan \
   --suite concurrency || status=1
 
-/usr/bin/python3 scripts/summarize-tests.py build/ci/meson-logs/testlog.json \
+/usr/bin/python3 scripts/summarize-tests.py \
+  --min-counts tests/min-counts.txt build/ci/meson-logs/testlog.json \
+  build/ci/meson-logs/testlog.json \
   build/ci/meson-logs/leaks.json build/san/meson-logs/testlog.json \
   build/san/meson-logs/san-gst.json build/san/meson-logs/san-preload.json \
   build/tsan/meson-logs/tsan.json || status=1

@@ -1,15 +1,26 @@
 #!/usr/bin/env python3
 """Prints "N passed, N failed[, N skipped]" over the given Meson JSON test
-logs (meson-logs/*.json); exits 1 when anything failed or nothing ran."""
+logs (meson-logs/*.json); exits 1 when anything failed or nothing ran.
+
+--min-counts FILE LOG: each suite named in FILE ("suite count" lines) must
+have at least that many tests in LOG (a vanished test counts as a failure
+here)."""
+import collections
 import json
 import os
 import sys
+
+args = sys.argv[1:]
+minimums = None
+if len(args) >= 3 and args[0] == "--min-counts":
+    minimums = (args[1], args[2])
+    args = args[3:]
 
 PASS = {"OK", "EXPECTEDFAIL"}
 SKIP = {"SKIP"}
 
 passed = failed = skipped = 0
-for log in sys.argv[1:]:
+for log in args:
     if not os.path.exists(log):
         print(f"{log}: no test log", file=sys.stderr)
         failed += 1
@@ -26,6 +37,28 @@ for log in sys.argv[1:]:
                 skipped += 1
             else:
                 failed += 1
+if minimums:
+    want = {}
+    with open(minimums[0], encoding="utf-8") as f:
+        for raw in f:
+            raw = raw.split("#", 1)[0].split()
+            if len(raw) == 2:
+                want[raw[0]] = int(raw[1])
+    have = collections.Counter()
+    if os.path.exists(minimums[1]):
+        with open(minimums[1], encoding="utf-8") as f:
+            for raw in f:
+                if raw.strip():
+                    name = json.loads(raw)["name"]
+                    # "project:suite1+suite2 / test"
+                    for suite in name.split(" / ")[0].split(":", 1)[-1].split("+"):
+                        have[suite] += 1
+    for suite, n in sorted(want.items()):
+        if have[suite] < n:
+            print(f"suite {suite}: {have[suite]} tests ran, at least {n} "
+                  f"expected (tests/min-counts.txt)", file=sys.stderr)
+            failed += 1
+
 line = f"{passed} passed, {failed} failed"
 if skipped:
     line += f", {skipped} skipped"
