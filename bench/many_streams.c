@@ -33,8 +33,10 @@
  *  - CPU: the process (getrusage) and its threads (/proc/self/task) each
  *    second, grouped as streaming threads (videotestsrc's tasks, named
  *    "srcK:src": drawing, the element's work in that thread, the sink),
- *    scheduler workers ("ec-infer-*") and the rest; the whole machine's
- *    busy time (/proc/stat) gives what other processes used meanwhile.
+ *    scheduler workers ("ec-infer-*") and the rest, with the time each
+ *    group was runnable but waited for a CPU (/proc/self/task/ID/schedstat);
+ *    the whole machine's busy time (/proc/stat) gives what other processes
+ *    used meanwhile.
  *
  * The bus: the element's per-result messages ("edgeclassify", on by
  * default) are dropped by a sync handler in the streaming thread; errors,
@@ -49,6 +51,7 @@
 #include <gst/video/video.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,11 +92,19 @@ typedef struct stream {
   gchar *error;
 } stream;
 
+enum { G_STREAMING, G_INFER, G_OTHERS, N_GROUPS };
+
+/* Per thread group, cumulative seconds: on a CPU, and runnable but
+ * waiting for one (the scheduler's run queue). */
+typedef struct group_time {
+  double cpu[N_GROUPS], wait[N_GROUPS];
+} group_time;
+
 /* One second of the run, from the main loop. */
 typedef struct tick {
   double t;                         /* s since PLAYING */
   double self_cpu;                  /* s, process, cumulative */
-  double streaming, infer, others;  /* s, thread groups, cumulative */
+  group_time threads;               /* s, cumulative */
   double machine_busy, machine_all; /* s, /proc/stat, cumulative */
   guint64 fresh_total;              /* sum of fresh-results */
   guint64 fresh_min, fresh_max;     /* per stream, since the last tick */
@@ -291,56 +302,105 @@ stats_field (stream *s, const char *field)
   return v;
 }
 
-/* CPU seconds of this process's threads, by group. */
+static int worker_nice = G_MININT; /* --worker-nice; G_MININT: leave it */
+static guint reniced;              /* workers given worker_nice */
+
+static int
+thread_group (const char *comm)
+{
+  unsigned src_index;
+  char rest[16];
+
+  if (g_str_has_prefix (comm, "ec-infer"))
+    return G_INFER;
+  if (sscanf (comm, "src%u:%15s", &src_index, rest) == 2
+      && strcmp (rest, "src") == 0)
+    return G_STREAMING;
+  return G_OTHERS;
+}
+
+/* One thread's name and times from /proc/self/task/ID/{stat,schedstat}:
+ * schedstat's nanoseconds when the kernel has them, else stat's ticks. */
+static gboolean
+read_thread (const char *id, char *comm, gsize comm_size, double *cpu,
+             double *wait)
+{
+  char path[64], line[1024];
+  char *open_paren, *close_paren;
+  unsigned long utime, stime;
+  unsigned long long run_ns, wait_ns;
+  FILE *f;
+
+  g_snprintf (path, sizeof path, "/proc/self/task/%s/stat", id);
+  f = fopen (path, "r");
+  if (f == NULL)
+    return FALSE;
+  if (fgets (line, sizeof line, f) == NULL) {
+    fclose (f);
+    return FALSE;
+  }
+  fclose (f);
+  open_paren = strchr (line, '(');
+  close_paren = strrchr (line, ')');
+  if (open_paren == NULL || close_paren == NULL || close_paren < open_paren)
+    return FALSE;
+  g_strlcpy (comm, open_paren + 1,
+             MIN (comm_size, (gsize)(close_paren - open_paren)));
+  /* after "(comm) ": state, then 10 fields, then utime and stime */
+  if (sscanf (close_paren + 2,
+              "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %lu", &utime,
+              &stime)
+      != 2)
+    return FALSE;
+  *cpu = (double)(utime + stime) / sysconf (_SC_CLK_TCK);
+  *wait = 0.0;
+  g_snprintf (path, sizeof path, "/proc/self/task/%s/schedstat", id);
+  f = fopen (path, "r");
+  if (f != NULL) {
+    if (fscanf (f, "%llu %llu", &run_ns, &wait_ns) == 2) {
+      *cpu = run_ns / 1e9;
+      *wait = wait_ns / 1e9;
+    }
+    fclose (f);
+  }
+  return TRUE;
+}
+
+/* Times of this process's threads, by group; with --worker-nice, gives the
+ * inference workers that niceness (an experiment: the element sets its
+ * own). */
 static void
-thread_cpu (double *streaming, double *infer, double *others)
+thread_times (group_time *g)
 {
   DIR *d = opendir ("/proc/self/task");
   struct dirent *e;
-  long hz = sysconf (_SC_CLK_TCK);
 
-  *streaming = *infer = *others = 0.0;
+  memset (g, 0, sizeof (*g));
   if (d == NULL)
     return;
   while ((e = readdir (d)) != NULL) {
-    char path[64], line[1024];
-    FILE *f;
-    char *open_paren, *close_paren, comm[64];
-    unsigned long utime, stime;
-    unsigned src_index;
-    char rest[16];
+    char comm[64];
+    double cpu, wait;
+    int group;
 
-    if (e->d_name[0] == '.')
+    if (e->d_name[0] == '.'
+        || !read_thread (e->d_name, comm, sizeof comm, &cpu, &wait))
       continue;
-    g_snprintf (path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
-    f = fopen (path, "r");
-    if (f == NULL)
-      continue;
-    if (fgets (line, sizeof line, f) == NULL) {
-      fclose (f);
-      continue;
+    group = thread_group (comm);
+    g->cpu[group] += cpu;
+    g->wait[group] += wait;
+    if (group == G_INFER && worker_nice != G_MININT) {
+      id_t tid = (id_t)atoi (e->d_name);
+
+      errno = 0;
+      if (getpriority (PRIO_PROCESS, tid) != worker_nice || errno != 0) {
+        if (setpriority (PRIO_PROCESS, tid, worker_nice) == 0)
+          reniced++;
+        else
+          fprintf (stderr, "many_streams: cannot renice %s: %s\n", comm,
+                   g_strerror (errno));
+      }
     }
-    fclose (f);
-    open_paren = strchr (line, '(');
-    close_paren = strrchr (line, ')');
-    if (open_paren == NULL || close_paren == NULL || close_paren < open_paren)
-      continue;
-    g_strlcpy (comm, open_paren + 1,
-               MIN (sizeof comm, (gsize)(close_paren - open_paren)));
-    /* after "(comm) ": state, then 10 fields, then utime and stime */
-    if (sscanf (close_paren + 2,
-                "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %lu", &utime,
-                &stime)
-        != 2)
-      continue;
-    double sec = (double)(utime + stime) / hz;
-    if (g_str_has_prefix (comm, "ec-infer"))
-      *infer += sec;
-    else if (sscanf (comm, "src%u:%15s", &src_index, rest) == 2
-             && strcmp (rest, "src") == 0)
-      *streaming += sec;
-    else
-      *others += sec;
   }
   closedir (d);
 }
@@ -399,7 +459,7 @@ on_tick (gpointer user_data)
 
   tk.t = now_s ();
   tk.self_cpu = self_cpu ();
-  thread_cpu (&tk.streaming, &tk.infer, &tk.others);
+  thread_times (&tk.threads);
   machine_cpu (&tk.machine_busy, &tk.machine_all);
   tk.fresh_min = G_MAXUINT64;
   for (guint i = 0; i < b->n; i++) {
@@ -491,6 +551,23 @@ json_close (GString *o, char c)
   g_string_append_c (o, c);
 }
 
+/* CPU and run-queue wait of the thread groups between @a and @b, in CPUs
+ * (seconds a second). */
+static void
+json_groups (GString *o, const group_time *a, const group_time *b, double dt)
+{
+  static const char *const name[N_GROUPS] = { "streaming", "infer", "others" };
+
+  for (int i = 0; i < N_GROUPS; i++) {
+    gchar *key = g_strdup_printf ("cpu_%s", name[i]);
+    json_num (o, key, (b->cpu[i] - a->cpu[i]) / dt);
+    g_free (key);
+    key = g_strdup_printf ("runq_wait_%s", name[i]);
+    json_num (o, key, (b->wait[i] - a->wait[i]) / dt);
+    g_free (key);
+  }
+}
+
 static double
 mean_of (const double *v, guint n)
 {
@@ -564,6 +641,10 @@ report (const char *variant, const char *model, const char *element_desc,
   json_num (o, "loadavg_start", load_start);
   json_num (o, "loadavg_end", load_end);
   json_str (o, "gstreamer", gst_version_string ());
+  if (worker_nice != G_MININT) {
+    json_num (o, "worker_nice", worker_nice);
+    json_num (o, "workers_reniced", reniced);
+  }
   json_close (o, '}');
 
   g_string_append (o, ", \"streams\": [");
@@ -656,9 +737,7 @@ report (const char *variant, const char *model, const char *element_desc,
     g_string_append (o, "{");
     json_num (o, "t", c->t);
     json_num (o, "cpu", self);
-    json_num (o, "cpu_streaming", (c->streaming - a->streaming) / dt);
-    json_num (o, "cpu_infer", (c->infer - a->infer) / dt);
-    json_num (o, "cpu_others", (c->others - a->others) / dt);
+    json_groups (o, &a->threads, &c->threads, dt);
     json_num (o, "machine_other_cpu", busy - self);
     json_num (o, "fresh_per_s", (c->fresh_total - a->fresh_total) / dt);
     json_num (o, "fresh_per_s_stream_min", c->fresh_min / dt);
@@ -732,9 +811,7 @@ report (const char *variant, const char *model, const char *element_desc,
     json_num (o, "lag_trend_span_s", span);
     json_num (o, "lag_ms_p50_slope_per_min", slope (x, y, n_xy) * 60);
     json_num (o, "cpu", (t1->self_cpu - t0->self_cpu) / window);
-    json_num (o, "cpu_streaming", (t1->streaming - t0->streaming) / window);
-    json_num (o, "cpu_infer", (t1->infer - t0->infer) / window);
-    json_num (o, "cpu_others", (t1->others - t0->others) / window);
+    json_groups (o, &t0->threads, &t1->threads, window);
     json_num (o, "machine_other_cpu",
               (t1->machine_busy - t0->machine_busy) / window
                   - (t1->self_cpu - t0->self_cpu) / window);
@@ -799,6 +876,8 @@ main (int argc, char **argv)
             "Seconds left out at the start (default 5)", "S" },
           { "element-props", 0, 0, G_OPTION_ARG_STRING, &extra,
             "More edgeclassify properties, as in gst-launch", "PROPS" },
+          { "worker-nice", 0, 0, G_OPTION_ARG_INT, &worker_nice,
+            "Experiment: give the inference workers this niceness", "NICE" },
           { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
             "Write the JSON here (default: stdout)", "FILE" },
           { NULL } };

@@ -308,19 +308,22 @@ def report_md(res):
                  "a second on the same model and cores, the same minutes "
                  "(better of `--threads 2` and two `--threads 1` processes). "
                  "CPU: the process, in CPUs (streaming threads + inference "
-                 "workers); others: the rest of the machine meanwhile.")
+                 "workers); others: the rest of the machine meanwhile; run "
+                 "queue: how long a streaming thread was ready to run but "
+                 "waited for a CPU, per second (n/a: measured before the "
+                 "benchmark read it).")
     lines.append("")
     head = ["N", "model", "mode", "frames (min)", "lag p50", "lag p99",
             "worst p99", "growth /min", "fresh/s per stream", "total fresh/s",
-            "edgenn-run /s", "CPU (stream + infer)", "others"]
+            "edgenn-run /s", "CPU (stream + infer)", "others", "run queue"]
     lines.append("| " + " | ".join(head) + " |")
-    lines.append("|" + "|".join(["---:", "---", "---"] + ["---:"] * 10) + "|")
+    lines.append("|" + "|".join(["---:", "---", "---"] + ["---:"] * 11) + "|")
     for row in res["rows"]:
         c = row["result"]
         label = "—" if row["variant"] == "identity" else row["model"]
         if "error" in c:
             lines.append(f"| {row['streams']} | {label} | {row['variant']} | "
-                         f"failed: {c['error']} |" + " |" * 9)
+                         f"failed: {c['error']} |" + " |" * 10)
             continue
         s = c["summary"]
         ref = res["refs"].get(f"{row['streams']}/{row['model']}") \
@@ -333,6 +336,9 @@ def report_md(res):
             total = f"{s['fresh_per_s_total']:.0f}"
             refs = fmt(ref.get("best_per_s")) if ref and "error" not in ref \
                 else "n/a"
+        runq = "n/a"
+        if "runq_wait_streaming" in s:
+            runq = f"{1000 * s['runq_wait_streaming'] / row['streams']:.0f} ms"
         lines.append(
             f"| {row['streams']} | {label} | {row['variant']} | "
             f"{100 * s['frames_ratio_min']:.1f} % | {fmt_ms(s['lag_ms_p50'])} "
@@ -340,7 +346,8 @@ def report_md(res):
             f"{fmt_ms(s['lag_ms_p99_worst_stream'])} | "
             f"{fmt_ms(s['lag_ms_p50_slope_per_min'])} | {fresh} | {total} | "
             f"{refs} | {s['cpu']:.2f} ({s['cpu_streaming']:.2f} + "
-            f"{s['cpu_infer']:.2f}) | {s['machine_other_cpu']:.2f} |")
+            f"{s['cpu_infer']:.2f}) | {s['machine_other_cpu']:.2f} | "
+            f"{runq} |")
     lines.append("")
 
     lines.append("## Targets (async mode; sync beside it)")
@@ -454,24 +461,29 @@ def report_png(res, path):
 
     rows = [r for r in res["rows"] if "summary" in r["result"]]
     ns = sorted({r["streams"] for r in rows})
-    model_names = [m for m in res["models"]]
-    big = max(ns)
+    models_run = [m for m in res["models"]
+                  if any(r["model"] == m for r in rows)]
+    if not rows or not models_run:
+        return "nothing to plot"
     colours = {"identity": "#7f7f7f", "sync": "#d62728", "async": "#1f77b4"}
+    # lag over time: the first model at the two largest N, the second at
+    # the largest
+    panels = [(models_run[0], n) for n in ns[-2:]]
+    panels += [(m, ns[-1]) for m in models_run[1:2]]
 
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7.2))
-    # top: lag over time at the largest N, per model
-    for ax, model in zip(axes[0], model_names):
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.2))
+    for ax, (model, n) in zip(axes[0], panels):
         seen = []
         for r in rows:
-            if r["streams"] != big or (r["variant"] != "identity"
-                                       and r["model"] != model):
+            if r["streams"] != n or (r["variant"] != "identity"
+                                     and r["model"] != model):
                 continue
-            secs = [s for s in r["result"]["seconds"] if "lag_ms_p99" in s]
-            seen += [s["lag_ms_p99"] for s in secs]
-            seen += [s["lag_ms_p50"] for s in secs]
-            ax.plot([s["t"] for s in secs], [s["lag_ms_p99"] for s in secs],
+            secs = [x for x in r["result"]["seconds"] if "lag_ms_p99" in x]
+            seen += [x["lag_ms_p99"] for x in secs]
+            seen += [x["lag_ms_p50"] for x in secs]
+            ax.plot([x["t"] for x in secs], [x["lag_ms_p99"] for x in secs],
                     color=colours[r["variant"]], label=f"{r['variant']} p99")
-            ax.plot([s["t"] for s in secs], [s["lag_ms_p50"] for s in secs],
+            ax.plot([x["t"] for x in secs], [x["lag_ms_p50"] for x in secs],
                     color=colours[r["variant"]], linestyle=":", linewidth=1,
                     label=f"{r['variant']} p50")
         y_scale(ax, seen)
@@ -479,11 +491,14 @@ def report_png(res, path):
                    linestyle="--")
         ax.set_xlabel("seconds since PLAYING")
         ax.set_ylabel("lag at the sink, ms")
-        ax.set_title(f"{big} streams, {model}: lag over time", fontsize=9)
+        ax.set_title(f"{n} streams, {model}: lag over time", fontsize=9)
         ax.legend(fontsize=7, loc="upper left")
         ax.grid(True, which="both", linewidth=0.3)
-    # bottom: fresh results a second per stream against N
-    for ax, model in zip(axes[1], model_names):
+    for ax in axes[0][len(panels):]:
+        ax.set_visible(False)
+
+    # fresh results a second per stream against N
+    for ax, model in zip(axes[1], models_run[:2]):
         seen = []
         for variant, dx in (("sync", -0.03), ("async", 0.03)):
             sel = sorted([r for r in rows if r["model"] == model
@@ -503,7 +518,6 @@ def report_png(res, path):
                         marker="o", capsize=3, label=f"{variant} (min–max)")
         refs = [(n, res["refs"].get(f"{n}/{model}")) for n in ns]
         refs = [(n, r) for n, r in refs if r and "best_per_s" in r]
-
         if refs:
             ax.plot([n for n, _ in refs],
                     [min(FPS, r["best_per_s"] / n) for n, r in refs],
@@ -521,12 +535,50 @@ def report_png(res, path):
         ax.set_title(f"{model}: fresh results per stream", fontsize=9)
         ax.legend(fontsize=7)
         ax.grid(True, which="both", linewidth=0.3)
+
+    # where the CPU went: the first model, async, against identity
+    ax = axes[1][2]
+    labels, parts = [], {"streaming threads": [], "inference workers": [],
+                         "other processes": []}
+    for n in ns:
+        for variant, model in (("identity", "—"), ("async", models_run[0])):
+            r = next((r for r in rows if r["streams"] == n
+                      and r["variant"] == variant and r["model"] == model),
+                     None)
+            if r is None:
+                continue
+            sm = r["result"]["summary"]
+            labels.append(f"{n}\n{'id' if variant == 'identity' else variant}")
+            parts["streaming threads"].append(sm["cpu_streaming"])
+            parts["inference workers"].append(sm["cpu_infer"])
+            parts["other processes"].append(max(0.0, sm["machine_other_cpu"]))
+    bottom = [0.0] * len(labels)
+    for (name, values), colour in zip(parts.items(),
+                                      ("#2ca02c", "#1f77b4", "#c7c7c7")):
+        ax.bar(range(len(labels)), values, bottom=bottom, color=colour,
+               label=name)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    ax.axhline(res["machine"]["cpus"], color="black", linewidth=0.8)
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, fontsize=7)
+    ax.set_ylabel("CPUs")
+    ax.set_title(f"CPU: identity and async {models_run[0]}, by N",
+                 fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+
     fig.suptitle(f"Many live 640×480@30 streams in one process, "
                  f"{res['machine']['cpus']} CPUs ({res['mode']}, "
                  f"{res['date']})", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=72)
     plt.close(fig)
+    try:
+        # a palette image is a third of the size, small enough for git
+        from PIL import Image
+        Image.open(path).convert("RGB").quantize(colors=64).save(
+            path, optimize=True)
+    except ImportError:
+        pass
     return None
 
 
@@ -551,6 +603,9 @@ def parse_args(argv):
     ap.add_argument("--results", default=os.path.join(HERE, "results"),
                     help="output folder (default bench/results); the report "
                     "goes to RESULTS/many-streams")
+    ap.add_argument("--report", default=None, metavar="JSON",
+                    help="measure nothing: write the report and the chart "
+                    "again from a run's JSON (latest.json or run-*.json)")
     args = ap.parse_args(argv)
     args.mode = dict(MODES["quick" if args.quick else "full"])
     if args.streams:
@@ -565,7 +620,7 @@ def parse_args(argv):
     for m in args.models:
         if m not in ("mobilenet_v2", "builtin"):
             ap.error(f"unknown model {m}")
-    if args.build_dir is None:
+    if args.build_dir is None and args.report is None:
         for cand in ("build/dev", "build"):
             if os.path.exists(os.path.join(SRC, cand, "build.ninja")):
                 args.build_dir = os.path.join(SRC, cand)
@@ -576,6 +631,16 @@ def parse_args(argv):
     return args
 
 
+def write_report(res, out_dir):
+    md = report_md(res)
+    with open(os.path.join(out_dir, "latest.md"), "w") as f:
+        f.write(md)
+    png_error = report_png(res, os.path.join(out_dir, "latest.png"))
+    if png_error:
+        log(f"no chart: {png_error}")
+    print(md)
+
+
 def main(argv=None):
     args = parse_args(argv if argv is not None else sys.argv[1:])
     mode = args.mode
@@ -583,6 +648,12 @@ def main(argv=None):
     out_dir = os.path.join(args.results, "many-streams")
     runs_dir = os.path.join(out_dir, "runs")
     os.makedirs(runs_dir, exist_ok=True)
+    if args.report:
+        with open(args.report) as f:
+            res = json.load(f)
+        write_report(res, out_dir)
+        log(f"{out_dir}/latest.md, latest.png written from {args.report}")
+        return 0
 
     log(f"building in {args.build_dir}")
     r = run_cmd(["ninja", "-C", args.build_dir, "-j2", "bench/many_streams",
@@ -680,17 +751,11 @@ def main(argv=None):
                              for r in res["rows"] if "config" in r["result"]),
                             "GStreamer ?")
 
-    md = report_md(res)
-    with open(os.path.join(out_dir, "latest.md"), "w") as f:
-        f.write(md)
     with open(os.path.join(out_dir, "latest.json"), "w") as f:
         json.dump(res, f, indent=1)
     shutil.copy(os.path.join(out_dir, "latest.json"),
                 os.path.join(out_dir, f"run-{stamp}.json"))
-    png_error = report_png(res, os.path.join(out_dir, "latest.png"))
-    if png_error:
-        log(f"no chart: {png_error}")
-    print(md)
+    write_report(res, out_dir)
     log(f"done in {res['wall_s'] / 60:.1f} min; {out_dir}/latest.md, "
         "latest.json, latest.png")
     return 0
