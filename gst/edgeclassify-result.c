@@ -15,19 +15,81 @@
 #include <math.h>
 #include <string.h>
 
+/* Field names interned once: every frame builds these structures, and
+ * looking a name up takes GLib's process-wide quark lock, which 32
+ * streaming threads were measured queueing on. */
+enum {
+  Q_CLASSIFICATION,
+  Q_EDGECLASSIFY,
+  Q_LABEL,
+  Q_LABEL_ID,
+  Q_CONFIDENCE,
+  Q_TOP_LABELS,
+  Q_TOP_IDS,
+  Q_TOP_CONFIDENCES,
+  Q_MODEL,
+  Q_FRAME,
+  Q_PTS,
+  Q_INFERENCE_US,
+  Q_STALE,
+  Q_AGE_FRAMES,
+  Q_AGE_MS,
+  Q_SCHEMA_VERSION,
+  Q_X,
+  Q_Y,
+  Q_WIDTH,
+  Q_HEIGHT,
+  N_QUARKS
+};
+
+static const GQuark *
+quarks (void)
+{
+  static const gchar *names[N_QUARKS] = { "classification",
+                                          "edgeclassify",
+                                          "label",
+                                          "label_id",
+                                          "confidence",
+                                          "top_labels",
+                                          "top_ids",
+                                          "top_confidences",
+                                          "model",
+                                          "frame",
+                                          "pts",
+                                          "inference_us",
+                                          "stale",
+                                          "age_frames",
+                                          "age_ms",
+                                          "schema_version",
+                                          "x",
+                                          "y",
+                                          "width",
+                                          "height" };
+  static GQuark q[N_QUARKS];
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    for (guint i = 0; i < N_QUARKS; i++)
+      q[i] = g_quark_from_static_string (names[i]);
+    g_once_init_leave (&done, 1);
+  }
+  return q;
+}
+
 GstStructure *
 ec_result_to_structure (const EcEngine *e, const EcResult *r,
-                        const EcStamp *stamp, const gchar *name,
+                        const EcStamp *stamp, gboolean message,
                         const nn_rect *rect)
 {
+  const GQuark *q = quarks ();
   GstStructure *s;
   GValue labels = G_VALUE_INIT, ids = G_VALUE_INIT, confs = G_VALUE_INIT;
   GValue v = G_VALUE_INIT;
 
-  s = gst_structure_new (name, "label", G_TYPE_STRING,
-                         ec_engine_label (e, r->label_id), "label_id",
-                         G_TYPE_INT, r->label_id, "confidence", G_TYPE_DOUBLE,
-                         r->confidence, NULL);
+  s = gst_structure_new_id (
+      q[message ? Q_EDGECLASSIFY : Q_CLASSIFICATION], q[Q_LABEL], G_TYPE_STRING,
+      ec_engine_label (e, r->label_id), q[Q_LABEL_ID], G_TYPE_INT, r->label_id,
+      q[Q_CONFIDENCE], G_TYPE_DOUBLE, r->confidence, NULL);
 
   /* GstValueArray (GST_TYPE_ARRAY): ordered, typed, serialises as < > */
   gst_value_array_init (&labels, r->n);
@@ -44,21 +106,22 @@ ec_result_to_structure (const EcEngine *e, const EcResult *r,
     g_value_set_double (&v, r->confs[i]);
     gst_value_array_append_and_take_value (&confs, &v);
   }
-  gst_structure_take_value (s, "top_labels", &labels);
-  gst_structure_take_value (s, "top_ids", &ids);
-  gst_structure_take_value (s, "top_confidences", &confs);
+  gst_structure_id_take_value (s, q[Q_TOP_LABELS], &labels);
+  gst_structure_id_take_value (s, q[Q_TOP_IDS], &ids);
+  gst_structure_id_take_value (s, q[Q_TOP_CONFIDENCES], &confs);
 
-  gst_structure_set (
-      s, "model", G_TYPE_STRING, e->name, "frame", G_TYPE_UINT64, stamp->frame,
-      "pts", G_TYPE_UINT64, stamp->pts, "inference_us", G_TYPE_DOUBLE,
-      r->inference_us, "stale", G_TYPE_BOOLEAN, stamp->age_frames != 0,
-      "age_frames", G_TYPE_UINT64, stamp->age_frames, "age_ms", G_TYPE_DOUBLE,
-      stamp->age_ms, "schema_version", G_TYPE_INT, EC_SCHEMA_VERSION, NULL);
+  gst_structure_id_set (
+      s, q[Q_MODEL], G_TYPE_STRING, e->name, q[Q_FRAME], G_TYPE_UINT64,
+      stamp->frame, q[Q_PTS], G_TYPE_UINT64, stamp->pts, q[Q_INFERENCE_US],
+      G_TYPE_DOUBLE, r->inference_us, q[Q_STALE], G_TYPE_BOOLEAN,
+      stamp->age_frames != 0, q[Q_AGE_FRAMES], G_TYPE_UINT64, stamp->age_frames,
+      q[Q_AGE_MS], G_TYPE_DOUBLE, stamp->age_ms, q[Q_SCHEMA_VERSION],
+      G_TYPE_INT, EC_SCHEMA_VERSION, NULL);
 
   if (rect != NULL) {
-    gst_structure_set (s, "x", G_TYPE_INT, rect->x, "y", G_TYPE_INT, rect->y,
-                       "width", G_TYPE_INT, rect->width, "height", G_TYPE_INT,
-                       rect->height, NULL);
+    gst_structure_id_set (s, q[Q_X], G_TYPE_INT, rect->x, q[Q_Y], G_TYPE_INT,
+                          rect->y, q[Q_WIDTH], G_TYPE_INT, rect->width,
+                          q[Q_HEIGHT], G_TYPE_INT, rect->height, NULL);
   }
   return s;
 }
@@ -70,15 +133,15 @@ ec_result_attach (const EcEngine *e, GstBuffer *buf,
 {
   GstStructure *s;
 
-  s = ec_result_to_structure (e, r, stamp, "classification", NULL);
+  s = ec_result_to_structure (e, r, stamp, FALSE, NULL);
   if (meta == NULL)
     meta = gst_buffer_add_video_region_of_interest_meta_id (
         buf, ec_engine_quark (e, r->label_id), rect->x, rect->y, rect->width,
         rect->height);
   gst_video_region_of_interest_meta_add_param (meta, s);
   if (messages != NULL)
-    g_ptr_array_add (
-        messages, ec_result_to_structure (e, r, stamp, "edgeclassify", rect));
+    g_ptr_array_add (messages,
+                     ec_result_to_structure (e, r, stamp, TRUE, rect));
 }
 
 void

@@ -24,11 +24,11 @@ typedef struct {
   gdouble age_ms;     /* by PTS, else by the clock; 0 when age_frames is */
 } EcStamp;
 
-/* The "classification" structure (docs/metadata.md). With @rect (the
- * region as the carrying frame has it) the x, y, width and height fields
- * are added, as in the bus message; the structure is named @name. */
+/* The "classification" structure (docs/metadata.md), or with @message the
+ * "edgeclassify" message's. With @rect (the region as the carrying frame
+ * has it) the x, y, width and height fields are added. */
 GstStructure *ec_result_to_structure (const EcEngine *e, const EcResult *r,
-                                      const EcStamp *stamp, const gchar *name,
+                                      const EcStamp *stamp, gboolean message,
                                       const nn_rect *rect);
 
 /* Adds @r as the "classification" param of @meta, or of a new region meta

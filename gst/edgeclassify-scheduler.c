@@ -22,9 +22,14 @@
 #include <unistd.h>
 #endif
 
-/* Workers run this much nicer than the streaming threads: when the CPU is
- * short, video moves first and inference takes what is left. */
-#define WORKER_NICE 5
+/* Workers run this much nicer than the streaming threads. SCHED_BATCH
+ * (below) already keeps them from preempting a streaming thread when they
+ * wake; the nice value only sets their share when both want the CPU for
+ * long. Measured with 16 to 32 live streams on 2 cores
+ * (bench/many_streams, docs/performance.md): nice 5 cost about a quarter
+ * of the fresh results against nice 0 and did not change the video's lag,
+ * so the workers sit just below. */
+#define WORKER_NICE 1
 
 struct _EcClient {
   EcScheduler *sched;

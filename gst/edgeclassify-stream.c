@@ -132,6 +132,9 @@ struct _EcStream {
    * engine pointer: the streaming thread and last-result both read */
   GMutex json_lock;
 
+  /* when a worker last took a request (monotonic µs; atomic) */
+  atomic_llong last_take;
+
   /* a failed inference, for the streaming thread to post */
   GMutex err_lock;
   atomic_int failed;
@@ -146,6 +149,8 @@ struct _EcStream {
   guint64 last_run_pts;
   gint64 last_run_clock;
   guint64 last_pts; /* of the previous frame, for the frame gap */
+  gint64 seen_take; /* last_take when the streaming thread last looked */
+  gdouble turn_us;  /* average time between two takes (0: none yet) */
   guint configured_threads;
   gdouble configured_priority, configured_rate;
 };
@@ -246,6 +251,7 @@ run_request (gpointer user_data, gint64 queued_us)
 
   if (!triple_take (&st->req_hand) || e == NULL)
     return;
+  atomic_store (&st->last_take, g_get_monotonic_time ());
   q = &st->req[st->req_hand.mine_r];
   /* a request from before a flush, caps change or model swap */
   if (q->gen != atomic_load (&st->gen))
@@ -301,6 +307,7 @@ ec_stream_new (GstElement *element)
   g_mutex_init (&st->err_lock);
   atomic_init (&st->gen, 0);
   atomic_init (&st->failed, 0);
+  atomic_init (&st->last_take, 0);
   triple_init (&st->req_hand);
   triple_init (&st->res_hand);
   st->regions = g_array_new (FALSE, FALSE, sizeof (Region));
@@ -335,6 +342,7 @@ ec_stream_free (EcStream *st)
 static void
 new_generation (EcStream *st)
 {
+  st->turn_us = 0.0;
   atomic_fetch_add (&st->gen, 1);
   triple_retract (&st->req_hand);
   ec_client_unsubmit (st->client);
@@ -473,22 +481,38 @@ frame_is_due (EcStream *st, const EcFrameProps *fp, gboolean async, guint64 pts)
   return TRUE;
 }
 
-/* async with max-rate: a frame that would only be replaced by a newer one
- * before the stream's next turn is not preprocessed (the CPU it saves is
- * what max-rate is for). The last frame before the turn, and any after,
- * are. */
+/* async: whether this frame would only be replaced by a newer one before
+ * the stream's next turn, so that preprocessing it is wasted. Two cases:
+ * max-rate says when the next turn is; and under overload, while a request
+ * still waits, the turn comes about as long after the last one as turns
+ * have lately been apart (the time between a worker's takes, averaged).
+ * The last frames before the turn, and any after, are preprocessed. */
 static gboolean
-waits_for_rate (EcStream *st, GstBuffer *buf, guint64 pts)
+skip_for_turn (EcStream *st, GstBuffer *buf, guint64 pts)
 {
+  gint64 now = g_get_monotonic_time (), take = atomic_load (&st->last_take);
   gint64 gap_us = 0;
 
+  if (take != st->seen_take) {
+    if (st->seen_take != 0)
+      st->turn_us
+          = st->turn_us > 0.0
+                ? 0.8 * st->turn_us + 0.2 * (gdouble)(take - st->seen_take)
+                : (gdouble)(take - st->seen_take);
+    st->seen_take = take;
+  }
   if (GST_BUFFER_DURATION_IS_VALID (buf))
     gap_us = (gint64)(GST_BUFFER_DURATION (buf) / GST_USECOND);
   else if (pts != G_MAXUINT64 && st->last_pts != G_MAXUINT64
            && pts > st->last_pts)
     gap_us = (gint64)((pts - st->last_pts) / GST_USECOND);
-  return gap_us > 0
-         && ec_client_next_due (st->client) > g_get_monotonic_time () + gap_us;
+  if (gap_us <= 0)
+    return FALSE;
+  if (ec_client_next_due (st->client) > now + gap_us)
+    return TRUE;
+  return (atomic_load (&st->req_hand.middle) & FRESH) && take != 0
+         && st->turn_us > 0.0
+         && (gdouble)(now - take) + 1.5 * (gdouble)gap_us < st->turn_us;
 }
 
 static void
@@ -689,7 +713,7 @@ ec_stream_process (EcStream *st, GstBuffer *buf, const nn_image *img,
   configure_client (st, fp);
   collect_regions (st, buf, img, fp);
   if (st->regions->len > 0 && frame_is_due (st, fp, async, pts)
-      && !(async && waits_for_rate (st, buf, pts))) {
+      && !(async && skip_for_turn (st, buf, pts))) {
     if (async)
       ret = submit (st, img, fp, pts, err) ? GST_FLOW_OK : GST_FLOW_ERROR;
     else

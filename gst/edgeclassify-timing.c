@@ -33,7 +33,7 @@ ec_timing_reset (EcTiming *t)
   g_mutex_lock (&t->lock);
   t->async = -1;
   memset (t->us, 0, sizeof (t->us));
-  t->pos = 0;
+  t->pos = t->count = 0;
   t->reported = GST_CLOCK_TIME_NONE;
   g_mutex_unlock (&t->lock);
 }
@@ -65,31 +65,46 @@ ec_timing_mode (EcTiming *t, gboolean *async)
   return decided;
 }
 
-static GstClockTime
-window_max_locked (const EcTiming *t)
+static gint
+cmp_double (gconstpointer a, gconstpointer b)
 {
-  gdouble max = 0.0;
+  gdouble x = *(const gdouble *)a, y = *(const gdouble *)b;
 
-  for (guint i = 0; i < EC_LATENCY_WINDOW; i++)
-    max = MAX (max, t->us[i]);
-  return (GstClockTime)(max * GST_USECOND);
+  return (x > y) - (x < y);
+}
+
+/* The window's maximum (sync) or 90th percentile (async). */
+static GstClockTime
+window_latency_locked (const EcTiming *t)
+{
+  gdouble sorted[EC_LATENCY_WINDOW];
+  guint n = t->count;
+
+  if (n == 0)
+    return 0;
+  memcpy (sorted, t->us, sizeof (sorted));
+  qsort (sorted, n, sizeof (gdouble), cmp_double);
+  return (GstClockTime)(sorted[t->async > 0 ? (n * 9 + 9) / 10 - 1 : n - 1]
+                        * GST_USECOND);
 }
 
 gboolean
 ec_timing_record (EcTiming *t, gdouble us)
 {
   GstClockTime latency;
-  gboolean grew;
+  gboolean moved;
 
   g_mutex_lock (&t->lock);
-  t->us[t->pos++ % EC_LATENCY_WINDOW] = us;
-  latency = window_max_locked (t);
-  grew
-      = !GST_CLOCK_TIME_IS_VALID (t->reported) || latency > t->reported * 5 / 4;
-  if (grew)
+  t->us[t->pos] = us;
+  t->pos = (t->pos + 1) % EC_LATENCY_WINDOW;
+  t->count = MIN (t->count + 1, EC_LATENCY_WINDOW);
+  latency = window_latency_locked (t);
+  moved = !GST_CLOCK_TIME_IS_VALID (t->reported)
+          || latency > t->reported * 5 / 4 || latency < t->reported * 3 / 4;
+  if (moved)
     t->reported = latency;
   g_mutex_unlock (&t->lock);
-  return grew;
+  return moved;
 }
 
 GstClockTime
@@ -98,7 +113,7 @@ ec_timing_report (EcTiming *t)
   GstClockTime latency;
 
   g_mutex_lock (&t->lock);
-  latency = t->reported = window_max_locked (t);
+  latency = t->reported = window_latency_locked (t);
   g_mutex_unlock (&t->lock);
   return latency;
 }

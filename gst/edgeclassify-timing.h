@@ -13,17 +13,21 @@
 
 G_BEGIN_DECLS
 
-#define EC_LATENCY_WINDOW 16 /* frames whose cost the latency covers */
+#define EC_LATENCY_WINDOW 32 /* frames whose cost the latency covers */
 
 /* Which mode frames run in (mode=auto decides once per start, from
- * whether upstream is live) and what a frame costs the pipeline's latency:
- * the largest cost of the last 16 frames (sync: their inference; async:
- * the streaming thread's own work). Any thread; its own lock. */
+ * whether upstream is live) and what a frame costs the pipeline's latency,
+ * over the last 32 frames. sync: the largest inference, since every frame
+ * waits for its own. async: the streaming thread's own work, its 90th
+ * percentile: that work is small, and the odd frame the machine
+ * descheduled for milliseconds must not raise every frame's latency for
+ * good. The pipeline is told when the figure moves by a quarter either
+ * way. Any thread; its own lock. */
 typedef struct {
   GMutex lock;
   gint async; /* -1: not decided yet */
   gdouble us[EC_LATENCY_WINDOW];
-  guint pos;
+  guint pos, count;      /* next slot, slots filled */
   GstClockTime reported; /* what the last LATENCY answer added */
 } EcTiming;
 
@@ -39,8 +43,8 @@ gboolean ec_timing_decide (EcTiming *t, EcMode mode, gboolean live,
 /* FALSE while undecided; else TRUE with *async set. */
 gboolean ec_timing_mode (EcTiming *t, gboolean *async);
 
-/* One frame's cost, microseconds. TRUE when it grew by more than a
- * quarter since the last LATENCY answer: the pipeline should ask again. */
+/* One frame's cost, microseconds. TRUE when the latency moved by more than
+ * a quarter since the last LATENCY answer: the pipeline should ask again. */
 gboolean ec_timing_record (EcTiming *t, gdouble us);
 /* For the LATENCY query: what the element adds now. */
 GstClockTime ec_timing_report (EcTiming *t);

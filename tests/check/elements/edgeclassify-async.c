@@ -618,6 +618,63 @@ GST_START_TEST (test_async_latency_is_streaming_cost)
 }
 GST_END_TEST;
 
+static GstClockTime
+query_latency (GstHarness *h)
+{
+  GstQuery *q = gst_query_new_latency ();
+  GstClockTime min;
+
+  fail_unless (gst_pad_peer_query (h->sinkpad, q));
+  gst_query_parse_latency (q, NULL, &min, NULL);
+  gst_query_unref (q);
+  return min;
+}
+
+/* The latency follows the inference down as well as up: after a switch to
+ * a model hundreds of times faster, the element says so (a LATENCY
+ * message) and answers with a far smaller figure once its window holds
+ * only fast frames (the odd frame a loaded machine delays stays well below
+ * the slow model's time). It once only ever grew: one slow frame raised it
+ * for good. */
+GST_START_TEST (test_latency_follows_down)
+{
+  GstHarness *h = harness_new (NULL, "slower.onnx", NULL, GRAY64);
+  GstElement *c = harness_classifier (h);
+  GstBus *bus = watch_bus (h->element);
+  gchar *seed = model_path ("seed.onnx");
+  GstClockTime slow, fast;
+  GstVideoInfo info;
+  GstMessage *msg;
+  guint latency_messages = 0;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_GRAY8, 64, 64);
+  for (guint i = 0; i < 8; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, frame_at (&info, i)));
+  slow = query_latency (h);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY)))
+    gst_message_unref (msg);
+
+  g_object_set (c, "model", seed, NULL);
+  for (guint i = 40; i < 80; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, frame_at (&info, i)));
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY))) {
+    latency_messages++;
+    gst_message_unref (msg);
+  }
+  fast = query_latency (h);
+  GST_INFO ("latency %" GST_TIME_FORMAT " -> %" GST_TIME_FORMAT,
+            GST_TIME_ARGS (slow), GST_TIME_ARGS (fast));
+  fail_unless (latency_messages >= 1, "no LATENCY message as it went down");
+  fail_unless (fast < slow / 4,
+               "latency %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT, fast,
+               slow);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  g_free (seed);
+}
+GST_END_TEST;
+
 /* Several instances, two threads each, frames pushed faster than they
  * run: the process never holds more slots than it has, and priorities
  * 1, 1, 2 share the inferences about 1:1:2. */
@@ -696,6 +753,7 @@ edgeclassify_async_suite (void)
   tcase_add_test (tc, test_stats_messages);
   tcase_add_test (tc, test_unknown_mode);
   tcase_add_test (tc, test_async_latency_is_streaming_cost);
+  tcase_add_test (tc, test_latency_follows_down);
   tcase_add_test (tc, test_shared_slots_and_priorities);
   return s;
 }
