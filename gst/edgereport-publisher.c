@@ -30,6 +30,7 @@ GST_DEBUG_CATEGORY_STATIC (edge_publisher_debug);
 #define STATUS_TIMEOUT G_TIME_SPAN_SECOND         /* for "offline" at stop */
 #define MAX_IN_FLIGHT 16 /* published, not yet acknowledged (or sent) */
 #define POLL_MAX_MS 1000 /* keepalive and spool sync granularity */
+#define FRUITLESS_MAX 3  /* connections lost with nothing delivered */
 
 typedef enum { DOWN, CONNECTING, UP, REFUSED } ConnState;
 
@@ -84,6 +85,9 @@ struct _EdgePublisher {
   gboolean fresh;   /* the broker's session is mosq's */
   gboolean was_up;  /* mosq has been connected */
   gchar *abandon;   /* why mosq is given up, with what it had in flight */
+  guint done_here;  /* records delivered on this connection */
+  guint fruitless;  /* connections in a row lost with records in flight
+                     * and none delivered: a broker without QoS 2? */
   GQueue in_flight; /* of InFlight, oldest first */
   gint unmatched;   /* a mid acknowledged before publish() returned */
   guint attempts;   /* failed since the last connection */
@@ -153,6 +157,7 @@ on_connect (struct mosquitto *mosq, void *user_data, int rc, int flags)
     p->conn = UP;
     p->attempts = 0;
     p->was_up = TRUE;
+    p->done_here = 0;
     p->status_acked = FALSE;
     mosquitto_publish (mosq, &p->status_mid, p->status_topic, 6, "online", 1,
                        true);
@@ -210,6 +215,7 @@ on_publish (struct mosquitto *mosq, void *user_data, int mid)
     InFlight *f = l->data;
     if (f->mid == mid) {
       f->acked = TRUE;
+      p->done_here++;
       ack_prefix (p);
       return;
     }
@@ -280,6 +286,30 @@ forget_client (EdgePublisher *p)
     edge_output_drop (p->out, dropped, p->why_queue);
 }
 
+/* A broker that does not take QoS 2 closes the connection at the first
+ * QoS 2 message (mosquitto with max_qos 1, some cloud brokers): the
+ * records would wait for ever, with only a log to say why */
+static void
+check_fruitless (EdgePublisher *p)
+{
+  if (p->conn != UP || !p->session)
+    return;
+  if (p->done_here > 0 || g_queue_is_empty (&p->in_flight)) {
+    p->fruitless = 0;
+    return;
+  }
+  if (++p->fruitless != FRUITLESS_MAX)
+    return;
+  GST_ELEMENT_WARNING (
+      p->out->element, RESOURCE, SETTINGS,
+      ("The MQTT broker %s:%d closed the connection %u "
+       "times in a row with QoS 2 messages in flight, none "
+       "delivered: does it take QoS 2? (mqtt-qos=1 gives "
+       "at least once.)",
+       p->host, p->port, FRUITLESS_MAX),
+      ("%u records in flight", g_queue_get_length (&p->in_flight)));
+}
+
 /* The connection failed or went away: retry after a delay. With a
  * session the client stays, and so does what it has in flight. */
 static void
@@ -287,6 +317,7 @@ lost (EdgePublisher *p, const gchar *why)
 {
   guint delay = RECONNECT_MIN_MS;
 
+  check_fruitless (p);
   if (p->conn == REFUSED) {
     if (p->mosq)
       mosquitto_destroy (p->mosq);

@@ -1151,6 +1151,56 @@ get_dropped (GstElement *report)
   return dropped;
 }
 
+/* A bus of our own on the harness's element */
+static GstBus *
+watch_bus (GstHarness *h)
+{
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (h->element, bus);
+  return bus;
+}
+
+static void
+unwatch_bus (GstHarness *h, GstBus *bus)
+{
+  /* the messages still queued on our bus hold the bin */
+  gst_element_set_bus (h->element, NULL);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+/* The next WARNING on @bus; its text contains @text */
+static void
+expect_warning (GstBus *bus, const gchar *text)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  GError *err = NULL;
+
+  fail_unless (msg != NULL, "no warning on the bus");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, text) != NULL, "warning \"%s\"",
+               err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+}
+
+/* The "dropped" field of the last "edgereport-dropped" message on @bus */
+static guint64
+last_drop_message (GstBus *bus)
+{
+  GstMessage *msg;
+  guint64 dropped = 0;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (msg, "edgereport-dropped"))
+      fail_unless (gst_structure_get_uint64 (gst_message_get_structure (msg),
+                                             "dropped", &dropped));
+    gst_message_unref (msg);
+  }
+  return dropped;
+}
+
 /* --- a relay between the element and the broker --- */
 
 #define PUBACK 4
@@ -1376,150 +1426,6 @@ relay_free (Relay *r)
   g_free (r);
 }
 
-/* The client ids the broker saw connect at QoS 2 with a session it keeps
- * ("c0" in its log), in order */
-static GPtrArray *
-session_ids (const gchar *log)
-{
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-  GRegex *re = g_regex_new ("New client connected from \\S+ as (\\S+) "
-                            "\\(p2, c0, k30",
-                            0, 0, NULL);
-  gchar *text = NULL;
-  GMatchInfo *m = NULL;
-
-  if (g_file_get_contents (log, &text, NULL, NULL))
-    for (g_regex_match (re, text, 0, &m); g_match_info_matches (m);
-         g_match_info_next (m, NULL))
-      g_ptr_array_add (ids, g_match_info_fetch (m, 1));
-  g_match_info_free (m);
-  g_regex_unref (re);
-  g_free (text);
-  return ids;
-}
-
-/* Starts edgereport with @props, waits for it to connect (the @n-th
- * session in @log) and stops it; returns the client id it used */
-static gchar *
-connect_once (const gchar *log, guint n, const gchar *props)
-{
-  GstHarness *h = make_harness (props);
-  gint64 until = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
-  GPtrArray *ids;
-  gchar *id;
-
-  while ((ids = session_ids (log))->len < n) {
-    fail_unless (g_get_monotonic_time () < until, "%u of %u connections",
-                 ids->len, n);
-    g_ptr_array_unref (ids);
-    g_usleep (50 * 1000);
-  }
-  gst_harness_teardown (h);
-  id = g_strdup (g_ptr_array_index (ids, n - 1));
-  g_ptr_array_unref (ids);
-  return id;
-}
-
-static gchar *
-spool_id (const gchar *dir)
-{
-  gchar *path = g_build_filename (dir, "id", NULL), *text = NULL;
-
-  fail_unless (g_file_get_contents (path, &text, NULL, NULL), "no %s", path);
-  g_free (path);
-  return g_strchomp (text);
-}
-
-/* At QoS 2 the broker keeps the session, under a client id that is the
- * same for every start with one spool, another for another spool,
- * mqtt-client-id when set, and without any, new at every start; a spool
- * whose id file is spoilt gets a new id */
-GST_START_TEST (test_client_id)
-{
-  gchar *log = output_path ("broker-ids.log");
-  gchar *dir1 = output_path ("spool-id1"), *dir2 = output_path ("spool-id2");
-  gchar *extra, *props1, *props2, *props, *id, *id1, *id2, *other, *path;
-  Broker *b;
-
-  g_unlink (log);
-  remove_dir (dir1);
-  remove_dir (dir2);
-  extra = g_strdup_printf ("log_dest file %s\nlog_type notice\n", log);
-  b = broker_new_with (extra);
-  props1 = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
-                            "spool-dir=\"%s\"",
-                            b->port, dir1);
-  props2 = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
-                            "spool-dir=\"%s\"",
-                            b->port, dir2);
-
-  /* the spool's, twice */
-  id = connect_once (log, 1, props1);
-  id1 = spool_id (dir1);
-  fail_unless (g_regex_match_simple ("^[0-9a-f]{12}$", id1, 0, 0), "%s", id1);
-  fail_unless (g_str_has_prefix (id, "edgereport-"), "%s", id);
-  fail_unless_equals_string (id + strlen ("edgereport-"), id1);
-  g_free (id);
-  id = connect_once (log, 2, props1);
-  fail_unless_equals_string (id + strlen ("edgereport-"), id1);
-  g_free (id);
-  /* another spool, another id */
-  id = connect_once (log, 3, props2);
-  id2 = spool_id (dir2);
-  fail_unless_equals_string (id + strlen ("edgereport-"), id2);
-  fail_if (strcmp (id1, id2) == 0, "%s for two spools", id1);
-  g_free (id);
-
-  /* the one set */
-  props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d mqtt-qos=2 "
-                           "mqtt-client-id=camera-door",
-                           b->port);
-  id = connect_once (log, 4, props);
-  fail_unless_equals_string (id, "camera-door");
-  g_free (id);
-  g_free (props);
-
-  /* none: random, new every time */
-  props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d mqtt-qos=2",
-                           b->port);
-  id = connect_once (log, 5, props);
-  fail_unless (g_regex_match_simple ("^edgereport-[0-9a-f]{12}$", id, 0, 0),
-               "%s", id);
-  other = connect_once (log, 6, props);
-  fail_unless (g_regex_match_simple ("^edgereport-[0-9a-f]{12}$", other, 0, 0),
-               "%s", other);
-  fail_if (strcmp (id, other) == 0, "%s twice", id);
-  g_free (other);
-  g_free (id);
-  g_free (props);
-
-  /* a spoilt id file: a new id, written back */
-  path = g_build_filename (dir1, "id", NULL);
-  fail_unless (g_file_set_contents (path, "not an id\n", -1, NULL));
-  id = connect_once (log, 7, props1);
-  g_free (id1);
-  id1 = spool_id (dir1);
-  fail_unless (g_regex_match_simple ("^[0-9a-f]{12}$", id1, 0, 0), "%s", id1);
-  fail_unless_equals_string (id + strlen ("edgereport-"), id1);
-  g_free (id);
-
-  broker_free (b);
-  remove_dir (dir1);
-  remove_dir (dir2);
-  g_unlink (log);
-  g_free (path);
-  g_free (id1);
-  g_free (id2);
-  g_free (props1);
-  g_free (props2);
-  g_free (extra);
-  g_free (log);
-  g_free (dir1);
-  g_free (dir2);
-}
-
-GST_END_TEST;
-
 /* Pushes @n classified frames, numbering from *@next */
 static void
 push_frames (GstHarness *h, guint *next, guint n)
@@ -1682,55 +1588,183 @@ GST_START_TEST (test_qos2_session_lost)
 
 GST_END_TEST;
 
-/* A bus of our own on the harness's element */
-static GstBus *
-watch_bus (GstHarness *h)
+/* A broker that does not take QoS 2 closes the connection at each QoS 2
+ * message: after three such connections in a row the element says so on
+ * the bus, rather than only retrying for ever */
+GST_START_TEST (test_qos2_not_taken)
 {
-  GstBus *bus = gst_bus_new ();
-
-  gst_element_set_bus (h->element, bus);
-  return bus;
-}
-
-static void
-unwatch_bus (GstHarness *h, GstBus *bus)
-{
-  /* the messages still queued on our bus hold the bin */
-  gst_element_set_bus (h->element, NULL);
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
-}
-
-/* The next WARNING on @bus; its text contains @text */
-static void
-expect_warning (GstBus *bus, const gchar *text)
-{
-  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  Broker *b = broker_new_with ("max_qos 1\n");
+  gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                                  "mqtt-topic=edge/noqos2 mqtt-qos=2",
+                                  b->port);
+  GstHarness *h = make_harness (props);
+  GstBus *bus = watch_bus (h);
+  GstMessage *msg;
   GError *err = NULL;
+  guint next = 0;
 
-  fail_unless (msg != NULL, "no warning on the bus");
+  push_frames (h, &next, 2);
+  msg = gst_bus_timed_pop_filtered (bus, 15 * GST_SECOND, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning");
   gst_message_parse_warning (msg, &err, NULL);
-  fail_unless (strstr (err->message, text) != NULL, "warning \"%s\"",
+  fail_unless (
+      g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS),
+      "%s", err->message);
+  fail_unless (strstr (err->message, "does it take QoS 2?") != NULL, "%s",
                err->message);
   g_error_free (err);
   gst_message_unref (msg);
+  unwatch_bus (h, bus);
+  gst_harness_teardown (h);
+  broker_free (b);
+  g_free (props);
 }
 
-/* The "dropped" field of the last "edgereport-dropped" message on @bus */
-static guint64
-last_drop_message (GstBus *bus)
+GST_END_TEST;
+
+/* The client ids the broker saw connect at QoS 2 with a session it keeps
+ * ("c0" in its log), in order */
+static GPtrArray *
+session_ids (const gchar *log)
 {
-  GstMessage *msg;
-  guint64 dropped = 0;
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  GRegex *re = g_regex_new ("New client connected from \\S+ as (\\S+) "
+                            "\\(p2, c0, k30",
+                            0, 0, NULL);
+  gchar *text = NULL;
+  GMatchInfo *m = NULL;
 
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
-    if (gst_message_has_name (msg, "edgereport-dropped"))
-      fail_unless (gst_structure_get_uint64 (gst_message_get_structure (msg),
-                                             "dropped", &dropped));
-    gst_message_unref (msg);
-  }
-  return dropped;
+  if (g_file_get_contents (log, &text, NULL, NULL))
+    for (g_regex_match (re, text, 0, &m); g_match_info_matches (m);
+         g_match_info_next (m, NULL))
+      g_ptr_array_add (ids, g_match_info_fetch (m, 1));
+  g_match_info_free (m);
+  g_regex_unref (re);
+  g_free (text);
+  return ids;
 }
+
+/* Starts edgereport with @props, waits for it to connect (the @n-th
+ * session in @log) and stops it; returns the client id it used */
+static gchar *
+connect_once (const gchar *log, guint n, const gchar *props)
+{
+  GstHarness *h = make_harness (props);
+  gint64 until = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
+  GPtrArray *ids;
+  gchar *id;
+
+  while ((ids = session_ids (log))->len < n) {
+    fail_unless (g_get_monotonic_time () < until, "%u of %u connections",
+                 ids->len, n);
+    g_ptr_array_unref (ids);
+    g_usleep (50 * 1000);
+  }
+  gst_harness_teardown (h);
+  id = g_strdup (g_ptr_array_index (ids, n - 1));
+  g_ptr_array_unref (ids);
+  return id;
+}
+
+static gchar *
+spool_id (const gchar *dir)
+{
+  gchar *path = g_build_filename (dir, "id", NULL), *text = NULL;
+
+  fail_unless (g_file_get_contents (path, &text, NULL, NULL), "no %s", path);
+  g_free (path);
+  return g_strchomp (text);
+}
+
+/* At QoS 2 the broker keeps the session, under a client id that is the
+ * same for every start with one spool, another for another spool,
+ * mqtt-client-id when set, and without any, new at every start; a spool
+ * whose id file is spoilt gets a new id */
+GST_START_TEST (test_client_id)
+{
+  gchar *log = output_path ("broker-ids.log");
+  gchar *dir1 = output_path ("spool-id1"), *dir2 = output_path ("spool-id2");
+  gchar *extra, *props1, *props2, *props, *id, *id1, *id2, *other, *path;
+  Broker *b;
+
+  g_unlink (log);
+  remove_dir (dir1);
+  remove_dir (dir2);
+  extra = g_strdup_printf ("log_dest file %s\nlog_type notice\n", log);
+  b = broker_new_with (extra);
+  props1 = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                            "spool-dir=\"%s\"",
+                            b->port, dir1);
+  props2 = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                            "spool-dir=\"%s\"",
+                            b->port, dir2);
+
+  /* the spool's, twice */
+  id = connect_once (log, 1, props1);
+  id1 = spool_id (dir1);
+  fail_unless (g_regex_match_simple ("^[0-9a-f]{12}$", id1, 0, 0), "%s", id1);
+  fail_unless (g_str_has_prefix (id, "edgereport-"), "%s", id);
+  fail_unless_equals_string (id + strlen ("edgereport-"), id1);
+  g_free (id);
+  id = connect_once (log, 2, props1);
+  fail_unless_equals_string (id + strlen ("edgereport-"), id1);
+  g_free (id);
+  /* another spool, another id */
+  id = connect_once (log, 3, props2);
+  id2 = spool_id (dir2);
+  fail_unless_equals_string (id + strlen ("edgereport-"), id2);
+  fail_if (strcmp (id1, id2) == 0, "%s for two spools", id1);
+  g_free (id);
+
+  /* the one set */
+  props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d mqtt-qos=2 "
+                           "mqtt-client-id=camera-door",
+                           b->port);
+  id = connect_once (log, 4, props);
+  fail_unless_equals_string (id, "camera-door");
+  g_free (id);
+  g_free (props);
+
+  /* none: random, new every time */
+  props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d mqtt-qos=2",
+                           b->port);
+  id = connect_once (log, 5, props);
+  fail_unless (g_regex_match_simple ("^edgereport-[0-9a-f]{12}$", id, 0, 0),
+               "%s", id);
+  other = connect_once (log, 6, props);
+  fail_unless (g_regex_match_simple ("^edgereport-[0-9a-f]{12}$", other, 0, 0),
+               "%s", other);
+  fail_if (strcmp (id, other) == 0, "%s twice", id);
+  g_free (other);
+  g_free (id);
+  g_free (props);
+
+  /* a spoilt id file: a new id, written back */
+  path = g_build_filename (dir1, "id", NULL);
+  fail_unless (g_file_set_contents (path, "not an id\n", -1, NULL));
+  id = connect_once (log, 7, props1);
+  g_free (id1);
+  id1 = spool_id (dir1);
+  fail_unless (g_regex_match_simple ("^[0-9a-f]{12}$", id1, 0, 0), "%s", id1);
+  fail_unless_equals_string (id + strlen ("edgereport-"), id1);
+  g_free (id);
+
+  broker_free (b);
+  remove_dir (dir1);
+  remove_dir (dir2);
+  g_unlink (log);
+  g_free (path);
+  g_free (id1);
+  g_free (id2);
+  g_free (props1);
+  g_free (props2);
+  g_free (extra);
+  g_free (log);
+  g_free (dir1);
+  g_free (dir2);
+}
+
+GST_END_TEST;
 
 /* No broker: every result is counted as lost, those dropped from the full
  * queue at once, those still queued at the end of the stream then; the
@@ -2478,6 +2512,7 @@ edgereport_suite (void)
   tcase_add_test (tc, test_qos1_answer_lost);
   tcase_add_test (tc, test_qos2_session_lost);
   tcase_add_test (tc, test_client_id);
+  tcase_add_test (tc, test_qos2_not_taken);
 
   /* minutes of real time: a test of its own, CK_RUN_CASE=delivery */
   if (g_strcmp0 (g_getenv ("CK_RUN_CASE"), "delivery") != 0)
