@@ -130,13 +130,12 @@ on_connect (struct mosquitto *mosq, void *user_data, int rc, int flags)
     /* after a reconnection the session must be there; on the first
      * connection after the clean one, not (someone else's?) */
     g_free (p->abandon);
-    p->abandon
-        = g_strdup_printf (present ? "the broker had a session for the client "
-                                     "id \"%s\" already: is another client "
-                                     "using it?"
-                                   : "the broker did not keep the session of "
-                                     "\"%s\" (does it persist sessions?)",
-                           p->client_id);
+    p->abandon = g_strdup_printf (
+        present ? "had a session for the client id \"%s\" already (is "
+                  "another client using it?)"
+                : "did not keep the session of \"%s\" (does it persist "
+                  "sessions?)",
+        p->client_id);
     if (!present)
       p->attempts = 0; /* the broker is there: no wait but the first */
     mosquitto_disconnect (mosq);
@@ -359,13 +358,17 @@ after_callbacks (EdgePublisher *p)
   } else if (p->abandon) {
     guint n = g_queue_get_length (&p->in_flight);
 
+    /* on the bus: exactly once is lost, and the broker's settings say
+     * why */
     if (n > 0)
-      GST_WARNING_OBJECT (p->out->element,
-                          "MQTT broker %s:%d: %s; the %u results in flight "
-                          "are published again, and may arrive twice",
-                          p->host, p->port, p->abandon, n);
+      GST_ELEMENT_WARNING (p->out->element, RESOURCE, SETTINGS,
+                           ("The MQTT broker %s:%d %s; the %u results in "
+                            "flight are published again, and may arrive "
+                            "twice.",
+                            p->host, p->port, p->abandon, n),
+                           (NULL));
     else
-      GST_WARNING_OBJECT (p->out->element, "MQTT broker %s:%d: %s", p->host,
+      GST_WARNING_OBJECT (p->out->element, "MQTT broker %s:%d %s", p->host,
                           p->port, p->abandon);
     forget_client (p);
     lost (p, p->abandon);

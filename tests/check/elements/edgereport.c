@@ -1552,6 +1552,9 @@ GST_START_TEST (test_qos2_session_lost)
                                   r->port);
   GstHarness *h = make_harness (props);
   GstElement *report = gst_harness_find_element (h, "edgereport");
+  GstBus *bus = watch_bus (h);
+  GstMessage *msg;
+  GError *err = NULL;
   guint next = 0;
 
   push_frames (h, &next, 3);
@@ -1569,6 +1572,15 @@ GST_START_TEST (test_qos2_session_lost)
   fail_unless (sub_wait_subscribed (s, 2, 15), "subscriber not back");
   RELAY_ORDER (r, r->closed = FALSE);
   fail_unless (sub_wait (s, 13, 15), "%u of 13 arrived", s->messages->len);
+  /* and the bus says why */
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, "did not keep the session") != NULL
+                   && strstr (err->message, "the 5 results in flight") != NULL,
+               "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
 
   push_frames (h, &next, 2);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
@@ -1579,6 +1591,7 @@ GST_START_TEST (test_qos2_session_lost)
   fail_unless_equals_uint64 (get_dropped (report), 0);
 
   gst_object_unref (report);
+  unwatch_bus (h, bus);
   gst_harness_teardown (h);
   relay_free (r);
   sub_free (s);
