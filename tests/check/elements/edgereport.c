@@ -2060,6 +2060,76 @@ GST_START_TEST (test_spool_survives_kill)
 
 GST_END_TEST;
 
+/* A process killed at QoS 2 while the broker holds sixteen of its
+ * records undelivered (their PUBREC withheld): the broker keeps that
+ * session, with packet ids the next process does not know. The next start
+ * with the same spool (the same client id) ends it first, then delivers
+ * everything: nothing lost, and any record twice only as the same bytes
+ * (those the broker had delivered whose acknowledgement the spool had not
+ * noted yet: a crash is at least once). */
+GST_START_TEST (test_spool_kill_connected)
+{
+  gchar *classify = classifier ();
+  gchar *dir = output_path ("spool-kill-up");
+  gchar *pipeline, *props, *last;
+  Broker *b = broker_new ();
+  Relay *r = relay_new (b->port);
+  Subscriber *s = sub_new (b->port, "edge/crash");
+  JsonParser *parser = json_parser_new ();
+  GPtrArray *spooled;
+  GstHarness *h;
+  gint64 frames;
+  guint repeats;
+  GPid pid;
+
+  remove_dir (dir);
+  pipeline = g_strdup_printf (
+      "videotestsrc is-live=true ! video/x-raw,width=64,height=64,"
+      "framerate=30/1 ! %s ! edgereport spool-dir=\"%s\" "
+      "mqtt-host=127.0.0.1 mqtt-port=%d mqtt-topic=edge/crash ! fakesink",
+      classify, dir, r->port);
+  pid = launch (pipeline);
+  fail_unless (relay_wait (r, FALSE, PUBCOMP, 5, 30), "nothing delivered");
+  RELAY_ORDER (r, r->withhold = PUBREC);
+  fail_unless (relay_wait (r, TRUE, PUBREC, 16, 15), "window not full");
+  /* a second more of records, waiting in the spool only */
+  g_usleep (G_USEC_PER_SEC);
+  kill_hard (pid);
+  RELAY_ORDER (r, r->withhold = 0; r->cut = TRUE);
+
+  /* the records of the killed run: up to the spool's last */
+  spooled = spool_lines (dir);
+  fail_unless (spooled->len > 16, "%u spooled", spooled->len);
+  last = g_ptr_array_index (spooled, spooled->len - 1);
+  frames
+      = json_object_get_int_member (parse_object (parser, last), "frame") + 1;
+
+  props = g_strdup_printf ("spool-dir=\"%s\" mqtt-host=127.0.0.1 "
+                           "mqtt-port=%d mqtt-topic=edge/crash",
+                           dir, r->port);
+  h = make_harness (props);
+  fail_unless (sub_wait (s, frames, 15), "%u of %" G_GINT64_FORMAT " arrived",
+               s->messages->len, frames);
+  g_usleep (500 * 1000);
+  repeats = check_frames_at_least_once (s, 0, frames);
+  g_print ("killed connected: %" G_GINT64_FORMAT " frames, %u repeated\n",
+           frames, repeats);
+
+  gst_harness_teardown (h);
+  relay_free (r);
+  sub_free (s);
+  broker_free (b);
+  g_ptr_array_unref (spooled);
+  g_object_unref (parser);
+  remove_dir (dir);
+  g_free (props);
+  g_free (pipeline);
+  g_free (dir);
+  g_free (classify);
+}
+
+GST_END_TEST;
+
 /* The status topic: "online" (retained) while connected; "offline" when
  * the process dies, from the broker (the will), retained too */
 GST_START_TEST (test_status_and_will)
@@ -2514,6 +2584,7 @@ edgereport_suite (void)
   tcase_add_test (tc, test_losses_counted);
   tcase_add_test (tc, test_spool_quota);
   tcase_add_test (tc, test_spool_survives_kill);
+  tcase_add_test (tc, test_spool_kill_connected);
   tcase_add_test (tc, test_status_and_will);
   tcase_add_test (tc, test_mqtt_login);
   tcase_add_test (tc, test_number_format);
