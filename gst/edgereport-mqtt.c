@@ -72,18 +72,25 @@ static const EdgeProp mqtt_props[] = {
   /**
    * GstEdgeReport:mqtt-client-id:
    *
-   * MQTT client identifier; unset, a random one is used.
+   * MQTT client identifier, which no other client of the broker may use.
+   * Unset: with a spool-dir, "edgereport-" and the spool's own id (kept in
+   * the folder, so the same across restarts); without, "edgereport-" and
+   * 12 random hex digits, new at every start.
    */
-  { "mqtt-client-id", "MQTT client identifier (unset: random)",
+  { "mqtt-client-id",
+    "MQTT client identifier (unset: edgereport- and the spool's id, or "
+    "random)",
     EDGE_PROP_STRING, FIELD (client_id) },
   /**
    * GstEdgeReport:mqtt-qos:
    *
-   * MQTT quality of service: 0 (at most once) or 1 (at least once). With
-   * a spool-dir, always 1.
+   * MQTT quality of service: 0 (at most once), 1 (at least once) or 2
+   * (exactly once; the broker keeps the session across reconnections).
+   * With a spool-dir 0 is taken as 2, so 2 is the default there.
    */
-  { "mqtt-qos", "MQTT quality of service (0 or 1; 1 with a spool)",
-    EDGE_PROP_INT, FIELD (qos), 0, 1, 0 },
+  { "mqtt-qos",
+    "MQTT quality of service (0 to 2; with a spool 0 is taken as 2)",
+    EDGE_PROP_INT, FIELD (qos), 0, 2, 0 },
   /**
    * GstEdgeReport:mqtt-username:
    *

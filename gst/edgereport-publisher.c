@@ -30,8 +30,15 @@ GST_DEBUG_CATEGORY_STATIC (edge_publisher_debug);
 #define STATUS_TIMEOUT G_TIME_SPAN_SECOND         /* for "offline" at stop */
 #define MAX_IN_FLIGHT 16 /* published, not yet acknowledged (or sent) */
 #define POLL_MAX_MS 1000 /* keepalive and spool sync granularity */
+#define FRUITLESS_MAX 3  /* connections lost with nothing delivered */
 
 typedef enum { DOWN, CONNECTING, UP, REFUSED } ConnState;
+
+/* MQTT errors of mosquitto_publish() after it queued the message, which
+ * the client then sends again on its next connection */
+#define QUEUED(rc)                                                             \
+  ((rc) == MOSQ_ERR_NO_CONN || (rc) == MOSQ_ERR_CONN_LOST                      \
+   || (rc) == MOSQ_ERR_ERRNO)
 
 typedef struct {
   gint mid;
@@ -45,6 +52,9 @@ struct _EdgePublisher {
   gchar *host, *topic, *status_topic, *client_id, *username, *password;
   gchar *ca_file, *cert_file, *key_file;
   gint port, qos;
+  gboolean session;      /* QoS 2: the broker keeps our session, and
+                          * the client its packets, across reconnections */
+  gboolean id_generated; /* made for this run: its session ends with it */
   guint max_queue, reconnect_max_ms;
   EdgeSpool *spool;
   gchar *why_queue; /* why a record dropped from the queue is lost */
@@ -65,7 +75,19 @@ struct _EdgePublisher {
   /* publisher thread only */
   struct mosquitto *mosq;
   ConnState conn;
-  gboolean lost;    /* a callback saw the connection fail */
+  gboolean lost; /* a callback saw the connection fail */
+  /* with a session: mosq is kept across reconnections, and resends what
+   * it had in flight with the same packet ids. The broker's session must
+   * start empty, as the client does: the first connection of a client is
+   * made by a clean one, that ends what an earlier run left. */
+  gboolean wiping;  /* mosq is that clean client */
+  gboolean wiped;   /* and it has connected */
+  gboolean fresh;   /* the broker's session is mosq's */
+  gboolean was_up;  /* mosq has been connected */
+  gchar *abandon;   /* why mosq is given up, with what it had in flight */
+  guint done_here;  /* records delivered on this connection */
+  guint fruitless;  /* connections in a row lost with records in flight
+                     * and none delivered: a broker without QoS 2? */
   GQueue in_flight; /* of InFlight, oldest first */
   gint unmatched;   /* a mid acknowledged before publish() returned */
   guint attempts;   /* failed since the last connection */
@@ -93,15 +115,48 @@ rc_string (int rc)
 /* --- callbacks (publisher thread, inside libmosquitto) --- */
 
 static void
-on_connect (struct mosquitto *mosq, void *user_data, int rc)
+on_connect (struct mosquitto *mosq, void *user_data, int rc, int flags)
 {
   EdgePublisher *p = user_data;
+  gboolean present = (flags & 1) != 0;
 
+  if (rc == 0 && p->wiping) {
+    GST_DEBUG_OBJECT (p->out->element, "session of %s ended", p->client_id);
+    p->wiped = TRUE;
+    mosquitto_disconnect (mosq);
+    return;
+  }
+  if (rc == 0 && p->session && present != p->was_up) {
+    /* after a reconnection the session must be there; on the first
+     * connection after the clean one, not (someone else's?) */
+    g_free (p->abandon);
+    p->abandon = g_strdup_printf (
+        present ? "had a session for the client id \"%s\" already (is "
+                  "another client using it?)"
+                : "did not keep the session of \"%s\" (does it persist "
+                  "sessions?)",
+        p->client_id);
+    if (!present)
+      p->attempts = 0; /* the broker is there: no wait but the first */
+    mosquitto_disconnect (mosq);
+    return;
+  }
   if (rc == 0) {
-    GST_INFO_OBJECT (p->out->element, "connected to the MQTT broker %s:%d",
-                     p->host, p->port);
+    if (present)
+      GST_INFO_OBJECT (p->out->element,
+                       "connected to the MQTT broker %s:%d as %s again "
+                       "(QoS %d, session resumed): %u results in flight "
+                       "sent again with their packet ids",
+                       p->host, p->port, p->client_id, p->qos,
+                       g_queue_get_length (&p->in_flight));
+    else
+      GST_INFO_OBJECT (p->out->element,
+                       "connected to the MQTT broker %s:%d as %s (QoS %d)",
+                       p->host, p->port, p->client_id, p->qos);
     p->conn = UP;
     p->attempts = 0;
+    p->was_up = TRUE;
+    p->done_here = 0;
     p->status_acked = FALSE;
     mosquitto_publish (mosq, &p->status_mid, p->status_topic, 6, "online", 1,
                        true);
@@ -144,7 +199,8 @@ ack_prefix (EdgePublisher *p)
   }
 }
 
-/* A QoS 0 message sent, or a QoS 1 message acknowledged */
+/* A QoS 0 message sent, a QoS 1 message acknowledged (PUBACK), or the
+ * QoS 2 handshake done (PUBCOMP) */
 static void
 on_publish (struct mosquitto *mosq, void *user_data, int mid)
 {
@@ -158,6 +214,7 @@ on_publish (struct mosquitto *mosq, void *user_data, int mid)
     InFlight *f = l->data;
     if (f->mid == mid) {
       f->acked = TRUE;
+      p->done_here++;
       ack_prefix (p);
       return;
     }
@@ -167,11 +224,12 @@ on_publish (struct mosquitto *mosq, void *user_data, int mid)
 
 /* --- the connection --- */
 
-/* A client with every setting but the connection itself */
+/* A client with every setting but the connection itself; a clean one
+ * (ending the broker's session of our client id) has no will */
 static struct mosquitto *
-client_new (EdgePublisher *p, GError **error)
+client_new (EdgePublisher *p, gboolean clean, GError **error)
 {
-  struct mosquitto *mosq = mosquitto_new (p->client_id, true, p);
+  struct mosquitto *mosq = mosquitto_new (p->client_id, clean, p);
   int rc = MOSQ_ERR_SUCCESS;
 
   if (mosq == NULL) {
@@ -179,10 +237,11 @@ client_new (EdgePublisher *p, GError **error)
                  "mosquitto_new: %s", g_strerror (errno));
     return NULL;
   }
-  mosquitto_connect_callback_set (mosq, on_connect);
+  mosquitto_connect_with_flags_callback_set (mosq, on_connect);
   mosquitto_publish_callback_set (mosq, on_publish);
   mosquitto_int_option (mosq, MOSQ_OPT_TCP_NODELAY, 1);
-  rc = mosquitto_will_set (mosq, p->status_topic, 7, "offline", 1, true);
+  if (!clean || !p->session)
+    rc = mosquitto_will_set (mosq, p->status_topic, 7, "offline", 1, true);
   if (rc == MOSQ_ERR_SUCCESS && p->username)
     rc = mosquitto_username_pw_set (mosq, p->username, p->password);
   if (rc == MOSQ_ERR_SUCCESS && (p->ca_file || p->cert_file || p->key_file))
@@ -197,35 +256,18 @@ client_new (EdgePublisher *p, GError **error)
   return mosq;
 }
 
-/* The connection failed or went away: retry after a delay */
+/* Gives the client up: what was in flight is published again, from the
+ * spool or the queue, by the next client */
 static void
-lost (EdgePublisher *p, const gchar *why)
+forget_client (EdgePublisher *p)
 {
-  guint delay = RECONNECT_MIN_MS;
   guint64 dropped = 0;
   InFlight *f;
 
   if (p->mosq)
     mosquitto_destroy (p->mosq);
   p->mosq = NULL;
-  if (p->conn == REFUSED)
-    return;
-  for (guint i = 0; i < p->attempts && delay < p->reconnect_max_ms; i++)
-    delay *= 2;
-  delay = MIN (delay, p->reconnect_max_ms);
-  if (p->attempts == 0)
-    GST_WARNING_OBJECT (p->out->element,
-                        "MQTT broker %s:%d: %s; trying again in %u ms", p->host,
-                        p->port, why, delay);
-  else
-    GST_DEBUG_OBJECT (p->out->element,
-                      "MQTT broker %s:%d: %s; next try in %u ms", p->host,
-                      p->port, why, delay);
-  p->attempts++;
-  p->next_attempt = g_get_monotonic_time () + delay * G_TIME_SPAN_MILLISECOND;
-  p->conn = DOWN;
-
-  /* what was in flight is sent again, first */
+  p->wiping = p->wiped = p->fresh = p->was_up = FALSE;
   if (p->spool)
     edge_spool_rewind (p->spool);
   g_mutex_lock (&p->lock);
@@ -243,19 +285,116 @@ lost (EdgePublisher *p, const gchar *why)
     edge_output_drop (p->out, dropped, p->why_queue);
 }
 
+/* A broker that does not take QoS 2 closes the connection at the first
+ * QoS 2 message (mosquitto with max_qos 1, some cloud brokers): the
+ * records would wait for ever, with only a log to say why */
+static void
+check_fruitless (EdgePublisher *p)
+{
+  if (p->conn != UP || !p->session)
+    return;
+  if (p->done_here > 0 || g_queue_is_empty (&p->in_flight)) {
+    p->fruitless = 0;
+    return;
+  }
+  if (++p->fruitless != FRUITLESS_MAX)
+    return;
+  GST_ELEMENT_WARNING (
+      p->out->element, RESOURCE, SETTINGS,
+      ("The MQTT broker %s:%d closed the connection %u "
+       "times in a row with QoS 2 messages in flight, none "
+       "delivered: does it take QoS 2? (mqtt-qos=1 gives "
+       "at least once.)",
+       p->host, p->port, FRUITLESS_MAX),
+      ("%u records in flight", g_queue_get_length (&p->in_flight)));
+}
+
+/* The connection failed or went away: retry after a delay. With a
+ * session the client stays, and so does what it has in flight. */
+static void
+lost (EdgePublisher *p, const gchar *why)
+{
+  guint delay = RECONNECT_MIN_MS;
+
+  check_fruitless (p);
+  if (p->conn == REFUSED) {
+    if (p->mosq)
+      mosquitto_destroy (p->mosq);
+    p->mosq = NULL;
+    return;
+  }
+  if (!p->session || p->wiping)
+    forget_client (p);
+  for (guint i = 0; i < p->attempts && delay < p->reconnect_max_ms; i++)
+    delay *= 2;
+  delay = MIN (delay, p->reconnect_max_ms);
+  if (p->attempts == 0)
+    GST_WARNING_OBJECT (p->out->element,
+                        "MQTT broker %s:%d: %s; trying again in %u ms", p->host,
+                        p->port, why, delay);
+  else
+    GST_DEBUG_OBJECT (p->out->element,
+                      "MQTT broker %s:%d: %s; next try in %u ms", p->host,
+                      p->port, why, delay);
+  p->attempts++;
+  p->next_attempt = g_get_monotonic_time () + delay * G_TIME_SPAN_MILLISECOND;
+  p->conn = DOWN;
+}
+
+/* After a callback: the clean client has ended the old session (the
+ * client of the session comes next, now), or a client was given up */
+static void
+after_callbacks (EdgePublisher *p)
+{
+  /* the DISCONNECT, so that the broker keeps the will to itself */
+  mosquitto_loop_write (p->mosq, 1);
+  if (p->wiped) {
+    mosquitto_destroy (p->mosq);
+    p->mosq = NULL;
+    p->wiping = p->wiped = FALSE;
+    p->fresh = TRUE;
+    p->conn = DOWN;
+    p->next_attempt = g_get_monotonic_time ();
+  } else if (p->abandon) {
+    guint n = g_queue_get_length (&p->in_flight);
+
+    /* on the bus: exactly once is lost, and the broker's settings say
+     * why */
+    if (n > 0)
+      GST_ELEMENT_WARNING (p->out->element, RESOURCE, SETTINGS,
+                           ("The MQTT broker %s:%d %s; the %u results in "
+                            "flight are published again, and may arrive "
+                            "twice.",
+                            p->host, p->port, p->abandon, n),
+                           (NULL));
+    else
+      GST_WARNING_OBJECT (p->out->element, "MQTT broker %s:%d %s", p->host,
+                          p->port, p->abandon);
+    forget_client (p);
+    lost (p, p->abandon);
+    g_clear_pointer (&p->abandon, g_free);
+  }
+}
+
 static void
 try_connect (EdgePublisher *p)
 {
   GError *err = NULL;
   int rc;
 
-  p->mosq = client_new (p, &err);
-  if (p->mosq == NULL) {
-    lost (p, err->message);
-    g_clear_error (&err);
-    return;
+  if (p->mosq) {
+    /* the client of the session, again */
+    rc = mosquitto_reconnect_async (p->mosq);
+  } else {
+    p->wiping = p->session && !p->fresh;
+    p->mosq = client_new (p, !p->session || p->wiping, &err);
+    if (p->mosq == NULL) {
+      lost (p, err->message);
+      g_clear_error (&err);
+      return;
+    }
+    rc = mosquitto_connect_async (p->mosq, p->host, p->port, KEEPALIVE_S);
   }
-  rc = mosquitto_connect_async (p->mosq, p->host, p->port, KEEPALIVE_S);
   if (rc != MOSQ_ERR_SUCCESS) {
     lost (p, rc_string (rc));
     return;
@@ -295,6 +434,9 @@ publish_more (EdgePublisher *p)
     if (p->spool)
       g_bytes_unref (msg);
     if (rc != MOSQ_ERR_SUCCESS) {
+      /* with a session, the client sends again what it has queued */
+      if (p->session && !QUEUED (rc))
+        forget_client (p);
       lost (p, rc_string (rc));
       return;
     }
@@ -391,6 +533,8 @@ poll_once (EdgePublisher *p, gint64 deadline)
   int rc = MOSQ_ERR_SUCCESS;
   guint64 count;
 
+  if (p->conn != CONNECTING && p->conn != UP)
+    sock = -1; /* a client kept for its session, not connected */
   if (sock >= 0) {
     fds[1].fd = sock;
     fds[1].events = POLLIN | (mosquitto_want_write (p->mosq) ? POLLOUT : 0);
@@ -400,7 +544,7 @@ poll_once (EdgePublisher *p, gint64 deadline)
     GST_WARNING_OBJECT (p->out->element, "poll: %s", g_strerror (errno));
   if (fds[0].revents & POLLIN && read (p->wake_fd, &count, sizeof (count)) < 0)
     GST_LOG_OBJECT (p->out->element, "wake: %s", g_strerror (errno));
-  if (p->mosq == NULL)
+  if (sock < 0)
     return;
   if (fds[1].revents & (POLLIN | POLLERR | POLLHUP))
     rc = mosquitto_loop_read (p->mosq, 1);
@@ -410,6 +554,8 @@ poll_once (EdgePublisher *p, gint64 deadline)
     rc = mosquitto_loop_misc (p->mosq);
   if (p->conn == REFUSED)
     lost (p, "refused");
+  else if (p->wiped || p->abandon)
+    after_callbacks (p);
   else if (rc != MOSQ_ERR_SUCCESS || p->lost)
     lost (p, p->lost ? "refused for now" : rc_string (rc));
   p->lost = FALSE;
@@ -431,6 +577,22 @@ say_offline (EdgePublisher *p)
     poll_once (p, until);
   if (p->mosq)
     mosquitto_disconnect (p->mosq);
+}
+
+/* Stopping, with a client id made for this run: ends its session, which
+ * no later run would take up */
+static void
+end_session (EdgePublisher *p)
+{
+  gint64 until = g_get_monotonic_time () + STATUS_TIMEOUT;
+
+  /* what is still in flight stays, to be counted */
+  mosquitto_destroy (p->mosq);
+  p->mosq = NULL;
+  p->fresh = p->was_up = FALSE;
+  try_connect (p);
+  while (p->wiping && p->conn == CONNECTING && g_get_monotonic_time () < until)
+    poll_once (p, until);
 }
 
 static gpointer
@@ -463,8 +625,11 @@ publisher_thread (gpointer user_data)
       deadline = MIN (deadline, p->next_attempt);
     poll_once (p, deadline);
   }
-  if (p->conn == UP)
+  if (p->conn == UP) {
     say_offline (p);
+    if (p->session && p->id_generated)
+      end_session (p);
+  }
   if (p->mosq)
     mosquitto_destroy (p->mosq);
   p->mosq = NULL;
@@ -498,13 +663,25 @@ edge_publisher_new (const EdgePublisherConfig *c, EdgeOutput *out,
   p->port = c->port;
   p->topic = g_strdup (c->topic);
   p->status_topic = g_strconcat (c->topic, "/status", NULL);
-  p->client_id = g_strdup (c->client_id);
+  p->qos = c->spool && c->qos == 0 ? 2 : c->qos;
+  p->session = p->qos == 2;
+  if (c->client_id)
+    p->client_id = g_strdup (c->client_id);
+  else if (c->spool)
+    p->client_id = g_strconcat ("edgereport-", edge_spool_id (c->spool), NULL);
+  else {
+    /* "edgereport-" and 12 random hex digits: 23 characters, the most
+     * every MQTT 3.1.1 broker takes */
+    p->client_id = g_strdup_printf ("edgereport-%06x%06x",
+                                    g_random_int_range (0, 0x1000000),
+                                    g_random_int_range (0, 0x1000000));
+    p->id_generated = TRUE;
+  }
   p->username = g_strdup (c->username);
   p->password = g_strdup (c->password);
   p->ca_file = g_strdup (c->ca_file);
   p->cert_file = g_strdup (c->cert_file);
   p->key_file = g_strdup (c->key_file);
-  p->qos = c->spool ? 1 : c->qos;
   p->max_queue = MAX (c->max_queue, 1);
   p->reconnect_max_ms = MAX (c->reconnect_max_ms, RECONNECT_MIN_MS);
   p->spool = c->spool;
@@ -529,7 +706,7 @@ edge_publisher_new (const EdgePublisherConfig *c, EdgeOutput *out,
     goto failed;
   }
   /* settings libmosquitto refuses fail now, not in the thread */
-  probe = client_new (p, error);
+  probe = client_new (p, FALSE, error);
   if (probe == NULL)
     goto failed;
   mosquitto_destroy (probe);
@@ -648,5 +825,6 @@ edge_publisher_free (EdgePublisher *p, guint drain_ms)
   g_free (p->cert_file);
   g_free (p->key_file);
   g_free (p->why_queue);
+  g_free (p->abandon);
   g_free (p);
 }

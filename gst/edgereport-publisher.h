@@ -27,9 +27,22 @@ G_BEGIN_DECLS
  * reconnect_max_ms. Without a spool it publishes from the queue (whose
  * oldest record is dropped when it is full) and puts back what was in
  * flight when a connection is lost. With a spool, every record goes
- * through it first, is published from it in order at QoS 1, and leaves
- * it when the broker has acknowledged it; a record that does not fit in
- * the spool is dropped.
+ * through it first, is published from it in order, and leaves it when the
+ * broker has acknowledged it (QoS 1: PUBACK; QoS 2: PUBCOMP, the end of
+ * the handshake); a record that does not fit in the spool is dropped.
+ *
+ * QoS 2 (exactly once) keeps one libmosquitto client, with
+ * clean_session false, across reconnections: the broker keeps the
+ * session, the client sends again what it had in flight with the same
+ * packet ids, and the broker takes each message once. The first
+ * connection of every client is made by a clean client that ends the
+ * session an earlier run left (whose packet ids the new client does not
+ * know); a client id made for this run only has its session ended at
+ * stop too. A reconnection that finds no session (a broker restarted
+ * without persistence) gives the client up: what was in flight is
+ * published again, and may arrive twice. QoS 0 and 1 use a new client
+ * with a clean session for every connection, and publish again what was
+ * in flight.
  *
  * On every connection the thread publishes "online", retained, to
  * <topic>/status; the will set there is "offline", retained, which the
@@ -42,8 +55,9 @@ typedef struct {
   const gchar *host;
   gint port;
   const gchar *topic;
-  const gchar *client_id; /* NULL: a random one */
-  gint qos;               /* 0 or 1; 1 with a spool */
+  const gchar *client_id; /* NULL: "edgereport-" and the spool's id, or
+                           * 12 random hex digits without one */
+  gint qos;               /* 0 to 2; with a spool 0 is taken as 2 */
   const gchar *username;  /* NULL: none */
   const gchar *password;  /* NULL: none */
   const gchar *ca_file;   /* NULL for plain TCP */
@@ -67,7 +81,8 @@ void edge_publisher_push (EdgePublisher *pub, const gchar *data, gsize len);
  * the records left waiting (in the spool). */
 guint64 edge_publisher_flush (EdgePublisher *pub, guint timeout_ms);
 
-/* Records delivered (QoS 1: acknowledged; QoS 0: sent) and waiting */
+/* Records delivered (QoS 2: handshake done; QoS 1: acknowledged; QoS 0:
+ * sent) and waiting */
 void edge_publisher_stats (EdgePublisher *pub, guint64 *delivered,
                            guint64 *pending);
 

@@ -32,6 +32,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_edge_report_debug);
 #define SEGMENT_MAX (4 * 1024 * 1024)
 #define SEGMENT_SUFFIX ".jsonl"
 #define SEGMENT_DIGITS 20
+#define ID_DIGITS 12
 
 typedef struct {
   guint64 seq;
@@ -40,6 +41,7 @@ typedef struct {
 
 struct _EdgeSpool {
   gchar *dir;
+  gchar id[ID_DIGITS + 1];
   gint lock_fd;
   guint64 max_bytes;   /* of records waiting */
   guint64 segment_max; /* a segment is closed past this size */
@@ -193,6 +195,47 @@ read_acked (EdgeSpool *s)
   g_free (path);
 }
 
+static gboolean
+valid_id (const gchar *text)
+{
+  for (guint i = 0; i < ID_DIGITS; i++)
+    if (!g_ascii_isxdigit (text[i]) || g_ascii_isupper (text[i]))
+      return FALSE;
+  return text[ID_DIGITS] == '\0' || text[ID_DIGITS] == '\n';
+}
+
+/* The id kept in the folder, or a new one written there */
+static gboolean
+read_id (EdgeSpool *s, GError **error)
+{
+  gchar *path = g_build_filename (s->dir, "id", NULL), *text = NULL;
+  GError *err = NULL;
+  gboolean ok = TRUE;
+
+  if (g_file_get_contents (path, &text, NULL, NULL) && valid_id (text)) {
+    memcpy (s->id, text, ID_DIGITS);
+    goto done;
+  }
+  if (text)
+    GST_WARNING ("%s is not an id: making a new one", path);
+  for (guint i = 0; i < ID_DIGITS; i++)
+    s->id[i] = "0123456789abcdef"[g_random_int_range (0, 16)];
+  g_free (text);
+  text = g_strconcat (s->id, "\n", NULL);
+  if (!g_file_set_contents (path, text, -1, &err)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+                 "Could not write in the spool folder \"%s\": %s.", s->dir,
+                 err->message);
+    g_clear_error (&err);
+    ok = FALSE;
+  }
+done:
+  s->id[ID_DIGITS] = '\0';
+  g_free (text);
+  g_free (path);
+  return ok;
+}
+
 /* The segments on disk, from the acknowledged one on */
 static void
 scan_segments (EdgeSpool *s)
@@ -307,6 +350,8 @@ edge_spool_open (const gchar *dir, guint64 max_bytes, GError **error)
     goto failed;
   }
 
+  if (!read_id (s, error))
+    goto failed;
   read_acked (s);
   scan_segments (s);
   recover (s);
@@ -568,4 +613,10 @@ guint64
 edge_spool_recovered (EdgeSpool *s)
 {
   return s->recovered;
+}
+
+const gchar *
+edge_spool_id (EdgeSpool *s)
+{
+  return s->id;
 }

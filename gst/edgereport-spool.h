@@ -19,6 +19,7 @@ G_BEGIN_DECLS
  *   lock                  held (flock) while open: one user at a time
  *   <20 digits>.jsonl     segments, appended to only, one record a line
  *   acked                 "SEGMENT OFFSET": what lies before is delivered
+ *   id                    12 random hex digits, made at the first open
  *
  * A record is appended with one write() (a failed one is cut back), read
  * from a cursor, and acknowledged in order once delivered; a segment is
@@ -78,6 +79,11 @@ guint64 edge_spool_bytes (EdgeSpool *spool);
 
 /* Records found waiting when the spool was opened */
 guint64 edge_spool_recovered (EdgeSpool *spool);
+
+/* The spool's own identifier (12 lowercase hex digits): random, made when
+ * the folder is first used and kept in it, so it names this folder, and
+ * no other one, across restarts (the MQTT client id is made from it). */
+const gchar *edge_spool_id (EdgeSpool *spool);
 
 G_END_DECLS
 #endif /* __EDGEREPORT_SPOOL_H__ */

@@ -18,11 +18,13 @@
 
 #include <errno.h>
 #include <link.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -403,8 +405,12 @@ GST_START_TEST (test_start_errors)
   check_start_error_text ("mqtt-host=127.0.0.1 mqtt-port=-1",
                           GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
                           "Invalid mqtt-port -1");
-  check_start_error_text (MQTT "mqtt-qos=2", GST_RESOURCE_ERROR,
-                          GST_RESOURCE_ERROR_SETTINGS, "Invalid mqtt-qos 2");
+  check_start_error_text (MQTT "mqtt-qos=3", GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_SETTINGS,
+                          "Invalid mqtt-qos 3: it must be from 0 to 2.");
+  check_start_error_text (MQTT "mqtt-qos=-1", GST_RESOURCE_ERROR,
+                          GST_RESOURCE_ERROR_SETTINGS,
+                          "Invalid mqtt-qos -1: it must be from 0 to 2.");
   check_start_error_text (MQTT "max-queue=0", GST_RESOURCE_ERROR,
                           GST_RESOURCE_ERROR_SETTINGS, "Invalid max-queue 0");
   check_start_error_text (MQTT "reconnect-max-delay=0", GST_RESOURCE_ERROR,
@@ -693,16 +699,17 @@ typedef struct {
   GMutex lock;
   GCond cond;
   GPtrArray *messages; /* of gchar * */
-  gboolean subscribed;
+  guint subscriptions; /* one per connection */
 } Subscriber;
 
+/* At QoS 2: the broker sends each message once */
 static void
 sub_on_connect (struct mosquitto *mosq, void *user_data, int rc)
 {
   Subscriber *s = user_data;
 
   if (rc == 0)
-    mosquitto_subscribe (mosq, NULL, s->topic, 1);
+    mosquitto_subscribe (mosq, NULL, s->topic, 2);
 }
 
 static void
@@ -712,7 +719,7 @@ sub_on_subscribe (struct mosquitto *mosq, void *user_data, int mid, int n,
   Subscriber *s = user_data;
 
   g_mutex_lock (&s->lock);
-  s->subscribed = TRUE;
+  s->subscriptions++;
   g_cond_broadcast (&s->cond);
   g_mutex_unlock (&s->lock);
 }
@@ -729,6 +736,20 @@ sub_on_message (struct mosquitto *mosq, void *user_data,
   g_mutex_unlock (&s->lock);
 }
 
+/* Waits at most @seconds for @n subscriptions */
+static gboolean
+sub_wait_subscribed (Subscriber *s, guint n, gint seconds)
+{
+  gint64 until = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&s->lock);
+  while (ok && s->subscriptions < n)
+    ok = g_cond_wait_until (&s->cond, &s->lock, until);
+  g_mutex_unlock (&s->lock);
+  return ok;
+}
+
 /* Waits at most @seconds for the subscription, or for @n messages */
 static gboolean
 sub_wait (Subscriber *s, guint n, gint seconds)
@@ -736,8 +757,10 @@ sub_wait (Subscriber *s, guint n, gint seconds)
   gint64 until = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
   gboolean ok = TRUE;
 
+  if (n == 0)
+    return sub_wait_subscribed (s, 1, seconds);
   g_mutex_lock (&s->lock);
-  while (ok && (n == 0 ? !s->subscribed : s->messages->len < n))
+  while (ok && s->messages->len < n)
     ok = g_cond_wait_until (&s->cond, &s->lock, until);
   g_mutex_unlock (&s->lock);
   return ok;
@@ -1178,6 +1201,584 @@ last_drop_message (GstBus *bus)
   return dropped;
 }
 
+/* --- a relay between the element and the broker --- */
+
+#define PUBACK 4
+#define PUBREC 5
+#define PUBCOMP 7
+
+/* Passes the element's bytes on to the broker as they come, and the
+ * broker's packet by packet, counting them by type. On order it withholds
+ * the packets of one type (an acknowledgement: the broker has the message,
+ * the element does not know), cuts the connection, or turns connections
+ * away. One connection at a time. */
+typedef struct {
+  gint port, broker_port;
+  gint listen_fd, ctl_fd; /* ctl: an eventfd, written after each order */
+  GThread *thread;
+  GMutex lock;
+  GCond cond;
+  /* orders */
+  gint withhold; /* packet type, 0: none */
+  gboolean cut, closed, stop;
+  /* packets from the broker, by type */
+  guint passed[16], withheld[16];
+} Relay;
+
+static gint
+connect_port (gint port)
+{
+  struct sockaddr_in addr = { 0 };
+  gint fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons (port);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (connect (fd, (struct sockaddr *)&addr, sizeof (addr)) != 0) {
+    close (fd);
+    return -1;
+  }
+  return fd;
+}
+
+static gboolean
+send_all (gint fd, const guint8 *data, gsize len)
+{
+  while (len > 0) {
+    gssize n = send (fd, data, len, MSG_NOSIGNAL);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return FALSE;
+    data += n;
+    len -= n;
+  }
+  return TRUE;
+}
+
+/* The length of the MQTT packet at the start of @data, if all there */
+static gsize
+whole_packet (const guint8 *data, gsize len)
+{
+  gsize value = 0;
+
+  for (gsize i = 1; i < len && i <= 4; i++) {
+    value |= (gsize)(data[i] & 0x7f) << (7 * (i - 1));
+    if (!(data[i] & 0x80))
+      return i + 1 + value <= len ? i + 1 + value : 0;
+  }
+  return 0;
+}
+
+/* Passes on, or withholds, the whole packets in @down; FALSE when the
+ * element is gone */
+static gboolean
+relay_down (Relay *r, gint client, GByteArray *down)
+{
+  gsize n;
+
+  while ((n = whole_packet (down->data, down->len)) > 0) {
+    gint type = down->data[0] >> 4;
+    gboolean keep;
+
+    g_mutex_lock (&r->lock);
+    keep = type == r->withhold;
+    if (keep)
+      r->withheld[type]++;
+    else
+      r->passed[type]++;
+    g_cond_broadcast (&r->cond);
+    g_mutex_unlock (&r->lock);
+    if (!keep && !send_all (client, down->data, n))
+      return FALSE;
+    g_byte_array_remove_range (down, 0, n);
+  }
+  return TRUE;
+}
+
+static gpointer
+relay_thread (gpointer user_data)
+{
+  Relay *r = user_data;
+  GByteArray *down = g_byte_array_new ();
+  gint client = -1, broker = -1;
+
+  for (;;) {
+    struct pollfd fds[4] = { { r->ctl_fd, POLLIN, 0 },
+                             { client < 0 ? r->listen_fd : -1, POLLIN, 0 },
+                             { client, POLLIN, 0 },
+                             { broker, POLLIN, 0 } };
+    guint8 buf[4096];
+    gboolean cut, closed, alive = TRUE;
+    guint64 count;
+    gssize n;
+
+    if (poll (fds, 4, -1) < 0 && errno != EINTR)
+      break;
+    if (fds[0].revents & POLLIN)
+      fail_unless (read (r->ctl_fd, &count, sizeof (count)) == sizeof (count));
+    g_mutex_lock (&r->lock);
+    if (r->stop) {
+      g_mutex_unlock (&r->lock);
+      break;
+    }
+    cut = r->cut;
+    closed = r->closed;
+    r->cut = FALSE;
+    g_mutex_unlock (&r->lock);
+
+    if (fds[1].revents & POLLIN) {
+      client = accept4 (r->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+      broker = closed || client < 0 ? -1 : connect_port (r->broker_port);
+      alive = broker >= 0;
+    } else if (cut) {
+      alive = FALSE;
+    } else {
+      if (client >= 0 && fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+        n = read (client, buf, sizeof (buf));
+        alive = n > 0 && send_all (broker, buf, n);
+      }
+      if (alive && broker >= 0
+          && fds[3].revents & (POLLIN | POLLHUP | POLLERR)) {
+        n = read (broker, buf, sizeof (buf));
+        if (n > 0)
+          g_byte_array_append (down, buf, n);
+        alive = n > 0 && relay_down (r, client, down);
+      }
+    }
+    if (!alive) {
+      if (client >= 0)
+        close (client);
+      if (broker >= 0)
+        close (broker);
+      client = broker = -1;
+      g_byte_array_set_size (down, 0);
+    }
+  }
+  if (client >= 0)
+    close (client);
+  if (broker >= 0)
+    close (broker);
+  g_byte_array_unref (down);
+  return NULL;
+}
+
+static Relay *
+relay_new (gint broker_port)
+{
+  Relay *r = g_new0 (Relay, 1);
+  struct sockaddr_in addr = { 0 };
+  socklen_t len = sizeof (addr);
+
+  r->broker_port = broker_port;
+  g_mutex_init (&r->lock);
+  g_cond_init (&r->cond);
+  r->ctl_fd = eventfd (0, EFD_CLOEXEC);
+  r->listen_fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  fail_unless (bind (r->listen_fd, (struct sockaddr *)&addr, sizeof (addr))
+               == 0);
+  fail_unless (listen (r->listen_fd, 4) == 0);
+  fail_unless (getsockname (r->listen_fd, (struct sockaddr *)&addr, &len) == 0);
+  r->port = ntohs (addr.sin_port);
+  r->thread = g_thread_new ("relay", relay_thread, r);
+  return r;
+}
+
+/* Gives an order: the fields are set under the lock by @set */
+#define RELAY_ORDER(r, set)                                                    \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    guint64 one_ = 1;                                                          \
+    g_mutex_lock (&(r)->lock);                                                 \
+    set;                                                                       \
+    g_mutex_unlock (&(r)->lock);                                               \
+    fail_unless (write ((r)->ctl_fd, &one_, sizeof (one_)) == sizeof (one_));  \
+  }                                                                            \
+  G_STMT_END
+
+/* Waits at most @seconds until @n packets of @type were passed on (or
+ * withheld) */
+static gboolean
+relay_wait (Relay *r, gboolean withheld, gint type, guint n, gint seconds)
+{
+  gint64 until = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&r->lock);
+  while (ok && (withheld ? r->withheld : r->passed)[type] < n)
+    ok = g_cond_wait_until (&r->cond, &r->lock, until);
+  g_mutex_unlock (&r->lock);
+  return ok;
+}
+
+static void
+relay_free (Relay *r)
+{
+  RELAY_ORDER (r, r->stop = TRUE);
+  g_thread_join (r->thread);
+  close (r->listen_fd);
+  close (r->ctl_fd);
+  g_mutex_clear (&r->lock);
+  g_cond_clear (&r->cond);
+  g_free (r);
+}
+
+/* Pushes @n classified frames, numbering from *@next */
+static void
+push_frames (GstHarness *h, guint *next, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    gst_buffer_unref (
+        gst_harness_push_and_pull (h, make_frame ((*next)++, TRUE)));
+}
+
+/* The broker took five records, its answer never came back and the
+ * connection died: at QoS 2 the element sends again with the same packet
+ * ids (PUBLISH if PUBREC was lost: the broker holds them, undelivered;
+ * PUBREL if PUBCOMP was lost: the broker delivered them) and each record
+ * arrives once. __i__: bit 0, PUBCOMP lost rather than PUBREC; bit 1,
+ * with a spool. */
+GST_START_TEST (test_qos2_answer_lost)
+{
+  gboolean pubcomp = __i__ & 1, spool = (__i__ & 2) != 0;
+  gint lost_type = pubcomp ? PUBCOMP : PUBREC;
+  Broker *b = broker_new ();
+  Relay *r = relay_new (b->port);
+  Subscriber *s = sub_new (b->port, "edge/once");
+  gchar *dir = output_path ("spool-once"), *props, *spool_prop;
+  GstHarness *h;
+  GstElement *report;
+  guint next = 0;
+
+  remove_dir (dir);
+  spool_prop
+      = spool ? g_strdup_printf ("spool-dir=\"%s\"", dir) : g_strdup ("");
+  props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                           "mqtt-topic=edge/once mqtt-qos=2 %s",
+                           r->port, spool_prop);
+  h = make_harness (props);
+  report = gst_harness_find_element (h, "edgereport");
+  push_frames (h, &next, 3);
+  fail_unless (relay_wait (r, FALSE, PUBCOMP, 3, 15), "no PUBCOMP");
+
+  RELAY_ORDER (r, r->withhold = lost_type);
+  push_frames (h, &next, 5);
+  fail_unless (relay_wait (r, TRUE, lost_type, 5, 15), "no answer to hold");
+  /* PUBREC lost: the element never sent PUBREL, so the broker delivered
+   * nothing; PUBCOMP lost: it did */
+  fail_unless (sub_wait (s, pubcomp ? 8 : 3, 15), "%u arrived",
+               s->messages->len);
+  RELAY_ORDER (r, r->withhold = 0; r->cut = TRUE);
+
+  push_frames (h, &next, 2);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (sub_wait (s, next, 15), "%u of %u arrived", s->messages->len,
+               next);
+  g_usleep (500 * 1000); /* nothing more should come */
+  check_frames (s, 0, next);
+  fail_unless_equals_uint64 (get_dropped (report), 0);
+
+  gst_object_unref (report);
+  gst_harness_teardown (h);
+  relay_free (r);
+  sub_free (s);
+  broker_free (b);
+  remove_dir (dir);
+  g_free (spool_prop);
+  g_free (props);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* The same at QoS 1, for what it gives: at least once. The broker
+ * delivered five records whose PUBACK was lost; the element publishes
+ * them again and they arrive twice, the same bytes, nothing lost, the
+ * first copies in order. */
+GST_START_TEST (test_qos1_answer_lost)
+{
+  Broker *b = broker_new ();
+  Relay *r = relay_new (b->port);
+  Subscriber *s = sub_new (b->port, "edge/twice");
+  gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                                  "mqtt-topic=edge/twice mqtt-qos=1",
+                                  r->port);
+  GstHarness *h = make_harness (props);
+  GstElement *report = gst_harness_find_element (h, "edgereport");
+  guint next = 0;
+
+  push_frames (h, &next, 3);
+  /* "online" and the three records acknowledged */
+  fail_unless (relay_wait (r, FALSE, PUBACK, 4, 15), "no PUBACK");
+  RELAY_ORDER (r, r->withhold = PUBACK);
+  push_frames (h, &next, 5);
+  fail_unless (relay_wait (r, TRUE, PUBACK, 5, 15), "no PUBACK to hold");
+  fail_unless (sub_wait (s, 8, 15), "%u arrived", s->messages->len);
+  RELAY_ORDER (r, r->withhold = 0; r->cut = TRUE);
+
+  push_frames (h, &next, 2);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (sub_wait (s, next + 5, 15), "%u of %u arrived", s->messages->len,
+               next + 5);
+  g_usleep (500 * 1000);
+  fail_unless_equals_int (check_frames_at_least_once (s, 0, next), 5);
+  fail_unless_equals_uint64 (get_dropped (report), 0);
+
+  gst_object_unref (report);
+  gst_harness_teardown (h);
+  relay_free (r);
+  sub_free (s);
+  broker_free (b);
+  g_free (props);
+}
+
+GST_END_TEST;
+
+/* A broker that does not keep sessions restarts while five records are
+ * past PUBREL (delivered, the handshake not done): the element finds its
+ * session gone, says so and publishes them again. Nothing is lost; those
+ * five arrive twice, the same bytes: exactly once needs a broker that
+ * persists its sessions. */
+GST_START_TEST (test_qos2_session_lost)
+{
+  Broker *b = broker_new ();
+  Relay *r = relay_new (b->port);
+  Subscriber *s = sub_new (b->port, "edge/forgot");
+  gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                                  "mqtt-topic=edge/forgot mqtt-qos=2",
+                                  r->port);
+  GstHarness *h = make_harness (props);
+  GstElement *report = gst_harness_find_element (h, "edgereport");
+  GstBus *bus = watch_bus (h);
+  GstMessage *msg;
+  GError *err = NULL;
+  guint next = 0;
+
+  push_frames (h, &next, 3);
+  fail_unless (relay_wait (r, FALSE, PUBCOMP, 3, 15), "no PUBCOMP");
+  RELAY_ORDER (r, r->withhold = PUBCOMP);
+  push_frames (h, &next, 5);
+  fail_unless (relay_wait (r, TRUE, PUBCOMP, 5, 15), "no PUBCOMP to hold");
+  fail_unless (sub_wait (s, 8, 15), "%u arrived", s->messages->len);
+
+  /* the element comes back only once the subscriber has (the broker keeps
+   * nothing for it either) */
+  RELAY_ORDER (r, r->withhold = 0; r->cut = TRUE; r->closed = TRUE);
+  broker_stop (b);
+  broker_start (b);
+  fail_unless (sub_wait_subscribed (s, 2, 15), "subscriber not back");
+  RELAY_ORDER (r, r->closed = FALSE);
+  fail_unless (sub_wait (s, 13, 15), "%u of 13 arrived", s->messages->len);
+  /* and the bus says why */
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, "did not keep the session") != NULL
+                   && strstr (err->message, "the 5 results in flight") != NULL,
+               "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+
+  push_frames (h, &next, 2);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (sub_wait (s, next + 5, 15), "%u of %u arrived", s->messages->len,
+               next + 5);
+  g_usleep (500 * 1000);
+  fail_unless_equals_int (check_frames_at_least_once (s, 0, next), 5);
+  fail_unless_equals_uint64 (get_dropped (report), 0);
+
+  gst_object_unref (report);
+  unwatch_bus (h, bus);
+  gst_harness_teardown (h);
+  relay_free (r);
+  sub_free (s);
+  broker_free (b);
+  g_free (props);
+}
+
+GST_END_TEST;
+
+/* A broker that does not take QoS 2 closes the connection at each QoS 2
+ * message: after three such connections in a row the element says so on
+ * the bus, rather than only retrying for ever */
+GST_START_TEST (test_qos2_not_taken)
+{
+  Broker *b = broker_new_with ("max_qos 1\n");
+  gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                                  "mqtt-topic=edge/noqos2 mqtt-qos=2",
+                                  b->port);
+  GstHarness *h = make_harness (props);
+  GstBus *bus = watch_bus (h);
+  GstMessage *msg;
+  GError *err = NULL;
+  guint next = 0;
+
+  push_frames (h, &next, 2);
+  msg = gst_bus_timed_pop_filtered (bus, 15 * GST_SECOND, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (
+      g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS),
+      "%s", err->message);
+  fail_unless (strstr (err->message, "does it take QoS 2?") != NULL, "%s",
+               err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  unwatch_bus (h, bus);
+  gst_harness_teardown (h);
+  broker_free (b);
+  g_free (props);
+}
+
+GST_END_TEST;
+
+/* The client ids the broker saw connect at QoS 2 with a session it keeps
+ * ("c0" in its log), in order */
+static GPtrArray *
+session_ids (const gchar *log)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  GRegex *re = g_regex_new ("New client connected from \\S+ as (\\S+) "
+                            "\\(p2, c0, k30",
+                            0, 0, NULL);
+  gchar *text = NULL;
+  GMatchInfo *m = NULL;
+
+  if (g_file_get_contents (log, &text, NULL, NULL))
+    for (g_regex_match (re, text, 0, &m); g_match_info_matches (m);
+         g_match_info_next (m, NULL))
+      g_ptr_array_add (ids, g_match_info_fetch (m, 1));
+  g_match_info_free (m);
+  g_regex_unref (re);
+  g_free (text);
+  return ids;
+}
+
+/* Starts edgereport with @props, waits for it to connect (the @n-th
+ * session in @log) and stops it; returns the client id it used */
+static gchar *
+connect_once (const gchar *log, guint n, const gchar *props)
+{
+  GstHarness *h = make_harness (props);
+  gint64 until = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
+  GPtrArray *ids;
+  gchar *id;
+
+  while ((ids = session_ids (log))->len < n) {
+    fail_unless (g_get_monotonic_time () < until, "%u of %u connections",
+                 ids->len, n);
+    g_ptr_array_unref (ids);
+    g_usleep (50 * 1000);
+  }
+  gst_harness_teardown (h);
+  id = g_strdup (g_ptr_array_index (ids, n - 1));
+  g_ptr_array_unref (ids);
+  return id;
+}
+
+static gchar *
+spool_id (const gchar *dir)
+{
+  gchar *path = g_build_filename (dir, "id", NULL), *text = NULL;
+
+  fail_unless (g_file_get_contents (path, &text, NULL, NULL), "no %s", path);
+  g_free (path);
+  return g_strchomp (text);
+}
+
+/* At QoS 2 the broker keeps the session, under a client id that is the
+ * same for every start with one spool, another for another spool,
+ * mqtt-client-id when set, and without any, new at every start; a spool
+ * whose id file is spoilt gets a new id */
+GST_START_TEST (test_client_id)
+{
+  gchar *log = output_path ("broker-ids.log");
+  gchar *dir1 = output_path ("spool-id1"), *dir2 = output_path ("spool-id2");
+  gchar *extra, *props1, *props2, *props, *id, *id1, *id2, *other, *path;
+  Broker *b;
+
+  g_unlink (log);
+  remove_dir (dir1);
+  remove_dir (dir2);
+  extra = g_strdup_printf ("log_dest file %s\nlog_type notice\n", log);
+  b = broker_new_with (extra);
+  props1 = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                            "spool-dir=\"%s\"",
+                            b->port, dir1);
+  props2 = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                            "spool-dir=\"%s\"",
+                            b->port, dir2);
+
+  /* the spool's, twice */
+  id = connect_once (log, 1, props1);
+  id1 = spool_id (dir1);
+  fail_unless (g_regex_match_simple ("^[0-9a-f]{12}$", id1, 0, 0), "%s", id1);
+  fail_unless (g_str_has_prefix (id, "edgereport-"), "%s", id);
+  fail_unless_equals_string (id + strlen ("edgereport-"), id1);
+  g_free (id);
+  id = connect_once (log, 2, props1);
+  fail_unless_equals_string (id + strlen ("edgereport-"), id1);
+  g_free (id);
+  /* another spool, another id */
+  id = connect_once (log, 3, props2);
+  id2 = spool_id (dir2);
+  fail_unless_equals_string (id + strlen ("edgereport-"), id2);
+  fail_if (strcmp (id1, id2) == 0, "%s for two spools", id1);
+  g_free (id);
+
+  /* the one set */
+  props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d mqtt-qos=2 "
+                           "mqtt-client-id=camera-door",
+                           b->port);
+  id = connect_once (log, 4, props);
+  fail_unless_equals_string (id, "camera-door");
+  g_free (id);
+  g_free (props);
+
+  /* none: random, new every time */
+  props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d mqtt-qos=2",
+                           b->port);
+  id = connect_once (log, 5, props);
+  fail_unless (g_regex_match_simple ("^edgereport-[0-9a-f]{12}$", id, 0, 0),
+               "%s", id);
+  other = connect_once (log, 6, props);
+  fail_unless (g_regex_match_simple ("^edgereport-[0-9a-f]{12}$", other, 0, 0),
+               "%s", other);
+  fail_if (strcmp (id, other) == 0, "%s twice", id);
+  g_free (other);
+  g_free (id);
+  g_free (props);
+
+  /* a spoilt id file: a new id, written back */
+  path = g_build_filename (dir1, "id", NULL);
+  fail_unless (g_file_set_contents (path, "not an id\n", -1, NULL));
+  id = connect_once (log, 7, props1);
+  g_free (id1);
+  id1 = spool_id (dir1);
+  fail_unless (g_regex_match_simple ("^[0-9a-f]{12}$", id1, 0, 0), "%s", id1);
+  fail_unless_equals_string (id + strlen ("edgereport-"), id1);
+  g_free (id);
+
+  broker_free (b);
+  remove_dir (dir1);
+  remove_dir (dir2);
+  g_unlink (log);
+  g_free (path);
+  g_free (id1);
+  g_free (id2);
+  g_free (props1);
+  g_free (props2);
+  g_free (extra);
+  g_free (log);
+  g_free (dir1);
+  g_free (dir2);
+}
+
+GST_END_TEST;
+
 /* No broker: every result is counted as lost, those dropped from the full
  * queue at once, those still queued at the end of the stream then; the
  * first loss and the rest are announced on the bus */
@@ -1450,6 +2051,76 @@ GST_START_TEST (test_spool_survives_kill)
   sub_free (s);
   broker_free (b);
   g_ptr_array_unref (spooled);
+  remove_dir (dir);
+  g_free (props);
+  g_free (pipeline);
+  g_free (dir);
+  g_free (classify);
+}
+
+GST_END_TEST;
+
+/* A process killed at QoS 2 while the broker holds sixteen of its
+ * records undelivered (their PUBREC withheld): the broker keeps that
+ * session, with packet ids the next process does not know. The next start
+ * with the same spool (the same client id) ends it first, then delivers
+ * everything: nothing lost, and any record twice only as the same bytes
+ * (those the broker had delivered whose acknowledgement the spool had not
+ * noted yet: a crash is at least once). */
+GST_START_TEST (test_spool_kill_connected)
+{
+  gchar *classify = classifier ();
+  gchar *dir = output_path ("spool-kill-up");
+  gchar *pipeline, *props, *last;
+  Broker *b = broker_new ();
+  Relay *r = relay_new (b->port);
+  Subscriber *s = sub_new (b->port, "edge/crash");
+  JsonParser *parser = json_parser_new ();
+  GPtrArray *spooled;
+  GstHarness *h;
+  gint64 frames;
+  guint repeats;
+  GPid pid;
+
+  remove_dir (dir);
+  pipeline = g_strdup_printf (
+      "videotestsrc is-live=true ! video/x-raw,width=64,height=64,"
+      "framerate=30/1 ! %s ! edgereport spool-dir=\"%s\" "
+      "mqtt-host=127.0.0.1 mqtt-port=%d mqtt-topic=edge/crash ! fakesink",
+      classify, dir, r->port);
+  pid = launch (pipeline);
+  fail_unless (relay_wait (r, FALSE, PUBCOMP, 5, 30), "nothing delivered");
+  RELAY_ORDER (r, r->withhold = PUBREC);
+  fail_unless (relay_wait (r, TRUE, PUBREC, 16, 15), "window not full");
+  /* a second more of records, waiting in the spool only */
+  g_usleep (G_USEC_PER_SEC);
+  kill_hard (pid);
+  RELAY_ORDER (r, r->withhold = 0; r->cut = TRUE);
+
+  /* the records of the killed run: up to the spool's last */
+  spooled = spool_lines (dir);
+  fail_unless (spooled->len > 16, "%u spooled", spooled->len);
+  last = g_ptr_array_index (spooled, spooled->len - 1);
+  frames
+      = json_object_get_int_member (parse_object (parser, last), "frame") + 1;
+
+  props = g_strdup_printf ("spool-dir=\"%s\" mqtt-host=127.0.0.1 "
+                           "mqtt-port=%d mqtt-topic=edge/crash",
+                           dir, r->port);
+  h = make_harness (props);
+  fail_unless (sub_wait (s, frames, 15), "%u of %" G_GINT64_FORMAT " arrived",
+               s->messages->len, frames);
+  g_usleep (500 * 1000);
+  repeats = check_frames_at_least_once (s, 0, frames);
+  g_print ("killed connected: %" G_GINT64_FORMAT " frames, %u repeated\n",
+           frames, repeats);
+
+  gst_harness_teardown (h);
+  relay_free (r);
+  sub_free (s);
+  broker_free (b);
+  g_ptr_array_unref (spooled);
+  g_object_unref (parser);
   remove_dir (dir);
   g_free (props);
   g_free (pipeline);
@@ -1808,7 +2479,7 @@ push_for (GstHarness *h, guint *next, guint fps, gdouble seconds)
 }
 
 /* Done 1: the broker is not there for the first ten seconds; every result
- * arrives all the same, in order, once */
+ * arrives all the same, in order, once (QoS 2, no spool) */
 GST_START_TEST (test_broker_late)
 {
   Broker *b = broker_prepare ("", TRUE);
@@ -1824,7 +2495,7 @@ GST_START_TEST (test_broker_late)
   broker_stop (b);
 
   props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
-                           "mqtt-topic=edge/late mqtt-qos=1",
+                           "mqtt-topic=edge/late mqtt-qos=2",
                            b->port);
   h = make_harness (props);
   report = gst_harness_find_element (h, "edgereport");
@@ -1848,7 +2519,10 @@ GST_START_TEST (test_broker_late)
 GST_END_TEST;
 
 /* Done 2: with a spool, the broker away for a minute mid-stream at 30
- * frames a second: nothing lost, nothing twice, in order */
+ * frames a second: nothing lost, nothing twice, in order. The broker
+ * stops while records are in flight (it has some whose acknowledgement
+ * never leaves it); it keeps the sessions, and so do the element (QoS 2,
+ * the default with a spool) and the subscriber (QoS 2). */
 GST_START_TEST (test_spool_outage)
 {
   Broker *b = broker_prepare ("", TRUE);
@@ -1857,7 +2531,7 @@ GST_START_TEST (test_spool_outage)
   gchar *props;
   GstHarness *h;
   GstElement *report;
-  guint next = 0, repeats;
+  guint next = 0;
 
   remove_dir (dir);
   broker_start (b);
@@ -1876,8 +2550,7 @@ GST_START_TEST (test_spool_outage)
   fail_unless (sub_wait (s, next, 60), "%u of %u arrived", s->messages->len,
                next);
   g_usleep (500 * 1000);
-  repeats = check_frames_at_least_once (s, 0, next);
-  g_print ("outage: %u frames, %u repeated\n", next, repeats);
+  check_frames (s, 0, next);
   fail_unless_equals_uint64 (get_dropped (report), 0);
 
   gst_object_unref (report);
@@ -1911,6 +2584,7 @@ edgereport_suite (void)
   tcase_add_test (tc, test_losses_counted);
   tcase_add_test (tc, test_spool_quota);
   tcase_add_test (tc, test_spool_survives_kill);
+  tcase_add_test (tc, test_spool_kill_connected);
   tcase_add_test (tc, test_status_and_will);
   tcase_add_test (tc, test_mqtt_login);
   tcase_add_test (tc, test_number_format);
@@ -1918,6 +2592,11 @@ edgereport_suite (void)
   tcase_add_test (tc, test_no_partial_line);
   tcase_add_test (tc, test_disk_full);
   tcase_add_test (tc, test_launch_bad_port);
+  tcase_add_loop_test (tc, test_qos2_answer_lost, 0, 4);
+  tcase_add_test (tc, test_qos1_answer_lost);
+  tcase_add_test (tc, test_qos2_session_lost);
+  tcase_add_test (tc, test_client_id);
+  tcase_add_test (tc, test_qos2_not_taken);
 
   /* minutes of real time: a test of its own, CK_RUN_CASE=delivery */
   if (g_strcmp0 (g_getenv ("CK_RUN_CASE"), "delivery") != 0)
