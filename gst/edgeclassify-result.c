@@ -11,6 +11,7 @@
 #endif
 
 #include "edgeclassify-result.h"
+#include "edge-json.h"
 
 #include <math.h>
 #include <string.h>
@@ -145,72 +146,18 @@ ec_result_attach (const EcEngine *e, GstBuffer *buf,
 }
 
 void
-ec_json_append_string (GString *out, const gchar *s)
-{
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *)s; *p; p++) {
-    switch (*p) {
-    case '"':
-      g_string_append (out, "\\\"");
-      break;
-    case '\\':
-      g_string_append (out, "\\\\");
-      break;
-    case '\n':
-      g_string_append (out, "\\n");
-      break;
-    case '\r':
-      g_string_append (out, "\\r");
-      break;
-    case '\t':
-      g_string_append (out, "\\t");
-      break;
-    default:
-      if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, (gchar)*p);
-      break;
-    }
-  }
-  g_string_append_c (out, '"');
-}
-
-/* The shortest decimal that reads back as @d, ".0" on whole numbers: the
- * same text edgereport writes for the same number */
-static void
-ec_json_append_double (GString *out, gdouble d)
-{
-  static const gchar *const formats[] = { "%.15g", "%.16g", "%.17g" };
-  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (!isfinite (d)) {
-    g_string_append (out, "null");
-    return;
-  }
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
-    g_ascii_formatd (buf, sizeof buf, formats[i], d);
-    if (g_ascii_strtod (buf, NULL) == d)
-      break;
-  }
-  g_string_append (out, buf);
-  if (strpbrk (buf, ".e") == NULL)
-    g_string_append (out, ".0");
-}
-
-void
 ec_result_append_json (GString *out, const EcEngine *e, const EcResult *r)
 {
   g_string_append (out, "{\"label\":");
-  ec_json_append_string (out, ec_engine_label (e, r->label_id));
+  edge_json_string (out, ec_engine_label (e, r->label_id));
   g_string_append_printf (out, ",\"label_id\":%d,\"confidence\":", r->label_id);
-  ec_json_append_double (out, r->confidence);
+  edge_json_double (out, r->confidence);
 
   g_string_append (out, ",\"top_labels\":[");
   for (guint i = 0; i < r->n; i++) {
     if (i > 0)
       g_string_append_c (out, ',');
-    ec_json_append_string (out, ec_engine_label (e, r->ids[i]));
+    edge_json_string (out, ec_engine_label (e, r->ids[i]));
   }
   g_string_append (out, "],\"top_ids\":[");
   for (guint i = 0; i < r->n; i++)
@@ -219,10 +166,10 @@ ec_result_append_json (GString *out, const EcEngine *e, const EcResult *r)
   for (guint i = 0; i < r->n; i++) {
     if (i > 0)
       g_string_append_c (out, ',');
-    ec_json_append_double (out, r->confs[i]);
+    edge_json_double (out, r->confs[i]);
   }
   g_string_append (out, "],\"inference_us\":");
-  ec_json_append_double (out, r->inference_us);
+  edge_json_double (out, r->inference_us);
   g_string_append_printf (out,
                           ",\"x\":%d,\"y\":%d,\"width\":%d,"
                           "\"height\":%d}",

@@ -42,8 +42,5 @@ void ec_result_attach (const EcEngine *e, GstBuffer *buf,
 /* Appends one result as a JSON object. */
 void ec_result_append_json (GString *out, const EcEngine *e, const EcResult *r);
 
-/* Appends a JSON string literal. */
-void ec_json_append_string (GString *out, const gchar *s);
-
 G_END_DECLS
 #endif /* __EDGECLASSIFY_RESULT_H__ */

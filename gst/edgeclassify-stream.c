@@ -13,6 +13,7 @@
 #include "edgeclassify-stream.h"
 #include "edgeclassify-result.h"
 #include "edgeclassify-scheduler.h"
+#include "edge-json.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -749,7 +750,7 @@ ec_stream_last_json (EcStream *st)
 
       g_string_append_printf (
           out, "{\"schema_version\":%d,\"model\":", EC_SCHEMA_VERSION);
-      ec_json_append_string (out, st->engine->name);
+      edge_json_string (out, st->engine->name);
       g_string_append_printf (
           out, ",\"frame\":%" G_GUINT64_FORMAT ",\"pts\":", s->frame);
       if (s->pts == G_MAXUINT64)

@@ -34,76 +34,13 @@ edge_report_public_uri (const gchar *uri)
   return result;
 }
 
-void
-edge_report_json_string (GString *out, const gchar *str)
-{
-  gchar *valid = NULL;
-
-  if (str == NULL) {
-    g_string_append (out, "null");
-    return;
-  }
-  if (!g_utf8_validate (str, -1, NULL))
-    str = valid = g_utf8_make_valid (str, -1);
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *)str; *p; p++) {
-    switch (*p) {
-    case '"':
-      g_string_append (out, "\\\"");
-      break;
-    case '\\':
-      g_string_append (out, "\\\\");
-      break;
-    case '\n':
-      g_string_append (out, "\\n");
-      break;
-    case '\r':
-      g_string_append (out, "\\r");
-      break;
-    case '\t':
-      g_string_append (out, "\\t");
-      break;
-    default:
-      if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, (gchar)*p);
-      break;
-    }
-  }
-  g_string_append_c (out, '"');
-  g_free (valid);
-}
-
-void
-edge_report_json_double (GString *out, gdouble d)
-{
-  static const gchar *const formats[] = { "%.15g", "%.16g", "%.17g" };
-  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (!isfinite (d)) {
-    g_string_append (out, "null");
-    return;
-  }
-  /* the shortest of these that reads back as @d (15 digits always do when
-   * anything shorter does), as edgeclassify's last-result writes it */
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
-    g_ascii_formatd (buf, sizeof (buf), formats[i], d);
-    if (g_ascii_strtod (buf, NULL) == d)
-      break;
-  }
-  g_string_append (out, buf);
-  if (strpbrk (buf, ".e") == NULL)
-    g_string_append (out, ".0"); /* still a double to typed readers */
-}
-
 static void
 add_value (GString *out, const GValue *v)
 {
   GType type = G_VALUE_TYPE (v);
 
   if (type == G_TYPE_STRING) {
-    edge_report_json_string (out, g_value_get_string (v));
+    edge_json_string (out, g_value_get_string (v));
   } else if (type == G_TYPE_INT) {
     g_string_append_printf (out, "%d", g_value_get_int (v));
   } else if (type == G_TYPE_UINT) {
@@ -118,9 +55,9 @@ add_value (GString *out, const GValue *v)
       g_string_append_printf (out, "%" G_GUINT64_FORMAT,
                               g_value_get_uint64 (v));
   } else if (type == G_TYPE_DOUBLE) {
-    edge_report_json_double (out, g_value_get_double (v));
+    edge_json_double (out, g_value_get_double (v));
   } else if (type == G_TYPE_FLOAT) {
-    edge_report_json_double (out, g_value_get_float (v));
+    edge_json_double (out, g_value_get_float (v));
   } else if (type == G_TYPE_BOOLEAN) {
     g_string_append (out, g_value_get_boolean (v) ? "true" : "false");
   } else if (GST_VALUE_HOLDS_ARRAY (v) || GST_VALUE_HOLDS_LIST (v)) {
@@ -137,7 +74,7 @@ add_value (GString *out, const GValue *v)
     g_string_append_c (out, ']');
   } else {
     gchar *str = gst_value_serialize (v);
-    edge_report_json_string (out, str ? str : "");
+    edge_json_string (out, str ? str : "");
     g_free (str);
   }
 }
@@ -147,7 +84,7 @@ add_field (GQuark field, const GValue *value, gpointer user_data)
 {
   GString *out = user_data;
 
-  edge_report_json_string (out, g_quark_to_string (field));
+  edge_json_string (out, g_quark_to_string (field));
   g_string_append_c (out, ':');
   add_value (out, value);
   g_string_append_c (out, ',');
@@ -168,11 +105,11 @@ begin_report (GString *out, GstBuffer *buf, const EdgeReportStream *stream)
               (gint)(now % G_USEC_PER_SEC));
   g_string_append_printf (
       out, "{\"schema_version\":%d,\"run_id\":", EDGE_REPORT_SCHEMA_VERSION);
-  edge_report_json_string (out, stream->run_id);
+  edge_json_string (out, stream->run_id);
   g_string_append (out, ",\"stream_id\":");
-  edge_report_json_string (out, stream->stream_id);
+  edge_json_string (out, stream->stream_id);
   g_string_append (out, ",\"source_uri\":");
-  edge_report_json_string (out, stream->source_uri);
+  edge_json_string (out, stream->source_uri);
   g_string_append_printf (
       out, ",\"frame\":%" G_GUINT64_FORMAT ",\"pts\":", stream->frame);
   if (GST_BUFFER_PTS_IS_VALID (buf))

@@ -11,6 +11,8 @@
 
 #include <gst/gst.h>
 
+#include "edge-json.h"
+
 G_BEGIN_DECLS
 
 #define EDGE_REPORT_SCHEMA_VERSION 1
@@ -31,13 +33,6 @@ typedef struct {
  * @out empty, when @buf carries no classification. */
 gboolean edge_report_json_build (GString *out, GstBuffer *buf,
                                  const EdgeReportStream *stream);
-
-/* @str as a JSON string (escaped; invalid UTF-8 replaced), NULL as null */
-void edge_report_json_string (GString *out, const gchar *str);
-
-/* @d as the shortest decimal that reads back as the same double, with
- * ".0" when it is a whole number; null when not finite. */
-void edge_report_json_double (GString *out, gdouble d);
 
 /* @uri without its user information (so no password reaches a report);
  * free with g_free(). */
