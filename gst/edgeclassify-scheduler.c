@@ -401,6 +401,16 @@ ec_client_submit (EcClient *c)
   return replaced;
 }
 
+/* Lock held. Drops a request that has not started. */
+static gboolean
+unsubmit_locked (EcClient *c)
+{
+  gboolean dropped = c->pending;
+
+  c->pending = FALSE;
+  return unqueue_locked (c) || dropped;
+}
+
 gboolean
 ec_client_cancel (EcClient *c)
 {
@@ -408,10 +418,7 @@ ec_client_cancel (EcClient *c)
   gboolean dropped;
 
   g_mutex_lock (&s->lock);
-  dropped = c->pending;
-  c->pending = FALSE;
-  if (unqueue_locked (c))
-    dropped = TRUE;
+  dropped = unsubmit_locked (c);
   while (c->running && !c->granted)
     g_cond_wait (&c->cond, &s->lock);
   g_mutex_unlock (&s->lock);
@@ -425,10 +432,7 @@ ec_client_unsubmit (EcClient *c)
   gboolean dropped;
 
   g_mutex_lock (&s->lock);
-  dropped = c->pending;
-  c->pending = FALSE;
-  if (unqueue_locked (c))
-    dropped = TRUE;
+  dropped = unsubmit_locked (c);
   g_mutex_unlock (&s->lock);
   return dropped;
 }
