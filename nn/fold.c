@@ -8,19 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const fold_only[]
-    = { "Constant",        "Shape", "Gather", "Cast",
-        "ConstantOfShape", "Slice", "Size",   NULL };
-
-int
-nn_fold_only_op (const char *op_type)
-{
-  for (int i = 0; fold_only[i]; i++)
-    if (strcmp (op_type, fold_only[i]) == 0)
-      return 1;
-  return 0;
-}
-
 /* ---- BatchNormalization -> Conv ---- */
 
 static size_t
@@ -203,9 +190,10 @@ nn_fold_node (nn_plan *plan, nn_node *node, int *folded, nn_error *err)
   for (int k = 0; k < node->n_in; k++)
     if (node->in[k] && node->in[k]->kind != NN_VAL_CONST)
       all_const = 0;
-  if (nn_fold_only_op (op)) {
+  if (node->def && node->def->fold_only) {
     for (int k = 0; k < node->n_in; k++)
-      if (node->in[k] && (s = nn_fold_need_const (node, k, err)))
+      if (node->in[k] && (node->def->const_inputs & (1u << k))
+          && (s = nn_fold_need_const (node, k, err)))
         return s;
     *folded = 1;
     if (strcmp (op, "Gather") == 0)

@@ -112,13 +112,56 @@ struct nn_op_def {
    * (kind NN_VAL_CONST) may be read. May set node->params (malloc'd) and
    * node->workspace_floats. Must return NN_UNSUPPORTED, NN_BAD_MODEL or
    * NN_SHAPE with a message naming the node on anything it cannot run.
-   * Never called twice on the same node without freeing params between. */
+   * Never called twice on the same node without freeing params between.
+   * NULL for operators that are only ever folded (fold_only). */
   nn_status (*plan) (nn_node *node, nn_error *err);
   /* Compute outputs from inputs. Never allocates, never fails. */
   void (*run) (const nn_node *node, const nn_run_ctx *ctx);
   /* Nonzero when run() applies node->act itself (fusion target). */
   int fuses_activation;
+
+  /* Traits the loader and the planner read, so that an operator is one
+   * file and one row of the table (registry.c). Zero is the usual case. */
+
+  /* Model opsets whose meaning of the operator this definition implements;
+   * 0 for either end: no limit beyond the loader's own range. */
+  int min_opset, max_opset;
+  /* Bit k set: input k must be known before the first run (a constant or
+   * folded from constants); it shapes the output. */
+  unsigned const_inputs;
+  /* Output 0 is input 0 under another shape: the planner aliases the two
+   * and drops the step. */
+  bool view;
+  /* Evaluated at plan time only, never a run step (the int64 shape
+   * operators: Shape, Gather, Slice, ...). */
+  bool fold_only;
+  /* Describes the node as an activation a fusing producer can apply to
+   * its output; false when this node cannot be fused. NULL: never. */
+  bool (*as_act) (const nn_node *node, nn_act *act);
+  /* Approximate floating point operations of one run. NULL: the larger of
+   * input 0's and output 0's element counts (each element touched once). */
+  double (*work) (const nn_node *node);
 };
+
+/* The opset range of the whole loader: models outside it are refused
+ * before any operator is looked at. */
+#define NN_MIN_OPSET 1
+#define NN_MAX_OPSET 18
+
+/* A graph as loaded: batch-independent, BatchNorm folded, nodes in
+ * topological order. Values with kind NN_VAL_CONST hold initializers. */
+typedef struct nn_graph {
+  nn_value *values;
+  size_t n_values;
+  nn_node *nodes;
+  size_t n_nodes;
+  size_t *inputs; /* indices of runtime graph inputs */
+  size_t n_inputs;
+  int64_t (*input_dims)[NN_MAX_DIMS]; /* declared; -1 = symbolic */
+  size_t *outputs;                    /* indices of graph outputs */
+  size_t n_outputs;
+  int opset;
+} nn_graph;
 
 /* Lookup by ONNX op_type; NULL when this build has no such operator. */
 const nn_op_def *nn_op_find (const char *op_type);

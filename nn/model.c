@@ -11,63 +11,6 @@
 
 #define DEFAULT_MAX_FILE_BYTES ((size_t)512 << 20)
 
-/* ---- nn_mem: one list of blocks, freed at once ---- */
-
-struct nn_mem_block {
-  nn_mem_block *next;
-  /* 64-byte aligned payload follows */
-};
-
-#define BLOCK_HEADER 64
-
-void *
-nn_mem_alloc (nn_mem *mem, size_t size)
-{
-  nn_mem_block *b;
-  if (size > SIZE_MAX - BLOCK_HEADER - 64)
-    return NULL;
-  b = aligned_alloc (64, ((BLOCK_HEADER + size + 63) / 64) * 64);
-  if (!b)
-    return NULL;
-  memset (b, 0, BLOCK_HEADER + size);
-  b->next = mem->head;
-  mem->head = b;
-  mem->used += size;
-  return (char *)b + BLOCK_HEADER;
-}
-
-void *
-nn_mem_array (nn_mem *mem, size_t n, size_t size)
-{
-  size_t total;
-  if (!nn_mul_size (n, size, &total))
-    return NULL;
-  return nn_mem_alloc (mem, total);
-}
-
-char *
-nn_mem_strdup (nn_mem *mem, const char *s)
-{
-  size_t len = strlen (s);
-  char *d = nn_mem_alloc (mem, len + 1);
-  if (d)
-    memcpy (d, s, len + 1);
-  return d;
-}
-
-void
-nn_mem_clear (nn_mem *mem)
-{
-  nn_mem_block *b = mem->head;
-  while (b) {
-    nn_mem_block *next = b->next;
-    free (b);
-    b = next;
-  }
-  mem->head = NULL;
-  mem->used = 0;
-}
-
 /* ---- loading ---- */
 
 static nn_status
@@ -82,7 +25,8 @@ load_bytes (const void *data, size_t size, const nn_load_options *opts,
     return nn_fail (err, NN_NOMEM, "out of memory");
   atomic_init (&model->refcount, 1);
 
-  if ((s = nn_onnx_parse (model, data, size, opts, base_dir, err)))
+  if ((s = nn_onnx_parse (&model->mem, &model->graph, &model->meta, data, size,
+                          opts, base_dir, err)))
     goto fail;
   if ((s = nn_fold_batchnorm (model, err)))
     goto fail;
@@ -254,28 +198,28 @@ nn_model_metadata (const nn_model *model, const char *key)
 {
   if (!model || !key)
     return NULL;
-  for (size_t i = 0; i < model->n_meta; i++)
-    if (strcmp (model->meta_keys[i], key) == 0)
-      return model->meta_values[i];
+  for (size_t i = 0; i < model->meta.n; i++)
+    if (strcmp (model->meta.keys[i], key) == 0)
+      return model->meta.values[i];
   return NULL;
 }
 
 size_t
 nn_model_n_metadata (const nn_model *model)
 {
-  return model ? model->n_meta : 0;
+  return model ? model->meta.n : 0;
 }
 
 const char *
 nn_model_metadata_key (const nn_model *model, size_t i)
 {
-  return model && i < model->n_meta ? model->meta_keys[i] : NULL;
+  return model && i < model->meta.n ? model->meta.keys[i] : NULL;
 }
 
 const char *
 nn_model_metadata_value (const nn_model *model, size_t i)
 {
-  return model && i < model->n_meta ? model->meta_values[i] : NULL;
+  return model && i < model->meta.n ? model->meta.values[i] : NULL;
 }
 
 size_t

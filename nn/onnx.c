@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Opsets 1-6 are accepted for the operators whose meaning did not change
- * before opset 7 (see changed_before_7). */
-#define MIN_OPSET 1
-#define FULL_OPSET 7
-#define MAX_OPSET 18
 #define MIN_IR_VERSION 3
 #define MAX_IR_VERSION 10
 #define MAX_NODES 100000
@@ -24,7 +19,6 @@
 /* ---- parse state ---- */
 
 typedef struct {
-  nn_model *model;
   nn_graph *g;
   nn_mem *mem;
   const char *base_dir;
@@ -244,28 +238,13 @@ parse_attr (parser *p, nn_node *node, const Onnx__AttributeProto *a,
   }
 }
 
-/* Operators whose attributes or broadcasting changed between opset 1 and
- * opset 7: only their opset >= 7 forms are implemented. */
-static int
-changed_before_7 (const char *op)
-{
-  static const char *const ops[]
-      = { "Add",     "Sub",      "Mul",    "Div",     "BatchNormalization",
-          "Dropout", "Gemm",     "Concat", "Reshape", "Pad",
-          "Split",   "Cast",     "Sum",    "Max",     "Min",
-          "Mean",    "Upsample", NULL };
-  for (int i = 0; ops[i]; i++)
-    if (strcmp (op, ops[i]) == 0)
-      return 1;
-  return 0;
-}
-
 /* Creates node records in file order with their attributes and outputs;
  * inputs are resolved after every output is known. */
 static nn_status
 parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
             size_t node_index)
 {
+  const nn_op_def *def;
   nn_status s;
   size_t n_out = np->n_output;
 
@@ -280,15 +259,21 @@ parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
   if (np->domain && *np->domain && strcmp (np->domain, "ai.onnx") != 0)
     return nn_fail_node (p->err, NN_UNSUPPORTED, node,
                          "operator domain '%s' is not supported", np->domain);
-  if (!nn_op_find (node->op_type) && !nn_fold_only_op (node->op_type))
+  if (!(def = nn_op_find (node->op_type)))
     return nn_fail_node (p->err, NN_UNSUPPORTED, node,
                          "operator '%s' is not supported", node->op_type);
-  if (node->opset < FULL_OPSET && changed_before_7 (node->op_type))
+  if (def->min_opset && node->opset < def->min_opset)
     return nn_fail_node (
         p->err, NN_UNSUPPORTED, node,
-        "operator '%s' at opset %d is not supported (its opset 7 meaning "
-        "is; re-export with opset 7 or later)",
-        node->op_type, node->opset);
+        "operator '%s' at opset %d is not supported (its opset %d meaning "
+        "is; re-export with opset %d or later)",
+        node->op_type, node->opset, def->min_opset, def->min_opset);
+  if (def->max_opset && node->opset > def->max_opset)
+    return nn_fail_node (
+        p->err, NN_UNSUPPORTED, node,
+        "operator '%s' at opset %d is not supported (its meaning up to "
+        "opset %d is; re-export with opset %d)",
+        node->op_type, node->opset, def->max_opset, def->max_opset);
   if (np->n_input > MAX_NODE_IO || np->n_output > MAX_NODE_IO)
     return nn_fail_node (p->err, NN_BAD_MODEL, node, "too many inputs/outputs");
   if (n_out == 0)
@@ -535,13 +520,14 @@ check_image_input (const nn_graph *g, nn_error *err)
 }
 
 nn_status
-nn_onnx_parse (nn_model *model, const void *data, size_t size,
-               const nn_load_options *opts, const char *base_dir, nn_error *err)
+nn_onnx_parse (nn_mem *mem, nn_graph *g, nn_meta *meta, const void *data,
+               size_t size, const nn_load_options *opts, const char *base_dir,
+               nn_error *err)
 {
   nn_budget b = { 0, 0, 0 };
   ProtobufCAllocator alloc = { nn_budget_alloc, nn_budget_free, &b };
   Onnx__ModelProto *mp;
-  parser p = { model, &model->graph, &model->mem, base_dir, { 0 }, err };
+  parser p = { g, mem, base_dir, { 0 }, err };
   nn_status s = NN_OK;
   int opset = -1;
 
@@ -587,34 +573,31 @@ nn_onnx_parse (nn_model *model, const void *data, size_t size,
             : nn_fail (err, NN_BAD_MODEL, "the model imports no ONNX opset");
     goto out;
   }
-  if (opset < MIN_OPSET || opset > MAX_OPSET) {
+  if (opset < NN_MIN_OPSET || opset > NN_MAX_OPSET) {
     s = nn_fail (err, NN_UNSUPPORTED,
                  "ONNX opset %d is not supported (%d "
                  "to %d)",
-                 opset, MIN_OPSET, MAX_OPSET);
+                 opset, NN_MIN_OPSET, NN_MAX_OPSET);
     goto out;
   }
-  model->graph.opset = opset;
+  g->opset = opset;
   if (!mp->graph) {
     s = nn_fail (err, NN_BAD_MODEL, "the model has no graph");
     goto out;
   }
 
-  model->n_meta = mp->n_metadata_props;
-  model->meta_keys
-      = nn_mem_array (&model->mem, mp->n_metadata_props + 1, sizeof (char *));
-  model->meta_values
-      = nn_mem_array (&model->mem, mp->n_metadata_props + 1, sizeof (char *));
-  if (!model->meta_keys || !model->meta_values) {
+  meta->n = mp->n_metadata_props;
+  meta->keys = nn_mem_array (mem, mp->n_metadata_props + 1, sizeof (char *));
+  meta->values = nn_mem_array (mem, mp->n_metadata_props + 1, sizeof (char *));
+  if (!meta->keys || !meta->values) {
     s = nn_fail (err, NN_NOMEM, "out of memory");
     goto out;
   }
   for (size_t i = 0; i < mp->n_metadata_props; i++) {
     const Onnx__StringStringEntryProto *e = mp->metadata_props[i];
-    model->meta_keys[i] = nn_mem_strdup (&model->mem, e->key ? e->key : "");
-    model->meta_values[i]
-        = nn_mem_strdup (&model->mem, e->value ? e->value : "");
-    if (!model->meta_keys[i] || !model->meta_values[i]) {
+    meta->keys[i] = nn_mem_strdup (mem, e->key ? e->key : "");
+    meta->values[i] = nn_mem_strdup (mem, e->value ? e->value : "");
+    if (!meta->keys[i] || !meta->values[i]) {
       s = nn_fail (err, NN_NOMEM, "out of memory");
       goto out;
     }
@@ -623,7 +606,7 @@ nn_onnx_parse (nn_model *model, const void *data, size_t size,
   if ((s = parse_graph (&p, mp->graph, opts)))
     goto out;
   if (!(opts && (opts->flags & NN_LOAD_GENERAL)))
-    s = check_image_input (&model->graph, err);
+    s = check_image_input (g, err);
 
 out:
   nn_map_clear (&p.names);

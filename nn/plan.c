@@ -23,78 +23,6 @@ map_value (const nn_model *model, nn_plan *plan, const nn_value *v)
 }
 
 static int
-is_activation (const char *op)
-{
-  static const char *const acts[]
-      = { "Relu",        "LeakyRelu", "Clip", "Sigmoid",
-          "HardSigmoid", "HardSwish", "Tanh", NULL };
-  for (int i = 0; acts[i]; i++)
-    if (strcmp (op, acts[i]) == 0)
-      return 1;
-  return 0;
-}
-
-static int
-is_view (const nn_node *n)
-{
-  static const char *const views[]
-      = { "Reshape",  "Flatten", "Squeeze", "Unsqueeze",
-          "Identity", "Dropout", NULL };
-  if (n->n_out != 1)
-    return 0;
-  for (int i = 0; views[i]; i++)
-    if (strcmp (n->op_type, views[i]) == 0)
-      return 1;
-  return 0;
-}
-
-/* Describes activation node `a` as a fusable nn_act; 0 when it cannot be. */
-static int
-act_of (const nn_node *a, nn_act *act)
-{
-  memset (act, 0, sizeof *act);
-  if (!strcmp (a->op_type, "Relu"))
-    act->type = NN_ACT_RELU;
-  else if (!strcmp (a->op_type, "LeakyRelu")) {
-    act->type = NN_ACT_LEAKY_RELU;
-    act->alpha = nn_node_attr_float (a, "alpha", 0.01f);
-  } else if (!strcmp (a->op_type, "Sigmoid"))
-    act->type = NN_ACT_SIGMOID;
-  else if (!strcmp (a->op_type, "Tanh"))
-    act->type = NN_ACT_TANH;
-  else if (!strcmp (a->op_type, "HardSwish"))
-    act->type = NN_ACT_HARD_SWISH;
-  else if (!strcmp (a->op_type, "HardSigmoid")) {
-    act->type = NN_ACT_HARD_SIGMOID;
-    act->alpha = nn_node_attr_float (a, "alpha", 0.2f);
-    act->beta = nn_node_attr_float (a, "beta", 0.5f);
-  } else if (!strcmp (a->op_type, "Clip")) {
-    act->type = NN_ACT_CLIP;
-    act->alpha = -3.402823466e38f;
-    act->beta = 3.402823466e38f;
-    if (a->opset < 11) {
-      act->alpha = nn_node_attr_float (a, "min", act->alpha);
-      act->beta = nn_node_attr_float (a, "max", act->beta);
-    } else {
-      for (int k = 1; k < 3 && k < a->n_in; k++) {
-        const nn_value *v = a->in[k];
-        if (!v)
-          continue;
-        if (v->kind != NN_VAL_CONST || v->dtype != NN_DTYPE_FLOAT
-            || v->count != 1)
-          return 0;
-        if (k == 1)
-          act->alpha = v->fconst[0];
-        else
-          act->beta = v->fconst[0];
-      }
-    }
-  } else
-    return 0;
-  return 1;
-}
-
-static int
 is_graph_output (const nn_plan *plan, const nn_value *v)
 {
   for (size_t i = 0; i < plan->n_outputs; i++)
@@ -103,46 +31,17 @@ is_graph_output (const nn_plan *plan, const nn_value *v)
   return 0;
 }
 
-/* Elements one pooling output reads: the product of kernel_shape, each
- * axis clipped to the input (the kernels skip taps that fall in padding,
- * however wide a SAME-padded window is). */
 static double
-pool_window (const nn_node *n)
-{
-  const nn_attr *k = nn_node_attr (n, "kernel_shape");
-  const nn_value *x = n->in[0];
-  double w = 1.0;
-  if (k && k->ints)
-    for (size_t i = 0; i < k->n; i++) {
-      int64_t taps = k->ints[i];
-      if (x && (int)(2 + i) < x->ndim && x->dims[2 + i] < taps)
-        taps = x->dims[2 + i];
-      if (taps > 0)
-        w *= (double)taps;
-    }
-  return w;
-}
-
-static double
-step_flops (const nn_node *n)
+step_work (const nn_node *n)
 {
   const nn_value *o = n->out[0];
   double touched;
+  if (n->def->work)
+    return n->def->work (n);
   if (!o)
     return 0;
-  if (!strcmp (n->op_type, "Conv") && n->in[1] && n->in[1]->dims[0] > 0)
-    return 2.0 * (double)o->count
-           * (double)(n->in[1]->count / (size_t)n->in[1]->dims[0]);
-  if (!strcmp (n->op_type, "Gemm") && n->in[0]->ndim == 2)
-    return 2.0 * (double)o->count
-           * (double)(nn_node_attr_int (n, "transA", 0) ? n->in[0]->dims[0]
-                                                        : n->in[0]->dims[1]);
-  if (!strcmp (n->op_type, "MatMul") && n->in[0]->ndim >= 1)
-    return 2.0 * (double)o->count * (double)n->in[0]->dims[n->in[0]->ndim - 1];
-  if (!strcmp (n->op_type, "MaxPool") || !strcmp (n->op_type, "AveragePool"))
-    return (double)o->count * pool_window (n);
-  /* The rest touch each element of the larger of input and output about
-   * once: a global pool or a reduction reads far more than it writes. */
+  /* Each element of the larger of input and output touched about once: a
+   * global pool or a reduction reads far more than it writes. */
   touched = (double)o->count;
   if (n->n_in > 0 && n->in[0] && (double)n->in[0]->count > touched)
     touched = (double)n->in[0]->count;
@@ -299,8 +198,8 @@ fuse_activations (nn_plan *plan, char *removed)
           at = u;
         }
     }
-    if (readers != 1 || !is_activation (a->op_type) || a->in[0] != n->out[0]
-        || a->n_out != 1 || !act_of (a, &act))
+    if (readers != 1 || !a->def || !a->def->as_act || a->in[0] != n->out[0]
+        || a->n_out != 1 || !a->def->as_act (a, &act))
       continue;
     n->act = act;
     n->out[0] = a->out[0];
@@ -401,7 +300,7 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
                           n->in[k]->name);
         goto fail;
       }
-    if (!n->def) {
+    if (!n->def || !n->def->plan) {
       s = nn_fail_node (err, NN_UNSUPPORTED, n,
                         "operator '%s' is not "
                         "supported",
@@ -435,7 +334,7 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
     alias_root[i] = &plan->values[i];
   for (size_t t = 0; t < plan->n_steps; t++) {
     nn_node *n = &plan->steps[t];
-    if (removed[t] || !is_view (n) || !n->out[0] || !n->in[0]
+    if (removed[t] || !n->def->view || n->n_out != 1 || !n->out[0] || !n->in[0]
         || n->in[0]->kind == NN_VAL_CONST)
       continue;
     alias_root[n->out[0] - plan->values] = alias_root[n->in[0] - plan->values];
@@ -446,7 +345,7 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
   for (size_t t = 0; t < plan->n_steps; t++) {
     if (removed[t])
       continue;
-    plan->flops += step_flops (&plan->steps[t]);
+    plan->flops += step_work (&plan->steps[t]);
     if (plan->steps[t].workspace_floats > plan->workspace_floats)
       plan->workspace_floats = plan->steps[t].workspace_floats;
     plan->steps[kept++] = plan->steps[t];

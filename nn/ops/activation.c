@@ -187,14 +187,33 @@ clip_plan (nn_node *node, nn_error *err)
   return act_plan_common (node, (nn_act){ NN_ACT_CLIP, lo, hi }, err);
 }
 
-const nn_op_def nn_op_relu = { "Relu", relu_plan, act_run, 0 };
-const nn_op_def nn_op_leaky_relu = { "LeakyRelu", leaky_relu_plan, act_run, 0 };
-const nn_op_def nn_op_clip = { "Clip", clip_plan, act_run, 0 };
-const nn_op_def nn_op_sigmoid = { "Sigmoid", sigmoid_plan, act_run, 0 };
+/* Every activation keeps its nn_act in params: that is what a producer
+ * that fuses it applies. */
+static bool
+act_as_act (const nn_node *node, nn_act *act)
+{
+  if (!node->params)
+    return false;
+  *act = *(const nn_act *)node->params;
+  return true;
+}
+
+#define NN_ACT_DEF(NAME, PLAN, ...)                                            \
+  {                                                                            \
+    .op_type = NAME, .plan = PLAN, .run = act_run, .as_act = act_as_act,       \
+    __VA_ARGS__                                                                \
+  }
+
+const nn_op_def nn_op_relu = NN_ACT_DEF ("Relu", relu_plan);
+const nn_op_def nn_op_leaky_relu = NN_ACT_DEF ("LeakyRelu", leaky_relu_plan);
+/* Bounds are inputs from opset 11 on. */
+const nn_op_def nn_op_clip
+    = NN_ACT_DEF ("Clip", clip_plan, .const_inputs = 0x6);
+const nn_op_def nn_op_sigmoid = NN_ACT_DEF ("Sigmoid", sigmoid_plan);
 const nn_op_def nn_op_hard_sigmoid
-    = { "HardSigmoid", hard_sigmoid_plan, act_run, 0 };
-const nn_op_def nn_op_hard_swish = { "HardSwish", hard_swish_plan, act_run, 0 };
-const nn_op_def nn_op_tanh = { "Tanh", tanh_plan, act_run, 0 };
+    = NN_ACT_DEF ("HardSigmoid", hard_sigmoid_plan);
+const nn_op_def nn_op_hard_swish = NN_ACT_DEF ("HardSwish", hard_swish_plan);
+const nn_op_def nn_op_tanh = NN_ACT_DEF ("Tanh", tanh_plan);
 
 /* ---- BatchNormalization ----------------------------------------------- */
 
@@ -346,5 +365,8 @@ batchnorm_run (const nn_node *node, const nn_run_ctx *ctx)
                                  p->outer * p->channels));
 }
 
-const nn_op_def nn_op_batchnorm
-    = { "BatchNormalization", batchnorm_plan, batchnorm_run, 1 };
+const nn_op_def nn_op_batchnorm = { .op_type = "BatchNormalization",
+                                    .plan = batchnorm_plan,
+                                    .run = batchnorm_run,
+                                    .fuses_activation = 1,
+                                    .min_opset = 7 };

@@ -280,7 +280,14 @@ div_plan (nn_node *node, nn_error *err)
   return binary_plan (node, BIN_DIV, err);
 }
 
-const nn_op_def nn_op_add = { "Add", add_plan, binary_run, 1 };
-const nn_op_def nn_op_sub = { "Sub", sub_plan, binary_run, 1 };
-const nn_op_def nn_op_mul = { "Mul", mul_plan, binary_run, 1 };
-const nn_op_def nn_op_div = { "Div", div_plan, binary_run, 1 };
+/* Before opset 7 these broadcast by attribute ('broadcast', 'axis'). */
+#define NN_BIN_DEF(NAME, PLAN)                                                 \
+  {                                                                            \
+    .op_type = NAME, .plan = PLAN, .run = binary_run, .fuses_activation = 1,   \
+    .min_opset = 7                                                             \
+  }
+
+const nn_op_def nn_op_add = NN_BIN_DEF ("Add", add_plan);
+const nn_op_def nn_op_sub = NN_BIN_DEF ("Sub", sub_plan);
+const nn_op_def nn_op_mul = NN_BIN_DEF ("Mul", mul_plan);
+const nn_op_def nn_op_div = NN_BIN_DEF ("Div", div_plan);

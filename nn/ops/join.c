@@ -93,7 +93,9 @@ concat_run (const nn_node *node, const nn_run_ctx *ctx)
   }
 }
 
-const nn_op_def nn_op_concat = { "Concat", concat_plan, concat_run, 0 };
+const nn_op_def nn_op_concat = {
+  .op_type = "Concat", .plan = concat_plan, .run = concat_run, .min_opset = 7
+};
 
 /* ---- Split -------------------------------------------------------------- */
 
@@ -231,7 +233,11 @@ split_run (const nn_node *node, const nn_run_ctx *ctx)
   }
 }
 
-const nn_op_def nn_op_split = { "Split", split_plan, split_run, 0 };
+const nn_op_def nn_op_split = { .op_type = "Split",
+                                .plan = split_plan,
+                                .run = split_run,
+                                .min_opset = 7,
+                                .const_inputs = 0x2 };
 
 /* ---- Pad (constant) ----------------------------------------------------- */
 
@@ -393,4 +399,8 @@ pad_run (const nn_node *node, const nn_run_ctx *ctx)
   }
 }
 
-const nn_op_def nn_op_pad = { "Pad", pad_plan, pad_run, 0 };
+const nn_op_def nn_op_pad = { .op_type = "Pad",
+                              .plan = pad_plan,
+                              .run = pad_run,
+                              .min_opset = 7,
+                              .const_inputs = 0xe };

@@ -9,20 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Operator definitions, one per ONNX op_type (registry.c lists them). */
-extern const nn_op_def nn_op_conv;
-extern const nn_op_def nn_op_batchnorm;
-extern const nn_op_def nn_op_relu, nn_op_leaky_relu, nn_op_clip, nn_op_sigmoid,
-    nn_op_hard_sigmoid, nn_op_hard_swish, nn_op_tanh;
-extern const nn_op_def nn_op_add, nn_op_sub, nn_op_mul, nn_op_div;
-extern const nn_op_def nn_op_max_pool, nn_op_average_pool,
-    nn_op_global_average_pool, nn_op_global_max_pool;
-extern const nn_op_def nn_op_gemm, nn_op_matmul;
-extern const nn_op_def nn_op_flatten, nn_op_reshape, nn_op_transpose,
-    nn_op_squeeze, nn_op_unsqueeze, nn_op_identity, nn_op_dropout;
-extern const nn_op_def nn_op_concat, nn_op_split, nn_op_pad;
-extern const nn_op_def nn_op_softmax, nn_op_log_softmax, nn_op_reduce_mean;
-
 /* Input i, or NULL when omitted or past the end. */
 static inline const nn_value *
 nn_op_input (const nn_node *node, int i)

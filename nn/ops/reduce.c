@@ -144,9 +144,10 @@ softmax_run (const nn_node *node, const nn_run_ctx *ctx)
                                  p->outer * p->inner));
 }
 
-const nn_op_def nn_op_softmax = { "Softmax", softmax_plan, softmax_run, 0 };
+const nn_op_def nn_op_softmax
+    = { .op_type = "Softmax", .plan = softmax_plan, .run = softmax_run };
 const nn_op_def nn_op_log_softmax
-    = { "LogSoftmax", log_softmax_plan, softmax_run, 0 };
+    = { .op_type = "LogSoftmax", .plan = log_softmax_plan, .run = softmax_run };
 
 /* ---- ReduceMean --------------------------------------------------------- */
 
@@ -302,5 +303,7 @@ reduce_mean_run (const nn_node *node, const nn_run_ctx *ctx)
     y[i] /= (float)p->count;
 }
 
-const nn_op_def nn_op_reduce_mean
-    = { "ReduceMean", reduce_mean_plan, reduce_mean_run, 0 };
+const nn_op_def nn_op_reduce_mean = { .op_type = "ReduceMean",
+                                      .plan = reduce_mean_plan,
+                                      .run = reduce_mean_run,
+                                      .const_inputs = 0x2 };

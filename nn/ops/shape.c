@@ -364,11 +364,33 @@ transpose_run (const nn_node *node, const nn_run_ctx *ctx)
                                  (size_t)p->rows));
 }
 
-const nn_op_def nn_op_flatten = { "Flatten", flatten_plan, copy_run, 0 };
-const nn_op_def nn_op_reshape = { "Reshape", reshape_plan, copy_run, 0 };
-const nn_op_def nn_op_squeeze = { "Squeeze", squeeze_plan, copy_run, 0 };
-const nn_op_def nn_op_unsqueeze = { "Unsqueeze", unsqueeze_plan, copy_run, 0 };
-const nn_op_def nn_op_identity = { "Identity", identity_plan, copy_run, 0 };
-const nn_op_def nn_op_dropout = { "Dropout", dropout_plan, copy_run, 0 };
+const nn_op_def nn_op_flatten = {
+  .op_type = "Flatten", .plan = flatten_plan, .run = copy_run, .view = true
+};
+const nn_op_def nn_op_reshape = { .op_type = "Reshape",
+                                  .plan = reshape_plan,
+                                  .run = copy_run,
+                                  .min_opset = 7,
+                                  .const_inputs = 0x2,
+                                  .view = true };
+const nn_op_def nn_op_squeeze = { .op_type = "Squeeze",
+                                  .plan = squeeze_plan,
+                                  .run = copy_run,
+                                  .const_inputs = 0x2,
+                                  .view = true };
+const nn_op_def nn_op_unsqueeze = { .op_type = "Unsqueeze",
+                                    .plan = unsqueeze_plan,
+                                    .run = copy_run,
+                                    .const_inputs = 0x2,
+                                    .view = true };
+const nn_op_def nn_op_identity = {
+  .op_type = "Identity", .plan = identity_plan, .run = copy_run, .view = true
+};
+const nn_op_def nn_op_dropout = { .op_type = "Dropout",
+                                  .plan = dropout_plan,
+                                  .run = copy_run,
+                                  .min_opset = 7,
+                                  .const_inputs = 0x4,
+                                  .view = true };
 const nn_op_def nn_op_transpose
-    = { "Transpose", transpose_plan, transpose_run, 0 };
+    = { .op_type = "Transpose", .plan = transpose_plan, .run = transpose_run };
