@@ -406,6 +406,21 @@ ec_props_install (GObjectClass *klass)
                                    "messages (0: none)",
                                    0.0, 86400.0, DEFAULT_STATS_INTERVAL, rw));
 
+  /**
+   * GstEdgeClassify:input-size:
+   *
+   * The input size to run a model at whose height and width are symbolic,
+   * as "WxH" (for example "320x240"). Unset: the model's own size when it
+   * has one, else its edgeclassify.input-size hint, else 224x224. A size
+   * that contradicts a model's fixed size fails the model load.
+   */
+  ec_install (klass, PROP_INPUT_SIZE,
+              g_param_spec_string (
+                  "input-size", "Input size",
+                  "WxH to run a model with symbolic height and width at "
+                  "(unset: the model's, its hint, else 224x224)",
+                  NULL, rw));
+
   gst_type_mark_as_plugin_api (EC_TYPE_MODE, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_REGION, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_RESIZE_MODE, 0);
@@ -567,6 +582,27 @@ ec_props_set_roi (EcProps *p, const GValue *value)
   return EC_PROPS_APPLIED;
 }
 
+/* "WxH" (nn_parse_size), or unset */
+static EcPropsChange
+ec_props_set_input_size (EcProps *p, const GValue *value)
+{
+  gchar *text = ec_dup_nonempty (value);
+  gint w = 0, h = 0;
+
+  if (text != NULL && nn_parse_size (text, &w, &h) != 0) {
+    ec_props_refuse (p, PROP_INPUT_SIZE,
+                     "input-size \"%s\": expected WIDTHxHEIGHT such as "
+                     "\"224x224\", each from 1 to %d",
+                     text, NN_SIZE_MAX_SIDE);
+    g_free (text);
+    return EC_PROPS_REFUSED;
+  }
+  g_free (text);
+  p->settings.input_width = w;
+  p->settings.input_height = h;
+  return EC_PROPS_RELOAD;
+}
+
 static EcPropsChange
 ec_props_set_value (EcProps *p, GObject *object, guint prop_id,
                     const GValue *value, GParamSpec *pspec)
@@ -598,6 +634,8 @@ ec_props_set_value (EcProps *p, GObject *object, guint prop_id,
   case PROP_THREADS:
     s->threads = g_value_get_int (value);
     return EC_PROPS_RELOAD;
+  case PROP_INPUT_SIZE:
+    return ec_props_set_input_size (p, value);
   case PROP_TOP_K:
     p->frame.top_k = g_value_get_uint (value);
     break;
@@ -709,6 +747,10 @@ ec_props_revert (EcProps *p, guint prop_id, const EcSettings *applied)
   case PROP_THREADS:
     s->threads = applied->threads;
     return TRUE;
+  case PROP_INPUT_SIZE:
+    s->input_width = applied->input_width;
+    s->input_height = applied->input_height;
+    return TRUE;
   default:
     return FALSE;
   }
@@ -744,6 +786,11 @@ ec_props_get (EcProps *p, GObject *object, guint prop_id, GValue *value,
     break;
   case PROP_THREADS:
     g_value_set_int (value, s->threads);
+    break;
+  case PROP_INPUT_SIZE:
+    g_value_take_string (value, s->input_width > 0 ? g_strdup_printf (
+                                    "%dx%d", s->input_width, s->input_height)
+                                                   : NULL);
     break;
   case PROP_TOP_K:
     g_value_set_uint (value, p->frame.top_k);

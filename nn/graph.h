@@ -148,6 +148,9 @@ struct nn_op_def {
 #define NN_MIN_OPSET 1
 #define NN_MAX_OPSET 18
 
+/* Runtime graph inputs a model may have (the loader refuses more). */
+#define NN_MAX_GRAPH_INPUTS 1024
+
 /* A graph as loaded: batch-independent, BatchNorm folded, nodes in
  * topological order. Values with kind NN_VAL_CONST hold initializers. */
 typedef struct nn_graph {
@@ -157,8 +160,10 @@ typedef struct nn_graph {
   size_t n_nodes;
   size_t *inputs; /* indices of runtime graph inputs */
   size_t n_inputs;
-  int64_t (*input_dims)[NN_MAX_DIMS]; /* declared; -1 = symbolic */
-  size_t *outputs;                    /* indices of graph outputs */
+  /* As the file declares them: dims -1 and a name (dim_names) where
+   * symbolic; outputs with ndim -1 when the file gives no shape. */
+  nn_tensor_info *input_info, *output_info;
+  size_t *outputs; /* indices of graph outputs */
   size_t n_outputs;
   int opset;
 } nn_graph;

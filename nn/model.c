@@ -1,5 +1,6 @@
 /* nn_model: load (read, parse, fold, plan), share, describe, free. */
 #include "model.h"
+#include "bind.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,45 @@
 #define DEFAULT_MAX_FILE_BYTES ((size_t)512 << 20)
 
 /* ---- loading ---- */
+
+/* Binds the inputs to the shapes of the load options and, when that leaves
+ * nothing open, plans now: every shape and attribute error then surfaces
+ * at load time rather than at the first frame. */
+static nn_status
+bind_and_plan (nn_model *model, const nn_load_options *opts, nn_error *err)
+{
+  const nn_graph *g = &model->graph;
+  nn_error e = { 0 };
+  bool complete;
+  nn_status s;
+
+  model->bound = nn_mem_array (&model->mem, g->n_inputs + 1,
+                               sizeof (int64_t[NN_MAX_DIMS]));
+  model->inputs
+      = nn_mem_array (&model->mem, g->n_inputs + 1, sizeof (nn_tensor_info));
+  if (!model->bound || !model->inputs)
+    return nn_fail (err, NN_NOMEM, "out of memory");
+  s = nn_bind_inputs (g, opts ? opts->shapes : NULL, opts ? opts->n_shapes : 0,
+                      NULL, 0, model->bound, &complete, &e);
+  if (s != NN_OK && complete) {
+    if (err)
+      *err = e;
+    return s;
+  }
+  for (size_t i = 0; i < g->n_inputs; i++) {
+    nn_tensor_info *info = &model->inputs[i];
+    *info = g->input_info[i];
+    info->count = 1;
+    for (int a = 0; a < info->ndim; a++) {
+      info->dims[a] = model->bound[i][a];
+      info->count = info->dims[a] < 0 ? 0 : info->count * (size_t)info->dims[a];
+    }
+  }
+  if (!complete)
+    return NN_OK; /* sessions bind the rest */
+  return nn_plan_create (model, (const int64_t (*)[NN_MAX_DIMS])model->bound,
+                         &model->plan, err);
+}
 
 static nn_status
 load_bytes (const void *data, size_t size, const nn_load_options *opts,
@@ -30,9 +70,7 @@ load_bytes (const void *data, size_t size, const nn_load_options *opts,
     goto fail;
   if ((s = nn_fold_batchnorm (model, err)))
     goto fail;
-  /* Plan at the model's own batch now, so every shape and attribute error
-   * surfaces at load time rather than at the first frame. */
-  if ((s = nn_plan_create (model, 0, &model->plan, err)))
+  if ((s = bind_and_plan (model, opts, err)))
     goto fail;
   *out = model;
   return NN_OK;
@@ -172,25 +210,29 @@ nn_model_unref (nn_model *model)
 size_t
 nn_model_n_inputs (const nn_model *model)
 {
-  return model ? model->plan->n_inputs : 0;
+  return model ? model->graph.n_inputs : 0;
 }
 
 size_t
 nn_model_n_outputs (const nn_model *model)
 {
-  return model ? model->plan->n_outputs : 0;
+  return model ? model->graph.n_outputs : 0;
 }
 
 const nn_tensor_info *
 nn_model_input (const nn_model *model, size_t i)
 {
-  return model && i < model->plan->n_inputs ? &model->plan->inputs[i] : NULL;
+  if (!model || i >= model->graph.n_inputs)
+    return NULL;
+  return model->plan ? &model->plan->inputs[i] : &model->inputs[i];
 }
 
 const nn_tensor_info *
 nn_model_output (const nn_model *model, size_t i)
 {
-  return model && i < model->plan->n_outputs ? &model->plan->outputs[i] : NULL;
+  if (!model || i >= model->graph.n_outputs)
+    return NULL;
+  return model->plan ? &model->plan->outputs[i] : &model->graph.output_info[i];
 }
 
 const char *
@@ -225,35 +267,41 @@ nn_model_metadata_value (const nn_model *model, size_t i)
 size_t
 nn_model_n_nodes (const nn_model *model)
 {
-  return model ? model->plan->n_steps : 0;
+  return model && model->plan ? model->plan->n_steps : 0;
 }
 
 const char *
 nn_model_node_op (const nn_model *model, size_t i)
 {
-  return model && i < model->plan->n_steps ? model->plan->steps[i].op_type
-                                           : NULL;
+  return model && model->plan && i < model->plan->n_steps
+             ? model->plan->steps[i].op_type
+             : NULL;
 }
 
 const char *
 nn_model_node_name (const nn_model *model, size_t i)
 {
-  return model && i < model->plan->n_steps ? model->plan->steps[i].name : NULL;
+  return model && model->plan && i < model->plan->n_steps
+             ? model->plan->steps[i].name
+             : NULL;
 }
 
 double
 nn_model_flops (const nn_model *model)
 {
-  return model ? model->plan->flops : 0.0;
+  return model && model->plan ? model->plan->flops : 0.0;
 }
 
 size_t
 nn_model_session_bytes (const nn_model *model)
 {
   size_t floats;
-  if (!model
-      || !nn_add_size (model->plan->arena_floats, model->plan->workspace_floats,
-                       &floats)
+  if (!model)
+    return SIZE_MAX;
+  if (!model->plan)
+    return 0;
+  if (!nn_add_size (model->plan->arena_floats, model->plan->workspace_floats,
+                    &floats)
       || !nn_mul_size (floats, sizeof (float), &floats))
     return SIZE_MAX;
   return floats;

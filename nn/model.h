@@ -8,7 +8,7 @@
 
 #include <stdatomic.h>
 
-/* Everything that depends on the batch size: concrete shapes, folded
+/* Everything that depends on the input shapes: concrete shapes, folded
  * constants, operator params, fused activations, arena offsets. Read-only
  * after nn_plan_create, so sessions on any thread may share one. */
 typedef struct nn_plan {
@@ -22,7 +22,6 @@ typedef struct nn_plan {
   nn_tensor_info *inputs, *outputs;
   nn_value **input_values, **output_values;
   size_t n_inputs, n_outputs;
-  int batch;
   double flops;
 } nn_plan;
 
@@ -31,7 +30,12 @@ struct nn_model {
   nn_mem mem;
   nn_graph graph;
   nn_meta meta;
-  nn_plan *plan; /* at the model's own batch size */
+  /* The model's own input shapes, bound at load: -1 where open. */
+  int64_t (*bound)[NN_MAX_DIMS];
+  /* Planned at those when they are complete, else NULL (sessions plan). */
+  nn_plan *plan;
+  /* What nn_model_input/output describe when plan is NULL. */
+  nn_tensor_info *inputs;
 };
 
 /* fold.c: fold BatchNormalization into the preceding Conv (load time). */
@@ -41,9 +45,12 @@ nn_status nn_fold_batchnorm (nn_model *model, nn_error *err);
 nn_status nn_fold_node (nn_plan *plan, nn_node *node, int *folded,
                         nn_error *err);
 
-/* plan.c */
-nn_status nn_plan_create (const nn_model *model, int batch, nn_plan **out,
+/* plan.c: dims[i] are the concrete dims of graph input i (bind.h). */
+nn_status nn_plan_create (const nn_model *model,
+                          const int64_t (*dims)[NN_MAX_DIMS], nn_plan **out,
                           nn_error *err);
+/* Whether plan was made for exactly these input dims. */
+bool nn_plan_has_dims (const nn_plan *plan, const int64_t (*dims)[NN_MAX_DIMS]);
 void nn_plan_free (nn_plan *plan);
 
 #endif /* NN_MODEL_H */

@@ -48,10 +48,55 @@ define_name (parser *p, const char *name, size_t index, const char *what)
   return NN_OK;
 }
 
+/* A declared shape: fixed dims as they are, symbolic ones -1 with their
+ * name (dim_param, or "" when the file has neither value nor name). */
+static nn_status
+parse_shape (parser *p, const Onnx__TensorShapeProto *shape, const char *what,
+             const char *name, nn_tensor_info *info)
+{
+  size_t count = 1;
+  if (shape->n_dim > NN_MAX_DIMS)
+    return nn_fail (p->err, NN_UNSUPPORTED, "%s '%s' has rank %zu", what, name,
+                    shape->n_dim);
+  info->ndim = (int)shape->n_dim;
+  for (size_t d = 0; d < shape->n_dim; d++) {
+    const Onnx__TensorShapeProto__Dimension *dim = shape->dim[d];
+    if (dim->value_case
+        == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+      int64_t val = dim->dim_value;
+      if (val < 0)
+        return nn_fail (p->err, NN_BAD_MODEL,
+                        "%s '%s' has negative dimension %lld", what, name,
+                        (long long)val);
+      if (val > (int64_t)NN_MAX_TENSOR_ELEMS)
+        return nn_fail (p->err, NN_BAD_MODEL,
+                        "%s '%s' dimension %lld is too large", what, name,
+                        (long long)val);
+      info->dims[d] = val;
+      if (count && !nn_mul_size (count, (size_t)val, &count))
+        count = 0;
+      continue;
+    }
+    info->dims[d] = -1;
+    info->dim_names[d] = nn_mem_strdup (
+        p->mem,
+        dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
+                && dim->dim_param
+            ? dim->dim_param
+            : "");
+    if (!info->dim_names[d])
+      return nn_fail (p->err, NN_NOMEM, "out of memory");
+    count = 0;
+  }
+  info->count = count;
+  return NN_OK;
+}
+
 static nn_status
 parse_input (parser *p, const Onnx__ValueInfoProto *vi,
              const nn_load_options *opts)
 {
+  nn_tensor_info *info;
   const Onnx__TypeProto *type = vi->type;
   const Onnx__TensorShapeProto *shape;
   size_t index = p->g->n_values;
@@ -101,39 +146,17 @@ parse_input (parser *p, const Onnx__ValueInfoProto *vi,
   if (!shape)
     return nn_fail (p->err, NN_UNSUPPORTED,
                     "graph input '%s' has no declared shape", vi->name);
-  if (shape->n_dim > NN_MAX_DIMS)
-    return nn_fail (p->err, NN_UNSUPPORTED, "graph input '%s' has rank %zu",
-                    vi->name, shape->n_dim);
   if (!(v = new_value (p, vi->name)))
     return nn_fail (p->err, NN_NOMEM, "out of memory");
+  info = &p->g->input_info[p->g->n_inputs];
+  if ((s = parse_shape (p, shape, "graph input", vi->name, info)))
+    return s;
   v->kind = NN_VAL_INPUT;
   v->dtype = NN_DTYPE_FLOAT;
-  v->ndim = (int)shape->n_dim;
-  for (size_t d = 0; d < shape->n_dim; d++) {
-    const Onnx__TensorShapeProto__Dimension *dim = shape->dim[d];
-    int64_t val = -1;
-    if (dim->value_case
-        == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
-      val = dim->dim_value;
-      if (val < 0)
-        return nn_fail (p->err, NN_BAD_MODEL,
-                        "graph input '%s' has negative dimension %lld",
-                        vi->name, (long long)val);
-      if (val > (int64_t)NN_MAX_TENSOR_ELEMS)
-        return nn_fail (p->err, NN_BAD_MODEL,
-                        "graph input '%s' dimension %lld is too large",
-                        vi->name, (long long)val);
-    }
-    /* Only the batch axis may be symbolic. */
-    if (val < 0 && d != 0)
-      return nn_fail (
-          p->err, NN_UNSUPPORTED,
-          "graph input '%s' has a symbolic dimension at axis %zu; only the "
-          "batch axis may be symbolic",
-          vi->name, d);
-    p->g->input_dims[p->g->n_inputs][d] = val;
-    v->dims[d] = val;
-  }
+  v->ndim = info->ndim;
+  memcpy (v->dims, info->dims, sizeof v->dims);
+  info->name = v->name;
+  info->dtype = v->dtype;
   p->g->inputs[p->g->n_inputs++] = index;
   s = define_name (p, vi->name, index, "graph input");
   return s;
@@ -437,11 +460,13 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
   g->values = nn_mem_array (p->mem, cap, sizeof (nn_value));
   g->nodes = nn_mem_array (p->mem, gp->n_node + 1, sizeof (nn_node));
   g->inputs = nn_mem_array (p->mem, gp->n_input + 1, sizeof (size_t));
-  g->input_dims
-      = nn_mem_array (p->mem, gp->n_input + 1, sizeof (int64_t[NN_MAX_DIMS]));
+  g->input_info
+      = nn_mem_array (p->mem, gp->n_input + 1, sizeof (nn_tensor_info));
+  g->output_info
+      = nn_mem_array (p->mem, gp->n_output + 1, sizeof (nn_tensor_info));
   g->outputs = nn_mem_array (p->mem, gp->n_output + 1, sizeof (size_t));
-  if (!g->values || !g->nodes || !g->inputs || !g->input_dims || !g->outputs
-      || !nn_map_init (&p->names, cap))
+  if (!g->values || !g->nodes || !g->inputs || !g->input_info || !g->output_info
+      || !g->outputs || !nn_map_init (&p->names, cap))
     return nn_fail (p->err, NN_NOMEM, "out of memory for %zu tensors", cap);
 
   for (size_t i = 0; i < gp->n_initializer; i++) {
@@ -466,6 +491,9 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
     /* Older exporters list initializers as inputs too: the weight wins. */
     if (nn_map_slot (&p->names, vi->name, 0))
       continue;
+    if (g->n_inputs == NN_MAX_GRAPH_INPUTS)
+      return nn_fail (p->err, NN_UNSUPPORTED,
+                      "the graph has more than %d inputs", NN_MAX_GRAPH_INPUTS);
     if ((s = parse_input (p, vi, opts)))
       return s;
   }
@@ -482,12 +510,26 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
   if (gp->n_output == 0)
     return nn_fail (p->err, NN_BAD_MODEL, "the graph has no outputs");
   for (size_t i = 0; i < gp->n_output; i++) {
-    const char *name = gp->output[i]->name;
+    const Onnx__ValueInfoProto *vi = gp->output[i];
+    const Onnx__TypeProto *type = vi->type;
+    const char *name = vi->name;
     size_t *slot = name ? nn_map_slot (&p->names, name, 0) : NULL;
+    nn_tensor_info *info = &g->output_info[g->n_outputs];
     if (!slot)
       return nn_fail (p->err, NN_BAD_MODEL,
                       "graph output '%s' is not produced by the graph",
                       name ? name : "");
+    info->name = g->values[*slot].name;
+    info->dtype = NN_DTYPE_FLOAT;
+    info->ndim = -1;
+    if (type && type->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
+        && type->tensor_type) {
+      info->dtype = (nn_dtype)type->tensor_type->elem_type;
+      if (type->tensor_type->shape
+          && (s = parse_shape (p, type->tensor_type->shape, "graph output",
+                               name, info)))
+        return s;
+    }
     g->outputs[g->n_outputs++] = *slot;
   }
   return NN_OK;
@@ -505,11 +547,11 @@ check_image_input (const nn_graph *g, nn_error *err)
         "input [N, C, H, W]",
         g->n_inputs);
   v = &g->values[g->inputs[0]];
-  d = g->input_dims[0];
-  if (v->ndim != 4 || d[1] <= 0 || d[2] <= 0 || d[3] <= 0)
+  d = g->input_info[0].dims;
+  if (v->ndim != 4 || d[1] <= 0 || d[2] == 0 || d[3] == 0)
     return nn_fail (
         err, NN_UNSUPPORTED,
-        "input '%s' is not an image tensor [N, C, H, W] with fixed C, H, W",
+        "input '%s' is not an image tensor [N, C, H, W] with a fixed C",
         v->name);
   if (d[1] != 1 && d[1] != 3)
     return nn_fail (

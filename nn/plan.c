@@ -210,7 +210,8 @@ fuse_activations (nn_plan *plan, char *removed)
 }
 
 nn_status
-nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
+nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
+                nn_plan **out, nn_error *err)
 {
   const nn_graph *g = &model->graph;
   nn_plan *plan;
@@ -220,8 +221,6 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
   nn_status s = NN_OK;
 
   *out = NULL;
-  if (batch < 0)
-    return nn_fail (err, NN_INVALID_ARG, "batch %d is negative", batch);
   plan = calloc (1, sizeof *plan);
   if (!plan)
     return nn_fail (err, NN_NOMEM, "out of memory");
@@ -246,20 +245,15 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
   }
   memcpy (plan->values, g->values, g->n_values * sizeof (nn_value));
 
-  /* 1. graph inputs get concrete dims; the batch axis may be overridden */
-  plan->batch = 1;
+  /* 1. graph inputs get their bound dims */
   for (size_t i = 0; i < g->n_inputs; i++) {
     nn_value *v = &plan->values[g->inputs[i]];
-    int64_t dims[NN_MAX_DIMS];
-    memcpy (dims, g->input_dims[i], sizeof dims);
-    if (v->ndim > 0 && (dims[0] < 0 || batch > 0))
-      dims[0] = batch > 0 ? batch : 1;
-    if (i == 0 && v->ndim > 0)
-      plan->batch = (int)dims[0];
-    if ((s = nn_value_set_shape (v, v->ndim, dims, NULL, err)))
+    if ((s = nn_value_set_shape (v, v->ndim, dims[i], NULL, err)))
       goto fail;
     plan->input_values[i] = v;
     fill_info (&plan->inputs[i], v);
+    memcpy (plan->inputs[i].dim_names, g->input_info[i].dim_names,
+            sizeof plan->inputs[i].dim_names);
   }
   plan->n_inputs = g->n_inputs;
   for (size_t i = 0; i < g->n_outputs; i++)
@@ -378,4 +372,14 @@ nn_plan_free (nn_plan *plan)
     free (plan->steps[t].params);
   nn_mem_clear (&plan->mem);
   free (plan);
+}
+
+bool
+nn_plan_has_dims (const nn_plan *plan, const int64_t (*dims)[NN_MAX_DIMS])
+{
+  for (size_t i = 0; i < plan->n_inputs; i++)
+    for (int a = 0; a < plan->inputs[i].ndim; a++)
+      if (plan->inputs[i].dims[a] != dims[i][a])
+        return false;
+  return true;
 }

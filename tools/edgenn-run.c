@@ -25,6 +25,7 @@
 #define TOP_K 5
 /* Fixed, so two runs of the tool on the same model see the same data. */
 #define RANDOM_SEED UINT64_C (0x5eed0f00dcafe123)
+#define MAX_SHAPES 16
 
 typedef struct run_args {
   const char *model;
@@ -32,6 +33,9 @@ typedef struct run_args {
   const char *output;
   long runs, warmup, threads, batch;
   bool reference, json;
+  /* --input-shape: entry 0 is the unnamed one (the first input), if any */
+  nn_input_shape shapes[MAX_SHAPES];
+  size_t n_shapes;
 } run_args;
 
 typedef struct latency {
@@ -41,30 +45,39 @@ typedef struct latency {
 static void
 usage (FILE *f)
 {
-  fputs ("usage: edgenn-run MODEL [--input IN.npy] [--output OUT.npy] "
-         "[--runs N] [--threads T]\n"
-         "                  [--batch B] [--warmup W] [--reference] [--json]\n"
-         "\n"
-         "Describes MODEL (inputs, outputs, operator counts, GFLOPs), runs it "
-         "on IN.npy\n"
-         "(float32, C order, exactly the first input's shape) or on seeded "
-         "random data,\n"
-         "writes the first output to OUT.npy, prints its top-5 (of the first "
-         "batch item:\n"
-         "probabilities when the model's metadata says its outputs are "
-         "logits, and the\n"
-         "model's labels when it has them) and the latency of N timed runs "
-         "after W\n"
-         "warm-up runs.\n"
-         "\n"
-         "  --runs N       timed runs (default 20)\n"
-         "  --warmup W     untimed runs before them (default 2)\n"
-         "  --threads T    session worker threads (default 1)\n"
-         "  --batch B      batch size (default: the model's own)\n"
-         "  --reference    use the naive reference kernels\n"
-         "  --json         print only one line of JSON holding the results (no "
-         "report)\n",
-         f);
+  fputs (
+      "usage: edgenn-run MODEL [--input IN.npy] [--output OUT.npy] "
+      "[--runs N] [--threads T]\n"
+      "                  [--batch B] [--warmup W] [--input-shape [NAME=]DIMS]"
+      "\n"
+      "                  [--reference] [--json]\n"
+      "\n"
+      "Describes MODEL (inputs, outputs, operator counts, GFLOPs), runs it "
+      "on IN.npy\n"
+      "(float32, C order, exactly the first input's shape) or on seeded "
+      "random data,\n"
+      "writes the first output to OUT.npy, prints its top-5 (of the first "
+      "batch item:\n"
+      "probabilities when the model's metadata says its outputs are "
+      "logits, and the\n"
+      "model's labels when it has them) and the latency of N timed runs "
+      "after W\n"
+      "warm-up runs.\n"
+      "\n"
+      "  --runs N       timed runs (default 20)\n"
+      "  --warmup W     untimed runs before them (default 2)\n"
+      "  --threads T    session worker threads (default 1)\n"
+      "  --batch B      batch size (default: the model's own)\n"
+      "  --input-shape [NAME=]DIMS\n"
+      "                 shape of the first input (or of input NAME), as "
+      "1x3x224x224:\n"
+      "                 binds its symbolic dimensions; repeatable. Without "
+      "it, IN.npy's\n"
+      "                 shape binds the first input\n"
+      "  --reference    use the naive reference kernels\n"
+      "  --json         print only one line of JSON holding the results (no "
+      "report)\n",
+      f);
 }
 
 static int
@@ -112,6 +125,62 @@ parse_long (const char *flag, const char *text, long min, long max, long *out)
                 text);
   *out = v;
   return 0;
+}
+
+/* "[NAME=]D0xD1x..." into a->shapes. 0 on success. */
+static int
+parse_shape (const char *text, run_args *a)
+{
+  const char *eq = strrchr (text, '=');
+  const char *p = eq ? eq + 1 : text;
+  nn_input_shape sh = { NULL, 0, { 0 } };
+  size_t at;
+
+  if (eq) {
+    if (eq == text)
+      return die ("--input-shape '%s': the input name before '=' is empty",
+                  text);
+    sh.name = strndup (text, (size_t)(eq - text));
+    if (!sh.name)
+      return die ("out of memory");
+  }
+  for (;;) {
+    char *end;
+    long long v;
+    if (sh.ndim == NN_MAX_DIMS)
+      goto bad;
+    errno = 0;
+    v = strtoll (p, &end, 10);
+    if (end == p || *p == '-' || *p == '+' || errno == ERANGE || v < 1
+        || v > INT32_MAX)
+      goto bad;
+    sh.dims[sh.ndim++] = v;
+    if (*end == '\0')
+      break;
+    if (*end != 'x')
+      goto bad;
+    p = end + 1;
+  }
+  if (!sh.name && a->n_shapes && !a->shapes[0].name)
+    return die ("--input-shape without a name is given twice (name the "
+                "inputs: NAME=DIMS)");
+  if (a->n_shapes == MAX_SHAPES)
+    return die ("at most %d --input-shape options", MAX_SHAPES);
+  /* The unnamed one binds the first input: nn reads a NULL name as the
+   * input at the entry's own index. */
+  at = a->n_shapes++;
+  if (!sh.name && at > 0) {
+    a->shapes[at] = a->shapes[0];
+    at = 0;
+  }
+  a->shapes[at] = sh;
+  return 0;
+
+bad:
+  free ((char *)sh.name);
+  return die ("--input-shape needs dimensions of 1 or more such as "
+              "1x3x224x224 (at most %d), not '%s'",
+              NN_MAX_DIMS, text);
 }
 
 /* Whether the option name in arg (its first len bytes) is `name`. */
@@ -163,7 +232,8 @@ parse_args (int argc, char **argv, run_args *a)
     for (k = 0; k < n_num && !flag_is (arg, len, num_flags[k].name); k++)
       ;
     if (k == n_num && !flag_is (arg, len, "--input")
-        && !flag_is (arg, len, "--output"))
+        && !flag_is (arg, len, "--output")
+        && !flag_is (arg, len, "--input-shape"))
       return die ("unknown option '%s' (try --help)", arg);
     if (arg[len] == '=')
       value = arg + len + 1;
@@ -174,7 +244,10 @@ parse_args (int argc, char **argv, run_args *a)
 
     if (flag_is (arg, len, "--input"))
       a->input = value;
-    else if (flag_is (arg, len, "--output"))
+    else if (flag_is (arg, len, "--input-shape")) {
+      if (parse_shape (value, a) != 0)
+        return 1;
+    } else if (flag_is (arg, len, "--output"))
       a->output = value;
     else if (parse_long (num_flags[k].name, value, num_flags[k].min,
                          num_flags[k].max,
@@ -212,12 +285,40 @@ dtype_name (nn_dtype dtype)
                                    : "?";
 }
 
+/* [batch=1, 3, height=224, width=224]: symbolic dims by name, "?" where
+ * nothing binds them yet; "[?]" when the rank is unknown. */
+static void
+format_info_dims (char *buf, size_t size, const nn_tensor_info *info)
+{
+  size_t n = 0;
+
+  if (info->ndim < 0) {
+    snprintf (buf, size, "[?]");
+    return;
+  }
+  n += snprintf (buf + n, size - n, "[");
+  for (int i = 0; i < info->ndim && n < size; i++) {
+    const char *name = info->dim_names[i];
+    n += snprintf (buf + n, size - n, "%s", i ? ", " : "");
+    if (name && n < size)
+      n += snprintf (buf + n, size - n, "%s=", name[0] ? name : "?");
+    if (n >= size)
+      break;
+    if (info->dims[i] < 0)
+      n += snprintf (buf + n, size - n, "?");
+    else
+      n += snprintf (buf + n, size - n, "%lld", (long long)info->dims[i]);
+  }
+  if (n < size)
+    snprintf (buf + n, size - n, "]");
+}
+
 static void
 print_tensor (const char *what, size_t i, const nn_tensor_info *info)
 {
-  char dims[256];
+  char dims[512];
 
-  format_dims (dims, sizeof dims, info->ndim, info->dims);
+  format_info_dims (dims, sizeof dims, info);
   say ("%-7s %zu: %s %s %s\n", what, i, info->name, dtype_name (info->dtype),
        dims);
 }
@@ -351,7 +452,8 @@ leading_dim (const nn_tensor_info *info)
  * (or all) with seeded random data. Keeps a copy of each in `saved` so every
  * run starts from the same tensors. */
 static int
-prepare_inputs (nn_session *session, const run_args *a, float **saved)
+prepare_inputs (nn_session *session, const run_args *a, npy_array *x,
+                float **saved)
 {
   size_t n_in = nn_session_n_inputs (session);
   uint64_t rng = RANDOM_SEED;
@@ -365,25 +467,18 @@ prepare_inputs (nn_session *session, const run_args *a, float **saved)
     if (!saved[i])
       return die ("out of memory for input '%s'", info->name);
     if (i == 0 && a->input) {
-      npy_array x;
-      char err[NPY_ERROR_MAX];
-      bool same;
+      bool same = x->ndim == info->ndim;
 
-      if (npy_read_f32 (a->input, &x, err) != 0)
-        return die ("%s", err);
-      same = x.ndim == info->ndim;
-      for (int d = 0; same && d < x.ndim; d++)
-        same = x.dims[d] == info->dims[d];
+      for (int d = 0; same && d < x->ndim; d++)
+        same = x->dims[d] == info->dims[d];
       if (!same) {
         char have[256], need[256];
-        format_dims (have, sizeof have, x.ndim, x.dims);
+        format_dims (have, sizeof have, x->ndim, x->dims);
         format_dims (need, sizeof need, info->ndim, info->dims);
-        npy_array_clear (&x);
         return die ("'%s' has shape %s but input '%s' needs %s", a->input, have,
                     info->name, need);
       }
-      memcpy (saved[i], x.data, info->count * sizeof (float));
-      npy_array_clear (&x);
+      memcpy (saved[i], x->data, info->count * sizeof (float));
     } else {
       for (size_t k = 0; k < info->count; k++)
         saved[i][k] = next_uniform (&rng);
@@ -475,7 +570,8 @@ run_once (nn_session *session, float *const *saved, double *us)
 int
 main (int argc, char **argv)
 {
-  run_args a = { NULL, NULL, NULL, 20, 2, 1, 0, false, false };
+  run_args a = { .runs = 20, .warmup = 2, .threads = 1 };
+  npy_array x = { 0 };
   nn_load_options lopts = { 0 };
   nn_session_options sopts = { 0 };
   nn_model *model = NULL;
@@ -491,6 +587,7 @@ main (int argc, char **argv)
   const float *out;
   int64_t model_batch, batch;
   latency lat;
+  bool from_npy = false;
   int ret = 1;
 
   nn_hints_init (&pi.hints);
@@ -500,21 +597,46 @@ main (int argc, char **argv)
     break;
   case 2:
     usage (stdout);
-    return 0;
+    ret = 0;
+    goto done;
   default:
-    return 1;
+    goto done;
+  }
+
+  /* The tensor file binds the first input's shape, unless --input-shape
+   * says what the shapes are. */
+  if (a.input) {
+    char nerr[NPY_ERROR_MAX];
+    if (npy_read_f32 (a.input, &x, nerr) != 0) {
+      die ("%s", nerr);
+      goto done;
+    }
+    if (a.n_shapes == 0) {
+      a.shapes[0].ndim = x.ndim;
+      memcpy (a.shapes[0].dims, x.dims, sizeof x.dims);
+      a.n_shapes = 1;
+      from_npy = true;
+    }
   }
 
   /* Tools describe any float model, not only single-image classifiers. */
   lopts.flags = NN_LOAD_GENERAL;
+  lopts.shapes = a.shapes;
+  lopts.n_shapes = a.n_shapes;
   st = nn_model_load_file (a.model, &lopts, &model, &err);
   if (st != NN_OK) {
+    char at[300] = "";
+    if (from_npy) {
+      char dims[256];
+      format_dims (dims, sizeof dims, x.ndim, x.dims);
+      snprintf (at, sizeof at, " at the shape of '%s' %s", a.input, dims);
+    }
     /* The loader's messages usually name the file already. */
     if (strstr (err.message, a.model))
-      die ("cannot load the model: %s: %s", nn_status_to_string (st),
+      die ("cannot load the model%s: %s: %s", at, nn_status_to_string (st),
            err.message);
     else
-      die ("cannot load '%s': %s%s%s", a.model, nn_status_to_string (st),
+      die ("cannot load '%s'%s: %s%s%s", a.model, at, nn_status_to_string (st),
            err.message[0] ? ": " : "", err.message);
     goto done;
   }
@@ -533,10 +655,13 @@ main (int argc, char **argv)
            ? NN_UNSUPPORTED
            : nn_session_create (model, &sopts, &session, &err);
   if (st != NN_OK) {
-    die ("cannot create a session for '%s': %s%s%s", a.model,
+    die ("cannot create a session for '%s': %s%s%s%s", a.model,
          nn_status_to_string (st), err.message[0] ? ": " : "",
          st == NN_UNSUPPORTED && !session ? "the model has no outputs"
-                                          : err.message);
+                                          : err.message,
+         st == NN_INVALID_ARG && strstr (err.message, "not bound")
+             ? " (--input-shape or --input)"
+             : "");
     goto done;
   }
 
@@ -558,7 +683,7 @@ main (int argc, char **argv)
     die ("out of memory");
     goto done;
   }
-  if (prepare_inputs (session, &a, saved) != 0)
+  if (prepare_inputs (session, &a, &x, saved) != 0)
     goto done;
   say ("data:   %s\n", a.input ? a.input
                                : "seeded random, uniform "
@@ -641,6 +766,9 @@ main (int argc, char **argv)
   ret = 0;
 
 done:
+  npy_array_clear (&x);
+  for (size_t i = 0; i < a.n_shapes; i++)
+    free ((char *)a.shapes[i].name);
   for (size_t i = 0; saved && i < n_in; i++)
     free (saved[i]);
   free (saved);

@@ -255,12 +255,20 @@ test_inputs (void)
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "2 inputs");
 
+  /* Symbolic height and width are bound by sessions; channels are not. */
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]){ 1, 3, -1, 8 });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, -1, -1 });
   mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
            (const char *[]){ "y", NULL });
   mb_output (b, "y");
-  EXPECT (b, 0, NN_UNSUPPORTED, "symbolic dimension at axis 2");
+  EXPECT (b, 0, NN_OK, NULL);
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]){ 1, -1, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "with a fixed C");
 
   b = mb_new (8, 13);
   vi = mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });

@@ -3,9 +3,12 @@
  * Plain C11, no GLib, no GStreamer. Lifecycle (plan-then-run):
  *
  *   nn_model_load_file()   parse + validate the ONNX file, fold BatchNorm,
- *                          infer every shape, plan memory. Immutable after.
- *   nn_session_create()    one arena for activations + workspace, sized by
- *                          the plan; optional private worker threads.
+ *                          and, when every input dimension is known, infer
+ *                          every shape and plan memory. Immutable after.
+ *   nn_session_create()    binds symbolic input dimensions (plans again
+ *                          for shapes other than the model's), one arena
+ *                          for activations + workspace, sized by the plan;
+ *                          optional private worker threads.
  *   nn_session_input()     write the input tensor(s) in place
  *   nn_session_run()       never allocates, never blocks on a lock
  *   nn_session_output()    read results in place
@@ -58,13 +61,19 @@ typedef enum nn_dtype {
   NN_DTYPE_INT64 = 7  /* ONNX TensorProto.INT64 */
 } nn_dtype;
 
-/* Description of a graph input or output, as planned (concrete dims). */
+/* Description of a graph input or output. A session's are as planned
+ * (concrete dims). A model's are planned at the model's own shapes when it
+ * has them; an input dimension nothing binds at load is -1 there (count 0),
+ * and an output whose shape is unknown until then has ndim -1. */
 typedef struct nn_tensor_info {
   const char *name; /* owned by the model */
   nn_dtype dtype;
   int ndim;
   int64_t dims[NN_MAX_DIMS];
   size_t count; /* product of dims */
+  /* The model file's name of each symbolic dimension ("batch", "height"),
+   * "" for an unnamed one, NULL for a fixed one. Owned by the model. */
+  const char *dim_names[NN_MAX_DIMS];
 } nn_tensor_info;
 
 typedef struct nn_model nn_model;
@@ -85,6 +94,16 @@ enum {
   NN_LOAD_GENERAL = 1u << 0
 };
 
+/* Concrete dimensions for a graph input whose file declares some of them
+ * symbolic. Every dimension is given: a fixed one must repeat the file's
+ * value, a symbolic one must be >= 1, and a symbolic name used twice
+ * (in one input or several) must get one value. */
+typedef struct nn_input_shape {
+  const char *name; /* graph input; NULL: the input at this entry's index */
+  int ndim;
+  int64_t dims[NN_MAX_DIMS];
+} nn_input_shape;
+
 typedef struct nn_load_options {
   unsigned flags;
   /* Largest model file accepted, bytes; 0 means the default (512 MiB). */
@@ -95,6 +114,13 @@ typedef struct nn_load_options {
   /* Folder that external-data paths are relative to (memory loads only;
    * file loads use the model's own folder). NULL refuses external data. */
   const char *base_dir;
+  /* The model's own input shapes: symbolic dimensions bound at load, so
+   * that the model is planned (every shape error surfaces now) and
+   * describes itself (nn_model_flops, nodes, outputs) at these shapes.
+   * Unbound, a symbolic batch axis (axis 0) is 1; any other symbolic
+   * dimension leaves the model unplanned until a session binds it. */
+  const nn_input_shape *shapes;
+  size_t n_shapes;
 } nn_load_options;
 
 /* Load from a file. `opts` may be NULL. On failure *out is NULL. */
@@ -120,7 +146,9 @@ size_t nn_model_n_metadata (const nn_model *model);
 const char *nn_model_metadata_key (const nn_model *model, size_t i);
 const char *nn_model_metadata_value (const nn_model *model, size_t i);
 
-/* Operator census of the loaded graph (after folding). */
+/* Operator census of the loaded graph (after folding), its work and its
+ * sessions' memory, at the model's own shapes: 0 / NULL when the model has
+ * symbolic dimensions that only a session binds. */
 size_t nn_model_n_nodes (const nn_model *model);
 const char *nn_model_node_op (const nn_model *model, size_t i);
 const char *nn_model_node_name (const nn_model *model, size_t i);
@@ -134,9 +162,17 @@ typedef struct nn_session_options {
   int threads;      /* 0 or 1: the calling thread only */
   int reference;    /* nonzero: naive reference kernels (tests) */
   size_t max_bytes; /* memory cap for the session; 0: 2 GiB */
+  /* Input shapes for this session (see nn_input_shape); inputs not listed
+   * keep the model's own. batch, when set, then replaces axis 0 of every
+   * input not listed. */
+  const nn_input_shape *shapes;
+  size_t n_shapes;
 } nn_session_options;
 
-/* `opts` may be NULL. Takes its own reference on the model. */
+/* `opts` may be NULL. Takes its own reference on the model. Fails with
+ * NN_INVALID_ARG naming the input and axis when a symbolic dimension is
+ * left unbound, and NN_SHAPE when the shapes given contradict the model
+ * or each other. */
 nn_status nn_session_create (nn_model *model, const nn_session_options *opts,
                              nn_session **out, nn_error *err);
 void nn_session_free (nn_session *session); /* NULL is fine */
