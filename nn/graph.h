@@ -32,12 +32,25 @@ typedef struct nn_value {
   int64_t dims[NN_MAX_DIMS];
   size_t count; /* product of dims (1 for a scalar) */
   nn_value_kind kind;
-  /* NN_VAL_CONST: exactly one of these is set, owned by the plan/model. */
-  const float *fconst;
-  const int64_t *iconst;
-  /* NN_VAL_INPUT / NN_VAL_ACT: offset in floats from the arena start. */
+  /* NN_VAL_CONST: the elements (of dtype), owned by the plan or model;
+   * fconst and iconst are the same pointer for FLOAT and INT64 data. */
+  union {
+    const void *cdata;
+    const float *fconst;
+    const int64_t *iconst;
+  };
+  /* NN_VAL_INPUT / NN_VAL_ACT: offset in floats from the arena start (64
+   * bytes aligned, whatever the dtype). */
   size_t offset;
 } nn_value;
+
+/* Floats of arena a value of this dtype and count takes (its bytes
+ * rounded up to whole floats). */
+static inline size_t
+nn_value_floats (const nn_value *v)
+{
+  return (v->count * nn_dtype_size (v->dtype) + 3) / 4;
+}
 
 typedef enum nn_attr_type {
   NN_ATTR_FLOAT = 1,
@@ -112,8 +125,7 @@ struct nn_op_def {
    * (kind NN_VAL_CONST) may be read. May set node->params (malloc'd) and
    * node->workspace_floats. Must return NN_UNSUPPORTED, NN_BAD_MODEL or
    * NN_SHAPE with a message naming the node on anything it cannot run.
-   * Never called twice on the same node without freeing params between.
-   * NULL for operators that are only ever folded (fold_only). */
+   * Never called twice on the same node without freeing params between. */
   nn_status (*plan) (nn_node *node, nn_error *err);
   /* Compute outputs from inputs. Never allocates, never fails. */
   void (*run) (const nn_node *node, const nn_run_ctx *ctx);
@@ -132,9 +144,11 @@ struct nn_op_def {
   /* Output 0 is input 0 under another shape: the planner aliases the two
    * and drops the step. */
   bool view;
-  /* Evaluated at plan time only, never a run step (the int64 shape
-   * operators: Shape, Gather, Slice, ...). */
-  bool fold_only;
+  /* The outputs depend on input 0's shape only (Shape, Size): the planner
+   * evaluates the node however input 0 is computed. Any node whose inputs
+   * are all known before the first run is evaluated by the planner too
+   * (constant folding), with the same run(). */
+  bool shape_only;
   /* Describes the node as an activation a fusing producer can apply to
    * its output; false when this node cannot be fused. NULL: never. */
   bool (*as_act) (const nn_node *node, nn_act *act);
@@ -184,6 +198,15 @@ nn_value_data (const nn_value *v, const nn_run_ctx *ctx)
 {
   if (v->kind == NN_VAL_CONST)
     return (float *)v->fconst;
+  return ctx->arena + v->offset;
+}
+
+/* The same for a value of any dtype. */
+static inline void *
+nn_value_ptr (const nn_value *v, const nn_run_ctx *ctx)
+{
+  if (v->kind == NN_VAL_CONST)
+    return (void *)v->cdata;
   return ctx->arena + v->offset;
 }
 

@@ -40,10 +40,10 @@ struct nn_model {
 
 /* fold.c: fold BatchNormalization into the preceding Conv (load time). */
 nn_status nn_fold_batchnorm (nn_model *model, nn_error *err);
-/* fold.c: evaluate a node whose inputs are all constant (or whose output
- * depends only on shapes). Returns NN_OK and sets *folded when it did. */
-nn_status nn_fold_node (nn_plan *plan, nn_node *node, int *folded,
-                        nn_error *err);
+/* fold.c: runs a planned node whose inputs are all known (or whose
+ * outputs depend only on shapes) now; its outputs become constants in the
+ * plan's memory and its params are released. */
+nn_status nn_fold_run (nn_plan *plan, nn_node *node, nn_error *err);
 
 /* plan.c: dims[i] are the concrete dims of graph input i (bind.h). */
 nn_status nn_plan_create (const nn_model *model,

@@ -112,22 +112,20 @@ parse_input (parser *p, const Onnx__ValueInfoProto *vi,
       return nn_fail (p->err, NN_NOMEM, "out of memory");
     if (nn_value_set_shape (v, c->ndim, c->dims, NULL, p->err) != NN_OK)
       return NN_INVALID_ARG;
+    if (!nn_dtype_size (c->dtype))
+      return nn_fail (p->err, NN_INVALID_ARG,
+                      "constant for input '%s' has unknown type %d", c->name,
+                      (int)c->dtype);
     v->kind = NN_VAL_CONST;
     v->dtype = c->dtype;
-    if (c->dtype == NN_DTYPE_INT64) {
-      int64_t *d = nn_mem_array (p->mem, v->count + 1, 8);
+    {
+      /* whole 8-byte elements and one more: copies may round up */
+      void *d = nn_mem_array (p->mem, v->count + 1, 8);
       if (!d)
         return nn_fail (p->err, NN_NOMEM, "out of memory");
       if (v->count)
-        memcpy (d, c->data, v->count * 8);
-      v->iconst = d;
-    } else {
-      float *d = nn_mem_array (p->mem, v->count + 1, 4);
-      if (!d)
-        return nn_fail (p->err, NN_NOMEM, "out of memory");
-      if (v->count)
-        memcpy (d, c->data, v->count * 4);
-      v->fconst = d;
+        memcpy (d, c->data, v->count * nn_dtype_size (c->dtype));
+      v->cdata = d;
     }
     return define_name (p, vi->name, index, "graph input");
   }
@@ -136,7 +134,10 @@ parse_input (parser *p, const Onnx__ValueInfoProto *vi,
       || !type->tensor_type)
     return nn_fail (p->err, NN_UNSUPPORTED, "graph input '%s' is not a tensor",
                     vi->name);
-  if (type->tensor_type->elem_type != NN_DTYPE_FLOAT)
+  if (type->tensor_type->elem_type != NN_DTYPE_FLOAT
+      && (!(opts && (opts->flags & NN_LOAD_GENERAL))
+          || type->tensor_type->elem_type <= 0
+          || !nn_dtype_size ((nn_dtype)type->tensor_type->elem_type)))
     return nn_fail (
         p->err, NN_UNSUPPORTED,
         "graph input '%s' has element type %d, only FLOAT inputs are "
@@ -152,7 +153,7 @@ parse_input (parser *p, const Onnx__ValueInfoProto *vi,
   if ((s = parse_shape (p, shape, "graph input", vi->name, info)))
     return s;
   v->kind = NN_VAL_INPUT;
-  v->dtype = NN_DTYPE_FLOAT;
+  v->dtype = (nn_dtype)type->tensor_type->elem_type;
   v->ndim = info->ndim;
   memcpy (v->dims, info->dims, sizeof v->dims);
   info->name = v->name;

@@ -8,7 +8,7 @@
  *   5. give every arena tensor an offset, reusing memory between tensors
  *      whose lifetimes do not overlap (greedy, largest first)
  */
-#include "model.h"
+#include "fold.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -20,6 +20,34 @@ static nn_value *
 map_value (const nn_model *model, nn_plan *plan, const nn_value *v)
 {
   return v ? &plan->values[v - model->graph.values] : NULL;
+}
+
+/* The inputs an operator needs before the first run (they shape its
+ * outputs) must be constants by now: computed from weights and shapes. */
+static nn_status
+check_known_inputs (const nn_node *n, nn_error *err)
+{
+  for (int k = 0; k < n->n_in && k < 32; k++) {
+    const nn_value *v = n->in[k];
+    if (!v || v->kind == NN_VAL_CONST || !(n->def->const_inputs & (1u << k)))
+      continue;
+    return nn_fail_node (
+        err, NN_UNSUPPORTED, n,
+        "input %d ('%s') depends on the data of a run, but %s needs it "
+        "before the first run (it shapes the output); only inputs computed "
+        "from weights and input shapes are supported there",
+        k, v->name, n->op_type);
+  }
+  return NN_OK;
+}
+
+static bool
+all_inputs_known (const nn_node *n)
+{
+  for (int k = 0; k < n->n_in; k++)
+    if (n->in[k] && n->in[k]->kind != NN_VAL_CONST)
+      return false;
+  return true;
 }
 
 static int
@@ -87,8 +115,8 @@ assign_offsets (nn_plan *plan, nn_value **alias_root, nn_error *err)
     slots[n_slots].v = v;
     slots[n_slots].first = v->kind == NN_VAL_INPUT ? -1 : LONG_MAX;
     slots[n_slots].last = v->kind == NN_VAL_INPUT ? LONG_MAX : -1;
-    slots[n_slots].size
-        = (v->count + ALIGN_FLOATS - 1) & ~(size_t)(ALIGN_FLOATS - 1);
+    slots[n_slots].size = (nn_value_floats (v) + ALIGN_FLOATS - 1)
+                          & ~(size_t)(ALIGN_FLOATS - 1);
     if (slots[n_slots].size == 0)
       slots[n_slots].size = ALIGN_FLOATS;
     slot_of[i] = (long)n_slots++;
@@ -264,7 +292,6 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
   plan->n_steps = g->n_nodes;
   for (size_t t = 0; t < g->n_nodes; t++) {
     nn_node *n = &plan->steps[t];
-    int folded = 0;
     *n = g->nodes[t];
     n->in = nn_mem_array (&plan->mem, (size_t)n->n_in + 1, sizeof (nn_value *));
     n->out
@@ -280,47 +307,23 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
     n->def = nn_op_find (n->op_type);
     n->params = NULL;
     memset (&n->act, 0, sizeof n->act);
-    if ((s = nn_fold_node (plan, n, &folded, err)))
-      goto fail;
-    if (folded) {
-      removed[t] = 1;
-      continue;
-    }
-    for (int k = 0; k < n->n_in; k++)
-      if (n->in[k] && n->in[k]->kind != NN_VAL_CONST
-          && n->in[k]->dtype != NN_DTYPE_FLOAT) {
-        s = nn_fail_node (err, NN_UNSUPPORTED, n,
-                          "input '%s' is an int64 tensor computed at run time",
-                          n->in[k]->name);
-        goto fail;
-      }
-    if (!n->def || !n->def->plan) {
+    if (!n->def) {
       s = nn_fail_node (err, NN_UNSUPPORTED, n,
                         "operator '%s' is not "
                         "supported",
                         n->op_type);
       goto fail;
     }
-    if ((s = n->def->plan (n, err)))
+    if ((s = check_known_inputs (n, err)) || (s = n->def->plan (n, err)))
       goto fail;
-    for (int k = 0; k < n->n_out; k++)
-      if (n->out[k] && n->out[k]->dtype != NN_DTYPE_FLOAT) {
-        s = nn_fail_node (err, NN_INTERNAL, n, "output %d has no float type",
-                          k);
+    if (n->def->shape_only || all_inputs_known (n)) {
+      if ((s = nn_fold_run (plan, n, err)))
         goto fail;
-      }
-  }
-  for (size_t i = 0; i < g->n_outputs; i++) {
-    nn_value *v = plan->output_values[i];
-    if (v->dtype != NN_DTYPE_FLOAT) {
-      s = nn_fail (err, NN_UNSUPPORTED,
-                   "graph output '%s' is not a float "
-                   "tensor",
-                   v->name);
-      goto fail;
+      removed[t] = 1;
     }
-    fill_info (&plan->outputs[i], v);
   }
+  for (size_t i = 0; i < g->n_outputs; i++)
+    fill_info (&plan->outputs[i], plan->output_values[i]);
 
   /* 3. fusion, 4. views become aliases */
   fuse_activations (plan, (char *)removed);

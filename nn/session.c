@@ -131,22 +131,40 @@ nn_session_output_info (const nn_session *s, size_t i)
   return s && i < s->plan->n_outputs ? &s->plan->outputs[i] : NULL;
 }
 
-float *
-nn_session_input (nn_session *s, size_t i)
+void *
+nn_session_input_data (nn_session *s, size_t i)
 {
   if (!s || i >= s->plan->n_inputs)
     return NULL;
   return s->arena + s->plan->input_values[i]->offset;
 }
 
-const float *
-nn_session_output (const nn_session *s, size_t i)
+const void *
+nn_session_output_data (const nn_session *s, size_t i)
 {
   const nn_value *v;
   if (!s || i >= s->plan->n_outputs)
     return NULL;
   v = s->plan->output_values[i];
-  return v->kind == NN_VAL_CONST ? v->fconst : s->arena + v->offset;
+  return v->kind == NN_VAL_CONST ? v->cdata : s->arena + v->offset;
+}
+
+float *
+nn_session_input (nn_session *s, size_t i)
+{
+  if (!s || i >= s->plan->n_inputs
+      || s->plan->input_values[i]->dtype != NN_DTYPE_FLOAT)
+    return NULL;
+  return nn_session_input_data (s, i);
+}
+
+const float *
+nn_session_output (const nn_session *s, size_t i)
+{
+  if (!s || i >= s->plan->n_outputs
+      || s->plan->output_values[i]->dtype != NN_DTYPE_FLOAT)
+    return NULL;
+  return nn_session_output_data (s, i);
 }
 
 size_t

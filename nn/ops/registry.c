@@ -10,7 +10,10 @@ extern const nn_op_def nn_op_conv;
 extern const nn_op_def nn_op_batchnorm;
 extern const nn_op_def nn_op_relu, nn_op_leaky_relu, nn_op_clip, nn_op_sigmoid,
     nn_op_hard_sigmoid, nn_op_hard_swish, nn_op_tanh;
-extern const nn_op_def nn_op_add, nn_op_sub, nn_op_mul, nn_op_div;
+extern const nn_op_def nn_op_add, nn_op_sub, nn_op_mul, nn_op_div, nn_op_pow,
+    nn_op_mod, nn_op_sum, nn_op_min, nn_op_max, nn_op_mean, nn_op_equal,
+    nn_op_less, nn_op_greater, nn_op_less_equal, nn_op_greater_equal, nn_op_and,
+    nn_op_or, nn_op_xor, nn_op_prelu, nn_op_where;
 extern const nn_op_def nn_op_max_pool, nn_op_average_pool,
     nn_op_global_average_pool, nn_op_global_max_pool;
 extern const nn_op_def nn_op_gemm, nn_op_matmul;
@@ -18,64 +21,82 @@ extern const nn_op_def nn_op_flatten, nn_op_reshape, nn_op_transpose,
     nn_op_squeeze, nn_op_unsqueeze, nn_op_identity, nn_op_dropout;
 extern const nn_op_def nn_op_concat, nn_op_split, nn_op_pad;
 extern const nn_op_def nn_op_softmax, nn_op_log_softmax, nn_op_reduce_mean;
-
-/* Operators of the int64 shape sub-graphs, evaluated by the planner's
- * folding (fold.c) and never run: every input must be a constant, except
- * for Shape and Size, which read only their input's shape. */
-static const nn_op_def nn_op_constant
-    = { .op_type = "Constant", .fold_only = true };
-static const nn_op_def nn_op_shape = { .op_type = "Shape", .fold_only = true };
-static const nn_op_def nn_op_size = { .op_type = "Size", .fold_only = true };
-static const nn_op_def nn_op_gather
-    = { .op_type = "Gather", .fold_only = true, .const_inputs = 0x3 };
-static const nn_op_def nn_op_cast = {
-  .op_type = "Cast", .fold_only = true, .min_opset = 7, .const_inputs = 0x1
-};
-static const nn_op_def nn_op_constant_of_shape
-    = { .op_type = "ConstantOfShape", .fold_only = true, .const_inputs = 0x1 };
-static const nn_op_def nn_op_slice
-    = { .op_type = "Slice", .fold_only = true, .const_inputs = 0x1f };
+extern const nn_op_def nn_op_constant, nn_op_constant_of_shape, nn_op_shape,
+    nn_op_size, nn_op_range, nn_op_eye_like, nn_op_non_zero, nn_op_cast,
+    nn_op_cast_like;
+extern const nn_op_def nn_op_slice, nn_op_expand, nn_op_tile,
+    nn_op_depth_to_space, nn_op_space_to_depth, nn_op_gather,
+    nn_op_gather_elements, nn_op_scatter_nd, nn_op_scatter_elements,
+    nn_op_trilu;
 
 static const nn_op_def *const ops[] = {
   &nn_op_add,
+  &nn_op_and,
   &nn_op_average_pool,
   &nn_op_batchnorm,
   &nn_op_cast,
+  &nn_op_cast_like,
   &nn_op_clip,
   &nn_op_concat,
   &nn_op_constant,
   &nn_op_constant_of_shape,
   &nn_op_conv,
+  &nn_op_depth_to_space,
   &nn_op_div,
   &nn_op_dropout,
+  &nn_op_equal,
+  &nn_op_expand,
+  &nn_op_eye_like,
   &nn_op_flatten,
   &nn_op_gather,
+  &nn_op_gather_elements,
   &nn_op_gemm,
   &nn_op_global_average_pool,
   &nn_op_global_max_pool,
+  &nn_op_greater,
+  &nn_op_greater_equal,
   &nn_op_hard_sigmoid,
   &nn_op_hard_swish,
   &nn_op_identity,
   &nn_op_leaky_relu,
+  &nn_op_less,
+  &nn_op_less_equal,
   &nn_op_log_softmax,
   &nn_op_matmul,
+  &nn_op_max,
   &nn_op_max_pool,
+  &nn_op_mean,
+  &nn_op_min,
+  &nn_op_mod,
   &nn_op_mul,
+  &nn_op_non_zero,
+  &nn_op_or,
   &nn_op_pad,
+  &nn_op_pow,
+  &nn_op_prelu,
+  &nn_op_range,
   &nn_op_reduce_mean,
   &nn_op_relu,
   &nn_op_reshape,
+  &nn_op_scatter_elements,
+  &nn_op_scatter_nd,
   &nn_op_shape,
   &nn_op_sigmoid,
   &nn_op_size,
   &nn_op_slice,
   &nn_op_softmax,
+  &nn_op_space_to_depth,
   &nn_op_split,
   &nn_op_squeeze,
   &nn_op_sub,
+  &nn_op_sum,
   &nn_op_tanh,
+  &nn_op_tile,
   &nn_op_transpose,
+  &nn_op_trilu,
   &nn_op_unsqueeze,
+  &nn_op_where,
+  &nn_op_xor,
 };
 
 const nn_op_def *

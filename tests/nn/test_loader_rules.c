@@ -92,8 +92,8 @@ test_tensors (void)
 
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
-  t->data_type = 11; /* DOUBLE */
-  EXPECT (b, 0, NN_UNSUPPORTED, "DOUBLE");
+  t->data_type = 8; /* STRING */
+  EXPECT (b, 0, NN_UNSUPPORTED, "STRING");
 
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
@@ -322,13 +322,25 @@ test_runtime_shape_ops (void)
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "reshape");
 
+  /* Shapes that depend on the data of a run: refused, naming the node. */
   b = mb_new (8, 13);
   mb_input (b, "x", 4, (int64_t[]){ 1, 1, 4, 4 });
-  mb_init_i64 (b, "i", 1, (int64_t[]){ 1 }, (int64_t[]){ 0 });
-  mb_node (b, "Gather", "gather", (const char *[]){ "x", "i", NULL },
+  mb_node (b, "NonZero", "nz", (const char *[]){ "x", NULL },
            (const char *[]){ "y", NULL });
   mb_output (b, "y");
-  EXPECT (b, 0, NN_UNSUPPORTED, "only supported on constants");
+  EXPECT (b, 0, NN_UNSUPPORTED,
+          "node 'nz' (NonZero): input 0 ('x') depends on the data of a run");
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 1, 4, 4 });
+  mb_init_i64 (b, "one", 0, NULL, (int64_t[]){ 1 });
+  mb_node (b, "NonZero", "nz", (const char *[]){ "x", NULL },
+           (const char *[]){ "idx", NULL });
+  mb_node (b, "Shape", "sh", (const char *[]){ "idx", NULL },
+           (const char *[]){ "s", NULL });
+  mb_node (b, "Reshape", "reshape", (const char *[]){ "x", "s", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "node 'nz' (NonZero)");
 
   /* Gather with an index out of range in a folded shape sub-graph. */
   b = mb_new (8, 13);

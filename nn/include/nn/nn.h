@@ -56,10 +56,28 @@ const char *nn_status_to_string (nn_status status);
 
 #define NN_MAX_DIMS 8
 
+/* Element types, numbered as ONNX's TensorProto.DataType. Every operator
+ * computes in float; the others carry shapes, indices, masks and the data
+ * of Cast, Gather, comparisons and the like. BOOL is one byte, 0 or 1. */
 typedef enum nn_dtype {
-  NN_DTYPE_FLOAT = 1, /* ONNX TensorProto.FLOAT */
-  NN_DTYPE_INT64 = 7  /* ONNX TensorProto.INT64 */
+  NN_DTYPE_FLOAT = 1,
+  NN_DTYPE_UINT8 = 2,
+  NN_DTYPE_INT8 = 3,
+  NN_DTYPE_UINT16 = 4,
+  NN_DTYPE_INT16 = 5,
+  NN_DTYPE_INT32 = 6,
+  NN_DTYPE_INT64 = 7,
+  NN_DTYPE_BOOL = 9,
+  NN_DTYPE_FLOAT16 = 10,
+  NN_DTYPE_DOUBLE = 11,
+  NN_DTYPE_UINT32 = 12,
+  NN_DTYPE_UINT64 = 13
 } nn_dtype;
+
+/* Bytes of one element; 0 for a type this build does not know. */
+size_t nn_dtype_size (nn_dtype dtype);
+/* "float32", "int64", "bool", ...; "unknown" for others. Never NULL. */
+const char *nn_dtype_name (nn_dtype dtype);
 
 /* Description of a graph input or output. A session's are as planned
  * (concrete dims). A model's are planned at the model's own shapes when it
@@ -85,12 +103,13 @@ typedef struct nn_const_input {
   nn_dtype dtype;
   int ndim;
   const int64_t *dims;
-  const void *data; /* float or int64_t, copied */
+  const void *data; /* elements of dtype, copied */
 } nn_const_input;
 
 enum {
-  /* Accept any float graph inputs instead of requiring exactly one
-   * image-like [N, C, H, W] input. For tools and operator tests. */
+  /* Accept any graph inputs (of any type nn_dtype_size knows) instead of
+   * requiring exactly one float image-like [N, C, H, W] input. For tools
+   * and operator tests. */
   NN_LOAD_GENERAL = 1u << 0
 };
 
@@ -184,9 +203,13 @@ const nn_tensor_info *nn_session_input_info (const nn_session *session,
 const nn_tensor_info *nn_session_output_info (const nn_session *session,
                                               size_t i);
 /* Input and output buffers inside the session's arena, valid until the
- * session is freed. Write inputs before run; read outputs after. */
+ * session is freed. Write inputs before run; read outputs after. The float
+ * accessors return NULL for a tensor of another type; the _data ones
+ * return any, elements of the tensor's dtype in C order. */
 float *nn_session_input (nn_session *session, size_t i);
 const float *nn_session_output (const nn_session *session, size_t i);
+void *nn_session_input_data (nn_session *session, size_t i);
+const void *nn_session_output_data (const nn_session *session, size_t i);
 /* Find by name; returns (size_t)-1 when absent. */
 size_t nn_session_find_input (const nn_session *session, const char *name);
 size_t nn_session_find_output (const nn_session *session, const char *name);
