@@ -277,14 +277,6 @@ format_dims (char *buf, size_t size, int ndim, const int64_t *dims)
     snprintf (buf + n, size - n, "]");
 }
 
-static const char *
-dtype_name (nn_dtype dtype)
-{
-  return dtype == NN_DTYPE_FLOAT   ? "float32"
-         : dtype == NN_DTYPE_INT64 ? "int64"
-                                   : "?";
-}
-
 /* [batch=1, 3, height=224, width=224]: symbolic dims by name, "?" where
  * nothing binds them yet; "[?]" when the rank is unknown. */
 static void
@@ -319,7 +311,7 @@ print_tensor (const char *what, size_t i, const nn_tensor_info *info)
   char dims[512];
 
   format_info_dims (dims, sizeof dims, info);
-  say ("%-7s %zu: %s %s %s\n", what, i, info->name, dtype_name (info->dtype),
+  say ("%-7s %zu: %s %s %s\n", what, i, info->name, nn_dtype_name (info->dtype),
        dims);
 }
 
@@ -366,6 +358,57 @@ print_op_counts (const nn_model *model)
   say ("\n");
   free (counts);
   return 0;
+}
+
+/* n elements of type t as floats (integers rounded as C converts them;
+ * float16 exactly). */
+static void
+to_float (const void *data, nn_dtype t, size_t n, float *out)
+{
+  for (size_t i = 0; i < n; i++) {
+    switch (t) {
+    case NN_DTYPE_UINT8:
+    case NN_DTYPE_BOOL:
+      out[i] = ((const uint8_t *)data)[i];
+      break;
+    case NN_DTYPE_INT8:
+      out[i] = ((const int8_t *)data)[i];
+      break;
+    case NN_DTYPE_UINT16:
+      out[i] = ((const uint16_t *)data)[i];
+      break;
+    case NN_DTYPE_INT16:
+      out[i] = ((const int16_t *)data)[i];
+      break;
+    case NN_DTYPE_INT32:
+      out[i] = (float)((const int32_t *)data)[i];
+      break;
+    case NN_DTYPE_UINT32:
+      out[i] = (float)((const uint32_t *)data)[i];
+      break;
+    case NN_DTYPE_INT64:
+      out[i] = (float)((const int64_t *)data)[i];
+      break;
+    case NN_DTYPE_UINT64:
+      out[i] = (float)((const uint64_t *)data)[i];
+      break;
+    case NN_DTYPE_DOUBLE:
+      out[i] = (float)((const double *)data)[i];
+      break;
+    case NN_DTYPE_FLOAT16: {
+      uint16_t h = ((const uint16_t *)data)[i];
+      int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+      float v = e == 0x1f ? (m ? NAN : INFINITY)
+                : e == 0  ? ldexpf ((float)m, -24)
+                          : ldexpf ((float)(m + 1024), e - 25);
+      out[i] = (h & 0x8000) ? -v : v;
+      break;
+    }
+    default:
+      out[i] = ((const float *)data)[i];
+      break;
+    }
+  }
 }
 
 /* splitmix64: tiny, seedable, good enough for test tensors. */
@@ -463,9 +506,14 @@ prepare_inputs (nn_session *session, const run_args *a, npy_array *x,
   for (size_t i = 0; i < n_in; i++) {
     const nn_tensor_info *info = nn_session_input_info (session, i);
 
-    saved[i] = malloc (info->count ? info->count * sizeof (float) : 1);
+    size_t bytes = info->count * nn_dtype_size (info->dtype);
+
+    saved[i] = calloc (1, bytes ? bytes : 1);
     if (!saved[i])
       return die ("out of memory for input '%s'", info->name);
+    if (i == 0 && a->input && info->dtype != NN_DTYPE_FLOAT)
+      return die ("input '%s' is %s; --input reads float32 only", info->name,
+                  nn_dtype_name (info->dtype));
     if (i == 0 && a->input) {
       bool same = x->ndim == info->ndim;
 
@@ -479,10 +527,10 @@ prepare_inputs (nn_session *session, const run_args *a, npy_array *x,
                     info->name, need);
       }
       memcpy (saved[i], x->data, info->count * sizeof (float));
-    } else {
+    } else if (info->dtype == NN_DTYPE_FLOAT) {
       for (size_t k = 0; k < info->count; k++)
         saved[i][k] = next_uniform (&rng);
-    }
+    } /* other types: zeros (they are indices and masks, not data) */
   }
   return 0;
 }
@@ -554,9 +602,11 @@ run_once (nn_session *session, float *const *saved, double *us)
   nn_status st;
   double t0;
 
-  for (size_t i = 0; i < n_in; i++)
-    memcpy (nn_session_input (session, i), saved[i],
-            nn_session_input_info (session, i)->count * sizeof (float));
+  for (size_t i = 0; i < n_in; i++) {
+    const nn_tensor_info *info = nn_session_input_info (session, i);
+    memcpy (nn_session_input_data (session, i), saved[i],
+            info->count * nn_dtype_size (info->dtype));
+  }
   t0 = now_us ();
   st = nn_session_run (session, &err);
   if (us)
@@ -585,6 +635,7 @@ main (int argc, char **argv)
   post_info pi;
   const nn_tensor_info *out_info;
   const float *out;
+  float *out_conv = NULL;
   int64_t model_batch, batch;
   latency lat;
   bool from_npy = false;
@@ -694,6 +745,21 @@ main (int argc, char **argv)
     goto done;
   out_info = nn_session_output_info (session, 0);
   out = nn_session_output (session, 0);
+  if (!out) {
+    /* Another type (indices of an ArgMax, a mask): shown and written as
+     * float32. */
+    out_conv
+        = malloc ((out_info->count ? out_info->count : 1) * sizeof (float));
+    if (!out_conv) {
+      die ("out of memory");
+      goto done;
+    }
+    to_float (nn_session_output_data (session, 0), out_info->dtype,
+              out_info->count, out_conv);
+    out = out_conv;
+    fprintf (stderr, "edgenn-run: note: output '%s' is %s, shown as float32\n",
+             out_info->name, nn_dtype_name (out_info->dtype));
+  }
   if (a.output) {
     char nerr[NPY_ERROR_MAX];
     if (npy_write_f32 (a.output, out, out_info->ndim, out_info->dims, nerr)
@@ -766,6 +832,7 @@ main (int argc, char **argv)
   ret = 0;
 
 done:
+  free (out_conv);
   npy_array_clear (&x);
   for (size_t i = 0; i < a.n_shapes; i++)
     free ((char *)a.shapes[i].name);

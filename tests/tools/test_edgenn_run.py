@@ -487,6 +487,31 @@ def input_shape_syntax(c):
         c.bad("--input-shape", c.model, "--input-shape", bad)
 
 
+@case
+def typed_output(c):
+    """An output of another type (here int64 from a Cast) is written and
+    shown as float32, with a note on stderr."""
+    import onnx
+    from onnx import TensorProto, helper
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["x"], ["y"], to=TensorProto.INT64)],
+        "cast",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.INT64, [2, 3])])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    model = c.path("cast.onnx")
+    onnx.save(m, model)
+    x = np.array([[1.5, -2.7, 3.0], [100.9, 0.2, -0.9]], "<f4")
+    xp, yp = c.path("cx.npy"), c.path("cy.npy")
+    np.save(xp, x)
+    r = c.ok(model, "--input", xp, "--output", yp, "--runs", "1")
+    check("int64, shown as float32" in r.stderr, "no note: %r" % r.stderr)
+    got = np.load(yp)
+    check(got.dtype == np.float32 and np.array_equal(got, np.trunc(x)),
+          "cast output %s" % got)
+
+
 # ---- negative: flags and output ----
 
 def bad_flag(flag, value, needle=None):
