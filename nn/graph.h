@@ -160,7 +160,7 @@ struct nn_op_def {
 /* The opset range of the whole loader: models outside it are refused
  * before any operator is looked at. */
 #define NN_MIN_OPSET 1
-#define NN_MAX_OPSET 18
+#define NN_MAX_OPSET 21
 
 /* Runtime graph inputs a model may have (the loader refuses more). */
 #define NN_MAX_GRAPH_INPUTS 1024

@@ -413,7 +413,7 @@ elementwise_plan (nn_node *node, bin_kind kind, int min_in, int max_in,
   int64_t out[NN_MAX_DIMS];
   int rank = 0;
   nn_status s;
-  bool variadic = max_in > 2;
+  bool variadic = min_in == 1; /* Sum, Min, Max, Mean */
 
   if ((s = nn_op_check_arity (node, min_in, max_in, 1, 1, err)))
     return s;

@@ -225,18 +225,21 @@ const_scalar (const nn_value *v, double *out)
   return true;
 }
 
-/* Dropout in inference: the identity. Training mode is refused unless its
- * ratio is 0 (exporters keep a training-mode Dropout of ratio 0), and so
- * is the mask output. */
+/* Dropout in inference: the identity, and a mask of ones. Training mode is
+ * refused unless its ratio is 0 (exporters keep a training-mode Dropout of
+ * ratio 0, mask and all). */
 static nn_status
 dropout_plan (nn_node *node, nn_error *err)
 {
   double train = 0.0, ratio = 0.5;
   nn_status s;
   if ((s = nn_op_check_arity (node, 1, node->opset < 12 ? 1 : 3, 1, 2, err))
-      || (s = nn_op_refuse_output (node, 1, "mask", err))
       || (s = nn_op_float_input (node, 0, "data", err)))
     return s;
+  if (node->opset < 10 && nn_op_output (node, 1))
+    return nn_fail_node (err, NN_UNSUPPORTED, node,
+                         "output 1 (mask) before opset 10 is float; not "
+                         "supported");
   const nn_value *t = nn_op_input (node, 2), *r = nn_op_input (node, 1);
   if (t && !const_scalar (t, &train))
     return nn_fail_node (err, NN_UNSUPPORTED, node,
@@ -252,7 +255,19 @@ dropout_plan (nn_node *node, nn_error *err)
                          "training mode with ratio %g drops values at random; "
                          "only inference (or ratio 0) is supported",
                          ratio);
+  if ((s = nn_op_set_output_type (node, 1, NN_DTYPE_BOOL, node->in[0]->ndim,
+                                  node->in[0]->dims, err)))
+    return s;
   return nn_op_set_output (node, 0, node->in[0]->ndim, node->in[0]->dims, err);
+}
+
+/* With its mask output the node is a step of its own: a copy and ones. */
+static void
+dropout_run (const nn_node *node, const nn_run_ctx *ctx)
+{
+  copy_run (node, ctx);
+  if (nn_op_output (node, 1))
+    memset (nn_value_ptr (node->out[1], ctx), 1, node->out[1]->count);
 }
 
 /* ---- Transpose ---------------------------------------------------------- */
@@ -334,7 +349,7 @@ const nn_op_def nn_op_identity = {
 };
 const nn_op_def nn_op_dropout = { .op_type = "Dropout",
                                   .plan = dropout_plan,
-                                  .run = copy_run,
+                                  .run = dropout_run,
                                   .min_opset = 7,
                                   .const_inputs = 0x4,
                                   .view = true };
