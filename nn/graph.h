@@ -104,6 +104,8 @@ typedef struct nn_node {
   int n_attrs;
   const nn_attr *attrs;
   const nn_op_def *def;
+  /* The loader refused the node and said so (report mode only). */
+  bool refused;
   /* Filled by def->plan(): */
   void *params;            /* op private, released with free() */
   size_t workspace_floats; /* scratch the run needs (shared, not kept) */
@@ -181,6 +183,19 @@ typedef struct nn_graph {
   size_t n_outputs;
   int opset;
 } nn_graph;
+
+/* Where the loader and the planner send problems when they go on past
+ * them (nn_load_options.report). */
+typedef struct nn_reporter {
+  void (*report) (void *data, nn_status status, const char *message);
+  void *data;
+  size_t problems;
+  nn_status first;
+  char first_message[NN_ERROR_MSG_MAX];
+} nn_reporter;
+
+/* Passes err's message on and counts it. */
+void nn_reporter_add (nn_reporter *r, const nn_error *err);
 
 /* Lookup by ONNX op_type; NULL when this build has no such operator. */
 const nn_op_def *nn_op_find (const char *op_type);

@@ -1,6 +1,7 @@
 /* nn_model: load (read, parse, fold, plan), share, describe, free. */
 #include "model.h"
 #include "bind.h"
+#include "nn/hints.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,11 +15,66 @@
 
 /* ---- loading ---- */
 
+/* NN_LOAD_DEFAULT_SIZE: an image input's open height and width at the
+ * model's edgeclassify.input-size hint, else 224; then bound again, so
+ * that names and contradictions are checked as for shapes given. */
+static nn_status
+default_size (nn_model *model, const nn_load_options *opts, nn_error *err)
+{
+  const nn_graph *g = &model->graph;
+  nn_input_shape *shapes;
+  nn_hints hints;
+  int w = 224, h = 224;
+  bool complete;
+  nn_status s;
+
+  nn_hints_init (&hints);
+  for (size_t i = 0; i < model->meta.n; i++)
+    if (strcmp (model->meta.keys[i], NN_HINT_INPUT_SIZE) == 0
+        && nn_hints_parse_kv (&hints, model->meta.keys[i],
+                              model->meta.values[i], NULL)
+               == NN_OK) {
+      w = hints.input_width;
+      h = hints.input_height;
+    }
+  nn_hints_clear (&hints);
+  shapes = calloc (g->n_inputs + 1, sizeof *shapes);
+  if (!shapes)
+    return nn_fail (err, NN_NOMEM, "out of memory");
+  for (size_t i = 0; i < g->n_inputs; i++) {
+    const nn_tensor_info *info = &g->input_info[i];
+    shapes[i].name = info->name;
+    shapes[i].ndim = info->ndim;
+    for (int a = 0; a < info->ndim; a++) {
+      int64_t v = model->bound[i][a];
+      if (v < 0 && info->ndim == 4 && (a == 2 || a == 3))
+        v = a == 2 ? h : w;
+      shapes[i].dims[a] = v < 0 ? 1 : v;
+    }
+    /* dims nothing binds stay open: give only what the defaults close */
+    for (int a = 0; a < info->ndim; a++)
+      if (model->bound[i][a] < 0 && !(info->ndim == 4 && (a == 2 || a == 3)))
+        shapes[i].ndim = -1;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < g->n_inputs; i++)
+    if (shapes[i].ndim >= 0)
+      shapes[n++] = shapes[i];
+  s = nn_bind_inputs (g, shapes, n, (const int64_t (*)[NN_MAX_DIMS])NULL, 0,
+                      model->bound, &complete, err);
+  if (s == NN_INVALID_ARG && !complete)
+    s = NN_OK; /* other dims still open: the model stays unplanned */
+  free (shapes);
+  (void)opts;
+  return s;
+}
+
 /* Binds the inputs to the shapes of the load options and, when that leaves
  * nothing open, plans now: every shape and attribute error then surfaces
  * at load time rather than at the first frame. */
 static nn_status
-bind_and_plan (nn_model *model, const nn_load_options *opts, nn_error *err)
+bind_and_plan (nn_model *model, const nn_load_options *opts,
+               nn_reporter *reporter, nn_error *err)
 {
   const nn_graph *g = &model->graph;
   nn_error e = { 0 };
@@ -38,6 +94,13 @@ bind_and_plan (nn_model *model, const nn_load_options *opts, nn_error *err)
       *err = e;
     return s;
   }
+  if (!complete && opts && (opts->flags & NN_LOAD_DEFAULT_SIZE)
+      && (s = default_size (model, opts, err)))
+    return s;
+  complete = true;
+  for (size_t i = 0; i < g->n_inputs; i++)
+    for (int a = 0; a < g->input_info[i].ndim; a++)
+      complete &= model->bound[i][a] >= 0;
   for (size_t i = 0; i < g->n_inputs; i++) {
     nn_tensor_info *info = &model->inputs[i];
     *info = g->input_info[i];
@@ -50,7 +113,7 @@ bind_and_plan (nn_model *model, const nn_load_options *opts, nn_error *err)
   if (!complete)
     return NN_OK; /* sessions bind the rest */
   return nn_plan_create (model, (const int64_t (*)[NN_MAX_DIMS])model->bound,
-                         &model->plan, err);
+                         reporter, &model->plan, err);
 }
 
 static nn_status
@@ -58,6 +121,7 @@ load_bytes (const void *data, size_t size, const nn_load_options *opts,
             const char *base_dir, nn_model **out, nn_error *err)
 {
   nn_model *model;
+  nn_reporter reporter = { 0 }, *rep = NULL;
   nn_status s;
 
   model = calloc (1, sizeof *model);
@@ -65,13 +129,25 @@ load_bytes (const void *data, size_t size, const nn_load_options *opts,
     return nn_fail (err, NN_NOMEM, "out of memory");
   atomic_init (&model->refcount, 1);
 
+  if (opts && opts->report) {
+    rep = &reporter;
+    reporter.report = opts->report;
+    reporter.data = opts->report_data;
+  }
   if ((s = nn_onnx_parse (&model->mem, &model->graph, &model->meta, data, size,
-                          opts, base_dir, err)))
+                          opts, base_dir, rep, err)))
     goto fail;
   if ((s = nn_fold_batchnorm (model, err)))
     goto fail;
-  if ((s = bind_and_plan (model, opts, err)))
+  if ((s = bind_and_plan (model, opts, rep, err)))
     goto fail;
+  /* Unplanned (open dims) with refused nodes: the count is the error. */
+  if (rep && reporter.problems) {
+    s = nn_fail (err, reporter.first, "%zu problem%s, the first: %s",
+                 reporter.problems, reporter.problems == 1 ? "" : "s",
+                 reporter.first_message);
+    goto fail;
+  }
   *out = model;
   return NN_OK;
 

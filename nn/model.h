@@ -45,10 +45,12 @@ nn_status nn_fold_batchnorm (nn_model *model, nn_error *err);
  * plan's memory and its params are released. */
 nn_status nn_fold_run (nn_plan *plan, nn_node *node, nn_error *err);
 
-/* plan.c: dims[i] are the concrete dims of graph input i (bind.h). */
+/* plan.c: dims[i] are the concrete dims of graph input i (bind.h).
+ * reporter (or NULL): node problems go there and planning goes on; the
+ * plan then fails at the end with the first problem's status. */
 nn_status nn_plan_create (const nn_model *model,
-                          const int64_t (*dims)[NN_MAX_DIMS], nn_plan **out,
-                          nn_error *err);
+                          const int64_t (*dims)[NN_MAX_DIMS],
+                          nn_reporter *reporter, nn_plan **out, nn_error *err);
 /* Whether plan was made for exactly these input dims. */
 bool nn_plan_has_dims (const nn_plan *plan, const int64_t (*dims)[NN_MAX_DIMS]);
 void nn_plan_free (nn_plan *plan);

@@ -24,6 +24,7 @@ typedef struct {
   const char *base_dir;
   nn_name_map names;
   nn_error *err;
+  nn_reporter *reporter; /* NULL: stop at the first problem */
 } parser;
 
 static nn_value *
@@ -262,13 +263,51 @@ parse_attr (parser *p, nn_node *node, const Onnx__AttributeProto *a,
   }
 }
 
+/* Whether this build runs the node's operator at its opset. In report
+ * mode a refusal is reported and the node marked, and loading goes on. */
+static nn_status
+check_operator (parser *p, const Onnx__NodeProto *np, nn_node *node)
+{
+  const nn_op_def *def = NULL;
+  nn_error e = { 0 };
+  nn_status s = NN_OK;
+
+  if (np->domain && *np->domain && strcmp (np->domain, "ai.onnx") != 0)
+    s = nn_fail_node (&e, NN_UNSUPPORTED, node,
+                      "operator domain '%s' is not supported", np->domain);
+  else if (!(def = nn_op_find (node->op_type)))
+    s = nn_fail_node (&e, NN_UNSUPPORTED, node,
+                      "operator '%s' is not supported", node->op_type);
+  else if (def->min_opset && node->opset < def->min_opset)
+    s = nn_fail_node (
+        &e, NN_UNSUPPORTED, node,
+        "operator '%s' at opset %d is not supported (its opset %d meaning "
+        "is; re-export with opset %d or later)",
+        node->op_type, node->opset, def->min_opset, def->min_opset);
+  else if (def->max_opset && node->opset > def->max_opset)
+    s = nn_fail_node (
+        &e, NN_UNSUPPORTED, node,
+        "operator '%s' at opset %d is not supported (its meaning up to "
+        "opset %d is; re-export with opset %d)",
+        node->op_type, node->opset, def->max_opset, def->max_opset);
+  if (s == NN_OK)
+    return NN_OK;
+  if (!p->reporter) {
+    if (p->err)
+      *p->err = e;
+    return s;
+  }
+  nn_reporter_add (p->reporter, &e);
+  node->refused = true;
+  return NN_OK;
+}
+
 /* Creates node records in file order with their attributes and outputs;
  * inputs are resolved after every output is known. */
 static nn_status
 parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
             size_t node_index)
 {
-  const nn_op_def *def;
   nn_status s;
   size_t n_out = np->n_output;
 
@@ -280,24 +319,8 @@ parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
   if (!*node->op_type)
     return nn_fail (p->err, NN_BAD_MODEL, "node %zu ('%s') has no op_type",
                     node_index, node->name);
-  if (np->domain && *np->domain && strcmp (np->domain, "ai.onnx") != 0)
-    return nn_fail_node (p->err, NN_UNSUPPORTED, node,
-                         "operator domain '%s' is not supported", np->domain);
-  if (!(def = nn_op_find (node->op_type)))
-    return nn_fail_node (p->err, NN_UNSUPPORTED, node,
-                         "operator '%s' is not supported", node->op_type);
-  if (def->min_opset && node->opset < def->min_opset)
-    return nn_fail_node (
-        p->err, NN_UNSUPPORTED, node,
-        "operator '%s' at opset %d is not supported (its opset %d meaning "
-        "is; re-export with opset %d or later)",
-        node->op_type, node->opset, def->min_opset, def->min_opset);
-  if (def->max_opset && node->opset > def->max_opset)
-    return nn_fail_node (
-        p->err, NN_UNSUPPORTED, node,
-        "operator '%s' at opset %d is not supported (its meaning up to "
-        "opset %d is; re-export with opset %d)",
-        node->op_type, node->opset, def->max_opset, def->max_opset);
+  if ((s = check_operator (p, np, node)))
+    return s;
   if (np->n_input > MAX_NODE_IO || np->n_output > MAX_NODE_IO)
     return nn_fail_node (p->err, NN_BAD_MODEL, node, "too many inputs/outputs");
   if (n_out == 0)
@@ -565,12 +588,12 @@ check_image_input (const nn_graph *g, nn_error *err)
 nn_status
 nn_onnx_parse (nn_mem *mem, nn_graph *g, nn_meta *meta, const void *data,
                size_t size, const nn_load_options *opts, const char *base_dir,
-               nn_error *err)
+               nn_reporter *reporter, nn_error *err)
 {
   nn_budget b = { 0, 0, 0 };
   ProtobufCAllocator alloc = { nn_budget_alloc, nn_budget_free, &b };
   Onnx__ModelProto *mp;
-  parser p = { g, mem, base_dir, { 0 }, err };
+  parser p = { g, mem, base_dir, { 0 }, err, reporter };
   nn_status s = NN_OK;
   int opset = -1;
 

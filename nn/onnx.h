@@ -13,10 +13,11 @@ typedef struct nn_meta {
 } nn_meta;
 
 /* Parses and validates `size` bytes into `g` and `meta`, everything
- * allocated from `mem`. base_dir: folder of external data, or NULL. */
+ * allocated from `mem`. base_dir: folder of external data, or NULL.
+ * reporter (or NULL): where unsupported operators go, marked refused. */
 nn_status nn_onnx_parse (nn_mem *mem, nn_graph *g, nn_meta *meta,
                          const void *data, size_t size,
                          const nn_load_options *opts, const char *base_dir,
-                         nn_error *err);
+                         nn_reporter *reporter, nn_error *err);
 
 #endif /* NN_ONNX_H */

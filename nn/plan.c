@@ -239,12 +239,13 @@ fuse_activations (nn_plan *plan, char *removed)
 
 nn_status
 nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
-                nn_plan **out, nn_error *err)
+                nn_reporter *reporter, nn_plan **out, nn_error *err)
 {
   const nn_graph *g = &model->graph;
   nn_plan *plan;
   nn_value **alias_root = NULL;
-  char *removed = NULL;
+  char *removed = NULL, *bad = NULL;
+  nn_error e;
   size_t kept = 0;
   nn_status s = NN_OK;
 
@@ -264,9 +265,10 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
   plan->output_values
       = nn_mem_array (&plan->mem, g->n_outputs + 1, sizeof (nn_value *));
   removed = calloc (g->n_nodes + 1, 1);
+  bad = calloc (g->n_values + 1, 1);
   alias_root = calloc (g->n_values + 1, sizeof *alias_root);
   if (!plan->values || !plan->steps || !plan->inputs || !plan->outputs
-      || !plan->input_values || !plan->output_values || !removed
+      || !plan->input_values || !plan->output_values || !removed || !bad
       || !alias_root) {
     s = nn_fail (err, NN_NOMEM, "out of memory planning");
     goto fail;
@@ -307,6 +309,17 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
     n->def = nn_op_find (n->op_type);
     n->params = NULL;
     memset (&n->act, 0, sizeof n->act);
+    /* Report mode: what depends on a refused node is skipped. */
+    bool skip = n->refused;
+    for (int k = 0; k < n->n_in; k++)
+      skip |= n->in[k] && bad[n->in[k] - plan->values];
+    if (skip) {
+      for (int k = 0; k < n->n_out; k++)
+        if (n->out[k])
+          bad[n->out[k] - plan->values] = 1;
+      removed[t] = 1;
+      continue;
+    }
     if (!n->def) {
       s = nn_fail_node (err, NN_UNSUPPORTED, n,
                         "operator '%s' is not "
@@ -314,13 +327,31 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
                         n->op_type);
       goto fail;
     }
-    if ((s = check_known_inputs (n, err)) || (s = n->def->plan (n, err)))
-      goto fail;
+    memset (&e, 0, sizeof e);
+    if ((s = check_known_inputs (n, reporter ? &e : err))
+        || (s = n->def->plan (n, reporter ? &e : err))) {
+      if (!reporter)
+        goto fail;
+      nn_reporter_add (reporter, &e);
+      free (n->params);
+      n->params = NULL;
+      for (int k = 0; k < n->n_out; k++)
+        if (n->out[k])
+          bad[n->out[k] - plan->values] = 1;
+      removed[t] = 1;
+      continue;
+    }
     if (n->def->shape_only || all_inputs_known (n)) {
       if ((s = nn_fold_run (plan, n, err)))
         goto fail;
       removed[t] = 1;
     }
+  }
+  if (reporter && reporter->problems) {
+    s = nn_fail (err, reporter->first, "%zu problem%s, the first: %s",
+                 reporter->problems, reporter->problems == 1 ? "" : "s",
+                 reporter->first_message);
+    goto fail;
   }
   for (size_t i = 0; i < g->n_outputs; i++)
     fill_info (&plan->outputs[i], plan->output_values[i]);
@@ -353,6 +384,7 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
   if ((s = assign_offsets (plan, alias_root, err)))
     goto fail;
   free (removed);
+  free (bad);
   free (alias_root);
   *out = plan;
   return NN_OK;
@@ -361,6 +393,7 @@ fail:
   /* Removed steps already released their params; nn_plan_free frees the
    * rest (steps not reached yet hold NULL). */
   free (removed);
+  free (bad);
   free (alias_root);
   nn_plan_free (plan);
   return s;

@@ -57,7 +57,7 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
       && nn_plan_has_dims (model->plan, (const int64_t (*)[NN_MAX_DIMS])dims)) {
     s->plan = model->plan;
   } else {
-    if ((st = nn_plan_create (model, (const int64_t (*)[NN_MAX_DIMS])dims,
+    if ((st = nn_plan_create (model, (const int64_t (*)[NN_MAX_DIMS])dims, NULL,
                               &s->own_plan, err)))
       goto fail;
     s->plan = s->own_plan;
@@ -183,6 +183,12 @@ nn_session_find_output (const nn_session *s, const char *name)
     if (strcmp (s->plan->outputs[i].name, name) == 0)
       return i;
   return (size_t)-1;
+}
+
+double
+nn_session_flops (const nn_session *s)
+{
+  return s ? s->plan->flops : 0.0;
 }
 
 nn_status

@@ -32,7 +32,7 @@ typedef struct run_args {
   const char *input;
   const char *output;
   long runs, warmup, threads, batch;
-  bool reference, json;
+  bool reference, json, check;
   /* --input-shape: entry 0 is the unnamed one (the first input), if any */
   nn_input_shape shapes[MAX_SHAPES];
   size_t n_shapes;
@@ -51,6 +51,7 @@ usage (FILE *f)
       "                  [--batch B] [--warmup W] [--input-shape [NAME=]DIMS]"
       "\n"
       "                  [--reference] [--json]\n"
+      "       edgenn-run --check MODEL [--input-shape [NAME=]DIMS]\n"
       "\n"
       "Describes MODEL (inputs, outputs, operator counts, GFLOPs), runs it "
       "on IN.npy\n"
@@ -64,6 +65,15 @@ usage (FILE *f)
       "after W\n"
       "warm-up runs.\n"
       "\n"
+      "  --check        check that MODEL can run, without running it: list "
+      "every\n"
+      "                 unsupported node, operator, attribute or opset "
+      "(status 1 if\n"
+      "                 any), else describe it. An image input's symbolic "
+      "height and\n"
+      "                 width are checked at the model's "
+      "edgeclassify.input-size,\n"
+      "                 else 224x224\n"
       "  --runs N       timed runs (default 20)\n"
       "  --warmup W     untimed runs before them (default 2)\n"
       "  --threads T    session worker threads (default 1)\n"
@@ -219,6 +229,10 @@ parse_args (int argc, char **argv, run_args *a)
     }
     if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0)
       return 2;
+    if (strcmp (arg, "--check") == 0) {
+      a->check = true;
+      continue;
+    }
     if (strcmp (arg, "--reference") == 0) {
       a->reference = true;
       continue;
@@ -257,6 +271,8 @@ parse_args (int argc, char **argv, run_args *a)
   }
   if (!a->model)
     return die ("no model given (try --help)");
+  if (a->check && a->json)
+    return die ("--check prints a report of its own; drop --json");
   if (a->input && a->input[0] == '\0')
     return die ("--input needs a file name");
   if (a->output && a->output[0] == '\0')
@@ -409,6 +425,81 @@ to_float (const void *data, nn_dtype t, size_t n, float *out)
       break;
     }
   }
+}
+
+/* ---- --check ---------------------------------------------------------- */
+
+static void
+report_problem (void *data, nn_status status, const char *message)
+{
+  (void)status;
+  (*(size_t *)data)++;
+  printf ("problem: %s\n", message);
+}
+
+/* Checks the model: loaded in report mode, so every problem is listed on
+ * stdout as it comes; image height and width left open are checked at the
+ * model's hint, else 224x224. */
+static int
+check_model (run_args *a)
+{
+  nn_load_options lo = { 0 };
+  nn_model *model = NULL;
+  nn_error err = { 0 };
+  size_t problems = 0;
+  bool defaulted = false;
+  int ret = 1;
+  nn_status st;
+
+  lo.flags = NN_LOAD_GENERAL | NN_LOAD_DEFAULT_SIZE;
+  lo.shapes = a->shapes;
+  lo.n_shapes = a->n_shapes;
+  lo.report = report_problem;
+  lo.report_data = &problems;
+  st = nn_model_load_file (a->model, &lo, &model, &err);
+  if (st != NN_OK) {
+    if (problems)
+      die ("%s: %zu problem%s: this build cannot run the model", a->model,
+           problems, problems == 1 ? "" : "s");
+    else if (strstr (err.message, a->model))
+      die ("cannot load the model: %s: %s", nn_status_to_string (st),
+           err.message);
+    else
+      die ("cannot load '%s': %s: %s", a->model, nn_status_to_string (st),
+           err.message);
+    goto done;
+  }
+  for (size_t i = 0; i < nn_model_n_inputs (model); i++) {
+    const nn_tensor_info *info = nn_model_input (model, i);
+    for (int d = 0; d < info->ndim; d++) {
+      if (info->dims[d] < 0) {
+        die ("input '%s' axis %d ('%s') is symbolic: give its shape with "
+             "--input-shape to check the model's shapes",
+             info->name, d, info->dim_names[d]);
+        goto done;
+      }
+      defaulted |= a->n_shapes == 0 && info->ndim == 4 && (d == 2 || d == 3)
+                   && info->dim_names[d];
+    }
+  }
+  say ("model:  %s\n", a->model);
+  for (size_t i = 0; i < nn_model_n_inputs (model); i++)
+    print_tensor ("input", i, nn_model_input (model, i));
+  for (size_t i = 0; i < nn_model_n_outputs (model); i++)
+    print_tensor ("output", i, nn_model_output (model, i));
+  if (print_op_counts (model) != 0)
+    goto done;
+  say ("GFLOPs: %.6g per run\n", nn_model_flops (model) / 1e9);
+  if (defaulted)
+    say ("shapes: symbolic height and width checked at the size above, the "
+         "model's\n        edgeclassify.input-size or else 224x224 "
+         "(--input-shape to choose)\n");
+  say ("check:  supported\n");
+  ret = fflush (stdout) == 0 ? 0 : die ("cannot write the report");
+
+done:
+  nn_model_unref (model);
+  return ret;
 }
 
 /* splitmix64: tiny, seedable, good enough for test tensors. */
@@ -651,6 +742,11 @@ main (int argc, char **argv)
     ret = 0;
     goto done;
   default:
+    goto done;
+  }
+
+  if (a.check) {
+    ret = check_model (&a);
     goto done;
   }
 

@@ -294,6 +294,47 @@ test_shared_names (void)
   nn_model_unref (m);
 }
 
+/* NN_LOAD_DEFAULT_SIZE: open height and width at the hint, else 224. */
+static void
+test_default_size (void)
+{
+  nn_load_options lo = { 0 };
+  nn_input_shape sh = shape4 ("x", 2, 3, 5, 7);
+  nn_model *m;
+  nn_error e;
+  mb *b;
+
+  lo.flags = NN_LOAD_DEFAULT_SIZE;
+  CHECK (load (cnn ((int64_t[]){ -1, 3, -1, -1 }), &lo, &m, &e) == NN_OK,
+         "default size: %s", e.message);
+  if (m) {
+    const nn_tensor_info *in = nn_model_input (m, 0);
+    CHECK (in->dims[0] == 1 && in->dims[2] == 224 && in->dims[3] == 224
+               && nn_model_flops (m) > 0,
+           "planned at 1x3x224x224");
+    nn_model_unref (m);
+  }
+  b = cnn ((int64_t[]){ -1, 3, -1, -1 });
+  mb_meta (b, "edgeclassify.input-size", "16x12");
+  CHECK (load (b, &lo, &m, &e) == NN_OK, "hinted size: %s", e.message);
+  if (m) {
+    const nn_tensor_info *in = nn_model_input (m, 0);
+    CHECK (in->dims[2] == 12 && in->dims[3] == 16, "planned at the hint");
+    nn_model_unref (m);
+  }
+  /* Shapes given win over the defaults. */
+  lo.shapes = &sh;
+  lo.n_shapes = 1;
+  CHECK (load (cnn ((int64_t[]){ -1, 3, -1, -1 }), &lo, &m, &e) == NN_OK,
+         "given size: %s", e.message);
+  if (m) {
+    const nn_tensor_info *in = nn_model_input (m, 0);
+    CHECK (in->dims[0] == 2 && in->dims[2] == 5 && in->dims[3] == 7,
+           "planned at the shape given");
+    nn_model_unref (m);
+  }
+}
+
 int
 main (void)
 {
@@ -301,5 +342,6 @@ main (void)
   test_load_binding ();
   test_binding_rules ();
   test_shared_names ();
+  test_default_size ();
   return check_report ("shapes");
 }

@@ -512,6 +512,84 @@ def typed_output(c):
           "cast output %s" % got)
 
 
+# ---- --check ----
+
+def problem_model(c):
+    """Three independent problems, and a node that depends on one of them
+    (not reported again): an unknown operator, a data-dependent shape
+    (NonZero on the input) and an attribute value no opset knows."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    nodes = [
+        helper.make_node("Relu", ["x"], ["r"], name="ok_relu"),
+        helper.make_node("FancyNorm", ["r"], ["f"], name="fancy"),
+        helper.make_node("Relu", ["f"], ["after_fancy"], name="downstream"),
+        helper.make_node("NonZero", ["x"], ["nz"], name="nonzero"),
+        helper.make_node("Pad", ["r", "pads"], ["p"], name="pad",
+                         mode="mirror"),
+    ]
+    graph = helper.make_graph(
+        nodes, "problems",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       [1, 3, "h", "w"])],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None)
+         for n in ["after_fancy", "p"]]
+        + [helper.make_tensor_value_info("nz", TensorProto.INT64, None)],
+        [numpy_helper.from_array(np.zeros(8, np.int64), "pads")])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    path = c.path("problems.onnx")
+    onnx.save(m, path)
+    return path
+
+
+@case
+def check_lists_every_problem(c):
+    model = problem_model(c)
+    r = c.run("--check", model)
+    print(r.stdout, r.stderr)
+    check(r.returncode == 1, "exit status %d" % r.returncode)
+    problems = [line for line in r.stdout.splitlines()
+                if line.startswith("problem: ")]
+    check(len(problems) == 3, "%d problems listed" % len(problems))
+    for needle in ["node 'fancy' (FancyNorm): operator 'FancyNorm' is not "
+                   "supported",
+                   "node 'nonzero' (NonZero): input 0 ('x') depends on the "
+                   "data of a run",
+                   "node 'pad' (Pad): attribute 'mode' has unknown value "
+                   "'mirror'"]:
+        check(any(needle in p for p in problems), "lacks %r" % needle)
+    check("downstream" not in r.stdout, "a consequence was reported")
+    check(r.stderr.startswith("edgenn-run: ") and "3 problems" in r.stderr,
+          "summary %r" % r.stderr)
+
+
+@case
+def check_supported(c):
+    r = c.ok("--check", c.model)
+    print(r.stdout)
+    for needle in ["input   0: input float32 [1, 1, 8, 8]", "output  0:",
+                   "Conv", "GFLOPs", "check:  supported"]:
+        check(needle in r.stdout, "report lacks %r" % needle)
+    check("latency" not in r.stdout, "--check ran the model")
+
+
+@case
+def check_symbolic(c):
+    model, _ = symbolic_model(c)
+    r = c.ok("--check", model)
+    print(r.stdout)
+    check("[batch=1, 1, height=224, width=224]" in r.stdout,
+          "defaults not shown: %r" % r.stdout)
+    check("checked at the size above" in r.stdout, "no note on the defaults")
+    r = c.ok("--check", model, "--input-shape", "2x1x10x12")
+    check("[batch=2, 1, height=10, width=12]" in r.stdout, r.stdout)
+    check("checked at the size above" not in r.stdout, "bound shapes noted")
+    c.bad("axis 3 is 8 in the model, 9 given", "--check", c.model,
+          "--input-shape", "1x1x8x9")
+    c.bad("drop --json", "--check", c.model, "--json")
+
+
 # ---- negative: flags and output ----
 
 def bad_flag(flag, value, needle=None):

@@ -110,7 +110,11 @@ enum {
   /* Accept any graph inputs (of any type nn_dtype_size knows) instead of
    * requiring exactly one float image-like [N, C, H, W] input. For tools
    * and operator tests. */
-  NN_LOAD_GENERAL = 1u << 0
+  NN_LOAD_GENERAL = 1u << 0,
+  /* Bind what the load options leave open of an [N, C, H, W] input's
+   * symbolic height and width to the model's edgeclassify.input-size hint
+   * (nn/hints.h), else 224x224, as the element does. For checkers. */
+  NN_LOAD_DEFAULT_SIZE = 1u << 1
 };
 
 /* Concrete dimensions for a graph input whose file declares some of them
@@ -140,6 +144,13 @@ typedef struct nn_load_options {
    * dimension leaves the model unplanned until a session binds it. */
   const nn_input_shape *shapes;
   size_t n_shapes;
+  /* Model checkers: when set, the loader goes on past an unsupported
+   * node, operator, attribute or opset, calls report() with each (the
+   * message names the node and the operator), skips what depends on a
+   * refused node, and fails at the end with the first problem's status
+   * and a count. Errors in the file's structure still stop it at once. */
+  void (*report) (void *data, nn_status status, const char *message);
+  void *report_data;
 } nn_load_options;
 
 /* Load from a file. `opts` may be NULL. On failure *out is NULL. */
@@ -213,6 +224,9 @@ const void *nn_session_output_data (const nn_session *session, size_t i);
 /* Find by name; returns (size_t)-1 when absent. */
 size_t nn_session_find_input (const nn_session *session, const char *name);
 size_t nn_session_find_output (const nn_session *session, const char *name);
+
+/* Approximate floating point operations of one run of this session. */
+double nn_session_flops (const nn_session *session);
 
 /* Runs the whole graph. Allocates nothing. */
 nn_status nn_session_run (nn_session *session, nn_error *err);
