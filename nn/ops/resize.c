@@ -140,10 +140,12 @@ axis_taps (const resize_cfg *c, resize_axis *a, double scale, double roi_start,
   for (size_t o = 0; o < a->out; o++) {
     int32_t *idx = a->idx + o * a->taps;
     float *w = a->w + o * a->taps;
-    double x = identity
-                   ? (double)o
-                   : to_original (c->coord, (double)o, scale, (double)a->out,
-                                  (double)a->in, roi_start, roi_end);
+    /* The resized length is the scale times the input's, unrounded, as
+     * ONNX's reference takes it (align_corners downscaling differs). */
+    double x = identity ? (double)o
+                        : to_original (c->coord, (double)o, scale,
+                                       scale * (double)a->in, (double)a->in,
+                                       roi_start, roi_end);
     int64_t last = (int64_t)a->in - 1;
     a->outside[o]
         = c->coord == COORD_TF_CROP_AND_RESIZE && (x < 0.0 || x > (double)last);
