@@ -57,6 +57,24 @@ test_versions (void)
            (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "'Add' at opset 6");
+  /* Each operator's own opset range: Upsample ends at 9, LayerNormalization
+   * starts at 17. */
+  b = mb_new (8, 10);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 2, 2 });
+  mb_init_f (b, "s", 1, (int64_t[]){ 4 }, (const float[]){ 1, 1, 2, 2 }, 0);
+  mb_node (b, "Upsample", "up", (const char *[]){ "x", "s", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED,
+          "node 'up' (Upsample): operator 'Upsample' at opset 10 is not "
+          "supported (its meaning up to opset 9 is");
+  b = mb_new (8, 16);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 2, 2 });
+  mb_init_f (b, "sc", 1, (int64_t[]){ 2 }, NULL, 1.f);
+  mb_node (b, "LayerNormalization", "ln", (const char *[]){ "x", "sc", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "at opset 16 is not supported (its opset 17");
   b = relu_model (8, 13);
   mb_model (b)->opset_import[0]->domain = (char *)"ai.onnx.preview.training";
   EXPECT (b, 0, NN_UNSUPPORTED, "only the operator domain");
@@ -95,6 +113,25 @@ test_tensors (void)
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
   t->data_type = 8; /* STRING */
   EXPECT (b, 0, NN_UNSUPPORTED, "STRING");
+
+  /* float16 weights are widened; NaN and infinities among them refused */
+  static const uint16_t halves[][3] = {
+    { 0x3c00, 0xc000, 0x0001 }, /* 1, -2, the smallest subnormal */
+    { 0x3c00, 0x7e00, 0x0000 }, /* a NaN */
+    { 0x3c00, 0x0000, 0xfc00 }, /* -infinity */
+    { 0x7c01, 0x0000, 0x0000 }, /* a signalling NaN payload */
+  };
+  static const char *const needles[]
+      = { NULL, "float16 value 1 is NaN", "float16 value 2 is infinite",
+          "float16 value 0 is NaN (bits 0x7c01)" };
+  for (int k = 0; k < 4; k++) {
+    ADD_MODEL (b);
+    t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+    t->data_type = 10; /* FLOAT16 */
+    t->raw_data.len = sizeof halves[k];
+    t->raw_data.data = (uint8_t *)halves[k];
+    EXPECT (b, 0, k == 0 ? NN_OK : NN_BAD_MODEL, needles[k]);
+  }
 
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
