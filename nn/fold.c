@@ -131,8 +131,8 @@ nn_fold_run (nn_plan *plan, nn_node *node, nn_error *err)
     if (node->out[i])
       total += (nn_value_floats (node->out[i]) + 15) & ~(size_t)15;
   }
-  if (node->def->view && node->n_out == 1 && node->out[0] && node->in[0]
-      && node->in[0]->kind == NN_VAL_CONST
+  if (node->def->view && node->out[0] && (node->n_out == 1 || !node->out[1])
+      && node->in[0] && node->in[0]->kind == NN_VAL_CONST
       && node->out[0]->dtype == node->in[0]->dtype) {
     node->out[0]->kind = NN_VAL_CONST;
     node->out[0]->cdata = node->in[0]->cdata;

@@ -50,6 +50,16 @@ all_inputs_known (const nn_node *n)
   return true;
 }
 
+/* Output 0 and nothing else (optional outputs nothing reads are NULL). */
+static bool
+one_output (const nn_node *n)
+{
+  for (int k = 1; k < n->n_out; k++)
+    if (n->out[k])
+      return false;
+  return n->n_out >= 1 && n->out[0];
+}
+
 static int
 is_graph_output (const nn_plan *plan, const nn_value *v)
 {
@@ -213,7 +223,7 @@ fuse_activations (nn_plan *plan, char *removed)
     nn_node *n = &plan->steps[t], *a = NULL;
     size_t readers = 0, at = 0;
     nn_act act;
-    if (removed[t] || !n->def || !n->def->fuses_activation || n->n_out != 1
+    if (removed[t] || !n->def || !n->def->fuses_activation || !one_output (n)
         || n->act.type != NN_ACT_NONE || is_graph_output (plan, n->out[0]))
       continue;
     for (size_t u = t + 1; u < plan->n_steps; u++) {
@@ -227,7 +237,7 @@ fuse_activations (nn_plan *plan, char *removed)
         }
     }
     if (readers != 1 || !a->def || !a->def->as_act || a->in[0] != n->out[0]
-        || a->n_out != 1 || !a->def->as_act (a, &act))
+        || !one_output (a) || !a->def->as_act (a, &act))
       continue;
     n->act = act;
     n->out[0] = a->out[0];
@@ -244,7 +254,7 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
   const nn_graph *g = &model->graph;
   nn_plan *plan;
   nn_value **alias_root = NULL;
-  char *removed = NULL, *bad = NULL;
+  char *removed = NULL, *bad = NULL, *used = NULL;
   nn_error e;
   size_t kept = 0;
   nn_status s = NN_OK;
@@ -266,14 +276,22 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
       = nn_mem_array (&plan->mem, g->n_outputs + 1, sizeof (nn_value *));
   removed = calloc (g->n_nodes + 1, 1);
   bad = calloc (g->n_values + 1, 1);
+  used = calloc (g->n_values + 1, 1);
   alias_root = calloc (g->n_values + 1, sizeof *alias_root);
   if (!plan->values || !plan->steps || !plan->inputs || !plan->outputs
       || !plan->input_values || !plan->output_values || !removed || !bad
-      || !alias_root) {
+      || !used || !alias_root) {
     s = nn_fail (err, NN_NOMEM, "out of memory planning");
     goto fail;
   }
   memcpy (plan->values, g->values, g->n_values * sizeof (nn_value));
+
+  for (size_t t = 0; t < g->n_nodes; t++)
+    for (int k = 0; k < g->nodes[t].n_in; k++)
+      if (g->nodes[t].in[k])
+        used[g->nodes[t].in[k] - g->values] = 1;
+  for (size_t i = 0; i < g->n_outputs; i++)
+    used[g->outputs[i]] = 1;
 
   /* 1. graph inputs get their bound dims */
   for (size_t i = 0; i < g->n_inputs; i++) {
@@ -304,8 +322,14 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
     }
     for (int k = 0; k < n->n_in; k++)
       n->in[k] = map_value (model, plan, g->nodes[t].in[k]);
-    for (int k = 0; k < n->n_out; k++)
+    /* An optional output nothing reads (Dropout's mask, MaxPool's
+     * Indices, LayerNormalization's statistics) is left out: not computed,
+     * not refused, and a Dropout stays a view. */
+    for (int k = 0; k < n->n_out; k++) {
       n->out[k] = map_value (model, plan, g->nodes[t].out[k]);
+      if (k > 0 && n->out[k] && !used[n->out[k] - plan->values])
+        n->out[k] = NULL;
+    }
     n->def = nn_op_find (n->op_type);
     n->params = NULL;
     memset (&n->act, 0, sizeof n->act);
@@ -362,7 +386,7 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
     alias_root[i] = &plan->values[i];
   for (size_t t = 0; t < plan->n_steps; t++) {
     nn_node *n = &plan->steps[t];
-    if (removed[t] || !n->def->view || n->n_out != 1 || !n->out[0] || !n->in[0]
+    if (removed[t] || !n->def->view || !one_output (n) || !n->in[0]
         || n->in[0]->kind == NN_VAL_CONST)
       continue;
     alias_root[n->out[0] - plan->values] = alias_root[n->in[0] - plan->values];
@@ -385,6 +409,7 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
     goto fail;
   free (removed);
   free (bad);
+  free (used);
   free (alias_root);
   *out = plan;
   return NN_OK;
@@ -394,6 +419,7 @@ fail:
    * rest (steps not reached yet hold NULL). */
   free (removed);
   free (bad);
+  free (used);
   free (alias_root);
   nn_plan_free (plan);
   return s;

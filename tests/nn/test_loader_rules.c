@@ -394,6 +394,25 @@ test_runtime_shape_ops (void)
   EXPECT (b, 0, NN_BAD_MODEL, "index 9 out of range");
 }
 
+/* Optional outputs nothing reads are left out; read, they must be run. */
+static void
+test_unused_outputs (void)
+{
+  for (int read = 0; read < 2; read++) {
+    mb *b = mb_new (8, 13);
+    mb_input (b, "x", 4, (int64_t[]){ 1, 3, 4, 4 });
+    mb_attr_ints (b,
+                  mb_node (b, "MaxPool", "pool", (const char *[]){ "x", NULL },
+                           (const char *[]){ "y", "idx", NULL }),
+                  "kernel_shape", 2, (int64_t[]){ 2, 2 });
+    mb_output (b, "y");
+    if (read)
+      mb_output (b, "idx");
+    EXPECT (b, 0, read ? NN_UNSUPPORTED : NN_OK,
+            read ? "output 1 (Indices) is not supported" : NULL);
+  }
+}
+
 int
 main (void)
 {
@@ -402,5 +421,6 @@ main (void)
   test_graph_structure ();
   test_inputs ();
   test_runtime_shape_ops ();
+  test_unused_outputs ();
   return check_report ("loader rules");
 }
