@@ -2,10 +2,11 @@
  * (gcc or clang, with or without sanitizers) runs every reproducer the
  * fuzzers ever found:
  *
- *   replay-TARGET FILE|DIR...
+ *   replay-TARGET [--depth=N] FILE|DIR...
  *
- * Every regular file named, and every regular file in a folder named, is
- * read whole and given to LLVMFuzzerTestOneInput. A crash or a sanitizer
+ * Every regular file named, and every regular file in a folder named (and
+ * N levels of subfolders), is read whole and given to
+ * LLVMFuzzerTestOneInput. A crash or a sanitizer
  * report is the failure; no input at all is one too, so a lost folder
  * cannot pass. */
 #include <dirent.h>
@@ -45,8 +46,10 @@ replay_file (const char *path)
   return 1;
 }
 
+/* A file, or every regular file in a folder and, depth levels down, in
+ * its subfolders (the ONNX node tests keep one model per folder). */
 static int
-replay_path (const char *path)
+replay_path (const char *path, int depth)
 {
   struct stat st;
   DIR *dir;
@@ -63,14 +66,18 @@ replay_path (const char *path)
     return -1;
   while ((e = readdir (dir))) {
     char child[4096];
-    int r;
+    int r = 0;
 
     if (e->d_name[0] == '.')
       continue;
     snprintf (child, sizeof child, "%s/%s", path, e->d_name);
-    if (stat (child, &st) != 0 || !S_ISREG (st.st_mode))
+    if (stat (child, &st) != 0)
       continue;
-    if ((r = replay_file (child)) < 0) {
+    if (S_ISREG (st.st_mode))
+      r = replay_file (child);
+    else if (S_ISDIR (st.st_mode) && depth > 0)
+      r = replay_path (child, depth - 1);
+    if (r < 0) {
       closedir (dir);
       return -1;
     }
@@ -85,8 +92,12 @@ main (int argc, char **argv)
 {
   int total = 0;
 
-  for (int i = 1; i < argc; i++) {
-    int n = replay_path (argv[i]);
+  int depth = 0, i = 1;
+
+  if (i < argc && strncmp (argv[i], "--depth=", 8) == 0)
+    depth = atoi (argv[i++] + 8);
+  for (; i < argc; i++) {
+    int n = replay_path (argv[i], depth);
     if (n < 0)
       return 1;
     total += n;

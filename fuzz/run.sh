@@ -26,6 +26,10 @@ for f in /usr/share/libonnx-testdata/data/node/*/model.onnx models/*/*.onnx; do
   [ -f "$f" ] || continue
   cp "$f" "build/fuzz-corpus/onnx/seed-$i.onnx"; i=$((i + 1))
 done
+# Symbolic shapes and the shape sub-graphs exporters emit.
+if /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
+  /usr/bin/python3 fuzz/make_seeds.py build/fuzz-corpus/onnx
+fi
 for f in models/*/labels.txt; do
   [ -f "$f" ] && cp "$f" build/fuzz-corpus/labels/
 done

@@ -25,6 +25,8 @@ GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
 extern const unsigned char ec_builtin_model[];
 extern const gsize ec_builtin_model_size;
 #define EC_BUILTIN_NAME "builtin:fashion-mnist"
+/* The side of a model with symbolic height and width and no hint. */
+#define EC_DEFAULT_INPUT_SIDE 224
 
 void
 ec_settings_copy (EcSettings *dst, const EcSettings *src)
@@ -217,6 +219,7 @@ ec_engine_new (const EcSettings *s, EcError *err)
   nn_session_options sopts = {
     0,
   };
+  nn_input_shape shape = { NULL, 0, { 0 } };
   nn_error nerr = { NN_OK, "" };
   nn_status status;
   gint in_w, in_h;
@@ -239,32 +242,53 @@ ec_engine_new (const EcSettings *s, EcError *err)
 
   /* nn accepts only one image-like [N, C, H, W] input unless asked to */
   in = nn_model_input (e->model, 0);
-  out = nn_model_output (e->model, 0);
-  if (in == NULL || out == NULL || in->ndim != 4 || in->dims[0] < 1)
+  if (in == NULL || nn_model_n_outputs (e->model) < 1 || in->ndim != 4)
     goto not_image;
   e->channels = (gint)in->dims[1];
-  in_h = (gint)in->dims[2];
-  in_w = (gint)in->dims[3];
   if (e->channels != 1 && e->channels != 3)
     goto bad_channels;
-  e->n_classes = (guint)(out->count / (size_t)in->dims[0]);
-  if (e->n_classes == 0)
-    goto no_classes;
 
   status = nn_hints_from_model (e->model, &hints, &nerr);
   if (status != NN_OK)
     goto hints_failed;
+
+  /* The input size: the property, else the model's own, else its hint,
+   * else 224x224; binding symbolic sides when the model has them. */
+  sopts.batch = 1;
+  sopts.threads = s->threads;
+  e->threads = MAX (s->threads, 1);
+  in_h = s->input_height > 0    ? s->input_height
+         : in->dims[2] > 0      ? (gint)in->dims[2]
+         : hints.has_input_size ? hints.input_height
+                                : EC_DEFAULT_INPUT_SIDE;
+  in_w = s->input_width > 0     ? s->input_width
+         : in->dims[3] > 0      ? (gint)in->dims[3]
+         : hints.has_input_size ? hints.input_width
+                                : EC_DEFAULT_INPUT_SIDE;
+  shape.ndim = 4;
+  shape.dims[0] = 1;
+  shape.dims[1] = e->channels;
+  shape.dims[2] = in_h;
+  shape.dims[3] = in_w;
+  if (s->input_width > 0 || in->dims[2] < 0 || in->dims[3] < 0) {
+    sopts.shapes = &shape;
+    sopts.n_shapes = 1;
+  }
+  status = nn_session_create (e->model, &sopts, &e->session, &nerr);
+  if (status != NN_OK)
+    goto session_failed;
+  out = nn_session_output_info (e->session, 0);
+  e->n_classes
+      = (guint)(out->count
+                / (size_t)nn_session_input_info (e->session, 0)->dims[0]);
+  if (e->n_classes == 0)
+    goto no_classes;
+
   if (!ec_engine_read_hints (e, s, &hints, in_w, in_h, err)
       || !ec_engine_setup_post (e, s, &hints, err))
     goto failed;
   nn_hints_clear (&hints);
 
-  sopts.batch = 1;
-  sopts.threads = s->threads;
-  e->threads = MAX (s->threads, 1);
-  status = nn_session_create (e->model, &sopts, &e->session, &nerr);
-  if (status != NN_OK)
-    goto session_failed;
   e->input = nn_session_input (e->session, 0);
   e->output = nn_session_output (e->session, 0);
   e->top = g_new0 (nn_class_score, e->n_classes);
@@ -295,8 +319,14 @@ hints_failed : {
   goto failed;
 }
 session_failed : {
-  ec_error_set (err, status, EC_WHAT_MODEL, what_path, "session: %s",
-                nerr.message);
+  /* a size the model cannot take is the property's fault */
+  if (s->input_width > 0 && (status == NN_SHAPE || status == NN_INVALID_ARG))
+    ec_error_set (err, NN_INVALID_ARG, EC_WHAT_SETTINGS, "input-size",
+                  "input-size %dx%d does not fit the model: %s", s->input_width,
+                  s->input_height, nerr.message);
+  else
+    ec_error_set (err, status, EC_WHAT_MODEL, what_path, "session: %s",
+                  nerr.message);
   goto failed;
 }
 failed : {

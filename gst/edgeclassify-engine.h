@@ -27,6 +27,7 @@ typedef struct {
   gchar *mean;        /* NULL: from the model */
   gchar *std;         /* NULL: from the model */
   gint threads;
+  gint input_width, input_height; /* 0: the model's, its hint, or 224 */
 } EcSettings;
 
 void ec_settings_copy (EcSettings *dst, const EcSettings *src);

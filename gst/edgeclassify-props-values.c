@@ -176,6 +176,27 @@ ec_props_set_roi (EcProps *p, const GValue *value)
   return EC_PROPS_APPLIED;
 }
 
+/* "WxH" (nn_parse_size), or unset */
+static EcPropsChange
+ec_props_set_input_size (EcProps *p, const GValue *value)
+{
+  gchar *text = ec_dup_nonempty (value);
+  gint w = 0, h = 0;
+
+  if (text != NULL && nn_parse_size (text, &w, &h) != 0) {
+    ec_props_refuse (p, PROP_INPUT_SIZE,
+                     "input-size \"%s\": expected WIDTHxHEIGHT such as "
+                     "\"224x224\", each from 1 to %d",
+                     text, NN_SIZE_MAX_SIDE);
+    g_free (text);
+    return EC_PROPS_REFUSED;
+  }
+  g_free (text);
+  p->settings.input_width = w;
+  p->settings.input_height = h;
+  return EC_PROPS_RELOAD;
+}
+
 static EcPropsChange
 ec_props_set_value (EcProps *p, GObject *object, guint prop_id,
                     const GValue *value, GParamSpec *pspec)
@@ -207,6 +228,8 @@ ec_props_set_value (EcProps *p, GObject *object, guint prop_id,
   case PROP_THREADS:
     s->threads = g_value_get_int (value);
     return EC_PROPS_RELOAD;
+  case PROP_INPUT_SIZE:
+    return ec_props_set_input_size (p, value);
   case PROP_TOP_K:
     p->frame.top_k = g_value_get_uint (value);
     break;
@@ -318,6 +341,10 @@ ec_props_revert (EcProps *p, guint prop_id, const EcSettings *applied)
   case PROP_THREADS:
     s->threads = applied->threads;
     return TRUE;
+  case PROP_INPUT_SIZE:
+    s->input_width = applied->input_width;
+    s->input_height = applied->input_height;
+    return TRUE;
   default:
     return FALSE;
   }
@@ -353,6 +380,11 @@ ec_props_get (EcProps *p, GObject *object, guint prop_id, GValue *value,
     break;
   case PROP_THREADS:
     g_value_set_int (value, s->threads);
+    break;
+  case PROP_INPUT_SIZE:
+    g_value_take_string (value, s->input_width > 0 ? g_strdup_printf (
+                                    "%dx%d", s->input_width, s->input_height)
+                                                   : NULL);
     break;
   case PROP_TOP_K:
     g_value_set_uint (value, p->frame.top_k);

@@ -395,6 +395,21 @@ ec_props_install (GObjectClass *klass)
                                    "messages (0: none)",
                                    0.0, 86400.0, DEFAULT_STATS_INTERVAL, rw));
 
+  /**
+   * GstEdgeClassify:input-size:
+   *
+   * The input size to run a model at whose height and width are symbolic,
+   * as "WxH" (for example "320x240"). Unset: the model's own size when it
+   * has one, else its edgeclassify.input-size hint, else 224x224. A size
+   * that contradicts a model's fixed size fails the model load.
+   */
+  ec_install (klass, PROP_INPUT_SIZE,
+              g_param_spec_string (
+                  "input-size", "Input size",
+                  "WxH to run a model with symbolic height and width at "
+                  "(unset: the model's, its hint, else 224x224)",
+                  NULL, rw));
+
   gst_type_mark_as_plugin_api (EC_TYPE_MODE, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_REGION, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_RESIZE_MODE, 0);

@@ -8,19 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const fold_only[]
-    = { "Constant",        "Shape", "Gather", "Cast",
-        "ConstantOfShape", "Slice", "Size",   NULL };
-
-int
-nn_fold_only_op (const char *op_type)
-{
-  for (int i = 0; fold_only[i]; i++)
-    if (strcmp (op_type, fold_only[i]) == 0)
-      return 1;
-  return 0;
-}
-
 /* ---- BatchNormalization -> Conv ---- */
 
 static size_t
@@ -122,21 +109,18 @@ nn_fold_batchnorm (nn_model *model, nn_error *err)
   return NN_OK;
 }
 
-/* A float node whose inputs are all constant: plan and run it once now. */
-static nn_status
-fold_float (nn_plan *plan, nn_node *node, nn_error *err)
+/* A planned node whose outputs can be known now: run it once into plan
+ * memory, with the same run() a session would call, and make its outputs
+ * constants. A view of a constant shares the constant's data. */
+nn_status
+nn_fold_run (nn_plan *plan, nn_node *node, nn_error *err)
 {
   size_t total = 0, off[64];
   float *buf, *ws = NULL;
   nn_run_ctx ctx = { 0 };
-  nn_status s;
 
-  if (!node->def)
-    return nn_fail_node (err, NN_UNSUPPORTED, node, "no float kernel");
   if (node->n_out > 64)
     return nn_fail_node (err, NN_UNSUPPORTED, node, "too many outputs");
-  if ((s = node->def->plan (node, err)))
-    return s;
   for (int i = 0; i < node->n_out; i++) {
     if (node->out[i] && node->out[i]->count > NN_MAX_FOLD_ELEMS)
       return nn_fail_node (
@@ -145,7 +129,14 @@ fold_float (nn_plan *plan, nn_node *node, nn_error *err)
           node->out[i]->name, node->out[i]->count, NN_MAX_FOLD_ELEMS);
     off[i] = total;
     if (node->out[i])
-      total += (node->out[i]->count + 15) & ~(size_t)15;
+      total += (nn_value_floats (node->out[i]) + 15) & ~(size_t)15;
+  }
+  if (node->def->view && node->out[0] && (node->n_out == 1 || !node->out[1])
+      && node->in[0] && node->in[0]->kind == NN_VAL_CONST
+      && node->out[0]->dtype == node->in[0]->dtype) {
+    node->out[0]->kind = NN_VAL_CONST;
+    node->out[0]->cdata = node->in[0]->cdata;
+    goto done;
   }
   buf = nn_mem_array (&plan->mem, total + 16, sizeof (float));
   if (node->workspace_floats)
@@ -163,65 +154,13 @@ fold_float (nn_plan *plan, nn_node *node, nn_error *err)
   ctx.workspace = ws;
   node->def->run (node, &ctx);
   free (ws);
-  free (node->params);
-  node->params = NULL;
   for (int i = 0; i < node->n_out; i++)
     if (node->out[i]) {
       node->out[i]->kind = NN_VAL_CONST;
-      node->out[i]->fconst = buf + off[i];
+      node->out[i]->cdata = buf + off[i];
     }
+done:
+  free (node->params);
+  node->params = NULL;
   return NN_OK;
-}
-
-nn_status
-nn_fold_node (nn_plan *plan, nn_node *node, int *folded, nn_error *err)
-{
-  const char *op = node->op_type;
-  int all_const = 1;
-  nn_status s;
-
-  *folded = 0;
-  if (strcmp (op, "Constant") == 0) {
-    *folded = 1;
-    return nn_fold_constant (plan, node, err);
-  }
-  if (node->n_in < 1 || !node->in[0])
-    return nn_fail_node (err, NN_BAD_MODEL, node, "first input is missing");
-  if (strcmp (op, "Shape") == 0 || strcmp (op, "Size") == 0) {
-    *folded = 1;
-    if (op[1] == 'h')
-      return nn_fold_shape (plan, node, err);
-    {
-      void *d;
-      if ((s = nn_fold_set_const (plan, node->out[0], NN_DTYPE_INT64, 0, NULL,
-                                  node, err, &d)))
-        return s;
-      ((int64_t *)d)[0] = (int64_t)node->in[0]->count;
-      return NN_OK;
-    }
-  }
-  for (int k = 0; k < node->n_in; k++)
-    if (node->in[k] && node->in[k]->kind != NN_VAL_CONST)
-      all_const = 0;
-  if (nn_fold_only_op (op)) {
-    for (int k = 0; k < node->n_in; k++)
-      if (node->in[k] && (s = nn_fold_need_const (node, k, err)))
-        return s;
-    *folded = 1;
-    if (strcmp (op, "Gather") == 0)
-      return node->n_in < 2
-                 ? nn_fail_node (err, NN_BAD_MODEL, node, "missing indices")
-                 : nn_fold_gather (plan, node, err);
-    if (strcmp (op, "Cast") == 0)
-      return nn_fold_cast (plan, node, err);
-    if (strcmp (op, "ConstantOfShape") == 0)
-      return nn_fold_constant_of_shape (plan, node, err);
-    return nn_fold_slice (plan, node, err);
-  }
-  if (!all_const)
-    return NN_OK;
-  *folded = 1;
-  if (node->in[0]->dtype == NN_DTYPE_INT64)
-    return nn_fold_int64 (plan, node, err);
-  return fold_float (plan, node, err);
 }

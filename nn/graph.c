@@ -107,3 +107,13 @@ nn_act_apply (const nn_act *act, float *x, size_t n)
     return;
   }
 }
+
+void
+nn_reporter_add (nn_reporter *r, const nn_error *err)
+{
+  if (r->problems++ == 0) {
+    r->first = err->status;
+    memcpy (r->first_message, err->message, sizeof r->first_message);
+  }
+  r->report (r->data, err->status, err->message);
+}

@@ -32,12 +32,25 @@ typedef struct nn_value {
   int64_t dims[NN_MAX_DIMS];
   size_t count; /* product of dims (1 for a scalar) */
   nn_value_kind kind;
-  /* NN_VAL_CONST: exactly one of these is set, owned by the plan/model. */
-  const float *fconst;
-  const int64_t *iconst;
-  /* NN_VAL_INPUT / NN_VAL_ACT: offset in floats from the arena start. */
+  /* NN_VAL_CONST: the elements (of dtype), owned by the plan or model;
+   * fconst and iconst are the same pointer for FLOAT and INT64 data. */
+  union {
+    const void *cdata;
+    const float *fconst;
+    const int64_t *iconst;
+  };
+  /* NN_VAL_INPUT / NN_VAL_ACT: offset in floats from the arena start (64
+   * bytes aligned, whatever the dtype). */
   size_t offset;
 } nn_value;
+
+/* Floats of arena a value of this dtype and count takes (its bytes
+ * rounded up to whole floats). */
+static inline size_t
+nn_value_floats (const nn_value *v)
+{
+  return (v->count * nn_dtype_size (v->dtype) + 3) / 4;
+}
 
 typedef enum nn_attr_type {
   NN_ATTR_FLOAT = 1,
@@ -91,6 +104,8 @@ typedef struct nn_node {
   int n_attrs;
   const nn_attr *attrs;
   const nn_op_def *def;
+  /* The loader refused the node and said so (report mode only). */
+  bool refused;
   /* Filled by def->plan(): */
   void *params;            /* op private, released with free() */
   size_t workspace_floats; /* scratch the run needs (shared, not kept) */
@@ -118,7 +133,69 @@ struct nn_op_def {
   void (*run) (const nn_node *node, const nn_run_ctx *ctx);
   /* Nonzero when run() applies node->act itself (fusion target). */
   int fuses_activation;
+
+  /* Traits the loader and the planner read, so that an operator is one
+   * file and one row of the table (registry.c). Zero is the usual case. */
+
+  /* Model opsets whose meaning of the operator this definition implements;
+   * 0 for either end: no limit beyond the loader's own range. */
+  int min_opset, max_opset;
+  /* Bit k set: input k must be known before the first run (a constant or
+   * folded from constants); it shapes the output. */
+  unsigned const_inputs;
+  /* Output 0 is input 0 under another shape: the planner aliases the two
+   * and drops the step. */
+  bool view;
+  /* The outputs depend on input 0's shape only (Shape, Size): the planner
+   * evaluates the node however input 0 is computed. Any node whose inputs
+   * are all known before the first run is evaluated by the planner too
+   * (constant folding), with the same run(). */
+  bool shape_only;
+  /* Describes the node as an activation a fusing producer can apply to
+   * its output; false when this node cannot be fused. NULL: never. */
+  bool (*as_act) (const nn_node *node, nn_act *act);
+  /* Approximate floating point operations of one run. NULL: the larger of
+   * input 0's and output 0's element counts (each element touched once). */
+  double (*work) (const nn_node *node);
 };
+
+/* The opset range of the whole loader: models outside it are refused
+ * before any operator is looked at. */
+#define NN_MIN_OPSET 1
+#define NN_MAX_OPSET 21
+
+/* Runtime graph inputs a model may have (the loader refuses more). */
+#define NN_MAX_GRAPH_INPUTS 1024
+
+/* A graph as loaded: batch-independent, BatchNorm folded, nodes in
+ * topological order. Values with kind NN_VAL_CONST hold initializers. */
+typedef struct nn_graph {
+  nn_value *values;
+  size_t n_values;
+  nn_node *nodes;
+  size_t n_nodes;
+  size_t *inputs; /* indices of runtime graph inputs */
+  size_t n_inputs;
+  /* As the file declares them: dims -1 and a name (dim_names) where
+   * symbolic; outputs with ndim -1 when the file gives no shape. */
+  nn_tensor_info *input_info, *output_info;
+  size_t *outputs; /* indices of graph outputs */
+  size_t n_outputs;
+  int opset;
+} nn_graph;
+
+/* Where the loader and the planner send problems when they go on past
+ * them (nn_load_options.report). */
+typedef struct nn_reporter {
+  void (*report) (void *data, nn_status status, const char *message);
+  void *data;
+  size_t problems;
+  nn_status first;
+  char first_message[NN_ERROR_MSG_MAX];
+} nn_reporter;
+
+/* Passes err's message on and counts it. */
+void nn_reporter_add (nn_reporter *r, const nn_error *err);
 
 /* Lookup by ONNX op_type; NULL when this build has no such operator. */
 const nn_op_def *nn_op_find (const char *op_type);
@@ -136,6 +213,15 @@ nn_value_data (const nn_value *v, const nn_run_ctx *ctx)
 {
   if (v->kind == NN_VAL_CONST)
     return (float *)v->fconst;
+  return ctx->arena + v->offset;
+}
+
+/* The same for a value of any dtype. */
+static inline void *
+nn_value_ptr (const nn_value *v, const nn_run_ctx *ctx)
+{
+  if (v->kind == NN_VAL_CONST)
+    return (void *)v->cdata;
   return ctx->arena + v->offset;
 }
 

@@ -326,6 +326,42 @@ out:
 
 /* ---- hints ---- */
 
+static const char *
+parse_side (const char *s, int *out)
+{
+  int v = 0;
+  if (*s < '0' || *s > '9')
+    return NULL;
+  for (; *s >= '0' && *s <= '9'; s++) {
+    v = v * 10 + (*s - '0');
+    if (v > NN_SIZE_MAX_SIDE)
+      return NULL;
+  }
+  if (v < 1)
+    return NULL;
+  *out = v;
+  return s;
+}
+
+int
+nn_parse_size (const char *s, int *width, int *height)
+{
+  int w, h;
+  if (!s)
+    return -1;
+  while (*s == ' ' || *s == '\t')
+    s++;
+  if (!(s = parse_side (s, &w)) || *s++ != 'x' || !(s = parse_side (s, &h)))
+    return -1;
+  while (*s == ' ' || *s == '\t')
+    s++;
+  if (*s)
+    return -1;
+  *width = w;
+  *height = h;
+  return 0;
+}
+
 /* The value, shortened and with bytes escaped, for error messages. */
 static void
 quote (char *dst, size_t size, const char *v)
@@ -432,6 +468,16 @@ nn_hints_parse_kv (nn_hints *h, const char *key, const char *value,
                         q);
     memcpy (is_std ? h->std : h->mean, vals, sizeof vals);
     *(is_std ? &h->n_std : &h->n_mean) = n;
+  } else if (strcmp (key, NN_HINT_INPUT_SIZE) == 0) {
+    int w, hh;
+    if (nn_parse_size (value, &w, &hh) != 0)
+      return nn_fail (err, NN_BAD_MODEL,
+                      "metadata %s: \"%s\" is not WIDTHxHEIGHT with sides "
+                      "from 1 to %d",
+                      key, q, NN_SIZE_MAX_SIDE);
+    h->has_input_size = 1;
+    h->input_width = w;
+    h->input_height = hh;
   } else if (strcmp (key, NN_HINT_LABELS) == 0) {
     char **labels;
     size_t n;
@@ -456,8 +502,8 @@ nn_status
 nn_hints_from_model (const nn_model *model, nn_hints *h, nn_error *err)
 {
   static const char *const keys[]
-      = { NN_HINT_LABELS, NN_HINT_COLOR,  NN_HINT_SCALE, NN_HINT_MEAN,
-          NN_HINT_STD,    NN_HINT_RESIZE, NN_HINT_OUTPUT };
+      = { NN_HINT_LABELS, NN_HINT_COLOR,  NN_HINT_SCALE,  NN_HINT_MEAN,
+          NN_HINT_STD,    NN_HINT_RESIZE, NN_HINT_OUTPUT, NN_HINT_INPUT_SIZE };
   if (!model || !h)
     return nn_fail (err, NN_INVALID_ARG, "hints: NULL argument");
   nn_hints_init (h);

@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Opsets 1-6 are accepted for the operators whose meaning did not change
- * before opset 7 (see changed_before_7). */
-#define MIN_OPSET 1
-#define FULL_OPSET 7
-#define MAX_OPSET 18
 #define MIN_IR_VERSION 3
 #define MAX_IR_VERSION 10
 #define MAX_NODES 100000
@@ -24,12 +19,12 @@
 /* ---- parse state ---- */
 
 typedef struct {
-  nn_model *model;
   nn_graph *g;
   nn_mem *mem;
   const char *base_dir;
   nn_name_map names;
   nn_error *err;
+  nn_reporter *reporter; /* NULL: stop at the first problem */
 } parser;
 
 static nn_value *
@@ -54,10 +49,55 @@ define_name (parser *p, const char *name, size_t index, const char *what)
   return NN_OK;
 }
 
+/* A declared shape: fixed dims as they are, symbolic ones -1 with their
+ * name (dim_param, or "" when the file has neither value nor name). */
+static nn_status
+parse_shape (parser *p, const Onnx__TensorShapeProto *shape, const char *what,
+             const char *name, nn_tensor_info *info)
+{
+  size_t count = 1;
+  if (shape->n_dim > NN_MAX_DIMS)
+    return nn_fail (p->err, NN_UNSUPPORTED, "%s '%s' has rank %zu", what, name,
+                    shape->n_dim);
+  info->ndim = (int)shape->n_dim;
+  for (size_t d = 0; d < shape->n_dim; d++) {
+    const Onnx__TensorShapeProto__Dimension *dim = shape->dim[d];
+    if (dim->value_case
+        == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+      int64_t val = dim->dim_value;
+      if (val < 0)
+        return nn_fail (p->err, NN_BAD_MODEL,
+                        "%s '%s' has negative dimension %lld", what, name,
+                        (long long)val);
+      if (val > (int64_t)NN_MAX_TENSOR_ELEMS)
+        return nn_fail (p->err, NN_BAD_MODEL,
+                        "%s '%s' dimension %lld is too large", what, name,
+                        (long long)val);
+      info->dims[d] = val;
+      if (count && !nn_mul_size (count, (size_t)val, &count))
+        count = 0;
+      continue;
+    }
+    info->dims[d] = -1;
+    info->dim_names[d] = nn_mem_strdup (
+        p->mem,
+        dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
+                && dim->dim_param
+            ? dim->dim_param
+            : "");
+    if (!info->dim_names[d])
+      return nn_fail (p->err, NN_NOMEM, "out of memory");
+    count = 0;
+  }
+  info->count = count;
+  return NN_OK;
+}
+
 static nn_status
 parse_input (parser *p, const Onnx__ValueInfoProto *vi,
              const nn_load_options *opts)
 {
+  nn_tensor_info *info;
   const Onnx__TypeProto *type = vi->type;
   const Onnx__TensorShapeProto *shape;
   size_t index = p->g->n_values;
@@ -73,22 +113,20 @@ parse_input (parser *p, const Onnx__ValueInfoProto *vi,
       return nn_fail (p->err, NN_NOMEM, "out of memory");
     if (nn_value_set_shape (v, c->ndim, c->dims, NULL, p->err) != NN_OK)
       return NN_INVALID_ARG;
+    if (!nn_dtype_size (c->dtype))
+      return nn_fail (p->err, NN_INVALID_ARG,
+                      "constant for input '%s' has unknown type %d", c->name,
+                      (int)c->dtype);
     v->kind = NN_VAL_CONST;
     v->dtype = c->dtype;
-    if (c->dtype == NN_DTYPE_INT64) {
-      int64_t *d = nn_mem_array (p->mem, v->count + 1, 8);
+    {
+      /* whole 8-byte elements and one more: copies may round up */
+      void *d = nn_mem_array (p->mem, v->count + 1, 8);
       if (!d)
         return nn_fail (p->err, NN_NOMEM, "out of memory");
       if (v->count)
-        memcpy (d, c->data, v->count * 8);
-      v->iconst = d;
-    } else {
-      float *d = nn_mem_array (p->mem, v->count + 1, 4);
-      if (!d)
-        return nn_fail (p->err, NN_NOMEM, "out of memory");
-      if (v->count)
-        memcpy (d, c->data, v->count * 4);
-      v->fconst = d;
+        memcpy (d, c->data, v->count * nn_dtype_size (c->dtype));
+      v->cdata = d;
     }
     return define_name (p, vi->name, index, "graph input");
   }
@@ -97,7 +135,10 @@ parse_input (parser *p, const Onnx__ValueInfoProto *vi,
       || !type->tensor_type)
     return nn_fail (p->err, NN_UNSUPPORTED, "graph input '%s' is not a tensor",
                     vi->name);
-  if (type->tensor_type->elem_type != NN_DTYPE_FLOAT)
+  if (type->tensor_type->elem_type != NN_DTYPE_FLOAT
+      && (!(opts && (opts->flags & NN_LOAD_GENERAL))
+          || type->tensor_type->elem_type <= 0
+          || !nn_dtype_size ((nn_dtype)type->tensor_type->elem_type)))
     return nn_fail (
         p->err, NN_UNSUPPORTED,
         "graph input '%s' has element type %d, only FLOAT inputs are "
@@ -107,39 +148,17 @@ parse_input (parser *p, const Onnx__ValueInfoProto *vi,
   if (!shape)
     return nn_fail (p->err, NN_UNSUPPORTED,
                     "graph input '%s' has no declared shape", vi->name);
-  if (shape->n_dim > NN_MAX_DIMS)
-    return nn_fail (p->err, NN_UNSUPPORTED, "graph input '%s' has rank %zu",
-                    vi->name, shape->n_dim);
   if (!(v = new_value (p, vi->name)))
     return nn_fail (p->err, NN_NOMEM, "out of memory");
+  info = &p->g->input_info[p->g->n_inputs];
+  if ((s = parse_shape (p, shape, "graph input", vi->name, info)))
+    return s;
   v->kind = NN_VAL_INPUT;
-  v->dtype = NN_DTYPE_FLOAT;
-  v->ndim = (int)shape->n_dim;
-  for (size_t d = 0; d < shape->n_dim; d++) {
-    const Onnx__TensorShapeProto__Dimension *dim = shape->dim[d];
-    int64_t val = -1;
-    if (dim->value_case
-        == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
-      val = dim->dim_value;
-      if (val < 0)
-        return nn_fail (p->err, NN_BAD_MODEL,
-                        "graph input '%s' has negative dimension %lld",
-                        vi->name, (long long)val);
-      if (val > (int64_t)NN_MAX_TENSOR_ELEMS)
-        return nn_fail (p->err, NN_BAD_MODEL,
-                        "graph input '%s' dimension %lld is too large",
-                        vi->name, (long long)val);
-    }
-    /* Only the batch axis may be symbolic. */
-    if (val < 0 && d != 0)
-      return nn_fail (
-          p->err, NN_UNSUPPORTED,
-          "graph input '%s' has a symbolic dimension at axis %zu; only the "
-          "batch axis may be symbolic",
-          vi->name, d);
-    p->g->input_dims[p->g->n_inputs][d] = val;
-    v->dims[d] = val;
-  }
+  v->dtype = (nn_dtype)type->tensor_type->elem_type;
+  v->ndim = info->ndim;
+  memcpy (v->dims, info->dims, sizeof v->dims);
+  info->name = v->name;
+  info->dtype = v->dtype;
   p->g->inputs[p->g->n_inputs++] = index;
   s = define_name (p, vi->name, index, "graph input");
   return s;
@@ -244,20 +263,43 @@ parse_attr (parser *p, nn_node *node, const Onnx__AttributeProto *a,
   }
 }
 
-/* Operators whose attributes or broadcasting changed between opset 1 and
- * opset 7: only their opset >= 7 forms are implemented. */
-static int
-changed_before_7 (const char *op)
+/* Whether this build runs the node's operator at its opset. In report
+ * mode a refusal is reported and the node marked, and loading goes on. */
+static nn_status
+check_operator (parser *p, const Onnx__NodeProto *np, nn_node *node)
 {
-  static const char *const ops[]
-      = { "Add",     "Sub",      "Mul",    "Div",     "BatchNormalization",
-          "Dropout", "Gemm",     "Concat", "Reshape", "Pad",
-          "Split",   "Cast",     "Sum",    "Max",     "Min",
-          "Mean",    "Upsample", NULL };
-  for (int i = 0; ops[i]; i++)
-    if (strcmp (op, ops[i]) == 0)
-      return 1;
-  return 0;
+  const nn_op_def *def = NULL;
+  nn_error e = { 0 };
+  nn_status s = NN_OK;
+
+  if (np->domain && *np->domain && strcmp (np->domain, "ai.onnx") != 0)
+    s = nn_fail_node (&e, NN_UNSUPPORTED, node,
+                      "operator domain '%s' is not supported", np->domain);
+  else if (!(def = nn_op_find (node->op_type)))
+    s = nn_fail_node (&e, NN_UNSUPPORTED, node,
+                      "operator '%s' is not supported", node->op_type);
+  else if (def->min_opset && node->opset < def->min_opset)
+    s = nn_fail_node (
+        &e, NN_UNSUPPORTED, node,
+        "operator '%s' at opset %d is not supported (its opset %d meaning "
+        "is; re-export with opset %d or later)",
+        node->op_type, node->opset, def->min_opset, def->min_opset);
+  else if (def->max_opset && node->opset > def->max_opset)
+    s = nn_fail_node (
+        &e, NN_UNSUPPORTED, node,
+        "operator '%s' at opset %d is not supported (its meaning up to "
+        "opset %d is; re-export with opset %d)",
+        node->op_type, node->opset, def->max_opset, def->max_opset);
+  if (s == NN_OK)
+    return NN_OK;
+  if (!p->reporter) {
+    if (p->err)
+      *p->err = e;
+    return s;
+  }
+  nn_reporter_add (p->reporter, &e);
+  node->refused = true;
+  return NN_OK;
 }
 
 /* Creates node records in file order with their attributes and outputs;
@@ -277,18 +319,8 @@ parse_node (parser *p, const Onnx__NodeProto *np, nn_node *node,
   if (!*node->op_type)
     return nn_fail (p->err, NN_BAD_MODEL, "node %zu ('%s') has no op_type",
                     node_index, node->name);
-  if (np->domain && *np->domain && strcmp (np->domain, "ai.onnx") != 0)
-    return nn_fail_node (p->err, NN_UNSUPPORTED, node,
-                         "operator domain '%s' is not supported", np->domain);
-  if (!nn_op_find (node->op_type) && !nn_fold_only_op (node->op_type))
-    return nn_fail_node (p->err, NN_UNSUPPORTED, node,
-                         "operator '%s' is not supported", node->op_type);
-  if (node->opset < FULL_OPSET && changed_before_7 (node->op_type))
-    return nn_fail_node (
-        p->err, NN_UNSUPPORTED, node,
-        "operator '%s' at opset %d is not supported (its opset 7 meaning "
-        "is; re-export with opset 7 or later)",
-        node->op_type, node->opset);
+  if ((s = check_operator (p, np, node)))
+    return s;
   if (np->n_input > MAX_NODE_IO || np->n_output > MAX_NODE_IO)
     return nn_fail_node (p->err, NN_BAD_MODEL, node, "too many inputs/outputs");
   if (n_out == 0)
@@ -452,11 +484,13 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
   g->values = nn_mem_array (p->mem, cap, sizeof (nn_value));
   g->nodes = nn_mem_array (p->mem, gp->n_node + 1, sizeof (nn_node));
   g->inputs = nn_mem_array (p->mem, gp->n_input + 1, sizeof (size_t));
-  g->input_dims
-      = nn_mem_array (p->mem, gp->n_input + 1, sizeof (int64_t[NN_MAX_DIMS]));
+  g->input_info
+      = nn_mem_array (p->mem, gp->n_input + 1, sizeof (nn_tensor_info));
+  g->output_info
+      = nn_mem_array (p->mem, gp->n_output + 1, sizeof (nn_tensor_info));
   g->outputs = nn_mem_array (p->mem, gp->n_output + 1, sizeof (size_t));
-  if (!g->values || !g->nodes || !g->inputs || !g->input_dims || !g->outputs
-      || !nn_map_init (&p->names, cap))
+  if (!g->values || !g->nodes || !g->inputs || !g->input_info || !g->output_info
+      || !g->outputs || !nn_map_init (&p->names, cap))
     return nn_fail (p->err, NN_NOMEM, "out of memory for %zu tensors", cap);
 
   for (size_t i = 0; i < gp->n_initializer; i++) {
@@ -481,6 +515,9 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
     /* Older exporters list initializers as inputs too: the weight wins. */
     if (nn_map_slot (&p->names, vi->name, 0))
       continue;
+    if (g->n_inputs == NN_MAX_GRAPH_INPUTS)
+      return nn_fail (p->err, NN_UNSUPPORTED,
+                      "the graph has more than %d inputs", NN_MAX_GRAPH_INPUTS);
     if ((s = parse_input (p, vi, opts)))
       return s;
   }
@@ -497,12 +534,26 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
   if (gp->n_output == 0)
     return nn_fail (p->err, NN_BAD_MODEL, "the graph has no outputs");
   for (size_t i = 0; i < gp->n_output; i++) {
-    const char *name = gp->output[i]->name;
+    const Onnx__ValueInfoProto *vi = gp->output[i];
+    const Onnx__TypeProto *type = vi->type;
+    const char *name = vi->name;
     size_t *slot = name ? nn_map_slot (&p->names, name, 0) : NULL;
+    nn_tensor_info *info = &g->output_info[g->n_outputs];
     if (!slot)
       return nn_fail (p->err, NN_BAD_MODEL,
                       "graph output '%s' is not produced by the graph",
                       name ? name : "");
+    info->name = g->values[*slot].name;
+    info->dtype = NN_DTYPE_FLOAT;
+    info->ndim = -1;
+    if (type && type->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
+        && type->tensor_type) {
+      info->dtype = (nn_dtype)type->tensor_type->elem_type;
+      if (type->tensor_type->shape
+          && (s = parse_shape (p, type->tensor_type->shape, "graph output",
+                               name, info)))
+        return s;
+    }
     g->outputs[g->n_outputs++] = *slot;
   }
   return NN_OK;
@@ -520,11 +571,11 @@ check_image_input (const nn_graph *g, nn_error *err)
         "input [N, C, H, W]",
         g->n_inputs);
   v = &g->values[g->inputs[0]];
-  d = g->input_dims[0];
-  if (v->ndim != 4 || d[1] <= 0 || d[2] <= 0 || d[3] <= 0)
+  d = g->input_info[0].dims;
+  if (v->ndim != 4 || d[1] <= 0 || d[2] == 0 || d[3] == 0)
     return nn_fail (
         err, NN_UNSUPPORTED,
-        "input '%s' is not an image tensor [N, C, H, W] with fixed C, H, W",
+        "input '%s' is not an image tensor [N, C, H, W] with a fixed C",
         v->name);
   if (d[1] != 1 && d[1] != 3)
     return nn_fail (
@@ -535,13 +586,14 @@ check_image_input (const nn_graph *g, nn_error *err)
 }
 
 nn_status
-nn_onnx_parse (nn_model *model, const void *data, size_t size,
-               const nn_load_options *opts, const char *base_dir, nn_error *err)
+nn_onnx_parse (nn_mem *mem, nn_graph *g, nn_meta *meta, const void *data,
+               size_t size, const nn_load_options *opts, const char *base_dir,
+               nn_reporter *reporter, nn_error *err)
 {
   nn_budget b = { 0, 0, 0 };
   ProtobufCAllocator alloc = { nn_budget_alloc, nn_budget_free, &b };
   Onnx__ModelProto *mp;
-  parser p = { model, &model->graph, &model->mem, base_dir, { 0 }, err };
+  parser p = { g, mem, base_dir, { 0 }, err, reporter };
   nn_status s = NN_OK;
   int opset = -1;
 
@@ -587,34 +639,31 @@ nn_onnx_parse (nn_model *model, const void *data, size_t size,
             : nn_fail (err, NN_BAD_MODEL, "the model imports no ONNX opset");
     goto out;
   }
-  if (opset < MIN_OPSET || opset > MAX_OPSET) {
+  if (opset < NN_MIN_OPSET || opset > NN_MAX_OPSET) {
     s = nn_fail (err, NN_UNSUPPORTED,
                  "ONNX opset %d is not supported (%d "
                  "to %d)",
-                 opset, MIN_OPSET, MAX_OPSET);
+                 opset, NN_MIN_OPSET, NN_MAX_OPSET);
     goto out;
   }
-  model->graph.opset = opset;
+  g->opset = opset;
   if (!mp->graph) {
     s = nn_fail (err, NN_BAD_MODEL, "the model has no graph");
     goto out;
   }
 
-  model->n_meta = mp->n_metadata_props;
-  model->meta_keys
-      = nn_mem_array (&model->mem, mp->n_metadata_props + 1, sizeof (char *));
-  model->meta_values
-      = nn_mem_array (&model->mem, mp->n_metadata_props + 1, sizeof (char *));
-  if (!model->meta_keys || !model->meta_values) {
+  meta->n = mp->n_metadata_props;
+  meta->keys = nn_mem_array (mem, mp->n_metadata_props + 1, sizeof (char *));
+  meta->values = nn_mem_array (mem, mp->n_metadata_props + 1, sizeof (char *));
+  if (!meta->keys || !meta->values) {
     s = nn_fail (err, NN_NOMEM, "out of memory");
     goto out;
   }
   for (size_t i = 0; i < mp->n_metadata_props; i++) {
     const Onnx__StringStringEntryProto *e = mp->metadata_props[i];
-    model->meta_keys[i] = nn_mem_strdup (&model->mem, e->key ? e->key : "");
-    model->meta_values[i]
-        = nn_mem_strdup (&model->mem, e->value ? e->value : "");
-    if (!model->meta_keys[i] || !model->meta_values[i]) {
+    meta->keys[i] = nn_mem_strdup (mem, e->key ? e->key : "");
+    meta->values[i] = nn_mem_strdup (mem, e->value ? e->value : "");
+    if (!meta->keys[i] || !meta->values[i]) {
       s = nn_fail (err, NN_NOMEM, "out of memory");
       goto out;
     }
@@ -623,7 +672,7 @@ nn_onnx_parse (nn_model *model, const void *data, size_t size,
   if ((s = parse_graph (&p, mp->graph, opts)))
     goto out;
   if (!(opts && (opts->flags & NN_LOAD_GENERAL)))
-    s = check_image_input (&model->graph, err);
+    s = check_image_input (g, err);
 
 out:
   nn_map_clear (&p.names);

@@ -2,7 +2,7 @@
 #ifndef NN_ONNX_INTERNAL_H
 #define NN_ONNX_INTERNAL_H
 
-#include "model.h"
+#include "onnx.h"
 #include "onnx-subset.pb-c.h"
 
 /* Converts a TensorProto into a constant value whose data lives in `mem`.

@@ -6,6 +6,7 @@
  * may only name a plain relative path that resolves inside the model's own
  * folder (the ONNX external-data path-traversal bugs). */
 #include "onnx_internal.h"
+#include "dtype.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,8 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-enum { ONNX_FLOAT = 1, ONNX_INT32 = 6, ONNX_INT64 = 7 };
 
 static const char *
 dtype_name (int t)
@@ -167,21 +166,39 @@ out:
   return status;
 }
 
+/* The low bytes of x into element i of an elem-byte type. */
+static void
+store_low (void *dst, size_t elem, size_t i, uint64_t x)
+{
+  switch (elem) {
+  case 1:
+    ((uint8_t *)dst)[i] = (uint8_t)x;
+    break;
+  case 2:
+    ((uint16_t *)dst)[i] = (uint16_t)x;
+    break;
+  case 4:
+    ((uint32_t *)dst)[i] = (uint32_t)x;
+    break;
+  default:
+    ((uint64_t *)dst)[i] = x;
+    break;
+  }
+}
+
 nn_status
 nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t, const char *what,
                 const char *base_dir, nn_value *v, nn_error *err)
 {
   size_t count = 1, elem, nbytes;
+  nn_dtype dt = (nn_dtype)t->data_type;
   int sources;
   void *dst;
 
-  if (t->data_type != ONNX_FLOAT && t->data_type != ONNX_INT64
-      && t->data_type != ONNX_INT32)
-    return nn_fail (
-        err, NN_UNSUPPORTED,
-        "%s: data type %s is not supported (FLOAT for weights, INT64 for "
-        "shapes)",
-        what, dtype_name (t->data_type));
+  elem = t->data_type > 0 ? nn_dtype_size (dt) : 0;
+  if (!elem)
+    return nn_fail (err, NN_UNSUPPORTED, "%s: data type %s is not supported",
+                    what, dtype_name (t->data_type));
   if (t->n_dims > NN_MAX_DIMS)
     return nn_fail (err, NN_UNSUPPORTED, "%s: rank %zu, at most %d supported",
                     what, t->n_dims, NN_MAX_DIMS);
@@ -201,28 +218,43 @@ nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t, const char *what,
     v->dims[i] = t->dims[i];
   v->count = count;
   v->kind = NN_VAL_CONST;
-  v->dtype = t->data_type == ONNX_FLOAT ? NN_DTYPE_FLOAT : NN_DTYPE_INT64;
-  elem = t->data_type == ONNX_FLOAT ? 4 : (t->data_type == ONNX_INT32 ? 4 : 8);
+  v->dtype = dt;
   nbytes = count * elem; /* count <= 2^31, cannot overflow */
 
   sources = (t->has_raw_data ? 1 : 0) + (t->n_float_data ? 1 : 0)
             + (t->n_int64_data ? 1 : 0) + (t->n_int32_data ? 1 : 0)
-            + (t->n_double_data ? 1 : 0) + (t->data_location == 1 ? 1 : 0);
+            + (t->n_double_data ? 1 : 0) + (t->n_uint64_data ? 1 : 0)
+            + (t->data_location == 1 ? 1 : 0);
   if (sources > 1)
     return nn_fail (err, NN_BAD_MODEL, "%s: more than one data field", what);
   if (sources == 0 && count != 0)
     return nn_fail (err, NN_BAD_MODEL, "%s: has dims but no data", what);
 
-  /* One extra element so an empty tensor still has a valid pointer. */
+  /* One extra element so an empty tensor still has a valid pointer; 8
+   * bytes an element so a float16 tensor can be widened in place below. */
   dst = nn_mem_alloc (mem, count * 8 + 8);
   if (!dst)
     return nn_fail (err, NN_NOMEM, "%s: cannot allocate %zu bytes", what,
                     count * 8);
 
+#define TYPED_FIELD(N, FIELD, OK)                                              \
+  else if (N)                                                                  \
+  {                                                                            \
+    if (!(OK))                                                                 \
+      return nn_fail (err, NN_BAD_MODEL,                                       \
+                      "%s: data field " #FIELD " does not hold %s", what,      \
+                      dtype_name (t->data_type));                              \
+    if ((N) != count)                                                          \
+      return nn_fail (err, NN_BAD_MODEL, "%s: has %zu values, dims need %zu",  \
+                      what, (size_t)(N), count);                               \
+    for (size_t i = 0; i < count; i++)                                         \
+      store_low (dst, elem, i, (uint64_t)t->FIELD[i]);                         \
+  }
+
   if (count == 0) {
     /* nothing to copy (empty fields may have NULL data pointers) */
-    if (t->raw_data.len || t->n_float_data || t->n_int64_data
-        || t->n_int32_data)
+    if (t->raw_data.len || t->n_float_data || t->n_int64_data || t->n_int32_data
+        || t->n_double_data || t->n_uint64_data)
       return nn_fail (err, NN_BAD_MODEL, "%s: has data but no elements", what);
   } else if (t->data_location == 1) {
     nn_status s = read_external (t, what, base_dir, dst, nbytes, err);
@@ -234,41 +266,55 @@ nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t, const char *what,
                       "%s: raw data has %zu bytes, dims need %zu", what,
                       t->raw_data.len, nbytes);
     memcpy (dst, t->raw_data.data, nbytes); /* little-endian hosts */
-  } else if (t->data_type == ONNX_FLOAT) {
+  } else if (t->n_float_data) {
+    if (dt != NN_DTYPE_FLOAT)
+      return nn_fail (err, NN_BAD_MODEL,
+                      "%s: data field float_data does not hold %s", what,
+                      dtype_name (t->data_type));
     if (t->n_float_data != count)
       return nn_fail (err, NN_BAD_MODEL, "%s: has %zu floats, dims need %zu",
                       what, t->n_float_data, count);
     memcpy (dst, t->float_data, nbytes);
-  } else if (t->data_type == ONNX_INT64) {
-    if (t->n_int64_data != count)
+  } else if (t->n_double_data) {
+    if (dt != NN_DTYPE_DOUBLE)
       return nn_fail (err, NN_BAD_MODEL,
-                      "%s: has %zu int64 values, dims need %zu", what,
-                      t->n_int64_data, count);
-    memcpy (dst, t->int64_data, nbytes);
-  } else if (t->data_type == ONNX_INT32) {
-    if (t->n_int32_data != count)
-      return nn_fail (err, NN_BAD_MODEL,
-                      "%s: has %zu int32 values, dims need %zu", what,
-                      t->n_int32_data, count);
-    memcpy (dst, t->int32_data, nbytes);
-  } else {
-    return nn_fail (err, NN_BAD_MODEL, "%s: data field does not match type",
-                    what);
+                      "%s: data field double_data does not hold %s", what,
+                      dtype_name (t->data_type));
+    if (t->n_double_data != count)
+      return nn_fail (err, NN_BAD_MODEL, "%s: has %zu doubles, dims need %zu",
+                      what, t->n_double_data, count);
+    memcpy (dst, t->double_data, nbytes);
   }
+  TYPED_FIELD (t->n_int64_data, int64_data, dt == NN_DTYPE_INT64)
+  TYPED_FIELD (t->n_uint64_data, uint64_data,
+               dt == NN_DTYPE_UINT64 || dt == NN_DTYPE_UINT32)
+  TYPED_FIELD (t->n_int32_data, int32_data,
+               elem <= 4 && dt != NN_DTYPE_FLOAT && dt != NN_DTYPE_UINT32)
+  else return nn_fail (err, NN_BAD_MODEL, "%s: data field does not match type",
+                       what);
+#undef TYPED_FIELD
 
-  /* INT32 constants only ever feed shape arithmetic: widen them. */
-  if (t->data_type == ONNX_INT32) {
-    int32_t *src = dst;
-    int64_t *wide = nn_mem_alloc (mem, count * 8 + 8);
-    if (!wide)
-      return nn_fail (err, NN_NOMEM, "%s: cannot allocate", what);
+  if (dt == NN_DTYPE_BOOL)
     for (size_t i = 0; i < count; i++)
-      wide[i] = src[i];
-    dst = wide;
+      ((uint8_t *)dst)[i] = ((uint8_t *)dst)[i] != 0;
+  /* float16 weights run as float: widened once, here (from the back, so
+   * the halves are read before their place is written). A NaN or an
+   * infinity in a weight is a broken export, not a value to compute
+   * with. */
+  if (dt == NN_DTYPE_FLOAT16) {
+    const uint16_t *h = dst;
+    float *f = dst;
+    for (size_t i = 0; i < count; i++)
+      if ((h[i] & 0x7c00u) == 0x7c00u)
+        return nn_fail (err, NN_BAD_MODEL,
+                        "%s: float16 value %zu is %s (bits 0x%04x); weights "
+                        "must be finite",
+                        what, i, (h[i] & 0x3ffu) ? "NaN" : "infinite",
+                        (unsigned)h[i]);
+    for (size_t i = count; i-- > 0;)
+      f[i] = nn_half_to_float (h[i]);
+    v->dtype = NN_DTYPE_FLOAT;
   }
-  if (v->dtype == NN_DTYPE_FLOAT)
-    v->fconst = dst;
-  else
-    v->iconst = dst;
+  v->cdata = dst;
   return NN_OK;
 }

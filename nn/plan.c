@@ -8,7 +8,7 @@
  *   5. give every arena tensor an offset, reusing memory between tensors
  *      whose lifetimes do not overlap (greedy, largest first)
  */
-#include "model.h"
+#include "fold.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -22,76 +22,42 @@ map_value (const nn_model *model, nn_plan *plan, const nn_value *v)
   return v ? &plan->values[v - model->graph.values] : NULL;
 }
 
-static int
-is_activation (const char *op)
+/* The inputs an operator needs before the first run (they shape its
+ * outputs) must be constants by now: computed from weights and shapes. */
+static nn_status
+check_known_inputs (const nn_node *n, nn_error *err)
 {
-  static const char *const acts[]
-      = { "Relu",        "LeakyRelu", "Clip", "Sigmoid",
-          "HardSigmoid", "HardSwish", "Tanh", NULL };
-  for (int i = 0; acts[i]; i++)
-    if (strcmp (op, acts[i]) == 0)
-      return 1;
-  return 0;
+  for (int k = 0; k < n->n_in && k < 32; k++) {
+    const nn_value *v = n->in[k];
+    if (!v || v->kind == NN_VAL_CONST || !(n->def->const_inputs & (1u << k)))
+      continue;
+    return nn_fail_node (
+        err, NN_UNSUPPORTED, n,
+        "input %d ('%s') depends on the data of a run, but %s needs it "
+        "before the first run (it shapes the output); only inputs computed "
+        "from weights and input shapes are supported there",
+        k, v->name, n->op_type);
+  }
+  return NN_OK;
 }
 
-static int
-is_view (const nn_node *n)
+static bool
+all_inputs_known (const nn_node *n)
 {
-  static const char *const views[]
-      = { "Reshape",  "Flatten", "Squeeze", "Unsqueeze",
-          "Identity", "Dropout", NULL };
-  if (n->n_out != 1)
-    return 0;
-  for (int i = 0; views[i]; i++)
-    if (strcmp (n->op_type, views[i]) == 0)
-      return 1;
-  return 0;
+  for (int k = 0; k < n->n_in; k++)
+    if (n->in[k] && n->in[k]->kind != NN_VAL_CONST)
+      return false;
+  return true;
 }
 
-/* Describes activation node `a` as a fusable nn_act; 0 when it cannot be. */
-static int
-act_of (const nn_node *a, nn_act *act)
+/* Output 0 and nothing else (optional outputs nothing reads are NULL). */
+static bool
+one_output (const nn_node *n)
 {
-  memset (act, 0, sizeof *act);
-  if (!strcmp (a->op_type, "Relu"))
-    act->type = NN_ACT_RELU;
-  else if (!strcmp (a->op_type, "LeakyRelu")) {
-    act->type = NN_ACT_LEAKY_RELU;
-    act->alpha = nn_node_attr_float (a, "alpha", 0.01f);
-  } else if (!strcmp (a->op_type, "Sigmoid"))
-    act->type = NN_ACT_SIGMOID;
-  else if (!strcmp (a->op_type, "Tanh"))
-    act->type = NN_ACT_TANH;
-  else if (!strcmp (a->op_type, "HardSwish"))
-    act->type = NN_ACT_HARD_SWISH;
-  else if (!strcmp (a->op_type, "HardSigmoid")) {
-    act->type = NN_ACT_HARD_SIGMOID;
-    act->alpha = nn_node_attr_float (a, "alpha", 0.2f);
-    act->beta = nn_node_attr_float (a, "beta", 0.5f);
-  } else if (!strcmp (a->op_type, "Clip")) {
-    act->type = NN_ACT_CLIP;
-    act->alpha = -3.402823466e38f;
-    act->beta = 3.402823466e38f;
-    if (a->opset < 11) {
-      act->alpha = nn_node_attr_float (a, "min", act->alpha);
-      act->beta = nn_node_attr_float (a, "max", act->beta);
-    } else {
-      for (int k = 1; k < 3 && k < a->n_in; k++) {
-        const nn_value *v = a->in[k];
-        if (!v)
-          continue;
-        if (v->kind != NN_VAL_CONST || v->dtype != NN_DTYPE_FLOAT
-            || v->count != 1)
-          return 0;
-        if (k == 1)
-          act->alpha = v->fconst[0];
-        else
-          act->beta = v->fconst[0];
-      }
-    }
-  } else
-    return 0;
-  return 1;
+  for (int k = 1; k < n->n_out; k++)
+    if (n->out[k])
+      return false;
+  return n->n_out >= 1 && n->out[0];
 }
 
 static int
@@ -103,46 +69,17 @@ is_graph_output (const nn_plan *plan, const nn_value *v)
   return 0;
 }
 
-/* Elements one pooling output reads: the product of kernel_shape, each
- * axis clipped to the input (the kernels skip taps that fall in padding,
- * however wide a SAME-padded window is). */
 static double
-pool_window (const nn_node *n)
-{
-  const nn_attr *k = nn_node_attr (n, "kernel_shape");
-  const nn_value *x = n->in[0];
-  double w = 1.0;
-  if (k && k->ints)
-    for (size_t i = 0; i < k->n; i++) {
-      int64_t taps = k->ints[i];
-      if (x && (int)(2 + i) < x->ndim && x->dims[2 + i] < taps)
-        taps = x->dims[2 + i];
-      if (taps > 0)
-        w *= (double)taps;
-    }
-  return w;
-}
-
-static double
-step_flops (const nn_node *n)
+step_work (const nn_node *n)
 {
   const nn_value *o = n->out[0];
   double touched;
+  if (n->def->work)
+    return n->def->work (n);
   if (!o)
     return 0;
-  if (!strcmp (n->op_type, "Conv") && n->in[1] && n->in[1]->dims[0] > 0)
-    return 2.0 * (double)o->count
-           * (double)(n->in[1]->count / (size_t)n->in[1]->dims[0]);
-  if (!strcmp (n->op_type, "Gemm") && n->in[0]->ndim == 2)
-    return 2.0 * (double)o->count
-           * (double)(nn_node_attr_int (n, "transA", 0) ? n->in[0]->dims[0]
-                                                        : n->in[0]->dims[1]);
-  if (!strcmp (n->op_type, "MatMul") && n->in[0]->ndim >= 1)
-    return 2.0 * (double)o->count * (double)n->in[0]->dims[n->in[0]->ndim - 1];
-  if (!strcmp (n->op_type, "MaxPool") || !strcmp (n->op_type, "AveragePool"))
-    return (double)o->count * pool_window (n);
-  /* The rest touch each element of the larger of input and output about
-   * once: a global pool or a reduction reads far more than it writes. */
+  /* Each element of the larger of input and output touched about once: a
+   * global pool or a reduction reads far more than it writes. */
   touched = (double)o->count;
   if (n->n_in > 0 && n->in[0] && (double)n->in[0]->count > touched)
     touched = (double)n->in[0]->count;
@@ -188,8 +125,8 @@ assign_offsets (nn_plan *plan, nn_value **alias_root, nn_error *err)
     slots[n_slots].v = v;
     slots[n_slots].first = v->kind == NN_VAL_INPUT ? -1 : LONG_MAX;
     slots[n_slots].last = v->kind == NN_VAL_INPUT ? LONG_MAX : -1;
-    slots[n_slots].size
-        = (v->count + ALIGN_FLOATS - 1) & ~(size_t)(ALIGN_FLOATS - 1);
+    slots[n_slots].size = (nn_value_floats (v) + ALIGN_FLOATS - 1)
+                          & ~(size_t)(ALIGN_FLOATS - 1);
     if (slots[n_slots].size == 0)
       slots[n_slots].size = ALIGN_FLOATS;
     slot_of[i] = (long)n_slots++;
@@ -286,7 +223,7 @@ fuse_activations (nn_plan *plan, char *removed)
     nn_node *n = &plan->steps[t], *a = NULL;
     size_t readers = 0, at = 0;
     nn_act act;
-    if (removed[t] || !n->def || !n->def->fuses_activation || n->n_out != 1
+    if (removed[t] || !n->def || !n->def->fuses_activation || !one_output (n)
         || n->act.type != NN_ACT_NONE || is_graph_output (plan, n->out[0]))
       continue;
     for (size_t u = t + 1; u < plan->n_steps; u++) {
@@ -299,8 +236,8 @@ fuse_activations (nn_plan *plan, char *removed)
           at = u;
         }
     }
-    if (readers != 1 || !is_activation (a->op_type) || a->in[0] != n->out[0]
-        || a->n_out != 1 || !act_of (a, &act))
+    if (readers != 1 || !a->def || !a->def->as_act || a->in[0] != n->out[0]
+        || !one_output (a) || !a->def->as_act (a, &act))
       continue;
     n->act = act;
     n->out[0] = a->out[0];
@@ -311,18 +248,18 @@ fuse_activations (nn_plan *plan, char *removed)
 }
 
 nn_status
-nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
+nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
+                nn_reporter *reporter, nn_plan **out, nn_error *err)
 {
   const nn_graph *g = &model->graph;
   nn_plan *plan;
   nn_value **alias_root = NULL;
-  char *removed = NULL;
+  char *removed = NULL, *bad = NULL, *used = NULL;
+  nn_error e;
   size_t kept = 0;
   nn_status s = NN_OK;
 
   *out = NULL;
-  if (batch < 0)
-    return nn_fail (err, NN_INVALID_ARG, "batch %d is negative", batch);
   plan = calloc (1, sizeof *plan);
   if (!plan)
     return nn_fail (err, NN_NOMEM, "out of memory");
@@ -338,29 +275,33 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
   plan->output_values
       = nn_mem_array (&plan->mem, g->n_outputs + 1, sizeof (nn_value *));
   removed = calloc (g->n_nodes + 1, 1);
+  bad = calloc (g->n_values + 1, 1);
+  used = calloc (g->n_values + 1, 1);
   alias_root = calloc (g->n_values + 1, sizeof *alias_root);
   if (!plan->values || !plan->steps || !plan->inputs || !plan->outputs
-      || !plan->input_values || !plan->output_values || !removed
-      || !alias_root) {
+      || !plan->input_values || !plan->output_values || !removed || !bad
+      || !used || !alias_root) {
     s = nn_fail (err, NN_NOMEM, "out of memory planning");
     goto fail;
   }
   memcpy (plan->values, g->values, g->n_values * sizeof (nn_value));
 
-  /* 1. graph inputs get concrete dims; the batch axis may be overridden */
-  plan->batch = 1;
+  for (size_t t = 0; t < g->n_nodes; t++)
+    for (int k = 0; k < g->nodes[t].n_in; k++)
+      if (g->nodes[t].in[k])
+        used[g->nodes[t].in[k] - g->values] = 1;
+  for (size_t i = 0; i < g->n_outputs; i++)
+    used[g->outputs[i]] = 1;
+
+  /* 1. graph inputs get their bound dims */
   for (size_t i = 0; i < g->n_inputs; i++) {
     nn_value *v = &plan->values[g->inputs[i]];
-    int64_t dims[NN_MAX_DIMS];
-    memcpy (dims, g->input_dims[i], sizeof dims);
-    if (v->ndim > 0 && (dims[0] < 0 || batch > 0))
-      dims[0] = batch > 0 ? batch : 1;
-    if (i == 0 && v->ndim > 0)
-      plan->batch = (int)dims[0];
-    if ((s = nn_value_set_shape (v, v->ndim, dims, NULL, err)))
+    if ((s = nn_value_set_shape (v, v->ndim, dims[i], NULL, err)))
       goto fail;
     plan->input_values[i] = v;
     fill_info (&plan->inputs[i], v);
+    memcpy (plan->inputs[i].dim_names, g->input_info[i].dim_names,
+            sizeof plan->inputs[i].dim_names);
   }
   plan->n_inputs = g->n_inputs;
   for (size_t i = 0; i < g->n_outputs; i++)
@@ -371,7 +312,6 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
   plan->n_steps = g->n_nodes;
   for (size_t t = 0; t < g->n_nodes; t++) {
     nn_node *n = &plan->steps[t];
-    int folded = 0;
     *n = g->nodes[t];
     n->in = nn_mem_array (&plan->mem, (size_t)n->n_in + 1, sizeof (nn_value *));
     n->out
@@ -382,25 +322,28 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
     }
     for (int k = 0; k < n->n_in; k++)
       n->in[k] = map_value (model, plan, g->nodes[t].in[k]);
-    for (int k = 0; k < n->n_out; k++)
+    /* An optional output nothing reads (Dropout's mask, MaxPool's
+     * Indices, LayerNormalization's statistics) is left out: not computed,
+     * not refused, and a Dropout stays a view. */
+    for (int k = 0; k < n->n_out; k++) {
       n->out[k] = map_value (model, plan, g->nodes[t].out[k]);
+      if (k > 0 && n->out[k] && !used[n->out[k] - plan->values])
+        n->out[k] = NULL;
+    }
     n->def = nn_op_find (n->op_type);
     n->params = NULL;
     memset (&n->act, 0, sizeof n->act);
-    if ((s = nn_fold_node (plan, n, &folded, err)))
-      goto fail;
-    if (folded) {
+    /* Report mode: what depends on a refused node is skipped. */
+    bool skip = n->refused;
+    for (int k = 0; k < n->n_in; k++)
+      skip |= n->in[k] && bad[n->in[k] - plan->values];
+    if (skip) {
+      for (int k = 0; k < n->n_out; k++)
+        if (n->out[k])
+          bad[n->out[k] - plan->values] = 1;
       removed[t] = 1;
       continue;
     }
-    for (int k = 0; k < n->n_in; k++)
-      if (n->in[k] && n->in[k]->kind != NN_VAL_CONST
-          && n->in[k]->dtype != NN_DTYPE_FLOAT) {
-        s = nn_fail_node (err, NN_UNSUPPORTED, n,
-                          "input '%s' is an int64 tensor computed at run time",
-                          n->in[k]->name);
-        goto fail;
-      }
     if (!n->def) {
       s = nn_fail_node (err, NN_UNSUPPORTED, n,
                         "operator '%s' is not "
@@ -408,26 +351,34 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
                         n->op_type);
       goto fail;
     }
-    if ((s = n->def->plan (n, err)))
-      goto fail;
-    for (int k = 0; k < n->n_out; k++)
-      if (n->out[k] && n->out[k]->dtype != NN_DTYPE_FLOAT) {
-        s = nn_fail_node (err, NN_INTERNAL, n, "output %d has no float type",
-                          k);
+    memset (&e, 0, sizeof e);
+    if ((s = check_known_inputs (n, reporter ? &e : err))
+        || (s = n->def->plan (n, reporter ? &e : err))) {
+      if (!reporter)
         goto fail;
-      }
-  }
-  for (size_t i = 0; i < g->n_outputs; i++) {
-    nn_value *v = plan->output_values[i];
-    if (v->dtype != NN_DTYPE_FLOAT) {
-      s = nn_fail (err, NN_UNSUPPORTED,
-                   "graph output '%s' is not a float "
-                   "tensor",
-                   v->name);
-      goto fail;
+      nn_reporter_add (reporter, &e);
+      free (n->params);
+      n->params = NULL;
+      for (int k = 0; k < n->n_out; k++)
+        if (n->out[k])
+          bad[n->out[k] - plan->values] = 1;
+      removed[t] = 1;
+      continue;
     }
-    fill_info (&plan->outputs[i], v);
+    if (n->def->shape_only || all_inputs_known (n)) {
+      if ((s = nn_fold_run (plan, n, err)))
+        goto fail;
+      removed[t] = 1;
+    }
   }
+  if (reporter && reporter->problems) {
+    s = nn_fail (err, reporter->first, "%zu problem%s, the first: %s",
+                 reporter->problems, reporter->problems == 1 ? "" : "s",
+                 reporter->first_message);
+    goto fail;
+  }
+  for (size_t i = 0; i < g->n_outputs; i++)
+    fill_info (&plan->outputs[i], plan->output_values[i]);
 
   /* 3. fusion, 4. views become aliases */
   fuse_activations (plan, (char *)removed);
@@ -435,7 +386,7 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
     alias_root[i] = &plan->values[i];
   for (size_t t = 0; t < plan->n_steps; t++) {
     nn_node *n = &plan->steps[t];
-    if (removed[t] || !is_view (n) || !n->out[0] || !n->in[0]
+    if (removed[t] || !n->def->view || !one_output (n) || !n->in[0]
         || n->in[0]->kind == NN_VAL_CONST)
       continue;
     alias_root[n->out[0] - plan->values] = alias_root[n->in[0] - plan->values];
@@ -446,7 +397,7 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
   for (size_t t = 0; t < plan->n_steps; t++) {
     if (removed[t])
       continue;
-    plan->flops += step_flops (&plan->steps[t]);
+    plan->flops += step_work (&plan->steps[t]);
     if (plan->steps[t].workspace_floats > plan->workspace_floats)
       plan->workspace_floats = plan->steps[t].workspace_floats;
     plan->steps[kept++] = plan->steps[t];
@@ -457,6 +408,8 @@ nn_plan_create (const nn_model *model, int batch, nn_plan **out, nn_error *err)
   if ((s = assign_offsets (plan, alias_root, err)))
     goto fail;
   free (removed);
+  free (bad);
+  free (used);
   free (alias_root);
   *out = plan;
   return NN_OK;
@@ -465,6 +418,8 @@ fail:
   /* Removed steps already released their params; nn_plan_free frees the
    * rest (steps not reached yet hold NULL). */
   free (removed);
+  free (bad);
+  free (used);
   free (alias_root);
   nn_plan_free (plan);
   return s;
@@ -479,4 +434,14 @@ nn_plan_free (nn_plan *plan)
     free (plan->steps[t].params);
   nn_mem_clear (&plan->mem);
   free (plan);
+}
+
+bool
+nn_plan_has_dims (const nn_plan *plan, const int64_t (*dims)[NN_MAX_DIMS])
+{
+  for (size_t i = 0; i < plan->n_inputs; i++)
+    for (int a = 0; a < plan->inputs[i].ndim; a++)
+      if (plan->inputs[i].dims[a] != dims[i][a])
+        return false;
+  return true;
 }

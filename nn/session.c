@@ -1,6 +1,7 @@
 /* nn_session: one arena (inputs, outputs, activations, then workspace) and
  * optional worker threads, both made here so that run() allocates nothing. */
 #include "model.h"
+#include "bind.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
                    nn_session **out, nn_error *err)
 {
   nn_session *s;
+  int64_t (*dims)[NN_MAX_DIMS] = NULL;
+  bool complete;
   size_t floats, bytes;
   nn_status st;
   int batch = opts ? opts->batch : 0;
@@ -40,13 +43,27 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
     return nn_fail (err, NN_NOMEM, "out of memory");
   s->model = nn_model_ref (model);
   s->reference = opts ? opts->reference : 0;
-  if (batch == 0 || batch == model->plan->batch) {
+  dims = malloc ((model->graph.n_inputs + 1) * sizeof *dims);
+  if (!dims) {
+    st = nn_fail (err, NN_NOMEM, "out of memory");
+    goto fail;
+  }
+  if ((st = nn_bind_inputs (&model->graph, opts ? opts->shapes : NULL,
+                            opts ? opts->n_shapes : 0,
+                            (const int64_t (*)[NN_MAX_DIMS])model->bound, batch,
+                            dims, &complete, err)))
+    goto fail;
+  if (model->plan
+      && nn_plan_has_dims (model->plan, (const int64_t (*)[NN_MAX_DIMS])dims)) {
     s->plan = model->plan;
   } else {
-    if ((st = nn_plan_create (model, batch, &s->own_plan, err)))
+    if ((st = nn_plan_create (model, (const int64_t (*)[NN_MAX_DIMS])dims, NULL,
+                              &s->own_plan, err)))
       goto fail;
     s->plan = s->own_plan;
   }
+  free (dims);
+  dims = NULL;
   if (!nn_add_size (s->plan->arena_floats, s->plan->workspace_floats, &floats)
       || !nn_mul_size (floats + 16, sizeof (float), &bytes)) {
     st = nn_fail (err, NN_NOMEM, "session memory size overflows");
@@ -73,6 +90,7 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
   return NN_OK;
 
 fail:
+  free (dims);
   nn_session_free (s);
   return st;
 }
@@ -113,22 +131,40 @@ nn_session_output_info (const nn_session *s, size_t i)
   return s && i < s->plan->n_outputs ? &s->plan->outputs[i] : NULL;
 }
 
-float *
-nn_session_input (nn_session *s, size_t i)
+void *
+nn_session_input_data (nn_session *s, size_t i)
 {
   if (!s || i >= s->plan->n_inputs)
     return NULL;
   return s->arena + s->plan->input_values[i]->offset;
 }
 
-const float *
-nn_session_output (const nn_session *s, size_t i)
+const void *
+nn_session_output_data (const nn_session *s, size_t i)
 {
   const nn_value *v;
   if (!s || i >= s->plan->n_outputs)
     return NULL;
   v = s->plan->output_values[i];
-  return v->kind == NN_VAL_CONST ? v->fconst : s->arena + v->offset;
+  return v->kind == NN_VAL_CONST ? v->cdata : s->arena + v->offset;
+}
+
+float *
+nn_session_input (nn_session *s, size_t i)
+{
+  if (!s || i >= s->plan->n_inputs
+      || s->plan->input_values[i]->dtype != NN_DTYPE_FLOAT)
+    return NULL;
+  return nn_session_input_data (s, i);
+}
+
+const float *
+nn_session_output (const nn_session *s, size_t i)
+{
+  if (!s || i >= s->plan->n_outputs
+      || s->plan->output_values[i]->dtype != NN_DTYPE_FLOAT)
+    return NULL;
+  return nn_session_output_data (s, i);
 }
 
 size_t
@@ -147,6 +183,12 @@ nn_session_find_output (const nn_session *s, const char *name)
     if (strcmp (s->plan->outputs[i].name, name) == 0)
       return i;
   return (size_t)-1;
+}
+
+double
+nn_session_flops (const nn_session *s)
+{
+  return s ? s->plan->flops : 0.0;
 }
 
 nn_status

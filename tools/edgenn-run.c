@@ -25,13 +25,17 @@
 #define TOP_K 5
 /* Fixed, so two runs of the tool on the same model see the same data. */
 #define RANDOM_SEED UINT64_C (0x5eed0f00dcafe123)
+#define MAX_SHAPES 16
 
 typedef struct run_args {
   const char *model;
   const char *input;
   const char *output;
   long runs, warmup, threads, batch;
-  bool reference, json;
+  bool reference, json, check;
+  /* --input-shape: entry 0 is the unnamed one (the first input), if any */
+  nn_input_shape shapes[MAX_SHAPES];
+  size_t n_shapes;
 } run_args;
 
 typedef struct latency {
@@ -41,30 +45,49 @@ typedef struct latency {
 static void
 usage (FILE *f)
 {
-  fputs ("usage: edgenn-run MODEL [--input IN.npy] [--output OUT.npy] "
-         "[--runs N] [--threads T]\n"
-         "                  [--batch B] [--warmup W] [--reference] [--json]\n"
-         "\n"
-         "Describes MODEL (inputs, outputs, operator counts, GFLOPs), runs it "
-         "on IN.npy\n"
-         "(float32, C order, exactly the first input's shape) or on seeded "
-         "random data,\n"
-         "writes the first output to OUT.npy, prints its top-5 (of the first "
-         "batch item:\n"
-         "probabilities when the model's metadata says its outputs are "
-         "logits, and the\n"
-         "model's labels when it has them) and the latency of N timed runs "
-         "after W\n"
-         "warm-up runs.\n"
-         "\n"
-         "  --runs N       timed runs (default 20)\n"
-         "  --warmup W     untimed runs before them (default 2)\n"
-         "  --threads T    session worker threads (default 1)\n"
-         "  --batch B      batch size (default: the model's own)\n"
-         "  --reference    use the naive reference kernels\n"
-         "  --json         print only one line of JSON holding the results (no "
-         "report)\n",
-         f);
+  fputs (
+      "usage: edgenn-run MODEL [--input IN.npy] [--output OUT.npy] "
+      "[--runs N] [--threads T]\n"
+      "                  [--batch B] [--warmup W] [--input-shape [NAME=]DIMS]"
+      "\n"
+      "                  [--reference] [--json]\n"
+      "       edgenn-run --check MODEL [--input-shape [NAME=]DIMS]\n"
+      "\n"
+      "Describes MODEL (inputs, outputs, operator counts, GFLOPs), runs it "
+      "on IN.npy\n"
+      "(float32, C order, exactly the first input's shape) or on seeded "
+      "random data,\n"
+      "writes the first output to OUT.npy, prints its top-5 (of the first "
+      "batch item:\n"
+      "probabilities when the model's metadata says its outputs are "
+      "logits, and the\n"
+      "model's labels when it has them) and the latency of N timed runs "
+      "after W\n"
+      "warm-up runs.\n"
+      "\n"
+      "  --check        check that MODEL can run, without running it: list "
+      "every\n"
+      "                 unsupported node, operator, attribute or opset "
+      "(status 1 if\n"
+      "                 any), else describe it. An image input's symbolic "
+      "height and\n"
+      "                 width are checked at the model's "
+      "edgeclassify.input-size,\n"
+      "                 else 224x224\n"
+      "  --runs N       timed runs (default 20)\n"
+      "  --warmup W     untimed runs before them (default 2)\n"
+      "  --threads T    session worker threads (default 1)\n"
+      "  --batch B      batch size (default: the model's own)\n"
+      "  --input-shape [NAME=]DIMS\n"
+      "                 shape of the first input (or of input NAME), as "
+      "1x3x224x224:\n"
+      "                 binds its symbolic dimensions; repeatable. Without "
+      "it, IN.npy's\n"
+      "                 shape binds the first input\n"
+      "  --reference    use the naive reference kernels\n"
+      "  --json         print only one line of JSON holding the results (no "
+      "report)\n",
+      f);
 }
 
 static int
@@ -114,6 +137,62 @@ parse_long (const char *flag, const char *text, long min, long max, long *out)
   return 0;
 }
 
+/* "[NAME=]D0xD1x..." into a->shapes. 0 on success. */
+static int
+parse_shape (const char *text, run_args *a)
+{
+  const char *eq = strrchr (text, '=');
+  const char *p = eq ? eq + 1 : text;
+  nn_input_shape sh = { NULL, 0, { 0 } };
+  size_t at;
+
+  if (eq) {
+    if (eq == text)
+      return die ("--input-shape '%s': the input name before '=' is empty",
+                  text);
+    sh.name = strndup (text, (size_t)(eq - text));
+    if (!sh.name)
+      return die ("out of memory");
+  }
+  for (;;) {
+    char *end;
+    long long v;
+    if (sh.ndim == NN_MAX_DIMS)
+      goto bad;
+    errno = 0;
+    v = strtoll (p, &end, 10);
+    if (end == p || *p == '-' || *p == '+' || errno == ERANGE || v < 1
+        || v > INT32_MAX)
+      goto bad;
+    sh.dims[sh.ndim++] = v;
+    if (*end == '\0')
+      break;
+    if (*end != 'x')
+      goto bad;
+    p = end + 1;
+  }
+  if (!sh.name && a->n_shapes && !a->shapes[0].name)
+    return die ("--input-shape without a name is given twice (name the "
+                "inputs: NAME=DIMS)");
+  if (a->n_shapes == MAX_SHAPES)
+    return die ("at most %d --input-shape options", MAX_SHAPES);
+  /* The unnamed one binds the first input: nn reads a NULL name as the
+   * input at the entry's own index. */
+  at = a->n_shapes++;
+  if (!sh.name && at > 0) {
+    a->shapes[at] = a->shapes[0];
+    at = 0;
+  }
+  a->shapes[at] = sh;
+  return 0;
+
+bad:
+  free ((char *)sh.name);
+  return die ("--input-shape needs dimensions of 1 or more such as "
+              "1x3x224x224 (at most %d), not '%s'",
+              NN_MAX_DIMS, text);
+}
+
 /* Whether the option name in arg (its first len bytes) is `name`. */
 static bool
 flag_is (const char *arg, size_t len, const char *name)
@@ -150,6 +229,10 @@ parse_args (int argc, char **argv, run_args *a)
     }
     if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0)
       return 2;
+    if (strcmp (arg, "--check") == 0) {
+      a->check = true;
+      continue;
+    }
     if (strcmp (arg, "--reference") == 0) {
       a->reference = true;
       continue;
@@ -163,7 +246,8 @@ parse_args (int argc, char **argv, run_args *a)
     for (k = 0; k < n_num && !flag_is (arg, len, num_flags[k].name); k++)
       ;
     if (k == n_num && !flag_is (arg, len, "--input")
-        && !flag_is (arg, len, "--output"))
+        && !flag_is (arg, len, "--output")
+        && !flag_is (arg, len, "--input-shape"))
       return die ("unknown option '%s' (try --help)", arg);
     if (arg[len] == '=')
       value = arg + len + 1;
@@ -174,7 +258,10 @@ parse_args (int argc, char **argv, run_args *a)
 
     if (flag_is (arg, len, "--input"))
       a->input = value;
-    else if (flag_is (arg, len, "--output"))
+    else if (flag_is (arg, len, "--input-shape")) {
+      if (parse_shape (value, a) != 0)
+        return 1;
+    } else if (flag_is (arg, len, "--output"))
       a->output = value;
     else if (parse_long (num_flags[k].name, value, num_flags[k].min,
                          num_flags[k].max,
@@ -184,6 +271,8 @@ parse_args (int argc, char **argv, run_args *a)
   }
   if (!a->model)
     return die ("no model given (try --help)");
+  if (a->check && a->json)
+    return die ("--check prints a report of its own; drop --json");
   if (a->input && a->input[0] == '\0')
     return die ("--input needs a file name");
   if (a->output && a->output[0] == '\0')
@@ -204,21 +293,41 @@ format_dims (char *buf, size_t size, int ndim, const int64_t *dims)
     snprintf (buf + n, size - n, "]");
 }
 
-static const char *
-dtype_name (nn_dtype dtype)
+/* [batch=1, 3, height=224, width=224]: symbolic dims by name, "?" where
+ * nothing binds them yet; "[?]" when the rank is unknown. */
+static void
+format_info_dims (char *buf, size_t size, const nn_tensor_info *info)
 {
-  return dtype == NN_DTYPE_FLOAT   ? "float32"
-         : dtype == NN_DTYPE_INT64 ? "int64"
-                                   : "?";
+  size_t n = 0;
+
+  if (info->ndim < 0) {
+    snprintf (buf, size, "[?]");
+    return;
+  }
+  n += snprintf (buf + n, size - n, "[");
+  for (int i = 0; i < info->ndim && n < size; i++) {
+    const char *name = info->dim_names[i];
+    n += snprintf (buf + n, size - n, "%s", i ? ", " : "");
+    if (name && n < size)
+      n += snprintf (buf + n, size - n, "%s=", name[0] ? name : "?");
+    if (n >= size)
+      break;
+    if (info->dims[i] < 0)
+      n += snprintf (buf + n, size - n, "?");
+    else
+      n += snprintf (buf + n, size - n, "%lld", (long long)info->dims[i]);
+  }
+  if (n < size)
+    snprintf (buf + n, size - n, "]");
 }
 
 static void
 print_tensor (const char *what, size_t i, const nn_tensor_info *info)
 {
-  char dims[256];
+  char dims[512];
 
-  format_dims (dims, sizeof dims, info->ndim, info->dims);
-  say ("%-7s %zu: %s %s %s\n", what, i, info->name, dtype_name (info->dtype),
+  format_info_dims (dims, sizeof dims, info);
+  say ("%-7s %zu: %s %s %s\n", what, i, info->name, nn_dtype_name (info->dtype),
        dims);
 }
 
@@ -265,6 +374,132 @@ print_op_counts (const nn_model *model)
   say ("\n");
   free (counts);
   return 0;
+}
+
+/* n elements of type t as floats (integers rounded as C converts them;
+ * float16 exactly). */
+static void
+to_float (const void *data, nn_dtype t, size_t n, float *out)
+{
+  for (size_t i = 0; i < n; i++) {
+    switch (t) {
+    case NN_DTYPE_UINT8:
+    case NN_DTYPE_BOOL:
+      out[i] = ((const uint8_t *)data)[i];
+      break;
+    case NN_DTYPE_INT8:
+      out[i] = ((const int8_t *)data)[i];
+      break;
+    case NN_DTYPE_UINT16:
+      out[i] = ((const uint16_t *)data)[i];
+      break;
+    case NN_DTYPE_INT16:
+      out[i] = ((const int16_t *)data)[i];
+      break;
+    case NN_DTYPE_INT32:
+      out[i] = (float)((const int32_t *)data)[i];
+      break;
+    case NN_DTYPE_UINT32:
+      out[i] = (float)((const uint32_t *)data)[i];
+      break;
+    case NN_DTYPE_INT64:
+      out[i] = (float)((const int64_t *)data)[i];
+      break;
+    case NN_DTYPE_UINT64:
+      out[i] = (float)((const uint64_t *)data)[i];
+      break;
+    case NN_DTYPE_DOUBLE:
+      out[i] = (float)((const double *)data)[i];
+      break;
+    case NN_DTYPE_FLOAT16: {
+      uint16_t h = ((const uint16_t *)data)[i];
+      int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+      float v = e == 0x1f ? (m ? NAN : INFINITY)
+                : e == 0  ? ldexpf ((float)m, -24)
+                          : ldexpf ((float)(m + 1024), e - 25);
+      out[i] = (h & 0x8000) ? -v : v;
+      break;
+    }
+    default:
+      out[i] = ((const float *)data)[i];
+      break;
+    }
+  }
+}
+
+/* ---- --check ---------------------------------------------------------- */
+
+static void
+report_problem (void *data, nn_status status, const char *message)
+{
+  (void)status;
+  (*(size_t *)data)++;
+  printf ("problem: %s\n", message);
+}
+
+/* Checks the model: loaded in report mode, so every problem is listed on
+ * stdout as it comes; image height and width left open are checked at the
+ * model's hint, else 224x224. */
+static int
+check_model (run_args *a)
+{
+  nn_load_options lo = { 0 };
+  nn_model *model = NULL;
+  nn_error err = { 0 };
+  size_t problems = 0;
+  bool defaulted = false;
+  int ret = 1;
+  nn_status st;
+
+  lo.flags = NN_LOAD_GENERAL | NN_LOAD_DEFAULT_SIZE;
+  lo.shapes = a->shapes;
+  lo.n_shapes = a->n_shapes;
+  lo.report = report_problem;
+  lo.report_data = &problems;
+  st = nn_model_load_file (a->model, &lo, &model, &err);
+  if (st != NN_OK) {
+    if (problems)
+      die ("%s: %zu problem%s: this build cannot run the model", a->model,
+           problems, problems == 1 ? "" : "s");
+    else if (strstr (err.message, a->model))
+      die ("cannot load the model: %s: %s", nn_status_to_string (st),
+           err.message);
+    else
+      die ("cannot load '%s': %s: %s", a->model, nn_status_to_string (st),
+           err.message);
+    goto done;
+  }
+  for (size_t i = 0; i < nn_model_n_inputs (model); i++) {
+    const nn_tensor_info *info = nn_model_input (model, i);
+    for (int d = 0; d < info->ndim; d++) {
+      if (info->dims[d] < 0) {
+        die ("input '%s' axis %d ('%s') is symbolic: give its shape with "
+             "--input-shape to check the model's shapes",
+             info->name, d, info->dim_names[d]);
+        goto done;
+      }
+      defaulted |= a->n_shapes == 0 && info->ndim == 4 && (d == 2 || d == 3)
+                   && info->dim_names[d];
+    }
+  }
+  say ("model:  %s\n", a->model);
+  for (size_t i = 0; i < nn_model_n_inputs (model); i++)
+    print_tensor ("input", i, nn_model_input (model, i));
+  for (size_t i = 0; i < nn_model_n_outputs (model); i++)
+    print_tensor ("output", i, nn_model_output (model, i));
+  if (print_op_counts (model) != 0)
+    goto done;
+  say ("GFLOPs: %.6g per run\n", nn_model_flops (model) / 1e9);
+  if (defaulted)
+    say ("shapes: symbolic height and width checked at the size above, the "
+         "model's\n        edgeclassify.input-size or else 224x224 "
+         "(--input-shape to choose)\n");
+  say ("check:  supported\n");
+  ret = fflush (stdout) == 0 ? 0 : die ("cannot write the report");
+
+done:
+  nn_model_unref (model);
+  return ret;
 }
 
 /* splitmix64: tiny, seedable, good enough for test tensors. */
@@ -351,7 +586,8 @@ leading_dim (const nn_tensor_info *info)
  * (or all) with seeded random data. Keeps a copy of each in `saved` so every
  * run starts from the same tensors. */
 static int
-prepare_inputs (nn_session *session, const run_args *a, float **saved)
+prepare_inputs (nn_session *session, const run_args *a, npy_array *x,
+                float **saved)
 {
   size_t n_in = nn_session_n_inputs (session);
   uint64_t rng = RANDOM_SEED;
@@ -361,33 +597,31 @@ prepare_inputs (nn_session *session, const run_args *a, float **saved)
   for (size_t i = 0; i < n_in; i++) {
     const nn_tensor_info *info = nn_session_input_info (session, i);
 
-    saved[i] = malloc (info->count ? info->count * sizeof (float) : 1);
+    size_t bytes = info->count * nn_dtype_size (info->dtype);
+
+    saved[i] = calloc (1, bytes ? bytes : 1);
     if (!saved[i])
       return die ("out of memory for input '%s'", info->name);
+    if (i == 0 && a->input && info->dtype != NN_DTYPE_FLOAT)
+      return die ("input '%s' is %s; --input reads float32 only", info->name,
+                  nn_dtype_name (info->dtype));
     if (i == 0 && a->input) {
-      npy_array x;
-      char err[NPY_ERROR_MAX];
-      bool same;
+      bool same = x->ndim == info->ndim;
 
-      if (npy_read_f32 (a->input, &x, err) != 0)
-        return die ("%s", err);
-      same = x.ndim == info->ndim;
-      for (int d = 0; same && d < x.ndim; d++)
-        same = x.dims[d] == info->dims[d];
+      for (int d = 0; same && d < x->ndim; d++)
+        same = x->dims[d] == info->dims[d];
       if (!same) {
         char have[256], need[256];
-        format_dims (have, sizeof have, x.ndim, x.dims);
+        format_dims (have, sizeof have, x->ndim, x->dims);
         format_dims (need, sizeof need, info->ndim, info->dims);
-        npy_array_clear (&x);
         return die ("'%s' has shape %s but input '%s' needs %s", a->input, have,
                     info->name, need);
       }
-      memcpy (saved[i], x.data, info->count * sizeof (float));
-      npy_array_clear (&x);
-    } else {
+      memcpy (saved[i], x->data, info->count * sizeof (float));
+    } else if (info->dtype == NN_DTYPE_FLOAT) {
       for (size_t k = 0; k < info->count; k++)
         saved[i][k] = next_uniform (&rng);
-    }
+    } /* other types: zeros (they are indices and masks, not data) */
   }
   return 0;
 }
@@ -459,9 +693,11 @@ run_once (nn_session *session, float *const *saved, double *us)
   nn_status st;
   double t0;
 
-  for (size_t i = 0; i < n_in; i++)
-    memcpy (nn_session_input (session, i), saved[i],
-            nn_session_input_info (session, i)->count * sizeof (float));
+  for (size_t i = 0; i < n_in; i++) {
+    const nn_tensor_info *info = nn_session_input_info (session, i);
+    memcpy (nn_session_input_data (session, i), saved[i],
+            info->count * nn_dtype_size (info->dtype));
+  }
   t0 = now_us ();
   st = nn_session_run (session, &err);
   if (us)
@@ -475,7 +711,8 @@ run_once (nn_session *session, float *const *saved, double *us)
 int
 main (int argc, char **argv)
 {
-  run_args a = { NULL, NULL, NULL, 20, 2, 1, 0, false, false };
+  run_args a = { .runs = 20, .warmup = 2, .threads = 1 };
+  npy_array x = { 0 };
   nn_load_options lopts = { 0 };
   nn_session_options sopts = { 0 };
   nn_model *model = NULL;
@@ -489,8 +726,10 @@ main (int argc, char **argv)
   post_info pi;
   const nn_tensor_info *out_info;
   const float *out;
+  float *out_conv = NULL;
   int64_t model_batch, batch;
   latency lat;
+  bool from_npy = false;
   int ret = 1;
 
   nn_hints_init (&pi.hints);
@@ -500,21 +739,51 @@ main (int argc, char **argv)
     break;
   case 2:
     usage (stdout);
-    return 0;
+    ret = 0;
+    goto done;
   default:
-    return 1;
+    goto done;
+  }
+
+  if (a.check) {
+    ret = check_model (&a);
+    goto done;
+  }
+
+  /* The tensor file binds the first input's shape, unless --input-shape
+   * says what the shapes are. */
+  if (a.input) {
+    char nerr[NPY_ERROR_MAX];
+    if (npy_read_f32 (a.input, &x, nerr) != 0) {
+      die ("%s", nerr);
+      goto done;
+    }
+    if (a.n_shapes == 0) {
+      a.shapes[0].ndim = x.ndim;
+      memcpy (a.shapes[0].dims, x.dims, sizeof x.dims);
+      a.n_shapes = 1;
+      from_npy = true;
+    }
   }
 
   /* Tools describe any float model, not only single-image classifiers. */
   lopts.flags = NN_LOAD_GENERAL;
+  lopts.shapes = a.shapes;
+  lopts.n_shapes = a.n_shapes;
   st = nn_model_load_file (a.model, &lopts, &model, &err);
   if (st != NN_OK) {
+    char at[300] = "";
+    if (from_npy) {
+      char dims[256];
+      format_dims (dims, sizeof dims, x.ndim, x.dims);
+      snprintf (at, sizeof at, " at the shape of '%s' %s", a.input, dims);
+    }
     /* The loader's messages usually name the file already. */
     if (strstr (err.message, a.model))
-      die ("cannot load the model: %s: %s", nn_status_to_string (st),
+      die ("cannot load the model%s: %s: %s", at, nn_status_to_string (st),
            err.message);
     else
-      die ("cannot load '%s': %s%s%s", a.model, nn_status_to_string (st),
+      die ("cannot load '%s'%s: %s%s%s", a.model, at, nn_status_to_string (st),
            err.message[0] ? ": " : "", err.message);
     goto done;
   }
@@ -533,10 +802,13 @@ main (int argc, char **argv)
            ? NN_UNSUPPORTED
            : nn_session_create (model, &sopts, &session, &err);
   if (st != NN_OK) {
-    die ("cannot create a session for '%s': %s%s%s", a.model,
+    die ("cannot create a session for '%s': %s%s%s%s", a.model,
          nn_status_to_string (st), err.message[0] ? ": " : "",
          st == NN_UNSUPPORTED && !session ? "the model has no outputs"
-                                          : err.message);
+                                          : err.message,
+         st == NN_INVALID_ARG && strstr (err.message, "not bound")
+             ? " (--input-shape or --input)"
+             : "");
     goto done;
   }
 
@@ -558,7 +830,7 @@ main (int argc, char **argv)
     die ("out of memory");
     goto done;
   }
-  if (prepare_inputs (session, &a, saved) != 0)
+  if (prepare_inputs (session, &a, &x, saved) != 0)
     goto done;
   say ("data:   %s\n", a.input ? a.input
                                : "seeded random, uniform "
@@ -569,6 +841,21 @@ main (int argc, char **argv)
     goto done;
   out_info = nn_session_output_info (session, 0);
   out = nn_session_output (session, 0);
+  if (!out) {
+    /* Another type (indices of an ArgMax, a mask): shown and written as
+     * float32. */
+    out_conv
+        = malloc ((out_info->count ? out_info->count : 1) * sizeof (float));
+    if (!out_conv) {
+      die ("out of memory");
+      goto done;
+    }
+    to_float (nn_session_output_data (session, 0), out_info->dtype,
+              out_info->count, out_conv);
+    out = out_conv;
+    fprintf (stderr, "edgenn-run: note: output '%s' is %s, shown as float32\n",
+             out_info->name, nn_dtype_name (out_info->dtype));
+  }
   if (a.output) {
     char nerr[NPY_ERROR_MAX];
     if (npy_write_f32 (a.output, out, out_info->ndim, out_info->dims, nerr)
@@ -641,6 +928,10 @@ main (int argc, char **argv)
   ret = 0;
 
 done:
+  free (out_conv);
+  npy_array_clear (&x);
+  for (size_t i = 0; i < a.n_shapes; i++)
+    free ((char *)a.shapes[i].name);
   for (size_t i = 0; saved && i < n_in; i++)
     free (saved[i]);
   free (saved);

@@ -59,6 +59,13 @@ act_map (const nn_act *act, float *restrict y, const float *restrict x,
   }
 }
 
+/* What an activation node keeps: its nn_act (first: it is what a fusing
+ * producer applies), and whether Clip reads its bounds at run time. */
+typedef struct act_params {
+  nn_act act;
+  bool runtime_lo, runtime_hi;
+} act_params;
+
 typedef struct act_job {
   const nn_act *act;
   float *y;
@@ -85,9 +92,9 @@ act_plan_common (nn_node *node, nn_act act, nn_error *err)
     return s;
   if ((s = nn_op_set_output (node, 0, x->ndim, x->dims, err)))
     return s;
-  if ((s = nn_op_alloc_params (node, sizeof (nn_act), err)))
+  if ((s = nn_op_alloc_params (node, sizeof (act_params), err)))
     return s;
-  *(nn_act *)node->params = act;
+  ((act_params *)node->params)->act = act;
   return NN_OK;
 }
 
@@ -95,8 +102,14 @@ static void
 act_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   const nn_value *x = node->in[0];
-  act_job j = { node->params, nn_value_data (node->out[0], ctx),
-                nn_value_data (x, ctx), x->count };
+  const act_params *p = node->params;
+  nn_act act = p->act;
+  if (p->runtime_lo)
+    act.alpha = *nn_value_data (node->in[1], ctx);
+  if (p->runtime_hi)
+    act.beta = *nn_value_data (node->in[2], ctx);
+  act_job j = { &act, nn_value_data (node->out[0], ctx), nn_value_data (x, ctx),
+                x->count };
   nn_pool_run (ctx->pool, act_task, &j,
                nn_op_task_count (ctx->pool, (double)x->count * 4.0, 64));
 }
@@ -159,12 +172,36 @@ hard_swish_plan (nn_node *node, nn_error *err)
   return act_plan_common (node, (nn_act){ NN_ACT_HARD_SWISH, 0.f, 0.f }, err);
 }
 
-/* Clip: bounds are attributes before opset 11, optional constant scalar
- * inputs from 11 on. Absent bounds leave that side open. */
+/* A Clip bound from opset 11 on: an optional scalar input, a constant
+ * (read now) or computed at run time (read by run()). */
+static nn_status
+clip_bound (const nn_node *node, int i, const char *what, float *out,
+            bool *runtime, nn_error *err)
+{
+  const nn_value *v = nn_op_input (node, i);
+  nn_status s;
+  *runtime = false;
+  if (!v)
+    return NN_OK;
+  if (v->kind == NN_VAL_CONST)
+    return nn_op_const_scalar (node, i, what, out, err);
+  if ((s = nn_op_float_input (node, i, what, err)))
+    return s;
+  if (v->count != 1)
+    return nn_fail_node (err, NN_SHAPE, node,
+                         "input %s ('%s') must hold one value, has %zu", what,
+                         v->name, v->count);
+  *runtime = true;
+  return NN_OK;
+}
+
+/* Clip: bounds are attributes before opset 11, optional scalar inputs from
+ * 11 on. Absent bounds leave that side open. */
 static nn_status
 clip_plan (nn_node *node, nn_error *err)
 {
   float lo = -FLT_MAX, hi = FLT_MAX;
+  bool rlo = false, rhi = false;
   nn_status s;
 
   if (node->opset < 11) {
@@ -173,28 +210,46 @@ clip_plan (nn_node *node, nn_error *err)
         || (s = nn_op_attr_float (node, "max", FLT_MAX, &hi, err)))
       return s;
   } else {
-    if ((s = nn_op_check_arity (node, 1, 3, 1, 1, err)))
-      return s;
-    if (nn_op_input (node, 1)
-        && (s = nn_op_const_scalar (node, 1, "min", &lo, err)))
-      return s;
-    if (nn_op_input (node, 2)
-        && (s = nn_op_const_scalar (node, 2, "max", &hi, err)))
+    if ((s = nn_op_check_arity (node, 1, 3, 1, 1, err))
+        || (s = clip_bound (node, 1, "min", &lo, &rlo, err))
+        || (s = clip_bound (node, 2, "max", &hi, &rhi, err)))
       return s;
   }
   /* min > max gives max everywhere, as numpy.clip does: the order of the
    * two comparisons in act_map already yields that. */
-  return act_plan_common (node, (nn_act){ NN_ACT_CLIP, lo, hi }, err);
+  if ((s = act_plan_common (node, (nn_act){ NN_ACT_CLIP, lo, hi }, err)))
+    return s;
+  ((act_params *)node->params)->runtime_lo = rlo;
+  ((act_params *)node->params)->runtime_hi = rhi;
+  return NN_OK;
 }
 
-const nn_op_def nn_op_relu = { "Relu", relu_plan, act_run, 0 };
-const nn_op_def nn_op_leaky_relu = { "LeakyRelu", leaky_relu_plan, act_run, 0 };
-const nn_op_def nn_op_clip = { "Clip", clip_plan, act_run, 0 };
-const nn_op_def nn_op_sigmoid = { "Sigmoid", sigmoid_plan, act_run, 0 };
+/* Every activation keeps its nn_act in params: that is what a producer
+ * that fuses it applies. */
+static bool
+act_as_act (const nn_node *node, nn_act *act)
+{
+  const act_params *p = node->params;
+  if (!p || p->runtime_lo || p->runtime_hi)
+    return false;
+  *act = p->act;
+  return true;
+}
+
+#define NN_ACT_DEF(NAME, PLAN, ...)                                            \
+  {                                                                            \
+    .op_type = NAME, .plan = PLAN, .run = act_run, .as_act = act_as_act,       \
+    __VA_ARGS__                                                                \
+  }
+
+const nn_op_def nn_op_relu = NN_ACT_DEF ("Relu", relu_plan);
+const nn_op_def nn_op_leaky_relu = NN_ACT_DEF ("LeakyRelu", leaky_relu_plan);
+const nn_op_def nn_op_clip = NN_ACT_DEF ("Clip", clip_plan);
+const nn_op_def nn_op_sigmoid = NN_ACT_DEF ("Sigmoid", sigmoid_plan);
 const nn_op_def nn_op_hard_sigmoid
-    = { "HardSigmoid", hard_sigmoid_plan, act_run, 0 };
-const nn_op_def nn_op_hard_swish = { "HardSwish", hard_swish_plan, act_run, 0 };
-const nn_op_def nn_op_tanh = { "Tanh", tanh_plan, act_run, 0 };
+    = NN_ACT_DEF ("HardSigmoid", hard_sigmoid_plan);
+const nn_op_def nn_op_hard_swish = NN_ACT_DEF ("HardSwish", hard_swish_plan);
+const nn_op_def nn_op_tanh = NN_ACT_DEF ("Tanh", tanh_plan);
 
 /* ---- BatchNormalization ----------------------------------------------- */
 
@@ -346,5 +401,8 @@ batchnorm_run (const nn_node *node, const nn_run_ctx *ctx)
                                  p->outer * p->channels));
 }
 
-const nn_op_def nn_op_batchnorm
-    = { "BatchNormalization", batchnorm_plan, batchnorm_run, 1 };
+const nn_op_def nn_op_batchnorm = { .op_type = "BatchNormalization",
+                                    .plan = batchnorm_plan,
+                                    .run = batchnorm_run,
+                                    .fuses_activation = 1,
+                                    .min_opset = 7 };

@@ -181,4 +181,19 @@ conv_run (const nn_node *node, const nn_run_ctx *ctx)
   }
 }
 
-const nn_op_def nn_op_conv = { "Conv", conv_plan, conv_run, 1 };
+/* 2 flops per multiply-add: every output reads C/group x kernel weights. */
+static double
+conv_work (const nn_node *node)
+{
+  const nn_value *w = node->in[1];
+  if (!node->out[0] || !w || w->dims[0] <= 0)
+    return 0.0;
+  return 2.0 * (double)node->out[0]->count
+         * (double)(w->count / (size_t)w->dims[0]);
+}
+
+const nn_op_def nn_op_conv = { .op_type = "Conv",
+                               .plan = conv_plan,
+                               .run = conv_run,
+                               .fuses_activation = 1,
+                               .work = conv_work };

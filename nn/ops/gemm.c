@@ -298,7 +298,19 @@ gemm_run (const nn_node *node, const nn_run_ctx *ctx)
     nn_act_apply (&node->act, y, count);
 }
 
-const nn_op_def nn_op_gemm = { "Gemm", gemm_plan, gemm_run, 1 };
+static double
+gemm_work (const nn_node *node)
+{
+  const gemm_params *p = node->params;
+  return p ? 2.0 * (double)p->m * (double)p->n * (double)p->k : 0.0;
+}
+
+const nn_op_def nn_op_gemm = { .op_type = "Gemm",
+                               .plan = gemm_plan,
+                               .run = gemm_run,
+                               .fuses_activation = 1,
+                               .min_opset = 7,
+                               .work = gemm_work };
 
 /* ---- MatMul ------------------------------------------------------------ */
 
@@ -435,4 +447,17 @@ matmul_run (const nn_node *node, const nn_run_ctx *ctx)
   }
 }
 
-const nn_op_def nn_op_matmul = { "MatMul", matmul_plan, matmul_run, 1 };
+static double
+matmul_work (const nn_node *node)
+{
+  const nn_value *a = node->in[0], *y = node->out[0];
+  if (!y || !a || a->ndim < 1)
+    return 0.0;
+  return 2.0 * (double)y->count * (double)a->dims[a->ndim - 1];
+}
+
+const nn_op_def nn_op_matmul = { .op_type = "MatMul",
+                                 .plan = matmul_plan,
+                                 .run = matmul_run,
+                                 .fuses_activation = 1,
+                                 .work = matmul_work };

@@ -1,5 +1,5 @@
-/* Concat, Split and Pad (constant mode): block copies along one or more
- * axes. */
+/* Concat, Split and Pad (constant, reflect, edge, wrap): block copies
+ * along one or more axes, of any element type. */
 #include "ops.h"
 
 #include <stdio.h>
@@ -9,6 +9,7 @@
 
 typedef struct concat_params {
   int axis;
+  size_t esize;
 } concat_params;
 
 static nn_status
@@ -29,7 +30,8 @@ concat_plan (nn_node *node, nn_error *err)
   for (int i = 0; i < node->n_in; i++) {
     char what[32];
     snprintf (what, sizeof what, "%d", i);
-    if ((s = nn_op_float_input (node, i, what, err)))
+    if ((s = nn_op_typed_input (node, i, what, NN_TYPES_ALL, err))
+        || (s = nn_op_same_type (node, 0, i, err)))
       return s;
   }
   const nn_value *x0 = node->in[0];
@@ -58,11 +60,12 @@ concat_plan (nn_node *node, nn_error *err)
     if (dims[axis] > (int64_t)NN_MAX_TENSOR_ELEMS)
       return nn_fail_node (err, NN_SHAPE, node, "result is too large");
   }
-  if ((s = nn_op_set_output (node, 0, x0->ndim, dims, err)))
+  if ((s = nn_op_set_output_type (node, 0, x0->dtype, x0->ndim, dims, err)))
     return s;
   if ((s = nn_op_alloc_params (node, sizeof (concat_params), err)))
     return s;
   ((concat_params *)node->params)->axis = axis;
+  ((concat_params *)node->params)->esize = nn_dtype_size (x0->dtype);
   return NN_OK;
 }
 
@@ -72,35 +75,38 @@ concat_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   const concat_params *p = node->params;
   const nn_value *y = node->out[0];
-  float *out = nn_value_data (y, ctx);
-  size_t outer = 1, inner = 1;
+  char *out = nn_value_ptr (y, ctx);
+  size_t outer = 1, inner = p->esize;
   for (int d = 0; d < p->axis; d++)
     outer *= (size_t)y->dims[d];
   for (int d = p->axis + 1; d < y->ndim; d++)
     inner *= (size_t)y->dims[d];
-  const size_t row = (size_t)y->dims[p->axis] * inner;
+  const size_t row = (size_t)y->dims[p->axis] * inner; /* bytes */
   size_t col = 0;
   for (int i = 0; i < node->n_in; i++) {
     const nn_value *x = node->in[i];
-    const float *src = nn_value_data (x, ctx);
+    const char *src = nn_value_ptr (x, ctx);
     size_t len = (size_t)x->dims[p->axis] * inner;
-    if (outer == 1)
-      nn_op_copy (ctx->pool, out + col, src, len); /* one block: split */
+    if (outer == 1 && len % sizeof (float) == 0 && col % sizeof (float) == 0)
+      nn_op_copy (ctx->pool, (float *)(out + col), (const float *)src,
+                  len / sizeof (float)); /* one block: split */
     else
       for (size_t o = 0; o < outer && len; o++)
-        memcpy (out + o * row + col, src + o * len, len * sizeof (float));
+        memcpy (out + o * row + col, src + o * len, len);
     col += len;
   }
 }
 
-const nn_op_def nn_op_concat = { "Concat", concat_plan, concat_run, 0 };
+const nn_op_def nn_op_concat = {
+  .op_type = "Concat", .plan = concat_plan, .run = concat_run, .min_opset = 7
+};
 
 /* ---- Split -------------------------------------------------------------- */
 
 typedef struct split_params {
   int axis;
-  size_t outer, inner, dim;
-  int64_t sizes[]; /* n_out */
+  size_t outer, inner, dim; /* inner in bytes */
+  int64_t sizes[];          /* n_out */
 } split_params;
 
 static nn_status
@@ -112,7 +118,7 @@ split_plan (nn_node *node, nn_error *err)
 
   if ((s = nn_op_check_arity (node, 1, node->opset < 13 ? 1 : 2, 1,
                               n_out > 1 ? n_out : 1, err))
-      || (s = nn_op_float_input (node, 0, "input", err))
+      || (s = nn_op_typed_input (node, 0, "input", NN_TYPES_ALL, err))
       || (s = nn_op_attr_int (node, "axis", 0, &axis_attr, err))
       || (s = nn_op_attr_int (node, "num_outputs", 0, &num_outputs, err)))
     return s;
@@ -198,13 +204,13 @@ split_plan (nn_node *node, nn_error *err)
   memcpy (dims, x->dims, sizeof (int64_t) * (size_t)x->ndim);
   for (int i = 0; i < n_out; i++) {
     dims[axis] = sizes[i];
-    if ((s = nn_op_set_output (node, i, x->ndim, dims, err)))
+    if ((s = nn_op_set_output_type (node, i, x->dtype, x->ndim, dims, err)))
       return s;
   }
   p->axis = axis;
   p->dim = (size_t)dim;
   p->outer = 1;
-  p->inner = 1;
+  p->inner = nn_dtype_size (x->dtype);
   for (int d = 0; d < axis; d++)
     p->outer *= (size_t)x->dims[d];
   for (int d = axis + 1; d < x->ndim; d++)
@@ -217,63 +223,80 @@ static void
 split_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   const split_params *p = node->params;
-  const float *src = nn_value_data (node->in[0], ctx);
+  const char *src = nn_value_ptr (node->in[0], ctx);
   const size_t row = p->dim * p->inner;
   size_t col = 0;
   for (int i = 0; i < node->n_out; i++) {
     size_t len = (size_t)p->sizes[i] * p->inner;
     if (node->out[i] && len) {
-      float *dst = nn_value_data (node->out[i], ctx);
+      char *dst = nn_value_ptr (node->out[i], ctx);
       for (size_t o = 0; o < p->outer; o++)
-        memcpy (dst + o * len, src + o * row + col, len * sizeof (float));
+        memcpy (dst + o * len, src + o * row + col, len);
     }
     col += len;
   }
 }
 
-const nn_op_def nn_op_split = { "Split", split_plan, split_run, 0 };
+const nn_op_def nn_op_split = { .op_type = "Split",
+                                .plan = split_plan,
+                                .run = split_run,
+                                .min_opset = 7,
+                                .const_inputs = 0x2 };
 
-/* ---- Pad (constant) ----------------------------------------------------- */
+/* ---- Pad --------------------------------------------------------------- */
+
+typedef enum pad_mode {
+  PAD_CONSTANT,
+  PAD_REFLECT,
+  PAD_EDGE,
+  PAD_WRAP
+} pad_mode;
 
 typedef struct pad_params {
   int nd;
+  pad_mode mode;
+  size_t esize;
   ptrdiff_t in[NN_MAX_DIMS], out[NN_MAX_DIMS], begin[NN_MAX_DIMS];
-  float value;
+  unsigned char value[8]; /* the constant, in the data's type */
 } pad_params;
 
 static nn_status
 pad_plan (nn_node *node, nn_error *err)
 {
+  static const char *const modes[] = { "constant", "reflect", "edge", "wrap" };
   int64_t pads[2 * NN_MAX_DIMS], axes[NN_MAX_DIMS], dims[NN_MAX_DIMS];
-  int np, na = -1;
-  const char *mode;
-  float value = 0.f;
+  int np, na = -1, mode = -1;
+  const char *mode_name;
+  float fvalue = 0.f;
   nn_status s;
 
   if ((s = nn_op_check_arity (node, node->opset < 11 ? 1 : 2,
                               node->opset < 11 ? 1 : (node->opset < 18 ? 3 : 4),
                               1, 1, err))
-      || (s = nn_op_float_input (node, 0, "data", err))
-      || (s = nn_op_attr_string (node, "mode", "constant", &mode, err)))
+      || (s = nn_op_typed_input (node, 0, "data", NN_TYPES_ALL, err))
+      || (s = nn_op_attr_string (node, "mode", "constant", &mode_name, err)))
     return s;
-  if (strcmp (mode, "reflect") == 0 || strcmp (mode, "edge") == 0
-      || strcmp (mode, "wrap") == 0)
-    return nn_fail_node (
-        err, NN_UNSUPPORTED, node,
-        "attribute 'mode' = '%s' is not supported (only 'constant')", mode);
-  if (strcmp (mode, "constant") != 0)
+  for (int i = 0; i < 4; i++)
+    if (strcmp (mode_name, modes[i]) == 0)
+      mode = i;
+  if (mode < 0)
     return nn_fail_node (err, NN_BAD_MODEL, node,
-                         "attribute 'mode' has unknown value '%s'", mode);
+                         "attribute 'mode' has unknown value '%s'", mode_name);
   const nn_value *x = node->in[0];
   int r = x->ndim;
+  if ((s = nn_op_alloc_params (node, sizeof (pad_params), err)))
+    return s;
+  pad_params *p = node->params;
+  p->esize = nn_dtype_size (x->dtype);
 
   if (node->opset < 11) {
     if ((s = nn_op_attr_ints (node, "pads", pads, 2 * NN_MAX_DIMS, &np, err))
-        || (s = nn_op_attr_float (node, "value", 0.f, &value, err)))
+        || (s = nn_op_attr_float (node, "value", 0.f, &fvalue, err)))
       return s;
     if (np < 0)
       return nn_fail_node (err, NN_BAD_MODEL, node,
                            "attribute 'pads' is required");
+    nn_store_f64 (p->value, x->dtype, 0, fvalue);
   } else {
     if ((s
          = nn_op_const_ints (node, 1, "pads", pads, 2 * NN_MAX_DIMS, &np, err)))
@@ -281,8 +304,20 @@ pad_plan (nn_node *node, nn_error *err)
     const nn_value *cv = nn_op_input (node, 2);
     if (cv && cv->count == 0 && cv->kind == NN_VAL_CONST)
       cv = NULL; /* an empty tensor means the default */
-    if (cv && (s = nn_op_const_scalar (node, 2, "constant_value", &value, err)))
-      return s;
+    if (cv) {
+      if (cv->kind != NN_VAL_CONST)
+        return nn_fail_node (err, NN_UNSUPPORTED, node,
+                             "input constant_value ('%s') must be a constant",
+                             cv->name);
+      if ((s = nn_op_same_type (node, 0, 2, err)))
+        return s;
+      if (cv->count != 1)
+        return nn_fail_node (err, NN_SHAPE, node,
+                             "input constant_value ('%s') must hold one "
+                             "value, has %zu",
+                             cv->name, cv->count);
+      memcpy (p->value, cv->cdata, p->esize);
+    }
     if (nn_op_input (node, 3)
         && (s
             = nn_op_const_ints (node, 3, "axes", axes, NN_MAX_DIMS, &na, err)))
@@ -325,14 +360,15 @@ pad_plan (nn_node *node, nn_error *err)
           err, NN_SHAPE, node, "pads %lld,%lld do not fit axis %d of size %lld",
           (long long)begin[i], (long long)end[i], i, (long long)x->dims[i]);
     dims[i] = x->dims[i] + begin[i] + end[i];
+    if (mode != PAD_CONSTANT && x->dims[i] == 0 && dims[i] > 0)
+      return nn_fail_node (err, NN_SHAPE, node,
+                           "mode '%s' cannot pad axis %d of size 0", mode_name,
+                           i);
   }
-  if ((s = nn_op_set_output (node, 0, r, dims, err)))
+  if ((s = nn_op_set_output_type (node, 0, x->dtype, r, dims, err)))
     return s;
-  if ((s = nn_op_alloc_params (node, sizeof (pad_params), err)))
-    return s;
-  pad_params *p = node->params;
   p->nd = r;
-  p->value = value;
+  p->mode = (pad_mode)mode;
   for (int i = 0; i < r; i++) {
     p->in[i] = (ptrdiff_t)x->dims[i];
     p->out[i] = (ptrdiff_t)dims[i];
@@ -345,14 +381,53 @@ pad_plan (nn_node *node, nn_error *err)
   return NN_OK;
 }
 
-// x (in dims), y (out dims): y[o] = x[o - begin] inside x, else value
+/* Where output position i (already shifted by the pad before) reads from
+ * an axis of size n: -1 for the constant. */
+static ptrdiff_t
+pad_source (ptrdiff_t i, ptrdiff_t n, pad_mode mode)
+{
+  if (i >= 0 && i < n)
+    return i;
+  switch (mode) {
+  case PAD_EDGE:
+    return i < 0 ? 0 : n - 1;
+  case PAD_WRAP:
+    return ((i % n) + n) % n;
+  case PAD_REFLECT:
+    if (n == 1)
+      return 0;
+    {
+      ptrdiff_t period = 2 * (n - 1), k = ((i % period) + period) % period;
+      return k < n ? k : period - k;
+    }
+  default:
+    return -1;
+  }
+}
+
+/* n copies of the es-byte value at dst. */
+static void
+fill_value (char *dst, const unsigned char *value, ptrdiff_t n, size_t es)
+{
+  if (es == 4) {
+    uint32_t v;
+    memcpy (&v, value, 4);
+    for (ptrdiff_t i = 0; i < n; i++)
+      memcpy (dst + 4 * i, &v, 4);
+  } else
+    for (ptrdiff_t i = 0; i < n; i++)
+      memcpy (dst + i * (ptrdiff_t)es, value, es);
+}
+
+// x (in dims), y (out dims): y[o] = x[source (o - begin)] or the constant
 static void
 pad_run (const nn_node *node, const nn_run_ctx *ctx)
 {
   const pad_params *p = node->params;
-  const float *x = nn_value_data (node->in[0], ctx);
-  float *y = nn_value_data (node->out[0], ctx);
+  const char *x = nn_value_ptr (node->in[0], ctx);
+  char *y = nn_value_ptr (node->out[0], ctx);
   const int last = p->nd - 1;
+  const size_t es = p->esize;
   const ptrdiff_t n = p->out[last], b = p->begin[last], w = p->in[last];
   ptrdiff_t idx[NN_MAX_DIMS] = { 0 }, rows = 1;
 
@@ -364,26 +439,28 @@ pad_run (const nn_node *node, const nn_run_ctx *ctx)
   ptrdiff_t lo = b > 0 ? b : 0, hi = b + w < n ? b + w : n;
   if (hi < lo)
     hi = lo;
-  for (ptrdiff_t row = 0; row < rows; row++, y += n) {
+  for (ptrdiff_t row = 0; row < rows; row++, y += n * (ptrdiff_t)es) {
     ptrdiff_t off = 0;
     bool inside = true;
     for (int d = 0; d < last; d++) {
-      ptrdiff_t i = idx[d] - p->begin[d];
-      if (i < 0 || i >= p->in[d])
+      ptrdiff_t i = pad_source (idx[d] - p->begin[d], p->in[d], p->mode);
+      if (i < 0)
         inside = false;
-      off = off * p->in[d] + i;
+      off = off * p->in[d] + (i < 0 ? 0 : i);
     }
+    const char *xr = x + off * w * (ptrdiff_t)es;
     if (!inside) {
-      for (ptrdiff_t i = 0; i < n; i++)
-        y[i] = p->value;
-    } else {
-      for (ptrdiff_t i = 0; i < lo; i++)
-        y[i] = p->value;
+      fill_value (y, p->value, n, es);
+    } else if (p->mode == PAD_CONSTANT) {
+      fill_value (y, p->value, lo, es);
       if (hi > lo)
-        memcpy (y + lo, x + off * w + (lo - b),
-                sizeof (float) * (size_t)(hi - lo));
-      for (ptrdiff_t i = hi; i < n; i++)
-        y[i] = p->value;
+        memcpy (y + lo * (ptrdiff_t)es, xr + (lo - b) * (ptrdiff_t)es,
+                es * (size_t)(hi - lo));
+      fill_value (y + hi * (ptrdiff_t)es, p->value, n - hi, es);
+    } else {
+      for (ptrdiff_t i = 0; i < n; i++)
+        memcpy (y + i * (ptrdiff_t)es,
+                xr + pad_source (i - b, w, p->mode) * (ptrdiff_t)es, es);
     }
     for (int d = last - 1; d >= 0; d--) {
       if (++idx[d] < p->out[d])
@@ -393,4 +470,8 @@ pad_run (const nn_node *node, const nn_run_ctx *ctx)
   }
 }
 
-const nn_op_def nn_op_pad = { "Pad", pad_plan, pad_run, 0 };
+const nn_op_def nn_op_pad = { .op_type = "Pad",
+                              .plan = pad_plan,
+                              .run = pad_run,
+                              .min_opset = 7,
+                              .const_inputs = 0xe };

@@ -3,25 +3,12 @@
 #ifndef NN_OPS_OPS_H
 #define NN_OPS_OPS_H
 
+#include "dtype.h"
 #include "graph.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Operator definitions, one per ONNX op_type (registry.c lists them). */
-extern const nn_op_def nn_op_conv;
-extern const nn_op_def nn_op_batchnorm;
-extern const nn_op_def nn_op_relu, nn_op_leaky_relu, nn_op_clip, nn_op_sigmoid,
-    nn_op_hard_sigmoid, nn_op_hard_swish, nn_op_tanh;
-extern const nn_op_def nn_op_add, nn_op_sub, nn_op_mul, nn_op_div;
-extern const nn_op_def nn_op_max_pool, nn_op_average_pool,
-    nn_op_global_average_pool, nn_op_global_max_pool;
-extern const nn_op_def nn_op_gemm, nn_op_matmul;
-extern const nn_op_def nn_op_flatten, nn_op_reshape, nn_op_transpose,
-    nn_op_squeeze, nn_op_unsqueeze, nn_op_identity, nn_op_dropout;
-extern const nn_op_def nn_op_concat, nn_op_split, nn_op_pad;
-extern const nn_op_def nn_op_softmax, nn_op_log_softmax, nn_op_reduce_mean;
 
 /* Input i, or NULL when omitted or past the end. */
 static inline const nn_value *
@@ -55,8 +42,16 @@ nn_status nn_op_float_input (const nn_node *node, int i, const char *what,
 nn_status nn_op_input_rank (const nn_node *node, int i, const char *what,
                             int min_rank, int max_rank, nn_error *err);
 
-/* A constant int64 input read into out[0..*n) (at most max entries);
- * NN_UNSUPPORTED naming the input when it is not constant. */
+/* Input i must be present with a dtype in `types` (NN_TYPES_*). */
+nn_status nn_op_typed_input (const nn_node *node, int i, const char *what,
+                             unsigned types, nn_error *err);
+
+/* Inputs i and j (when both present) must have one dtype. */
+nn_status nn_op_same_type (const nn_node *node, int i, int j, nn_error *err);
+
+/* A constant integer input (int64, int32, ...) read into out[0..*n) (at
+ * most max entries); NN_UNSUPPORTED naming the input when it is not
+ * constant. */
 nn_status nn_op_const_ints (const nn_node *node, int i, const char *what,
                             int64_t *out, int max, int *n, nn_error *err);
 
@@ -91,6 +86,9 @@ nn_status nn_op_axis (const nn_node *node, const char *what, int64_t axis,
 /* Sets output i to a float tensor of the given shape. */
 nn_status nn_op_set_output (nn_node *node, int i, int ndim, const int64_t *dims,
                             nn_error *err);
+/* The same with any dtype. */
+nn_status nn_op_set_output_type (nn_node *node, int i, nn_dtype dtype, int ndim,
+                                 const int64_t *dims, nn_error *err);
 
 /* Allocates node->params of size bytes (zeroed). */
 nn_status nn_op_alloc_params (nn_node *node, size_t size, nn_error *err);
@@ -118,6 +116,32 @@ nn_op_split_range (size_t total, int i, int n, size_t *begin, size_t *end)
 /* How many tasks a job of `work` (roughly flops or bytes touched) deserves:
  * 1 below the point where waking another thread costs more than it saves. */
 int nn_op_task_count (const nn_pool *pool, double work, size_t max_tasks);
+
+/* ---- Strided copies (strided.c) ---------------------------------------- */
+
+#define NN_STRIDED_MAX_DIMS (2 * NN_MAX_DIMS)
+
+/* y, contiguous with dims, from x read at offset + sum(i_k * istride_k)
+ * (elements; strides may be 0 or negative). Unit axes dropped and affine
+ * neighbours merged. */
+typedef struct nn_strided {
+  size_t esize; /* bytes per element */
+  size_t count; /* elements of y */
+  int nd;
+  ptrdiff_t dims[NN_STRIDED_MAX_DIMS];
+  ptrdiff_t istride[NN_STRIDED_MAX_DIMS];
+  ptrdiff_t offset;
+  ptrdiff_t rows; /* product of dims[0..nd-1) */
+} nn_strided;
+
+void nn_strided_setup (nn_strided *p, size_t esize, int nd, const int64_t *dims,
+                       const ptrdiff_t *istride, ptrdiff_t offset);
+/* Split across the pool by rows; the same bytes for any split. */
+void nn_strided_run (const nn_strided *p, nn_pool *pool, const void *x,
+                     void *y);
+/* run() of an operator whose params are one nn_strided from input 0 to
+ * output 0. */
+void nn_op_strided_run (const nn_node *node, const nn_run_ctx *ctx);
 
 /* Fused activation of a node as a single float function (for reference
  * kernels and scalar epilogues). */

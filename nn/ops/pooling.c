@@ -220,11 +220,36 @@ global_pool_run (const nn_node *node, const nn_run_ctx *ctx)
                                  (size_t)p->planes));
 }
 
-const nn_op_def nn_op_max_pool
-    = { "MaxPool", max_pool_plan, window_pool_run, 0 };
-const nn_op_def nn_op_average_pool
-    = { "AveragePool", average_pool_plan, window_pool_run, 0 };
-const nn_op_def nn_op_global_average_pool
-    = { "GlobalAveragePool", global_average_pool_plan, global_pool_run, 0 };
-const nn_op_def nn_op_global_max_pool
-    = { "GlobalMaxPool", global_max_pool_plan, global_pool_run, 0 };
+/* Elements one output reads: the window clipped to the input (the kernels
+ * skip taps that fall in padding, however wide a SAME-padded window is). */
+static double
+window_pool_work (const nn_node *node)
+{
+  const pool_params *p = node->params;
+  ptrdiff_t kh, kw;
+  if (!p || !node->out[0])
+    return 0.0;
+  kh = p->g.kh < p->g.ih ? p->g.kh : p->g.ih;
+  kw = p->g.kw < p->g.iw ? p->g.kw : p->g.iw;
+  return (double)node->out[0]->count * (double)(kh > 0 ? kh : 1)
+         * (double)(kw > 0 ? kw : 1);
+}
+
+const nn_op_def nn_op_max_pool = { .op_type = "MaxPool",
+                                   .plan = max_pool_plan,
+                                   .run = window_pool_run,
+                                   .work = window_pool_work };
+const nn_op_def nn_op_average_pool = { .op_type = "AveragePool",
+                                       .plan = average_pool_plan,
+                                       .run = window_pool_run,
+                                       .work = window_pool_work };
+const nn_op_def nn_op_global_average_pool = {
+  .op_type = "GlobalAveragePool",
+  .plan = global_average_pool_plan,
+  .run = global_pool_run,
+};
+const nn_op_def nn_op_global_max_pool = {
+  .op_type = "GlobalMaxPool",
+  .plan = global_max_pool_plan,
+  .run = global_pool_run,
+};

@@ -1,6 +1,7 @@
-/* Operators that only move data: Flatten, Reshape, Squeeze, Unsqueeze,
- * Identity, Dropout (inference: identity) and Transpose. The planner turns
- * most of the first group into views; when it does not, run() copies. */
+/* Operators that only move data, of any type: Flatten, Reshape, Squeeze,
+ * Unsqueeze, Identity, Dropout (inference: identity) and Transpose. The
+ * planner turns most of the first group into views; when it does not,
+ * run() copies. */
 #include "ops.h"
 
 #include <string.h>
@@ -8,8 +9,16 @@
 static void
 copy_run (const nn_node *node, const nn_run_ctx *ctx)
 {
-  nn_op_copy (ctx->pool, nn_value_data (node->out[0], ctx),
-              nn_value_data (node->in[0], ctx), node->in[0]->count);
+  /* Whole floats: a copy of the value's bytes, rounded up, stays inside
+   * both tensors' arena slots (or constant buffers). */
+  nn_op_copy (ctx->pool, nn_value_ptr (node->out[0], ctx),
+              nn_value_ptr (node->in[0], ctx), nn_value_floats (node->in[0]));
+}
+
+static nn_status
+any_input (const nn_node *node, const char *what, nn_error *err)
+{
+  return nn_op_typed_input (node, 0, what, NN_TYPES_ALL, err);
 }
 
 static nn_status
@@ -21,7 +30,7 @@ flatten_plan (nn_node *node, nn_error *err)
   nn_status s;
 
   if ((s = nn_op_check_arity (node, 1, 1, 1, 1, err))
-      || (s = nn_op_float_input (node, 0, "input", err))
+      || (s = any_input (node, "input", err))
       || (s = nn_op_attr_int (node, "axis", 1, &axis_attr, err)))
     return s;
   const nn_value *x = node->in[0];
@@ -33,7 +42,7 @@ flatten_plan (nn_node *node, nn_error *err)
     return nn_fail_node (err, NN_SHAPE, node, "input is too large");
   dims[0] = (int64_t)outer;
   dims[1] = (int64_t)inner;
-  return nn_op_set_output (node, 0, 2, dims, err);
+  return nn_op_set_output_type (node, 0, x->dtype, 2, dims, err);
 }
 
 static nn_status
@@ -50,7 +59,7 @@ reshape_plan (nn_node *node, nn_error *err)
         err, NN_UNSUPPORTED, node,
         "attribute 'shape' (Reshape before opset 5) is not supported");
   if ((s = nn_op_check_arity (node, 2, 2, 1, 1, err))
-      || (s = nn_op_float_input (node, 0, "data", err))
+      || (s = any_input (node, "data", err))
       || (s = nn_op_const_ints (node, 1, "shape", shape, NN_MAX_DIMS, &n, err))
       || (s = nn_op_attr_int (node, "allowzero", 0, &allowzero, err)))
     return s;
@@ -104,7 +113,7 @@ reshape_plan (nn_node *node, nn_error *err)
     return nn_fail_node (err, NN_SHAPE, node,
                          "shape holds %zu elements, the input has %zu", known,
                          x->count);
-  return nn_op_set_output (node, 0, n, shape, err);
+  return nn_op_set_output_type (node, 0, x->dtype, n, shape, err);
 }
 
 /* Axes from the attribute (before opset 13) or the constant input 1. *n is
@@ -129,7 +138,7 @@ squeeze_plan (nn_node *node, nn_error *err)
   nn_status s;
 
   if ((s = nn_op_check_arity (node, 1, node->opset < 13 ? 1 : 2, 1, 1, err))
-      || (s = nn_op_float_input (node, 0, "data", err))
+      || (s = any_input (node, "data", err))
       || (s = axes_of (node, axes, &n, err)))
     return s;
   const nn_value *x = node->in[0];
@@ -155,7 +164,7 @@ squeeze_plan (nn_node *node, nn_error *err)
   for (int i = 0; i < x->ndim; i++)
     if (!drop[i])
       dims[nd++] = x->dims[i];
-  return nn_op_set_output (node, 0, nd, dims, err);
+  return nn_op_set_output_type (node, 0, x->dtype, nd, dims, err);
 }
 
 static nn_status
@@ -168,7 +177,7 @@ unsqueeze_plan (nn_node *node, nn_error *err)
 
   if ((s = nn_op_check_arity (node, node->opset < 13 ? 1 : 2,
                               node->opset < 13 ? 1 : 2, 1, 1, err))
-      || (s = nn_op_float_input (node, 0, "data", err))
+      || (s = any_input (node, "data", err))
       || (s = axes_of (node, axes, &n, err)))
     return s;
   const nn_value *x = node->in[0];
@@ -191,7 +200,7 @@ unsqueeze_plan (nn_node *node, nn_error *err)
   }
   for (int i = 0, j = 0; i < rank; i++)
     dims[i] = added[i] ? 1 : x->dims[j++];
-  return nn_op_set_output (node, 0, rank, dims, err);
+  return nn_op_set_output_type (node, 0, x->dtype, rank, dims, err);
 }
 
 static nn_status
@@ -199,54 +208,81 @@ identity_plan (nn_node *node, nn_error *err)
 {
   nn_status s;
   if ((s = nn_op_check_arity (node, 1, 1, 1, 1, err))
-      || (s = nn_op_float_input (node, 0, "input", err)))
+      || (s = any_input (node, "input", err)))
     return s;
-  return nn_op_set_output (node, 0, node->in[0]->ndim, node->in[0]->dims, err);
+  return nn_op_set_output_type (node, 0, node->in[0]->dtype, node->in[0]->ndim,
+                                node->in[0]->dims, err);
 }
 
-/* Dropout in inference: the identity. Training mode and the mask output are
- * refused. */
+/* A constant scalar as a double; false when not constant or not one. */
+static bool
+const_scalar (const nn_value *v, double *out)
+{
+  if (!v || v->kind != NN_VAL_CONST || v->count != 1 || !v->cdata
+      || !nn_dtype_in (v->dtype, NN_TYPES_ALL))
+    return false;
+  *out = nn_load_f64 (v->cdata, v->dtype, 0);
+  return true;
+}
+
+/* Dropout in inference: the identity, and a mask of ones. Training mode is
+ * refused unless its ratio is 0 (exporters keep a training-mode Dropout of
+ * ratio 0, mask and all). */
 static nn_status
 dropout_plan (nn_node *node, nn_error *err)
 {
+  double train = 0.0, ratio = 0.5;
   nn_status s;
   if ((s = nn_op_check_arity (node, 1, node->opset < 12 ? 1 : 3, 1, 2, err))
-      || (s = nn_op_refuse_output (node, 1, "mask", err))
       || (s = nn_op_float_input (node, 0, "data", err)))
     return s;
-  const nn_value *t = nn_op_input (node, 2);
-  if (t) {
-    bool off = t->kind == NN_VAL_CONST && t->count == 1
-               && ((t->iconst && t->iconst[0] == 0)
-                   || (t->fconst && t->fconst[0] == 0.f));
-    if (!off)
-      return nn_fail_node (
-          err, NN_UNSUPPORTED, node,
-          "input training_mode ('%s') must be a constant false",
-          t->name ? t->name : "?");
-  }
+  if (node->opset < 10 && nn_op_output (node, 1))
+    return nn_fail_node (err, NN_UNSUPPORTED, node,
+                         "output 1 (mask) before opset 10 is float; not "
+                         "supported");
+  const nn_value *t = nn_op_input (node, 2), *r = nn_op_input (node, 1);
+  if (t && !const_scalar (t, &train))
+    return nn_fail_node (err, NN_UNSUPPORTED, node,
+                         "input training_mode ('%s') must be a constant",
+                         t->name ? t->name : "?");
+  if (train != 0.0 && r && !const_scalar (r, &ratio))
+    return nn_fail_node (err, NN_UNSUPPORTED, node,
+                         "input ratio ('%s') must be a constant in training "
+                         "mode",
+                         r->name ? r->name : "?");
+  if (train != 0.0 && ratio != 0.0)
+    return nn_fail_node (err, NN_UNSUPPORTED, node,
+                         "training mode with ratio %g drops values at random; "
+                         "only inference (or ratio 0) is supported",
+                         ratio);
+  if ((s = nn_op_set_output_type (node, 1, NN_DTYPE_BOOL, node->in[0]->ndim,
+                                  node->in[0]->dims, err)))
+    return s;
   return nn_op_set_output (node, 0, node->in[0]->ndim, node->in[0]->dims, err);
 }
 
-/* ---- Transpose ---------------------------------------------------------- */
+/* With its mask output the node is a step of its own: a copy and ones. */
+static void
+dropout_run (const nn_node *node, const nn_run_ctx *ctx)
+{
+  copy_run (node, ctx);
+  if (nn_op_output (node, 1))
+    memset (nn_value_ptr (node->out[1], ctx), 1, node->out[1]->count);
+}
 
-typedef struct transpose_params {
-  int nd;                         /* merged axes */
-  ptrdiff_t dims[NN_MAX_DIMS];    /* output dims, merged */
-  ptrdiff_t istride[NN_MAX_DIMS]; /* input stride of each output axis */
-  ptrdiff_t rows;                 /* product of dims[0..nd-1) */
-} transpose_params;
+/* ---- Transpose ---------------------------------------------------------- */
 
 static nn_status
 transpose_plan (nn_node *node, nn_error *err)
 {
   int64_t perm[NN_MAX_DIMS], dims[NN_MAX_DIMS];
+  ptrdiff_t in_stride[NN_MAX_DIMS], st[NN_MAX_DIMS], e = 1;
   bool seen[NN_MAX_DIMS] = { false };
   int n;
   nn_status s;
 
   if ((s = nn_op_check_arity (node, 1, 1, 1, 1, err))
-      || (s = nn_op_float_input (node, 0, "data", err))
+      || (s = any_input (node, "data", err))
       || (s = nn_op_attr_ints (node, "perm", perm, NN_MAX_DIMS, &n, err)))
     return s;
   const nn_value *x = node->in[0];
@@ -268,107 +304,55 @@ transpose_plan (nn_node *node, nn_error *err)
     seen[perm[i]] = true;
     dims[i] = x->dims[perm[i]];
   }
-  if ((s = nn_op_set_output (node, 0, r, dims, err)))
+  if ((s = nn_op_set_output_type (node, 0, x->dtype, r, dims, err))
+      || (s = nn_op_alloc_params (node, sizeof (nn_strided), err)))
     return s;
-  if ((s = nn_op_alloc_params (node, sizeof (transpose_params), err)))
-    return s;
-
-  transpose_params *p = node->params;
-  ptrdiff_t in_stride[NN_MAX_DIMS], e = 1;
   for (int i = r - 1; i >= 0; i--) {
     in_stride[i] = e;
     e *= (ptrdiff_t)x->dims[i];
   }
-  /* Drop unit axes and merge output neighbours that are also input
-   * neighbours in the same order. */
-  int nd = 0;
-  for (int i = 0; i < r; i++) {
-    ptrdiff_t d = (ptrdiff_t)dims[i], st = in_stride[perm[i]];
-    if (d == 1)
-      continue;
-    if (nd > 0 && p->istride[nd - 1] == st * d) {
-      p->dims[nd - 1] *= d;
-      p->istride[nd - 1] = st;
-      continue;
-    }
-    p->dims[nd] = d;
-    p->istride[nd] = st;
-    nd++;
-  }
-  if (nd == 0) {
-    p->dims[0] = (ptrdiff_t)x->count;
-    p->istride[0] = 1;
-    nd = 1;
-  }
-  p->nd = nd;
-  p->rows = 1;
-  for (int i = 0; i < nd - 1; i++)
-    p->rows *= p->dims[i];
+  for (int i = 0; i < r; i++)
+    st[i] = in_stride[perm[i]];
+  nn_strided_setup (node->params, nn_dtype_size (x->dtype), r, dims, st, 0);
   return NN_OK;
 }
 
-typedef struct transpose_job {
-  const transpose_params *p;
-  const float *x;
-  float *y;
-} transpose_job;
-
-// x (input dims), y (permuted dims): output rows [b, e)
-static void
-transpose_task (void *arg, int t, int nt)
+/* Every operator whose params are an nn_strided. */
+void
+nn_op_strided_run (const nn_node *node, const nn_run_ctx *ctx)
 {
-  const transpose_job *j = arg;
-  const transpose_params *p = j->p;
-  ptrdiff_t idx[NN_MAX_DIMS] = { 0 }, off = 0;
-  size_t b, e;
-  int outer = p->nd - 1;
-
-  nn_op_split_range ((size_t)p->rows, t, nt, &b, &e);
-  if (b >= e)
-    return;
-  ptrdiff_t r = (ptrdiff_t)b;
-  for (int d = outer - 1; d >= 0; d--) {
-    idx[d] = r % p->dims[d];
-    r /= p->dims[d];
-    off += idx[d] * p->istride[d];
-  }
-  const ptrdiff_t n = p->dims[outer], st = p->istride[outer];
-  for (size_t row = b; row < e; row++) {
-    float *y = j->y + (ptrdiff_t)row * n;
-    const float *x = j->x + off;
-    if (st == 1)
-      memcpy (y, x, sizeof (float) * (size_t)n);
-    else
-      for (ptrdiff_t i = 0; i < n; i++)
-        y[i] = x[i * st];
-    for (int d = outer - 1; d >= 0; d--) {
-      off += p->istride[d];
-      if (++idx[d] < p->dims[d])
-        break;
-      off -= idx[d] * p->istride[d];
-      idx[d] = 0;
-    }
-  }
+  nn_strided_run (node->params, ctx->pool, nn_value_ptr (node->in[0], ctx),
+                  nn_value_ptr (node->out[0], ctx));
 }
 
-static void
-transpose_run (const nn_node *node, const nn_run_ctx *ctx)
-{
-  const transpose_params *p = node->params;
-  transpose_job j = { p, nn_value_data (node->in[0], ctx),
-                      nn_value_data (node->out[0], ctx) };
-  if (node->out[0]->count == 0)
-    return;
-  nn_pool_run (ctx->pool, transpose_task, &j,
-               nn_op_task_count (ctx->pool, (double)node->out[0]->count * 4.0,
-                                 (size_t)p->rows));
-}
-
-const nn_op_def nn_op_flatten = { "Flatten", flatten_plan, copy_run, 0 };
-const nn_op_def nn_op_reshape = { "Reshape", reshape_plan, copy_run, 0 };
-const nn_op_def nn_op_squeeze = { "Squeeze", squeeze_plan, copy_run, 0 };
-const nn_op_def nn_op_unsqueeze = { "Unsqueeze", unsqueeze_plan, copy_run, 0 };
-const nn_op_def nn_op_identity = { "Identity", identity_plan, copy_run, 0 };
-const nn_op_def nn_op_dropout = { "Dropout", dropout_plan, copy_run, 0 };
-const nn_op_def nn_op_transpose
-    = { "Transpose", transpose_plan, transpose_run, 0 };
+const nn_op_def nn_op_flatten = {
+  .op_type = "Flatten", .plan = flatten_plan, .run = copy_run, .view = true
+};
+const nn_op_def nn_op_reshape = { .op_type = "Reshape",
+                                  .plan = reshape_plan,
+                                  .run = copy_run,
+                                  .min_opset = 7,
+                                  .const_inputs = 0x2,
+                                  .view = true };
+const nn_op_def nn_op_squeeze = { .op_type = "Squeeze",
+                                  .plan = squeeze_plan,
+                                  .run = copy_run,
+                                  .const_inputs = 0x2,
+                                  .view = true };
+const nn_op_def nn_op_unsqueeze = { .op_type = "Unsqueeze",
+                                    .plan = unsqueeze_plan,
+                                    .run = copy_run,
+                                    .const_inputs = 0x2,
+                                    .view = true };
+const nn_op_def nn_op_identity = {
+  .op_type = "Identity", .plan = identity_plan, .run = copy_run, .view = true
+};
+const nn_op_def nn_op_dropout = { .op_type = "Dropout",
+                                  .plan = dropout_plan,
+                                  .run = dropout_run,
+                                  .min_opset = 7,
+                                  .const_inputs = 0x4,
+                                  .view = true };
+const nn_op_def nn_op_transpose = { .op_type = "Transpose",
+                                    .plan = transpose_plan,
+                                    .run = nn_op_strided_run };

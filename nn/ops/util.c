@@ -99,7 +99,7 @@ nn_op_const_ints (const nn_node *node, int i, const char *what, int64_t *out,
     return nn_fail_node (err, NN_UNSUPPORTED, node,
                          "input %s ('%s') must be a constant", what,
                          value_name (v));
-  if (v->dtype != NN_DTYPE_INT64 || (!v->iconst && v->count > 0))
+  if (!nn_dtype_in (v->dtype, NN_TYPES_INT) || (!v->cdata && v->count > 0))
     return nn_fail_node (err, NN_BAD_MODEL, node,
                          "input %s ('%s') must be an int64 tensor", what,
                          value_name (v));
@@ -113,8 +113,53 @@ nn_op_const_ints (const nn_node *node, int i, const char *what, int64_t *out,
         "input %s ('%s') has %zu values, at most %d are supported", what,
         value_name (v), v->count, max);
   for (size_t k = 0; k < v->count; k++)
-    out[k] = v->iconst[k];
+    out[k] = nn_load_i64 (v->cdata, v->dtype, k);
   *n = (int)v->count;
+  return NN_OK;
+}
+
+nn_status
+nn_op_typed_input (const nn_node *node, int i, const char *what, unsigned types,
+                   nn_error *err)
+{
+  const nn_value *v = nn_op_input (node, i);
+  if (!v)
+    return nn_fail_node (err, NN_BAD_MODEL, node, "input %s is missing", what);
+  if (!nn_dtype_in (v->dtype, types))
+    return nn_fail_node (err, NN_UNSUPPORTED, node,
+                         "input %s ('%s') of type %s is not supported here",
+                         what, value_name (v), nn_dtype_name (v->dtype));
+  if (v->kind == NN_VAL_CONST && !v->cdata && v->count > 0)
+    return nn_fail_node (err, NN_BAD_MODEL, node,
+                         "constant input %s ('%s') has no data", what,
+                         value_name (v));
+  return NN_OK;
+}
+
+nn_status
+nn_op_same_type (const nn_node *node, int i, int j, nn_error *err)
+{
+  const nn_value *a = nn_op_input (node, i), *b = nn_op_input (node, j);
+  if (a && b && a->dtype != b->dtype)
+    return nn_fail_node (err, NN_BAD_MODEL, node,
+                         "inputs %d ('%s') and %d ('%s') differ in type (%s, "
+                         "%s)",
+                         i, value_name (a), j, value_name (b),
+                         nn_dtype_name (a->dtype), nn_dtype_name (b->dtype));
+  return NN_OK;
+}
+
+nn_status
+nn_op_set_output_type (nn_node *node, int i, nn_dtype dtype, int ndim,
+                       const int64_t *dims, nn_error *err)
+{
+  nn_value *v = nn_op_output (node, i);
+  if (!v)
+    return NN_OK;
+  nn_status s = nn_value_set_shape (v, ndim, dims, node, err);
+  if (s != NN_OK)
+    return s;
+  v->dtype = dtype;
   return NN_OK;
 }
 

@@ -18,17 +18,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* ONNX TensorProto.DataType values the harness can feed or compare. */
-#define ONNX_FLOAT 1
 #define ONNX_INT64 7
 
 /* A decoded test-data tensor. */
 typedef struct tensor {
-  int dtype;
+  int dtype; /* an nn_dtype nn_dtype_size knows */
   int ndim;
   int64_t dims[NN_MAX_DIMS];
   size_t count;
-  void *data; /* float or int64_t, malloc'd */
+  void *data; /* elements of dtype, malloc'd */
 } tensor;
 
 /* One graph input or output as declared in model.onnx. */
@@ -118,6 +116,27 @@ tensor_clear (tensor *t)
 
 /* Decodes a serialized TensorProto of float or int64 (raw_data or the typed
  * repeated field). */
+/* The low bytes of v into element i of an integer-like (or float16 bits)
+ * tensor. */
+static void
+nn_store_u64 (void *data, int dtype, size_t i, uint64_t v)
+{
+  switch (nn_dtype_size ((nn_dtype)dtype)) {
+  case 1:
+    ((uint8_t *)data)[i] = (uint8_t)v;
+    break;
+  case 2:
+    ((uint16_t *)data)[i] = (uint16_t)v;
+    break;
+  case 4:
+    ((uint32_t *)data)[i] = (uint32_t)v;
+    break;
+  default:
+    ((uint64_t *)data)[i] = v;
+    break;
+  }
+}
+
 static case_result
 tensor_load (const char *path, tensor *t, char *msg, size_t size)
 {
@@ -135,7 +154,7 @@ tensor_load (const char *path, tensor *t, char *msg, size_t size)
     return verdict (CASE_FAIL, msg, size, "%s is not a TensorProto", path);
 
   t->dtype = tp->data_type;
-  if (t->dtype != ONNX_FLOAT && t->dtype != ONNX_INT64) {
+  if (!nn_dtype_size ((nn_dtype)t->dtype)) {
     r = verdict (CASE_UNSUPPORTED, msg, size, "test data of type %s",
                  elem_type_name (t->dtype));
     goto done;
@@ -155,7 +174,7 @@ tensor_load (const char *path, tensor *t, char *msg, size_t size)
       goto done;
     }
   }
-  elem = t->dtype == ONNX_FLOAT ? sizeof (float) : sizeof (int64_t);
+  elem = nn_dtype_size ((nn_dtype)t->dtype);
   t->data = malloc (t->count ? t->count * elem : 1);
   if (!t->data) {
     r = verdict (CASE_FAIL, msg, size, "%s: out of memory", path);
@@ -173,10 +192,20 @@ tensor_load (const char *path, tensor *t, char *msg, size_t size)
       memcpy (t->data, tp->raw_data.data, tp->raw_data.len);
   } else if (t->count == 0) {
     /* nothing to copy */
-  } else if (t->dtype == ONNX_FLOAT && tp->n_float_data == t->count) {
+  } else if (t->dtype == NN_DTYPE_FLOAT && tp->n_float_data == t->count) {
     memcpy (t->data, tp->float_data, t->count * elem);
-  } else if (t->dtype == ONNX_INT64 && tp->n_int64_data == t->count) {
+  } else if (t->dtype == NN_DTYPE_DOUBLE && tp->n_double_data == t->count) {
+    memcpy (t->data, tp->double_data, t->count * elem);
+  } else if (t->dtype == NN_DTYPE_INT64 && tp->n_int64_data == t->count) {
     memcpy (t->data, tp->int64_data, t->count * elem);
+  } else if ((t->dtype == NN_DTYPE_UINT64 || t->dtype == NN_DTYPE_UINT32)
+             && tp->n_uint64_data == t->count) {
+    for (size_t i = 0; i < t->count; i++)
+      nn_store_u64 (t->data, t->dtype, i, tp->uint64_data[i]);
+  } else if (tp->n_int32_data == t->count) {
+    /* int32_data carries every narrower type, float16 as its bits */
+    for (size_t i = 0; i < t->count; i++)
+      nn_store_u64 (t->data, t->dtype, i, (uint64_t)(int64_t)tp->int32_data[i]);
   } else {
     r = verdict (CASE_FAIL, msg, size, "%s: data does not match its dims",
                  path);
@@ -211,7 +240,7 @@ model_desc_clear (model_desc *d)
 }
 
 /* Reads the graph's interface and decides whether the harness can drive
- * it: float outputs only, float or int64 inputs only. */
+ * it: tensors of the types nn knows only. */
 static case_result
 model_desc_load (const char *path, model_desc *d, char *msg, size_t size)
 {
@@ -242,8 +271,7 @@ model_desc_load (const char *path, model_desc *d, char *msg, size_t size)
       continue;
     d->feeds[d->n_feeds].name = name;
     d->feeds[d->n_feeds].elem_type = port_type (g->input[i]);
-    if (d->feeds[d->n_feeds].elem_type != ONNX_FLOAT
-        && d->feeds[d->n_feeds].elem_type != ONNX_INT64)
+    if (!nn_dtype_size ((nn_dtype)d->feeds[d->n_feeds].elem_type))
       return verdict (CASE_UNSUPPORTED, msg, size, "input '%s' is %s", name,
                       port_type (g->input[i])
                           ? elem_type_name (port_type (g->input[i]))
@@ -253,7 +281,7 @@ model_desc_load (const char *path, model_desc *d, char *msg, size_t size)
   for (size_t i = 0; i < g->n_output; i++) {
     d->outs[i].name = g->output[i]->name ? g->output[i]->name : "";
     d->outs[i].elem_type = port_type (g->output[i]);
-    if (d->outs[i].elem_type != ONNX_FLOAT)
+    if (!nn_dtype_size ((nn_dtype)d->outs[i].elem_type))
       return verdict (
           CASE_UNSUPPORTED, msg, size, "output '%s' is %s", d->outs[i].name,
           d->outs[i].elem_type ? elem_type_name (d->outs[i].elem_type)
@@ -265,15 +293,75 @@ model_desc_load (const char *path, model_desc *d, char *msg, size_t size)
   return CASE_PASS;
 }
 
-/* NaN matches NaN; infinities must match exactly. */
-static bool
-close_enough (float got, float want)
+/* IEEE binary16 bits to a double, written here independently of nn. */
+static double
+half_value (uint16_t h)
 {
-  if (isnan (want) || isnan (got))
-    return isnan (want) && isnan (got);
-  if (got == want)
+  int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  double v;
+  if (e == 0x1f)
+    v = m ? NAN : INFINITY;
+  else if (e == 0)
+    v = ldexp (m, -24);
+  else
+    v = ldexp (m + 1024, e - 25);
+  return (h & 0x8000) ? -v : v;
+}
+
+static bool
+is_float_type (int t)
+{
+  return t == NN_DTYPE_FLOAT || t == NN_DTYPE_DOUBLE || t == NN_DTYPE_FLOAT16;
+}
+
+/* Element i as a double (exact for every integer type but the extremes of
+ * 64-bit ones, which the comparison reads as integers instead). */
+static double
+elem_f64 (const void *data, int t, size_t i)
+{
+  switch (t) {
+  case NN_DTYPE_FLOAT:
+    return ((const float *)data)[i];
+  case NN_DTYPE_DOUBLE:
+    return ((const double *)data)[i];
+  case NN_DTYPE_FLOAT16:
+    return half_value (((const uint16_t *)data)[i]);
+  case NN_DTYPE_INT8:
+    return ((const int8_t *)data)[i];
+  case NN_DTYPE_UINT8:
+  case NN_DTYPE_BOOL:
+    return ((const uint8_t *)data)[i];
+  case NN_DTYPE_INT16:
+    return ((const int16_t *)data)[i];
+  case NN_DTYPE_UINT16:
+    return ((const uint16_t *)data)[i];
+  case NN_DTYPE_INT32:
+    return ((const int32_t *)data)[i];
+  case NN_DTYPE_UINT32:
+    return ((const uint32_t *)data)[i];
+  case NN_DTYPE_INT64:
+    return (double)((const int64_t *)data)[i];
+  default:
+    return (double)((const uint64_t *)data)[i];
+  }
+}
+
+/* NaN matches NaN; infinities must match exactly; integers and bools
+ * exactly (compared as their bytes). */
+static bool
+close_enough (const void *got, const void *want, int t, size_t i)
+{
+  if (!is_float_type (t)) {
+    size_t es = nn_dtype_size ((nn_dtype)t);
+    return memcmp ((const char *)got + i * es, (const char *)want + i * es, es)
+           == 0;
+  }
+  double g = elem_f64 (got, t, i), w = elem_f64 (want, t, i);
+  if (isnan (w) || isnan (g))
+    return isnan (w) && isnan (g);
+  if (g == w)
     return true;
-  return fabs ((double)got - want) <= CASE_ATOL + CASE_RTOL * fabs (want);
+  return fabs (g - w) <= CASE_ATOL + CASE_RTOL * fabs (w);
 }
 
 static case_result
@@ -282,14 +370,18 @@ compare_output (const nn_session *s, const port *p, const tensor *want,
 {
   size_t idx = nn_session_find_output (s, p->name), bad = 0, worst = 0;
   const nn_tensor_info *info;
-  const float *got;
+  const void *got;
   double worst_err = -1;
   bool same = true;
 
   if (idx == (size_t)-1)
     return verdict (CASE_FAIL, msg, size, "engine has no output '%s'", p->name);
   info = nn_session_output_info (s, idx);
-  got = nn_session_output (s, idx);
+  got = nn_session_output_data (s, idx);
+  if ((int)info->dtype != want->dtype)
+    return verdict (CASE_FAIL, msg, size,
+                    "output '%s' has type %s, expected %s", p->name,
+                    elem_type_name (info->dtype), elem_type_name (want->dtype));
   same = info->ndim == want->ndim;
   for (int i = 0; same && i < want->ndim; i++)
     same = info->dims[i] == want->dims[i];
@@ -303,12 +395,13 @@ compare_output (const nn_session *s, const port *p, const tensor *want,
                     p->name, a, b);
   }
   for (size_t i = 0; i < want->count; i++) {
-    float w = ((const float *)want->data)[i];
-    double e;
-    if (close_enough (got[i], w))
+    double g, w, e;
+    if (close_enough (got, want->data, want->dtype, i))
       continue;
     bad++;
-    e = isnan (got[i]) || isnan (w) ? INFINITY : fabs ((double)got[i] - w);
+    g = elem_f64 (got, want->dtype, i);
+    w = elem_f64 (want->data, want->dtype, i);
+    e = isnan (g) || isnan (w) ? INFINITY : fabs (g - w);
     if (e > worst_err) {
       worst_err = e;
       worst = i;
@@ -318,8 +411,9 @@ compare_output (const nn_session *s, const port *p, const tensor *want,
     return verdict (CASE_FAIL, msg, size,
                     "output '%s': %zu of %zu values "
                     "differ, worst at flat index %zu: got %.9g, expected %.9g",
-                    p->name, bad, want->count, worst, got[worst],
-                    ((const float *)want->data)[worst]);
+                    p->name, bad, want->count, worst,
+                    elem_f64 (got, want->dtype, worst),
+                    elem_f64 (want->data, want->dtype, worst));
   return CASE_PASS;
 }
 
@@ -330,6 +424,7 @@ run_data_set (const char *model_path, const model_desc *d, const char *set,
 {
   char path[4096 + 64]; /* set + "/output_N.pb" */
   tensor *in = calloc (d->n_feeds + 1, sizeof *in);
+  bool *bound = calloc (d->n_feeds + 1, sizeof *bound);
   nn_const_input *consts = calloc (d->n_feeds + 1, sizeof *consts);
   nn_load_options opts = { 0 };
   nn_model *model = NULL;
@@ -338,7 +433,7 @@ run_data_set (const char *model_path, const model_desc *d, const char *set,
   nn_status st;
   case_result r = CASE_FAIL;
 
-  if (!in || !consts) {
+  if (!in || !consts || !bound) {
     r = verdict (CASE_FAIL, msg, size, "out of memory");
     goto done;
   }
@@ -347,20 +442,35 @@ run_data_set (const char *model_path, const model_desc *d, const char *set,
     r = tensor_load (path, &in[k], msg, size);
     if (r != CASE_PASS)
       goto done;
-    /* Shape tensors and scalars are folded by the engine at load. */
-    if (in[k].dtype == ONNX_INT64 || in[k].ndim == 0) {
-      nn_const_input *c = &consts[opts.n_consts++];
-      c->name = d->feeds[k].name;
-      c->dtype = in[k].dtype == ONNX_INT64 ? NN_DTYPE_INT64 : NN_DTYPE_FLOAT;
-      c->ndim = in[k].ndim;
-      c->dims = in[k].dims;
-      c->data = in[k].data;
-    }
+    /* int64 tensors (shapes, axes, indices) and scalars are bound as
+     * constants: the engine folds what depends on them at load. */
+    bound[k] = in[k].dtype == ONNX_INT64 || in[k].ndim == 0;
   }
   opts.flags = NN_LOAD_GENERAL;
   opts.consts = consts;
 
-  st = nn_model_load_file (model_path, &opts, &model, &err);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    opts.n_consts = 0;
+    for (size_t k = 0; k < d->n_feeds; k++) {
+      nn_const_input *c = &consts[opts.n_consts];
+      if (!bound[k])
+        continue;
+      opts.n_consts++;
+      c->name = d->feeds[k].name;
+      c->dtype = (nn_dtype)in[k].dtype;
+      c->ndim = in[k].ndim;
+      c->dims = in[k].dims;
+      c->data = in[k].data;
+    }
+    st = nn_model_load_file (model_path, &opts, &model, &err);
+    /* Tests that give as graph inputs what an operator needs before the
+     * first run (Resize's scales, say): once more with every input but the
+     * first bound as a constant. */
+    if (st != NN_UNSUPPORTED || !strstr (err.message, "depends on the data"))
+      break;
+    for (size_t k = 1; k < d->n_feeds; k++)
+      bound[k] = true;
+  }
   if (st != NN_OK) {
     r = verdict (st == NN_UNSUPPORTED ? CASE_UNSUPPORTED : CASE_FAIL, msg, size,
                  "load: %s: %s", nn_status_to_string (st), err.message);
@@ -377,7 +487,7 @@ run_data_set (const char *model_path, const model_desc *d, const char *set,
     const nn_tensor_info *info;
     bool same;
 
-    if (in[k].dtype == ONNX_INT64 || in[k].ndim == 0)
+    if (bound[k])
       continue;
     idx = nn_session_find_input (session, d->feeds[k].name);
     if (idx == (size_t)-1) {
@@ -399,8 +509,14 @@ run_data_set (const char *model_path, const model_desc *d, const char *set,
                    d->feeds[k].name, a, b);
       goto done;
     }
-    memcpy (nn_session_input (session, idx), in[k].data,
-            in[k].count * sizeof (float));
+    if ((int)info->dtype != in[k].dtype) {
+      r = verdict (CASE_FAIL, msg, size, "input '%s' planned as %s, data is %s",
+                   d->feeds[k].name, elem_type_name (info->dtype),
+                   elem_type_name (in[k].dtype));
+      goto done;
+    }
+    memcpy (nn_session_input_data (session, idx), in[k].data,
+            in[k].count * nn_dtype_size (info->dtype));
   }
   st = nn_session_run (session, &err);
   if (st != NN_OK) {
@@ -412,9 +528,6 @@ run_data_set (const char *model_path, const model_desc *d, const char *set,
     tensor want;
     snprintf (path, sizeof path, "%s/output_%zu.pb", set, j);
     r = tensor_load (path, &want, msg, size);
-    if (r == CASE_PASS && want.dtype != ONNX_FLOAT)
-      r = verdict (CASE_UNSUPPORTED, msg, size, "output '%s' data is %s",
-                   d->outs[j].name, elem_type_name (want.dtype));
     if (r == CASE_PASS)
       r = compare_output (session, &d->outs[j], &want, msg, size);
     tensor_clear (&want);
@@ -429,6 +542,7 @@ done:
   for (size_t k = 0; in && k < d->n_feeds; k++)
     tensor_clear (&in[k]);
   free (in);
+  free (bound);
   free (consts);
   return r;
 }

@@ -16,9 +16,10 @@ typedef enum case_result {
 #define CASE_ATOL 1e-5
 
 /* Loads the model in `dir` with every int64 or rank-0 graph input bound as
- * a constant, feeds the other inputs, runs and compares each output, for
- * every data set. Returns the verdict and, for anything but a pass, the
- * reason in `msg`. */
+ * a constant (and, when the engine says an operator needs an input before
+ * the first run, every input but the first), feeds the other inputs, runs
+ * and compares each output, for every data set. Returns the verdict and, for
+ * anything but a pass, the reason in `msg`. */
 case_result node_case_run (const char *dir, char *msg, size_t msg_size);
 
 #endif /* CONFORMANCE_NODE_CASE_H */

@@ -110,6 +110,15 @@ mb_input (mb *b, const char *name, int ndim, const int64_t *dims)
 }
 
 void
+mb_dim_param (mb *b, Onnx__ValueInfoProto *vi, int axis, const char *name)
+{
+  Onnx__TensorShapeProto__Dimension *d
+      = vi->type->tensor_type->shape->dim[axis];
+  d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+  d->dim_param = own_str (b, name);
+}
+
+void
 mb_output (mb *b, const char *name)
 {
   Onnx__ValueInfoProto *vi = own (b, sizeof *vi);

@@ -17,6 +17,8 @@ void mb_free (mb *b);
 /* Graph input of FLOAT type; dims < 0 are written as a symbolic dim_param. */
 Onnx__ValueInfoProto *mb_input (mb *b, const char *name, int ndim,
                                 const int64_t *dims);
+/* Names symbolic dimension `axis` of a graph input ("N" by default). */
+void mb_dim_param (mb *b, Onnx__ValueInfoProto *vi, int axis, const char *name);
 void mb_output (mb *b, const char *name);
 /* FLOAT initializer filled with `fill` (or data when non-NULL). */
 Onnx__TensorProto *mb_init_f (mb *b, const char *name, int ndim,

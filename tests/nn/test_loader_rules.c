@@ -57,10 +57,29 @@ test_versions (void)
            (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "'Add' at opset 6");
+  /* Each operator's own opset range: Upsample ends at 9, LayerNormalization
+   * starts at 17. */
+  b = mb_new (8, 10);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 2, 2 });
+  mb_init_f (b, "s", 1, (int64_t[]){ 4 }, (const float[]){ 1, 1, 2, 2 }, 0);
+  mb_node (b, "Upsample", "up", (const char *[]){ "x", "s", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED,
+          "node 'up' (Upsample): operator 'Upsample' at opset 10 is not "
+          "supported (its meaning up to opset 9 is");
+  b = mb_new (8, 16);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 2, 2 });
+  mb_init_f (b, "sc", 1, (int64_t[]){ 2 }, NULL, 1.f);
+  mb_node (b, "LayerNormalization", "ln", (const char *[]){ "x", "sc", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "at opset 16 is not supported (its opset 17");
   b = relu_model (8, 13);
   mb_model (b)->opset_import[0]->domain = (char *)"ai.onnx.preview.training";
   EXPECT (b, 0, NN_UNSUPPORTED, "only the operator domain");
-  EXPECT (relu_model (8, 19), 0, NN_UNSUPPORTED, "opset 19");
+  EXPECT (relu_model (8, 21), 0, NN_OK, NULL);
+  EXPECT (relu_model (8, 22), 0, NN_UNSUPPORTED, "opset 22");
   b = relu_model (8, 13);
   mb_model (b)->n_opset_import = 0;
   EXPECT (b, 0, NN_BAD_MODEL, "no ONNX opset");
@@ -92,8 +111,27 @@ test_tensors (void)
 
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
-  t->data_type = 11; /* DOUBLE */
-  EXPECT (b, 0, NN_UNSUPPORTED, "DOUBLE");
+  t->data_type = 8; /* STRING */
+  EXPECT (b, 0, NN_UNSUPPORTED, "STRING");
+
+  /* float16 weights are widened; NaN and infinities among them refused */
+  static const uint16_t halves[][3] = {
+    { 0x3c00, 0xc000, 0x0001 }, /* 1, -2, the smallest subnormal */
+    { 0x3c00, 0x7e00, 0x0000 }, /* a NaN */
+    { 0x3c00, 0x0000, 0xfc00 }, /* -infinity */
+    { 0x7c01, 0x0000, 0x0000 }, /* a signalling NaN payload */
+  };
+  static const char *const needles[]
+      = { NULL, "float16 value 1 is NaN", "float16 value 2 is infinite",
+          "float16 value 0 is NaN (bits 0x7c01)" };
+  for (int k = 0; k < 4; k++) {
+    ADD_MODEL (b);
+    t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+    t->data_type = 10; /* FLOAT16 */
+    t->raw_data.len = sizeof halves[k];
+    t->raw_data.data = (uint8_t *)halves[k];
+    EXPECT (b, 0, k == 0 ? NN_OK : NN_BAD_MODEL, needles[k]);
+  }
 
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
@@ -255,12 +293,20 @@ test_inputs (void)
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "2 inputs");
 
+  /* Symbolic height and width are bound by sessions; channels are not. */
   b = mb_new (8, 13);
-  mb_input (b, "x", 4, (int64_t[]){ 1, 3, -1, 8 });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, -1, -1 });
   mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
            (const char *[]){ "y", NULL });
   mb_output (b, "y");
-  EXPECT (b, 0, NN_UNSUPPORTED, "symbolic dimension at axis 2");
+  EXPECT (b, 0, NN_OK, NULL);
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]){ 1, -1, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "with a fixed C");
 
   b = mb_new (8, 13);
   vi = mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
@@ -314,13 +360,25 @@ test_runtime_shape_ops (void)
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "reshape");
 
+  /* Shapes that depend on the data of a run: refused, naming the node. */
   b = mb_new (8, 13);
   mb_input (b, "x", 4, (int64_t[]){ 1, 1, 4, 4 });
-  mb_init_i64 (b, "i", 1, (int64_t[]){ 1 }, (int64_t[]){ 0 });
-  mb_node (b, "Gather", "gather", (const char *[]){ "x", "i", NULL },
+  mb_node (b, "NonZero", "nz", (const char *[]){ "x", NULL },
            (const char *[]){ "y", NULL });
   mb_output (b, "y");
-  EXPECT (b, 0, NN_UNSUPPORTED, "only supported on constants");
+  EXPECT (b, 0, NN_UNSUPPORTED,
+          "node 'nz' (NonZero): input 0 ('x') depends on the data of a run");
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 1, 4, 4 });
+  mb_init_i64 (b, "one", 0, NULL, (int64_t[]){ 1 });
+  mb_node (b, "NonZero", "nz", (const char *[]){ "x", NULL },
+           (const char *[]){ "idx", NULL });
+  mb_node (b, "Shape", "sh", (const char *[]){ "idx", NULL },
+           (const char *[]){ "s", NULL });
+  mb_node (b, "Reshape", "reshape", (const char *[]){ "x", "s", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "node 'nz' (NonZero)");
 
   /* Gather with an index out of range in a folded shape sub-graph. */
   b = mb_new (8, 13);
@@ -336,6 +394,25 @@ test_runtime_shape_ops (void)
   EXPECT (b, 0, NN_BAD_MODEL, "index 9 out of range");
 }
 
+/* Optional outputs nothing reads are left out; read, they must be run. */
+static void
+test_unused_outputs (void)
+{
+  for (int read = 0; read < 2; read++) {
+    mb *b = mb_new (8, 13);
+    mb_input (b, "x", 4, (int64_t[]){ 1, 3, 4, 4 });
+    mb_attr_ints (b,
+                  mb_node (b, "MaxPool", "pool", (const char *[]){ "x", NULL },
+                           (const char *[]){ "y", "idx", NULL }),
+                  "kernel_shape", 2, (int64_t[]){ 2, 2 });
+    mb_output (b, "y");
+    if (read)
+      mb_output (b, "idx");
+    EXPECT (b, 0, read ? NN_UNSUPPORTED : NN_OK,
+            read ? "output 1 (Indices) is not supported" : NULL);
+  }
+}
+
 int
 main (void)
 {
@@ -344,5 +421,6 @@ main (void)
   test_graph_structure ();
   test_inputs ();
   test_runtime_shape_ops ();
+  test_unused_outputs ();
   return check_report ("loader rules");
 }

@@ -393,6 +393,203 @@ def npy_too_many_dims(c):
                 b"\0" * 4))
 
 
+# ---- symbolic input shapes ----
+
+def symbolic_model(c):
+    """x [batch, 1, height, width] -> Conv(1->3, 3x3, pad 1) -> Relu ->
+    GlobalAveragePool -> Flatten -> y [batch, 3], and a NumPy oracle."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal((3, 1, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(3).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("GlobalAveragePool", ["r"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["y"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "sym",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       ["batch", 1, "height", "width"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    path = c.path("sym.onnx")
+    onnx.save(m, path)
+
+    def oracle(x):
+        x = x.astype(np.float64)
+        n, _, h, wd = x.shape
+        xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        out = np.zeros((n, 3))
+        for oc in range(3):
+            acc = np.full((n, h, wd), float(b[oc]))
+            for ky in range(3):
+                for kx in range(3):
+                    acc += w[oc, 0, ky, kx] * xp[:, 0, ky:ky + h, kx:kx + wd]
+            out[:, oc] = np.maximum(acc, 0).mean(axis=(1, 2))
+        return out
+    return path, oracle
+
+
+@case
+def symbolic_from_npy(c):
+    """The tensor file's shape binds the symbolic dimensions, two sizes."""
+    model, oracle = symbolic_model(c)
+    for shape in [(2, 1, 10, 7), (1, 1, 3, 3)]:
+        x = np.random.default_rng(1).standard_normal(shape).astype("<f4")
+        xp, yp = c.path("sx.npy"), c.path("sy.npy")
+        np.save(xp, x)
+        out = c.ok(model, "--input", xp, "--output", yp, "--runs", "1").stdout
+        print(out)
+        got = np.load(yp)
+        check(got.shape == (shape[0], 3), "output shape %s" % (got.shape,))
+        err = np.abs(got - oracle(x)).max()
+        check(err <= 1e-5, "differs from NumPy by %g at %s" % (err, shape))
+        check("[batch=%d, 1, height=%d, width=%d]" % (shape[0], shape[2],
+                                                      shape[3]) in out,
+              "input description lacks the bound names")
+
+
+@case
+def symbolic_input_shape(c):
+    model, _ = symbolic_model(c)
+    y = c.path("y.npy")
+    c.ok(model, "--input-shape", "1x1x6x5", "--output", y, "--runs", "1")
+    check(np.load(y).shape == (1, 3), "output shape")
+    c.ok(model, "--input-shape", "x=3x1x4x4", "--output", y, "--runs", "1")
+    check(np.load(y).shape == (3, 3), "named input shape")
+
+
+@case
+def symbolic_unbound(c):
+    model, _ = symbolic_model(c)
+    c.bad("axis 2 ('height') is symbolic and not bound", model, "--runs", "1")
+
+
+@case
+def input_shape_contradicts(c):
+    c.bad("axis 3 is 8 in the model, 9 given", c.model, "--input-shape",
+          "1x1x8x9")
+    c.bad("rank 4", c.model, "--input-shape", "1x64")
+    c.bad("no input of that name", c.model, "--input-shape", "image=1x1x8x8")
+    c.bad("given twice", c.model, "--input-shape", "1x1x8x8",
+          "--input-shape", "2x1x8x8")
+
+
+@case
+def input_shape_syntax(c):
+    for bad in ["", "1x", "x3", "1xx3", "0x1x8x8", "-1x1x8x8", "1x1x8x8y",
+                "1x1x1x1x1x1x1x1x1", "=1x1x8x8", "1 x1x8x8"]:
+        c.bad("--input-shape", c.model, "--input-shape", bad)
+
+
+@case
+def typed_output(c):
+    """An output of another type (here int64 from a Cast) is written and
+    shown as float32, with a note on stderr."""
+    import onnx
+    from onnx import TensorProto, helper
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["x"], ["y"], to=TensorProto.INT64)],
+        "cast",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.INT64, [2, 3])])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    model = c.path("cast.onnx")
+    onnx.save(m, model)
+    x = np.array([[1.5, -2.7, 3.0], [100.9, 0.2, -0.9]], "<f4")
+    xp, yp = c.path("cx.npy"), c.path("cy.npy")
+    np.save(xp, x)
+    r = c.ok(model, "--input", xp, "--output", yp, "--runs", "1")
+    check("int64, shown as float32" in r.stderr, "no note: %r" % r.stderr)
+    got = np.load(yp)
+    check(got.dtype == np.float32 and np.array_equal(got, np.trunc(x)),
+          "cast output %s" % got)
+
+
+# ---- --check ----
+
+def problem_model(c):
+    """Three independent problems, and a node that depends on one of them
+    (not reported again): an unknown operator, a data-dependent shape
+    (NonZero on the input) and an attribute value no opset knows."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    nodes = [
+        helper.make_node("Relu", ["x"], ["r"], name="ok_relu"),
+        helper.make_node("FancyNorm", ["r"], ["f"], name="fancy"),
+        helper.make_node("Relu", ["f"], ["after_fancy"], name="downstream"),
+        helper.make_node("NonZero", ["x"], ["nz"], name="nonzero"),
+        helper.make_node("Pad", ["r", "pads"], ["p"], name="pad",
+                         mode="mirror"),
+    ]
+    graph = helper.make_graph(
+        nodes, "problems",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       [1, 3, "h", "w"])],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None)
+         for n in ["after_fancy", "p"]]
+        + [helper.make_tensor_value_info("nz", TensorProto.INT64, None)],
+        [numpy_helper.from_array(np.zeros(8, np.int64), "pads")])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    path = c.path("problems.onnx")
+    onnx.save(m, path)
+    return path
+
+
+@case
+def check_lists_every_problem(c):
+    model = problem_model(c)
+    r = c.run("--check", model)
+    print(r.stdout, r.stderr)
+    check(r.returncode == 1, "exit status %d" % r.returncode)
+    problems = [line for line in r.stdout.splitlines()
+                if line.startswith("problem: ")]
+    check(len(problems) == 3, "%d problems listed" % len(problems))
+    for needle in ["node 'fancy' (FancyNorm): operator 'FancyNorm' is not "
+                   "supported",
+                   "node 'nonzero' (NonZero): input 0 ('x') depends on the "
+                   "data of a run",
+                   "node 'pad' (Pad): attribute 'mode' has unknown value "
+                   "'mirror'"]:
+        check(any(needle in p for p in problems), "lacks %r" % needle)
+    check("downstream" not in r.stdout, "a consequence was reported")
+    check(r.stderr.startswith("edgenn-run: ") and "3 problems" in r.stderr,
+          "summary %r" % r.stderr)
+
+
+@case
+def check_supported(c):
+    r = c.ok("--check", c.model)
+    print(r.stdout)
+    for needle in ["input   0: input float32 [1, 1, 8, 8]", "output  0:",
+                   "Conv", "GFLOPs", "check:  supported"]:
+        check(needle in r.stdout, "report lacks %r" % needle)
+    check("latency" not in r.stdout, "--check ran the model")
+
+
+@case
+def check_symbolic(c):
+    model, _ = symbolic_model(c)
+    r = c.ok("--check", model)
+    print(r.stdout)
+    check("[batch=1, 1, height=224, width=224]" in r.stdout,
+          "defaults not shown: %r" % r.stdout)
+    check("checked at the size above" in r.stdout, "no note on the defaults")
+    r = c.ok("--check", model, "--input-shape", "2x1x10x12")
+    check("[batch=2, 1, height=10, width=12]" in r.stdout, r.stdout)
+    check("checked at the size above" not in r.stdout, "bound shapes noted")
+    c.bad("axis 3 is 8 in the model, 9 given", "--check", c.model,
+          "--input-shape", "1x1x8x9")
+    c.bad("drop --json", "--check", c.model, "--json")
+
+
 # ---- negative: flags and output ----
 
 def bad_flag(flag, value, needle=None):

@@ -15,6 +15,9 @@
  *   edgeclassify.resize  stretch | letterbox | center-crop
  *   edgeclassify.output  probabilities | logits (logits: the element
  *                        applies softmax)
+ *   edgeclassify.input-size  WxH, e.g. 224x224: the input size to run a
+ *                        model whose height and width are symbolic at
+ *                        (nn_parse_size syntax)
  *
  * Words are matched exactly (case matters). Decimals are C syntax without
  * hex, inf or nan ("-0.5", "1e-3", ".25"), always with '.', whatever the
@@ -46,6 +49,9 @@ extern "C" {
 #define NN_HINT_STD "edgeclassify.std"
 #define NN_HINT_RESIZE "edgeclassify.resize"
 #define NN_HINT_OUTPUT "edgeclassify.output"
+#define NN_HINT_INPUT_SIZE "edgeclassify.input-size"
+/* Largest side nn_parse_size accepts. */
+#define NN_SIZE_MAX_SIDE 16384
 
 #define NN_LABELS_MAX 65536
 #define NN_LABEL_MAX_BYTES 1024
@@ -68,6 +74,8 @@ typedef struct nn_hints {
   int output_logits; /* nonzero: outputs are logits */
   char **labels;     /* owned; NULL-terminated; NULL if absent */
   size_t n_labels;
+  int has_input_size;
+  int input_width, input_height;
 } nn_hints;
 
 void nn_hints_init (nn_hints *hints);
@@ -121,6 +129,11 @@ nn_status nn_labels_load_file (const char *path, char ***labels, size_t *n,
                                nn_error *err);
 
 void nn_labels_free (char **labels, size_t n);
+
+/* Parses "WxH" (decimal digits, a lower-case 'x', decimal digits; spaces
+ * and tabs around the whole ignored), each side 1..NN_SIZE_MAX_SIDE.
+ * Returns 0, or -1 when malformed. */
+int nn_parse_size (const char *s, int *width, int *height);
 
 /* Parses 1..max comma-separated decimals (the syntax above) from a
  * NUL-terminated string. Returns how many, or -1 when malformed, when

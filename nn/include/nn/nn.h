@@ -3,9 +3,12 @@
  * Plain C11, no GLib, no GStreamer. Lifecycle (plan-then-run):
  *
  *   nn_model_load_file()   parse + validate the ONNX file, fold BatchNorm,
- *                          infer every shape, plan memory. Immutable after.
- *   nn_session_create()    one arena for activations + workspace, sized by
- *                          the plan; optional private worker threads.
+ *                          and, when every input dimension is known, infer
+ *                          every shape and plan memory. Immutable after.
+ *   nn_session_create()    binds symbolic input dimensions (plans again
+ *                          for shapes other than the model's), one arena
+ *                          for activations + workspace, sized by the plan;
+ *                          optional private worker threads.
  *   nn_session_input()     write the input tensor(s) in place
  *   nn_session_run()       never allocates, never blocks on a lock
  *   nn_session_output()    read results in place
@@ -53,18 +56,42 @@ const char *nn_status_to_string (nn_status status);
 
 #define NN_MAX_DIMS 8
 
+/* Element types, numbered as ONNX's TensorProto.DataType. Every operator
+ * computes in float; the others carry shapes, indices, masks and the data
+ * of Cast, Gather, comparisons and the like. BOOL is one byte, 0 or 1. */
 typedef enum nn_dtype {
-  NN_DTYPE_FLOAT = 1, /* ONNX TensorProto.FLOAT */
-  NN_DTYPE_INT64 = 7  /* ONNX TensorProto.INT64 */
+  NN_DTYPE_FLOAT = 1,
+  NN_DTYPE_UINT8 = 2,
+  NN_DTYPE_INT8 = 3,
+  NN_DTYPE_UINT16 = 4,
+  NN_DTYPE_INT16 = 5,
+  NN_DTYPE_INT32 = 6,
+  NN_DTYPE_INT64 = 7,
+  NN_DTYPE_BOOL = 9,
+  NN_DTYPE_FLOAT16 = 10,
+  NN_DTYPE_DOUBLE = 11,
+  NN_DTYPE_UINT32 = 12,
+  NN_DTYPE_UINT64 = 13
 } nn_dtype;
 
-/* Description of a graph input or output, as planned (concrete dims). */
+/* Bytes of one element; 0 for a type this build does not know. */
+size_t nn_dtype_size (nn_dtype dtype);
+/* "float32", "int64", "bool", ...; "unknown" for others. Never NULL. */
+const char *nn_dtype_name (nn_dtype dtype);
+
+/* Description of a graph input or output. A session's are as planned
+ * (concrete dims). A model's are planned at the model's own shapes when it
+ * has them; an input dimension nothing binds at load is -1 there (count 0),
+ * and an output whose shape is unknown until then has ndim -1. */
 typedef struct nn_tensor_info {
   const char *name; /* owned by the model */
   nn_dtype dtype;
   int ndim;
   int64_t dims[NN_MAX_DIMS];
   size_t count; /* product of dims */
+  /* The model file's name of each symbolic dimension ("batch", "height"),
+   * "" for an unnamed one, NULL for a fixed one. Owned by the model. */
+  const char *dim_names[NN_MAX_DIMS];
 } nn_tensor_info;
 
 typedef struct nn_model nn_model;
@@ -76,14 +103,29 @@ typedef struct nn_const_input {
   nn_dtype dtype;
   int ndim;
   const int64_t *dims;
-  const void *data; /* float or int64_t, copied */
+  const void *data; /* elements of dtype, copied */
 } nn_const_input;
 
 enum {
-  /* Accept any float graph inputs instead of requiring exactly one
-   * image-like [N, C, H, W] input. For tools and operator tests. */
-  NN_LOAD_GENERAL = 1u << 0
+  /* Accept any graph inputs (of any type nn_dtype_size knows) instead of
+   * requiring exactly one float image-like [N, C, H, W] input. For tools
+   * and operator tests. */
+  NN_LOAD_GENERAL = 1u << 0,
+  /* Bind what the load options leave open of an [N, C, H, W] input's
+   * symbolic height and width to the model's edgeclassify.input-size hint
+   * (nn/hints.h), else 224x224, as the element does. For checkers. */
+  NN_LOAD_DEFAULT_SIZE = 1u << 1
 };
+
+/* Concrete dimensions for a graph input whose file declares some of them
+ * symbolic. Every dimension is given: a fixed one must repeat the file's
+ * value, a symbolic one must be >= 1, and a symbolic name used twice
+ * (in one input or several) must get one value. */
+typedef struct nn_input_shape {
+  const char *name; /* graph input; NULL: the input at this entry's index */
+  int ndim;
+  int64_t dims[NN_MAX_DIMS];
+} nn_input_shape;
 
 typedef struct nn_load_options {
   unsigned flags;
@@ -95,6 +137,20 @@ typedef struct nn_load_options {
   /* Folder that external-data paths are relative to (memory loads only;
    * file loads use the model's own folder). NULL refuses external data. */
   const char *base_dir;
+  /* The model's own input shapes: symbolic dimensions bound at load, so
+   * that the model is planned (every shape error surfaces now) and
+   * describes itself (nn_model_flops, nodes, outputs) at these shapes.
+   * Unbound, a symbolic batch axis (axis 0) is 1; any other symbolic
+   * dimension leaves the model unplanned until a session binds it. */
+  const nn_input_shape *shapes;
+  size_t n_shapes;
+  /* Model checkers: when set, the loader goes on past an unsupported
+   * node, operator, attribute or opset, calls report() with each (the
+   * message names the node and the operator), skips what depends on a
+   * refused node, and fails at the end with the first problem's status
+   * and a count. Errors in the file's structure still stop it at once. */
+  void (*report) (void *data, nn_status status, const char *message);
+  void *report_data;
 } nn_load_options;
 
 /* Load from a file. `opts` may be NULL. On failure *out is NULL. */
@@ -120,7 +176,9 @@ size_t nn_model_n_metadata (const nn_model *model);
 const char *nn_model_metadata_key (const nn_model *model, size_t i);
 const char *nn_model_metadata_value (const nn_model *model, size_t i);
 
-/* Operator census of the loaded graph (after folding). */
+/* Operator census of the loaded graph (after folding), its work and its
+ * sessions' memory, at the model's own shapes: 0 / NULL when the model has
+ * symbolic dimensions that only a session binds. */
 size_t nn_model_n_nodes (const nn_model *model);
 const char *nn_model_node_op (const nn_model *model, size_t i);
 const char *nn_model_node_name (const nn_model *model, size_t i);
@@ -134,9 +192,17 @@ typedef struct nn_session_options {
   int threads;      /* 0 or 1: the calling thread only */
   int reference;    /* nonzero: naive reference kernels (tests) */
   size_t max_bytes; /* memory cap for the session; 0: 2 GiB */
+  /* Input shapes for this session (see nn_input_shape); inputs not listed
+   * keep the model's own. batch, when set, then replaces axis 0 of every
+   * input not listed. */
+  const nn_input_shape *shapes;
+  size_t n_shapes;
 } nn_session_options;
 
-/* `opts` may be NULL. Takes its own reference on the model. */
+/* `opts` may be NULL. Takes its own reference on the model. Fails with
+ * NN_INVALID_ARG naming the input and axis when a symbolic dimension is
+ * left unbound, and NN_SHAPE when the shapes given contradict the model
+ * or each other. */
 nn_status nn_session_create (nn_model *model, const nn_session_options *opts,
                              nn_session **out, nn_error *err);
 void nn_session_free (nn_session *session); /* NULL is fine */
@@ -148,12 +214,19 @@ const nn_tensor_info *nn_session_input_info (const nn_session *session,
 const nn_tensor_info *nn_session_output_info (const nn_session *session,
                                               size_t i);
 /* Input and output buffers inside the session's arena, valid until the
- * session is freed. Write inputs before run; read outputs after. */
+ * session is freed. Write inputs before run; read outputs after. The float
+ * accessors return NULL for a tensor of another type; the _data ones
+ * return any, elements of the tensor's dtype in C order. */
 float *nn_session_input (nn_session *session, size_t i);
 const float *nn_session_output (const nn_session *session, size_t i);
+void *nn_session_input_data (nn_session *session, size_t i);
+const void *nn_session_output_data (const nn_session *session, size_t i);
 /* Find by name; returns (size_t)-1 when absent. */
 size_t nn_session_find_input (const nn_session *session, const char *name);
 size_t nn_session_find_output (const nn_session *session, const char *name);
+
+/* Approximate floating point operations of one run of this session. */
+double nn_session_flops (const nn_session *session);
 
 /* Runs the whole graph. Allocates nothing. */
 nn_status nn_session_run (nn_session *session, nn_error *err);

@@ -93,6 +93,29 @@ th_const_i64 (th_node *t, int ndim, const int64_t *dims, const int64_t *data)
   return v;
 }
 
+nn_value *
+th_input_typed (th_node *t, nn_dtype dtype, int ndim, const int64_t *dims)
+{
+  nn_value *v = th_input (t, ndim, dims);
+  v->dtype = dtype;
+  return v;
+}
+
+nn_value *
+th_const_typed (th_node *t, nn_dtype dtype, int ndim, const int64_t *dims,
+                const void *data)
+{
+  nn_value *v = new_value (t, NN_VAL_CONST, ndim, dims);
+  size_t bytes = v->count * nn_dtype_size (dtype);
+  void *copy = xmalloc (bytes + 8);
+  memcpy (copy, data, bytes);
+  t->owned[t->n_owned++] = copy;
+  v->dtype = dtype;
+  v->cdata = copy;
+  t->in[t->node.n_in++] = v;
+  return v;
+}
+
 void
 th_omit (th_node *t)
 {
@@ -174,7 +197,7 @@ th_plan (th_node *t, nn_error *err)
     nn_value *v = t->out[i];
     if (v) {
       v->offset = off;
-      off += (v->count + 15) / 16 * 16;
+      off += (nn_value_floats (v) + 15) / 16 * 16;
     }
   }
   int last = -1;
@@ -182,12 +205,12 @@ th_plan (th_node *t, nn_error *err)
     nn_value *v = t->in[i];
     if (v && v->kind != NN_VAL_CONST) {
       v->offset = off;
-      off += (v->count + 15) / 16 * 16;
+      off += (nn_value_floats (v) + 15) / 16 * 16;
       last = i;
     }
   }
   if (last >= 0)
-    off = t->in[last]->offset + t->in[last]->count;
+    off = t->in[last]->offset + nn_value_floats (t->in[last]);
   t->arena_floats = off;
   t->arena = xmalloc (sizeof (float) * off);
   for (size_t i = 0; i < off; i++)
@@ -201,8 +224,41 @@ th_fill_inputs (th_node *t, uint64_t *seed)
 {
   for (int i = 0; i < t->node.n_in; i++) {
     nn_value *v = t->in[i];
-    if (v && v->kind != NN_VAL_CONST)
+    if (!v || v->kind == NN_VAL_CONST)
+      continue;
+    if (v->dtype == NN_DTYPE_FLOAT)
       th_fill (t->arena + v->offset, v->count, seed);
+    else
+      th_fill_typed (t->arena + v->offset, v->dtype, v->count, seed);
+  }
+}
+
+void
+th_fill_typed (void *x, nn_dtype dtype, size_t n, uint64_t *seed)
+{
+  for (size_t k = 0; k < n; k++) {
+    int64_t v = th_randint (seed, -9, 9);
+    switch (dtype) {
+    case NN_DTYPE_BOOL:
+      ((uint8_t *)x)[k] = v > 0;
+      break;
+    case NN_DTYPE_UINT8:
+    case NN_DTYPE_INT8:
+      ((int8_t *)x)[k] = (int8_t)(dtype == NN_DTYPE_UINT8 && v < 0 ? -v : v);
+      break;
+    case NN_DTYPE_INT32:
+      ((int32_t *)x)[k] = (int32_t)v;
+      break;
+    case NN_DTYPE_INT64:
+      ((int64_t *)x)[k] = v;
+      break;
+    case NN_DTYPE_DOUBLE:
+      ((double *)x)[k] = th_randf (seed);
+      break;
+    default:
+      memset ((char *)x + k * nn_dtype_size (dtype), 0, nn_dtype_size (dtype));
+      break;
+    }
   }
 }
 
@@ -212,7 +268,7 @@ th_run (th_node *t, nn_pool *pool, bool reference)
   for (int i = 0; i < t->node.n_out; i++) {
     nn_value *v = t->out[i];
     if (v)
-      for (size_t k = 0; k < v->count; k++)
+      for (size_t k = 0; k < nn_value_floats (v); k++)
         t->arena[v->offset + k] = NAN;
   }
   nn_run_ctx ctx = { t->arena, t->workspace, pool, reference };

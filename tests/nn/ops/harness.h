@@ -38,6 +38,11 @@ nn_value *th_const (th_node *t, int ndim, const int64_t *dims,
                     const float *data);
 nn_value *th_const_i64 (th_node *t, int ndim, const int64_t *dims,
                         const int64_t *data);
+/* The same for any dtype (data: elements of dtype, copied). */
+nn_value *th_input_typed (th_node *t, nn_dtype dtype, int ndim,
+                          const int64_t *dims);
+nn_value *th_const_typed (th_node *t, nn_dtype dtype, int ndim,
+                          const int64_t *dims, const void *data);
 void th_omit (th_node *t); /* an omitted optional input */
 nn_value *th_output (th_node *t);
 void th_omit_output (th_node *t);
@@ -52,6 +57,9 @@ void th_attr_ints (th_node *t, const char *name, int n, const int64_t *v);
 nn_status th_plan (th_node *t, nn_error *err);
 /* Fills every activation input with uniform values in [-1, 1). */
 void th_fill_inputs (th_node *t, uint64_t *seed);
+/* Small random integers (-9..9; 0..9 unsigned; bools 0/1), or uniform
+ * doubles, into n elements of dtype. */
+void th_fill_typed (void *x, nn_dtype dtype, size_t n, uint64_t *seed);
 /* Writes NaN into every output, then runs. */
 void th_run (th_node *t, nn_pool *pool, bool reference);
 float *th_data (th_node *t, const nn_value *v);

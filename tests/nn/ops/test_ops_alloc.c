@@ -283,6 +283,117 @@ main (void)
   th_attr_ints (&t, "axes", 2, D (0, 2));
   check (&t, "ReduceMean general");
 
+  /* The operators added for today's classifiers. */
+  static const char *more_unaries[]
+      = { "Abs",  "Neg",      "Sqrt",     "Exp",        "Log",
+          "Erf",  "Floor",    "Ceil",     "Reciprocal", "Elu",
+          "Selu", "Softplus", "Softsign", "Sign",       "Hardmax" };
+  for (size_t i = 0; i < sizeof more_unaries / sizeof more_unaries[0]; i++)
+    unary (more_unaries[i], 14);
+  unary ("Gelu", 20);
+  unary ("Mish", 18);
+  static const char *more_bin[]
+      = { "Pow", "Min", "Max", "Sum", "Mean", "Equal", "Less", "PRelu" };
+  for (int i = 0; i < 8; i++) {
+    th_init (&t, more_bin[i], 16);
+    th_input (&t, 4, D (2, 8, 20, 20));
+    th_input (&t, 3, D (8, 1, 20));
+    th_output (&t);
+    check (&t, more_bin[i]);
+  }
+  th_init (&t, "Where", 16);
+  th_input_typed (&t, NN_DTYPE_BOOL, 3, D (8, 1, 20));
+  th_input (&t, 4, D (2, 8, 20, 20));
+  th_input (&t, 1, D (20));
+  th_output (&t);
+  check (&t, "Where");
+  th_init (&t, "Cast", 13);
+  th_input (&t, 2, D (30, 50));
+  th_output (&t);
+  th_attr_int (&t, "to", NN_DTYPE_FLOAT16);
+  check (&t, "Cast to float16");
+  th_init (&t, "Slice", 13);
+  th_input (&t, 4, D (2, 6, 9, 9));
+  th_const_i64 (&t, 1, D (2), D (1, -1));
+  th_const_i64 (&t, 1, D (2), D (8, -8));
+  th_const_i64 (&t, 1, D (2), D (2, 3));
+  th_const_i64 (&t, 1, D (2), D (2, -1));
+  th_output (&t);
+  check (&t, "Slice");
+  th_init (&t, "Expand", 13);
+  th_input (&t, 3, D (8, 1, 20));
+  th_const_i64 (&t, 1, D (4), D (2, 8, 20, 20));
+  th_output (&t);
+  check (&t, "Expand");
+  th_init (&t, "Tile", 13);
+  th_input (&t, 2, D (8, 20));
+  th_const_i64 (&t, 1, D (2), D (3, 2));
+  th_output (&t);
+  check (&t, "Tile");
+  th_init (&t, "Gather", 13);
+  th_input (&t, 3, D (8, 10, 20));
+  th_input_typed (&t, NN_DTYPE_INT64, 1, D (5));
+  th_output (&t);
+  th_attr_int (&t, "axis", 1);
+  check (&t, "Gather, indices as an input");
+  th_init (&t, "DepthToSpace", 13);
+  th_input (&t, 4, D (2, 8, 6, 6));
+  th_output (&t);
+  th_attr_int (&t, "blocksize", 2);
+  check (&t, "DepthToSpace");
+  th_init (&t, "Pad", 13);
+  th_input (&t, 4, D (2, 6, 5, 5));
+  th_const_i64 (&t, 1, D (8), D (0, 0, 2, 2, 0, 0, 2, 2));
+  th_output (&t);
+  th_attr_string (&t, "mode", "reflect");
+  check (&t, "Pad reflect");
+  static const char *reds[]
+      = { "ReduceSum", "ReduceMax", "ReduceL2", "ReduceLogSumExp" };
+  for (int i = 0; i < 4; i++) {
+    th_init (&t, reds[i], 18);
+    th_input (&t, 4, D (2, 6, 5, 5));
+    th_const_i64 (&t, 1, D (2), D (1, 3));
+    th_output (&t);
+    check (&t, reds[i]);
+  }
+  th_init (&t, "ArgMax", 13);
+  th_input (&t, 3, D (2, 1000, 3));
+  th_output (&t);
+  th_attr_int (&t, "axis", 1);
+  check (&t, "ArgMax");
+  th_init (&t, "TopK", 11);
+  th_input (&t, 2, D (2, 1000));
+  th_const_i64 (&t, 1, D (1), D (5));
+  th_output (&t);
+  th_omit_output (&t);
+  check (&t, "TopK without indices");
+  th_init (&t, "LayerNormalization", 17);
+  th_input (&t, 3, D (2, 50, 64));
+  th_const (&t, 1, D (64), weights);
+  th_const (&t, 1, D (64), weights + 64);
+  th_output (&t);
+  check (&t, "LayerNormalization");
+  th_init (&t, "GroupNormalization", 18);
+  th_input (&t, 4, D (2, 8, 5, 5));
+  th_const (&t, 1, D (4), weights);
+  th_const (&t, 1, D (4), weights + 4);
+  th_output (&t);
+  th_attr_int (&t, "num_groups", 4);
+  check (&t, "GroupNormalization");
+  th_init (&t, "Resize", 13);
+  th_input (&t, 4, D (1, 3, 10, 12));
+  th_omit (&t);
+  th_const (&t, 1, D (4), (const float[]){ 1, 1, 2.5f, 1.5f });
+  th_output (&t);
+  th_attr_string (&t, "mode", "linear");
+  check (&t, "Resize linear");
+  th_init (&t, "ConvTranspose", 11);
+  th_input (&t, 4, D (1, 4, 6, 6));
+  th_const (&t, 4, D (4, 3, 3, 3), weights);
+  th_output (&t);
+  th_attr_ints (&t, "strides", 2, D (2, 2));
+  check (&t, "ConvTranspose");
+
   nn_pool_free (pool2);
   printf ("alloc: %d operator configurations run without allocating, "
           "%d checks, %d failures\n",

@@ -2,6 +2,8 @@
  * plan(), each asserting the status and that the message names the node. */
 #include "harness.h"
 
+#include <math.h>
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +54,9 @@ activation_rules (void)
 
   th_init (&t, "Clip", 13);
   th_input (&t, 2, D (2, 3));
-  th_input (&t, 0, NULL);
+  th_input (&t, 1, D (2));
   th_output (&t);
-  EXPECT (&t, NN_UNSUPPORTED, "min not constant");
+  EXPECT (&t, NN_SHAPE, "run-time min with two values");
   th_init (&t, "Clip", 13);
   th_input (&t, 2, D (2, 3));
   th_omit (&t);
@@ -353,11 +355,11 @@ shape_rules (void)
   th_output (&t);
   EXPECT (&t, NN_UNSUPPORTED, "axes input not constant");
 
-  th_init (&t, "Dropout", 13);
+  th_init (&t, "Dropout", 9);
   th_input (&t, 2, D (2, 4));
   th_output (&t);
   th_output (&t);
-  EXPECT (&t, NN_UNSUPPORTED, "mask output");
+  EXPECT (&t, NN_UNSUPPORTED, "float mask output before opset 10");
   th_init (&t, "Dropout", 13);
   th_input (&t, 2, D (2, 4));
   th_omit (&t);
@@ -370,6 +372,12 @@ shape_rules (void)
   th_const_i64 (&t, 0, NULL, D (1));
   th_output (&t);
   EXPECT (&t, NN_UNSUPPORTED, "training_mode true");
+  th_init (&t, "Dropout", 13);
+  th_input (&t, 2, D (2, 4));
+  th_const (&t, 0, NULL, (const float[]){ 0.1f });
+  th_const_i64 (&t, 0, NULL, D (1));
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "training mode with ratio 0.1");
   th_init (&t, "Identity", 13);
   th_input (&t, 2, D (2, 4));
   th_input (&t, 2, D (2, 4));
@@ -469,17 +477,11 @@ join_rules (void)
   EXPECT (&t, NN_UNSUPPORTED, "split not constant");
 
   th_init (&t, "Pad", 13);
-  th_input (&t, 2, D (2, 6));
-  th_const_i64 (&t, 1, D (4), D (1, 1, 1, 1));
+  th_input (&t, 2, D (2, 0));
+  th_const_i64 (&t, 1, D (4), D (0, 1, 0, 1));
   th_output (&t);
   th_attr_string (&t, "mode", "reflect");
-  EXPECT (&t, NN_UNSUPPORTED, "reflect mode");
-  th_init (&t, "Pad", 13);
-  th_input (&t, 2, D (2, 6));
-  th_const_i64 (&t, 1, D (4), D (1, 1, 1, 1));
-  th_output (&t);
-  th_attr_string (&t, "mode", "edge");
-  EXPECT (&t, NN_UNSUPPORTED, "edge mode");
+  EXPECT (&t, NN_SHAPE, "reflect of an empty axis");
   th_init (&t, "Pad", 13);
   th_input (&t, 2, D (2, 6));
   th_const_i64 (&t, 1, D (4), D (1, 1, 1, 1));
@@ -573,6 +575,485 @@ reduce_rules (void)
   EXPECT (&t, NN_UNSUPPORTED, "axes input not constant");
 }
 
+/* ---- the operators added for today's classifiers ------------------------ */
+
+static const float zeros64[64];
+
+static void
+elementwise_new_rules (void)
+{
+  th_node t;
+
+  th_init (&t, "Add", 14);
+  th_input_typed (&t, NN_DTYPE_INT32, 1, D (3));
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "int32 + float");
+  th_init (&t, "And", 7);
+  th_input (&t, 1, D (3));
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "And on float");
+  th_init (&t, "Where", 16);
+  th_input_typed (&t, NN_DTYPE_BOOL, 1, D (4));
+  th_input (&t, 1, D (3));
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "Where condition that does not broadcast");
+  th_init (&t, "Where", 16);
+  th_input (&t, 1, D (3));
+  th_input (&t, 1, D (3));
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "float condition");
+  th_init (&t, "Where", 16);
+  th_input_typed (&t, NN_DTYPE_BOOL, 1, D (3));
+  th_input (&t, 1, D (3));
+  th_input_typed (&t, NN_DTYPE_INT64, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "X and Y of two types");
+  th_init (&t, "Mod", 13);
+  th_input (&t, 1, D (3));
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "float Mod without fmod");
+  th_init (&t, "Mod", 13);
+  th_input_typed (&t, NN_DTYPE_INT32, 1, D (3));
+  th_input_typed (&t, NN_DTYPE_INT32, 1, D (3));
+  th_output (&t);
+  th_attr_int (&t, "fmod", 2);
+  EXPECT (&t, NN_BAD_MODEL, "fmod 2");
+  th_init (&t, "Sum", 7);
+  th_input (&t, 2, D (2, 3));
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "Sum broadcasting before opset 8");
+  th_init (&t, "Max", 13);
+  th_input (&t, 1, D (3));
+  th_input (&t, 1, D (2));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "Max of shapes that do not broadcast");
+  th_init (&t, "PRelu", 16);
+  th_input (&t, 1, D (3));
+  th_input (&t, 2, D (2, 3));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "slope larger than X");
+  th_init (&t, "Pow", 15);
+  th_input_typed (&t, NN_DTYPE_UINT8, 1, D (3));
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "uint8 base");
+  th_init (&t, "Sqrt", 13);
+  th_input_typed (&t, NN_DTYPE_INT64, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "Sqrt of int64");
+  th_init (&t, "Not", 1);
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "Not of float");
+  th_init (&t, "Celu", 12);
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  th_attr_float (&t, "alpha", 0.f);
+  EXPECT (&t, NN_BAD_MODEL, "Celu alpha 0");
+  th_init (&t, "Elu", 6);
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  th_attr_float (&t, "alpha", INFINITY);
+  EXPECT (&t, NN_BAD_MODEL, "Elu alpha infinite");
+  th_init (&t, "Gelu", 20);
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  th_attr_string (&t, "approximate", "fast");
+  EXPECT (&t, NN_BAD_MODEL, "Gelu approximate fast");
+  th_init (&t, "Neg", 13);
+  th_input_typed (&t, NN_DTYPE_UINT8, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "Neg of unsigned");
+}
+
+static void
+index_new_rules (void)
+{
+  th_node t;
+
+  th_init (&t, "Slice", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (1), D (0));
+  th_const_i64 (&t, 1, D (1), D (2));
+  th_const_i64 (&t, 1, D (1), D (0));
+  th_const_i64 (&t, 1, D (1), D (0));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Slice step 0");
+  th_init (&t, "Slice", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (2), D (0, 0));
+  th_const_i64 (&t, 1, D (2), D (2, 2));
+  th_const_i64 (&t, 1, D (2), D (1, -1));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Slice axis listed twice");
+  th_init (&t, "Slice", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (1), D (0));
+  th_const_i64 (&t, 1, D (1), D (2));
+  th_const_i64 (&t, 1, D (1), D (2));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Slice axis out of range");
+  th_init (&t, "Slice", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (2), D (0, 0));
+  th_const_i64 (&t, 1, D (1), D (2));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Slice starts and ends of two lengths");
+  th_init (&t, "Slice", 13);
+  th_input (&t, 2, D (3, 4));
+  th_input (&t, 1, D (1));
+  th_const_i64 (&t, 1, D (1), D (2));
+  th_output (&t);
+  t.vals[1].dtype = NN_DTYPE_INT64;
+  EXPECT (&t, NN_UNSUPPORTED, "Slice starts computed at run time");
+  th_init (&t, "Expand", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (2), D (3, 5));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "Expand to a shape that does not broadcast");
+  th_init (&t, "Expand", 13);
+  th_input (&t, 1, D (1));
+  th_const_i64 (&t, 1, D (1), D (-2));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "Expand to a negative dimension");
+  th_init (&t, "Tile", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (1), D (2));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Tile repeats of the wrong length");
+  th_init (&t, "Tile", 13);
+  th_input (&t, 1, D (3));
+  th_const_i64 (&t, 1, D (1), D (-1));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Tile negative repeat");
+  th_init (&t, "DepthToSpace", 13);
+  th_input (&t, 4, D (1, 6, 2, 2));
+  th_output (&t);
+  th_attr_int (&t, "blocksize", 2);
+  EXPECT (&t, NN_SHAPE, "channels not a multiple of blocksize squared");
+  th_init (&t, "DepthToSpace", 13);
+  th_input (&t, 4, D (1, 4, 2, 2));
+  th_output (&t);
+  th_attr_int (&t, "blocksize", 0);
+  EXPECT (&t, NN_BAD_MODEL, "blocksize 0");
+  th_init (&t, "DepthToSpace", 13);
+  th_input (&t, 4, D (1, 4, 2, 2));
+  th_output (&t);
+  th_attr_int (&t, "blocksize", 2);
+  th_attr_string (&t, "mode", "RCD");
+  EXPECT (&t, NN_BAD_MODEL, "unknown mode");
+  th_init (&t, "SpaceToDepth", 13);
+  th_input (&t, 4, D (1, 1, 3, 4));
+  th_output (&t);
+  th_attr_int (&t, "blocksize", 2);
+  EXPECT (&t, NN_SHAPE, "height not a multiple of blocksize");
+  th_init (&t, "Gather", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (1), D (3));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Gather index out of range");
+  th_init (&t, "Gather", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (1), D (0));
+  th_output (&t);
+  th_attr_int (&t, "axis", 2);
+  EXPECT (&t, NN_BAD_MODEL, "Gather axis out of range");
+  th_init (&t, "Gather", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const (&t, 1, D (1), zeros64);
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "float indices");
+  th_init (&t, "GatherElements", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (1), D (0));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "GatherElements indices of another rank");
+  th_init (&t, "ScatterND", 16);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 2, D (1, 3), D (0, 0, 0));
+  th_input (&t, 1, D (1));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "index tuples longer than the rank");
+  th_init (&t, "ScatterND", 16);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 2, D (1, 1), D (0));
+  th_input (&t, 2, D (1, 5));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "updates that do not fit");
+  th_init (&t, "ScatterND", 16);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 2, D (1, 1), D (0));
+  th_input (&t, 2, D (1, 4));
+  th_output (&t);
+  th_attr_string (&t, "reduction", "avg");
+  EXPECT (&t, NN_BAD_MODEL, "unknown reduction");
+  th_init (&t, "Trilu", 14);
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "Trilu of rank 1");
+}
+
+static void
+tensor_new_rules (void)
+{
+  th_node t;
+
+  th_init (&t, "Range", 11);
+  th_const (&t, 0, NULL, (const float[]){ 0.f });
+  th_const (&t, 0, NULL, (const float[]){ 5.f });
+  th_const (&t, 0, NULL, (const float[]){ 0.f });
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Range delta 0");
+  th_init (&t, "Range", 11);
+  th_const (&t, 1, D (2), zeros64);
+  th_const (&t, 0, NULL, (const float[]){ 5.f });
+  th_const (&t, 0, NULL, (const float[]){ 1.f });
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "Range start of two values");
+  th_init (&t, "Range", 11);
+  th_const (&t, 0, NULL, (const float[]){ 0.f });
+  th_const_i64 (&t, 0, NULL, D (5));
+  th_const (&t, 0, NULL, (const float[]){ 1.f });
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Range of two types");
+  th_init (&t, "Cast", 13);
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  th_attr_int (&t, "to", 8);
+  EXPECT (&t, NN_UNSUPPORTED, "Cast to STRING");
+  th_init (&t, "Cast", 13);
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Cast without 'to'");
+  th_init (&t, "ConstantOfShape", 13);
+  th_const_i64 (&t, 1, D (2), D (2, -1));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "negative shape");
+  th_init (&t, "Constant", 13);
+  th_output (&t);
+  th_attr_float (&t, "value_float", 1.f);
+  th_attr_int (&t, "value_int", 1);
+  EXPECT (&t, NN_BAD_MODEL, "two values");
+  th_init (&t, "Constant", 13);
+  th_output (&t);
+  th_attr_string (&t, "value_string", "x");
+  EXPECT (&t, NN_UNSUPPORTED, "a string constant");
+  th_init (&t, "NonZero", 13);
+  th_input (&t, 1, D (3));
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "NonZero of run-time data");
+  th_init (&t, "EyeLike", 9);
+  th_input (&t, 3, D (2, 2, 2));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "EyeLike of rank 3");
+  th_init (&t, "Pad", 13);
+  th_input (&t, 1, D (3));
+  th_const_i64 (&t, 1, D (2), D (1, 1));
+  th_const_i64 (&t, 0, NULL, D (1));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "int64 constant_value for float data");
+}
+
+static void
+reduce_new_rules (void)
+{
+  th_node t;
+
+  th_init (&t, "ReduceSum", 13);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (1), D (2));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "ReduceSum axis out of range");
+  th_init (&t, "ReduceMax", 18);
+  th_input (&t, 2, D (3, 4));
+  th_output (&t);
+  th_attr_ints (&t, "axes", 1, D (0));
+  EXPECT (&t, NN_BAD_MODEL, "ReduceMax axes attribute at opset 18");
+  th_init (&t, "ReduceProd", 13);
+  th_input (&t, 2, D (3, 4));
+  th_output (&t);
+  th_attr_int (&t, "keepdims", 2);
+  EXPECT (&t, NN_BAD_MODEL, "keepdims 2");
+  th_init (&t, "ReduceL2", 13);
+  th_input_typed (&t, NN_DTYPE_INT64, 2, D (3, 4));
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "ReduceL2 of int64");
+  th_init (&t, "ArgMax", 13);
+  th_input (&t, 2, D (3, 4));
+  th_output (&t);
+  th_attr_int (&t, "axis", -3);
+  EXPECT (&t, NN_BAD_MODEL, "ArgMax axis out of range");
+  th_init (&t, "ArgMin", 13);
+  th_input (&t, 2, D (3, 0));
+  th_output (&t);
+  th_attr_int (&t, "axis", 1);
+  EXPECT (&t, NN_SHAPE, "ArgMin over an empty axis");
+  th_init (&t, "TopK", 11);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (1), D (5));
+  th_output (&t);
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "k larger than the axis");
+  th_init (&t, "TopK", 11);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (1), D (-1));
+  th_output (&t);
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "negative k");
+  th_init (&t, "CumSum", 14);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 1, D (2), D (0, 1));
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "CumSum of two axes");
+  th_init (&t, "CumSum", 14);
+  th_input (&t, 2, D (3, 4));
+  th_const_i64 (&t, 0, NULL, D (2));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "CumSum axis out of range");
+  th_init (&t, "Hardmax", 13);
+  th_input (&t, 2, D (3, 4));
+  th_output (&t);
+  th_attr_int (&t, "axis", 2);
+  EXPECT (&t, NN_BAD_MODEL, "Hardmax axis out of range");
+}
+
+static void
+norm_new_rules (void)
+{
+  th_node t;
+
+  th_init (&t, "LayerNormalization", 17);
+  th_input (&t, 2, D (3, 4));
+  th_const (&t, 1, D (3), zeros64);
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "Scale of the wrong size");
+  th_init (&t, "LayerNormalization", 17);
+  th_input (&t, 2, D (3, 4));
+  th_const (&t, 1, D (4), zeros64);
+  th_output (&t);
+  th_attr_float (&t, "epsilon", -1.f);
+  EXPECT (&t, NN_BAD_MODEL, "negative epsilon");
+  th_init (&t, "LayerNormalization", 17);
+  th_input (&t, 2, D (3, 4));
+  th_const (&t, 1, D (4), zeros64);
+  th_output (&t);
+  th_attr_int (&t, "axis", 2);
+  EXPECT (&t, NN_BAD_MODEL, "axis out of range");
+  th_init (&t, "GroupNormalization", 18);
+  th_input (&t, 3, D (1, 6, 4));
+  th_const (&t, 1, D (4), zeros64);
+  th_const (&t, 1, D (4), zeros64);
+  th_output (&t);
+  th_attr_int (&t, "num_groups", 4);
+  EXPECT (&t, NN_BAD_MODEL, "groups that do not divide the channels");
+  th_init (&t, "GroupNormalization", 21);
+  th_input (&t, 3, D (1, 6, 4));
+  th_const (&t, 1, D (2), zeros64);
+  th_const (&t, 1, D (2), zeros64);
+  th_output (&t);
+  th_attr_int (&t, "num_groups", 2);
+  EXPECT (&t, NN_SHAPE, "per-group scale at opset 21");
+  th_init (&t, "InstanceNormalization", 6);
+  th_input (&t, 3, D (1, 6, 4));
+  th_const (&t, 1, D (5), zeros64);
+  th_const (&t, 1, D (6), zeros64);
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "scale of the wrong size");
+  th_init (&t, "LRN", 13);
+  th_input (&t, 4, D (1, 6, 4, 4));
+  th_output (&t);
+  th_attr_int (&t, "size", 0);
+  EXPECT (&t, NN_BAD_MODEL, "LRN size 0");
+}
+
+static void
+resize_new_rules (void)
+{
+  th_node t;
+
+  th_init (&t, "Resize", 13);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_omit (&t);
+  th_const (&t, 1, D (4), (const float[]){ 1, 1, 2, 2 });
+  th_const_i64 (&t, 1, D (4), D (1, 1, 8, 8));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "both scales and sizes");
+  th_init (&t, "Resize", 13);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "neither scales nor sizes");
+  th_init (&t, "Resize", 13);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_omit (&t);
+  th_const (&t, 1, D (4), (const float[]){ 1, 1, 2, 2 });
+  th_output (&t);
+  th_attr_string (&t, "mode", "area");
+  EXPECT (&t, NN_BAD_MODEL, "unknown mode");
+  th_init (&t, "Resize", 13);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_omit (&t);
+  th_const (&t, 1, D (4), (const float[]){ 1, 1, -2, 2 });
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "negative scale");
+  th_init (&t, "Resize", 13);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_omit (&t);
+  th_const (&t, 1, D (3), (const float[]){ 1, 2, 2 });
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "scales of the wrong length");
+  th_init (&t, "Resize", 18);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_omit (&t);
+  th_const (&t, 1, D (4), (const float[]){ 1, 1, 0.5f, 0.5f });
+  th_output (&t);
+  th_attr_string (&t, "mode", "linear");
+  th_attr_int (&t, "antialias", 1);
+  EXPECT (&t, NN_UNSUPPORTED, "antialiased downscaling");
+  th_init (&t, "Upsample", 9);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_const (&t, 1, D (4), (const float[]){ 1, 1, 0.5f, 2 });
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Upsample scale below 1");
+  th_init (&t, "Upsample", 7);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_output (&t);
+  EXPECT (&t, NN_BAD_MODEL, "Upsample without scales");
+  th_init (&t, "ConvTranspose", 11);
+  th_input (&t, 4, D (1, 3, 4, 4));
+  th_const (&t, 4, D (2, 2, 3, 3), zeros64);
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "W of the wrong input channels");
+  th_init (&t, "ConvTranspose", 11);
+  th_input (&t, 5, D (1, 1, 2, 2, 2));
+  th_const (&t, 5, D (1, 1, 1, 1, 1), zeros64);
+  th_output (&t);
+  EXPECT (&t, NN_UNSUPPORTED, "3-D");
+  th_init (&t, "ConvTranspose", 11);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_const (&t, 4, D (1, 1, 3, 3), zeros64);
+  th_output (&t);
+  th_attr_ints (&t, "output_padding", 2, D (1, 1));
+  EXPECT (&t, NN_BAD_MODEL, "output_padding not below the stride");
+  th_init (&t, "ConvTranspose", 11);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_const (&t, 4, D (1, 2, 3, 3), zeros64);
+  th_const (&t, 1, D (3), zeros64);
+  th_output (&t);
+  EXPECT (&t, NN_SHAPE, "bias of the wrong size");
+  th_init (&t, "ConvTranspose", 11);
+  th_input (&t, 4, D (1, 1, 4, 4));
+  th_const (&t, 4, D (1, 1, 3, 3), zeros64);
+  th_output (&t);
+  th_attr_string (&t, "auto_pad", "SAME");
+  EXPECT (&t, NN_BAD_MODEL, "unknown auto_pad");
+}
+
 int
 main (void)
 {
@@ -582,6 +1063,12 @@ main (void)
   shape_rules ();
   join_rules ();
   reduce_rules ();
+  elementwise_new_rules ();
+  index_new_rules ();
+  tensor_new_rules ();
+  reduce_new_rules ();
+  norm_new_rules ();
+  resize_new_rules ();
   TH_CHECK (nn_op_find ("Conv3D") == NULL, "unknown op found");
   TH_CHECK (nn_op_find (NULL) == NULL, "NULL op found");
   printf ("negative: %d rule cases, %d checks, %d failures\n", th_negatives,

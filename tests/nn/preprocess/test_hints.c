@@ -98,6 +98,13 @@ test_good_values (void)
   CHECK (nn_hints_parse_kv (&h, NN_HINT_RESIZE, "letterbox", &err) == NN_OK
              && h.has_resize && h.resize == NN_RESIZE_LETTERBOX,
          "resize");
+  CHECK (nn_hints_parse_kv (&h, NN_HINT_INPUT_SIZE, " 320x240\t", &err) == NN_OK
+             && h.has_input_size && h.input_width == 320
+             && h.input_height == 240,
+         "input size: %s", err.message);
+  CHECK (nn_hints_parse_kv (&h, NN_HINT_INPUT_SIZE, "1x16384", &err) == NN_OK
+             && h.input_width == 1 && h.input_height == 16384,
+         "input size at the limits: %s", err.message);
   CHECK (nn_hints_parse_kv (
              &h, NN_HINT_LABELS,
              "cat\r\nchat "
@@ -207,6 +214,12 @@ test_bad_values (void)
     bad_kv (NN_HINT_MEAN, means[i]);
   for (size_t i = 0; i < sizeof stds / sizeof stds[0]; i++)
     bad_kv (NN_HINT_STD, stds[i]);
+  static const char *const sizes[]
+      = { "",        "224",  "224x",          "x224",   "0x224",     "224x0",
+          "16385x1", "-1x2", "224X224",       "2 x 2",  "224x224x3", "+1x1",
+          "1.5x2",   "1x2,", "99999999999x1", "224*224" };
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    bad_kv (NN_HINT_INPUT_SIZE, sizes[i]);
 
   static const char *const labels[] = {
     "",
