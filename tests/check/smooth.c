@@ -49,8 +49,9 @@ ref_ema (Ref *r, const gfloat *p, gint *label, gdouble *conf)
     r->avg[c] = r->taken == 0 ? p[c] : (1.0 - alpha) * r->avg[c] + alpha * p[c];
   r->taken++;
   cand = argmax (r->avg, CLASSES);
-  if (!r->decided || (cand != r->decision
-                      && r->avg[cand] - r->avg[r->decision] > r->hysteresis))
+  if (!r->decided
+      || (cand != r->decision
+          && r->avg[cand] - r->avg[r->decision] > r->hysteresis))
     r->decision = cand;
   r->decided = TRUE;
   *conf = r->avg[r->decision];
@@ -168,8 +169,7 @@ test_vote_reference (void)
 
 /* Feeds @p (CLASSES floats) @n times; returns the last decision. */
 static EcDecision
-feed (const EcSmoothParams *params, EcSmoothState *st, const gfloat *p,
-      guint n)
+feed (const EcSmoothParams *params, EcSmoothState *st, const gfloat *p, guint n)
 {
   EcDecision d = { -1, 0.0 };
   gint raw = 0;
