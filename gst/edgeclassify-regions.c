@@ -62,8 +62,12 @@ configure_objects (EcStream *st, const EcFrameProps *fp)
   p.max_objects = fp->region == EC_REGION_ROI_LIST ? fp->max_objects : 1;
   p.timeout = fp->object_timeout;
   p.events = fp->smoothing != EC_SMOOTH_NONE;
-  if (ec_objects_configure (st->objects, &p))
+  if (ec_objects_configure (st->objects, &p)) {
     GST_DEBUG_OBJECT (st->element, "objects forgotten: new settings");
+    /* what frames carry is computed again at once, whatever the
+     * inference-interval */
+    st->ran_once = FALSE;
+  }
 }
 
 /* The upstream regions roi-list classifies, with their objects. */

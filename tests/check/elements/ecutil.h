@@ -42,8 +42,7 @@ void expect_start_error (const gchar *model, const gchar *const *props,
  * probability; red, green, blue). */
 #define MIX_W 64
 #define MIX_H 64
-#define MIX_CAPS                                                               \
-  "video/x-raw,format=RGB,width=64,height=64,framerate=30/1"
+#define MIX_CAPS "video/x-raw,format=RGB,width=64,height=64,framerate=30/1"
 #define FRAME_NS (GST_SECOND / 30)
 
 /* A region of a test frame: a solid colour, with the upstream id. */
