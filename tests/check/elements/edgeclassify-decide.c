@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "ecutil.h"
 
@@ -335,6 +336,54 @@ GST_START_TEST (test_async_smoothing)
 }
 GST_END_TEST;
 
+/* edgereport events-only=true: one line per event, nothing per frame */
+GST_START_TEST (test_report_events_only)
+{
+  gchar *path = g_build_filename (g_getenv ("EDGE_TEST_OUTPUT_DIR"),
+                                  "decide-events.jsonl", NULL);
+  gchar *model = model_path ("mix.onnx");
+  gchar *desc = g_strdup_printf (
+      "edgeclassify mode=sync model=\"%s\" smoothing=vote "
+      "smoothing-window=1 post-messages=false ! edgereport events-only=true "
+      "location=\"%s\"",
+      model, path);
+  static const guint8 red[3] = { 200, 55, 0 }, blue[3] = { 55, 0, 200 };
+  static const gchar *want[][2]
+      = { { "\"event\":\"enter\"", "\"previous_label\":null" },
+          { "\"event\":\"change\"", "\"previous_label\":\"red\"" },
+          { "\"event\":\"leave\"", "\"previous_label\":\"blue\"" } };
+  GstHarness *h;
+  gchar *text = NULL, **lines;
+
+  g_unlink (path);
+  h = gst_harness_new_parse (desc);
+  gst_harness_set_src_caps_str (h, MIX_CAPS);
+  for (guint i = 0; i < 10; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (
+        h, mix_frame (i, i < 4 ? red : blue, NULL, 0)));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  gst_harness_teardown (h);
+
+  fail_unless (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  fail_unless_equals_int (g_strv_length (lines), G_N_ELEMENTS (want) + 1);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++) {
+    fail_unless (strstr (lines[i], want[i][0]) != NULL, "%s", lines[i]);
+    fail_unless (strstr (lines[i], want[i][1]) != NULL, "%s", lines[i]);
+    fail_unless (strstr (lines[i], "\"classifications\"") == NULL);
+    fail_unless (strstr (lines[i], "\"run_id\":\"") != NULL);
+    fail_unless (strstr (lines[i], "\"object_id\":0") != NULL);
+  }
+  fail_unless_equals_string (lines[G_N_ELEMENTS (want)], "");
+  g_strfreev (lines);
+  g_free (text);
+  g_unlink (path);
+  g_free (desc);
+  g_free (model);
+  g_free (path);
+}
+GST_END_TEST;
+
 static Suite *
 edgeclassify_decide_suite (void)
 {
@@ -350,6 +399,7 @@ edgeclassify_decide_suite (void)
   tcase_add_test (tc, test_reset_on_caps);
   tcase_add_test (tc, test_reset_on_model_swap);
   tcase_add_test (tc, test_async_smoothing);
+  tcase_add_test (tc, test_report_events_only);
   return s;
 }
 
