@@ -16,6 +16,7 @@ packages="
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 gir1.2-gst-plugins-base-1.0
+  gstreamer1.0-opencv opencv-data opencv-doc
   fonts-dejavu-core openssl
   python3 python3-numpy python3-gi python3-gst-1.0
   python3-onnx python3-torch python3-torchvision python3-opencv

@@ -76,6 +76,25 @@ GST_START_TEST (test_mean_std_refused)
 }
 GST_END_TEST;
 
+/* The decision layer's numbers: each rule refused at start, with why */
+GST_START_TEST (test_decision_values_refused)
+{
+  static const gchar *cases[][3] = {
+    { "smoothing-window", "0", "from 1 to 1000" },
+    { "smoothing-window", "1001", "from 1 to 1000" },
+    { "hysteresis", "-0.1", "from 0 to 1" },
+    { "hysteresis", "1.5", "from 0 to 1" },
+    { "max-objects", "0", "from 1 to 65536" },
+    { "max-objects", "65537", "from 1 to 65536" },
+    { "reclassify-interval", "0", "from 1 to" },
+    { "object-timeout", "0", "from 1 to" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    expect_refused_at_start (cases[i][0], cases[i][1], cases[i][2]);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_roi_refused)
 {
   expect_refused_at_start ("roi", "<1,2,-3,4>", "positive");
@@ -299,6 +318,7 @@ edgeclassify_props_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_mean_std_refused);
   tcase_add_test (tc, test_roi_refused);
+  tcase_add_test (tc, test_decision_values_refused);
   tcase_add_test (tc, test_object_class_limit);
   tcase_add_test (tc, test_refused_while_playing);
   tcase_add_test (tc, test_bad_model_while_playing);
