@@ -39,6 +39,10 @@ ec_smoothing_get_type (void)
           { EC_SMOOTH_EMA,
             "Exponential moving average of each class's probability", "ema" },
           { EC_SMOOTH_VOTE, "Majority of the last top-1 labels", "vote" },
+          { EC_SMOOTH_BAYES,
+            "Bayes filter: each result's probabilities are evidence for a "
+            "scene that stays with probability 1 - 1/window",
+            "bayes" },
           { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type))

@@ -162,7 +162,7 @@ apply_results (EcStream *st, const EcFrameProps *fp)
     if (!s->ok[j] || (obj = ec_objects_find (objects, s->keys[j])) == NULL)
       continue;
     /* ema needs every class; a set from before smoothing changed has not */
-    if (!s->has_probs && fp->smoothing == EC_SMOOTH_EMA)
+    if (!s->has_probs && ec_smooth_wants_probs (fp->smoothing))
       continue;
     ec_objects_update (objects, obj, &s->r[j],
                        s->has_probs ? s->probs + (gsize)j * s->n_classes : NULL,

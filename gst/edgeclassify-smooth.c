@@ -86,6 +86,35 @@ update_ema (const EcSmoothParams *p, EcSmoothState *s, const gfloat *probs,
   out->label_id = out->confidence >= p->threshold ? s->decision : -1;
 }
 
+#define BAYES_FLOOR 1e-4 /* the least evidence any class gets */
+
+static void
+update_bayes (const EcSmoothParams *p, EcSmoothState *s, const gfloat *probs,
+              EcDecision *out)
+{
+  const guint n = p->n_classes;
+  const gdouble stay = 1.0 - 1.0 / (gdouble)MAX (p->window, 1);
+  gdouble sum = 0.0;
+  guint best;
+
+  for (guint c = 0; c < n; c++) {
+    gdouble v = isfinite (probs[c]) ? MAX (probs[c], BAYES_FLOOR) : BAYES_FLOOR;
+    gdouble prior
+        = s->fill == 0 ? 1.0 / n : stay * s->score[c] + (1.0 - stay) / n;
+
+    s->score[c] = (gfloat)(prior * v);
+    sum += s->score[c];
+  }
+  for (guint c = 0; c < n; c++)
+    s->score[c] = (gfloat)(s->score[c] / sum);
+  s->fill = MIN (s->fill + 1, G_MAXUINT - 1);
+  best = best_of (s->score, n);
+  hold_or_move (p, s, s->score, 1.0, s->decided ? (guint)s->decision : best,
+                best, (gint)best);
+  out->confidence = s->score[s->decision];
+  out->label_id = out->confidence >= p->threshold ? s->decision : -1;
+}
+
 /* vote: index of a label id among the counts ("unknown" last) */
 static guint
 vote_slot (const EcSmoothParams *p, gint label)
@@ -134,6 +163,9 @@ ec_smooth_update (const EcSmoothParams *p, EcSmoothState *s,
     break;
   case EC_SMOOTH_VOTE:
     update_vote (p, s, raw_label, out);
+    break;
+  case EC_SMOOTH_BAYES:
+    update_bayes (p, s, probs, out);
     break;
   default:
     s->decision = raw_label;

@@ -26,10 +26,19 @@ G_BEGIN_DECLS
  *         threshold, so "unknown" votes too); the candidate is the label
  *         with the most votes (lowest id on ties, "unknown" last). The
  *         decision's confidence is its share of the votes.
+ *   bayes a Bayes filter over the classes: the scene stays as it was with
+ *         probability 1 - 1/window from one result to the next, else
+ *         becomes any class alike; each result's probabilities (floored
+ *         at 1e-4, so no class is ever ruled out for good) are its
+ *         evidence. The candidate is the class of highest posterior, the
+ *         decision's confidence its posterior. Evidence adds up: a run of
+ *         confident results moves the decision at once, scattered ones
+ *         do not.
  *
- * Hysteresis (ema and vote): the decision moves to a new candidate only
- * when the candidate's score (average or share) is higher than the current
- * decision's by more than @hysteresis. The first result decides at once.
+ * Hysteresis (ema, vote, bayes): the decision moves to a new candidate
+ * only when the candidate's score (average, share or posterior) is higher
+ * than the current decision's by more than @hysteresis. The first result
+ * decides at once.
  *
  * Plain C on caller-owned memory: no allocation, no lock. */
 
@@ -37,6 +46,7 @@ typedef enum {
   EC_SMOOTH_NONE = 0,
   EC_SMOOTH_EMA = 1,
   EC_SMOOTH_VOTE = 2,
+  EC_SMOOTH_BAYES = 3,
 } EcSmoothing;
 
 typedef struct {
@@ -51,7 +61,7 @@ typedef struct {
  * ec_smooth_scores() floats, @ring ec_smooth_ring() entries. */
 typedef struct {
   gfloat *score; /* ema: averages; vote: vote counts (index n_classes is
-                  * "unknown") */
+                  * "unknown"); bayes: the posterior */
   gint32 *ring;  /* vote: the last labels, oldest at @pos when full */
   guint fill;    /* results taken (vote: at most window) */
   guint pos;
@@ -71,7 +81,14 @@ guint ec_smooth_ring (const EcSmoothParams *p);
 /* Forgets everything (keeps the arrays). */
 void ec_smooth_reset (EcSmoothState *s);
 
-/* Takes one fresh result: @probs (n_classes probabilities; ema only,
+/* Whether a kind needs every class's probability (not only the top-k). */
+static inline gboolean
+ec_smooth_wants_probs (EcSmoothing kind)
+{
+  return kind == EC_SMOOTH_EMA || kind == EC_SMOOTH_BAYES;
+}
+
+/* Takes one fresh result: @probs (n_classes probabilities; ema and bayes,
  * non-finite values count as 0), @raw_label (-1 under the threshold) and
  * @raw_confidence; writes the decision to @out. */
 void ec_smooth_update (const EcSmoothParams *p, EcSmoothState *s,

@@ -438,7 +438,7 @@ submit (EcStream *st, const nn_image *img, const EcFrameProps *fp, guint64 pts,
       return FALSE;
   }
   q->n = n;
-  q->want_probs = fp->smoothing == EC_SMOOTH_EMA;
+  q->want_probs = ec_smooth_wants_probs (fp->smoothing);
   q->frame = st->frames;
   q->pts = pts;
   q->clock_us = t0;
@@ -463,7 +463,7 @@ classify_now (EcStream *st, const nn_image *img, const EcFrameProps *fp,
 {
   EcEngine *e = st->engine;
   guint n = st->due->len;
-  gboolean want_probs = fp->smoothing == EC_SMOOTH_EMA;
+  gboolean want_probs = ec_smooth_wants_probs (fp->smoothing);
   gint64 t_wait = g_get_monotonic_time (), t0;
   gboolean ok = TRUE;
   ResultSet *w;

@@ -2,8 +2,10 @@
  * plain reference written from the definitions in docs/metadata.md: for
  * ema, each class's average in double, updated one result at a time; for
  * vote, the labels of the last window results kept in a list and counted
- * again at every step. Random sequences (fixed seeds) of noisy scenes,
- * then the hysteresis rules on sequences made for them. */
+ * again at every step; for bayes, the posterior in double from Bayes'
+ * rule with the stay probability and the floor written out. Random sequences
+ * (fixed seeds) of noisy scenes, then the hysteresis rules on sequences made
+ * for them. */
 #include "edgeclassify-smooth.h"
 
 #include <glib.h>
@@ -16,7 +18,7 @@
 typedef struct {
   guint window;
   gdouble hysteresis, threshold;
-  /* ema */
+  /* ema: averages; bayes: posterior */
   gdouble avg[CLASSES];
   /* vote: newest last */
   gint votes[1024];
@@ -47,6 +49,33 @@ ref_ema (Ref *r, const gfloat *p, gint *label, gdouble *conf)
 
   for (gint c = 0; c < CLASSES; c++)
     r->avg[c] = r->taken == 0 ? p[c] : (1.0 - alpha) * r->avg[c] + alpha * p[c];
+  r->taken++;
+  cand = argmax (r->avg, CLASSES);
+  if (!r->decided
+      || (cand != r->decision
+          && r->avg[cand] - r->avg[r->decision] > r->hysteresis))
+    r->decision = cand;
+  r->decided = TRUE;
+  *conf = r->avg[r->decision];
+  *label = *conf >= r->threshold ? r->decision : -1;
+}
+
+static void
+ref_bayes (Ref *r, const gfloat *p, gint *label, gdouble *conf)
+{
+  gdouble stay = 1.0 - 1.0 / r->window, total = 0.0;
+  gint cand;
+
+  for (gint c = 0; c < CLASSES; c++) {
+    /* P(class now) from the last posterior, then times the evidence */
+    gdouble prior = r->taken == 0 ? 1.0 / CLASSES
+                                  : stay * r->avg[c] + (1.0 - stay) / CLASSES;
+
+    r->avg[c] = prior * fmax (p[c], 1e-4);
+    total += r->avg[c];
+  }
+  for (gint c = 0; c < CLASSES; c++)
+    r->avg[c] /= total;
   r->taken++;
   cand = argmax (r->avg, CLASSES);
   if (!r->decided
@@ -130,6 +159,8 @@ run_sequence (EcSmoothing kind, guint window, gdouble hysteresis,
     ec_smooth_update (&params, &st, p, raw, raw_conf, &d);
     if (kind == EC_SMOOTH_EMA) {
       ref_ema (&ref, p, &label, &conf);
+    } else if (kind == EC_SMOOTH_BAYES) {
+      ref_bayes (&ref, p, &label, &conf);
     } else {
       ref_vote (&ref, raw, &label, &conf);
     }
@@ -151,6 +182,47 @@ test_ema_reference (void)
     for (guint m = 0; m < G_N_ELEMENTS (margins); m++)
       run_sequence (EC_SMOOTH_EMA, windows[w], margins[m], 0.0, 7 + w * 3 + m);
   run_sequence (EC_SMOOTH_EMA, 6, 0.1, 0.45, 99);
+}
+
+static void
+test_bayes_reference (void)
+{
+  static const guint windows[] = { 1, 2, 8, 20, 100 };
+  static const gdouble margins[] = { 0.0, 0.1, 0.5 };
+
+  for (guint w = 0; w < G_N_ELEMENTS (windows); w++)
+    for (guint m = 0; m < G_N_ELEMENTS (margins); m++)
+      run_sequence (EC_SMOOTH_BAYES, windows[w], margins[m], 0.0,
+                    51 + w * 3 + m);
+  run_sequence (EC_SMOOTH_BAYES, 8, 0.1, 0.6, 199);
+}
+
+/* bayes: a run of confident results for a new class moves the decision
+ * within a few results, however long the old class held; a lone
+ * confident outlier does not. */
+static void
+test_bayes_evidence (void)
+{
+  EcSmoothParams params = { EC_SMOOTH_BAYES, 20, 0.1, 0.0, CLASSES };
+  EcSmoothState st = { 0 };
+  const gfloat a[CLASSES] = { 0.9f, 0.025f, 0.025f, 0.025f, 0.025f };
+  const gfloat b[CLASSES] = { 0.025f, 0.9f, 0.025f, 0.025f, 0.025f };
+  EcDecision d;
+  guint moved = 0;
+
+  st.score = g_new0 (gfloat, ec_smooth_scores (&params));
+  ec_smooth_reset (&st);
+  for (guint t = 0; t < 500; t++)
+    ec_smooth_update (&params, &st, a, 0, 0.9, &d);
+  ec_smooth_update (&params, &st, b, 1, 0.9, &d);
+  g_assert_cmpint (d.label_id, ==, 0); /* one outlier */
+  ec_smooth_update (&params, &st, a, 0, 0.9, &d);
+  g_assert_cmpint (d.label_id, ==, 0);
+  for (guint t = 0; t < 10 && d.label_id == 0; t++, moved++)
+    ec_smooth_update (&params, &st, b, 1, 0.9, &d);
+  g_assert_cmpint (d.label_id, ==, 1);
+  g_assert_cmpuint (moved, <=, 3);
+  g_free (st.score);
 }
 
 static void
@@ -284,6 +356,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/smooth/ema-reference", test_ema_reference);
   g_test_add_func ("/smooth/vote-reference", test_vote_reference);
+  g_test_add_func ("/smooth/bayes-reference", test_bayes_reference);
+  g_test_add_func ("/smooth/bayes-evidence", test_bayes_evidence);
   g_test_add_func ("/smooth/ema-hysteresis", test_ema_hysteresis_holds);
   g_test_add_func ("/smooth/vote-hysteresis", test_vote_hysteresis_holds);
   g_test_add_func ("/smooth/reset", test_reset);
