@@ -249,11 +249,18 @@ expect_bounded (guint max_objects, gboolean by_id)
   }
   fail_unless_equals_int (enters, by_id ? 10000 : 10000);
   fail_unless_equals_int (leaves, 10000 - max_objects);
-  /* flat: objects past the bound reuse the memory of those they replace */
+  /* flat: objects past the bound reuse the memory of those they replace.
+   * AddressSanitizer keeps freed blocks in quarantine (256 MiB) so that
+   * use-after-free is caught; there RSS grows with every frame's buffers
+   * whatever the element does, and the bound above is what is checked. */
+#if !defined(__SANITIZE_ADDRESS__)
   fail_unless (rss_bytes () < rss_early + 1024 * 1024,
                "RSS %" G_GSIZE_FORMAT " after 2000 objects, %" G_GSIZE_FORMAT
                " after 10000",
                rss_early, rss_bytes ());
+#else
+  (void)rss_early;
+#endif
   gst_harness_push_event (h, gst_event_new_eos ());
   pull_decision_events (h, events);
   fail_unless_equals_int (events->len, max_objects);
