@@ -3,6 +3,7 @@
 #ifndef CONFORMANCE_NODE_CASE_H
 #define CONFORMANCE_NODE_CASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum case_result {
@@ -19,6 +20,10 @@ typedef enum case_result {
  * a constant, feeds the other inputs, runs and compares each output, for
  * every data set. Returns the verdict and, for anything but a pass, the
  * reason in `msg`. */
+/* One value against its expected value: within the tolerances, NaN for
+ * NaN, an infinity for the same infinity. */
+bool node_case_close_enough (float got, float want);
+
 case_result node_case_run (const char *dir, char *msg, size_t msg_size);
 
 #endif /* CONFORMANCE_NODE_CASE_H */
