@@ -342,17 +342,168 @@ convert (GstBuffer *in, const GstVideoInfo *from, const GstVideoInfo *to)
   return out;
 }
 
+/* BGRx pixel access for the snapshot checks */
+static const guint8 *
+bgrx_at (const GstMapInfo *map, gint stride, gint x, gint y)
+{
+  return map->data + y * stride + 4 * x;
+}
+
+static gboolean
+is_color (const guint8 *p, guint rgb, gint tol)
+{
+  return ABS (p[2] - (gint)((rgb >> 16) & 0xff)) <= tol
+         && ABS (p[1] - (gint)((rgb >> 8) & 0xff)) <= tol
+         && ABS (p[0] - (gint)(rgb & 0xff)) <= tol;
+}
+
+static gboolean
+inside (const Rect *r, gint x, gint y)
+{
+  return x >= r->x0 && x < r->x1 && y >= r->y0 && y < r->y1;
+}
+
+/* The snapshot's pixels, @shown against @plain (the same frame without the
+ * overlay): a full-frame panel in the top-right corner (margin 8), a region
+ * box at @box with its tag above, and nothing else changed. @tol is what
+ * the round trip through YUV does to a colour, @e how far it spreads a
+ * change (chroma is shared by 2x2 pixels and upsampled). */
+static void
+check_snapshot (GstBuffer *shown, GstBuffer *plain, gint stride,
+                const Rect *box, gint tol, gint e)
+{
+  const guint box_rgb = 0x00c040, bar_rgb = 0x20a0ff;
+  Rect panel_area = { W / 2, 8 - e, W - 8 + e, H / 2 };
+  Rect region_area = { box->x0 - e, box->y0 - 40, box->x1 + e, box->y1 + e };
+  Rect panel = { G_MAXINT, G_MAXINT, -1, -1 };
+  GstMapInfo ms, mp;
+  guint tag_box = 0, tag_text = 0, panel_text = 0, n_bars = 0;
+  gint bar[3] = { 0, 0, 0 }, bar_x0 = -1, prev_run = 0;
+
+  fail_unless (gst_buffer_map (shown, &ms, GST_MAP_READ));
+  fail_unless (gst_buffer_map (plain, &mp, GST_MAP_READ));
+  for (gint y = 0; y < H; y++)
+    for (gint x = 0; x < W; x++) {
+      const guint8 *a = bgrx_at (&ms, stride, x, y);
+      const guint8 *b = bgrx_at (&mp, stride, x, y);
+      gboolean changed = memcmp (a, b, 3) != 0;
+
+      if (!changed)
+        continue;
+      fail_unless (inside (&panel_area, x, y) || inside (&region_area, x, y),
+                   "pixel (%d,%d) changed, outside the panel and the region", x,
+                   y);
+      if (inside (&panel_area, x, y)) {
+        panel.x0 = MIN (panel.x0, x);
+        panel.y0 = MIN (panel.y0, y);
+        panel.x1 = MAX (panel.x1, x + 1);
+        panel.y1 = MAX (panel.y1, y + 1);
+      }
+    }
+  /* the panel: flush with the right and top margins, a few rows high */
+  GST_INFO ("panel [%d,%d)x[%d,%d)", panel.x0, panel.x1, panel.y0, panel.y1);
+  fail_unless (ABS (panel.x1 - (W - 8)) <= e && ABS (panel.y0 - 8) <= e,
+               "panel at [%d,%d)x[%d,%d), not in the top-right corner",
+               panel.x0, panel.x1, panel.y0, panel.y1);
+  fail_unless (panel.x1 - panel.x0 > 40 && panel.y1 - panel.y0 > 40);
+  /* its background: black at alpha 0xa0 over the picture, seen in the
+   * padding at its top-right corner */
+  for (gint x = panel.x1 - 4 - e; x < panel.x1 - e; x++) {
+    const guint8 *a = bgrx_at (&ms, stride, x, panel.y0 + e);
+    const guint8 *b = bgrx_at (&mp, stride, x, panel.y0 + e);
+    for (gint c = 0; c < 3; c++)
+      fail_unless (ABS (a[c] - b[c] * 95 / 255) <= 1 + tol,
+                   "panel background at (%d,%d): %d, expected %d", x,
+                   panel.y0 + e, a[c], b[c] * 95 / 255);
+  }
+  /* text (white) and one bar per label, as long as its confidence */
+  for (gint y = panel.y0; y < panel.y1; y++) {
+    gint run = 0;
+    for (gint x = panel.x0; x < panel.x1; x++) {
+      const guint8 *a = bgrx_at (&ms, stride, x, y);
+      panel_text += is_color (a, 0xffffff, 40);
+      if (is_color (a, bar_rgb, tol)) {
+        if (run == 0 && bar_x0 < 0)
+          bar_x0 = x;
+        run++;
+      }
+    }
+    if (run > 0 && prev_run == 0) {
+      fail_unless (n_bars < 3, "more than three bars");
+      n_bars++;
+    }
+    if (run > 0)
+      bar[n_bars - 1] = MAX (bar[n_bars - 1], run);
+    prev_run = run;
+  }
+  GST_INFO ("bars %d %d %d from x %d, %u text pixels", bar[0], bar[1], bar[2],
+            bar_x0, panel_text);
+  fail_unless_equals_int (n_bars, 3);
+  fail_unless (panel_text > 100, "only %u text pixels", panel_text);
+  /* 81 %, 12 %, 4 % of one bar width (inside the panel, less padding) */
+  {
+    gint bw = panel.x1 - panel.x0 - 2 * (bar_x0 - panel.x0);
+    fail_unless (ABS (bar[0] - bw * 81 / 100) <= 1 + e
+                     && ABS (bar[1] - bw * 12 / 100) <= 1 + e
+                     && ABS (bar[2] - bw * 4 / 100) <= 1 + e,
+                 "bars %d, %d, %d of %d, expected 81, 12 and 4 %%", bar[0],
+                 bar[1], bar[2], bw);
+  }
+
+  /* the region: a 2-pixel outline in the box colour, the inside untouched */
+  for (gint x = box->x0 + 4; x < box->x1 - 4; x++)
+    for (gint t = 0; t < 2; t++) {
+      fail_unless (
+          is_color (bgrx_at (&ms, stride, x, box->y0 + t), box_rgb, tol),
+          "no outline at (%d,%d)", x, box->y0 + t);
+      fail_unless (
+          is_color (bgrx_at (&ms, stride, x, box->y1 - 1 - t), box_rgb, tol),
+          "no outline at (%d,%d)", x, box->y1 - 1 - t);
+    }
+  for (gint y = box->y0 + 4; y < box->y1 - 4; y++)
+    for (gint t = 0; t < 2; t++) {
+      fail_unless (
+          is_color (bgrx_at (&ms, stride, box->x0 + t, y), box_rgb, tol),
+          "no outline at (%d,%d)", box->x0 + t, y);
+      fail_unless (
+          is_color (bgrx_at (&ms, stride, box->x1 - 1 - t, y), box_rgb, tol),
+          "no outline at (%d,%d)", box->x1 - 1 - t, y);
+    }
+  for (gint y = box->y0 + 2 + e; y < box->y1 - 2 - e; y++)
+    for (gint x = box->x0 + 2 + e; x < box->x1 - 2 - e; x++)
+      fail_unless (
+          memcmp (bgrx_at (&ms, stride, x, y), bgrx_at (&mp, stride, x, y), 3)
+              == 0,
+          "pixel (%d,%d) inside the box changed", x, y);
+  /* the tag above it: box colour with white text */
+  for (gint y = box->y0 - 40; y < box->y0 - e; y++)
+    for (gint x = box->x0; x < box->x1; x++) {
+      const guint8 *a = bgrx_at (&ms, stride, x, y);
+      tag_box += is_color (a, box_rgb, tol);
+      tag_text += is_color (a, 0xffffff, 40);
+    }
+  GST_INFO ("tag: %u box-colour and %u text pixels", tag_box, tag_text);
+  /* (YUV's shared chroma tints most of the thin white strokes) */
+  fail_unless (tag_box > 200 && tag_text > (e ? 12u : 60u),
+               "tag: %u box-colour and %u text pixels", tag_box, tag_text);
+  gst_buffer_unmap (shown, &ms);
+  gst_buffer_unmap (plain, &mp);
+}
+
 /* Pictures to look at: a gradient with a panel and a region, drawn on an
- * RGB frame and on a YUV frame (converted back to RGB for the PNG) */
+ * RGB frame and on a YUV frame (converted back to RGB for the PNG). The
+ * pixels are checked (check_snapshot), and the PNG read back must hold
+ * exactly the checked picture. */
 GST_START_TEST (test_snapshot_png)
 {
   const gchar *format = __i__ ? "I420" : "BGRx";
   GstHarness *h = make_harness (format, "position=top-right");
   const gchar *dir = g_getenv ("EDGE_TEST_OUTPUT_DIR");
+  const Rect box = { 40, 110, 160, 200 };
   GstVideoInfo rgb, info;
-  GstBuffer *in, *out, *shown;
+  GstBuffer *in, *out, *shown, *plain;
   GstMapInfo map;
-  cairo_surface_t *surface;
+  cairo_surface_t *surface, *back;
   gchar *name, *path;
 
   gst_video_info_set_format (&rgb, GST_VIDEO_FORMAT_BGRx, W, H);
@@ -373,11 +524,16 @@ GST_START_TEST (test_snapshot_png)
     GstBuffer *yuv = convert (in, &rgb, &info);
     gst_buffer_unref (in);
     in = yuv;
+    plain = convert (in, &info, &rgb);
+  } else {
+    plain = gst_buffer_copy_deep (in);
   }
   add_result (in, 0, 0, W, H, FALSE);
-  add_result (in, 40, 110, 120, 90, FALSE);
+  add_result (in, box.x0, box.y0, box.x1 - box.x0, box.y1 - box.y0, FALSE);
   out = gst_harness_push_and_pull (h, in);
   shown = __i__ ? convert (out, &info, &rgb) : gst_buffer_ref (out);
+  check_snapshot (shown, plain, rgb.stride[0], &box, __i__ ? 24 : 0,
+                  __i__ ? 4 : 0);
 
   fail_unless (gst_buffer_map (shown, &map, GST_MAP_READ));
   surface = cairo_image_surface_create_for_data (map.data, CAIRO_FORMAT_RGB24,
@@ -387,10 +543,23 @@ GST_START_TEST (test_snapshot_png)
   fail_unless_equals_int (cairo_surface_write_to_png (surface, path),
                           CAIRO_STATUS_SUCCESS);
   GST_INFO ("snapshot written to %s", path);
+  back = cairo_image_surface_create_from_png (path);
+  fail_unless_equals_int (cairo_surface_status (back), CAIRO_STATUS_SUCCESS);
+  fail_unless_equals_int (cairo_image_surface_get_width (back), W);
+  fail_unless_equals_int (cairo_image_surface_get_height (back), H);
+  for (gint y = 0; y < H; y++)
+    for (gint x = 0; x < W; x++) {
+      const guint8 *a = cairo_image_surface_get_data (back)
+                        + y * cairo_image_surface_get_stride (back) + 4 * x;
+      fail_unless (memcmp (a, bgrx_at (&map, rgb.stride[0], x, y), 3) == 0,
+                   "the PNG differs at (%d,%d)", x, y);
+    }
+  cairo_surface_destroy (back);
   cairo_surface_destroy (surface);
   gst_buffer_unmap (shown, &map);
   g_free (name);
   g_free (path);
+  gst_buffer_unref (plain);
   gst_buffer_unref (shown);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
