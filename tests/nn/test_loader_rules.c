@@ -130,6 +130,13 @@ test_tensors (void)
   t->n_dims = 3;
   EXPECT (b, 0, NN_BAD_MODEL, "overflow");
 
+  /* Each dimension under the element limit, their product over it. */
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->dims = (int64_t[]){ 65536, 65536, 3 };
+  t->n_dims = 3;
+  EXPECT (b, 0, NN_BAD_MODEL, "element limit");
+
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
   t->name = (char *)"";
