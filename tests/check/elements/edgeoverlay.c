@@ -567,6 +567,358 @@ GST_START_TEST (test_snapshot_png)
 
 GST_END_TEST;
 
+/* Every property reads back its default, then what was set */
+GST_START_TEST (test_properties)
+{
+  GstElement *o = gst_element_factory_make ("edgeoverlay", NULL);
+  gchar *font;
+  gint position;
+  guint text, box, bar, bg, max;
+  gboolean show, fade;
+
+  g_object_get (o, "font-desc", &font, "position", &position, "text-color",
+                &text, "box-color", &box, "bar-color", &bar, "background-color",
+                &bg, "show-confidence", &show, "fade-stale", &fade,
+                "max-labels", &max, NULL);
+  fail_unless (font == NULL || *font == '\0' || strstr (font, "Sans"));
+  fail_unless_equals_int (position, 0); /* top-left */
+  fail_unless_equals_uint64 (text, 0xffffffff);
+  fail_unless_equals_uint64 (box, 0xff00c040);
+  fail_unless_equals_uint64 (bar, 0xff20a0ff);
+  fail_unless_equals_uint64 (bg, 0xa0000000);
+  fail_unless (show && fade);
+  fail_unless_equals_int (max, 3);
+  g_free (font);
+
+  gst_util_set_object_arg (G_OBJECT (o), "position", "bottom-right");
+  g_object_set (o, "font-desc", "Serif 9", "text-color", 0xff010203u,
+                "box-color", 0x80040506u, "bar-color", 0x11070809u,
+                "background-color", 0x220a0b0cu, "show-confidence", FALSE,
+                "fade-stale", FALSE, "max-labels", 5u, NULL);
+  g_object_get (o, "font-desc", &font, "position", &position, "text-color",
+                &text, "box-color", &box, "bar-color", &bar, "background-color",
+                &bg, "show-confidence", &show, "fade-stale", &fade,
+                "max-labels", &max, NULL);
+  fail_unless_equals_string (font, "Serif 9");
+  fail_unless_equals_int (position, 3);
+  fail_unless_equals_uint64 (text, 0xff010203u);
+  fail_unless_equals_uint64 (box, 0x80040506u);
+  fail_unless_equals_uint64 (bar, 0x11070809u);
+  fail_unless_equals_uint64 (bg, 0x220a0b0cu);
+  fail_unless (!show && !fade);
+  fail_unless_equals_int (max, 5);
+  g_free (font);
+  gst_object_unref (o);
+}
+
+GST_END_TEST;
+
+/* Pushes @in (a BGRx frame W x H with its metadata) through edgeoverlay
+ * @props; returns the output */
+static GstBuffer *
+push_bgrx (const gchar *props, GstBuffer *in)
+{
+  GstHarness *h = make_harness ("BGRx", props);
+  GstBuffer *out = gst_harness_push_and_pull (h, in);
+
+  fail_unless (out != NULL);
+  gst_harness_teardown (h);
+  return out;
+}
+
+static GstBuffer *
+plain_bgrx (void)
+{
+  GstVideoInfo info;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRx, W, H);
+  return make_frame (&info);
+}
+
+/* Pixels of @out equal to the colour 0xRRGGBB in [x0,x1)x[y0,y1) */
+static guint
+count_color (GstBuffer *out, guint rgb, gint x0, gint y0, gint x1, gint y1)
+{
+  GstMapInfo map;
+  guint n = 0;
+
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  for (gint y = y0; y < y1; y++)
+    for (gint x = x0; x < x1; x++)
+      n += is_color (bgrx_at (&map, 4 * W, x, y), rgb, 0);
+  gst_buffer_unmap (out, &map);
+  return n;
+}
+
+/* Bars in the panel (rows of at least one pixel of @rgb, grouped) */
+static guint
+count_bars (GstBuffer *out, guint rgb)
+{
+  guint bars = 0, prev = 0;
+
+  for (gint y = 0; y < H; y++) {
+    guint n = count_color (out, rgb, 0, y, W, y + 1);
+    bars += n > 0 && prev == 0;
+    prev = n;
+  }
+  return bars;
+}
+
+/* Box, bar and background colours are the properties'; max-labels rows */
+GST_START_TEST (test_colors_and_rows)
+{
+  GstBuffer *in = plain_bgrx (), *out;
+
+  add_result (in, 0, 0, W, H, FALSE);
+  add_result (in, 100, 120, 80, 80, FALSE);
+  out = push_bgrx ("box-color=0xff0000ff bar-color=0xffff0000 "
+                   "background-color=0xff00ff00 max-labels=2",
+                   in);
+  /* the region's outline: 2 pixels wide all around (80 x 80) */
+  fail_unless (count_color (out, 0x0000ff, 100, 120, 180, 200) >= 4 * 2 * 76);
+  fail_unless (count_color (out, 0x0000ff, 100, 122, 180, 198)
+               < count_color (out, 0x0000ff, 100, 120, 180, 200));
+  /* an opaque green panel at the top left, with two red bars */
+  fail_unless (count_color (out, 0x00ff00, 0, 0, W / 2, H / 2) > 1000);
+  fail_unless_equals_int (count_bars (out, 0xff0000), 2);
+  fail_unless_equals_int (count_color (out, 0x00ff00, W / 2, 0, W, H), 0);
+  gst_buffer_unref (out);
+
+  in = plain_bgrx ();
+  add_result (in, 0, 0, W, H, FALSE);
+  out = push_bgrx ("bar-color=0xffff0000 max-labels=1", in);
+  fail_unless_equals_int (count_bars (out, 0xff0000), 1);
+  gst_buffer_unref (out);
+}
+
+GST_END_TEST;
+
+/* The bounding box of what @out changed from a plain frame */
+static Rect
+changed_box (GstBuffer *out)
+{
+  GstVideoInfo info;
+  GstBuffer *ref = plain_bgrx ();
+  Rect bbox;
+  const Rect all = { 0, 0, W, H };
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRx, W, H);
+  count_changes (&info, ref, out, &all, &bbox);
+  gst_buffer_unref (ref);
+  return bbox;
+}
+
+/* The panel in the bottom corners, 8 pixels from the edges */
+GST_START_TEST (test_bottom_positions)
+{
+  const gchar *props[] = { "position=bottom-left", "position=bottom-right" };
+
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *in = plain_bgrx (), *out;
+    Rect b;
+
+    add_result (in, 0, 0, W, H, FALSE);
+    out = push_bgrx (props[i], in);
+    b = changed_box (out);
+    fail_unless_equals_int (b.y1, H - 8);
+    fail_unless (b.y0 > H / 2, "%s: panel from row %d", props[i], b.y0);
+    if (i == 0)
+      fail_unless (b.x0 == 8 && b.x1 < W / 2, "%s: [%d,%d)", props[i], b.x0,
+                   b.x1);
+    else
+      fail_unless (b.x1 == W - 8 && b.x0 > W / 2, "%s: [%d,%d)", props[i], b.x0,
+                   b.x1);
+    gst_buffer_unref (out);
+  }
+}
+
+GST_END_TEST;
+
+static gboolean
+same_pixels (GstBuffer *a, GstBuffer *b)
+{
+  gboolean same = same_content (a, b);
+
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  return same;
+}
+
+/* A classification without top lists is drawn from its label and
+ * confidence, one without a label from the region's type, one without a
+ * confidence at 0 %: each the same picture as the full result it stands
+ * for. Lists whose items have other types are passed over. */
+GST_START_TEST (test_partial_results)
+{
+  GstVideoRegionOfInterestMeta *meta;
+  GstBuffer *whole, *partial;
+  const gchar *props = "max-labels=1";
+
+  /* reference: what edgeclassify attaches, top-1 "cat" at 81 % */
+  whole = plain_bgrx ();
+  add_result (whole, 0, 0, W, H, FALSE);
+  partial = plain_bgrx ();
+  meta
+      = gst_buffer_add_video_region_of_interest_meta (partial, "x", 0, 0, W, H);
+  gst_video_region_of_interest_meta_add_param (
+      meta, gst_structure_new ("classification", "label", G_TYPE_STRING, "cat",
+                               "confidence", G_TYPE_DOUBLE, 0.81, NULL));
+  fail_unless (
+      same_pixels (push_bgrx (props, whole), push_bgrx (props, partial)));
+
+  /* no label: the region's type; no confidence: 0 % */
+  whole = plain_bgrx ();
+  meta = gst_buffer_add_video_region_of_interest_meta (whole, "x", 0, 0, W, H);
+  gst_video_region_of_interest_meta_add_param (
+      meta, gst_structure_new ("classification", "label", G_TYPE_STRING, "dog",
+                               "confidence", G_TYPE_DOUBLE, 0.0, NULL));
+  partial = plain_bgrx ();
+  meta = gst_buffer_add_video_region_of_interest_meta (partial, "dog", 0, 0, W,
+                                                       H);
+  gst_video_region_of_interest_meta_add_param (
+      meta, gst_structure_new_empty ("classification"));
+  fail_unless (
+      same_pixels (push_bgrx (props, whole), push_bgrx (props, partial)));
+
+  /* top lists of the wrong item types: as if absent */
+  whole = plain_bgrx ();
+  meta = gst_buffer_add_video_region_of_interest_meta (whole, "x", 0, 0, W, H);
+  gst_video_region_of_interest_meta_add_param (
+      meta, gst_structure_new ("classification", "label", G_TYPE_STRING, "fox",
+                               "confidence", G_TYPE_DOUBLE, 0.5, NULL));
+  partial = plain_bgrx ();
+  meta
+      = gst_buffer_add_video_region_of_interest_meta (partial, "x", 0, 0, W, H);
+  {
+    GstStructure *s
+        = gst_structure_new ("classification", "label", G_TYPE_STRING, "fox",
+                             "confidence", G_TYPE_DOUBLE, 0.5, NULL);
+    static const gint ids[] = { 1, 2 };
+    static const gchar *names[] = { "a", "b" };
+    set_array (s, "top_labels", G_TYPE_INT, 2, (gpointer)ids);
+    set_array (s, "top_confidences", G_TYPE_STRING, 2, (gpointer)names);
+    gst_video_region_of_interest_meta_add_param (meta, s);
+  }
+  fail_unless (
+      same_pixels (push_bgrx (props, whole), push_bgrx (props, partial)));
+}
+
+GST_END_TEST;
+
+/* Boxes at the edges: the tag goes inside a box at the top, and moves left
+ * to stay in a frame whose right edge the box touches; nothing is drawn
+ * outside the frame (or the region and its tag) */
+GST_START_TEST (test_regions_at_edges)
+{
+  GstBuffer *in = plain_bgrx (), *out;
+  Rect b;
+
+  add_result (in, 40, 0, 100, 60, FALSE);
+  out = push_bgrx ("box-color=0xff0000ff", in);
+  b = changed_box (out);
+  fail_unless (b.x0 == 40 && b.y0 == 0 && b.y1 == 60, "[%d,%d)x[%d,%d)", b.x0,
+               b.x1, b.y0, b.y1);
+  /* the tag, in the box colour, fills the top left of the box */
+  fail_unless (count_color (out, 0x0000ff, 44, 2, 60, 10) > 100);
+  gst_buffer_unref (out);
+
+  in = plain_bgrx ();
+  add_result (in, W - 12, 100, 12, 60, FALSE);
+  out = push_bgrx (NULL, in);
+  b = changed_box (out);
+  fail_unless (b.x1 == W, "region drawn to %d", b.x1);
+  fail_unless (b.x0 < W - 40, "the tag did not move left: from %d", b.x0);
+  fail_unless (b.y1 == 160 && b.y0 < 100, "[%d,%d)", b.y0, b.y1);
+  gst_buffer_unref (out);
+}
+
+GST_END_TEST;
+
+/* A stale region is dimmed (unless fade-stale is off); without the
+ * confidence its tag is narrower */
+GST_START_TEST (test_region_style)
+{
+  GstBuffer *in, *fresh, *stale, *kept, *no_conf;
+  Rect f, n;
+
+  in = plain_bgrx ();
+  add_result (in, 100, 120, 80, 80, FALSE);
+  fresh = push_bgrx ("box-color=0xff0000ff", in);
+  in = plain_bgrx ();
+  add_result (in, 100, 120, 80, 80, TRUE);
+  stale = push_bgrx ("box-color=0xff0000ff", in);
+  in = plain_bgrx ();
+  add_result (in, 100, 120, 80, 80, TRUE);
+  kept = push_bgrx ("box-color=0xff0000ff fade-stale=false", in);
+  /* opaque blue outline when fresh, blended when stale */
+  fail_unless (count_color (fresh, 0x0000ff, 100, 120, 180, 200) > 500);
+  fail_unless_equals_int (count_color (stale, 0x0000ff, 100, 120, 180, 200), 0);
+  fail_unless (same_content (fresh, kept));
+
+  in = plain_bgrx ();
+  add_result (in, 100, 120, 80, 80, FALSE);
+  no_conf = push_bgrx ("box-color=0xff0000ff show-confidence=false", in);
+  f = changed_box (fresh);
+  n = changed_box (no_conf);
+  /* the tag above the box: as high, less of it */
+  fail_unless_equals_int (n.y0, f.y0);
+  fail_unless (count_color (no_conf, 0x0000ff, 100, f.y0, W, 120) + 50
+                   < count_color (fresh, 0x0000ff, 100, f.y0, W, 120),
+               "the tag without confidence is not narrower");
+  gst_buffer_unref (fresh);
+  gst_buffer_unref (stale);
+  gst_buffer_unref (kept);
+  gst_buffer_unref (no_conf);
+}
+
+GST_END_TEST;
+
+/* On YUV the colours follow the stream's range: white is luma 235 in
+ * limited range, 255 in full range; in GRAY8 (always full) 255 too */
+GST_START_TEST (test_yuv_range)
+{
+  const struct {
+    const gchar *format, *colorimetry;
+    guint8 white;
+  } cases[] = {
+    { "I420", "bt601", 235 },
+    { "I420", "1:4:0:0", 255 },
+    { "GRAY8", NULL, 255 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *caps = g_strdup_printf (
+        "video/x-raw,format=%s,width=%d,height=%d,framerate=30/1%s%s",
+        cases[i].format, W, H, cases[i].colorimetry ? ",colorimetry=" : "",
+        cases[i].colorimetry ? cases[i].colorimetry : "");
+    GstHarness *h = gst_harness_new_parse ("edgeoverlay box-color=0xffffffff");
+    GstVideoInfo info;
+    GstBuffer *in, *out;
+    GstMapInfo map;
+
+    gst_harness_set_caps_str (h, caps, caps);
+    gst_video_info_set_format (
+        &info, gst_video_format_from_string (cases[i].format), W, H);
+    in = gst_buffer_new_allocate (NULL, info.size, NULL);
+    fail_unless (gst_buffer_map (in, &map, GST_MAP_WRITE));
+    memset (map.data, 128, map.size);
+    gst_buffer_unmap (in, &map);
+    add_result (in, 100, 120, 80, 80, FALSE);
+    out = gst_harness_push_and_pull (h, in);
+    fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+    /* the box's left edge, half way down: luma plane first in both */
+    fail_unless_equals_int (map.data[160 * W + 100], cases[i].white);
+    fail_unless_equals_int (map.data[160 * W + 101], cases[i].white);
+    fail_unless_equals_int (map.data[160 * W + 140], 128);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+    g_free (caps);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 edgeoverlay_suite (void)
 {
@@ -581,6 +933,13 @@ edgeoverlay_suite (void)
   tcase_add_test (tc, test_stale_and_properties);
   tcase_add_test (tc, test_cache);
   tcase_add_loop_test (tc, test_snapshot_png, 0, 2);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_colors_and_rows);
+  tcase_add_test (tc, test_bottom_positions);
+  tcase_add_test (tc, test_partial_results);
+  tcase_add_test (tc, test_regions_at_edges);
+  tcase_add_test (tc, test_region_style);
+  tcase_add_test (tc, test_yuv_range);
   return s;
 }
 
