@@ -17,6 +17,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <nn/preprocess.h>
+#include <json-glib/json-glib.h>
 
 #include "ecutil.h"
 
@@ -351,6 +352,82 @@ GST_START_TEST (test_metadata_schema)
   gst_object_unref (bus);
   gst_harness_teardown (h);
   g_free (path);
+}
+
+GST_END_TEST;
+
+/* last-result is JSON whatever the labels hold: quotes, backslashes, tabs
+ * and other control characters come back from a JSON parser as the very
+ * labels the metadata carries, confidences as the same doubles */
+GST_START_TEST (test_last_result_escapes)
+{
+  gchar *labels = model_path ("labels-escapes.txt");
+  gchar *props = g_strdup_printf ("top-k=10 labels=\"%s\"", labels);
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", props,
+      "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
+  GstElement *c = harness_classifier (h);
+  JsonParser *parser = json_parser_new ();
+  GstVideoInfo info;
+  GstBuffer *out;
+  const GstStructure *s;
+  const GValue *names, *confs;
+  JsonObject *o;
+  JsonArray *jn, *jc;
+  GError *err = NULL;
+  gchar *json = NULL;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_GRAY8, 28, 28);
+  out = gst_harness_push_and_pull (h, pattern_buffer (&info));
+  s = get_result (out, NULL);
+  names = gst_structure_get_value (s, "top_labels");
+  confs = gst_structure_get_value (s, "top_confidences");
+  fail_unless_equals_int (gst_value_array_get_size (names), 10);
+
+  g_object_get (c, "last-result", &json, NULL);
+  /* JSON has no raw control characters (RFC 8259, 7), whatever a lenient
+   * parser takes */
+  for (const gchar *p = json; *p; p++)
+    fail_unless ((guchar)*p >= 0x20, "raw control character 0x%02x in %s",
+                 (guchar)*p, json);
+  fail_unless (json_parser_load_from_data (parser, json, -1, &err),
+               "last-result is not JSON (%s): %s", err ? err->message : "",
+               json);
+  o = json_node_get_object (json_parser_get_root (parser));
+  fail_unless_equals_int (
+      json_array_get_length (json_object_get_array_member (o, "results")), 1);
+  o = json_array_get_object_element (
+      json_object_get_array_member (o, "results"), 0);
+  fail_unless_equals_string (json_object_get_string_member (o, "label"),
+                             gst_structure_get_string (s, "label"));
+  jn = json_object_get_array_member (o, "top_labels");
+  jc = json_object_get_array_member (o, "top_confidences");
+  fail_unless_equals_int (json_array_get_length (jn), 10);
+  for (guint i = 0; i < 10; i++) {
+    fail_unless_equals_string (
+        json_array_get_string_element (jn, i),
+        g_value_get_string (gst_value_array_get_value (names, i)));
+    fail_unless (json_array_get_double_element (jc, i)
+                 == g_value_get_double (gst_value_array_get_value (confs, i)));
+  }
+  /* every label of the file is among them, escapes and all */
+  {
+    gboolean seen_quote = FALSE, seen_ctl = FALSE;
+    for (guint i = 0; i < 10; i++) {
+      const gchar *l = json_array_get_string_element (jn, i);
+      seen_quote |= strcmp (l, "say \"hi\"") == 0;
+      seen_ctl |= strcmp (l, "ctl\x10"
+                             "b")
+                  == 0;
+    }
+    fail_unless (seen_quote && seen_ctl);
+  }
+  g_free (json);
+  g_object_unref (parser);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (props);
+  g_free (labels);
 }
 
 GST_END_TEST;
@@ -1083,6 +1160,7 @@ edgeclassify_suite (void)
   tcase_add_test (tc, test_sizes);
   tcase_add_test (tc, test_padded_strides);
   tcase_add_test (tc, test_metadata_schema);
+  tcase_add_test (tc, test_last_result_escapes);
   tcase_add_test (tc, test_labels_sources);
   tcase_add_test (tc, test_threshold_unknown);
   tcase_add_test (tc, test_stale_interval);
