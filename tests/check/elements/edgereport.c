@@ -2286,6 +2286,85 @@ number_after (const gchar *json, const gchar *key)
 }
 
 /* Numbers are the shortest text that reads back as the same double */
+/* A fake broker on @fd: accepts one client, reads its CONNECT and answers
+ * CONNACK with return code @code (MQTT 3.1.1, 3.2.2.3) */
+typedef struct {
+  gint fd;
+  guint8 code;
+} FakeBroker;
+
+static gpointer
+fake_broker (gpointer user_data)
+{
+  FakeBroker *f = user_data;
+  gint c = accept (f->fd, NULL, NULL);
+  guint8 buf[256], connack[4] = { 0x20, 0x02, 0x00, f->code };
+
+  if (c >= 0) {
+    /* (no check here: this is not the test's thread; a lost CONNACK
+     * fails the test by the missing error) */
+    if (read (c, buf, sizeof (buf)) > 0 && buf[0] == 0x10
+        && write (c, connack, 4) != 4)
+      g_printerr ("fake broker: CONNACK not written\n");
+    /* the client closes; wait for it */
+    while (read (c, buf, sizeof (buf)) > 0)
+      ;
+    close (c);
+  }
+  return NULL;
+}
+
+/* A broker that refuses the connection itself (CONNACK "unacceptable
+ * protocol version" or "identifier rejected") is an error naming the
+ * broker, RESOURCE / SETTINGS, not an endless retry */
+GST_START_TEST (test_mqtt_connection_refused)
+{
+  for (guint8 code = 1; code <= 2; code++) {
+    struct sockaddr_in addr = { 0 };
+    socklen_t len = sizeof (addr);
+    FakeBroker f = { socket (AF_INET, SOCK_STREAM, 0), code };
+    GThread *t;
+    gchar *props, *where;
+    GstHarness *h;
+    GstBus *bus;
+    GstMessage *msg;
+    GError *err = NULL;
+
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    fail_unless (bind (f.fd, (struct sockaddr *)&addr, sizeof (addr)) == 0);
+    fail_unless (listen (f.fd, 1) == 0);
+    fail_unless (getsockname (f.fd, (struct sockaddr *)&addr, &len) == 0);
+    t = g_thread_new ("fake-broker", fake_broker, &f);
+    props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                             "mqtt-topic=edge/refused",
+                             ntohs (addr.sin_port));
+    where = g_strdup_printf ("127.0.0.1:%d", ntohs (addr.sin_port));
+    h = make_harness (props);
+    bus = watch_bus (h);
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (0, TRUE)));
+    msg = gst_bus_timed_pop_filtered (bus, 15 * GST_SECOND, GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL, "CONNACK %u: no error", code);
+    gst_message_parse_error (msg, &err, NULL);
+    fail_unless (
+        g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS),
+        "%s", err->message);
+    fail_unless (strstr (err->message, "refused the connection") != NULL, "%s",
+                 err->message);
+    fail_unless (strstr (err->message, where) != NULL, "%s", err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+    unwatch_bus (h, bus);
+    gst_harness_teardown (h);
+    g_thread_join (t);
+    close (f.fd);
+    g_free (where);
+    g_free (props);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_number_format)
 {
   static const struct {
@@ -2619,6 +2698,7 @@ edgereport_suite (void)
   tcase_add_test (tc, test_spool_kill_connected);
   tcase_add_test (tc, test_status_and_will);
   tcase_add_test (tc, test_mqtt_login);
+  tcase_add_test (tc, test_mqtt_connection_refused);
   tcase_add_test (tc, test_number_format);
   tcase_add_test (tc, test_numbers_match_classifier);
   tcase_add_test (tc, test_no_partial_line);
