@@ -801,6 +801,80 @@ GST_START_TEST (test_partial_results)
   }
   fail_unless (
       same_pixels (push_bgrx (props, whole), push_bgrx (props, partial)));
+
+  /* top lists of different lengths: as many rows as the shorter one; a
+   * list (not an array) of confidences, or no labels list: the label */
+  {
+    static const gchar *names3[] = { "cat", "dog", "fox" };
+    static const gdouble two[] = { 0.81, 0.12 };
+    GstStructure *st;
+
+    whole = plain_bgrx ();
+    add_result (whole, 0, 0, W, H, FALSE);
+    partial = plain_bgrx ();
+    meta = gst_buffer_add_video_region_of_interest_meta (partial, "x", 0, 0, W,
+                                                         H);
+    st = gst_structure_new ("classification", "label", G_TYPE_STRING, "cat",
+                            NULL);
+    set_array (st, "top_labels", G_TYPE_STRING, 3, (gpointer)names3);
+    set_array (st, "top_confidences", G_TYPE_DOUBLE, 2, (gpointer)two);
+    gst_video_region_of_interest_meta_add_param (meta, st);
+    fail_unless (same_pixels (push_bgrx ("max-labels=2", whole),
+                              push_bgrx ("max-labels=3", partial)));
+
+    for (guint i = 0; i < 2; i++) {
+      GValue list = G_VALUE_INIT, v = G_VALUE_INIT;
+
+      whole = plain_bgrx ();
+      meta = gst_buffer_add_video_region_of_interest_meta (whole, "x", 0, 0, W,
+                                                           H);
+      gst_video_region_of_interest_meta_add_param (
+          meta,
+          gst_structure_new ("classification", "label", G_TYPE_STRING, "owl",
+                             "confidence", G_TYPE_DOUBLE, 0.3, NULL));
+      partial = plain_bgrx ();
+      meta = gst_buffer_add_video_region_of_interest_meta (partial, "x", 0, 0,
+                                                           W, H);
+      st = gst_structure_new ("classification", "label", G_TYPE_STRING, "owl",
+                              "confidence", G_TYPE_DOUBLE, 0.3, NULL);
+      if (i == 0) {
+        set_array (st, "top_labels", G_TYPE_STRING, 2, (gpointer)names3);
+        gst_value_list_init (&list, 2);
+        g_value_init (&v, G_TYPE_DOUBLE);
+        g_value_set_double (&v, 0.5);
+        gst_value_list_append_value (&list, &v);
+        gst_value_list_append_value (&list, &v);
+        g_value_unset (&v);
+        gst_structure_take_value (st, "top_confidences", &list);
+      } else {
+        set_array (st, "top_confidences", G_TYPE_DOUBLE, 2, (gpointer)two);
+      }
+      gst_video_region_of_interest_meta_add_param (meta, st);
+      fail_unless (
+          same_pixels (push_bgrx (props, whole), push_bgrx (props, partial)),
+          "case %u", i);
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* A region at the origin smaller than the frame is a region (a box), not
+ * the whole frame (a panel) */
+GST_START_TEST (test_region_at_origin)
+{
+  GstBuffer *in = plain_bgrx (), *out;
+  Rect b;
+
+  add_result (in, 0, 0, W - 1, H, FALSE);
+  out = push_bgrx ("box-color=0xff0000ff", in);
+  b = changed_box (out);
+  /* the outline along the right edge of the region, x = W - 3 .. W - 2 */
+  fail_unless (count_color (out, 0x0000ff, W - 3, H / 2, W - 1, H / 2 + 1)
+               == 2);
+  fail_unless (b.x1 == W - 1 && b.y1 == H, "[%d,%d)x[%d,%d)", b.x0, b.x1, b.y0,
+               b.y1);
+  gst_buffer_unref (out);
 }
 
 GST_END_TEST;
@@ -938,6 +1012,7 @@ edgeoverlay_suite (void)
   tcase_add_test (tc, test_bottom_positions);
   tcase_add_test (tc, test_partial_results);
   tcase_add_test (tc, test_regions_at_edges);
+  tcase_add_test (tc, test_region_at_origin);
   tcase_add_test (tc, test_region_style);
   tcase_add_test (tc, test_yuv_range);
   return s;

@@ -17,6 +17,7 @@
  * dies first. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <poll.h>
 #include <signal.h>
@@ -260,6 +261,49 @@ GST_END_TEST;
 
 /* The file is appended to, never truncated; no PTS gives null; each run
  * has a run_id of its own */
+/* location=- writes the lines to standard output, which stays open after
+ * the element stops; caps without a size report width and height 0 */
+GST_START_TEST (test_stdout_and_sizeless_caps)
+{
+  gint pipe_fd[2], saved = dup (STDOUT_FILENO);
+  GstHarness *h;
+  gchar buf[65536], **lines;
+  gssize n;
+  JsonParser *parser = json_parser_new ();
+  JsonObject *o;
+
+  fail_unless (pipe (pipe_fd) == 0);
+  fail_unless (dup2 (pipe_fd[1], STDOUT_FILENO) == STDOUT_FILENO);
+  close (pipe_fd[1]);
+
+  h = gst_harness_new_parse ("edgereport location=-");
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420");
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, i != 1)));
+  gst_harness_teardown (h);
+  /* still open: our stdout was not closed by the element */
+  fail_unless (fcntl (STDOUT_FILENO, F_GETFD) != -1);
+  fail_unless (dup2 (saved, STDOUT_FILENO) == STDOUT_FILENO);
+  close (saved);
+
+  n = read (pipe_fd[0], buf, sizeof (buf) - 1);
+  close (pipe_fd[0]);
+  fail_unless (n > 0);
+  buf[n] = '\0';
+  lines = g_strsplit (g_strchomp (buf), "\n", -1);
+  fail_unless_equals_int (g_strv_length (lines), 2);
+  for (guint i = 0; i < 2; i++) {
+    o = parse_object (parser, lines[i]);
+    fail_unless_equals_int (json_object_get_int_member (o, "frame"), i * 2);
+    fail_unless_equals_int (json_object_get_int_member (o, "width"), 0);
+    fail_unless_equals_int (json_object_get_int_member (o, "height"), 0);
+  }
+  g_strfreev (lines);
+  g_object_unref (parser);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_append)
 {
   gchar *path = output_path ("append.jsonl");
@@ -396,6 +440,14 @@ GST_START_TEST (test_start_errors)
   check_start_error_text (MQTT "mqtt-tls-cert-file=/etc/hostname",
                           GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
                           "mqtt-tls-key-file");
+  check_start_error_text (MQTT "mqtt-tls-cert-file=/nonexistent-folder/c.pem "
+                               "mqtt-tls-key-file=/etc/hostname",
+                          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+                          "\"/nonexistent-folder/c.pem\" (mqtt-tls-cert-file)");
+  check_start_error_text (MQTT "mqtt-tls-cert-file=/etc/hostname "
+                               "mqtt-tls-key-file=/nonexistent-folder/c.key",
+                          GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+                          "\"/nonexistent-folder/c.key\" (mqtt-tls-key-file)");
   /* numbers out of their range fail, rather than fall back to a default */
   check_start_error_text ("mqtt-host=127.0.0.1 mqtt-port=70000",
                           GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
@@ -1036,7 +1088,7 @@ GST_START_TEST (test_mqtt_tls)
 {
   gchar *dir = output_path ("tls");
   gint tls_port = free_port ();
-  gchar *extra, *props, *other;
+  gchar *extra, *props, *other, *cmd;
   Broker *b;
   Subscriber *s;
   GstHarness *h;
@@ -1070,6 +1122,44 @@ GST_START_TEST (test_mqtt_tls)
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
   fail_unless (sub_wait (s, 3, 15), "%u of 3 messages over TLS",
                s->messages->len);
+  gst_harness_teardown (h);
+  sub_free (s);
+  broker_free (b);
+  g_free (extra);
+
+  /* a broker that wants a client certificate: none, nothing gets through;
+   * one its CA signed, with its key, and messages arrive */
+  cmd = g_strdup_printf (
+      "sh -c 'cd \"%s\" && "
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=camera "
+      "-keyout client.key -out client.csr && "
+      "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key "
+      "-CAcreateserial -days 1 -out client.pem'",
+      dir);
+  run (cmd);
+  g_free (cmd);
+  extra = g_strdup_printf ("listener %d 127.0.0.1\ncafile %s/ca.pem\n"
+                           "certfile %s/server.pem\nkeyfile %s/server.key\n"
+                           "require_certificate true\n",
+                           tls_port, dir, dir, dir);
+  b = broker_new_with (extra);
+  s = sub_new (b->port, "edge/tls");
+  h = make_harness (props);
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
+  fail_if (sub_wait (s, 1, 2), "a message came without a client certificate");
+  gst_harness_teardown (h);
+  g_free (props);
+  props = g_strdup_printf (
+      "mqtt-host=127.0.0.1 mqtt-port=%d mqtt-topic=edge/tls "
+      "mqtt-tls-ca-file=\"%s/ca.pem\" mqtt-tls-cert-file=\"%s/client.pem\" "
+      "mqtt-tls-key-file=\"%s/client.key\"",
+      tls_port, dir, dir, dir);
+  h = make_harness (props);
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
+  fail_unless (sub_wait (s, 3, 15),
+               "%u of 3 messages with a client certificate", s->messages->len);
   gst_harness_teardown (h);
 
   sub_free (s);
@@ -2686,6 +2776,7 @@ edgereport_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_json_lines);
   tcase_add_test (tc, test_append);
+  tcase_add_test (tc, test_stdout_and_sizeless_caps);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_start_errors);
   tcase_add_test (tc, test_source_uri_query);
