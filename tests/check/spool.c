@@ -14,8 +14,10 @@
  * says. The element's tests cover the spool behind MQTT. */
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 
@@ -467,6 +469,120 @@ GST_START_TEST (test_open_errors)
 
 GST_END_TEST;
 
+/* A write the file system refuses (here: past the process's file size
+ * limit, as on a full disk) fails the append, and what was written of the
+ * record is cut back: the spool holds whole records only */
+GST_START_TEST (test_write_refused)
+{
+  gchar *dir = fresh_dir ("refused");
+  gchar *seg = segment_file (dir, 1);
+  EdgeSpool *s = open_ok (dir, 1 << 20);
+  struct rlimit old, small;
+  GError *err = NULL;
+  gchar *big = record (1, 400);
+  EdgeSpoolPos end;
+  GStatBuf st;
+
+  append_records (s, 0, 1, 100);
+  fail_unless_equals_int (getrlimit (RLIMIT_FSIZE, &old), 0);
+  small = old;
+  small.rlim_cur = 300; /* 101 bytes written, room for 199 more */
+  signal (SIGXFSZ, SIG_IGN);
+  fail_unless_equals_int (setrlimit (RLIMIT_FSIZE, &small), 0);
+  fail_unless_equals_int (edge_spool_append (s, big, 400, &err),
+                          EDGE_SPOOL_ERROR);
+  fail_unless_equals_int (setrlimit (RLIMIT_FSIZE, &old), 0);
+  fail_unless (
+      g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE));
+  fail_unless (strstr (err->message, dir) != NULL, "%s", err->message);
+  g_clear_error (&err);
+  fail_unless_equals_int (g_stat (seg, &st), 0);
+  fail_unless_equals_int (st.st_size, 101);
+  fail_unless_equals_uint64 (edge_spool_records (s), 1);
+  fail_unless_equals_uint64 (edge_spool_bytes (s), 101);
+
+  /* and the next one goes in whole, right after the first */
+  append_records (s, 2, 3, 100);
+  expect_record (s, 0, 100, &end);
+  expect_record (s, 2, 100, &end);
+  expect_end (s);
+  edge_spool_close (s);
+  g_free (big);
+  g_free (seg);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* Makes opening a new file fail (EMFILE) once @spare more are open
+ * (-1: once one more is closed too); returns the old limit */
+static struct rlimit
+limit_files (gint spare)
+{
+  struct rlimit old, lim;
+  gint fd = dup (0);
+
+  fail_unless (fd >= 0);
+  close (fd); /* the lowest free descriptor: all below are open */
+  fail_unless_equals_int (getrlimit (RLIMIT_NOFILE, &old), 0);
+  lim = old;
+  lim.rlim_cur = (rlim_t)(fd + spare);
+  fail_unless_equals_int (setrlimit (RLIMIT_NOFILE, &lim), 0);
+  return old;
+}
+
+/* No descriptor left for the next segment: the append that needs it
+ * fails and says where, the records already in stay, and once files can
+ * be opened again the spool goes on. Opening the spool without
+ * descriptors fails with an error naming the folder. */
+GST_START_TEST (test_out_of_descriptors)
+{
+  gchar *dir = fresh_dir ("descriptors");
+  EdgeSpool *s = open_ok (dir, 32 * 1024);
+  struct rlimit old;
+  GError *err = NULL;
+  gchar *r = record (16, 255);
+  EdgeSpoolPos end;
+
+  append_records (s, 0, 16, 255); /* segment 1 full */
+  /* (rolling closes the full segment's descriptor first) */
+  old = limit_files (-1);
+  fail_unless_equals_int (edge_spool_append (s, r, 255, &err),
+                          EDGE_SPOOL_ERROR);
+  fail_unless_equals_int (setrlimit (RLIMIT_NOFILE, &old), 0);
+  fail_unless (
+      g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE));
+  fail_unless (strstr (err->message, dir) != NULL, "%s", err->message);
+  g_clear_error (&err);
+  fail_unless_equals_uint64 (edge_spool_records (s), 16);
+  fail_unless_equals_int (edge_spool_append (s, r, 255, &err), EDGE_SPOOL_OK);
+  for (guint i = 0; i < 17; i++)
+    expect_record (s, i, 255, &end);
+  expect_end (s);
+  edge_spool_close (s);
+
+  /* opening: no descriptor for the lock, then none for the id file */
+  for (gint spare = 0; spare < 2; spare++) {
+    gchar *sub = g_strdup_printf ("%s-%d", dir, spare);
+    EdgeSpool *t;
+
+    old = limit_files (spare);
+    t = edge_spool_open (sub, 1 << 20, &err);
+    fail_unless_equals_int (setrlimit (RLIMIT_NOFILE, &old), 0);
+    fail_unless (t == NULL, "opened with %d spare descriptors", spare);
+    fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+                                  GST_RESOURCE_ERROR_OPEN_WRITE),
+                 "%d: %s", spare, err->message);
+    fail_unless (strstr (err->message, sub) != NULL, "%s", err->message);
+    g_clear_error (&err);
+    g_free (sub);
+  }
+  g_free (r);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 spool_suite (void)
 {
@@ -483,6 +599,8 @@ spool_suite (void)
   tcase_add_test (tc, test_full);
   tcase_add_test (tc, test_long_record);
   tcase_add_test (tc, test_open_errors);
+  tcase_add_test (tc, test_write_refused);
+  tcase_add_test (tc, test_out_of_descriptors);
   return s;
 }
 

@@ -432,6 +432,49 @@ GST_START_TEST (test_last_result_escapes)
 
 GST_END_TEST;
 
+/* The label id and confidence of a smooth @w x @h GRAY8 frame through @h */
+static void
+classify_smooth (GstHarness *h, gint w, gint hh, gint *id, gdouble *conf)
+{
+  GstBuffer *out
+      = gst_harness_push_and_pull (h, smooth_rgb_buffer (w, hh, TRUE));
+  const GstStructure *s = get_result (out, NULL);
+
+  *id = result_id (s);
+  *conf = result_confidence (s);
+  gst_buffer_unref (out);
+}
+
+/* Caps that change one dimension at a time while playing: each frame is
+ * classified as by an element started with its caps */
+GST_START_TEST (test_caps_change_one_dimension)
+{
+  const gint sizes[][2] = { { 28, 28 }, { 28, 40 }, { 36, 40 }, { 36, 28 } };
+  gchar *caps = caps_str ("GRAY8", 28, 28);
+  GstHarness *h = harness_new (NULL, "seed.onnx", NULL, caps);
+
+  g_free (caps);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    gint w = sizes[i][0], hh = sizes[i][1], id, want_id;
+    gdouble conf, want_conf;
+    GstHarness *fresh;
+
+    caps = caps_str ("GRAY8", w, hh);
+    gst_harness_set_src_caps_str (h, caps);
+    classify_smooth (h, w, hh, &id, &conf);
+    fresh = harness_new (NULL, "seed.onnx", NULL, caps);
+    classify_smooth (fresh, w, hh, &want_id, &want_conf);
+    fail_unless_equals_int (id, want_id);
+    fail_unless (conf == want_conf, "%dx%d: %f, started with it %f", w, hh,
+                 conf, want_conf);
+    gst_harness_teardown (fresh);
+    g_free (caps);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_labels_sources)
 {
   GstHarness *h;
@@ -1161,6 +1204,7 @@ edgeclassify_suite (void)
   tcase_add_test (tc, test_padded_strides);
   tcase_add_test (tc, test_metadata_schema);
   tcase_add_test (tc, test_last_result_escapes);
+  tcase_add_test (tc, test_caps_change_one_dimension);
   tcase_add_test (tc, test_labels_sources);
   tcase_add_test (tc, test_threshold_unknown);
   tcase_add_test (tc, test_stale_interval);

@@ -993,6 +993,57 @@ GST_START_TEST (test_yuv_range)
 
 GST_END_TEST;
 
+/* A frame whose only result is a panel with label @label at @conf */
+static GstBuffer *
+labelled_frame (const gchar *label, gdouble conf)
+{
+  GstBuffer *buf = plain_bgrx ();
+  GstVideoRegionOfInterestMeta *meta
+      = gst_buffer_add_video_region_of_interest_meta (buf, "x", 0, 0, W, H);
+
+  gst_video_region_of_interest_meta_add_param (
+      meta, gst_structure_new ("classification", "label", G_TYPE_STRING, label,
+                               "confidence", G_TYPE_DOUBLE, conf, NULL));
+  return buf;
+}
+
+/* More texts than the tile cache holds, short and long: evicted texts are
+ * drawn again exactly as the first time, and a long text in a tile made
+ * for a short one is whole */
+GST_START_TEST (test_text_cache_eviction)
+{
+  GstHarness *h = make_harness ("BGRx", "max-labels=1");
+  GstHarness *fresh;
+  GstBuffer *first, *again, *long_once, *long_fresh;
+  const gchar *long_label = "a rather long label, wider than any tile so far";
+
+  first = gst_harness_push_and_pull (h, labelled_frame ("label 0", 0.5));
+  for (guint i = 1; i < 120; i++) {
+    gchar *label = g_strdup_printf ("label %u", i);
+    gst_buffer_unref (
+        gst_harness_push_and_pull (h, labelled_frame (label, i / 120.0)));
+    g_free (label);
+  }
+  again = gst_harness_push_and_pull (h, labelled_frame ("label 0", 0.5));
+  fail_unless (same_content (first, again));
+  long_once = gst_harness_push_and_pull (h, labelled_frame (long_label, 0.5));
+  gst_harness_teardown (h);
+
+  /* the long label drawn by a fresh element, whose cache is empty */
+  fresh = make_harness ("BGRx", "max-labels=1");
+  long_fresh
+      = gst_harness_push_and_pull (fresh, labelled_frame (long_label, 0.5));
+  fail_unless (same_content (long_once, long_fresh));
+  fail_if (same_content (first, long_fresh));
+  gst_harness_teardown (fresh);
+  gst_buffer_unref (first);
+  gst_buffer_unref (again);
+  gst_buffer_unref (long_once);
+  gst_buffer_unref (long_fresh);
+}
+
+GST_END_TEST;
+
 static Suite *
 edgeoverlay_suite (void)
 {
@@ -1013,6 +1064,7 @@ edgeoverlay_suite (void)
   tcase_add_test (tc, test_partial_results);
   tcase_add_test (tc, test_regions_at_edges);
   tcase_add_test (tc, test_region_at_origin);
+  tcase_add_test (tc, test_text_cache_eviction);
   tcase_add_test (tc, test_region_style);
   tcase_add_test (tc, test_yuv_range);
   return s;

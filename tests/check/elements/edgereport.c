@@ -425,6 +425,9 @@ check_start_error (const gchar *props, GQuark domain, gint code)
 
 #define MQTT "mqtt-host=127.0.0.1 mqtt-port=9 "
 
+static gint free_port (void);
+static gboolean port_open (gint port);
+
 GST_START_TEST (test_start_errors)
 {
   gchar *dir = output_path ("errors"), *file, *props;
@@ -480,8 +483,31 @@ GST_START_TEST (test_start_errors)
   check_start_error_text (MQTT "mqtt-password-file=/etc/hostname",
                           GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
                           "mqtt-username");
-  /* the spool */
+  /* an output that fails after others opened: they are closed again (the
+   * file was made, the metrics port is free for the next one) */
   g_mkdir_with_parents (dir, 0700);
+  file = g_build_filename (dir, "before-mqtt.jsonl", NULL);
+  g_unlink (file);
+  {
+    gint port = free_port ();
+    props = g_strdup_printf ("metrics-port=%d location=\"%s\" "
+                             "mqtt-host=127.0.0.1 mqtt-topic=cameras/#",
+                             port, file);
+    check_start_error_text (props, GST_RESOURCE_ERROR,
+                            GST_RESOURCE_ERROR_SETTINGS, "mqtt-topic");
+    fail_unless (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+    g_free (props);
+    props = g_strdup_printf ("metrics-port=%d "
+                             "location=/nonexistent-folder/results.jsonl",
+                             port);
+    check_start_error (props, GST_RESOURCE_ERROR,
+                       GST_RESOURCE_ERROR_OPEN_WRITE);
+    g_free (props);
+    fail_if (port_open (port), "the metrics port stayed open");
+  }
+  g_free (file);
+
+  /* the spool */
   file = g_build_filename (dir, "a-file", NULL);
   fail_unless (g_file_set_contents (file, "", -1, NULL));
   props = g_strdup_printf (MQTT "spool-dir=\"%s\"", file);
@@ -2347,6 +2373,7 @@ GST_START_TEST (test_mqtt_login)
   props = g_strdup_printf ("mqtt-username=camera mqtt-password-file=\"%s\"",
                            wrong);
   check_refused (b->port, props);
+  check_refused (b->port, "mqtt-username=camera");
   check_refused (b->port, "");
 
   sub_free (s);
