@@ -225,6 +225,13 @@ test_graph_structure (void)
   mb_attr_i (b, mb_model (b)->graph->node[0], "then_branch", 1);
   mb_model (b)->graph->node[0]->attribute[0]->type = 5; /* GRAPH */
   EXPECT (b, 0, NN_UNSUPPORTED, "sub-graph");
+
+  /* a string attribute with a NUL byte inside: not a C string */
+  b = relu_model (8, 13);
+  mb_attr_s (b, mb_model (b)->graph->node[0], "mode", "aXb");
+  mb_model (b)->graph->node[0]->attribute[0]->s.data
+      = (uint8_t *)(char[]){ 'a', '\0', 'b' };
+  EXPECT (b, 0, NN_BAD_MODEL, "NUL byte");
 }
 
 static void
@@ -268,6 +275,13 @@ test_inputs (void)
            (const char *[]){ "y", NULL });
   mb_output (b, "y");
   EXPECT (b, 0, NN_UNSUPPORTED, "symbolic dimension at axis 2");
+
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]){ 1, -1, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_UNSUPPORTED, "symbolic dimension at axis 1");
 
   b = mb_new (8, 13);
   vi = mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
