@@ -2403,24 +2403,32 @@ number_after (const gchar *json, const gchar *key)
 }
 
 /* Numbers are the shortest text that reads back as the same double */
-/* A fake broker on @fd: accepts one client, reads its CONNECT and answers
- * CONNACK with return code @code (MQTT 3.1.1, 3.2.2.3) */
+/* A fake broker on @fd: accepts @clients connections one after the
+ * other, reads each CONNECT and answers CONNACK with return code @code
+ * (MQTT 3.1.1, 3.2.2.3), or never answers when @silent */
 typedef struct {
   gint fd;
   guint8 code;
+  gboolean silent;
+  guint clients;
+  gint accepted; /* atomic */
 } FakeBroker;
 
 static gpointer
 fake_broker (gpointer user_data)
 {
   FakeBroker *f = user_data;
-  gint c = accept (f->fd, NULL, NULL);
-  guint8 buf[256], connack[4] = { 0x20, 0x02, 0x00, f->code };
 
-  if (c >= 0) {
+  for (guint n = 0; n < f->clients; n++) {
+    gint c = accept (f->fd, NULL, NULL);
+    guint8 buf[256], connack[4] = { 0x20, 0x02, 0x00, f->code };
+
+    if (c < 0)
+      break;
+    g_atomic_int_inc (&f->accepted);
     /* (no check here: this is not the test's thread; a lost CONNACK
      * fails the test by the missing error) */
-    if (read (c, buf, sizeof (buf)) > 0 && buf[0] == 0x10
+    if (read (c, buf, sizeof (buf)) > 0 && buf[0] == 0x10 && !f->silent
         && write (c, connack, 4) != 4)
       g_printerr ("fake broker: CONNACK not written\n");
     /* the client closes; wait for it */
@@ -2431,15 +2439,64 @@ fake_broker (gpointer user_data)
   return NULL;
 }
 
+/* A listening socket on a free loopback port */
+static gint
+fake_listen (gint *port)
+{
+  struct sockaddr_in addr = { 0 };
+  socklen_t len = sizeof (addr);
+  gint fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  fail_unless (bind (fd, (struct sockaddr *)&addr, sizeof (addr)) == 0);
+  fail_unless (listen (fd, 2) == 0);
+  fail_unless (getsockname (fd, (struct sockaddr *)&addr, &len) == 0);
+  *port = ntohs (addr.sin_port);
+  return fd;
+}
+
+/* A broker that takes the connection but never answers CONNECT: frames
+ * flow all the same, no error, and the element gives up on that
+ * connection (after 10 s) and tries again */
+GST_START_TEST (test_mqtt_connect_unanswered)
+{
+  gint port;
+  FakeBroker f = { fake_listen (&port), 0, TRUE, 2, 0 };
+  GThread *t = g_thread_new ("fake-broker", fake_broker, &f);
+  gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
+                                  "mqtt-topic=edge/silent",
+                                  port);
+  GstHarness *h = make_harness (props);
+  GstBus *bus = watch_bus (h);
+  gint64 until = g_get_monotonic_time () + 40 * G_TIME_SPAN_SECOND;
+  guint i = 0;
+
+  while (g_atomic_int_get (&f.accepted) < 2
+         && g_get_monotonic_time () < until) {
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i++, TRUE)));
+    g_usleep (100 * 1000);
+  }
+  fail_unless_equals_int (g_atomic_int_get (&f.accepted), 2);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  unwatch_bus (h, bus);
+  gst_harness_teardown (h);
+  shutdown (f.fd, SHUT_RDWR);
+  g_thread_join (t);
+  close (f.fd);
+  g_free (props);
+}
+
+GST_END_TEST;
+
 /* A broker that refuses the connection itself (CONNACK "unacceptable
  * protocol version" or "identifier rejected") is an error naming the
  * broker, RESOURCE / SETTINGS, not an endless retry */
 GST_START_TEST (test_mqtt_connection_refused)
 {
   for (guint8 code = 1; code <= 2; code++) {
-    struct sockaddr_in addr = { 0 };
-    socklen_t len = sizeof (addr);
-    FakeBroker f = { socket (AF_INET, SOCK_STREAM, 0), code };
+    gint port;
+    FakeBroker f = { fake_listen (&port), code, FALSE, 1, 0 };
     GThread *t;
     gchar *props, *where;
     GstHarness *h;
@@ -2447,16 +2504,11 @@ GST_START_TEST (test_mqtt_connection_refused)
     GstMessage *msg;
     GError *err = NULL;
 
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    fail_unless (bind (f.fd, (struct sockaddr *)&addr, sizeof (addr)) == 0);
-    fail_unless (listen (f.fd, 1) == 0);
-    fail_unless (getsockname (f.fd, (struct sockaddr *)&addr, &len) == 0);
     t = g_thread_new ("fake-broker", fake_broker, &f);
     props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
                              "mqtt-topic=edge/refused",
-                             ntohs (addr.sin_port));
-    where = g_strdup_printf ("127.0.0.1:%d", ntohs (addr.sin_port));
+                             port);
+    where = g_strdup_printf ("127.0.0.1:%d", port);
     h = make_harness (props);
     bus = watch_bus (h);
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (0, TRUE)));
@@ -2817,6 +2869,7 @@ edgereport_suite (void)
   tcase_add_test (tc, test_status_and_will);
   tcase_add_test (tc, test_mqtt_login);
   tcase_add_test (tc, test_mqtt_connection_refused);
+  tcase_add_test (tc, test_mqtt_connect_unanswered);
   tcase_add_test (tc, test_number_format);
   tcase_add_test (tc, test_numbers_match_classifier);
   tcase_add_test (tc, test_no_partial_line);
