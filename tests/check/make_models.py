@@ -249,6 +249,10 @@ def main():
 
     write("labels-10.txt", "".join("class %d\n" % i for i in range(10)))
     write("labels-3.txt", "a\nb\nc\n")
+    # labels JSON must escape (last-result): quotes, backslashes, controls
+    write("labels-escapes.txt",
+          b'say "hi"\nback\\slash\ntab\there\nctl\x01a\nctl\x10b\n'
+          b'ctl\x1fc\ncaf\xc3\xa9\n{"json": 1}\nplain\ndel\x7fe\n')
     write("labels-bad.txt", b"".join(b"class \xff\xfe %d\n" % i
                                      for i in range(10)))
     os.makedirs(os.path.join(out, "a-directory.onnx"), exist_ok=True)
