@@ -303,6 +303,21 @@ GST_START_TEST (test_roi_outside_warns_once)
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
                "warned more than once");
 
+  /* another roi outside the frame: warned about once, too */
+  gst_util_set_object_arg (G_OBJECT (harness_classifier (h)), "roi",
+                           "<40,0,5,5>");
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, pattern_buffer (&info)));
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning for the second roi");
+  gst_message_parse_warning (msg, &err, &debug);
+  fail_unless (strstr (debug, "<40, 0, 5, 5>") != NULL, "%s", debug);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
+               "warned more than once");
+
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   gst_harness_teardown (h);

@@ -1044,6 +1044,78 @@ GST_START_TEST (test_text_cache_eviction)
 
 GST_END_TEST;
 
+/* Confidences out of [0, 1] draw as 0 % and 100 %; a fully transparent
+ * background draws no background; a result as wide as the frame but not
+ * as high is a region */
+GST_START_TEST (test_odd_values)
+{
+  GstBuffer *a, *b;
+  Rect box;
+
+  fail_unless (
+      same_pixels (push_bgrx ("max-labels=1", labelled_frame ("cat", 1.0)),
+                   push_bgrx ("max-labels=1", labelled_frame ("cat", 1.7))));
+  fail_unless (
+      same_pixels (push_bgrx ("max-labels=1", labelled_frame ("cat", 0.0)),
+                   push_bgrx ("max-labels=1", labelled_frame ("cat", -0.4))));
+
+  /* no background: only the text and the bars change pixels, far fewer
+   * than with the default half-black background */
+  a = push_bgrx ("max-labels=1 background-color=0x00000000",
+                 labelled_frame ("cat", 0.5));
+  b = push_bgrx ("max-labels=1", labelled_frame ("cat", 0.5));
+  {
+    GstVideoInfo info;
+    GstBuffer *ref = plain_bgrx ();
+    Rect bb;
+    const Rect all = { 0, 0, W, H };
+    guint n_a, n_b;
+
+    gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRx, W, H);
+    n_a = count_changes (&info, ref, a, &all, &bb);
+    n_b = count_changes (&info, ref, b, &all, &bb);
+    fail_unless (n_a > 50 && n_a * 2 < n_b,
+                 "%u changed without background, "
+                 "%u with",
+                 n_a, n_b);
+    gst_buffer_unref (ref);
+  }
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+
+  a = plain_bgrx ();
+  add_result (a, 0, 0, W, H - 40, FALSE);
+  b = push_bgrx ("box-color=0xff0000ff", a);
+  box = changed_box (b);
+  fail_unless (box.y1 == H - 40, "drawn down to %d", box.y1);
+  fail_unless (count_color (b, 0x0000ff, 10, H - 42, W - 10, H - 40)
+               == 2 * (W - 20));
+  gst_buffer_unref (b);
+}
+
+GST_END_TEST;
+
+/* Properties changed while playing apply from the next frame on */
+GST_START_TEST (test_properties_while_playing)
+{
+  GstHarness *h = make_harness ("BGRx", "max-labels=1");
+  GstElement *o = gst_harness_find_element (h, "edgeoverlay");
+  GstBuffer *before, *after, *want;
+
+  before = gst_harness_push_and_pull (h, labelled_frame ("cat", 0.5));
+  g_object_set (o, "bar-color", 0xffff0000u, NULL);
+  after = gst_harness_push_and_pull (h, labelled_frame ("cat", 0.5));
+  want = push_bgrx ("max-labels=1 bar-color=0xffff0000",
+                    labelled_frame ("cat", 0.5));
+  fail_if (same_content (before, after));
+  fail_unless (same_pixels (after, want));
+  gst_buffer_unref (before);
+  gst_object_unref (o);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 edgeoverlay_suite (void)
 {
@@ -1065,6 +1137,8 @@ edgeoverlay_suite (void)
   tcase_add_test (tc, test_regions_at_edges);
   tcase_add_test (tc, test_region_at_origin);
   tcase_add_test (tc, test_text_cache_eviction);
+  tcase_add_test (tc, test_odd_values);
+  tcase_add_test (tc, test_properties_while_playing);
   tcase_add_test (tc, test_region_style);
   tcase_add_test (tc, test_yuv_range);
   return s;
