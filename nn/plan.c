@@ -86,6 +86,31 @@ step_work (const nn_node *n)
   return touched;
 }
 
+/* Counts what folding node n adds to the plan's totals, before it runs;
+ * a node that would take them past the limits is refused. */
+static nn_status
+fold_budget (const nn_node *n, double *bytes, double *work, nn_error *err)
+{
+  if (n->def->view && n->in[0] && n->in[0]->kind == NN_VAL_CONST)
+    return NN_OK; /* shares the constant's data */
+  for (int k = 0; k < n->n_out; k++)
+    if (n->out[k])
+      *bytes += (double)n->out[k]->count
+                * (double)nn_dtype_size (n->out[k]->dtype);
+  *work += step_work (n);
+  if (*bytes > NN_MAX_FOLD_TOTAL_BYTES)
+    return nn_fail_node (err, NN_UNSUPPORTED, n,
+                         "folding the model's constants would create more "
+                         "than %.0f MiB",
+                         NN_MAX_FOLD_TOTAL_BYTES / (1 << 20));
+  if (*work > NN_MAX_FOLD_TOTAL_WORK)
+    return nn_fail_node (err, NN_UNSUPPORTED, n,
+                         "folding the model's constants would take more "
+                         "than %.0f operations",
+                         NN_MAX_FOLD_TOTAL_WORK);
+  return NN_OK;
+}
+
 /* ---- memory plan ---- */
 
 typedef struct {
@@ -257,6 +282,7 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
   char *removed = NULL, *bad = NULL, *used = NULL;
   nn_error e;
   size_t kept = 0;
+  double folded_bytes = 0, folded_work = 0;
   nn_status s = NN_OK;
 
   *out = NULL;
@@ -366,7 +392,8 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
       continue;
     }
     if (n->def->shape_only || all_inputs_known (n)) {
-      if ((s = nn_fold_run (plan, n, err)))
+      if ((s = fold_budget (n, &folded_bytes, &folded_work, err))
+          || (s = nn_fold_run (plan, n, err)))
         goto fail;
       removed[t] = 1;
     }

@@ -247,6 +247,10 @@ MUTANTS = [
       "                           && slots[j].first < slots[i].last;",
       "a step's output placed over its own input",
       ["nn", "ops", "conformance"]),
+    m("fold-bytes-uncapped", "nn/plan.c",
+      "  if (*bytes > NN_MAX_FOLD_TOTAL_BYTES)",
+      "  if (*bytes > 4 * NN_MAX_FOLD_TOTAL_BYTES)",
+      "constants folded while loading may total gigabytes", ["nn"]),
     m("flops-pool-window-unclipped", "nn/ops/pooling.c",
       "  kh = p->g.kh < p->g.ih ? p->g.kh : p->g.ih;\n"
       "  kw = p->g.kw < p->g.iw ? p->g.kw : p->g.iw;\n",

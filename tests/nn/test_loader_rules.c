@@ -427,6 +427,74 @@ test_unused_outputs (void)
   }
 }
 
+/* image -> Relu -> y, and beside it n ranges of `len` int64 each,
+ * computed while the model loads (Range of constants) and kept as the
+ * second output through their shapes. */
+static mb *
+ranges_model (int n, int64_t len)
+{
+  mb *b = mb_new (8, 13);
+  const char *shapes[8] = { NULL };
+  static const char *rn[] = { "r0", "r1", "r2", "r3" };
+  static const char *sn[] = { "s0", "s1", "s2", "s3" };
+
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
+  mb_init_i64 (b, "zero", 0, NULL, (int64_t[]){ 0 });
+  mb_init_i64 (b, "one", 0, NULL, (int64_t[]){ 1 });
+  mb_init_i64 (b, "len", 0, NULL, &len);
+  for (int i = 0; i < n; i++) {
+    mb_node (b, "Range", rn[i], (const char *[]){ "zero", "len", "one", NULL },
+             (const char *[]){ rn[i], NULL });
+    mb_node (b, "Shape", sn[i], (const char *[]){ rn[i], NULL },
+             (const char *[]){ sn[i], NULL });
+    shapes[i] = sn[i];
+  }
+  mb_attr_i (
+      b, mb_node (b, "Concat", "cat", shapes, (const char *[]){ "n", NULL }),
+      "axis", 0);
+  mb_output (b, "y");
+  mb_output (b, "n");
+  return b;
+}
+
+/* Constants computed while loading: one node may create at most 2^26
+ * elements, all of them together at most 1 GiB and 2^32 operations, so
+ * that a small file cannot make loading take gigabytes or minutes. */
+static void
+test_folding_limits (void)
+{
+  mb *b;
+
+  EXPECT (ranges_model (3, 1000), 0, NN_OK, NULL);
+  EXPECT (ranges_model (1, ((int64_t)1 << 26) + 1), 0, NN_UNSUPPORTED,
+          "folding stops at");
+  /* 3 x 512 MiB: the third is refused before it runs */
+  EXPECT (ranges_model (3, ((int64_t)1 << 26) - 1), 0, NN_UNSUPPORTED,
+          "would create more than 1024 MiB");
+
+  /* an operator we lack is refused before any folding work */
+  b = ranges_model (1, ((int64_t)1 << 26) + 1);
+  mb_node (b, "NoSuchOp", "late", (const char *[]){ "y", NULL },
+           (const char *[]){ "z", NULL });
+  EXPECT (b, 0, NN_UNSUPPORTED, "operator 'NoSuchOp' is not supported");
+
+  /* 16 MiB of zeros, multiplied by themselves: 2 x 2048^3 operations */
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
+  mb_init_i64 (b, "dims", 1, (int64_t[]){ 2 }, (int64_t[]){ 2048, 2048 });
+  mb_node (b, "ConstantOfShape", "c", (const char *[]){ "dims", NULL },
+           (const char *[]){ "c", NULL });
+  mb_node (b, "MatMul", "mm", (const char *[]){ "c", "c", NULL },
+           (const char *[]){ "m", NULL });
+  mb_output (b, "y");
+  mb_output (b, "m");
+  EXPECT (b, 0, NN_UNSUPPORTED, "would take more than");
+}
+
 int
 main (void)
 {
@@ -436,5 +504,6 @@ main (void)
   test_inputs ();
   test_runtime_shape_ops ();
   test_unused_outputs ();
+  test_folding_limits ();
   return check_report ("loader rules");
 }
