@@ -64,6 +64,30 @@ nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
   return NN_OK;
 }
 
+const char *
+nn_act_name (nn_act_type type)
+{
+  switch (type) {
+  case NN_ACT_NONE:
+    return "";
+  case NN_ACT_RELU:
+    return "Relu";
+  case NN_ACT_LEAKY_RELU:
+    return "LeakyRelu";
+  case NN_ACT_CLIP:
+    return "Clip";
+  case NN_ACT_SIGMOID:
+    return "Sigmoid";
+  case NN_ACT_HARD_SIGMOID:
+    return "HardSigmoid";
+  case NN_ACT_HARD_SWISH:
+    return "HardSwish";
+  case NN_ACT_TANH:
+    return "Tanh";
+  }
+  return "";
+}
+
 void
 nn_act_apply (const nn_act *act, float *x, size_t n)
 {

@@ -110,6 +110,7 @@ typedef struct nn_node {
   void *params;            /* op private, released with free() */
   size_t workspace_floats; /* scratch the run needs (shared, not kept) */
   nn_act act;              /* set by the planner after plan() */
+  double flops;            /* the planner's work estimate of one run */
 } nn_node;
 
 /* What run() gets besides the node. */
@@ -230,6 +231,10 @@ nn_value_ptr (const nn_value *v, const nn_run_ctx *ctx)
 #define NN_MAX_TENSOR_ELEMS ((size_t)1 << 31)
 nn_status nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
                               const nn_node *node, nn_error *err);
+
+/* The ONNX operator an activation stands for ("Relu", "Clip"); "" for
+ * NN_ACT_NONE. */
+const char *nn_act_name (nn_act_type type);
 
 /* Apply a fused activation in place. */
 void nn_act_apply (const nn_act *act, float *x, size_t n);

@@ -397,7 +397,8 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
   for (size_t t = 0; t < plan->n_steps; t++) {
     if (removed[t])
       continue;
-    plan->flops += step_work (&plan->steps[t]);
+    plan->steps[t].flops = step_work (&plan->steps[t]);
+    plan->flops += plan->steps[t].flops;
     if (plan->steps[t].workspace_floats > plan->workspace_floats)
       plan->workspace_floats = plan->steps[t].workspace_floats;
     plan->steps[kept++] = plan->steps[t];

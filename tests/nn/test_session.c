@@ -8,7 +8,9 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 static nn_model *
 load (mb *b, unsigned flags)
@@ -344,10 +346,146 @@ test_pool_flops (void)
   nn_model_unref (m);
 }
 
+static double
+mono_us (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* nn_session_run_profiled: the same outputs as a plain run, one time per
+ * step that add up to the run's, steps described with their fused
+ * activation and FLOPs that add up to the session's. */
+static void
+test_profile (void)
+{
+  nn_model *m = load (mb_seed_cnn (11), 0);
+  CHECK (m != NULL, "seed CNN loads");
+  if (!m)
+    return;
+  for (int threads = 1; threads <= 2; threads++) {
+    nn_session_options o = { .threads = threads };
+    nn_session *s = NULL;
+    nn_error e = { 0 };
+    CHECK (nn_session_create (m, &o, &s, &e) == NN_OK, "session: %s",
+           e.message);
+    if (!s)
+      continue;
+    size_t n = nn_session_n_steps (s);
+    const nn_tensor_info *oi = nn_session_output_info (s, 0);
+    /* Conv+Relu, MaxPool, Conv+Relu, MaxPool, Conv+Relu, Gemm+Relu, Gemm,
+     * Softmax: Flatten is a view. */
+    CHECK (n == 8, "%zu steps", n);
+    double flops = 0;
+    int fused_relu = 0;
+    for (size_t i = 0; i < n; i++) {
+      nn_step_info info;
+      CHECK (nn_session_step_info (s, i, &info, &e) == NN_OK, "info %zu: %s", i,
+             e.message);
+      CHECK (info.name && info.op && info.fused, "step %zu strings", i);
+      CHECK (strcmp (info.op, "Relu") != 0 && strcmp (info.op, "Flatten"),
+             "step %zu is a %s", i, info.op);
+      fused_relu += strcmp (info.fused, "Relu") == 0;
+      flops += info.flops;
+    }
+    CHECK (fused_relu == 4, "%d steps compute a fused Relu", fused_relu);
+    CHECK (fabs (flops - nn_session_flops (s)) <= 1e-9 * flops,
+           "step FLOPs %g, session %g", flops, nn_session_flops (s));
+    nn_step_info info;
+    CHECK_ERR (nn_session_step_info (s, n, &info, &e), e, NN_INVALID_ARG,
+               "step");
+    CHECK_ERR (nn_session_step_info (NULL, 0, &info, &e), e, NN_INVALID_ARG,
+               "session");
+    CHECK_ERR (nn_session_run_profiled (s, NULL, &e), e, NN_INVALID_ARG,
+               "times");
+    CHECK (nn_session_n_steps (NULL) == 0, "NULL session has no steps");
+
+    fill (nn_session_input (s, 0), nn_session_input_info (s, 0)->count, 5);
+    CHECK (nn_session_run (s, &e) == NN_OK, "run: %s", e.message);
+    float *plain = malloc (oi->count * sizeof (float));
+    memcpy (plain, nn_session_output (s, 0), oi->count * sizeof (float));
+    double *us = calloc (n, sizeof *us), steps = 0, wall = 0;
+    for (int r = 0; r < 50; r++) {
+      double t0 = mono_us ();
+      CHECK (nn_session_run_profiled (s, us, &e) == NN_OK, "profiled: %s",
+             e.message);
+      wall += mono_us () - t0;
+      for (size_t i = 0; i < n; i++) {
+        CHECK (us[i] >= 0, "step %zu took %g us", i, us[i]);
+        steps += us[i];
+      }
+    }
+    CHECK (memcmp (plain, nn_session_output (s, 0), oi->count * sizeof (float))
+               == 0,
+           "a profiled run gives other outputs");
+    /* Within 10 %: what the steps leave out is a clock reading. */
+    CHECK (steps <= wall && steps >= 0.9 * wall,
+           "%d threads: steps add up to %g us of %g us", threads, steps, wall);
+    free (us);
+    free (plain);
+    nn_session_free (s);
+  }
+  nn_model_unref (m);
+}
+
+/* The thread init hook: once in each of the session's workers, in that
+ * worker (never in the caller's thread), all done when create returns. */
+#define MAX_HOOK 8
+typedef struct hook_log {
+  atomic_int calls;
+  pthread_t who[MAX_HOOK];
+} hook_log;
+
+static void
+hook (void *user)
+{
+  hook_log *h = user;
+  int k = atomic_fetch_add (&h->calls, 1);
+  if (k < MAX_HOOK)
+    h->who[k] = pthread_self ();
+}
+
+static void
+test_thread_init (void)
+{
+  nn_model *m = load (mb_seed_cnn (12), 0);
+  CHECK (m != NULL, "seed CNN loads");
+  if (!m)
+    return;
+  for (int threads = 0; threads <= 4; threads++) {
+    hook_log h = { 0 };
+    nn_session_options o
+        = { .threads = threads, .thread_init = hook, .thread_init_user = &h };
+    nn_session *s = NULL;
+    nn_error e = { 0 };
+    CHECK (nn_session_create (m, &o, &s, &e) == NN_OK, "session: %s",
+           e.message);
+    int want = threads > 1 ? threads - 1 : 0;
+    int calls = atomic_load (&h.calls);
+    CHECK (calls == want, "%d threads: the hook ran %d times, wanted %d",
+           threads, calls, want);
+    for (int a = 0; a < calls && a < MAX_HOOK; a++) {
+      CHECK (!pthread_equal (h.who[a], pthread_self ()),
+             "the hook ran in the creating thread");
+      for (int b = 0; b < a; b++)
+        CHECK (!pthread_equal (h.who[a], h.who[b]),
+               "the hook ran twice in one thread");
+    }
+    for (int r = 0; s && r < 5; r++)
+      CHECK (nn_session_run (s, &e) == NN_OK, "run: %s", e.message);
+    CHECK (atomic_load (&h.calls) == want, "runs called the hook again");
+    nn_session_free (s);
+  }
+  nn_model_unref (m);
+}
+
 int
 main (void)
 {
   test_seed_cnn ();
+  test_profile ();
+  test_thread_init ();
   test_two_sessions_at_once ();
   test_batchnorm_folded ();
   test_shape_subgraph_folded ();
