@@ -65,9 +65,9 @@ nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
 }
 
 const char *
-nn_act_name (nn_act_type type)
+nn_act_name (const nn_act *act)
 {
-  switch (type) {
+  switch (act->type) {
   case NN_ACT_NONE:
     return "";
   case NN_ACT_RELU:
@@ -77,59 +77,15 @@ nn_act_name (nn_act_type type)
   case NN_ACT_CLIP:
     return "Clip";
   case NN_ACT_SIGMOID:
-    return "Sigmoid";
+    return act->gate ? "Sigmoid+Mul" : "Sigmoid";
   case NN_ACT_HARD_SIGMOID:
-    return "HardSigmoid";
+    return act->gate ? "HardSigmoid+Mul" : "HardSigmoid";
   case NN_ACT_HARD_SWISH:
     return "HardSwish";
   case NN_ACT_TANH:
     return "Tanh";
   }
   return "";
-}
-
-void
-nn_act_apply (const nn_act *act, float *x, size_t n)
-{
-  switch (act->type) {
-  case NN_ACT_NONE:
-    return;
-  case NN_ACT_RELU:
-    for (size_t i = 0; i < n; i++)
-      x[i] = x[i] > 0.f ? x[i] : 0.f;
-    return;
-  case NN_ACT_LEAKY_RELU:
-    for (size_t i = 0; i < n; i++)
-      x[i] = x[i] >= 0.f ? x[i] : x[i] * act->alpha;
-    return;
-  case NN_ACT_CLIP:
-    for (size_t i = 0; i < n; i++) {
-      float v = x[i] < act->alpha ? act->alpha : x[i];
-      x[i] = v > act->beta ? act->beta : v;
-    }
-    return;
-  case NN_ACT_SIGMOID:
-    for (size_t i = 0; i < n; i++)
-      x[i] = 1.f / (1.f + expf (-x[i]));
-    return;
-  case NN_ACT_HARD_SIGMOID:
-    for (size_t i = 0; i < n; i++) {
-      float v = act->alpha * x[i] + act->beta;
-      x[i] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-    }
-    return;
-  case NN_ACT_HARD_SWISH:
-    for (size_t i = 0; i < n; i++) {
-      float v = x[i] / 6.f + 0.5f;
-      v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-      x[i] = x[i] * v;
-    }
-    return;
-  case NN_ACT_TANH:
-    for (size_t i = 0; i < n; i++)
-      x[i] = tanhf (x[i]);
-    return;
-  }
 }
 
 void

@@ -90,6 +90,10 @@ typedef struct nn_act {
   nn_act_type type;
   float alpha, beta; /* LeakyRelu alpha; Clip min/max as alpha/beta;
                         HardSigmoid alpha/beta */
+  /* y = x * f(x): the activation gates its own input (Sigmoid: SiLU,
+   * HardSigmoid: HardSwish as exporters write it, x * HardSigmoid(x)).
+   * Only with SIGMOID and HARD_SIGMOID. */
+  bool gate;
 } nn_act;
 
 typedef struct nn_op_def nn_op_def;
@@ -232,11 +236,11 @@ nn_value_ptr (const nn_value *v, const nn_run_ctx *ctx)
 nn_status nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
                               const nn_node *node, nn_error *err);
 
-/* The ONNX operator an activation stands for ("Relu", "Clip"); "" for
- * NN_ACT_NONE. */
-const char *nn_act_name (nn_act_type type);
+/* The ONNX operators an activation stands for ("Relu", "Clip",
+ * "Sigmoid+Mul" when gated); "" for NN_ACT_NONE. */
+const char *nn_act_name (const nn_act *act);
 
-/* Apply a fused activation in place. */
+/* Apply a fused activation in place (kernels/act.c). */
 void nn_act_apply (const nn_act *act, float *x, size_t n);
 
 /* Overflow-checked size arithmetic: false on overflow. */
