@@ -25,8 +25,6 @@ GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
 extern const unsigned char ec_builtin_model[];
 extern const gsize ec_builtin_model_size;
 #define EC_BUILTIN_NAME "builtin:fashion-mnist"
-/* The side of a model with symbolic height and width and no hint. */
-#define EC_DEFAULT_INPUT_SIDE 224
 
 void
 ec_settings_copy (EcSettings *dst, const EcSettings *src)
@@ -257,14 +255,8 @@ ec_engine_new (const EcSettings *s, EcError *err)
   sopts.batch = 1;
   sopts.threads = s->threads;
   e->threads = MAX (s->threads, 1);
-  in_h = s->input_height > 0    ? s->input_height
-         : in->dims[2] > 0      ? (gint)in->dims[2]
-         : hints.has_input_size ? hints.input_height
-                                : EC_DEFAULT_INPUT_SIDE;
-  in_w = s->input_width > 0     ? s->input_width
-         : in->dims[3] > 0      ? (gint)in->dims[3]
-         : hints.has_input_size ? hints.input_width
-                                : EC_DEFAULT_INPUT_SIDE;
+  nn_hints_input_size (&hints, s->input_width, s->input_height, in->dims[3],
+                       in->dims[2], &in_w, &in_h);
   shape.ndim = 4;
   shape.dims[0] = 1;
   shape.dims[1] = e->channels;

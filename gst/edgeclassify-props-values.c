@@ -38,6 +38,12 @@ ec_props_init (EcProps *p)
   p->frame.priority = DEFAULT_PRIORITY;
   p->frame.max_rate = DEFAULT_MAX_RATE;
   p->frame.stats_interval = DEFAULT_STATS_INTERVAL;
+  p->frame.smoothing = DEFAULT_SMOOTHING;
+  p->frame.window = DEFAULT_SMOOTHING_WINDOW;
+  p->frame.hysteresis = DEFAULT_HYSTERESIS;
+  p->frame.reclassify = DEFAULT_RECLASSIFY_INTERVAL;
+  p->frame.max_objects = DEFAULT_MAX_OBJECTS;
+  p->frame.object_timeout = DEFAULT_OBJECT_TIMEOUT;
 }
 
 void
@@ -197,6 +203,36 @@ ec_props_set_input_size (EcProps *p, const GValue *value)
   return EC_PROPS_RELOAD;
 }
 
+/* The counts of the decision layer: at least 1, at most a bound that keeps
+ * a stream's memory in reason. */
+static EcPropsChange
+ec_props_set_count (EcProps *p, guint prop_id, guint v)
+{
+  static const struct {
+    guint prop_id;
+    const gchar *what;
+    guint max;
+  } rules[] = {
+    { PROP_SMOOTHING_WINDOW, "results", EC_MAX_WINDOW },
+    { PROP_RECLASSIFY_INTERVAL, "frames", G_MAXUINT },
+    { PROP_MAX_OBJECTS, "objects", EC_MAX_OBJECTS },
+    { PROP_OBJECT_TIMEOUT, "frames", G_MAXUINT },
+  };
+  guint *fields[] = { &p->frame.window, &p->frame.reclassify,
+                      &p->frame.max_objects, &p->frame.object_timeout };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rules); i++) {
+    if (rules[i].prop_id != prop_id)
+      continue;
+    if (v == 0 || v > rules[i].max)
+      return ec_props_refuse (
+          p, prop_id, "%s %u: expected a number of %s from 1 to %u",
+          ec_props_name (prop_id), v, rules[i].what, rules[i].max);
+    *fields[i] = v;
+  }
+  return EC_PROPS_APPLIED;
+}
+
 static EcPropsChange
 ec_props_set_value (EcProps *p, GObject *object, guint prop_id,
                     const GValue *value, GParamSpec *pspec)
@@ -269,6 +305,25 @@ ec_props_set_value (EcProps *p, GObject *object, guint prop_id,
   case PROP_STATS_INTERVAL:
     p->frame.stats_interval = g_value_get_double (value);
     break;
+  case PROP_SMOOTHING:
+    p->frame.smoothing = g_value_get_enum (value);
+    break;
+  case PROP_SMOOTHING_WINDOW:
+  case PROP_RECLASSIFY_INTERVAL:
+  case PROP_MAX_OBJECTS:
+  case PROP_OBJECT_TIMEOUT:
+    return ec_props_set_count (p, prop_id, g_value_get_uint (value));
+  case PROP_HYSTERESIS: {
+    gdouble h = g_value_get_double (value);
+
+    if (!(h >= 0.0 && h <= 1.0))
+      return ec_props_refuse (p, prop_id,
+                              "hysteresis %g: expected a margin of "
+                              "confidence from 0 to 1",
+                              h);
+    p->frame.hysteresis = h;
+    break;
+  }
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -429,6 +484,24 @@ ec_props_get (EcProps *p, GObject *object, guint prop_id, GValue *value,
     break;
   case PROP_STATS_INTERVAL:
     g_value_set_double (value, p->frame.stats_interval);
+    break;
+  case PROP_SMOOTHING:
+    g_value_set_enum (value, p->frame.smoothing);
+    break;
+  case PROP_SMOOTHING_WINDOW:
+    g_value_set_uint (value, p->frame.window);
+    break;
+  case PROP_HYSTERESIS:
+    g_value_set_double (value, p->frame.hysteresis);
+    break;
+  case PROP_RECLASSIFY_INTERVAL:
+    g_value_set_uint (value, p->frame.reclassify);
+    break;
+  case PROP_MAX_OBJECTS:
+    g_value_set_uint (value, p->frame.max_objects);
+    break;
+  case PROP_OBJECT_TIMEOUT:
+    g_value_set_uint (value, p->frame.object_timeout);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

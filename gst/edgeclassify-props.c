@@ -28,6 +28,28 @@ ec_props_name (guint prop_id)
 #define EC_TYPE_RESIZE_MODE (ec_resize_mode_get_type ())
 #define EC_TYPE_COLOR (ec_color_get_type ())
 #define EC_TYPE_MODE (ec_mode_get_type ())
+#define EC_TYPE_SMOOTHING (ec_smoothing_get_type ())
+
+static GType
+ec_smoothing_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[]
+      = { { EC_SMOOTH_NONE, "Each result is the decision", "none" },
+          { EC_SMOOTH_EMA,
+            "Exponential moving average of each class's probability", "ema" },
+          { EC_SMOOTH_VOTE, "Majority of the last top-1 labels", "vote" },
+          { EC_SMOOTH_BAYES,
+            "Bayes filter: each result's probabilities are evidence for a "
+            "scene that stays with probability 1 - 1/window",
+            "bayes" },
+          { 0, NULL, NULL } };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (
+        &type, g_enum_register_static ("GstEdgeClassifySmoothing", values));
+  return type;
+}
 
 static GType
 ec_mode_get_type (void)
@@ -410,6 +432,90 @@ ec_props_install (GObjectClass *klass)
                   "(unset: the model's, its hint, else 224x224)",
                   NULL, rw));
 
+  /**
+   * GstEdgeClassify:smoothing:
+   *
+   * Turns the results of each object (the stream in full-frame mode, each
+   * region's object in roi-list mode) into a decision that holds still.
+   * none: every result is the decision. ema: an exponential moving average
+   * of each class's probability over about smoothing-window results. vote:
+   * the most frequent top-1 label of the last smoothing-window results.
+   * With ema or vote, label, label_id and confidence are the decision, the
+   * result itself is in raw_label, raw_label_id and raw_confidence, and
+   * "edgeclassify-event" messages and downstream events say when a
+   * decision starts, changes or ends. Everything is forgotten on a flush,
+   * seek, caps change or model change.
+   */
+  ec_install (klass, PROP_SMOOTHING,
+              g_param_spec_enum ("smoothing", "Smoothing",
+                                 "How results become a decision that holds "
+                                 "still",
+                                 EC_TYPE_SMOOTHING, DEFAULT_SMOOTHING, rw));
+
+  /**
+   * GstEdgeClassify:smoothing-window:
+   *
+   * Fresh results the smoothing looks back over: ema's span (alpha =
+   * 2 / (window + 1)), vote's number of votes. From 1 to 1000 (other values are
+   * refused).
+   */
+  ec_install (klass, PROP_SMOOTHING_WINDOW,
+              g_param_spec_uint ("smoothing-window", "Smoothing window",
+                                 "Fresh results the smoothing looks back over",
+                                 0, G_MAXUINT, DEFAULT_SMOOTHING_WINDOW, rw));
+
+  /**
+   * GstEdgeClassify:hysteresis:
+   *
+   * How much higher a new label's smoothed confidence (ema) or share of
+   * the votes (vote) must be than the current decision's before the
+   * decision changes. From 0 to 1; other values are refused.
+   */
+  ec_install (klass, PROP_HYSTERESIS,
+              g_param_spec_double ("hysteresis", "Hysteresis",
+                                   "Margin a new label must win by before "
+                                   "the decision changes (0..1)",
+                                   -G_MAXDOUBLE, G_MAXDOUBLE,
+                                   DEFAULT_HYSTERESIS, rw));
+
+  /**
+   * GstEdgeClassify:reclassify-interval:
+   *
+   * roi-list mode: an object that has a result is classified again only
+   * once in this many frames; meanwhile its regions carry its newest
+   * result and decision (stale=true, with their age). 1: every frame.
+   */
+  ec_install (klass, PROP_RECLASSIFY_INTERVAL,
+              g_param_spec_uint ("reclassify-interval", "Reclassify interval",
+                                 "roi-list: frames between two inferences of "
+                                 "one object",
+                                 0, G_MAXUINT, DEFAULT_RECLASSIFY_INTERVAL,
+                                 rw));
+
+  /**
+   * GstEdgeClassify:max-objects:
+   *
+   * roi-list mode: most objects remembered at once; past that, the object
+   * seen least recently is forgotten (its decision ends). 1 to 65536.
+   */
+  ec_install (klass, PROP_MAX_OBJECTS,
+              g_param_spec_uint ("max-objects", "Max objects",
+                                 "roi-list: most objects remembered at once", 0,
+                                 G_MAXUINT, DEFAULT_MAX_OBJECTS, rw));
+
+  /**
+   * GstEdgeClassify:object-timeout:
+   *
+   * roi-list mode: an object not seen for this many frames is forgotten
+   * (its decision ends: a leave event).
+   */
+  ec_install (klass, PROP_OBJECT_TIMEOUT,
+              g_param_spec_uint ("object-timeout", "Object timeout",
+                                 "roi-list: frames unseen before an object "
+                                 "is forgotten",
+                                 0, G_MAXUINT, DEFAULT_OBJECT_TIMEOUT, rw));
+
+  gst_type_mark_as_plugin_api (EC_TYPE_SMOOTHING, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_MODE, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_REGION, 0);
   gst_type_mark_as_plugin_api (EC_TYPE_RESIZE_MODE, 0);

@@ -10,6 +10,7 @@
 #define __EDGECLASSIFY_PROPS_H__
 
 #include "edgeclassify-engine.h"
+#include "edgeclassify-smooth.h"
 
 G_BEGIN_DECLS enum {
   PROP_0,
@@ -35,6 +36,12 @@ G_BEGIN_DECLS enum {
   PROP_STATS,
   PROP_STATS_INTERVAL,
   PROP_INPUT_SIZE,
+  PROP_SMOOTHING,
+  PROP_SMOOTHING_WINDOW,
+  PROP_HYSTERESIS,
+  PROP_RECLASSIFY_INTERVAL,
+  PROP_MAX_OBJECTS,
+  PROP_OBJECT_TIMEOUT,
   PROP_N
 };
 
@@ -56,6 +63,18 @@ typedef enum { EC_MODE_AUTO = 0, EC_MODE_SYNC, EC_MODE_ASYNC } EcMode;
 #define DEFAULT_PRIORITY 1.0
 #define DEFAULT_MAX_RATE 0.0
 #define DEFAULT_STATS_INTERVAL 0.0
+#define DEFAULT_SMOOTHING EC_SMOOTH_NONE
+/* chosen with bench/stability.py: docs/performance.md, "Decisions that
+ * hold still" */
+#define DEFAULT_SMOOTHING_WINDOW 8
+#define DEFAULT_HYSTERESIS 0.1
+#define DEFAULT_RECLASSIFY_INTERVAL 1
+#define DEFAULT_MAX_OBJECTS 256
+#define DEFAULT_OBJECT_TIMEOUT 30
+/* the largest smoothing-window and max-objects taken (memory per object
+ * and objects per stream) */
+#define EC_MAX_WINDOW 1000
+#define EC_MAX_OBJECTS 65536
 
 /* The small properties the streaming thread reads once per frame. */
 typedef struct {
@@ -72,6 +91,12 @@ typedef struct {
   gdouble priority;       /* share under overload, > 0 */
   gdouble max_rate;       /* fresh results a second, 0: no limit */
   gdouble stats_interval; /* seconds between stats messages, 0: none */
+  EcSmoothing smoothing;
+  guint window;       /* smoothing-window, results */
+  gdouble hysteresis; /* 0..1 */
+  guint reclassify;   /* frames between two inferences of one object */
+  guint max_objects;
+  guint object_timeout; /* frames */
 } EcFrameProps;
 
 /* All properties; guarded by the element's object lock. */

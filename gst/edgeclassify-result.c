@@ -40,6 +40,10 @@ enum {
   Q_Y,
   Q_WIDTH,
   Q_HEIGHT,
+  Q_RAW_LABEL,
+  Q_RAW_LABEL_ID,
+  Q_RAW_CONFIDENCE,
+  Q_OBJECT_ID,
   N_QUARKS
 };
 
@@ -65,7 +69,11 @@ quarks (void)
                                           "x",
                                           "y",
                                           "width",
-                                          "height" };
+                                          "height",
+                                          "raw_label",
+                                          "raw_label_id",
+                                          "raw_confidence",
+                                          "object_id" };
   static GQuark q[N_QUARKS];
   static gsize done = 0;
 
@@ -80,17 +88,20 @@ quarks (void)
 GstStructure *
 ec_result_to_structure (const EcEngine *e, const EcResult *r,
                         const EcStamp *stamp, gboolean message,
-                        const nn_rect *rect)
+                        const nn_rect *rect, const EcDecided *decided)
 {
   const GQuark *q = quarks ();
   GstStructure *s;
   GValue labels = G_VALUE_INIT, ids = G_VALUE_INIT, confs = G_VALUE_INIT;
   GValue v = G_VALUE_INIT;
+  gboolean smoothed = decided != NULL && decided->smoothed;
+  gint label_id = smoothed ? decided->decision.label_id : r->label_id;
+  gdouble confidence = smoothed ? decided->decision.confidence : r->confidence;
 
   s = gst_structure_new_id (
       q[message ? Q_EDGECLASSIFY : Q_CLASSIFICATION], q[Q_LABEL], G_TYPE_STRING,
-      ec_engine_label (e, r->label_id), q[Q_LABEL_ID], G_TYPE_INT, r->label_id,
-      q[Q_CONFIDENCE], G_TYPE_DOUBLE, r->confidence, NULL);
+      ec_engine_label (e, label_id), q[Q_LABEL_ID], G_TYPE_INT, label_id,
+      q[Q_CONFIDENCE], G_TYPE_DOUBLE, confidence, NULL);
 
   /* GstValueArray (GST_TYPE_ARRAY): ordered, typed, serialises as < > */
   gst_value_array_init (&labels, r->n);
@@ -119,6 +130,14 @@ ec_result_to_structure (const EcEngine *e, const EcResult *r,
       q[Q_AGE_MS], G_TYPE_DOUBLE, stamp->age_ms, q[Q_SCHEMA_VERSION],
       G_TYPE_INT, EC_SCHEMA_VERSION, NULL);
 
+  if (smoothed)
+    gst_structure_id_set (s, q[Q_RAW_LABEL], G_TYPE_STRING,
+                          ec_engine_label (e, r->label_id), q[Q_RAW_LABEL_ID],
+                          G_TYPE_INT, r->label_id, q[Q_RAW_CONFIDENCE],
+                          G_TYPE_DOUBLE, r->confidence, NULL);
+  if (decided != NULL && decided->has_object)
+    gst_structure_id_set (s, q[Q_OBJECT_ID], G_TYPE_UINT64, decided->object_id,
+                          NULL);
   if (rect != NULL) {
     gst_structure_id_set (s, q[Q_X], G_TYPE_INT, rect->x, q[Q_Y], G_TYPE_INT,
                           rect->y, q[Q_WIDTH], G_TYPE_INT, rect->width,
@@ -130,19 +149,41 @@ ec_result_to_structure (const EcEngine *e, const EcResult *r,
 void
 ec_result_attach (const EcEngine *e, GstBuffer *buf,
                   GstVideoRegionOfInterestMeta *meta, const nn_rect *rect,
-                  const EcResult *r, const EcStamp *stamp, GPtrArray *messages)
+                  const EcResult *r, const EcStamp *stamp,
+                  const EcDecided *decided, GPtrArray *messages)
 {
   GstStructure *s;
+  gint label_id = decided != NULL && decided->smoothed
+                      ? decided->decision.label_id
+                      : r->label_id;
 
-  s = ec_result_to_structure (e, r, stamp, FALSE, NULL);
+  s = ec_result_to_structure (e, r, stamp, FALSE, NULL, decided);
   if (meta == NULL)
     meta = gst_buffer_add_video_region_of_interest_meta_id (
-        buf, ec_engine_quark (e, r->label_id), rect->x, rect->y, rect->width,
+        buf, ec_engine_quark (e, label_id), rect->x, rect->y, rect->width,
         rect->height);
   gst_video_region_of_interest_meta_add_param (meta, s);
   if (messages != NULL)
     g_ptr_array_add (messages,
-                     ec_result_to_structure (e, r, stamp, TRUE, rect));
+                     ec_result_to_structure (e, r, stamp, TRUE, rect, decided));
+}
+
+GstStructure *
+ec_event_to_structure (const EcEngine *e, const EcEvent *ev,
+                       const gchar *stream)
+{
+  static const gchar *const names[] = { "enter", "change", "leave" };
+
+  return gst_structure_new (
+      "edgeclassify-event", "event", G_TYPE_STRING, names[ev->type], "stream",
+      G_TYPE_STRING, stream, "object_id", G_TYPE_UINT64, ev->object_id,
+      "roi_id", G_TYPE_INT, ev->roi_id, "label", G_TYPE_STRING,
+      ec_engine_label (e, ev->label_id), "label_id", G_TYPE_INT, ev->label_id,
+      "previous_label", G_TYPE_STRING,
+      ev->type == EC_EVENT_ENTER ? NULL : ec_engine_label (e, ev->previous_id),
+      "confidence", G_TYPE_DOUBLE, ev->confidence, "dwell_ms", G_TYPE_DOUBLE,
+      ev->dwell_ms, "pts", G_TYPE_UINT64, ev->pts, "frame", G_TYPE_UINT64,
+      ev->frame, "schema_version", G_TYPE_INT, EC_SCHEMA_VERSION, NULL);
 }
 
 void

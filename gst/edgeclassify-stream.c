@@ -10,51 +10,17 @@
 #include "config.h"
 #endif
 
-#include "edgeclassify-stream.h"
 #include "edgeclassify-result.h"
 #include "edgeclassify-scheduler.h"
 #include "edge-json.h"
+#include "edgeclassify-stream-private.h"
 
-#include <stdatomic.h>
+#include <nn/postprocess.h>
+
 #include <string.h>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_edge_classify_debug);
 #define GST_CAT_DEFAULT gst_edge_classify_debug
-
-/* A region of the current frame (streaming thread). */
-typedef struct {
-  nn_rect rect;                       /* clipped to the frame; empty: outside */
-  guint64 key;                        /* which region of later frames it is */
-  GstVideoRegionOfInterestMeta *meta; /* roi-list; NULL: full frame */
-} Region;
-
-/* The preprocessed regions of one frame, for a worker to classify. */
-typedef struct {
-  guint n, cap;
-  float *tensors; /* cap x floats */
-  nn_rect *rects;
-  guint64 *keys;
-  guint64 frame, pts;
-  gint64 clock_us; /* monotonic, when submitted */
-  gdouble pre_us;  /* preprocessing, in the streaming thread */
-  guint top_k;
-  gdouble threshold;
-  guint gen;
-} Request;
-
-/* Results of one frame's regions. */
-typedef struct {
-  guint n, cap, n_classes;
-  EcResult *r;
-  guint64 *keys;
-  gboolean *ok; /* region classified (inside the frame) */
-  guint64 frame, pts;
-  gint64 clock_us;   /* monotonic, when the frame was taken */
-  gdouble run_us;    /* preprocessing + model run */
-  gdouble queued_us; /* the wait for a turn */
-  guint gen;
-  gboolean valid;
-} ResultSet;
 
 /* Hand-over between two threads without a lock: three buffers, one owned
  * by the writer, one by the reader, one in the middle. The writer fills
@@ -62,11 +28,6 @@ typedef struct {
  * swaps its own with the middle one when that is fresh. Neither ever
  * waits for the other, which matters here: the other side is often a
  * low-priority worker that may be preempted at any point. */
-#define FRESH 4
-typedef struct {
-  atomic_int middle; /* index, | FRESH when the writer put a new one */
-  gint mine_w, mine_r;
-} Triple;
 
 static void
 triple_init (Triple *t)
@@ -110,52 +71,6 @@ triple_take (Triple *t)
   return (old & FRESH) != 0;
 }
 
-struct _EcStream {
-  GstElement *element; /* not owned */
-  EcClient *client;
-  EcStats *stats;
-  gsize floats; /* of one input, for the engine */
-  atomic_uint gen;
-
-  /* Written by the streaming thread only while no inference runs
-   * (ec_client_cancel first), read by whoever runs one. */
-  EcEngine *engine;
-
-  /* streaming thread -> inference (worker, or the streaming thread itself
-   * in sync mode, holding the scheduler's slots) */
-  Request req[3];
-  Triple req_hand;
-  /* inference -> streaming thread */
-  ResultSet res[3];
-  Triple res_hand;
-
-  /* The reader side of res_hand (taking results, reading them) and the
-   * engine pointer: the streaming thread and last-result both read */
-  GMutex json_lock;
-
-  /* when a worker last took a request (monotonic µs; atomic) */
-  atomic_llong last_take;
-
-  /* a failed inference, for the streaming thread to post */
-  GMutex err_lock;
-  atomic_int failed;
-  EcError async_err;
-
-  /* streaming thread */
-  GArray *regions; /* of Region */
-  GPtrArray *messages;
-  guint64 frames;
-  guint since_run;
-  gboolean ran_once;
-  guint64 last_run_pts;
-  gint64 last_run_clock;
-  guint64 last_pts; /* of the previous frame, for the frame gap */
-  gint64 seen_take; /* last_take when the streaming thread last looked */
-  gdouble turn_us;  /* average time between two takes (0: none yet) */
-  guint configured_threads;
-  gdouble configured_priority, configured_rate;
-};
-
 /* ---- buffers ---- */
 
 static void
@@ -186,6 +101,7 @@ set_clear (ResultSet *s)
   g_clear_pointer (&s->r, g_free);
   g_clear_pointer (&s->keys, g_free);
   g_clear_pointer (&s->ok, g_free);
+  g_clear_pointer (&s->probs, g_free);
   s->n = s->cap = 0;
   s->valid = FALSE;
 }
@@ -207,7 +123,19 @@ set_reserve (ResultSet *s, guint n, guint n_classes)
     ec_result_init (&s->r[i], n_classes);
   s->keys = g_renew (guint64, s->keys, n);
   s->ok = g_renew (gboolean, s->ok, n);
+  s->probs = g_renew (float, s->probs, (gsize)n *n_classes);
   s->cap = n;
+}
+
+/* Every class's probability of the inference just run (ema smooths them
+ * all): the model's outputs, or their softmax. */
+static void
+engine_probs (EcEngine *e, float *dst)
+{
+  if (e->logits)
+    nn_softmax (e->output, e->n_classes, dst, NULL);
+  else
+    memcpy (dst, e->output, e->n_classes * sizeof (float));
 }
 
 /* The set an inference writes into. */
@@ -222,6 +150,12 @@ static ResultSet *
 front_set (EcStream *st)
 {
   return &st->res[st->res_hand.mine_r];
+}
+
+const ResultSet *
+ec_stream_front_set (EcStream *st)
+{
+  return front_set (st);
 }
 
 /* ---- inference (worker) ---- */
@@ -267,6 +201,8 @@ run_request (gpointer user_data, gint64 queued_us)
       continue;
     ok = ec_engine_infer (e, q->tensors + i * st->floats, q->top_k,
                           q->threshold, &w->r[i], &err);
+    if (ok && q->want_probs)
+      engine_probs (e, w->probs + (gsize)i * e->n_classes);
     w->r[i].x = q->rects[i].x;
     w->r[i].y = q->rects[i].y;
     w->r[i].width = q->rects[i].width;
@@ -278,10 +214,12 @@ run_request (gpointer user_data, gint64 queued_us)
     return;
   }
   w->n = q->n;
+  w->has_probs = q->want_probs;
   w->frame = q->frame;
   w->pts = q->pts;
   w->clock_us = q->clock_us;
   w->gen = q->gen;
+  w->seq = atomic_fetch_add (&st->seq, 1) + 1;
   w->run_us = q->pre_us + (gdouble)(g_get_monotonic_time () - t0);
   w->queued_us = (gdouble)queued_us;
   for (guint i = 0; i < q->n; i++)
@@ -311,7 +249,8 @@ ec_stream_new (GstElement *element)
   atomic_init (&st->last_take, 0);
   triple_init (&st->req_hand);
   triple_init (&st->res_hand);
-  st->regions = g_array_new (FALSE, FALSE, sizeof (Region));
+  atomic_init (&st->seq, 0);
+  ec_regions_init (st);
   st->messages = g_ptr_array_new ();
   st->configured_threads = 1;
   st->configured_priority = 1.0;
@@ -331,7 +270,7 @@ ec_stream_free (EcStream *st)
     set_clear (&st->res[i]);
   }
   ec_error_clear (&st->async_err);
-  g_array_unref (st->regions);
+  ec_regions_clear (st);
   g_ptr_array_unref (st->messages);
   ec_stats_free (st->stats);
   g_mutex_clear (&st->json_lock);
@@ -349,6 +288,8 @@ new_generation (EcStream *st)
   ec_client_unsubmit (st->client);
   st->ran_once = FALSE;
   st->since_run = 0;
+  /* nothing of before is remembered: objects enter again */
+  ec_objects_reset (st->objects);
 }
 
 void
@@ -407,62 +348,6 @@ ec_stream_stats_structure (EcStream *st)
 }
 
 /* ---- one frame (streaming thread) ---- */
-
-/* Which region of later frames a region is: the upstream ROI id, and its
- * rank among this frame's regions with the same id (0 when ids are
- * unique, the position when a producer sets none). Full frame: 0. */
-static guint64
-region_key (GArray *regions, GstVideoRegionOfInterestMeta *meta)
-{
-  guint rank = 0;
-
-  if (meta == NULL)
-    return 0;
-  for (guint i = 0; i < regions->len; i++) {
-    Region *r = &g_array_index (regions, Region, i);
-
-    if (r->meta && r->meta->id == meta->id)
-      rank++;
-  }
-  return ((guint64)(guint32)meta->id << 32) | rank;
-}
-
-static void
-collect_regions (EcStream *st, GstBuffer *buf, const nn_image *img,
-                 const EcFrameProps *fp)
-{
-  Region r;
-
-  g_array_set_size (st->regions, 0);
-  if (fp->region == EC_REGION_FULL_FRAME) {
-    if (!ec_engine_clip (img, fp->have_roi ? &fp->roi : NULL, &r.rect))
-      r.rect.width = r.rect.height = 0;
-    r.key = 0;
-    r.meta = NULL;
-    g_array_append_val (st->regions, r);
-    return;
-  }
-  {
-    GstVideoRegionOfInterestMeta *meta;
-    gpointer state = NULL;
-
-    while ((meta
-            = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
-                buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-      /* unsigned in the meta; anything past G_MAXINT is off the frame */
-      nn_rect want = { MIN (meta->x, G_MAXINT), MIN (meta->y, G_MAXINT),
-                       MIN (meta->w, G_MAXINT), MIN (meta->h, G_MAXINT) };
-
-      if (!ec_frame_props_wants (fp, meta->roi_type))
-        continue;
-      if (!ec_engine_clip (img, &want, &r.rect))
-        r.rect.width = r.rect.height = 0;
-      r.key = region_key (st->regions, meta);
-      r.meta = meta;
-      g_array_append_val (st->regions, r);
-    }
-  }
-}
 
 /* Whether this frame runs the model: inference-interval, and in sync mode
  * max-rate (by PTS when there is one, so a file gives the same results
@@ -539,20 +424,21 @@ submit (EcStream *st, const nn_image *img, const EcFrameProps *fp, guint64 pts,
   EcEngine *e = st->engine;
   Request *q = &st->req[st->req_hand.mine_w];
   gint64 t0 = g_get_monotonic_time ();
-  guint n = st->regions->len;
+  guint n = st->due->len;
 
   request_reserve (q, n, st->floats);
   for (guint i = 0; i < n; i++) {
-    Region *r = &g_array_index (st->regions, Region, i);
+    Region *r = &g_array_index (st->regions, Region,
+                                g_array_index (st->due, guint, i));
 
     q->rects[i] = r->rect;
-    q->keys[i] = r->key;
-    if (r->rect.width > 0
-        && !ec_engine_preprocess (e, img, &r->rect, q->tensors + i * st->floats,
-                                  err))
+    q->keys[i] = r->obj->object_id;
+    if (!ec_engine_preprocess (e, img, &r->rect, q->tensors + i * st->floats,
+                               err))
       return FALSE;
   }
   q->n = n;
+  q->want_probs = ec_smooth_wants_probs (fp->smoothing);
   q->frame = st->frames;
   q->pts = pts;
   q->clock_us = t0;
@@ -576,7 +462,8 @@ classify_now (EcStream *st, const nn_image *img, const EcFrameProps *fp,
               guint64 pts, gdouble *inference_us, EcError *err)
 {
   EcEngine *e = st->engine;
-  guint n = st->regions->len;
+  guint n = st->due->len;
+  gboolean want_probs = ec_smooth_wants_probs (fp->smoothing);
   gint64 t_wait = g_get_monotonic_time (), t0;
   gboolean ok = TRUE;
   ResultSet *w;
@@ -587,15 +474,16 @@ classify_now (EcStream *st, const nn_image *img, const EcFrameProps *fp,
   w = work_set (st);
   set_reserve (w, n, e->n_classes);
   for (guint i = 0; i < n && ok; i++) {
-    Region *r = &g_array_index (st->regions, Region, i);
+    Region *r = &g_array_index (st->regions, Region,
+                                g_array_index (st->due, guint, i));
     EcResult *res = &w->r[i];
 
-    w->keys[i] = r->key;
-    w->ok[i] = r->rect.width > 0;
-    if (!w->ok[i])
-      continue;
+    w->keys[i] = r->obj->object_id;
+    w->ok[i] = TRUE;
     ok = ec_engine_preprocess (e, img, &r->rect, NULL, err)
          && ec_engine_infer (e, NULL, fp->top_k, fp->threshold, res, err);
+    if (ok && want_probs)
+      engine_probs (e, w->probs + (gsize)i * e->n_classes);
     res->x = r->rect.x;
     res->y = r->rect.y;
     res->width = r->rect.width;
@@ -603,10 +491,12 @@ classify_now (EcStream *st, const nn_image *img, const EcFrameProps *fp,
   }
   if (ok) {
     w->n = n;
+    w->has_probs = want_probs;
     w->frame = st->frames;
     w->pts = pts;
     w->clock_us = t0;
     w->gen = atomic_load (&st->gen);
+    w->seq = atomic_fetch_add (&st->seq, 1) + 1;
     w->run_us = (gdouble)(g_get_monotonic_time () - t0);
     w->queued_us = (gdouble)(t0 - t_wait);
     for (guint i = 0; i < n; i++)
@@ -621,73 +511,23 @@ classify_now (EcStream *st, const nn_image *img, const EcFrameProps *fp,
 
 /* Takes the newest results an inference published, and counts them. With
  * json_lock: the streaming thread and the readers of last-result both
- * take them. */
-static void
-take_results_locked (EcStream *st)
+ * take them. TRUE when there were new ones. */
+gboolean
+ec_stream_take_results_locked (EcStream *st)
 {
   const ResultSet *s;
 
   if (!triple_take (&st->res_hand))
-    return;
+    return FALSE;
   s = front_set (st);
   if (!s->valid || s->gen != atomic_load (&st->gen))
-    return;
+    return FALSE;
   ec_stats_fresh (st->stats, s->run_us, s->queued_us);
   for (guint i = 0; i < s->n; i++)
     if (s->ok[i])
       ec_stats_decision (st->stats,
                          ec_engine_label (st->engine, s->r[i].label_id));
-}
-
-/* Attaches the newest results to the frame's regions, by key, and posts
- * their messages. Returns whether the frame carries one (and its age for
- * the stats). */
-static gboolean
-attach (EcStream *st, GstBuffer *buf, const EcFrameProps *fp, guint64 pts,
-        gdouble *age_ms_out)
-{
-  const ResultSet *s;
-  gboolean carried = FALSE;
-  EcStamp stamp;
-
-  g_ptr_array_set_size (st->messages, 0);
-  g_mutex_lock (&st->json_lock);
-  take_results_locked (st);
-  s = front_set (st);
-  if (!s->valid || s->gen != atomic_load (&st->gen)) {
-    g_mutex_unlock (&st->json_lock);
-    return FALSE;
-  }
-  stamp.frame = s->frame;
-  stamp.pts = s->pts;
-  stamp.age_frames = st->frames - s->frame;
-  if (pts != G_MAXUINT64 && s->pts != G_MAXUINT64 && pts >= s->pts)
-    stamp.age_ms = (gdouble)(pts - s->pts) / GST_MSECOND;
-  else
-    stamp.age_ms = (gdouble)(g_get_monotonic_time () - s->clock_us) / 1e3;
-  if (stamp.age_frames == 0)
-    stamp.age_ms = 0.0;
-
-  for (guint i = 0; i < st->regions->len; i++) {
-    Region *r = &g_array_index (st->regions, Region, i);
-
-    for (guint j = 0; j < s->n; j++) {
-      if (s->keys[j] != r->key || !s->ok[j])
-        continue;
-      ec_result_attach (st->engine, buf, r->meta, &r->rect, &s->r[j], &stamp,
-                        fp->post_messages ? st->messages : NULL);
-      carried = TRUE;
-      break;
-    }
-  }
-  *age_ms_out = stamp.age_ms;
-  g_mutex_unlock (&st->json_lock);
-  /* posted unlocked: a bus sync handler may call back into the element */
-  for (guint i = 0; i < st->messages->len; i++)
-    gst_element_post_message (st->element,
-                              gst_message_new_element (GST_OBJECT (st->element),
-                                                       st->messages->pdata[i]));
-  return carried;
+  return TRUE;
 }
 
 GstFlowReturn
@@ -712,8 +552,8 @@ ec_stream_process (EcStream *st, GstBuffer *buf, const nn_image *img,
   }
 
   configure_client (st, fp);
-  collect_regions (st, buf, img, fp);
-  if (st->regions->len > 0 && frame_is_due (st, fp, async, pts)
+  ec_regions_collect (st, buf, img, fp, pts);
+  if (st->due->len > 0 && frame_is_due (st, fp, async, pts)
       && !(async && skip_for_turn (st, buf, pts))) {
     if (async)
       ret = submit (st, img, fp, pts, err) ? GST_FLOW_OK : GST_FLOW_ERROR;
@@ -728,7 +568,7 @@ ec_stream_process (EcStream *st, GstBuffer *buf, const nn_image *img,
   }
   st->last_pts = pts;
   if (ret == GST_FLOW_OK)
-    carried = attach (st, buf, fp, pts, &age_ms);
+    carried = ec_regions_attach (st, buf, fp, pts, &age_ms);
   ec_stats_frame (st->stats, ret == GST_FLOW_OK, carried, age_ms);
   st->frames++;
   return ret;
@@ -740,7 +580,7 @@ ec_stream_last_json (EcStream *st)
   gchar *json = NULL;
 
   g_mutex_lock (&st->json_lock);
-  take_results_locked (st);
+  ec_stream_take_results_locked (st);
   {
     const ResultSet *s = front_set (st);
 

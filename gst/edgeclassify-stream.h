@@ -61,6 +61,13 @@ GstFlowReturn ec_stream_process (EcStream *st, GstBuffer *buf,
                                  gboolean async, gdouble *inference_us,
                                  EcError *err);
 
+/* The stream id of STREAM_START, for the events. */
+void ec_stream_set_stream_id (EcStream *st, const gchar *id);
+/* End of stream: every object's decision ends (leave events, pushed
+ * downstream before the EOS and posted as @fp says), and the objects are
+ * forgotten. */
+void ec_stream_eos (EcStream *st, const EcFrameProps *fp);
+
 /* The newest results as JSON (docs/metadata.md), NULL when none. */
 gchar *ec_stream_last_json (EcStream *st);
 EcStats *ec_stream_stats (EcStream *st);

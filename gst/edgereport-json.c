@@ -155,3 +155,42 @@ edge_report_json_build (GString *out, GstBuffer *buf,
     g_string_truncate (out, 0);
   return any;
 }
+
+/* the event's own fields, but those the record already has */
+static gboolean
+add_event_field (GQuark field, const GValue *value, gpointer user_data)
+{
+  const gchar *name = g_quark_to_string (field);
+
+  if (strcmp (name, "schema_version") == 0 || strcmp (name, "stream") == 0)
+    return TRUE;
+  return add_field (field, value, user_data);
+}
+
+void
+edge_report_json_event (GString *out, const GstStructure *event,
+                        const EdgeReportStream *stream)
+{
+  gint64 now = g_get_real_time ();
+  time_t secs = now / G_USEC_PER_SEC;
+  struct tm tm;
+  gchar stamp[64];
+
+  gmtime_r (&secs, &tm);
+  strftime (stamp, sizeof (stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+  g_snprintf (stamp + 19, sizeof (stamp) - 19, ".%06dZ",
+              (gint)(now % G_USEC_PER_SEC));
+  g_string_truncate (out, 0);
+  g_string_append_printf (
+      out, "{\"schema_version\":%d,\"run_id\":", EDGE_REPORT_SCHEMA_VERSION);
+  edge_json_string (out, stream->run_id);
+  g_string_append (out, ",\"stream_id\":");
+  edge_json_string (out, stream->stream_id);
+  g_string_append (out, ",\"source_uri\":");
+  edge_json_string (out, stream->source_uri);
+  g_string_append_printf (out, ",\"timestamp\":\"%s\",", stamp);
+  gst_structure_foreach (event, add_event_field, out);
+  /* the last field's comma */
+  g_string_truncate (out, out->len - 1);
+  g_string_append_c (out, '}');
+}

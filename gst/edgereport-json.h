@@ -34,6 +34,13 @@ typedef struct {
 gboolean edge_report_json_build (GString *out, GstBuffer *buf,
                                  const EdgeReportStream *stream);
 
+/* Writes to @out (emptied first) the record of a decision event of
+ * edgeclassify (an "edgeclassify-event" structure) as one line of JSON:
+ * the stream fields, the UTC time now, then the event's fields (all but
+ * "schema_version" and "stream", which the stream fields say). */
+void edge_report_json_event (GString *out, const GstStructure *event,
+                             const EdgeReportStream *stream);
+
 /* @uri without its user information (so no password reaches a report);
  * free with g_free(). */
 gchar *edge_report_public_uri (const gchar *uri);

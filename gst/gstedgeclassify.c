@@ -539,12 +539,24 @@ gst_edge_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
     if (self->stream)
       ec_stream_reset (self->stream);
     break;
+  case GST_EVENT_EOS:
+    /* every decision ends before the stream does */
+    if (self->stream) {
+      EcFrameProps fp;
+
+      GST_OBJECT_LOCK (self);
+      ec_props_snapshot (&self->props, &fp);
+      GST_OBJECT_UNLOCK (self);
+      ec_stream_eos (self->stream, &fp);
+    }
+    break;
   case GST_EVENT_STREAM_START:
     gst_event_parse_stream_start (event, &id);
     if (self->stream) {
       gchar *name = gst_object_get_name (GST_OBJECT (self));
 
       ec_stats_set_names (ec_stream_stats (self->stream), name, id);
+      ec_stream_set_stream_id (self->stream, id);
       ec_stream_reset (self->stream);
       g_free (name);
     }

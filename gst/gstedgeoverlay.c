@@ -59,6 +59,7 @@ typedef struct {
   GstEdgeOverlayPosition position;
   EdgeStyle style;
   guint max_labels;
+  gboolean show_object_id;
   guint cookie;
 } Settings;
 
@@ -73,6 +74,7 @@ struct _GstEdgeOverlay {
   Settings cur;
   EdgeDrawer *drawer; /* set up for cur and the negotiated format */
   GstVideoInfo info;
+  gchar tag[160]; /* "#id label" of the region being drawn */
 };
 
 enum {
@@ -86,6 +88,7 @@ enum {
   PROP_SHOW_CONFIDENCE,
   PROP_FADE_STALE,
   PROP_MAX_LABELS,
+  PROP_SHOW_OBJECT_ID,
 };
 
 #define DEFAULT_FONT_DESC "Sans 12"
@@ -97,6 +100,7 @@ enum {
 #define DEFAULT_SHOW_CONFIDENCE TRUE
 #define DEFAULT_FADE_STALE TRUE
 #define DEFAULT_MAX_LABELS 3
+#define DEFAULT_SHOW_OBJECT_ID FALSE
 
 #define GST_TYPE_EDGE_OVERLAY_POSITION (gst_edge_overlay_position_get_type ())
 static GType
@@ -251,6 +255,20 @@ gst_edge_overlay_class_init (GstEdgeOverlayClass *klass)
                          "Most labels listed for a full-frame result", 1,
                          EDGE_MAX_ROWS, DEFAULT_MAX_LABELS, flags));
 
+  /**
+   * GstEdgeOverlay:show-object-id:
+   *
+   * Put the object id edgeclassify gives each region (roi-list mode) in
+   * front of its label, as "#7 Sneaker".
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_SHOW_OBJECT_ID,
+      g_param_spec_boolean ("show-object-id", "Show object id",
+                            "Put each region's object id before its label",
+                            DEFAULT_SHOW_OBJECT_ID,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                | GST_PARAM_MUTABLE_PLAYING));
+
   gst_element_class_set_static_metadata (
       element_class, "Classification overlay", "Filter/Effect/Video",
       "Draws classification results: top labels with confidence bars, "
@@ -284,6 +302,7 @@ gst_edge_overlay_init (GstEdgeOverlay *self)
   self->props.style.show_confidence = DEFAULT_SHOW_CONFIDENCE;
   self->props.style.fade_stale = DEFAULT_FADE_STALE;
   self->props.max_labels = DEFAULT_MAX_LABELS;
+  self->props.show_object_id = DEFAULT_SHOW_OBJECT_ID;
   self->props.cookie = 1;
 }
 
@@ -320,6 +339,9 @@ gst_edge_overlay_set_property (GObject *object, guint prop_id,
     break;
   case PROP_FADE_STALE:
     p->style.fade_stale = g_value_get_boolean (value);
+    break;
+  case PROP_SHOW_OBJECT_ID:
+    p->show_object_id = g_value_get_boolean (value);
     break;
   case PROP_MAX_LABELS:
     p->max_labels = g_value_get_uint (value);
@@ -365,6 +387,9 @@ gst_edge_overlay_get_property (GObject *object, guint prop_id, GValue *value,
   case PROP_FADE_STALE:
     g_value_set_boolean (value, p->style.fade_stale);
     break;
+  case PROP_SHOW_OBJECT_ID:
+    g_value_set_boolean (value, p->show_object_id);
+    break;
   case PROP_MAX_LABELS:
     g_value_set_uint (value, p->max_labels);
     break;
@@ -407,6 +432,14 @@ read_result (const GstVideoRegionOfInterestMeta *roi, guint max_rows,
 
   if (s == NULL)
     return FALSE;
+  /* smoothed (edgeclassify smoothing): the decision first, then the frame's
+   * own best guesses but the decided label */
+  if (gst_structure_has_field (s, "raw_label")) {
+    res->label[0] = gst_structure_get_string (s, "label");
+    if (res->label[0] != NULL
+        && gst_structure_get_double (s, "confidence", &res->confidence[0]))
+      n = 1;
+  }
   labels = gst_structure_get_value (s, "top_labels");
   confs = gst_structure_get_value (s, "top_confidences");
   if (labels && confs && GST_VALUE_HOLDS_ARRAY (labels)
@@ -416,7 +449,8 @@ read_result (const GstVideoRegionOfInterestMeta *roi, guint max_rows,
     for (guint i = 0; i < size && n < max_rows; i++) {
       const GValue *l = gst_value_array_get_value (labels, i);
       const GValue *c = gst_value_array_get_value (confs, i);
-      if (!G_VALUE_HOLDS_STRING (l) || !G_VALUE_HOLDS_DOUBLE (c))
+      if (!G_VALUE_HOLDS_STRING (l) || !G_VALUE_HOLDS_DOUBLE (c)
+          || (n > 0 && g_strcmp0 (g_value_get_string (l), res->label[0]) == 0))
         continue;
       res->label[n] = g_value_get_string (l);
       res->confidence[n++] = g_value_get_double (c);
@@ -523,8 +557,18 @@ gst_edge_overlay_transform_frame_ip (GstVideoFilter *filter,
                     && (gint)roi->h >= fh;
     gint w, h;
 
+    GstStructure *s;
+    guint64 object_id;
+
     if (!read_result (roi, full ? cur->max_labels : 1, &res))
       continue;
+    s = gst_video_region_of_interest_meta_get_param (roi, "classification");
+    if (cur->show_object_id
+        && gst_structure_get_uint64 (s, "object_id", &object_id)) {
+      g_snprintf (self->tag, sizeof (self->tag), "#%" G_GUINT64_FORMAT " %s",
+                  object_id, res.label[0]);
+      res.label[0] = self->tag;
+    }
     if (!full) {
       edge_drawer_region (self->drawer, frame, &cur->style, &res, roi->x,
                           roi->y, roi->w, roi->h);

@@ -75,6 +75,7 @@ struct _GstEdgeReport {
 
   /* properties (object lock): each output's settings, in its own struct */
   gpointer *settings;
+  gboolean events_only;
 
   /* resources (start..stop); outputs and dropped also under the object
    * lock */
@@ -82,6 +83,7 @@ struct _GstEdgeReport {
   guint64 dropped;      /* of the last run, once stopped */
   gchar *run_id;        /* random, new at every start */
   GString *line;        /* the record being made */
+  gboolean only_events; /* events-only, as it was at start */
 
   /* streaming thread */
   gchar *stream_id;
@@ -95,6 +97,7 @@ struct _GstEdgeReport {
 enum {
   PROP_0,
   PROP_DROPPED,
+  PROP_EVENTS_ONLY,
   PROP_FIRST_OUTPUT,
 };
 
@@ -167,6 +170,21 @@ gst_edge_report_class_init (GstEdgeReportClass *klass)
           "dropped", "Dropped", "Results lost since start, over all outputs", 0,
           G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * GstEdgeReport:events-only:
+   *
+   * Write and publish only edgeclassify's decision events (enter, change,
+   * leave: docs/metadata.md), one record each, instead of one record per
+   * frame. They reach edgereport as serialized downstream events, in
+   * order with the frames. Read at start.
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_EVENTS_ONLY,
+      g_param_spec_boolean ("events-only", "Events only",
+                            "Report only decision events (enter, change, "
+                            "leave), not every frame",
+                            FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
   gst_element_class_set_static_metadata (
       element_class, "Classification report", "Filter/Metadata",
       "Writes classification results as JSON lines to a file or MQTT",
@@ -212,6 +230,12 @@ gst_edge_report_set_property (GObject *object, guint prop_id,
   GstEdgeReport *self = GST_EDGE_REPORT (object);
   const PropEntry *e = prop_entry (prop_id);
 
+  if (prop_id == PROP_EVENTS_ONLY) {
+    GST_OBJECT_LOCK (self);
+    self->events_only = g_value_get_boolean (value);
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   if (e == NULL) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     return;
@@ -252,6 +276,8 @@ gst_edge_report_get_property (GObject *object, guint prop_id, GValue *value,
     g_value_unset (&v);
   } else if (prop_id == PROP_DROPPED) {
     g_value_set_uint64 (value, dropped_locked (self));
+  } else if (prop_id == PROP_EVENTS_ONLY) {
+    g_value_set_boolean (value, self->events_only);
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -321,6 +347,7 @@ gst_edge_report_start (GstBaseTransform *trans)
                      settings[o], self->settings[o]);
   }
   self->dropped = 0;
+  self->only_events = self->events_only;
   GST_OBJECT_UNLOCK (self);
 
   for (guint o = 0; ok && o < n_output_classes; o++) {
@@ -435,6 +462,29 @@ send_event (GstEdgeReport *self, EdgeEventType type)
   }
 }
 
+static void stream_of (GstEdgeReport *self, EdgeReportStream *stream);
+static void query_source_uri (GstEdgeReport *self);
+
+/* events-only: one record for a decision event of edgeclassify */
+static void
+report_decision (GstEdgeReport *self, const GstStructure *s)
+{
+  EdgeReportStream stream;
+  EdgeRecord record;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  stream_of (self, &stream);
+  edge_report_json_event (self->line, s, &stream);
+  record.line = self->line->str;
+  record.len = self->line->len;
+  record.run_id = self->run_id;
+  record.stream_id = self->stream_id;
+  record.frame = self->frames;
+  record.buffer = NULL;
+  for (EdgeOutput **out = self->outputs; *out && ret == GST_FLOW_OK; out++)
+    ret = (*out)->klass->write_result (*out, &record);
+}
+
 static gboolean
 gst_edge_report_sink_event (GstBaseTransform *trans, GstEvent *event)
 {
@@ -453,6 +503,14 @@ gst_edge_report_sink_event (GstBaseTransform *trans, GstEvent *event)
     break;
   case GST_EVENT_EOS:
     send_event (self, EDGE_EVENT_EOS);
+    break;
+  case GST_EVENT_CUSTOM_DOWNSTREAM:
+    if (self->only_events && self->outputs
+        && gst_event_has_name (event, "edgeclassify-event")) {
+      if (!self->uri_queried)
+        query_source_uri (self);
+      report_decision (self, gst_event_get_structure (event));
+    }
     break;
   case GST_EVENT_TAG:
     gst_event_parse_tag (event, &tags);
@@ -485,6 +543,17 @@ query_source_uri (GstEdgeReport *self)
   gst_query_unref (query);
 }
 
+static void
+stream_of (GstEdgeReport *self, EdgeReportStream *stream)
+{
+  stream->run_id = self->run_id;
+  stream->stream_id = self->stream_id;
+  stream->source_uri = self->source_uri;
+  stream->frame = self->frames;
+  stream->width = self->width;
+  stream->height = self->height;
+}
+
 static GstFlowReturn
 gst_edge_report_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
@@ -495,13 +564,8 @@ gst_edge_report_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 
   if (!self->uri_queried)
     query_source_uri (self);
-  stream.run_id = self->run_id;
-  stream.stream_id = self->stream_id;
-  stream.source_uri = self->source_uri;
-  stream.frame = self->frames;
-  stream.width = self->width;
-  stream.height = self->height;
-  if (!edge_report_json_build (self->line, buf, &stream))
+  stream_of (self, &stream);
+  if (self->only_events || !edge_report_json_build (self->line, buf, &stream))
     goto done;
 
   record.line = self->line->str;

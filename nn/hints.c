@@ -343,6 +343,23 @@ parse_side (const char *s, int *out)
   return s;
 }
 
+void
+nn_hints_input_size (const nn_hints *hints, int want_width, int want_height,
+                     long long model_width, long long model_height, int *width,
+                     int *height)
+{
+  const int hinted = hints && hints->has_input_size;
+
+  *width = want_width > 0    ? want_width
+           : model_width > 0 ? (int)model_width
+           : hinted          ? hints->input_width
+                             : NN_DEFAULT_INPUT_SIDE;
+  *height = want_height > 0    ? want_height
+            : model_height > 0 ? (int)model_height
+            : hinted           ? hints->input_height
+                               : NN_DEFAULT_INPUT_SIDE;
+}
+
 int
 nn_parse_size (const char *s, int *width, int *height)
 {

@@ -3,6 +3,8 @@
 # its demo. Run as root. Idempotent.
 set -eu
 
+# valgrind: the reliability suite's memcheck run (required with
+# -Dtests=enabled); gcovr: the coverage report of scripts/run-tests.sh.
 # libopenblas-pthread-dev: the threaded OpenBLAS the build links. With only
 # the serial -dev package, pkg-config hands out the serial build, which is
 # not safe when the trainer's workers call it at once (test nn/blas-build).
@@ -16,12 +18,13 @@ packages="
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 gir1.2-gst-plugins-base-1.0
+  gstreamer1.0-opencv opencv-data opencv-doc
   fonts-dejavu-core openssl
   python3 python3-numpy python3-gi python3-gst-1.0
   python3-onnx python3-torch python3-torchvision python3-opencv
   python3-matplotlib
   libonnx-testdata dataset-fashion-mnist
-  check mosquitto mosquitto-clients
+  check mosquitto mosquitto-clients valgrind gcovr
   libsoup-3.0-dev prometheus
   clang clang-format libclang-rt-14-dev
 "

@@ -264,7 +264,25 @@ main (int argc, char **argv)
     fprintf (stderr, "edgenn-eval: %s: %s\n", o.model, err.message);
     return 1;
   }
-  nn_session_options so = { 1, o.threads, 0 };
+  /* The model's preprocessing and post-processing, from its metadata, the
+   * way the element reads them; a model with symbolic height and width
+   * runs at the size the element would give it (nn_hints_input_size). */
+  if (nn_hints_from_model (model, &hints, &err) != NN_OK) {
+    fprintf (stderr, "edgenn-eval: %s: %s\n", o.model, err.message);
+    goto out;
+  }
+  const nn_tensor_info *min = nn_model_input (model, 0);
+  if (!min || min->ndim != 4 || min->dims[1] < 1) {
+    fprintf (stderr, "edgenn-eval: %s is not an image classifier\n", o.model);
+    goto out;
+  }
+  nn_input_shape shape = { NULL, 4, { 1, min->dims[1], 0, 0 } };
+  int want_w, want_h;
+  nn_hints_input_size (&hints, 0, 0, min->dims[3], min->dims[2], &want_w,
+                       &want_h);
+  shape.dims[2] = want_h;
+  shape.dims[3] = want_w;
+  nn_session_options so = { 1, o.threads, 0, 0, &shape, 1 };
   if (nn_session_create (model, &so, &session, &err) != NN_OK) {
     fprintf (stderr, "edgenn-eval: session: %s\n", err.message);
     goto out;
@@ -276,12 +294,9 @@ main (int argc, char **argv)
     goto out;
   }
   const int k = (int)outi->count;
-  /* The model's preprocessing and post-processing, from its metadata, the
-   * way the element reads them. */
-  if (nn_hints_from_model (model, &hints, &err) != NN_OK
-      || nn_hints_preprocess_params (&hints, (int)in->dims[1], (int)in->dims[3],
-                                     (int)in->dims[2], &params, &err)
-             != NN_OK) {
+  if (nn_hints_preprocess_params (&hints, (int)in->dims[1], (int)in->dims[3],
+                                  (int)in->dims[2], &params, &err)
+      != NN_OK) {
     fprintf (stderr, "edgenn-eval: %s: %s\n", o.model, err.message);
     goto out;
   }

@@ -161,6 +161,23 @@ def two_class_model():
     return g.model(image_input(1, 16, 16), None, 2, meta)
 
 
+def mix_model():
+    """RGB 4x4, each class's probability the mean of one colour channel
+    (scale 1/255, output probabilities): a solid colour (r, g, b) with
+    r + g + b = 255 gives the probabilities (r, g, b) / 255, so a test
+    says what every frame's result is."""
+    g = Graph(7)
+    x = g.op("GlobalAveragePool", ["input"])
+    g.op("Flatten", [x], axis=1)
+    meta = {"edgeclassify.color": "RGB",
+            "edgeclassify.scale": "0.00392156862745098",
+            "edgeclassify.mean": "0.0",
+            "edgeclassify.std": "1.0",
+            "edgeclassify.output": "probabilities",
+            "edgeclassify.labels": "red\ngreen\nblue"}
+    return g.model(image_input(3, 4, 4), None, 3, meta)
+
+
 def non_image_model():
     """A flat [1, 784] input: not an image."""
     g = Graph(4)
@@ -213,6 +230,8 @@ def main():
     save("two.onnx", two_class_model())
     save("slow.onnx", slow_model())
     save("slower.onnx", slow_model(96))
+    save("mix.onnx", mix_model())
+    save("mix-copy.onnx", mix_model())
     save("nonimage.onnx", non_image_model())
     save("fourch.onnx", four_channel_model())
 
@@ -230,6 +249,10 @@ def main():
 
     write("labels-10.txt", "".join("class %d\n" % i for i in range(10)))
     write("labels-3.txt", "a\nb\nc\n")
+    # labels JSON must escape (last-result): quotes, backslashes, controls
+    write("labels-escapes.txt",
+          b'say "hi"\nback\\slash\ntab\there\nctl\x01a\nctl\x10b\n'
+          b'ctl\x1fc\ncaf\xc3\xa9\n{"json": 1}\nplain\ndel\x7fe\n')
     write("labels-bad.txt", b"".join(b"class \xff\xfe %d\n" % i
                                      for i in range(10)))
     os.makedirs(os.path.join(out, "a-directory.onnx"), exist_ok=True)

@@ -3,6 +3,7 @@
 #ifndef CONFORMANCE_NODE_CASE_H
 #define CONFORMANCE_NODE_CASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum case_result {
@@ -14,6 +15,10 @@ typedef enum case_result {
 /* Tolerances of the comparison: |got - want| <= atol + rtol * |want|. */
 #define CASE_RTOL 1e-3
 #define CASE_ATOL 1e-5
+
+/* One value against its expected value: within the tolerances, NaN for
+ * NaN, an infinity for the same infinity. */
+bool node_case_close_enough (float got, float want);
 
 /* Loads the model in `dir` with every int64 or rank-0 graph input bound as
  * a constant (and, when the engine says an operator needs an input before

@@ -168,6 +168,13 @@ test_tensors (void)
   t->n_dims = 3;
   EXPECT (b, 0, NN_BAD_MODEL, "overflow");
 
+  /* Each dimension under the element limit, their product over it. */
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->dims = (int64_t[]){ 65536, 65536, 3 };
+  t->n_dims = 3;
+  EXPECT (b, 0, NN_BAD_MODEL, "element limit");
+
   ADD_MODEL (b);
   t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
   t->name = (char *)"";
@@ -256,6 +263,13 @@ test_graph_structure (void)
   mb_attr_i (b, mb_model (b)->graph->node[0], "then_branch", 1);
   mb_model (b)->graph->node[0]->attribute[0]->type = 5; /* GRAPH */
   EXPECT (b, 0, NN_UNSUPPORTED, "sub-graph");
+
+  /* a string attribute with a NUL byte inside: not a C string */
+  b = relu_model (8, 13);
+  mb_attr_s (b, mb_model (b)->graph->node[0], "mode", "aXb");
+  mb_model (b)->graph->node[0]->attribute[0]->s.data
+      = (uint8_t *)(char[]){ 'a', '\0', 'b' };
+  EXPECT (b, 0, NN_BAD_MODEL, "NUL byte");
 }
 
 static void

@@ -4,14 +4,19 @@
 Usage: parity.py EXPORT_FIXTURE OUTDIR
 
 Runs the export fixture (which writes caseN.onnx, caseN-input.npy,
-caseN-ours.npy and, when the engine loads the model, caseN-engine.npy),
-then for every case:
+caseN-ours.npy and caseN-engine.npy, and fails when the engine cannot run
+a model or disagrees with the trainer), then for every case:
   - onnx.checker.check_model(full_check=True) must accept the file;
   - metadata_props must hold every edgeclassify.* key, producer edgenn-train,
     ir_version 8, opset 13;
   - torch.nn modules built from the ONNX graph with its initializers (read
     through the onnx package) must give the trainer's outputs and the
-    engine's within 1e-4.
+    engine's within 1e-4;
+  - the outputs must be peaked (top probability at least PEAKED for each
+    image) and tell the images apart (a different top class for each): a
+    nearly uniform softmax would agree with a wrongly exported model too.
+Then the fixture once more with --cut-model: an exported file the engine
+cannot load must fail it.
 Exit status 77 (skipped) when torch or onnx is missing.
 """
 import os
@@ -26,6 +31,8 @@ try:
 except ImportError as e:  # pragma: no cover
     print(f"skipped: {e}")
     sys.exit(77)
+
+PEAKED = 0.6
 
 KEYS = ["edgeclassify.labels", "edgeclassify.color", "edgeclassify.scale",
         "edgeclassify.mean", "edgeclassify.std", "edgeclassify.resize",
@@ -98,13 +105,24 @@ def main():
         x = torch.from_numpy(np.load(base + "-input.npy"))
         with torch.no_grad():
             ref = torch_model(model)(x).numpy()
-        d_ours = float(np.abs(ref - np.load(base + "-ours.npy")).max())
+        ours = np.load(base + "-ours.npy")
+        d_ours = float(np.abs(ref - ours).max())
         line = f"case{case}: torch vs trainer {d_ours:.2e}"
         ok = d_ours <= 1e-4 and not missing and header_ok
         if os.path.exists(base + "-engine.npy"):
             d_eng = float(np.abs(ref - np.load(base + "-engine.npy")).max())
             line += f", torch vs engine {d_eng:.2e}"
             ok = ok and d_eng <= 1e-4
+        else:
+            line += ", no engine output"
+            ok = False
+        top = ours.max(axis=1)
+        classes = len(set(ours.argmax(axis=1).tolist()))
+        line += f", top probability {top.min():.2f} to {top.max():.2f}"
+        if top.min() < PEAKED or classes < len(ours):
+            line += (f": not peaked and discriminating ({classes} classes "
+                     f"for {len(ours)} images)")
+            ok = False
         if missing:
             line += f", missing metadata {missing}"
         if not header_ok:
@@ -115,6 +133,18 @@ def main():
         case += 1
     if case == 0:
         print("no cases exported")
+        failures += 1
+    cut = os.path.join(outdir, "cut")
+    os.makedirs(cut, exist_ok=True)
+    run = subprocess.run([fixture, "--cut-model", cut], capture_output=True,
+                         text=True)
+    cut_failed = run.stderr.count("the engine cannot run the exported model")
+    if run.returncode == 1 and cut_failed == case:
+        print(f"cut models: the fixture fails all {case} cases, ok")
+        passed += 1
+    else:
+        print(f"cut models: exit status {run.returncode}, {cut_failed} of "
+              f"{case} cases failed to load: FAIL\n{run.stdout}{run.stderr}")
         failures += 1
     print(f"{passed} passed, {failures} failed")
     return 1 if failures else 0

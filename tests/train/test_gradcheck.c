@@ -409,8 +409,17 @@ check_dropout (int n, int size, float p)
   size_t dropped = 0;
 
   nn_dropout_forward (&c.l, n, 7, 3, 0, c.x, c.y, c.mask);
-  for (size_t i = 0; i < count; i++)
+  /* Inverted dropout: a kept unit is scaled by 1/(1-p), so the expected
+   * activation is the input's and inference needs no scaling. */
+  size_t bad_scale = 0;
+  for (size_t i = 0; i < count; i++) {
     dropped += c.mask[i] == 0.0f;
+    bad_scale += (c.mask[i] != 0.0f && c.mask[i] != 1.0f / (1.0f - p))
+                 || c.y[i] != c.x[i] * c.mask[i];
+  }
+  printf ("%-44s %zu units off 0 or 1/(1-p) %s\n", "dropout scale", bad_scale,
+          bad_scale == 0 ? "ok" : "FAIL");
+  failures += bad_scale != 0;
   nn_dropout_backward (&c.l, n, c.mask, c.r, dx);
   report ("dropout dx", numeric_vs (drop_loss_cb, &c, c.x, count, dx));
   /* The mask must actually drop about p of the units. */

@@ -114,6 +114,19 @@ nn_status nn_hints_preprocess_params (const nn_hints *hints, int channels,
                                       nn_preprocess_params *params,
                                       nn_error *err);
 
+/* The side a model with symbolic height and width runs at when neither the
+ * caller nor the model's hint says. */
+#define NN_DEFAULT_INPUT_SIDE 224
+
+/* The input size an image classifier runs at, the one rule the element and
+ * the tools follow: `want_width` x `want_height` when above 0 (a setting
+ * of the caller's), else the model's own size per axis where it is fixed
+ * (`model_width`, `model_height` above 0), else the hint's
+ * (edgeclassify.input-size), else NN_DEFAULT_INPUT_SIDE. */
+void nn_hints_input_size (const nn_hints *hints, int want_width,
+                          int want_height, long long model_width,
+                          long long model_height, int *width, int *height);
+
 /* Parses labels text of `len` bytes (need not be NUL-terminated). On
  * success *labels is a NULL-terminated array of *n strings, to be freed
  * with nn_labels_free only. Errors are NN_INVALID_ARG ("line 3: empty

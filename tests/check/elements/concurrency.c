@@ -90,6 +90,18 @@ property_storm (gpointer user_data)
       g_object_set (d->classifier, "priority",
                     g_rand_double_range (rand, 0.5, 4), "max-rate",
                     i % 14 == 0 ? 0.0 : 1000.0, NULL);
+    if (i % 5 == 0) {
+      static const gchar *smoothing[] = { "none", "ema", "vote" };
+
+      gst_util_set_object_arg (G_OBJECT (d->classifier), "smoothing",
+                               smoothing[(i / 5) % 3]);
+      g_object_set (d->classifier, "smoothing-window",
+                    g_rand_int_range (rand, 1, 12), "hysteresis",
+                    g_rand_double_range (rand, 0.0, 0.3), "reclassify-interval",
+                    g_rand_int_range (rand, 1, 4), "max-objects",
+                    g_rand_int_range (rand, 1, 300), "object-timeout",
+                    g_rand_int_range (rand, 1, 50), NULL);
+    }
     if (d->modes && i % 15 == 0)
       gst_util_set_object_arg (G_OBJECT (d->classifier), "mode",
                                modes[(i / 15) % 2]);

@@ -200,3 +200,79 @@ expect_start_error (const gchar *model, const gchar *const *props,
   gst_object_unref (c);
   g_free (path);
 }
+
+GstBuffer *
+mix_frame (guint i, const guint8 rgb[3], const TestBox *boxes, guint n_boxes)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, MIX_W * MIX_H * 3, NULL);
+  GstMapInfo map;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  for (gint p = 0; p < MIX_W * MIX_H; p++)
+    memcpy (map.data + 3 * p, rgb, 3);
+  for (guint b = 0; b < n_boxes; b++) {
+    const TestBox *box = &boxes[b];
+
+    for (gint y = MAX (box->y, 0); y < MIN (box->y + box->h, MIX_H); y++)
+      for (gint x = MAX (box->x, 0); x < MIN (box->x + box->w, MIX_W); x++)
+        memcpy (map.data + 3 * (y * MIX_W + x), box->rgb, 3);
+  }
+  gst_buffer_unmap (buf, &map);
+  for (guint b = 0; b < n_boxes; b++) {
+    GstVideoRegionOfInterestMeta *m
+        = gst_buffer_add_video_region_of_interest_meta (
+            buf, "thing", boxes[b].x, boxes[b].y, boxes[b].w, boxes[b].h);
+
+    m->id = boxes[b].id;
+  }
+  GST_BUFFER_PTS (buf) = i * FRAME_NS;
+  GST_BUFFER_DURATION (buf) = FRAME_NS;
+  return buf;
+}
+
+void
+pull_decision_events (GstHarness *h, GPtrArray *out)
+{
+  GstEvent *ev;
+
+  while ((ev = gst_harness_try_pull_event (h))) {
+    const GstStructure *s = gst_event_get_structure (ev);
+
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_DOWNSTREAM && s
+        && gst_structure_has_name (s, "edgeclassify-event"))
+      g_ptr_array_add (out, gst_structure_copy (s));
+    gst_event_unref (ev);
+  }
+}
+
+const GstStructure *
+region_result (GstBuffer *buf, gint id, gboolean must)
+{
+  GstVideoRegionOfInterestMeta *meta;
+  gpointer state = NULL;
+
+  while (
+      (meta = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
+           buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    if (meta->id != id)
+      continue;
+    {
+      const GstStructure *s = gst_video_region_of_interest_meta_get_param (
+          meta, "classification");
+
+      fail_unless (s != NULL || !must, "region %d carries no result", id);
+      return s;
+    }
+  }
+  fail_unless (!must, "no region %d", id);
+  return NULL;
+}
+
+guint64
+region_object_id (const GstStructure *s)
+{
+  guint64 id = 0;
+
+  fail_unless (gst_structure_get_uint64 (s, "object_id", &id), "no object_id");
+  return id;
+}

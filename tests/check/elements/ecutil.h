@@ -38,4 +38,30 @@ GstBus *watch_bus (GstElement *element);
 void expect_start_error (const gchar *model, const gchar *const *props,
                          GQuark domain, gint code, const gchar *mention);
 
+/* Decisions (mix.onnx: the mean of each colour channel is that class's
+ * probability; red, green, blue). */
+#define MIX_W 64
+#define MIX_H 64
+#define MIX_CAPS "video/x-raw,format=RGB,width=64,height=64,framerate=30/1"
+#define FRAME_NS (GST_SECOND / 30)
+
+/* A region of a test frame: a solid colour, with the upstream id. */
+typedef struct {
+  gint x, y, w, h;
+  gint id;
+  guint8 rgb[3];
+} TestBox;
+
+/* A MIX_W x MIX_H RGB frame of colour @rgb with PTS @i x FRAME_NS; with
+ * @boxes, each painted on it and given a region meta of type "thing". */
+GstBuffer *mix_frame (guint i, const guint8 rgb[3], const TestBox *boxes,
+                      guint n_boxes);
+/* The "edgeclassify-event" structures among the events the harness got so
+ * far (the others are dropped), appended to @out (GstStructure, owned). */
+void pull_decision_events (GstHarness *h, GPtrArray *out);
+/* The "classification" param of the region meta with @id (fails if none
+ * and @must); NULL when it has none. */
+const GstStructure *region_result (GstBuffer *buf, gint id, gboolean must);
+guint64 region_object_id (const GstStructure *s);
+
 #endif

@@ -529,7 +529,22 @@ GST_START_TEST (test_stats_fields)
   gst_structure_get_double (s, "inference-us-p99", &p99);
   fail_unless (p50 > 0.0 && p99 >= p50);
   gst_structure_free (s);
+
+  /* stopped: the figures of the last run stay readable */
+  gst_element_set_state (h->element, GST_STATE_NULL);
+  s = stats_of (c);
+  fail_unless_equals_uint64 (u64 (s, "frames-in"), 10);
+  fail_unless_equals_uint64 (u64 (s, "fresh-results"), 5);
+  gst_structure_free (s);
   gst_harness_teardown (h);
+
+  /* never started: an empty structure of that name */
+  c = gst_element_factory_make ("edgeclassify", NULL);
+  s = stats_of (c);
+  fail_unless_equals_string (gst_structure_get_name (s), "edgeclassify-stats");
+  fail_unless_equals_int (gst_structure_n_fields (s), 0);
+  gst_structure_free (s);
+  gst_object_unref (c);
 }
 GST_END_TEST;
 

@@ -76,6 +76,25 @@ GST_START_TEST (test_mean_std_refused)
 }
 GST_END_TEST;
 
+/* The decision layer's numbers: each rule refused at start, with why */
+GST_START_TEST (test_decision_values_refused)
+{
+  static const gchar *cases[][3] = {
+    { "smoothing-window", "0", "from 1 to 1000" },
+    { "smoothing-window", "1001", "from 1 to 1000" },
+    { "hysteresis", "-0.1", "from 0 to 1" },
+    { "hysteresis", "1.5", "from 0 to 1" },
+    { "max-objects", "0", "from 1 to 65536" },
+    { "max-objects", "65537", "from 1 to 65536" },
+    { "reclassify-interval", "0", "from 1 to" },
+    { "object-timeout", "0", "from 1 to" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    expect_refused_at_start (cases[i][0], cases[i][1], cases[i][2]);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_roi_refused)
 {
   expect_refused_at_start ("roi", "<1,2,-3,4>", "positive");
@@ -284,10 +303,166 @@ GST_START_TEST (test_roi_outside_warns_once)
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
                "warned more than once");
 
+  /* another roi outside the frame: warned about once, too */
+  gst_util_set_object_arg (G_OBJECT (harness_classifier (h)), "roi",
+                           "<40,0,5,5>");
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, pattern_buffer (&info)));
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning for the second roi");
+  gst_message_parse_warning (msg, &err, &debug);
+  fail_unless (strstr (debug, "<40, 0, 5, 5>") != NULL, "%s", debug);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
+               "warned more than once");
+
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   gst_harness_teardown (h);
 }
+GST_END_TEST;
+
+/* The top list of the result on @buf, as text ("id:conf ...", confidences
+ * to the last bit) */
+static gchar *
+result_text (GstBuffer *buf)
+{
+  const GstStructure *s = get_result (buf, NULL);
+  const GValue *ids = gst_structure_get_value (s, "top_ids");
+  const GValue *confs = gst_structure_get_value (s, "top_confidences");
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < gst_value_array_get_size (ids); i++)
+    g_string_append_printf (
+        out, "%d:%a ", g_value_get_int (gst_value_array_get_value (ids, i)),
+        g_value_get_double (gst_value_array_get_value (confs, i)));
+  return g_string_free (out, FALSE);
+}
+
+#define WIDE_CAPS "video/x-raw,format=GRAY8,width=56,height=28,framerate=30/1"
+
+/* The result for a smooth 56x28 frame from a harness made with @props */
+static gchar *
+result_with (const gchar *props)
+{
+  GstHarness *h = harness_new (NULL, "seed.onnx", props, WIDE_CAPS);
+  GstBuffer *out
+      = gst_harness_push_and_pull (h, smooth_rgb_buffer (56, 28, TRUE));
+  gchar *text = result_text (out);
+
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  return text;
+}
+
+/* Preprocessing settings changed while playing take effect at once, the
+ * same as when set from the start; the resize mode and the scale change
+ * what the model sees, the thread count does not */
+GST_START_TEST (test_settings_while_playing)
+{
+  static const gchar *cases[][3] = {
+    { "resize-mode", "letterbox", "differs" },
+    { "resize-mode", "center-crop", "differs" },
+    { "scale", "0.002", "differs" },
+    { "threads", "2", "same" },
+  };
+  gchar *before = result_with (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstHarness *h = harness_new (NULL, "seed.onnx", NULL, WIDE_CAPS);
+    GstElement *c = harness_classifier (h);
+    GstBus *bus = watch_bus (h->element);
+    gchar *props = g_strdup_printf ("%s=%s", cases[i][0], cases[i][1]);
+    gchar *from_start = result_with (props), *live;
+    GstBuffer *out;
+
+    gst_buffer_unref (
+        gst_harness_push_and_pull (h, smooth_rgb_buffer (56, 28, TRUE)));
+    gst_util_set_object_arg (G_OBJECT (c), cases[i][0], cases[i][1]);
+    out = gst_harness_push_and_pull (h, smooth_rgb_buffer (56, 28, TRUE));
+    live = result_text (out);
+    fail_unless_equals_string (live, from_start);
+    if (strcmp (cases[i][2], "same") == 0) {
+      fail_unless_equals_string (live, before);
+    } else {
+      fail_if (strcmp (live, before) == 0, "%s: no change", props);
+    }
+    fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+    gst_buffer_unref (out);
+    gst_element_set_bus (h->element, NULL);
+    gst_object_unref (bus);
+    gst_harness_teardown (h);
+    g_free (live);
+    g_free (from_start);
+    g_free (props);
+  }
+  g_free (before);
+}
+
+GST_END_TEST;
+
+/* Values that are valid on their own but do not fit the running model (3
+ * means for a one-channel model, colour RGB for it): a warning naming the
+ * property, and the property reads back the value the element runs with */
+GST_START_TEST (test_unfitting_settings_reverted)
+{
+  static const gchar *cases[][3] = {
+    { "mean", "0.1,0.2,0.3", NULL },
+    { "std", "1,2,3", NULL },
+    { "color", "rgb", "auto" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstHarness *h = harness_new (NULL, "seed.onnx", NULL, GRAY_CAPS);
+    GstElement *c = harness_classifier (h);
+    GstBus *bus = watch_bus (h->element);
+    GstVideoInfo info;
+    GstMessage *msg;
+    GError *err = NULL;
+    gchar *sentence
+        = g_strdup_printf ("Invalid value for property \"%s\".", cases[i][0]);
+    GValue now = G_VALUE_INIT;
+    gchar *text;
+
+    gst_video_info_set_format (&info, GST_VIDEO_FORMAT_GRAY8, 28, 28);
+    gst_buffer_unref (gst_harness_push_and_pull (h, pattern_buffer (&info)));
+    gst_util_set_object_arg (G_OBJECT (c), cases[i][0], cases[i][1]);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+    fail_unless (msg != NULL, "%s=%s: no warning", cases[i][0], cases[i][1]);
+    gst_message_parse_warning (msg, &err, NULL);
+    fail_unless (err->domain == GST_LIBRARY_ERROR
+                 && err->code == GST_LIBRARY_ERROR_SETTINGS);
+    fail_unless_equals_string (err->message, sentence);
+    g_clear_error (&err);
+    gst_message_unref (msg);
+
+    g_value_init (
+        &now, g_object_class_find_property (G_OBJECT_GET_CLASS (c), cases[i][0])
+                  ->value_type);
+    g_object_get_property (G_OBJECT (c), cases[i][0], &now);
+    text = G_VALUE_HOLDS_ENUM (&now) ? g_strdup (
+               g_enum_get_value (g_type_class_peek (G_VALUE_TYPE (&now)),
+                                 g_value_get_enum (&now))
+                   ->value_nick)
+                                     : g_value_dup_string (&now);
+    fail_unless_equals_string (text, cases[i][2]);
+    /* and it still classifies */
+    {
+      GstBuffer *out = gst_harness_push_and_pull (h, pattern_buffer (&info));
+      get_result (out, NULL);
+      gst_buffer_unref (out);
+    }
+    g_free (text);
+    g_value_unset (&now);
+    g_free (sentence);
+    gst_element_set_bus (h->element, NULL);
+    gst_object_unref (bus);
+    gst_harness_teardown (h);
+  }
+}
+
 GST_END_TEST;
 
 static Suite *
@@ -299,11 +474,14 @@ edgeclassify_props_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_mean_std_refused);
   tcase_add_test (tc, test_roi_refused);
+  tcase_add_test (tc, test_decision_values_refused);
   tcase_add_test (tc, test_object_class_limit);
   tcase_add_test (tc, test_refused_while_playing);
   tcase_add_test (tc, test_bad_model_while_playing);
   tcase_add_test (tc, test_roi_negative_origin_clipped);
   tcase_add_test (tc, test_roi_outside_warns_once);
+  tcase_add_test (tc, test_settings_while_playing);
+  tcase_add_test (tc, test_unfitting_settings_reverted);
   return s;
 }
 

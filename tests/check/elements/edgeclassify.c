@@ -17,6 +17,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <nn/preprocess.h>
+#include <json-glib/json-glib.h>
 
 #include "ecutil.h"
 
@@ -351,6 +352,125 @@ GST_START_TEST (test_metadata_schema)
   gst_object_unref (bus);
   gst_harness_teardown (h);
   g_free (path);
+}
+
+GST_END_TEST;
+
+/* last-result is JSON whatever the labels hold: quotes, backslashes, tabs
+ * and other control characters come back from a JSON parser as the very
+ * labels the metadata carries, confidences as the same doubles */
+GST_START_TEST (test_last_result_escapes)
+{
+  gchar *labels = model_path ("labels-escapes.txt");
+  gchar *props = g_strdup_printf ("top-k=10 labels=\"%s\"", labels);
+  GstHarness *h = harness_new (
+      NULL, "seed.onnx", props,
+      "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
+  GstElement *c = harness_classifier (h);
+  JsonParser *parser = json_parser_new ();
+  GstVideoInfo info;
+  GstBuffer *out;
+  const GstStructure *s;
+  const GValue *names, *confs;
+  JsonObject *o;
+  JsonArray *jn, *jc;
+  GError *err = NULL;
+  gchar *json = NULL;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_GRAY8, 28, 28);
+  out = gst_harness_push_and_pull (h, pattern_buffer (&info));
+  s = get_result (out, NULL);
+  names = gst_structure_get_value (s, "top_labels");
+  confs = gst_structure_get_value (s, "top_confidences");
+  fail_unless_equals_int (gst_value_array_get_size (names), 10);
+
+  g_object_get (c, "last-result", &json, NULL);
+  /* JSON has no raw control characters (RFC 8259, 7), whatever a lenient
+   * parser takes */
+  for (const gchar *p = json; *p; p++)
+    fail_unless ((guchar)*p >= 0x20, "raw control character 0x%02x in %s",
+                 (guchar)*p, json);
+  fail_unless (json_parser_load_from_data (parser, json, -1, &err),
+               "last-result is not JSON (%s): %s", err ? err->message : "",
+               json);
+  o = json_node_get_object (json_parser_get_root (parser));
+  fail_unless_equals_int (
+      json_array_get_length (json_object_get_array_member (o, "results")), 1);
+  o = json_array_get_object_element (
+      json_object_get_array_member (o, "results"), 0);
+  fail_unless_equals_string (json_object_get_string_member (o, "label"),
+                             gst_structure_get_string (s, "label"));
+  jn = json_object_get_array_member (o, "top_labels");
+  jc = json_object_get_array_member (o, "top_confidences");
+  fail_unless_equals_int (json_array_get_length (jn), 10);
+  for (guint i = 0; i < 10; i++) {
+    fail_unless_equals_string (
+        json_array_get_string_element (jn, i),
+        g_value_get_string (gst_value_array_get_value (names, i)));
+    fail_unless (json_array_get_double_element (jc, i)
+                 == g_value_get_double (gst_value_array_get_value (confs, i)));
+  }
+  /* every label of the file is among them, escapes and all */
+  {
+    gboolean seen_quote = FALSE, seen_ctl = FALSE;
+    for (guint i = 0; i < 10; i++) {
+      const gchar *l = json_array_get_string_element (jn, i);
+      seen_quote |= strcmp (l, "say \"hi\"") == 0;
+      seen_ctl |= strcmp (l, "ctl\x10"
+                             "b")
+                  == 0;
+    }
+    fail_unless (seen_quote && seen_ctl);
+  }
+  g_free (json);
+  g_object_unref (parser);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (props);
+  g_free (labels);
+}
+
+GST_END_TEST;
+
+/* The label id and confidence of a smooth @w x @h GRAY8 frame through @h */
+static void
+classify_smooth (GstHarness *h, gint w, gint hh, gint *id, gdouble *conf)
+{
+  GstBuffer *out
+      = gst_harness_push_and_pull (h, smooth_rgb_buffer (w, hh, TRUE));
+  const GstStructure *s = get_result (out, NULL);
+
+  *id = result_id (s);
+  *conf = result_confidence (s);
+  gst_buffer_unref (out);
+}
+
+/* Caps that change one dimension at a time while playing: each frame is
+ * classified as by an element started with its caps */
+GST_START_TEST (test_caps_change_one_dimension)
+{
+  const gint sizes[][2] = { { 28, 28 }, { 28, 40 }, { 36, 40 }, { 36, 28 } };
+  gchar *caps = caps_str ("GRAY8", 28, 28);
+  GstHarness *h = harness_new (NULL, "seed.onnx", NULL, caps);
+
+  g_free (caps);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    gint w = sizes[i][0], hh = sizes[i][1], id, want_id;
+    gdouble conf, want_conf;
+    GstHarness *fresh;
+
+    caps = caps_str ("GRAY8", w, hh);
+    gst_harness_set_src_caps_str (h, caps);
+    classify_smooth (h, w, hh, &id, &conf);
+    fresh = harness_new (NULL, "seed.onnx", NULL, caps);
+    classify_smooth (fresh, w, hh, &want_id, &want_conf);
+    fail_unless_equals_int (id, want_id);
+    fail_unless (conf == want_conf, "%dx%d: %f, started with it %f", w, hh,
+                 conf, want_conf);
+    gst_harness_teardown (fresh);
+    g_free (caps);
+  }
+  gst_harness_teardown (h);
 }
 
 GST_END_TEST;
@@ -1083,6 +1203,8 @@ edgeclassify_suite (void)
   tcase_add_test (tc, test_sizes);
   tcase_add_test (tc, test_padded_strides);
   tcase_add_test (tc, test_metadata_schema);
+  tcase_add_test (tc, test_last_result_escapes);
+  tcase_add_test (tc, test_caps_change_one_dimension);
   tcase_add_test (tc, test_labels_sources);
   tcase_add_test (tc, test_threshold_unknown);
   tcase_add_test (tc, test_stale_interval);
