@@ -240,7 +240,10 @@ nn_status nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
  * "Sigmoid+Mul" when gated); "" for NN_ACT_NONE. */
 const char *nn_act_name (const nn_act *act);
 
-/* Apply a fused activation in place (kernels/act.c). */
+/* y = f(x) over n floats, y == x allowed (kernels/act.c); each element's
+ * result does not depend on n or on where it falls in the run. */
+void nn_act_map (const nn_act *act, float *y, const float *x, size_t n);
+/* The same in place: how producers apply a fused activation. */
 void nn_act_apply (const nn_act *act, float *x, size_t n);
 
 /* Overflow-checked size arithmetic: false on overflow. */

@@ -9,16 +9,6 @@
 
 /* ---- Activations ------------------------------------------------------ */
 
-/* y = f(x) over n floats, by the same kernel that fusing producers use. */
-// x (n), y (n)
-static void
-act_map (const nn_act *act, float *y, const float *x, size_t n)
-{
-  if (y != x)
-    memcpy (y, x, n * sizeof (float));
-  nn_act_apply (act, y, n);
-}
-
 /* What an activation node keeps: its nn_act (first: it is what a fusing
  * producer applies), and whether Clip reads its bounds at run time. */
 typedef struct act_params {
@@ -39,7 +29,7 @@ act_task (void *arg, int i, int n)
   const act_job *j = arg;
   size_t b, e;
   nn_op_split_range (j->n, i, n, &b, &e);
-  act_map (j->act, j->y + b, j->x + b, e - b);
+  nn_act_map (j->act, j->y + b, j->x + b, e - b);
 }
 
 static nn_status
@@ -176,7 +166,7 @@ clip_plan (nn_node *node, nn_error *err)
       return s;
   }
   /* min > max gives max everywhere, as numpy.clip does: the order of the
-   * two comparisons in act_map already yields that. */
+   * two comparisons in nn_act_map already yields that. */
   if ((s = act_plan_common (node, (nn_act){ NN_ACT_CLIP, lo, hi }, err)))
     return s;
   ((act_params *)node->params)->runtime_lo = rlo;
