@@ -16,7 +16,7 @@ import numpy as np
 OPSET = 13
 SEED = 20240601
 # Bump when a definition below changes: cached exports are then redone.
-VERSION = 4
+VERSION = 5
 
 
 def _spec(name, shape, source, flops, tier):
@@ -36,11 +36,26 @@ CONV_LARGE_FLOPS = _conv_flops(64, 64, 3, 112, 112)
 
 # tier: "seed" (target <= 0.8x ORT single-thread), "224" (<= 1.0x ORT),
 # "overhead" (identity), "conv" (GFLOP/s against sgemm).
+# The torchvision classifiers, at 224x224 (Inception v3 at 299x299, its own
+# size): the common ones first, then those the engine runs since symbolic
+# shapes (docs/models.md).
+TORCHVISION = [
+    ("resnet18", 224), ("mobilenet_v2", 224), ("squeezenet1_1", 224),
+    ("alexnet", 224), ("vgg11", 224), ("googlenet", 224),
+    ("inception_v3", 299), ("densenet121", 224), ("resnext50_32x4d", 224),
+    ("mnasnet1_0", 224), ("mobilenet_v3_small", 224),
+    ("efficientnet_b0", 224), ("regnet_x_400mf", 224),
+    ("shufflenet_v2_x1_0", 224), ("convnext_tiny", 224),
+    ("efficientnet_v2_s", 224), ("regnet_y_400mf", 224),
+    ("mobilenet_v3_large", 224), ("resnet50", 224),
+]
+
 MODELS = [
     _spec("seed_cnn", (1, 1, 28, 28), "torch", SEED_FLOPS, "seed"),
-    _spec("resnet18", (1, 3, 224, 224), "torchvision", None, "224"),
-    _spec("mobilenet_v2", (1, 3, 224, 224), "torchvision", None, "224"),
-    _spec("squeezenet1_1", (1, 3, 224, 224), "torchvision", None, "224"),
+] + [
+    _spec(name, (1, 3, side, side), "torchvision", None, "224")
+    for name, side in TORCHVISION
+] + [
     _spec("identity", (1, 1, 28, 28), "onnx", 0.0, "overhead"),
     _spec("conv_large", (1, 64, 112, 112), "onnx", CONV_LARGE_FLOPS, "conv"),
 ]
@@ -69,7 +84,11 @@ def build_torch(name, models_dir=None):
         module = seed_cnn()
     elif spec["source"] == "torchvision":
         import torchvision.models as tvm
-        module = getattr(tvm, name)(weights=None)
+        kw = {}
+        if name in ("googlenet", "inception_v3"):
+            # Eval-mode outputs only; the auxiliary heads are for training.
+            kw = {"aux_logits": False, "init_weights": True}
+        module = getattr(tvm, name)(weights=None, **kw)
     elif name == "identity":
         module = nn.Identity()
     elif name == "conv_large":

@@ -386,7 +386,7 @@ main (int argc, char **argv)
       return 2;
     }
   }
-  if (nn_pool_create (threads, &pool, &err) != NN_OK) {
+  if (nn_pool_create (threads, NULL, NULL, &pool, &err) != NN_OK) {
     fprintf (stderr, "ops_bench: %s\n", err.message);
     return 1;
   }

@@ -64,48 +64,28 @@ nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
   return NN_OK;
 }
 
-void
-nn_act_apply (const nn_act *act, float *x, size_t n)
+const char *
+nn_act_name (const nn_act *act)
 {
   switch (act->type) {
   case NN_ACT_NONE:
-    return;
+    return "";
   case NN_ACT_RELU:
-    for (size_t i = 0; i < n; i++)
-      x[i] = x[i] > 0.f ? x[i] : 0.f;
-    return;
+    return "Relu";
   case NN_ACT_LEAKY_RELU:
-    for (size_t i = 0; i < n; i++)
-      x[i] = x[i] >= 0.f ? x[i] : x[i] * act->alpha;
-    return;
+    return "LeakyRelu";
   case NN_ACT_CLIP:
-    for (size_t i = 0; i < n; i++) {
-      float v = x[i] < act->alpha ? act->alpha : x[i];
-      x[i] = v > act->beta ? act->beta : v;
-    }
-    return;
+    return "Clip";
   case NN_ACT_SIGMOID:
-    for (size_t i = 0; i < n; i++)
-      x[i] = 1.f / (1.f + expf (-x[i]));
-    return;
+    return act->gate ? "Sigmoid+Mul" : "Sigmoid";
   case NN_ACT_HARD_SIGMOID:
-    for (size_t i = 0; i < n; i++) {
-      float v = act->alpha * x[i] + act->beta;
-      x[i] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-    }
-    return;
+    return act->gate ? "HardSigmoid+Mul" : "HardSigmoid";
   case NN_ACT_HARD_SWISH:
-    for (size_t i = 0; i < n; i++) {
-      float v = x[i] / 6.f + 0.5f;
-      v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-      x[i] = x[i] * v;
-    }
-    return;
+    return "HardSwish";
   case NN_ACT_TANH:
-    for (size_t i = 0; i < n; i++)
-      x[i] = tanhf (x[i]);
-    return;
+    return "Tanh";
   }
+  return "";
 }
 
 void

@@ -90,6 +90,10 @@ typedef struct nn_act {
   nn_act_type type;
   float alpha, beta; /* LeakyRelu alpha; Clip min/max as alpha/beta;
                         HardSigmoid alpha/beta */
+  /* y = x * f(x): the activation gates its own input (Sigmoid: SiLU,
+   * HardSigmoid: HardSwish as exporters write it, x * HardSigmoid(x)).
+   * Only with SIGMOID and HARD_SIGMOID. */
+  bool gate;
 } nn_act;
 
 typedef struct nn_op_def nn_op_def;
@@ -110,6 +114,7 @@ typedef struct nn_node {
   void *params;            /* op private, released with free() */
   size_t workspace_floats; /* scratch the run needs (shared, not kept) */
   nn_act act;              /* set by the planner after plan() */
+  double flops;            /* the planner's work estimate of one run */
 } nn_node;
 
 /* What run() gets besides the node. */
@@ -231,7 +236,14 @@ nn_value_ptr (const nn_value *v, const nn_run_ctx *ctx)
 nn_status nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
                               const nn_node *node, nn_error *err);
 
-/* Apply a fused activation in place. */
+/* The ONNX operators an activation stands for ("Relu", "Clip",
+ * "Sigmoid+Mul" when gated); "" for NN_ACT_NONE. */
+const char *nn_act_name (const nn_act *act);
+
+/* y = f(x) over n floats, y == x allowed (kernels/act.c); each element's
+ * result does not depend on n or on where it falls in the run. */
+void nn_act_map (const nn_act *act, float *y, const float *x, size_t n);
+/* The same in place: how producers apply a fused activation. */
 void nn_act_apply (const nn_act *act, float *x, size_t n);
 
 /* Overflow-checked size arithmetic: false on overflow. */

@@ -240,27 +240,80 @@ fill_info (nn_tensor_info *info, const nn_value *v)
   return NN_OK;
 }
 
-/* Fuse `Conv -> Relu` (and friends) when the activation is the only reader. */
+/* The steps after t that read value v, as (step, input) pairs: how many,
+ * and the last two. */
+static size_t
+readers_of (const nn_plan *plan, const char *removed, size_t t,
+            const nn_value *v, size_t at[2])
+{
+  size_t readers = 0;
+  for (size_t u = t + 1; u < plan->n_steps; u++) {
+    if (removed[u])
+      continue;
+    for (int k = 0; k < plan->steps[u].n_in; k++)
+      if (plan->steps[u].in[k] == v) {
+        at[0] = at[1];
+        at[1] = u;
+        readers++;
+      }
+  }
+  return readers;
+}
+
+/* x * f(x) with f a Sigmoid or a HardSigmoid of x, as exporters write SiLU
+ * and HardSwish: `x -> f -> Mul(x, f(x))` where f's output has no other
+ * reader. Sets *act (gated) and the Mul's step. */
+static bool
+gated_act (const nn_plan *plan, const char *removed, const nn_value *x,
+           size_t f_at, size_t m_at, nn_act *act, size_t *mul)
+{
+  const nn_node *f = &plan->steps[f_at], *m = &plan->steps[m_at];
+  size_t at[2] = { 0, 0 };
+  if (!f->def || !f->def->as_act || f->n_in != 1 || f->in[0] != x
+      || !one_output (f) || is_graph_output (plan, f->out[0])
+      || !f->def->as_act (f, act) || act->gate
+      || (act->type != NN_ACT_SIGMOID && act->type != NN_ACT_HARD_SIGMOID))
+    return false;
+  if (strcmp (m->op_type, "Mul") != 0 || m->n_in != 2 || !one_output (m)
+      || !((m->in[0] == x && m->in[1] == f->out[0])
+           || (m->in[1] == x && m->in[0] == f->out[0]))
+      || m->out[0]->dtype != NN_DTYPE_FLOAT
+      || readers_of (plan, removed, f_at, f->out[0], at) != 1)
+    return false;
+  act->gate = true;
+  *mul = m_at;
+  return true;
+}
+
+/* Fuse `Conv -> Relu` (and friends) when the activation is the only reader,
+ * and `Conv -> Sigmoid -> Mul` (SiLU) when those two are. */
 static void
 fuse_activations (nn_plan *plan, char *removed)
 {
   for (size_t t = 0; t < plan->n_steps; t++) {
-    nn_node *n = &plan->steps[t], *a = NULL;
-    size_t readers = 0, at = 0;
+    nn_node *n = &plan->steps[t], *a;
+    size_t at[2] = { 0, 0 }, readers, mul;
     nn_act act;
     if (removed[t] || !n->def || !n->def->fuses_activation || !one_output (n)
         || n->act.type != NN_ACT_NONE || is_graph_output (plan, n->out[0]))
       continue;
-    for (size_t u = t + 1; u < plan->n_steps; u++) {
-      if (removed[u])
-        continue;
-      for (int k = 0; k < plan->steps[u].n_in; k++)
-        if (plan->steps[u].in[k] == n->out[0]) {
-          readers++;
-          a = &plan->steps[u];
-          at = u;
-        }
+    readers = readers_of (plan, removed, t, n->out[0], at);
+    if (readers == 2 && at[0] != at[1]
+        && (gated_act (plan, removed, n->out[0], at[0], at[1], &act, &mul)
+            || gated_act (plan, removed, n->out[0], at[1], at[0], &act,
+                          &mul))) {
+      size_t f_at = mul == at[1] ? at[0] : at[1];
+      n->act = act;
+      n->out[0] = plan->steps[mul].out[0];
+      free (plan->steps[f_at].params);
+      plan->steps[f_at].params = NULL;
+      free (plan->steps[mul].params);
+      plan->steps[mul].params = NULL;
+      removed[f_at] = removed[mul] = 1;
+      continue;
     }
+    a = &plan->steps[at[1]];
+    memset (&act, 0, sizeof act);
     if (readers != 1 || !a->def || !a->def->as_act || a->in[0] != n->out[0]
         || !one_output (a) || !a->def->as_act (a, &act))
       continue;
@@ -268,7 +321,7 @@ fuse_activations (nn_plan *plan, char *removed)
     n->out[0] = a->out[0];
     free (a->params);
     a->params = NULL;
-    removed[at] = 1;
+    removed[at[1]] = 1;
   }
 }
 
@@ -424,7 +477,8 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
   for (size_t t = 0; t < plan->n_steps; t++) {
     if (removed[t])
       continue;
-    plan->flops += step_work (&plan->steps[t]);
+    plan->steps[t].flops = step_work (&plan->steps[t]);
+    plan->flops += plan->steps[t].flops;
     if (plan->steps[t].workspace_floats > plan->workspace_floats)
       plan->workspace_floats = plan->steps[t].workspace_floats;
     plan->steps[kept++] = plan->steps[t];

@@ -54,8 +54,13 @@ struct nn_pool {
 
   pthread_mutex_t lock;
   pthread_cond_t wake; /* a new job or stop */
-  pthread_cond_t done; /* the last task of a job finished */
+  pthread_cond_t done; /* the last task of a job finished; or a worker
+                          finished its init */
   bool caller_waiting; /* under lock */
+
+  void (*init) (void *user); /* run first in each worker, or NULL */
+  void *init_user;
+  int n_inited; /* workers past init, under lock */
 };
 
 static inline void
@@ -116,6 +121,13 @@ worker_main (void *data)
   nn_pool *pool = data;
   uint32_t seen = (uint32_t)(atomic_load (&pool->state) >> 32);
 
+  if (pool->init)
+    pool->init (pool->init_user);
+  pthread_mutex_lock (&pool->lock);
+  pool->n_inited++;
+  pthread_cond_broadcast (&pool->done);
+  pthread_mutex_unlock (&pool->lock);
+
   for (;;) {
     uint32_t gen = seen;
     uint64_t start = 0;
@@ -152,7 +164,8 @@ worker_main (void *data)
 }
 
 nn_status
-nn_pool_create (int threads, nn_pool **out, nn_error *err)
+nn_pool_create (int threads, void (*init) (void *user), void *user,
+                nn_pool **out, nn_error *err)
 {
   nn_pool *pool;
   int rc;
@@ -165,6 +178,8 @@ nn_pool_create (int threads, nn_pool **out, nn_error *err)
   if (!pool)
     return nn_fail (err, NN_NOMEM, "thread pool: out of memory");
   pool->n_threads = threads;
+  pool->init = init;
+  pool->init_user = user;
   pool->threads = calloc ((size_t)threads - 1, sizeof *pool->threads);
   if (!pool->threads) {
     free (pool);
@@ -198,6 +213,11 @@ nn_pool_create (int threads, nn_pool **out, nn_error *err)
     pool->n_started++;
   }
   pthread_attr_destroy (&attr);
+  /* Every worker has run its init before the session is used. */
+  pthread_mutex_lock (&pool->lock);
+  while (pool->n_inited < pool->n_started)
+    pthread_cond_wait (&pool->done, &pool->lock);
+  pthread_mutex_unlock (&pool->lock);
   *out = pool;
   return NN_OK;
 }

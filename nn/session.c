@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct nn_session {
   nn_model *model;
@@ -84,7 +85,9 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
     goto fail;
   }
   memset (s->arena, 0, bytes);
-  if ((st = nn_pool_create (threads, &s->pool, err)))
+  if ((st
+       = nn_pool_create (threads, opts ? opts->thread_init : NULL,
+                         opts ? opts->thread_init_user : NULL, &s->pool, err)))
     goto fail;
   *out = s;
   return NN_OK;
@@ -191,19 +194,78 @@ nn_session_flops (const nn_session *s)
   return s ? s->plan->flops : 0.0;
 }
 
+static void
+run_ctx (const nn_session *s, nn_run_ctx *ctx)
+{
+  ctx->arena = s->arena;
+  ctx->workspace = s->arena + s->plan->arena_floats;
+  ctx->pool = s->pool;
+  ctx->reference = s->reference != 0;
+}
+
 nn_status
 nn_session_run (nn_session *s, nn_error *err)
 {
   nn_run_ctx ctx;
   if (!s)
     return nn_fail (err, NN_INVALID_ARG, "no session");
-  ctx.arena = s->arena;
-  ctx.workspace = s->arena + s->plan->arena_floats;
-  ctx.pool = s->pool;
-  ctx.reference = s->reference != 0;
+  run_ctx (s, &ctx);
   for (size_t t = 0; t < s->plan->n_steps; t++) {
     const nn_node *n = &s->plan->steps[t];
     n->def->run (n, &ctx);
+  }
+  return NN_OK;
+}
+
+size_t
+nn_session_n_steps (const nn_session *s)
+{
+  return s ? s->plan->n_steps : 0;
+}
+
+nn_status
+nn_session_step_info (const nn_session *s, size_t i, nn_step_info *info,
+                      nn_error *err)
+{
+  if (!s || !info)
+    return nn_fail (err, NN_INVALID_ARG,
+                    "no session or no place for the "
+                    "step");
+  if (i >= s->plan->n_steps)
+    return nn_fail (err, NN_INVALID_ARG, "step %zu of %zu", i,
+                    s->plan->n_steps);
+  const nn_node *n = &s->plan->steps[i];
+  info->name = n->name;
+  info->op = n->op_type;
+  info->fused = nn_act_name (&n->act);
+  info->flops = n->flops;
+  return NN_OK;
+}
+
+static double
+now_us (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+nn_status
+nn_session_run_profiled (nn_session *s, double *step_us, nn_error *err)
+{
+  nn_run_ctx ctx;
+  if (!s || !step_us)
+    return nn_fail (err, NN_INVALID_ARG,
+                    "no session or no place for the "
+                    "times");
+  run_ctx (s, &ctx);
+  double t0 = now_us ();
+  for (size_t t = 0; t < s->plan->n_steps; t++) {
+    const nn_node *n = &s->plan->steps[t];
+    n->def->run (n, &ctx);
+    double t1 = now_us ();
+    step_us[t] = t1 - t0;
+    t0 = t1;
   }
   return NN_OK;
 }

@@ -32,7 +32,7 @@ typedef struct run_args {
   const char *input;
   const char *output;
   long runs, warmup, threads, batch;
-  bool reference, json, check;
+  bool reference, json, check, profile;
   /* --input-shape: entry 0 is the unnamed one (the first input), if any */
   nn_input_shape shapes[MAX_SHAPES];
   size_t n_shapes;
@@ -50,7 +50,7 @@ usage (FILE *f)
       "[--runs N] [--threads T]\n"
       "                  [--batch B] [--warmup W] [--input-shape [NAME=]DIMS]"
       "\n"
-      "                  [--reference] [--json]\n"
+      "                  [--reference] [--profile] [--json]\n"
       "       edgenn-run --check MODEL [--input-shape [NAME=]DIMS]\n"
       "\n"
       "Describes MODEL (inputs, outputs, operator counts, GFLOPs), runs it "
@@ -85,6 +85,10 @@ usage (FILE *f)
       "it, IN.npy's\n"
       "                 shape binds the first input\n"
       "  --reference    use the naive reference kernels\n"
+      "  --profile      time every step of the timed runs: per node and per "
+      "operator,\n"
+      "                 the mean time, its share of the run and GFLOP/s "
+      "(in --json too)\n"
       "  --json         print only one line of JSON holding the results (no "
       "report)\n",
       f);
@@ -241,6 +245,10 @@ parse_args (int argc, char **argv, run_args *a)
       a->json = true;
       continue;
     }
+    if (strcmp (arg, "--profile") == 0) {
+      a->profile = true;
+      continue;
+    }
     /* The remaining flags take a value: "--flag VALUE" or "--flag=VALUE". */
     len = strcspn (arg, "=");
     for (k = 0; k < n_num && !flag_is (arg, len, num_flags[k].name); k++)
@@ -273,6 +281,8 @@ parse_args (int argc, char **argv, run_args *a)
     return die ("no model given (try --help)");
   if (a->check && a->json)
     return die ("--check prints a report of its own; drop --json");
+  if (a->check && a->profile)
+    return die ("--check does not run the model; drop --profile");
   if (a->input && a->input[0] == '\0')
     return die ("--input needs a file name");
   if (a->output && a->output[0] == '\0')
@@ -685,8 +695,18 @@ post_label (const post_info *pi, int id)
   return pi->opts.labels ? pi->opts.labels[id] : NULL;
 }
 
+/* What --profile gathers: the time of each step summed over the timed
+ * runs, and of the runs themselves. */
+typedef struct profile {
+  size_t n_steps;
+  double *step_us; /* one run's, written by nn_session_run_profiled */
+  double *sum_us;  /* over the timed runs */
+  long runs;
+  double total_us; /* the runs as timed around the call */
+} profile;
+
 static int
-run_once (nn_session *session, float *const *saved, double *us)
+run_once (nn_session *session, float *const *saved, double *us, profile *prof)
 {
   size_t n_in = nn_session_n_inputs (session);
   nn_error err = { 0 };
@@ -699,13 +719,139 @@ run_once (nn_session *session, float *const *saved, double *us)
             info->count * nn_dtype_size (info->dtype));
   }
   t0 = now_us ();
-  st = nn_session_run (session, &err);
+  st = prof ? nn_session_run_profiled (session, prof->step_us, &err)
+            : nn_session_run (session, &err);
   if (us)
     *us = now_us () - t0;
+  if (prof && us && st == NN_OK) {
+    for (size_t t = 0; t < prof->n_steps; t++)
+      prof->sum_us[t] += prof->step_us[t];
+    prof->runs++;
+    prof->total_us += *us;
+  }
   if (st != NN_OK)
     return die ("run failed: %s%s%s", nn_status_to_string (st),
                 err.message[0] ? ": " : "", err.message);
   return 0;
+}
+
+/* ---- --profile ---- */
+
+typedef struct op_row {
+  const char *op;
+  size_t nodes;
+  double us, flops;
+} op_row;
+
+static int
+cmp_op_row (const void *pa, const void *pb)
+{
+  const op_row *a = pa, *b = pb;
+
+  if (a->us != b->us)
+    return a->us < b->us ? 1 : -1;
+  return strcmp (a->op, b->op);
+}
+
+/* GFLOP/s of flops done in us microseconds; 0 when either is 0. */
+static double
+gflops_at (double flops, double us)
+{
+  return flops > 0 && us > 0 ? flops / us / 1e3 : 0.0;
+}
+
+/* The per-operator rows of a profile, largest time first, into rows (room
+ * for n_steps); returns how many. */
+static size_t
+profile_ops (nn_session *session, const profile *prof, op_row *rows)
+{
+  size_t n = 0;
+
+  for (size_t t = 0; t < prof->n_steps; t++) {
+    nn_step_info info;
+    size_t k;
+    nn_session_step_info (session, t, &info, NULL);
+    for (k = 0; k < n && strcmp (rows[k].op, info.op) != 0; k++)
+      ;
+    if (k == n)
+      rows[n++] = (op_row){ info.op, 0, 0.0, 0.0 };
+    rows[k].nodes++;
+    rows[k].us += prof->sum_us[t] / (double)prof->runs;
+    rows[k].flops += info.flops;
+  }
+  qsort (rows, n, sizeof *rows, cmp_op_row);
+  return n;
+}
+
+static void
+print_profile (nn_session *session, const profile *prof, const op_row *rows,
+               size_t n_rows)
+{
+  double total = prof->total_us / (double)prof->runs, steps = 0;
+
+  for (size_t t = 0; t < prof->n_steps; t++)
+    steps += prof->sum_us[t] / (double)prof->runs;
+  say ("\nprofile over %ld runs: %.1f us a run, its %zu steps %.1f us "
+       "(%.1f%%)\n",
+       prof->runs, total, prof->n_steps, steps,
+       total > 0 ? 100.0 * steps / total : 0.0);
+  say ("\n%-22s %6s %12s %7s %9s\n", "operator", "nodes", "us", "share",
+       "GFLOP/s");
+  for (size_t k = 0; k < n_rows; k++)
+    say ("%-22s %6zu %12.1f %6.1f%% %9.2f\n", rows[k].op, rows[k].nodes,
+         rows[k].us, total > 0 ? 100.0 * rows[k].us / total : 0.0,
+         gflops_at (rows[k].flops, rows[k].us));
+  say ("\n%5s %-24s %10s %7s %9s  %s\n", "step", "operator", "us", "share",
+       "GFLOP/s", "node");
+  for (size_t t = 0; t < prof->n_steps; t++) {
+    nn_step_info info;
+    char op[64];
+    double us = prof->sum_us[t] / (double)prof->runs;
+    nn_session_step_info (session, t, &info, NULL);
+    snprintf (op, sizeof op, "%s%s%s", info.op, info.fused[0] ? "+" : "",
+              info.fused);
+    say ("%5zu %-24s %10.1f %6.1f%% %9.2f  %s\n", t, op, us,
+         total > 0 ? 100.0 * us / total : 0.0, gflops_at (info.flops, us),
+         info.name);
+  }
+}
+
+static void
+json_profile (nn_session *session, const profile *prof, const op_row *rows,
+              size_t n_rows)
+{
+  double total = prof->total_us / (double)prof->runs, steps = 0;
+
+  for (size_t t = 0; t < prof->n_steps; t++)
+    steps += prof->sum_us[t] / (double)prof->runs;
+  printf (", \"profile\": {\"runs\": %ld, \"total_us\": %.3f"
+          ", \"steps_us\": %.3f, \"ops\": [",
+          prof->runs, total, steps);
+  for (size_t k = 0; k < n_rows; k++) {
+    printf ("%s{\"op\": ", k ? ", " : "");
+    json_string (rows[k].op);
+    printf (", \"nodes\": %zu, \"us\": %.9g, \"share\": %.6f"
+            ", \"flops\": %.9g, \"gflops_per_s\": %.6g}",
+            rows[k].nodes, rows[k].us, total > 0 ? rows[k].us / total : 0.0,
+            rows[k].flops, gflops_at (rows[k].flops, rows[k].us));
+  }
+  printf ("], \"nodes\": [");
+  for (size_t t = 0; t < prof->n_steps; t++) {
+    nn_step_info info;
+    double us = prof->sum_us[t] / (double)prof->runs;
+    nn_session_step_info (session, t, &info, NULL);
+    printf ("%s{\"name\": ", t ? ", " : "");
+    json_string (info.name);
+    printf (", \"op\": ");
+    json_string (info.op);
+    printf (", \"fused\": ");
+    json_string (info.fused);
+    printf (", \"us\": %.9g, \"share\": %.6f, \"flops\": %.9g"
+            ", \"gflops_per_s\": %.6g}",
+            us, total > 0 ? us / total : 0.0, info.flops,
+            gflops_at (info.flops, us));
+  }
+  printf ("]}");
 }
 
 int
@@ -729,6 +875,9 @@ main (int argc, char **argv)
   float *out_conv = NULL;
   int64_t model_batch, batch;
   latency lat;
+  profile prof = { 0 };
+  op_row *op_rows = NULL;
+  size_t n_op_rows = 0;
   bool from_npy = false;
   int ret = 1;
 
@@ -832,12 +981,22 @@ main (int argc, char **argv)
   }
   if (prepare_inputs (session, &a, &x, saved) != 0)
     goto done;
+  if (a.profile) {
+    prof.n_steps = nn_session_n_steps (session);
+    prof.step_us = calloc (prof.n_steps + 1, sizeof *prof.step_us);
+    prof.sum_us = calloc (prof.n_steps + 1, sizeof *prof.sum_us);
+    op_rows = calloc (prof.n_steps + 1, sizeof *op_rows);
+    if (!prof.step_us || !prof.sum_us || !op_rows) {
+      die ("out of memory");
+      goto done;
+    }
+  }
   say ("data:   %s\n", a.input ? a.input
                                : "seeded random, uniform "
                                  "in [-1, 1)");
 
   /* The first run gives the result; timing starts after the warm-ups. */
-  if (run_once (session, saved, NULL) != 0)
+  if (run_once (session, saved, NULL, NULL) != 0)
     goto done;
   out_info = nn_session_output_info (session, 0);
   out = nn_session_output (session, 0);
@@ -882,16 +1041,20 @@ main (int argc, char **argv)
   say ("\n");
 
   for (long i = 0; i < a.warmup; i++)
-    if (run_once (session, saved, NULL) != 0)
+    if (run_once (session, saved, NULL, NULL) != 0)
       goto done;
   for (long i = 0; i < a.runs; i++)
-    if (run_once (session, saved, &us[i]) != 0)
+    if (run_once (session, saved, &us[i], a.profile ? &prof : NULL) != 0)
       goto done;
   lat = summarize (us, (size_t)a.runs);
   say ("latency over %ld runs (%ld warm-up): median %.1f us, p90 %.1f, "
        "p99 %.1f, min %.1f, mean %.1f; %.3g GFLOP/s at the median\n",
        a.runs, a.warmup, lat.median, lat.p90, lat.p99, lat.min, lat.mean,
        lat.median > 0 ? gflops * 1e6 / lat.median : 0.0);
+  if (a.profile) {
+    n_op_rows = profile_ops (session, &prof, op_rows);
+    print_profile (session, &prof, op_rows, n_op_rows);
+  }
 
   if (a.json) {
     printf ("{\"model\": ");
@@ -919,6 +1082,8 @@ main (int argc, char **argv)
       }
       printf ("]");
     }
+    if (a.profile)
+      json_profile (session, &prof, op_rows, n_op_rows);
     printf ("}\n");
   }
   if (fflush (stdout) != 0 || ferror (stdout)) {
@@ -928,6 +1093,9 @@ main (int argc, char **argv)
   ret = 0;
 
 done:
+  free (prof.step_us);
+  free (prof.sum_us);
+  free (op_rows);
   free (out_conv);
   npy_array_clear (&x);
   for (size_t i = 0; i < a.n_shapes; i++)

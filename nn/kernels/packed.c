@@ -4,6 +4,7 @@
  * the same inline function. Weights are read with unaligned loads: weights
  * packed at run time sit in the workspace, whose alignment is the
  * planner's. */
+#include "act.h"
 #include "packed.h"
 
 #include <string.h>
@@ -60,8 +61,11 @@ have_avx2_fma (void)
   return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
 }
 
-/* Activations that fit in registers: 0 none, 1 relu, 2 clip; -1 other
+/* Activations applied in registers: 0 none, 1 relu, 2 clip, and
+ * ACT_VEC + 2 * type + gate for the others nn_vact computes; -1 for Tanh
  * (applied afterwards with nn_act_apply). */
+#define ACT_VEC 16
+
 static int
 act_kind (const nn_act *act)
 {
@@ -72,8 +76,10 @@ act_kind (const nn_act *act)
     return 1;
   case NN_ACT_CLIP:
     return 2;
-  default:
+  case NN_ACT_TANH:
     return -1;
+  default:
+    return ACT_VEC + 2 * (int)act->type + (act->gate ? 1 : 0);
   }
 }
 
@@ -85,6 +91,9 @@ act_vec (__m256 v, int kind, __m256 lo, __m256 hi)
     return _mm256_max_ps (v, _mm256_setzero_ps ());
   if (kind == 2)
     return _mm256_min_ps (hi, _mm256_max_ps (lo, v));
+  if (kind >= ACT_VEC)
+    return nn_vact ((nn_act_type)((kind - ACT_VEC) / 2), (kind - ACT_VEC) & 1,
+                    v, lo, hi);
   return v;
 }
 

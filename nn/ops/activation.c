@@ -9,56 +9,6 @@
 
 /* ---- Activations ------------------------------------------------------ */
 
-/* y = f(x) over n floats; the switch sits outside the loops so that each
- * loop vectorizes on its own. */
-// x (n), y (n)
-__attribute__ ((target_clones ("avx2", "default"))) static void
-act_map (const nn_act *act, float *restrict y, const float *restrict x,
-         size_t n)
-{
-  const float a = act->alpha, b = act->beta;
-  switch (act->type) {
-  case NN_ACT_NONE:
-    memcpy (y, x, n * sizeof (float));
-    return;
-  case NN_ACT_RELU:
-    for (size_t i = 0; i < n; i++)
-      y[i] = x[i] > 0.f ? x[i] : 0.f;
-    return;
-  case NN_ACT_LEAKY_RELU:
-    for (size_t i = 0; i < n; i++)
-      y[i] = x[i] >= 0.f ? x[i] : x[i] * a;
-    return;
-  case NN_ACT_CLIP:
-    for (size_t i = 0; i < n; i++) {
-      float v = x[i] < a ? a : x[i];
-      y[i] = v > b ? b : v;
-    }
-    return;
-  case NN_ACT_SIGMOID:
-    for (size_t i = 0; i < n; i++)
-      y[i] = 1.f / (1.f + expf (-x[i]));
-    return;
-  case NN_ACT_HARD_SIGMOID:
-    for (size_t i = 0; i < n; i++) {
-      float v = a * x[i] + b;
-      y[i] = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-    }
-    return;
-  case NN_ACT_HARD_SWISH:
-    for (size_t i = 0; i < n; i++) {
-      float v = x[i] * (1.f / 6.f) + 0.5f;
-      v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-      y[i] = x[i] * v;
-    }
-    return;
-  case NN_ACT_TANH:
-    for (size_t i = 0; i < n; i++)
-      y[i] = tanhf (x[i]);
-    return;
-  }
-}
-
 /* What an activation node keeps: its nn_act (first: it is what a fusing
  * producer applies), and whether Clip reads its bounds at run time. */
 typedef struct act_params {
@@ -79,7 +29,7 @@ act_task (void *arg, int i, int n)
   const act_job *j = arg;
   size_t b, e;
   nn_op_split_range (j->n, i, n, &b, &e);
-  act_map (j->act, j->y + b, j->x + b, e - b);
+  nn_act_map (j->act, j->y + b, j->x + b, e - b);
 }
 
 static nn_status
@@ -216,7 +166,7 @@ clip_plan (nn_node *node, nn_error *err)
       return s;
   }
   /* min > max gives max everywhere, as numpy.clip does: the order of the
-   * two comparisons in act_map already yields that. */
+   * two comparisons in nn_act_map already yields that. */
   if ((s = act_plan_common (node, (nn_act){ NN_ACT_CLIP, lo, hi }, err)))
     return s;
   ((act_params *)node->params)->runtime_lo = rlo;

@@ -366,28 +366,6 @@ nn_op_task_count (const nn_pool *pool, double work, size_t max_tasks)
 float
 nn_op_act1 (const nn_act *act, float x)
 {
-  float v;
-  switch (act->type) {
-  case NN_ACT_NONE:
-    return x;
-  case NN_ACT_RELU:
-    return x > 0.f ? x : 0.f;
-  case NN_ACT_LEAKY_RELU:
-    return x >= 0.f ? x : x * act->alpha;
-  case NN_ACT_CLIP:
-    v = x < act->alpha ? act->alpha : x;
-    return v > act->beta ? act->beta : v;
-  case NN_ACT_SIGMOID:
-    return 1.f / (1.f + expf (-x));
-  case NN_ACT_HARD_SIGMOID:
-    v = act->alpha * x + act->beta;
-    return v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-  case NN_ACT_HARD_SWISH:
-    v = x / 6.f + 0.5f;
-    v = v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
-    return x * v;
-  case NN_ACT_TANH:
-    return tanhf (x);
-  }
+  nn_act_apply (act, &x, 1);
   return x;
 }

@@ -251,6 +251,18 @@ MUTANTS = [
       "  if (*bytes > NN_MAX_FOLD_TOTAL_BYTES)",
       "  if (*bytes > 4 * NN_MAX_FOLD_TOTAL_BYTES)",
       "constants folded while loading may total gigabytes", ["nn"]),
+    m("gated-act-f-output", "nn/plan.c",
+      "      || !one_output (f) || is_graph_output (plan, f->out[0])",
+      "      || !one_output (f)",
+      "x * Sigmoid(x) fused although the Sigmoid is a graph output", ["nn"]),
+    # ---- nn/ activation kernel ----
+    m("sigmoid-numerator-swapped", "nn/kernels/act.h",
+      "_mm256_blendv_ps (e, one, pos)", "_mm256_blendv_ps (one, e, pos)",
+      "Sigmoid of x gives Sigmoid of -x", ["ops", "nn"]),
+    m("act-portable-sigmoid-overflow", "nn/kernels/act.c",
+      "    e = expf (-fabsf (x));\n    v = (x >= 0.f ? 1.f : e) / (1.f + e);",
+      "    e = expf (-x);\n    v = 1.f / (1.f + e);",
+      "the portable Sigmoid drops its subnormal results", ["ops"]),
     m("flops-pool-window-unclipped", "nn/ops/pooling.c",
       "  kh = p->g.kh < p->g.ih ? p->g.kh : p->g.ih;\n"
       "  kw = p->g.kw < p->g.iw ? p->g.kw : p->g.iw;\n",

@@ -4,6 +4,7 @@
 #include "check.h"
 #include "nn/nn.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 extern void *__libc_malloc (size_t);
@@ -77,10 +78,15 @@ run_counted_at (nn_model *m, int threads, int batch,
     return;
   }
   nn_session_run (s, &e); /* warm: first-touch work is allowed */
+  double step_us[256];
+  bool profile = nn_session_n_steps (s) <= 256;
   allocations = 0;
   armed = 1;
   for (int i = 0; i < 20; i++)
     ok &= nn_session_run (s, &e) == NN_OK;
+  /* The profiled run too. */
+  for (int i = 0; profile && i < 5; i++)
+    ok &= nn_session_run_profiled (s, step_us, &e) == NN_OK;
   armed = 0;
   CHECK (ok, "runs succeeded");
   CHECK (allocations == 0,

@@ -8,7 +8,10 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 static nn_model *
 load (mb *b, unsigned flags)
@@ -344,14 +347,466 @@ test_pool_flops (void)
   nn_model_unref (m);
 }
 
+static double
+mono_us (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* nn_session_run_profiled: the same outputs as a plain run, one time per
+ * step that add up to the run's, steps described with their fused
+ * activation and FLOPs that add up to the session's. */
+static void
+test_profile (void)
+{
+  nn_model *m = load (mb_seed_cnn (11), 0);
+  CHECK (m != NULL, "seed CNN loads");
+  if (!m)
+    return;
+  for (int threads = 1; threads <= 2; threads++) {
+    nn_session_options o = { .threads = threads };
+    nn_session *s = NULL;
+    nn_error e = { 0 };
+    CHECK (nn_session_create (m, &o, &s, &e) == NN_OK, "session: %s",
+           e.message);
+    if (!s)
+      continue;
+    size_t n = nn_session_n_steps (s);
+    const nn_tensor_info *oi = nn_session_output_info (s, 0);
+    /* Conv+Relu, MaxPool, Conv+Relu, MaxPool, Conv+Relu, Gemm+Relu, Gemm,
+     * Softmax: Flatten is a view. */
+    CHECK (n == 8, "%zu steps", n);
+    double flops = 0;
+    int fused_relu = 0;
+    for (size_t i = 0; i < n; i++) {
+      nn_step_info info;
+      CHECK (nn_session_step_info (s, i, &info, &e) == NN_OK, "info %zu: %s", i,
+             e.message);
+      CHECK (info.name && info.op && info.fused, "step %zu strings", i);
+      CHECK (strcmp (info.op, "Relu") != 0 && strcmp (info.op, "Flatten"),
+             "step %zu is a %s", i, info.op);
+      fused_relu += strcmp (info.fused, "Relu") == 0;
+      flops += info.flops;
+    }
+    CHECK (fused_relu == 4, "%d steps compute a fused Relu", fused_relu);
+    CHECK (fabs (flops - nn_session_flops (s)) <= 1e-9 * flops,
+           "step FLOPs %g, session %g", flops, nn_session_flops (s));
+    nn_step_info info;
+    CHECK_ERR (nn_session_step_info (s, n, &info, &e), e, NN_INVALID_ARG,
+               "step");
+    CHECK_ERR (nn_session_step_info (NULL, 0, &info, &e), e, NN_INVALID_ARG,
+               "session");
+    CHECK_ERR (nn_session_run_profiled (s, NULL, &e), e, NN_INVALID_ARG,
+               "times");
+    CHECK (nn_session_n_steps (NULL) == 0, "NULL session has no steps");
+
+    fill (nn_session_input (s, 0), nn_session_input_info (s, 0)->count, 5);
+    CHECK (nn_session_run (s, &e) == NN_OK, "run: %s", e.message);
+    float *plain = malloc (oi->count * sizeof (float));
+    memcpy (plain, nn_session_output (s, 0), oi->count * sizeof (float));
+    double *us = calloc (n, sizeof *us), steps = 0, wall = 0;
+    for (int r = 0; r < 50; r++) {
+      double t0 = mono_us ();
+      CHECK (nn_session_run_profiled (s, us, &e) == NN_OK, "profiled: %s",
+             e.message);
+      wall += mono_us () - t0;
+      for (size_t i = 0; i < n; i++) {
+        CHECK (us[i] >= 0, "step %zu took %g us", i, us[i]);
+        steps += us[i];
+      }
+    }
+    CHECK (memcmp (plain, nn_session_output (s, 0), oi->count * sizeof (float))
+               == 0,
+           "a profiled run gives other outputs");
+    /* Within 10 %: what the steps leave out is a clock reading. */
+    CHECK (steps <= wall && steps >= 0.9 * wall,
+           "%d threads: steps add up to %g us of %g us", threads, steps, wall);
+    free (us);
+    free (plain);
+    nn_session_free (s);
+  }
+  nn_model_unref (m);
+}
+
+/* The thread init hook: once in each of the session's workers, in that
+ * worker (never in the caller's thread), all done when create returns. */
+#define MAX_HOOK 8
+typedef struct hook_log {
+  atomic_int calls;
+  pthread_t who[MAX_HOOK];
+} hook_log;
+
+static void
+hook (void *user)
+{
+  hook_log *h = user;
+  int k = atomic_fetch_add (&h->calls, 1);
+  if (k < MAX_HOOK)
+    h->who[k] = pthread_self ();
+}
+
+static void
+test_thread_init (void)
+{
+  nn_model *m = load (mb_seed_cnn (12), 0);
+  CHECK (m != NULL, "seed CNN loads");
+  if (!m)
+    return;
+  for (int threads = 0; threads <= 4; threads++) {
+    hook_log h = { 0 };
+    nn_session_options o
+        = { .threads = threads, .thread_init = hook, .thread_init_user = &h };
+    nn_session *s = NULL;
+    nn_error e = { 0 };
+    CHECK (nn_session_create (m, &o, &s, &e) == NN_OK, "session: %s",
+           e.message);
+    int want = threads > 1 ? threads - 1 : 0;
+    int calls = atomic_load (&h.calls);
+    CHECK (calls == want, "%d threads: the hook ran %d times, wanted %d",
+           threads, calls, want);
+    for (int a = 0; a < calls && a < MAX_HOOK; a++) {
+      CHECK (!pthread_equal (h.who[a], pthread_self ()),
+             "the hook ran in the creating thread");
+      for (int b = 0; b < a; b++)
+        CHECK (!pthread_equal (h.who[a], h.who[b]),
+               "the hook ran twice in one thread");
+    }
+    for (int r = 0; s && r < 5; r++)
+      CHECK (nn_session_run (s, &e) == NN_OK, "run: %s", e.message);
+    CHECK (atomic_load (&h.calls) == want, "runs called the hook again");
+    nn_session_free (s);
+  }
+  nn_model_unref (m);
+}
+
+/* ---- Gated activations: x * Sigmoid(x) (SiLU), x * HardSigmoid(x) ---- */
+
+/* Signed values in [-scale, scale), seeded. */
+static void
+fill_signed (float *x, size_t n, uint32_t seed, float scale)
+{
+  fill (x, n, seed);
+  for (size_t i = 0; i < n; i++)
+    x[i] = (2.f * x[i] - 1.f) * scale;
+}
+
+enum {
+  GATE_FUSED,         /* p -> f -> Mul(p, f(p)) */
+  GATE_SWAPPED,       /* Mul(f(p), p) */
+  GATE_F_OUTPUT,      /* f(p) is also a graph output */
+  GATE_P_OUTPUT,      /* p is also a graph output */
+  GATE_F_TWO_READERS, /* f(p) is also read by an Add */
+  GATE_OTHER_MUL,     /* Mul(f(p), x): not p */
+  GATE_VARIANTS
+};
+
+#define GC 5  /* channels: not a multiple of the vector width */
+#define GH 9  /* rows */
+#define GW 11 /* columns */
+#define GN (GC * GH * GW)
+
+static float gate_w[GC * GC * 9], gate_b[GC];
+
+/* x (1, GC, GH, GW) -> producer -> p -> f -> s, Mul -> y; producer is
+ * "conv1x1" (GC -> GC), "depthwise" (3x3, pad 1) or "add" (a per-channel
+ * constant). */
+static nn_model *
+gated_model (const char *producer, const char *f_op, int variant)
+{
+  mb *b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]){ 1, GC, GH, GW });
+  mb_init_f (b, "b", 1, (int64_t[]){ GC }, gate_b, 0);
+  if (strcmp (producer, "add") == 0) {
+    mb_init_f (b, "c", 3, (int64_t[]){ GC, 1, 1 }, gate_b, 0);
+    mb_node (b, "Add", "producer", (const char *[]){ "x", "c", NULL },
+             (const char *[]){ "p", NULL });
+  } else {
+    bool dw = strcmp (producer, "depthwise") == 0;
+    mb_init_f (b, "w", 4,
+               dw ? (int64_t[]){ GC, 1, 3, 3 } : (int64_t[]){ GC, GC, 1, 1 },
+               gate_w, 0);
+    Onnx__NodeProto *n = mb_node (b, "Conv", "producer",
+                                  (const char *[]){ "x", "w", "b", NULL },
+                                  (const char *[]){ "p", NULL });
+    if (dw) {
+      mb_attr_i (b, n, "group", GC);
+      mb_attr_ints (b, n, "pads", 4, (int64_t[]){ 1, 1, 1, 1 });
+    }
+  }
+  Onnx__NodeProto *f = mb_node (b, f_op, "f", (const char *[]){ "p", NULL },
+                                (const char *[]){ "s", NULL });
+  if (strcmp (f_op, "HardSigmoid") == 0) {
+    mb_attr_f (b, f, "alpha", 1.f / 6.f);
+    mb_attr_f (b, f, "beta", 0.5f);
+  }
+  const char *a = "p", *c = "s";
+  if (variant == GATE_SWAPPED) {
+    a = "s";
+    c = "p";
+  } else if (variant == GATE_OTHER_MUL)
+    a = "x";
+  mb_node (b, "Mul", "mul", (const char *[]){ a, c, NULL },
+           (const char *[]){ "y", NULL });
+  if (variant == GATE_F_TWO_READERS) {
+    mb_node (b, "Add", "add", (const char *[]){ "y", "s", NULL },
+             (const char *[]){ "z", NULL });
+    mb_output (b, "z");
+  } else
+    mb_output (b, "y");
+  if (variant == GATE_F_OUTPUT)
+    mb_output (b, "s");
+  if (variant == GATE_P_OUTPUT)
+    mb_output (b, "p");
+  return load (b, NN_LOAD_GENERAL);
+}
+
+/* The producer and f in double, straight from the definitions. */
+static void
+gated_oracle (const char *producer, const char *f_op, const float *x, double *p,
+              double *s)
+{
+  for (int c = 0; c < GC; c++)
+    for (int i = 0; i < GH; i++)
+      for (int j = 0; j < GW; j++) {
+        double acc = gate_b[c];
+        if (strcmp (producer, "conv1x1") == 0)
+          for (int k = 0; k < GC; k++)
+            acc += (double)gate_w[c * GC + k] * x[(k * GH + i) * GW + j];
+        else if (strcmp (producer, "depthwise") == 0) {
+          for (int di = -1; di <= 1; di++)
+            for (int dj = -1; dj <= 1; dj++)
+              if (i + di >= 0 && i + di < GH && j + dj >= 0 && j + dj < GW)
+                acc += (double)gate_w[c * 9 + (di + 1) * 3 + dj + 1]
+                       * x[(c * GH + i + di) * GW + j + dj];
+        } else
+          acc += x[(c * GH + i) * GW + j];
+        size_t o = (size_t)(c * GH + i) * GW + j;
+        p[o] = acc;
+        s[o] = strcmp (f_op, "Sigmoid") == 0
+                   ? 1.0 / (1.0 + exp (-acc))
+                   : fmin (fmax (acc / 6.0 + 0.5, 0.0), 1.0);
+      }
+}
+
+/* One run; copies the output named `name` into out (GN floats); counts the
+ * steps and those that compute a fused f+Mul or a fused f. */
+static void
+gated_run (nn_model *m, int threads, const float *x, const char *name,
+           float *out, size_t *steps, int *gated, int *plain, const char *f_op)
+{
+  nn_session_options o = { .threads = threads };
+  nn_session *s = NULL;
+  nn_error e = { 0 };
+  char gated_name[32];
+  snprintf (gated_name, sizeof gated_name, "%s+Mul", f_op);
+  *steps = 0;
+  *gated = *plain = 0;
+  if (nn_session_create (m, &o, &s, &e) != NN_OK) {
+    CHECK (0, "session: %s", e.message);
+    return;
+  }
+  memcpy (nn_session_input (s, 0), x, GN * sizeof (float));
+  CHECK (nn_session_run (s, &e) == NN_OK, "run: %s", e.message);
+  size_t k = nn_session_find_output (s, name);
+  CHECK (k != (size_t)-1, "output %s", name);
+  if (k != (size_t)-1)
+    memcpy (out, nn_session_output (s, k), GN * sizeof (float));
+  *steps = nn_session_n_steps (s);
+  for (size_t i = 0; i < *steps; i++) {
+    nn_step_info info;
+    nn_session_step_info (s, i, &info, &e);
+    *gated += strcmp (info.fused, gated_name) == 0;
+    *plain += strcmp (info.fused, f_op) == 0;
+  }
+  nn_session_free (s);
+}
+
+/* SiLU and HardSwish as exporters write them, fused into the producer
+ * when nothing else reads the two values in between; the fused step gives
+ * the unfused graph's outputs bit for bit (the same float operations), and
+ * both match the definitions computed in double. */
+static void
+test_gated_fusion (void)
+{
+  static const char *producers[] = { "conv1x1", "depthwise", "add" };
+  static const char *fs[] = { "Sigmoid", "HardSigmoid" };
+  /* steps, fused f+Mul steps, fused f steps */
+  static const int want[GATE_VARIANTS][3] = {
+    [GATE_FUSED] = { 1, 1, 0 },         [GATE_SWAPPED] = { 1, 1, 0 },
+    [GATE_F_OUTPUT] = { 3, 0, 0 },      [GATE_P_OUTPUT] = { 3, 0, 0 },
+    [GATE_F_TWO_READERS] = { 4, 0, 0 }, [GATE_OTHER_MUL] = { 2, 0, 1 },
+  };
+  static const char *names[GATE_VARIANTS]
+      = { "fused",       "Mul swapped",  "f an output",
+          "p an output", "f read twice", "Mul of another" };
+  float x[GN], y[GATE_VARIANTS][GN];
+  double p[GN], s[GN];
+
+  fill_signed (gate_w, sizeof gate_w / sizeof gate_w[0], 21, 1.f);
+  fill_signed (gate_b, GC, 22, 1.f);
+  fill_signed (x, GN, 23, 4.f);
+  x[3] = -200.f; /* Sigmoid underflows to a subnormal */
+  x[GN - 1] = 200.f;
+  for (size_t pi = 0; pi < 3; pi++)
+    for (size_t fi = 0; fi < 2; fi++) {
+      gated_oracle (producers[pi], fs[fi], x, p, s);
+      for (int v = 0; v < GATE_VARIANTS; v++) {
+        nn_model *m = gated_model (producers[pi], fs[fi], v);
+        size_t steps;
+        int gated, plain;
+        CHECK (m != NULL, "%s %s %s loads", producers[pi], fs[fi], names[v]);
+        if (!m)
+          continue;
+        gated_run (m, 1, x, v == GATE_F_TWO_READERS ? "z" : "y", y[v], &steps,
+                   &gated, &plain, fs[fi]);
+        CHECK ((int)steps == want[v][0] && gated == want[v][1]
+                   && plain == want[v][2],
+               "%s %s %s: %zu steps, %d fused %s+Mul, %d fused %s; wanted "
+               "%d, %d, %d",
+               producers[pi], fs[fi], names[v], steps, gated, fs[fi], plain,
+               fs[fi], want[v][0], want[v][1], want[v][2]);
+        int bad = 0;
+        for (size_t i = 0; i < GN; i++) {
+          double a = v == GATE_OTHER_MUL ? x[i] : p[i];
+          double w = a * s[i] + (v == GATE_F_TWO_READERS ? s[i] : 0.0);
+          bad += !(fabs (y[v][i] - w) <= 1e-5 * (1.0 + fabs (w)));
+        }
+        CHECK (bad == 0, "%s %s %s: %d outputs off the definition",
+               producers[pi], fs[fi], names[v], bad);
+        nn_model_unref (m);
+      }
+      /* Fused and unfused: the same bits. */
+      for (int v = GATE_SWAPPED; v <= GATE_P_OUTPUT; v++)
+        CHECK (memcmp (y[GATE_FUSED], y[v], sizeof y[v]) == 0,
+               "%s %s: fused and %s differ", producers[pi], fs[fi], names[v]);
+    }
+}
+
+/* An EfficientNet block: 1x1 expand and SiLU, depthwise 3x3 and SiLU,
+ * squeeze-excitation (global average, 1x1 and SiLU, 1x1 and Sigmoid,
+ * Mul), 1x1 project, residual Add. */
+static nn_model *
+mbconv_model (void)
+{
+  enum { C = 16, E = 48, R = 12, H = 30 };
+  static float w1[E * C], b1[E], wd[E * 9], bd[E], wr[R * E], br[R], we[E * R],
+      be[E], wp[C * E];
+  mb *b = mb_new (8, 13);
+  fill_signed (w1, E * C, 31, 0.5f);
+  fill_signed (b1, E, 32, 1.f);
+  fill_signed (wd, E * 9, 33, 0.5f);
+  fill_signed (bd, E, 34, 1.f);
+  fill_signed (wr, R * E, 35, 0.5f);
+  fill_signed (br, R, 36, 1.f);
+  fill_signed (we, E * R, 37, 0.5f);
+  fill_signed (be, E, 38, 1.f);
+  fill_signed (wp, C * E, 39, 0.3f);
+  mb_input (b, "x", 4, (int64_t[]){ 1, C, H, H });
+  mb_init_f (b, "w1", 4, (int64_t[]){ E, C, 1, 1 }, w1, 0);
+  mb_init_f (b, "b1", 1, (int64_t[]){ E }, b1, 0);
+  mb_init_f (b, "wd", 4, (int64_t[]){ E, 1, 3, 3 }, wd, 0);
+  mb_init_f (b, "bd", 1, (int64_t[]){ E }, bd, 0);
+  mb_init_f (b, "wr", 4, (int64_t[]){ R, E, 1, 1 }, wr, 0);
+  mb_init_f (b, "br", 1, (int64_t[]){ R }, br, 0);
+  mb_init_f (b, "we", 4, (int64_t[]){ E, R, 1, 1 }, we, 0);
+  mb_init_f (b, "be", 1, (int64_t[]){ E }, be, 0);
+  mb_init_f (b, "wp", 4, (int64_t[]){ C, E, 1, 1 }, wp, 0);
+#define NODE(op, name, ...)                                                    \
+  mb_node (b, op, name, (const char *[]){ __VA_ARGS__, NULL },                 \
+           (const char *[]){ name, NULL })
+  NODE ("Conv", "e", "x", "w1", "b1");
+  NODE ("Sigmoid", "es", "e");
+  NODE ("Mul", "e2", "e", "es");
+  Onnx__NodeProto *dw = NODE ("Conv", "d", "e2", "wd", "bd");
+  mb_attr_i (b, dw, "group", E);
+  mb_attr_ints (b, dw, "pads", 4, (int64_t[]){ 1, 1, 1, 1 });
+  NODE ("Sigmoid", "ds", "d");
+  NODE ("Mul", "d2", "d", "ds");
+  NODE ("GlobalAveragePool", "g", "d2");
+  NODE ("Conv", "r", "g", "wr", "br");
+  NODE ("Sigmoid", "rs", "r");
+  NODE ("Mul", "r2", "rs", "r");
+  NODE ("Conv", "q", "r2", "we", "be");
+  NODE ("Sigmoid", "qs", "q");
+  NODE ("Mul", "m", "d2", "qs");
+  NODE ("Conv", "o", "m", "wp");
+  NODE ("Add", "y", "o", "x");
+#undef NODE
+  mb_output (b, "y");
+  return load (b, NN_LOAD_GENERAL);
+}
+
+/* The same bits on every thread count, with SiLU fused; close to the
+ * naive reference kernels. */
+static void
+test_silu_threads (void)
+{
+  nn_model *m = mbconv_model ();
+  CHECK (m != NULL, "the block loads");
+  if (!m)
+    return;
+  const size_t n = nn_model_output (m, 0)->count;
+  float *first = NULL;
+  /* 1 to 4 threads, then the reference kernels */
+  for (int k = 1; k <= 5; k++) {
+    const int threads = k <= 4 ? k : 1;
+    nn_session_options o = { .threads = threads, .reference = k == 5 };
+    nn_session *s = NULL;
+    nn_error e = { 0 };
+    CHECK (nn_session_create (m, &o, &s, &e) == NN_OK, "session: %s",
+           e.message);
+    if (!s)
+      continue;
+    if (threads == 1) {
+      /* Conv+SiLU, depthwise+SiLU, GlobalAveragePool, Conv+SiLU,
+       * Conv+Sigmoid, Mul, Conv, Add */
+      size_t steps = nn_session_n_steps (s);
+      int silu = 0, sigmoid = 0;
+      for (size_t i = 0; i < steps; i++) {
+        nn_step_info info;
+        nn_session_step_info (s, i, &info, &e);
+        silu += strcmp (info.fused, "Sigmoid+Mul") == 0;
+        sigmoid += strcmp (info.fused, "Sigmoid") == 0;
+      }
+      CHECK (steps == 8 && silu == 3 && sigmoid == 1,
+             "%zu steps, %d fused SiLU, %d fused Sigmoid", steps, silu,
+             sigmoid);
+    }
+    fill_signed (nn_session_input (s, 0), nn_session_input_info (s, 0)->count,
+                 41, 3.f);
+    CHECK (nn_session_run (s, &e) == NN_OK, "run: %s", e.message);
+    const float *y = nn_session_output (s, 0);
+    if (!first) {
+      first = malloc (n * sizeof (float));
+      memcpy (first, y, n * sizeof (float));
+    } else if (k == 5) {
+      double worst = 0;
+      for (size_t i = 0; i < n; i++)
+        worst = fmax (worst, fabs (first[i] - y[i]) / (1.0 + fabs (y[i])));
+      CHECK (worst < 1e-4, "fast vs reference kernels: %g", worst);
+    } else
+      CHECK (memcmp (first, y, n * sizeof (float)) == 0,
+             "%d threads give other bits than 1", threads);
+    nn_session_free (s);
+  }
+  free (first);
+  nn_model_unref (m);
+}
+
 int
 main (void)
 {
   test_seed_cnn ();
+  test_profile ();
+  test_thread_init ();
   test_two_sessions_at_once ();
   test_batchnorm_folded ();
   test_shape_subgraph_folded ();
   test_metadata_and_args ();
   test_pool_flops ();
+  test_gated_fusion ();
+  test_silu_threads ();
   return check_report ("session");
 }

@@ -209,6 +209,76 @@ def threads(c):
 
 
 @case
+def profile(c):
+    """--profile: per node and per operator, times that add up to the
+    measured run, shares, FLOPs that add up to the model's; the output is
+    that of a plain run."""
+    y, y_plain = c.path("y.npy"), c.path("plain.npy")
+    j = last_json(c.ok(c.model, "--input", c.x, "--output", y, "--runs",
+                       "30", "--profile", "--json").stdout)
+    c.ok(c.model, "--input", c.x, "--output", y_plain, "--runs", "1")
+    check(np.array_equal(np.load(y), np.load(y_plain)),
+          "a profiled run gives another output")
+    p = j.get("profile")
+    check(isinstance(p, dict), "JSON lacks 'profile': %r" % j)
+    print(json.dumps(p, indent=1))
+    check(p["runs"] == 30, "profile runs %s" % p["runs"])
+    nodes, ops = p["nodes"], p["ops"]
+    names = [n["op"] for n in nodes]
+    for op in ["Conv", "MaxPool", "Gemm", "Softmax"]:
+        check(op in names, "no %s step in %s" % (op, names))
+    # The fixture's Relu runs inside its Conv: one step, named so.
+    check(any(n["op"] == "Conv" and n["fused"] == "Relu" for n in nodes),
+          "the Conv step does not say it computes the Relu")
+    check("Relu" not in names, "the fused Relu is a step of its own")
+    steps = sum(n["us"] for n in nodes)
+    check(abs(steps - p["steps_us"]) <= 1e-3 * max(steps, 1),
+          "steps_us %g, nodes add up to %g" % (p["steps_us"], steps))
+    check(abs(steps - p["total_us"]) <= 0.1 * p["total_us"],
+          "steps add up to %g us of a %g us run (more than 10%% apart)"
+          % (steps, p["total_us"]))
+    check(abs(sum(n["share"] for n in nodes) - steps / p["total_us"]) < 1e-3,
+          "shares do not add up")
+    for n in nodes:
+        check(n["us"] >= 0 and 0 <= n["share"] <= 1.0 + 1e-9,
+              "bad node %r" % n)
+        if n["flops"] > 0 and n["us"] > 0:
+            # Both sides come from rounded JSON numbers.
+            want = n["flops"] / n["us"] / 1e3
+            check(abs(n["gflops_per_s"] - want) <= 1e-2 * want,
+                  "GFLOP/s of %r" % n)
+    check(abs(sum(n["flops"] for n in nodes) - j["gflops"] * 1e9)
+          <= 1e-6 * j["gflops"] * 1e9, "node FLOPs do not add up to the run's")
+    # Per operator: the nodes of that operator, summed.
+    for o in ops:
+        mine = [n for n in nodes if n["op"] == o["op"]]
+        check(o["nodes"] == len(mine), "op %r counts %d nodes, %d listed"
+              % (o["op"], o["nodes"], len(mine)))
+        check(abs(o["us"] - sum(n["us"] for n in mine)) <= 1e-2,
+              "op %r time" % o["op"])
+    check(sorted(o["op"] for o in ops) == sorted(set(names)),
+          "ops %s for nodes %s" % ([o["op"] for o in ops], names))
+    check([o["us"] for o in ops] == sorted((o["us"] for o in ops),
+                                           reverse=True),
+          "ops not largest first")
+
+
+@case
+def profile_report(c):
+    out = c.ok(c.model, "--runs", "3", "--threads", "2",
+               "--profile").stdout
+    print(out)
+    for needle in ["profile over 3 runs", "operator", "nodes", "share",
+                   "GFLOP/s", "step", "Conv+Relu", "MaxPool", "Softmax"]:
+        check(needle in out, "profile report lacks %r" % needle)
+
+
+@case
+def profile_with_check(c):
+    c.bad("--profile", "--check", c.model, "--profile")
+
+
+@case
 def help_flag(c):
     r = c.ok("--help")
     check("usage: edgenn-run" in r.stdout, "no usage text")

@@ -197,6 +197,14 @@ typedef struct nn_session_options {
    * input not listed. */
   const nn_input_shape *shapes;
   size_t n_shapes;
+  /* Called once at the start of each of the session's own worker threads
+   * (threads - 1 of them; never for the caller's thread), in that thread,
+   * before it runs any work: a host gives its inference threads their
+   * scheduling class, niceness or CPU affinity here. Every call has
+   * returned by the time nn_session_create does. It must not call into
+   * this session. NULL: nothing is called. */
+  void (*thread_init) (void *user);
+  void *thread_init_user;
 } nn_session_options;
 
 /* `opts` may be NULL. Takes its own reference on the model. Fails with
@@ -230,6 +238,32 @@ double nn_session_flops (const nn_session *session);
 
 /* Runs the whole graph. Allocates nothing. */
 nn_status nn_session_run (nn_session *session, nn_error *err);
+
+/* Profiling: where a run spends its time. A step is what the session runs
+ * for one node of the graph after planning: constants are folded, views
+ * (Reshape, Flatten, ...) cost nothing and are no step, and an activation
+ * or other node fused into its producer is part of the producer's step
+ * (`fused` names it: "Relu", "Clip"). */
+typedef struct nn_step_info {
+  const char *name;  /* the node's name in the file ("" when unnamed) */
+  const char *op;    /* its operator ("Conv") */
+  const char *fused; /* what its step also computes, "" for nothing */
+  double flops;      /* approximate floating point operations of one run */
+} nn_step_info;
+
+/* Steps of one run, in the order they run. */
+size_t nn_session_n_steps (const nn_session *session);
+/* NN_INVALID_ARG when i is out of range. Strings live as long as the
+ * session. */
+nn_status nn_session_step_info (const nn_session *session, size_t i,
+                                nn_step_info *info, nn_error *err);
+/* Runs the whole graph as nn_session_run does (the same results) and
+ * writes into step_us[i] the wall time of step i in microseconds; the
+ * caller's array holds nn_session_n_steps() values. One clock reading
+ * separates consecutive steps, so the times add up to the run's. Allocates
+ * nothing. */
+nn_status nn_session_run_profiled (nn_session *session, double *step_us,
+                                   nn_error *err);
 
 #ifdef __cplusplus
 }

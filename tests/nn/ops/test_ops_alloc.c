@@ -128,7 +128,7 @@ main (void)
 
   for (size_t i = 0; i < sizeof weights / sizeof weights[0]; i++)
     weights[i] = (float)(i % 13) * 0.01f - 0.06f;
-  if (nn_pool_create (2, &pool2, &err) != NN_OK)
+  if (nn_pool_create (2, NULL, NULL, &pool2, &err) != NN_OK)
     return 1;
 
   /* The wrapping must see the operators' own allocations: plan() of a

@@ -29,21 +29,41 @@ ensure_bufs (size_t n)
     exit (2);
 }
 
-/* Random fused activation, as the planner would set after plan(). */
+/* Random fused activation, as the planner would set after plan(): the
+ * kinds the fast kernels apply in registers (Relu, Clip, and the others
+ * through the vector activation), and Tanh, applied afterwards. */
 static void
 random_act (th_node *t, uint64_t *seed)
 {
   if (!t->node.def->fuses_activation)
     return;
-  switch (th_randint (seed, 0, 3)) {
+  switch (th_randint (seed, 0, 11)) {
   case 0:
-    t->node.act = (nn_act){ NN_ACT_RELU, 0.f, 0.f };
-    break;
   case 1:
-    t->node.act = (nn_act){ NN_ACT_CLIP, 0.f, 6.f };
+    t->node.act = (nn_act){ NN_ACT_RELU, 0.f, 0.f, false };
+    break;
+  case 2:
+  case 3:
+    t->node.act = (nn_act){ NN_ACT_CLIP, 0.f, 6.f, false };
+    break;
+  case 4:
+    t->node.act = (nn_act){ NN_ACT_SIGMOID, 0.f, 0.f, th_randint (seed, 0, 1) };
+    break;
+  case 5:
+    t->node.act = (nn_act){ NN_ACT_HARD_SIGMOID, 1.f / 6.f, 0.5f,
+                            th_randint (seed, 0, 1) };
+    break;
+  case 6:
+    t->node.act = (nn_act){ NN_ACT_HARD_SWISH, 0.f, 0.f, false };
+    break;
+  case 7:
+    t->node.act = (nn_act){ NN_ACT_LEAKY_RELU, 0.1f, 0.f, false };
+    break;
+  case 8:
+    t->node.act = (nn_act){ NN_ACT_TANH, 0.f, 0.f, false };
     break;
   default:
-    t->node.act = (nn_act){ NN_ACT_NONE, 0.f, 0.f };
+    t->node.act = (nn_act){ NN_ACT_NONE, 0.f, 0.f, false };
     break;
   }
 }
@@ -547,7 +567,7 @@ main (void)
 {
   uint64_t seed = 12345;
   nn_error err;
-  if (nn_pool_create (2, &pool2, &err) != NN_OK) {
+  if (nn_pool_create (2, NULL, NULL, &pool2, &err) != NN_OK) {
     fprintf (stderr, "pool: %s\n", err.message);
     return 1;
   }

@@ -1107,7 +1107,7 @@ main (void)
 {
   uint64_t seed = 0x5eedbeef1234ull;
   nn_error err;
-  if (nn_pool_create (2, &pool2, &err) != NN_OK) {
+  if (nn_pool_create (2, NULL, NULL, &pool2, &err) != NN_OK) {
     fprintf (stderr, "pool: %s\n", err.message);
     return 2;
   }

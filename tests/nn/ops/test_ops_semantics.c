@@ -593,7 +593,7 @@ main (void)
   nn_error err;
   for (int i = 0; i < 4096; i++)
     iota_buf[i] = (float)i;
-  if (nn_pool_create (2, &pool2, &err) != NN_OK)
+  if (nn_pool_create (2, NULL, NULL, &pool2, &err) != NN_OK)
     return 1;
   shapes ();
   joins ();

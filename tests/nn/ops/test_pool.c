@@ -1,9 +1,11 @@
 /* The session thread pool: every task runs exactly once per job, results
  * are visible when nn_pool_run returns, workers that went to sleep wake up,
- * and two pools can run at once (two sessions on two threads). */
+ * two pools can run at once (two sessions on two threads), and the thread
+ * init hook runs once in each worker, in that worker, before any task. */
 #include "harness.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +75,7 @@ session_main (void *arg)
   session *s = arg;
   nn_pool *pool;
   nn_error err;
-  if (nn_pool_create (s->threads, &pool, &err) != NN_OK) {
+  if (nn_pool_create (s->threads, NULL, NULL, &pool, &err) != NN_OK) {
     s->wrong = -1;
     return NULL;
   }
@@ -82,22 +84,108 @@ session_main (void *arg)
   return NULL;
 }
 
+/* ---- the init hook ---- */
+
+#define MAX_INITS 8
+
+typedef struct inits {
+  atomic_int calls;
+  pthread_t who[MAX_INITS];
+} inits;
+
+static _Thread_local const inits *tls_inited_by;
+
+static void
+init_hook (void *user)
+{
+  inits *in = user;
+  int k = atomic_fetch_add (&in->calls, 1);
+  if (k < MAX_INITS)
+    in->who[k] = pthread_self ();
+  tls_inited_by = in;
+}
+
+typedef struct seen {
+  const inits *in;
+  pthread_t caller;
+  int n;
+  atomic_int arrived;
+  atomic_int uninited; /* a task on a worker that had no init */
+  atomic_int on_worker;
+} seen;
+
+/* A barrier: each task waits until all n have started, so that every
+ * thread of the pool takes exactly one. */
+static void
+seen_task (void *arg, int i, int n)
+{
+  seen *s = arg;
+  atomic_fetch_add (&s->arrived, 1);
+  while (atomic_load (&s->arrived) < s->n)
+    sched_yield ();
+  if (pthread_equal (pthread_self (), s->caller))
+    return;
+  atomic_fetch_add (&s->on_worker, 1);
+  if (tls_inited_by != s->in)
+    atomic_fetch_add (&s->uninited, 1);
+}
+
+static void
+test_init_hook (void)
+{
+  for (int threads = 1; threads <= 4; threads++) {
+    inits in = { 0 };
+    nn_pool *pool = NULL;
+    nn_error err;
+    TH_CHECK (nn_pool_create (threads, init_hook, &in, &pool, &err) == NN_OK,
+              "create %d with a hook: %s", threads, err.message);
+    /* Counted before any job: every worker's init has run by now. */
+    int calls = atomic_load (&in.calls);
+    TH_CHECK (calls == threads - 1, "%d threads: %d init calls, wanted %d",
+              threads, calls, threads - 1);
+    for (int a = 0; a < calls && a < MAX_INITS; a++) {
+      TH_CHECK (!pthread_equal (in.who[a], pthread_self ()),
+                "init %d ran on the creating thread", a);
+      for (int b = 0; b < a; b++)
+        TH_CHECK (!pthread_equal (in.who[a], in.who[b]),
+                  "init %d and %d ran on one thread", a, b);
+    }
+    for (int j = 0; j < 20; j++) {
+      seen s = { .in = &in, .caller = pthread_self (), .n = threads };
+      nn_pool_run (pool, seen_task, &s, threads);
+      TH_CHECK (atomic_load (&s.uninited) == 0,
+                "%d tasks ran on a worker whose init did not run there",
+                atomic_load (&s.uninited));
+      TH_CHECK (atomic_load (&s.on_worker) == threads - 1,
+                "%d of %d workers ran a task", atomic_load (&s.on_worker),
+                threads - 1);
+    }
+    nn_pool_free (pool);
+    TH_CHECK (atomic_load (&in.calls) == threads - 1,
+              "init ran again after the jobs: %d calls",
+              atomic_load (&in.calls));
+  }
+}
+
 int
 main (void)
 {
   nn_pool *pool = (nn_pool *)1;
   nn_error err;
 
-  TH_CHECK (nn_pool_create (1, &pool, &err) == NN_OK && pool == NULL,
+  TH_CHECK (nn_pool_create (1, NULL, NULL, &pool, &err) == NN_OK
+                && pool == NULL,
             "one thread must give a NULL pool");
-  TH_CHECK (nn_pool_create (0, &pool, &err) == NN_OK && pool == NULL,
+  TH_CHECK (nn_pool_create (0, NULL, NULL, &pool, &err) == NN_OK
+                && pool == NULL,
             "zero threads must give a NULL pool");
   TH_CHECK (nn_pool_threads (NULL) == 1, "NULL pool has one thread");
   TH_CHECK (hammer (NULL, 200, 1, false) == 0, "NULL pool runs inline");
   nn_pool_free (NULL);
 
   for (int threads = 2; threads <= 4; threads++) {
-    TH_CHECK (nn_pool_create (threads, &pool, &err) == NN_OK && pool,
+    TH_CHECK (nn_pool_create (threads, NULL, NULL, &pool, &err) == NN_OK
+                  && pool,
               "create %d: %s", threads, err.message);
     if (!pool)
       continue;
@@ -110,7 +198,7 @@ main (void)
   }
 
   /* Free right after create, and a pool that was never used. */
-  TH_CHECK (nn_pool_create (3, &pool, &err) == NN_OK, "create");
+  TH_CHECK (nn_pool_create (3, NULL, NULL, &pool, &err) == NN_OK, "create");
   nn_pool_free (pool);
 
   session s[2] = { { .threads = 2, .seed = 5 }, { .threads = 2, .seed = 6 } };
@@ -121,6 +209,7 @@ main (void)
     TH_CHECK (s[i].wrong == 0, "concurrent session %d: %d wrong", i,
               s[i].wrong);
   }
+  test_init_hook ();
   printf ("pool: %d checks, %d failures\n", th_checks, th_failures);
   return th_failures ? 1 : 0;
 }

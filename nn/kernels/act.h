@@ -1,0 +1,101 @@
+/* The AVX2 + FMA activation of 8 lanes (kernels/act.c explains the
+ * arithmetic), for nn_act_map and for the kernels that apply a fused
+ * activation while the results are still in registers: every caller gets
+ * the same bits for the same input. Only where the CPU has AVX2 and FMA
+ * (nn_kernels_avx2()). */
+#ifndef NN_KERNELS_ACT_H
+#define NN_KERNELS_ACT_H
+
+#include "graph.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <stdbool.h>
+
+#define NN_ACT_INL                                                             \
+  static inline __attribute__ ((always_inline, target ("avx2,fma")))
+
+/* exp(x) for x <= 0 in 8 lanes (a NaN stays NaN). Below -104 the result
+ * rounds to 0 whatever the exact value, so x is clamped there. */
+NN_ACT_INL __m256
+nn_vexp_neg (__m256 x)
+{
+  /* max returns its second operand when one is NaN. */
+  x = _mm256_max_ps (_mm256_set1_ps (-104.f), x);
+  const __m256 fx = _mm256_round_ps (
+      _mm256_mul_ps (x, _mm256_set1_ps (1.44269504088896341f)),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  /* r = x - fx ln 2, with ln 2 in two parts so that fx * hi is exact. */
+  __m256 r = _mm256_fnmadd_ps (fx, _mm256_set1_ps (0.693359375f), x);
+  r = _mm256_fnmadd_ps (fx, _mm256_set1_ps (-2.12194440e-4f), r);
+  __m256 y = _mm256_set1_ps (1.9875691500e-4f);
+  y = _mm256_fmadd_ps (y, r, _mm256_set1_ps (1.3981999507e-3f));
+  y = _mm256_fmadd_ps (y, r, _mm256_set1_ps (8.3334519073e-3f));
+  y = _mm256_fmadd_ps (y, r, _mm256_set1_ps (4.1665795894e-2f));
+  y = _mm256_fmadd_ps (y, r, _mm256_set1_ps (1.6666665459e-1f));
+  y = _mm256_fmadd_ps (y, r, _mm256_set1_ps (5.0000001201e-1f));
+  y = _mm256_fmadd_ps (y, _mm256_mul_ps (r, r),
+                       _mm256_add_ps (r, _mm256_set1_ps (1.f)));
+  /* 2^fx with fx in [-150, 0] (a NaN lane is NaN already): 2^(fx + 64),
+   * a normal number, makes an exact product; the last multiplication by
+   * 2^-64 is the only rounding, also into the subnormals. */
+  const __m256i e = _mm256_slli_epi32 (
+      _mm256_add_epi32 (_mm256_cvtps_epi32 (fx), _mm256_set1_epi32 (127 + 64)),
+      23);
+  y = _mm256_mul_ps (y, _mm256_castsi256_ps (e));
+  return _mm256_mul_ps (y, _mm256_set1_ps (0x1p-64f));
+}
+
+/* (x >= 0 ? 1 : e) / (1 + e), e = exp(-|x|). */
+NN_ACT_INL __m256
+nn_vsigmoid (__m256 x)
+{
+  const __m256 one = _mm256_set1_ps (1.f);
+  const __m256 negabs = _mm256_or_ps (x, _mm256_set1_ps (-0.f));
+  const __m256 e = nn_vexp_neg (negabs);
+  const __m256 pos = _mm256_cmp_ps (x, _mm256_setzero_ps (), _CMP_GE_OQ);
+  return _mm256_div_ps (_mm256_blendv_ps (e, one, pos), _mm256_add_ps (one, e));
+}
+
+/* min (1, max (0, v)): a NaN v stays NaN, like the scalar comparisons. */
+NN_ACT_INL __m256
+nn_vclamp01 (__m256 v)
+{
+  v = _mm256_max_ps (_mm256_setzero_ps (), v);
+  return _mm256_min_ps (_mm256_set1_ps (1.f), v);
+}
+
+/* One vector of the activation; the switch is resolved at compile time in
+ * each loop below (type is a constant there). */
+NN_ACT_INL __m256
+nn_vact (nn_act_type type, bool gate, __m256 v, __m256 a, __m256 b)
+{
+  __m256 h;
+  switch (type) {
+  case NN_ACT_RELU:
+    /* max returns its second operand for a NaN v: 0, as v > 0 ? v : 0. */
+    return _mm256_max_ps (v, _mm256_setzero_ps ());
+  case NN_ACT_LEAKY_RELU:
+    return _mm256_blendv_ps (
+        _mm256_mul_ps (v, a), v,
+        _mm256_cmp_ps (v, _mm256_setzero_ps (), _CMP_GE_OQ));
+  case NN_ACT_CLIP:
+    return _mm256_min_ps (b, _mm256_max_ps (a, v));
+  case NN_ACT_SIGMOID:
+    h = nn_vsigmoid (v);
+    return gate ? _mm256_mul_ps (v, h) : h;
+  case NN_ACT_HARD_SIGMOID:
+    /* No FMA: the same two roundings as the portable version. */
+    h = nn_vclamp01 (_mm256_add_ps (_mm256_mul_ps (a, v), b));
+    return gate ? _mm256_mul_ps (v, h) : h;
+  case NN_ACT_HARD_SWISH:
+    h = nn_vclamp01 (_mm256_add_ps (_mm256_div_ps (v, _mm256_set1_ps (6.f)),
+                                    _mm256_set1_ps (0.5f)));
+    return _mm256_mul_ps (v, h);
+  default:
+    return v;
+  }
+}
+
+#endif /* __x86_64__ */
+#endif /* NN_KERNELS_ACT_H */
