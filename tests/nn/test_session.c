@@ -344,6 +344,105 @@ test_pool_flops (void)
   nn_model_unref (m);
 }
 
+/* x -> Conv -> activation -> y, the activation fused into the Conv; with
+ * `split` the Conv's output is a graph output too, which keeps the
+ * activation a node of its own (the operator's own loop). */
+static nn_model *
+conv_act_model (const char *op, int depthwise, int split, float a, float b)
+{
+  mb *m = mb_new (8, 13);
+  const char *outs[] = { "y", "c" };
+  int oc = depthwise ? 3 : 4;
+  uint32_t seed = 7;
+  float w[4 * 3 * 3 * 3];
+  Onnx__NodeProto *n;
+  for (int i = 0; i < oc * (depthwise ? 1 : 3) * 9; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    /* weights in [-1, 1): the conv output crosses every threshold */
+    w[i] = (float)(seed >> 8) / 8388608.0f - 1.0f;
+  }
+  mb_input (m, "x", 4, (int64_t[]){ 1, 3, 9, 9 });
+  mb_init_f (m, "w", 4, (int64_t[]){ oc, depthwise ? 1 : 3, 3, 3 }, w, 0);
+  n = mb_node (m, "Conv", "conv", (const char *[]){ "x", "w", NULL },
+               (const char *[]){ "c", NULL });
+  if (depthwise)
+    mb_attr_i (m, n, "group", 3);
+  /* Clip at opset 13: the bounds are inputs */
+  if (strcmp (op, "Clip") == 0) {
+    mb_init_f (m, "lo", 0, NULL, (const float[]){ a }, 0);
+    mb_init_f (m, "hi", 0, NULL, (const float[]){ b }, 0);
+  }
+  n = mb_node (m, op, "act",
+               strcmp (op, "Clip") == 0
+                   ? (const char *[]){ "c", "lo", "hi", NULL }
+                   : (const char *[]){ "c", NULL },
+               (const char *[]){ "y", NULL });
+  if (strcmp (op, "LeakyRelu") == 0)
+    mb_attr_f (m, n, "alpha", a);
+  if (strcmp (op, "HardSigmoid") == 0) {
+    mb_attr_f (m, n, "alpha", a);
+    mb_attr_f (m, n, "beta", b);
+  }
+  for (int i = 0; i < 1 + split; i++)
+    mb_output (m, outs[i]);
+  return load (m, 0);
+}
+
+/* An activation fused into the Conv before it gives what the activation
+ * gives as a node of its own, for each activation, dense and depthwise,
+ * with the fast and the reference kernels. The inputs are in [0, 1) and
+ * the weights in [-1, 1): the values before the activation reach both
+ * sides of its bends. */
+static void
+test_fused_activations (void)
+{
+  static const struct {
+    const char *op;
+    float a, b;
+  } acts[] = {
+    { "Relu", 0, 0 },
+    { "LeakyRelu", 0.1f, 0 },
+    { "Clip", -0.5f, 0.75f },
+    { "Sigmoid", 0, 0 },
+    { "HardSigmoid", 0.3f, 0.4f },
+    { "HardSwish", 0, 0 },
+    { "Tanh", 0, 0 },
+  };
+  for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++)
+    for (int dw = 0; dw < 2; dw++)
+      for (int ref = 0; ref < 2; ref++) {
+        nn_model *fused
+            = conv_act_model (acts[k].op, dw, 0, acts[k].a, acts[k].b);
+        nn_model *split
+            = conv_act_model (acts[k].op, dw, 1, acts[k].a, acts[k].b);
+        float *fy, *sy;
+        CHECK (fused && split, "%s models load", acts[k].op);
+        if (!fused || !split) {
+          nn_model_unref (fused);
+          nn_model_unref (split);
+          continue;
+        }
+        CHECK (nn_model_n_nodes (fused) == 1 && nn_model_n_nodes (split) == 2,
+               "%s: %zu fused and %zu split nodes", acts[k].op,
+               nn_model_n_nodes (fused), nn_model_n_nodes (split));
+        fy = run_once (fused, 1, ref, 1, 3 + (uint32_t)k);
+        sy = run_once (split, 1, ref, 1, 3 + (uint32_t)k);
+        if (fy && sy) {
+          int above = 0;
+          for (int i = 0; i < (dw ? 3 : 4) * 49; i++)
+            above += sy[i] > 0.f;
+          CHECK (max_abs_diff (fy, sy, (size_t)(dw ? 3 : 4) * 49) <= 1e-6f,
+                 "%s dw %d ref %d: fused differs by %g", acts[k].op, dw, ref,
+                 max_abs_diff (fy, sy, (size_t)(dw ? 3 : 4) * 49));
+          CHECK (above > 0, "%s: no positive output", acts[k].op);
+        }
+        free (fy);
+        free (sy);
+        nn_model_unref (fused);
+        nn_model_unref (split);
+      }
+}
+
 int
 main (void)
 {
@@ -353,5 +452,6 @@ main (void)
   test_shape_subgraph_folded ();
   test_metadata_and_args ();
   test_pool_flops ();
+  test_fused_activations ();
   return check_report ("session");
 }
