@@ -1103,6 +1103,100 @@ resize_cases (uint64_t *seed)
   }
 }
 
+/* LayerNormalization with one scale for all, no bias and its Mean and
+ * InvStdDev outputs; MeanVarianceNormalization over its default and
+ * other axes. Against the definitions, in double. */
+static void
+norm_extra_cases (uint64_t *seed)
+{
+  for (int rep = 0; rep < 12; rep++) {
+    th_node t;
+    int64_t dims[4] = { th_randint (seed, 1, 2), th_randint (seed, 1, 3),
+                        th_randint (seed, 1, 4), th_randint (seed, 2, 5) };
+    bool layer = rep % 2 == 0;
+    /* reduced axes: LayerNorm from `axis` on; MVN a set */
+    static const int64_t mvn_axes[][3]
+        = { { 0, 2, 3 }, { 1, -1, 0 }, { 2, 3, 0 } };
+    static const int mvn_n[] = { -1, 2, 2 };
+    int axis = th_randint (seed, 1, 3), which = (rep / 2) % 3;
+    bool red[4] = { false };
+    float sc = 0.5f + th_randf (seed) * 0.25f;
+    nn_error err = { 0 };
+
+    if (layer) {
+      th_init (&t, "LayerNormalization", 17);
+      th_input (&t, 4, dims);
+      th_const (&t, 0, NULL, &sc);
+      th_output (&t);
+      th_output (&t);
+      th_output (&t);
+      th_attr_int (&t, "axis", axis);
+      th_attr_float (&t, "epsilon", 1e-3f);
+      for (int d = axis; d < 4; d++)
+        red[d] = true;
+    } else {
+      th_init (&t, "MeanVarianceNormalization", 13);
+      th_input (&t, 4, dims);
+      th_output (&t);
+      if (mvn_n[which] >= 0)
+        th_attr_ints (&t, "axes", mvn_n[which], mvn_axes[which]);
+      for (int i = 0; i < (mvn_n[which] < 0 ? 3 : mvn_n[which]); i++)
+        red[(mvn_axes[which][i] + 4) % 4] = true;
+    }
+    cases++;
+    if (th_plan (&t, &err) != NN_OK) {
+      TH_CHECK (0, "%s rep %d: %s", t.node.op_type, rep, err.message);
+      th_free (&t);
+      continue;
+    }
+    th_fill_inputs (&t, seed);
+    th_run (&t, pool2, false);
+    const float *x = th_data (&t, t.in[0]), *y = th_data (&t, t.out[0]);
+    bool ok = true;
+    int64_t i[4], k[4];
+    size_t group = 0;
+    /* each group: the elements that agree on every kept axis */
+    for (k[0] = 0; k[0] < (red[0] ? 1 : dims[0]); k[0]++)
+      for (k[1] = 0; k[1] < (red[1] ? 1 : dims[1]); k[1]++)
+        for (k[2] = 0; k[2] < (red[2] ? 1 : dims[2]); k[2]++)
+          for (k[3] = 0; k[3] < (red[3] ? 1 : dims[3]); k[3]++, group++) {
+            size_t at[120], cnt = 0;
+            double m = 0, v = 0;
+            for (i[0] = k[0]; i[0] < (red[0] ? dims[0] : k[0] + 1); i[0]++)
+              for (i[1] = k[1]; i[1] < (red[1] ? dims[1] : k[1] + 1); i[1]++)
+                for (i[2] = k[2]; i[2] < (red[2] ? dims[2] : k[2] + 1); i[2]++)
+                  for (i[3] = k[3]; i[3] < (red[3] ? dims[3] : k[3] + 1);
+                       i[3]++)
+                    at[cnt++]
+                        = (size_t)(((i[0] * dims[1] + i[1]) * dims[2] + i[2])
+                                       * dims[3]
+                                   + i[3]);
+            for (size_t q = 0; q < cnt; q++)
+              m += x[at[q]];
+            m /= (double)cnt;
+            for (size_t q = 0; q < cnt; q++)
+              v += (x[at[q]] - m) * (x[at[q]] - m);
+            v /= (double)cnt;
+            for (size_t q = 0; q < cnt; q++) {
+              double d = x[at[q]] - m;
+              double want
+                  = layer ? d / sqrt (v + 1e-3) * sc : d / (sqrt (v) + 1e-9);
+              ok &= fabs (y[at[q]] - want) <= 1e-4 + 1e-4 * fabs (want);
+            }
+            if (layer) {
+              const float *mo = th_data (&t, t.out[1]);
+              const float *io = th_data (&t, t.out[2]);
+              double inv = 1.0 / sqrt (v + 1e-3);
+              ok &= t.out[1]->count == t.out[2]->count;
+              ok &= fabs (mo[group] - m) <= 1e-5 + 1e-5 * fabs (m);
+              ok &= fabs (io[group] - inv) <= 1e-4 * inv;
+            }
+          }
+    TH_CHECK (ok, "%s rep %d", t.node.op_type, rep);
+    th_free (&t);
+  }
+}
+
 /* ---- Constant, Range, EyeLike, NonZero, Cast from uint64 ------------- */
 
 /* Plans and runs t; false (counted) when planning fails. */
@@ -1349,6 +1443,7 @@ main (void)
   norm_cases (&seed);
   resize_cases (&seed);
   tensor_cases (&seed);
+  norm_extra_cases (&seed);
   nn_pool_free (pool2);
   printf ("more operators: %d cases, %d checks, %d failures\n", cases,
           th_checks, th_failures);
