@@ -443,6 +443,81 @@ test_fused_activations (void)
       }
 }
 
+/* The session's accessors: counts, infos, buffers and names, what they
+ * give for indices past the end, for unknown names and for no session;
+ * the memory cap refuses a session it cannot hold, naming both sizes; a
+ * NULL error pointer is fine. */
+static void
+test_session_accessors (void)
+{
+  nn_model *m = load (mb_seed_cnn (5), 0);
+  nn_session_options cap = { 0 };
+  nn_session *s = NULL;
+  nn_error e = { 0 };
+  char want[128];
+  size_t need;
+
+  CHECK (m != NULL, "seed model loads");
+  if (!m)
+    return;
+  CHECK (nn_session_create (m, NULL, &s, NULL) == NN_OK, "session");
+  CHECK (nn_session_n_inputs (s) == 1 && nn_session_n_outputs (s) == 1,
+         "%zu inputs, %zu outputs", nn_session_n_inputs (s),
+         nn_session_n_outputs (s));
+  CHECK (nn_session_input_info (s, 1) == NULL
+             && nn_session_output_info (s, 1) == NULL,
+         "infos past the end");
+  CHECK (nn_session_input (s, 1) == NULL && nn_session_output (s, 1) == NULL
+             && nn_session_input_data (s, 1) == NULL
+             && nn_session_output_data (s, 1) == NULL,
+         "buffers past the end");
+  CHECK (nn_session_input_data (s, 0) == (void *)nn_session_input (s, 0)
+             && nn_session_output_data (s, 0)
+                    == (const void *)nn_session_output (s, 0),
+         "a float tensor's data is its float buffer");
+  CHECK (nn_session_find_input (s, nn_session_input_info (s, 0)->name) == 0
+             && nn_session_find_output (s, nn_session_output_info (s, 0)->name)
+                    == 0,
+         "names found");
+  CHECK (nn_session_find_input (s, "nope") == (size_t)-1
+             && nn_session_find_output (s, "nope") == (size_t)-1
+             && nn_session_find_input (s, NULL) == (size_t)-1,
+         "unknown names");
+  CHECK (nn_session_flops (s) == nn_model_flops (m) && nn_session_flops (s) > 0,
+         "session flops %g, model %g", nn_session_flops (s),
+         nn_model_flops (m));
+  nn_session_free (s);
+
+  CHECK (nn_session_n_inputs (NULL) == 0 && nn_session_n_outputs (NULL) == 0
+             && nn_session_input_info (NULL, 0) == NULL
+             && nn_session_output_info (NULL, 0) == NULL
+             && nn_session_input (NULL, 0) == NULL
+             && nn_session_output (NULL, 0) == NULL
+             && nn_session_find_input (NULL, "x") == (size_t)-1
+             && nn_session_find_output (NULL, "x") == (size_t)-1
+             && nn_session_flops (NULL) == 0.0,
+         "no session");
+  CHECK_ERR (nn_session_create (m, NULL, NULL, &e), e, NN_INVALID_ARG,
+             "no place for the session");
+  s = (nn_session *)&e;
+  CHECK_ERR (nn_session_create (NULL, NULL, &s, &e), e, NN_INVALID_ARG,
+             "no model");
+  CHECK (s == NULL, "a failed create leaves no session");
+
+  /* the cap: one byte short of what the model's sessions take */
+  need = nn_model_session_bytes (m);
+  CHECK (need > 0, "session bytes");
+  cap.max_bytes = need - 1;
+  snprintf (want, sizeof want, "needs %zu bytes, more than the %zu-byte limit",
+            need, need - 1);
+  CHECK_ERR (nn_session_create (m, &cap, &s, &e), e, NN_NOMEM, want);
+  cap.max_bytes = need;
+  CHECK (nn_session_create (m, &cap, &s, &e) == NN_OK, "at the cap: %s",
+         e.message);
+  nn_session_free (s);
+  nn_model_unref (m);
+}
+
 int
 main (void)
 {
@@ -453,5 +528,6 @@ main (void)
   test_metadata_and_args ();
   test_pool_flops ();
   test_fused_activations ();
+  test_session_accessors ();
   return check_report ("session");
 }
