@@ -238,13 +238,11 @@ ec_engine_new (const EcSettings *s, EcError *err)
     goto failed;
   e->model = ec_cached_model_get (e->cached);
 
-  /* nn accepts only one image-like [N, C, H, W] input unless asked to */
+  /* Loaded without NN_LOAD_GENERAL, a model has exactly one image input
+   * [N, C, H, W] with C 1 or 3, and at least one output: nn refuses any
+   * other (nn/onnx.c, check_image_input), with the reason in its error. */
   in = nn_model_input (e->model, 0);
-  if (in == NULL || nn_model_n_outputs (e->model) < 1 || in->ndim != 4)
-    goto not_image;
   e->channels = (gint)in->dims[1];
-  if (e->channels != 1 && e->channels != 3)
-    goto bad_channels;
 
   status = nn_hints_from_model (e->model, &hints, &nerr);
   if (status != NN_OK)
@@ -290,17 +288,6 @@ ec_engine_new (const EcSettings *s, EcError *err)
   return e;
 
   /* ERRORS */
-not_image : {
-  ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
-                "expected one [N, C, H, W] input and one output");
-  goto failed;
-}
-bad_channels : {
-  ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
-                "input has %d channels; 1 (gray) or 3 (RGB/BGR) are supported",
-                e->channels);
-  goto failed;
-}
 no_classes : {
   ec_error_set (err, NN_UNSUPPORTED, EC_WHAT_MODEL, what_path,
                 "output has no classes");

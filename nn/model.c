@@ -371,14 +371,10 @@ nn_model_flops (const nn_model *model)
 size_t
 nn_model_session_bytes (const nn_model *model)
 {
-  size_t floats;
+  size_t bytes;
   if (!model)
     return SIZE_MAX;
   if (!model->plan)
     return 0;
-  if (!nn_add_size (model->plan->arena_floats, model->plan->workspace_floats,
-                    &floats)
-      || !nn_mul_size (floats, sizeof (float), &floats))
-    return SIZE_MAX;
-  return floats;
+  return nn_plan_session_bytes (model->plan, &bytes) ? bytes : SIZE_MAX;
 }

@@ -53,6 +53,9 @@ nn_status nn_plan_create (const nn_model *model,
                           nn_reporter *reporter, nn_plan **out, nn_error *err);
 /* Whether plan was made for exactly these input dims. */
 bool nn_plan_has_dims (const nn_plan *plan, const int64_t (*dims)[NN_MAX_DIMS]);
+/* The bytes a session on plan allocates: arena and workspace, 16 floats
+ * of slack, rounded up to 64. False when that overflows. */
+bool nn_plan_session_bytes (const nn_plan *plan, size_t *bytes);
 void nn_plan_free (nn_plan *plan);
 
 #endif /* NN_MODEL_H */

@@ -290,8 +290,8 @@ nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t, const char *what,
                dt == NN_DTYPE_UINT64 || dt == NN_DTYPE_UINT32)
   TYPED_FIELD (t->n_int32_data, int32_data,
                elem <= 4 && dt != NN_DTYPE_FLOAT && dt != NN_DTYPE_UINT32)
-  else return nn_fail (err, NN_BAD_MODEL, "%s: data field does not match type",
-                       what);
+  /* No other case: with elements, exactly one of the fields counted in
+   * `sources` holds the data, and each has its branch above. */
 #undef TYPED_FIELD
 
   if (dt == NN_DTYPE_BOOL)

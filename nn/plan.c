@@ -526,3 +526,15 @@ nn_plan_has_dims (const nn_plan *plan, const int64_t (*dims)[NN_MAX_DIMS])
         return false;
   return true;
 }
+
+bool
+nn_plan_session_bytes (const nn_plan *plan, size_t *bytes)
+{
+  size_t floats;
+  if (!nn_add_size (plan->arena_floats, plan->workspace_floats, &floats)
+      || !nn_add_size (floats, 16, &floats)
+      || !nn_mul_size (floats, sizeof (float), bytes) || *bytes > SIZE_MAX - 63)
+    return false;
+  *bytes = (*bytes + 63) & ~(size_t)63;
+  return true;
+}

@@ -23,7 +23,7 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
   nn_session *s;
   int64_t (*dims)[NN_MAX_DIMS] = NULL;
   bool complete;
-  size_t floats, bytes;
+  size_t bytes;
   nn_status st;
   int batch = opts ? opts->batch : 0;
   int threads = opts ? opts->threads : 0;
@@ -65,12 +65,10 @@ nn_session_create (nn_model *model, const nn_session_options *opts,
   }
   free (dims);
   dims = NULL;
-  if (!nn_add_size (s->plan->arena_floats, s->plan->workspace_floats, &floats)
-      || !nn_mul_size (floats + 16, sizeof (float), &bytes)) {
+  if (!nn_plan_session_bytes (s->plan, &bytes)) {
     st = nn_fail (err, NN_NOMEM, "session memory size overflows");
     goto fail;
   }
-  bytes = (bytes + 63) & ~(size_t)63;
   if (bytes > max_bytes) {
     st = nn_fail (err, NN_NOMEM,
                   "the session needs %zu bytes, more than "

@@ -14,7 +14,10 @@ or branch coverage of a directory named in FILE is below its floor.
 --summary reads an existing gcovr JSON summary instead of running gcovr.
 
 What is measured: our sources only (not tests/, bench/, fuzz/, generated
-protobuf code or anything in a build folder). Branches on lines that call
+protobuf code or anything in a build folder), each function once: a
+-Db_coverage=true build compiles no target_clones second body (the one the
+machine does not pick) and no forced-inline copy per call site (whose
+constant arguments fix its branches), see meson.build. Branches on lines that call
 GStreamer's and GLib's logging, precondition and assertion macros
 (GST_DEBUG, GST_WARNING_OBJECT, GST_ELEMENT_ERROR, g_return_if_fail, ...)
 and their one-time initialisation macros (g_once_init_enter,

@@ -185,6 +185,83 @@ test_tensors (void)
   mb_init_f (b, "c", 1, d3, NULL, 2.0f);
   EXPECT (b, 0, NN_BAD_MODEL, "defined twice");
 
+  /* float_data holding the values */
+  ADD_MODEL (b);
+  t = mb_init_f (b, "c", 1, d3, NULL, 1.0f);
+  t->has_raw_data = 0;
+  t->float_data = (float[]){ 1, 2, 3 };
+  t->n_float_data = 3;
+  EXPECT (b, 0, NN_OK, NULL);
+
+  /* An initializer no node reads ("d") is still checked; each typed data
+   * field only for the types it can hold, with as many values as the dims
+   * need. */
+#define EXTRA(b, type, n)                                                      \
+  do {                                                                         \
+    ADD_MODEL (b);                                                             \
+    mb_init_f (b, "c", 1, d3, NULL, 1.0f);                                     \
+    t = mb_init_f (b, "d", 1, (int64_t[]){ n }, NULL, 0.0f);                   \
+    t->data_type = (type);                                                     \
+    t->has_raw_data = 0;                                                       \
+  } while (0)
+
+  EXTRA (b, 7, 2); /* INT64 */
+  t->float_data = (float[]){ 1, 2 };
+  t->n_float_data = 2;
+  EXPECT (b, 0, NN_BAD_MODEL, "float_data does not hold INT64");
+
+  EXTRA (b, 11, 2); /* DOUBLE */
+  t->double_data = (double[]){ 0.5, -1e300 };
+  t->n_double_data = 2;
+  EXPECT (b, 0, NN_OK, NULL);
+  EXTRA (b, 1, 2); /* FLOAT */
+  t->double_data = (double[]){ 0.5, 1 };
+  t->n_double_data = 2;
+  EXPECT (b, 0, NN_BAD_MODEL, "double_data does not hold FLOAT");
+  EXTRA (b, 11, 3);
+  t->double_data = (double[]){ 0.5, 1 };
+  t->n_double_data = 2;
+  EXPECT (b, 0, NN_BAD_MODEL, "has 2 doubles, dims need 3");
+
+  /* int32_data for every type of 4 bytes or fewer but float and uint32 */
+  static const int int32_types[] = { 2, 3, 4, 5, 6, 9, 10 };
+  for (size_t k = 0; k < sizeof int32_types / sizeof int32_types[0]; k++) {
+    EXTRA (b, int32_types[k], 2);
+    t->int32_data = (int32_t[]){ 1, 0 };
+    t->n_int32_data = 2;
+    EXPECT (b, 0, NN_OK, NULL);
+  }
+  EXTRA (b, 12, 2); /* UINT32 */
+  t->int32_data = (int32_t[]){ 1, 2 };
+  t->n_int32_data = 2;
+  EXPECT (b, 0, NN_BAD_MODEL, "int32_data does not hold UINT32");
+  EXTRA (b, 12, 2);
+  t->uint64_data = (uint64_t[]){ 1, 2 };
+  t->n_uint64_data = 2;
+  EXPECT (b, 0, NN_OK, NULL);
+  EXTRA (b, 7, 2);
+  t->int64_data = (int64_t[]){ 1, 2, 3 };
+  t->n_int64_data = 3;
+  EXPECT (b, 0, NN_BAD_MODEL, "has 3 values, dims need 2");
+
+  /* no elements, yet data; no elements and no data is an empty tensor */
+  EXTRA (b, 1, 0);
+  t->raw_data.len = 4;
+  t->raw_data.data = (uint8_t *)(float[]){ 1 };
+  t->has_raw_data = 1;
+  EXPECT (b, 0, NN_BAD_MODEL, "has data but no elements");
+  EXTRA (b, 1, 0);
+  EXPECT (b, 0, NN_OK, NULL);
+
+  /* rank over NN_MAX_DIMS */
+  EXTRA (b, 1, 1);
+  t->dims = (int64_t[]){ 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+  t->n_dims = 9;
+  t->float_data = (float[]){ 1 };
+  t->n_float_data = 1;
+  EXPECT (b, 0, NN_UNSUPPORTED, "rank 9, at most 8");
+#undef EXTRA
+
   /* Shape mismatch between the tensors of an op. */
   ADD_MODEL (b);
   mb_init_f (b, "c", 3, (int64_t[]){ 2, 1, 1 }, NULL, 1.0f);
@@ -493,17 +570,86 @@ test_folding_limits (void)
   mb_output (b, "y");
   mb_output (b, "m");
   EXPECT (b, 0, NN_UNSUPPORTED, "would take more than");
-}
+  typedef struct reports {
+    int n;
+    nn_status status[4];
+    char message[4][256];
+  } reports;
 
-int
-main (void)
-{
-  test_versions ();
-  test_tensors ();
-  test_graph_structure ();
-  test_inputs ();
-  test_runtime_shape_ops ();
-  test_unused_outputs ();
-  test_folding_limits ();
-  return check_report ("loader rules");
-}
+  static void collect (void *data, nn_status status, const char *message)
+  {
+    reports *r = data;
+    if (r->n < 4) {
+      r->status[r->n] = status;
+      snprintf (r->message[r->n], sizeof r->message[0], "%s", message);
+    }
+    r->n++;
+  }
+
+  /* Report mode: the loader goes on past each unsupported node, reports
+   * each once, skips the node that reads a refused one's output, and fails
+   * at the end with the first problem's status and the count. Without it,
+   * the first problem stops the load. */
+  static void test_report_mode (void)
+  {
+    for (int report = 0; report < 2; report++) {
+      mb *b = mb_new (8, 13);
+      nn_load_options opts = { 0 };
+      reports r = { 0 };
+      nn_model *m = NULL;
+      nn_error e = { 0 };
+      size_t size;
+      const uint8_t *bytes;
+      nn_status s;
+
+      mb_input (b, "x", 4, (int64_t[]){ 1, 3, 4, 4 });
+      mb_node (b, "NonMaxSuppression", "first", (const char *[]){ "x", NULL },
+               (const char *[]){ "y1", NULL });
+      mb_node (b, "Relu", "after_first", (const char *[]){ "y1", NULL },
+               (const char *[]){ "y3", NULL });
+      mb_node (b, "Fancy", "second", (const char *[]){ "x", NULL },
+               (const char *[]){ "y2", NULL });
+      mb_node (b, "Relu", "fine", (const char *[]){ "x", NULL },
+               (const char *[]){ "y4", NULL });
+      mb_output (b, "y3");
+      mb_output (b, "y2");
+      mb_output (b, "y4");
+      bytes = mb_pack (b, &size);
+      if (report) {
+        opts.report = collect;
+        opts.report_data = &r;
+      }
+      s = nn_model_load_memory (bytes, size, &opts, &m, &e);
+      CHECK (s == NN_UNSUPPORTED && m == NULL, "report %d: %s", report,
+             nn_status_to_string (s));
+      if (report) {
+        CHECK (r.n == 2, "%d problems reported", r.n);
+        CHECK (r.n == 2 && r.status[0] == NN_UNSUPPORTED
+                   && r.status[1] == NN_UNSUPPORTED
+                   && check_contains (r.message[0], "node 'first'")
+                   && check_contains (r.message[1], "node 'second'"),
+               "reports: '%s', '%s'", r.message[0], r.message[1]);
+        CHECK (
+            check_contains (e.message, "2 problems, the first: node 'first'"),
+            "message '%s'", e.message);
+      } else {
+        CHECK (check_contains (e.message, "node 'first'")
+                   && !check_contains (e.message, "problems"),
+               "message '%s'", e.message);
+      }
+      mb_free (b);
+    }
+  }
+
+  int main (void)
+  {
+    test_versions ();
+    test_tensors ();
+    test_graph_structure ();
+    test_inputs ();
+    test_runtime_shape_ops ();
+    test_unused_outputs ();
+    test_folding_limits ();
+    test_report_mode ();
+    return check_report ("loader rules");
+  }

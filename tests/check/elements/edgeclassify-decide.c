@@ -131,6 +131,38 @@ GST_START_TEST (test_none_is_unchanged)
 }
 GST_END_TEST;
 
+/* color=bgr feeds the model blue, green, red: through mix.onnx a reddish
+ * frame reads as the blue class at the red channel's value, and the reverse;
+ * color=rgb (the default for 3 channels) as the frame is */
+GST_START_TEST (test_color_order)
+{
+  static const guint8 colours[][3] = { { 200, 40, 15 }, { 10, 60, 185 } };
+
+  for (guint bgr = 0; bgr < 2; bgr++) {
+    GstHarness *h = mix_harness (bgr ? "post-messages=false color=bgr"
+                                     : "post-messages=false color=rgb");
+
+    for (guint i = 0; i < 2; i++) {
+      const guint8 *rgb = colours[i];
+      GstBuffer *out
+          = gst_harness_push_and_pull (h, mix_frame (i, rgb, NULL, 0));
+      const GstStructure *s = get_result (out, NULL);
+      gint red_class = bgr ? 2 : 0, blue_class = bgr ? 0 : 2;
+      gint want = rgb[0] > rgb[2] ? red_class : blue_class;
+      gdouble p[3];
+
+      probs_of (rgb, p);
+      fail_unless_equals_int (result_id (s), want);
+      fail_unless (fabs (result_confidence (s) - MAX (p[0], p[2])) < 1e-3,
+                   "bgr %u colour %u: confidence %f", bgr, i,
+                   result_confidence (s));
+      gst_buffer_unref (out);
+    }
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
 typedef struct {
   const gchar *event, *label, *previous;
   guint64 frame;
@@ -393,6 +425,7 @@ edgeclassify_decide_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_ema_matches_reference);
   tcase_add_test (tc, test_none_is_unchanged);
+  tcase_add_test (tc, test_color_order);
   tcase_add_test (tc, test_events_in_order);
   tcase_add_test (tc, test_reset_on_flush);
   tcase_add_test (tc, test_reset_on_seek);

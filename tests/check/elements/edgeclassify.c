@@ -937,6 +937,27 @@ GST_START_TEST (test_error_empty_model)
 
 GST_END_TEST;
 
+/* A model path that is not a regular file (a device), one that goes
+ * through a file as if it were a folder, and one too long for the system:
+ * each refused before the loader, with the path and the reason */
+GST_START_TEST (test_error_odd_model_paths)
+{
+  const gchar *device[] = { "model", "/dev/null", NULL };
+  const gchar *through[] = { "model", "@seed.onnx/inner.onnx", NULL };
+  gchar *long_name = g_strnfill (5000, 'm');
+  const gchar *too_long[] = { "model", long_name, NULL };
+
+  expect_start_error (NULL, device, GST_RESOURCE_ERROR,
+                      GST_RESOURCE_ERROR_OPEN_READ, "not a regular file");
+  expect_start_error (NULL, through, GST_RESOURCE_ERROR,
+                      GST_RESOURCE_ERROR_NOT_FOUND, "inner.onnx");
+  expect_start_error (NULL, too_long, GST_RESOURCE_ERROR,
+                      GST_RESOURCE_ERROR_OPEN_READ, "stat:");
+  g_free (long_name);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_error_non_image_model)
 {
   expect_start_error ("nonimage.onnx", NULL, GST_LIBRARY_ERROR,
@@ -1223,6 +1244,7 @@ edgeclassify_suite (void)
   tcase_add_test (tc_err, test_error_corrupt_model);
   tcase_add_test (tc_err, test_error_truncated_model);
   tcase_add_test (tc_err, test_error_empty_model);
+  tcase_add_test (tc_err, test_error_odd_model_paths);
   tcase_add_test (tc_err, test_error_non_image_model);
   tcase_add_test (tc_err, test_error_four_channel_model);
   tcase_add_test (tc_err, test_error_labels_missing);

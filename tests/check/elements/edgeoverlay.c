@@ -859,6 +859,57 @@ GST_START_TEST (test_partial_results)
 
 GST_END_TEST;
 
+/* A region labelled @label, carrying @object_id unless it is 0 */
+static GstBuffer *
+tracked_frame (const gchar *label, guint64 object_id, gboolean full)
+{
+  GstBuffer *buf = plain_bgrx ();
+  GstVideoRegionOfInterestMeta *meta;
+  GstStructure *s;
+
+  meta = gst_buffer_add_video_region_of_interest_meta (
+      buf, "x", full ? 0 : 40, full ? 0 : 50, full ? W : 150, full ? H : 90);
+  s = gst_structure_new ("classification", "label", G_TYPE_STRING, label,
+                         "confidence", G_TYPE_DOUBLE, 0.81, NULL);
+  if (object_id)
+    gst_structure_set (s, "object_id", G_TYPE_UINT64, object_id, NULL);
+  gst_video_region_of_interest_meta_add_param (meta, s);
+  return buf;
+}
+
+/* show-object-id: a result with an object id is drawn as if its label were
+ * "#id label", in a box and in a panel; without the property, or without
+ * an id, the label alone */
+GST_START_TEST (test_show_object_id)
+{
+  GstElement *e = gst_element_factory_make ("edgeoverlay", NULL);
+  gboolean shown = FALSE;
+
+  fail_unless (e != NULL);
+  g_object_set (e, "show-object-id", TRUE, NULL);
+  g_object_get (e, "show-object-id", &shown, NULL);
+  fail_unless (shown);
+  gst_object_unref (e);
+
+  for (gint full = 0; full < 2; full++) {
+    fail_unless (same_pixels (
+        push_bgrx ("show-object-id=true", tracked_frame ("cat", 42, full)),
+        push_bgrx (NULL, tracked_frame ("#42 cat", 0, full))));
+    fail_unless (same_pixels (
+        push_bgrx ("show-object-id=false", tracked_frame ("cat", 42, full)),
+        push_bgrx (NULL, tracked_frame ("cat", 0, full))));
+    fail_unless (same_pixels (
+        push_bgrx ("show-object-id=true", tracked_frame ("cat", 0, full)),
+        push_bgrx (NULL, tracked_frame ("cat", 0, full))));
+    /* the id is visible: the tagged picture is not the plain one */
+    fail_if (same_pixels (
+        push_bgrx ("show-object-id=true", tracked_frame ("cat", 42, full)),
+        push_bgrx (NULL, tracked_frame ("cat", 0, full))));
+  }
+}
+
+GST_END_TEST;
+
 /* A region at the origin smaller than the frame is a region (a box), not
  * the whole frame (a panel) */
 GST_START_TEST (test_region_at_origin)
@@ -1134,6 +1185,7 @@ edgeoverlay_suite (void)
   tcase_add_test (tc, test_colors_and_rows);
   tcase_add_test (tc, test_bottom_positions);
   tcase_add_test (tc, test_partial_results);
+  tcase_add_test (tc, test_show_object_id);
   tcase_add_test (tc, test_regions_at_edges);
   tcase_add_test (tc, test_region_at_origin);
   tcase_add_test (tc, test_text_cache_eviction);

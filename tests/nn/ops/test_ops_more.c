@@ -7,6 +7,7 @@
  * Gather, Pad in all modes, the reductions, ArgMax, TopK, CumSum,
  * LayerNormalization, GroupNormalization, InstanceNormalization, Resize).
  * Two threads must give exactly the bytes of one. */
+#include "dtype.h"
 #include "harness.h"
 
 #include <math.h>
@@ -1102,6 +1103,323 @@ resize_cases (uint64_t *seed)
   }
 }
 
+/* LayerNormalization with one scale for all, no bias and its Mean and
+ * InvStdDev outputs; MeanVarianceNormalization over its default and
+ * other axes. Against the definitions, in double. */
+static void
+norm_extra_cases (uint64_t *seed)
+{
+  for (int rep = 0; rep < 12; rep++) {
+    th_node t;
+    int64_t dims[4] = { th_randint (seed, 1, 2), th_randint (seed, 1, 3),
+                        th_randint (seed, 1, 4), th_randint (seed, 2, 5) };
+    bool layer = rep % 2 == 0;
+    /* reduced axes: LayerNorm from `axis` on; MVN a set */
+    static const int64_t mvn_axes[][3]
+        = { { 0, 2, 3 }, { 1, -1, 0 }, { 2, 3, 0 } };
+    static const int mvn_n[] = { -1, 2, 2 };
+    int axis = th_randint (seed, 1, 3), which = (rep / 2) % 3;
+    bool red[4] = { false };
+    float sc = 0.5f + th_randf (seed) * 0.25f;
+    nn_error err = { 0 };
+
+    if (layer) {
+      th_init (&t, "LayerNormalization", 17);
+      th_input (&t, 4, dims);
+      th_const (&t, 0, NULL, &sc);
+      th_output (&t);
+      th_output (&t);
+      th_output (&t);
+      th_attr_int (&t, "axis", axis);
+      th_attr_float (&t, "epsilon", 1e-3f);
+      for (int d = axis; d < 4; d++)
+        red[d] = true;
+    } else {
+      th_init (&t, "MeanVarianceNormalization", 13);
+      th_input (&t, 4, dims);
+      th_output (&t);
+      if (mvn_n[which] >= 0)
+        th_attr_ints (&t, "axes", mvn_n[which], mvn_axes[which]);
+      for (int i = 0; i < (mvn_n[which] < 0 ? 3 : mvn_n[which]); i++)
+        red[(mvn_axes[which][i] + 4) % 4] = true;
+    }
+    cases++;
+    if (th_plan (&t, &err) != NN_OK) {
+      TH_CHECK (0, "%s rep %d: %s", t.node.op_type, rep, err.message);
+      th_free (&t);
+      continue;
+    }
+    th_fill_inputs (&t, seed);
+    th_run (&t, pool2, false);
+    const float *x = th_data (&t, t.in[0]), *y = th_data (&t, t.out[0]);
+    bool ok = true;
+    int64_t i[4], k[4];
+    size_t group = 0;
+    /* each group: the elements that agree on every kept axis */
+    for (k[0] = 0; k[0] < (red[0] ? 1 : dims[0]); k[0]++)
+      for (k[1] = 0; k[1] < (red[1] ? 1 : dims[1]); k[1]++)
+        for (k[2] = 0; k[2] < (red[2] ? 1 : dims[2]); k[2]++)
+          for (k[3] = 0; k[3] < (red[3] ? 1 : dims[3]); k[3]++, group++) {
+            size_t at[120], cnt = 0;
+            double m = 0, v = 0;
+            for (i[0] = k[0]; i[0] < (red[0] ? dims[0] : k[0] + 1); i[0]++)
+              for (i[1] = k[1]; i[1] < (red[1] ? dims[1] : k[1] + 1); i[1]++)
+                for (i[2] = k[2]; i[2] < (red[2] ? dims[2] : k[2] + 1); i[2]++)
+                  for (i[3] = k[3]; i[3] < (red[3] ? dims[3] : k[3] + 1);
+                       i[3]++)
+                    at[cnt++]
+                        = (size_t)(((i[0] * dims[1] + i[1]) * dims[2] + i[2])
+                                       * dims[3]
+                                   + i[3]);
+            for (size_t q = 0; q < cnt; q++)
+              m += x[at[q]];
+            m /= (double)cnt;
+            for (size_t q = 0; q < cnt; q++)
+              v += (x[at[q]] - m) * (x[at[q]] - m);
+            v /= (double)cnt;
+            for (size_t q = 0; q < cnt; q++) {
+              double d = x[at[q]] - m;
+              double want
+                  = layer ? d / sqrt (v + 1e-3) * sc : d / (sqrt (v) + 1e-9);
+              ok &= fabs (y[at[q]] - want) <= 1e-4 + 1e-4 * fabs (want);
+            }
+            if (layer) {
+              const float *mo = th_data (&t, t.out[1]);
+              const float *io = th_data (&t, t.out[2]);
+              double inv = 1.0 / sqrt (v + 1e-3);
+              ok &= t.out[1]->count == t.out[2]->count;
+              ok &= fabs (mo[group] - m) <= 1e-5 + 1e-5 * fabs (m);
+              ok &= fabs (io[group] - inv) <= 1e-4 * inv;
+            }
+          }
+    TH_CHECK (ok, "%s rep %d", t.node.op_type, rep);
+    th_free (&t);
+  }
+}
+
+/* ---- Constant, Range, EyeLike, NonZero, Cast from uint64 ------------- */
+
+/* Plans and runs t; false (counted) when planning fails. */
+static bool
+plan_run (th_node *t, const char *what)
+{
+  nn_error err = { 0 };
+  nn_status s = th_plan (t, &err);
+  cases++;
+  TH_CHECK (s == NN_OK, "%s: plan failed: %s", what, err.message);
+  if (s != NN_OK)
+    return false;
+  th_run (t, NULL, false);
+  return true;
+}
+
+static void
+tensor_cases (uint64_t *seed)
+{
+  th_node t;
+
+  /* Constant: value_float, value_floats, value_ints */
+  {
+    static const float fl[] = { 1.5f, -2.25f, 1e-3f };
+    static const int64_t in[] = { 7, -9000000000ll };
+    nn_attr *a;
+
+    th_init (&t, "Constant", 13);
+    th_output (&t);
+    th_attr_float (&t, "value_float", -0.75f);
+    if (plan_run (&t, "Constant value_float")) {
+      TH_CHECK (t.out[0]->ndim == 0 && t.out[0]->dtype == NN_DTYPE_FLOAT
+                    && th_data (&t, t.out[0])[0] == -0.75f,
+                "Constant value_float");
+    }
+    th_free (&t);
+
+    th_init (&t, "Constant", 13);
+    th_output (&t);
+    a = &t.attrs[t.node.n_attrs++];
+    memset (a, 0, sizeof *a);
+    a->name = "value_floats";
+    a->type = NN_ATTR_FLOATS;
+    a->floats = fl;
+    a->n = 3;
+    if (plan_run (&t, "Constant value_floats"))
+      TH_CHECK (t.out[0]->ndim == 1 && t.out[0]->dims[0] == 3
+                    && t.out[0]->dtype == NN_DTYPE_FLOAT
+                    && memcmp (th_data (&t, t.out[0]), fl, sizeof fl) == 0,
+                "Constant value_floats");
+    th_free (&t);
+
+    th_init (&t, "Constant", 13);
+    th_output (&t);
+    th_attr_ints (&t, "value_ints", 2, in);
+    if (plan_run (&t, "Constant value_ints"))
+      TH_CHECK (t.out[0]->ndim == 1 && t.out[0]->dims[0] == 2
+                    && t.out[0]->dtype == NN_DTYPE_INT64
+                    && memcmp (th_data (&t, t.out[0]), in, sizeof in) == 0,
+                "Constant value_ints");
+    th_free (&t);
+
+    /* a value of a type no attribute kind has */
+    th_init (&t, "Constant", 13);
+    th_output (&t);
+    th_attr_string (&t, "value_float", "1");
+    EXPECT (&t, NN_BAD_MODEL, "attribute 'value_float' has type");
+  }
+
+  /* Range: n = max(ceil((limit - start) / delta), 0), y[i] = start + i delta
+   * (ONNX), on every type it takes */
+  {
+    static const struct {
+      nn_dtype dt;
+      double start, limit, delta;
+    } r[] = {
+      { NN_DTYPE_INT64, 3, -8, -3 },    { NN_DTYPE_INT32, 0, 10, 3 },
+      { NN_DTYPE_INT16, -4, 5, 2 },     { NN_DTYPE_FLOAT, 0.5, 2.7, 0.4 },
+      { NN_DTYPE_DOUBLE, -1, 1, 0.25 }, { NN_DTYPE_INT32, 5, 1, 1 },
+      { NN_DTYPE_FLOAT, 1, 0.5, 0.5 },
+    };
+    for (size_t k = 0; k < sizeof r / sizeof r[0]; k++) {
+      double v[3] = { r[k].start, r[k].limit, r[k].delta };
+      double span = ceil ((v[1] - v[0]) / v[2]);
+      int64_t n = span > 0 ? (int64_t)span : 0;
+      char what[64];
+
+      snprintf (what, sizeof what, "Range %zu", k);
+      th_init (&t, "Range", 11);
+      for (int i = 0; i < 3; i++) {
+        unsigned char b[8];
+        nn_store_f64 (b, r[k].dt, 0, v[i]);
+        th_const_typed (&t, r[k].dt, 0, NULL, b);
+      }
+      th_output (&t);
+      if (plan_run (&t, what)) {
+        const void *y = th_data (&t, t.out[0]);
+        bool ok = t.out[0]->dtype == r[k].dt && t.out[0]->ndim == 1
+                  && t.out[0]->dims[0] == n;
+        for (int64_t i = 0; ok && i < n; i++)
+          ok = fabs (nn_load_f64 (y, r[k].dt, (size_t)i)
+                     - (v[0] + (double)i * v[2]))
+               <= 1e-6;
+        TH_CHECK (ok, "%s: %lld values", what, (long long)n);
+      }
+      th_free (&t);
+    }
+  }
+
+  /* EyeLike: ones where column = row + k, of the input's type or dtype */
+  for (int k = -2; k <= 3; k++) {
+    nn_dtype dt = k % 2 ? NN_DTYPE_INT32 : NN_DTYPE_FLOAT;
+    char what[32];
+    snprintf (what, sizeof what, "EyeLike k %d", k);
+    th_init (&t, "EyeLike", 9);
+    th_input (&t, 2, D (3, 4));
+    th_output (&t);
+    th_attr_int (&t, "k", k);
+    if (k % 2)
+      th_attr_int (&t, "dtype", dt);
+    if (plan_run (&t, what)) {
+      const void *y = th_data (&t, t.out[0]);
+      bool ok = t.out[0]->dtype == dt;
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 4; j++)
+          ok &= nn_load_f64 (y, dt, (size_t)(i * 4 + j)) == (j == i + k);
+      TH_CHECK (ok, "%s", what);
+    }
+    th_free (&t);
+  }
+
+  /* NonZero of a constant: the index of each non-zero, one row an axis,
+   * in row-major order */
+  for (int rep = 0; rep < 4; rep++) {
+    nn_dtype dt = rep % 2 ? NN_DTYPE_INT32 : NN_DTYPE_FLOAT;
+    int64_t dims[3] = { th_randint (seed, 1, 3), th_randint (seed, 1, 4),
+                        th_randint (seed, 1, 5) };
+    size_t count = (size_t)(dims[0] * dims[1] * dims[2]), nz = 0;
+    unsigned char x[60 * 8];
+    for (size_t i = 0; i < count; i++) {
+      int v = th_randint (seed, -2, 2) * (th_randint (seed, 0, 1));
+      nn_store_f64 (x, dt, i, v);
+      nz += v != 0;
+    }
+    th_init (&t, "NonZero", 13);
+    th_const_typed (&t, dt, 3, dims, x);
+    th_output (&t);
+    if (plan_run (&t, "NonZero")) {
+      const int64_t *y = (const int64_t *)th_data (&t, t.out[0]);
+      bool ok = t.out[0]->dtype == NN_DTYPE_INT64 && t.out[0]->ndim == 2
+                && t.out[0]->dims[0] == 3 && t.out[0]->dims[1] == (int64_t)nz;
+      size_t at = 0;
+      for (int64_t a = 0; ok && a < dims[0]; a++)
+        for (int64_t b = 0; b < dims[1]; b++)
+          for (int64_t c = 0; c < dims[2]; c++) {
+            size_t f = (size_t)((a * dims[1] + b) * dims[2] + c);
+            if (nn_load_f64 (x, dt, f) == 0.0)
+              continue;
+            ok &= y[at] == a && y[nz + at] == b && y[2 * nz + at] == c;
+            at++;
+          }
+      TH_CHECK (ok, "NonZero rep %d: %zu non-zeros", rep, nz);
+    }
+    th_free (&t);
+  }
+
+  /* Cast from uint64: integers and bool keep the value (mod 2^bits),
+   * floating types round it */
+  {
+    static const uint64_t u[]
+        = { 0, 1, 300, 70000, 1ull << 40, 18446744073709551615ull };
+    static const nn_dtype to[]
+        = { NN_DTYPE_INT32, NN_DTYPE_UINT8,  NN_DTYPE_BOOL,
+            NN_DTYPE_FLOAT, NN_DTYPE_DOUBLE, NN_DTYPE_INT64 };
+    for (size_t k = 0; k < sizeof to / sizeof to[0]; k++) {
+      char what[32];
+      snprintf (what, sizeof what, "Cast uint64 to %d", (int)to[k]);
+      th_init (&t, "Cast", 13);
+      th_input_typed (&t, NN_DTYPE_UINT64, 1, D (6));
+      th_output (&t);
+      th_attr_int (&t, "to", to[k]);
+      {
+        nn_error err = { 0 };
+        nn_status s = th_plan (&t, &err);
+        cases++;
+        TH_CHECK (s == NN_OK, "%s: %s", what, err.message);
+        if (s != NN_OK) {
+          th_free (&t);
+          continue;
+        }
+      }
+      memcpy (th_data (&t, t.in[0]), u, sizeof u);
+      th_run (&t, NULL, false);
+      const void *y = th_data (&t, t.out[0]);
+      bool ok = true;
+      for (size_t i = 0; i < 6; i++) {
+        switch (to[k]) {
+        case NN_DTYPE_INT32:
+          ok &= ((const int32_t *)y)[i] == (int32_t)(uint32_t)u[i];
+          break;
+        case NN_DTYPE_UINT8:
+          ok &= ((const uint8_t *)y)[i] == (uint8_t)u[i];
+          break;
+        case NN_DTYPE_BOOL:
+          ok &= ((const uint8_t *)y)[i] == (u[i] != 0);
+          break;
+        case NN_DTYPE_FLOAT:
+          ok &= ((const float *)y)[i] == (float)u[i];
+          break;
+        case NN_DTYPE_DOUBLE:
+          ok &= ((const double *)y)[i] == (double)u[i];
+          break;
+        default:
+          ok &= ((const uint64_t *)y)[i] == u[i];
+          break;
+        }
+      }
+      TH_CHECK (ok, "%s", what);
+      th_free (&t);
+    }
+  }
+}
+
 int
 main (void)
 {
@@ -1124,6 +1442,8 @@ main (void)
   arg_topk_cumsum_cases (&seed);
   norm_cases (&seed);
   resize_cases (&seed);
+  tensor_cases (&seed);
+  norm_extra_cases (&seed);
   nn_pool_free (pool2);
   printf ("more operators: %d cases, %d checks, %d failures\n", cases,
           th_checks, th_failures);

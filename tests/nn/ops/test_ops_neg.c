@@ -1054,6 +1054,48 @@ resize_new_rules (void)
   EXPECT (&t, NN_BAD_MODEL, "unknown auto_pad");
 }
 
+/* A shape an operator would produce that no tensor can have: over the
+ * element cap. And the attribute getters: an attribute of another type is
+ * as good as absent. */
+static void
+graph_rules (void)
+{
+  th_node t;
+  nn_error err = { 0 };
+  nn_status s;
+
+  th_init (&t, "Expand", 13);
+  th_input (&t, 2, D (1, 1));
+  th_const_i64 (&t, 1, D (2), D (65536, 65536));
+  th_output (&t);
+  s = th_plan (&t, &err);
+  th_negatives++;
+  TH_CHECK (
+      s == NN_SHAPE && strstr (err.message, "node 'n0' (Expand): tensor ")
+          && strstr (err.message, "would have more than 2147483648 elements"),
+      "Expand: %s", err.message);
+  th_free (&t);
+
+  th_init (&t, "Relu", 14);
+  th_attr_int (&t, "i", 3);
+  th_attr_float (&t, "f", 0.5f);
+  th_attr_string (&t, "s", "text");
+  TH_CHECK (nn_node_attr_int (&t.node, "i", 7) == 3
+                && nn_node_attr_int (&t.node, "f", 7) == 7
+                && nn_node_attr_int (&t.node, "none", 7) == 7,
+            "int attributes");
+  TH_CHECK (nn_node_attr_float (&t.node, "f", 2.f) == 0.5f
+                && nn_node_attr_float (&t.node, "i", 2.f) == 2.f
+                && nn_node_attr_float (&t.node, "none", 2.f) == 2.f,
+            "float attributes");
+  TH_CHECK (strcmp (nn_node_attr_string (&t.node, "s", "d"), "text") == 0
+                && strcmp (nn_node_attr_string (&t.node, "i", "d"), "d") == 0
+                && strcmp (nn_node_attr_string (&t.node, "none", "d"), "d")
+                       == 0,
+            "string attributes");
+  th_free (&t);
+}
+
 int
 main (void)
 {
@@ -1069,6 +1111,7 @@ main (void)
   reduce_new_rules ();
   norm_new_rules ();
   resize_new_rules ();
+  graph_rules ();
   TH_CHECK (nn_op_find ("Conv3D") == NULL, "unknown op found");
   TH_CHECK (nn_op_find (NULL) == NULL, "NULL op found");
   printf ("negative: %d rule cases, %d checks, %d failures\n", th_negatives,
