@@ -570,86 +570,90 @@ test_folding_limits (void)
   mb_output (b, "y");
   mb_output (b, "m");
   EXPECT (b, 0, NN_UNSUPPORTED, "would take more than");
-  typedef struct reports {
-    int n;
-    nn_status status[4];
-    char message[4][256];
-  } reports;
+}
 
-  static void collect (void *data, nn_status status, const char *message)
-  {
-    reports *r = data;
-    if (r->n < 4) {
-      r->status[r->n] = status;
-      snprintf (r->message[r->n], sizeof r->message[0], "%s", message);
+typedef struct reports {
+  int n;
+  nn_status status[4];
+  char message[4][256];
+} reports;
+
+static void
+collect (void *data, nn_status status, const char *message)
+{
+  reports *r = data;
+  if (r->n < 4) {
+    r->status[r->n] = status;
+    snprintf (r->message[r->n], sizeof r->message[0], "%s", message);
+  }
+  r->n++;
+}
+
+/* Report mode: the loader goes on past each unsupported node, reports
+ * each once, skips the node that reads a refused one's output, and fails
+ * at the end with the first problem's status and the count. Without it,
+ * the first problem stops the load. */
+static void
+test_report_mode (void)
+{
+  for (int report = 0; report < 2; report++) {
+    mb *b = mb_new (8, 13);
+    nn_load_options opts = { 0 };
+    reports r = { 0 };
+    nn_model *m = NULL;
+    nn_error e = { 0 };
+    size_t size;
+    const uint8_t *bytes;
+    nn_status s;
+
+    mb_input (b, "x", 4, (int64_t[]){ 1, 3, 4, 4 });
+    mb_node (b, "NonMaxSuppression", "first", (const char *[]){ "x", NULL },
+             (const char *[]){ "y1", NULL });
+    mb_node (b, "Relu", "after_first", (const char *[]){ "y1", NULL },
+             (const char *[]){ "y3", NULL });
+    mb_node (b, "Fancy", "second", (const char *[]){ "x", NULL },
+             (const char *[]){ "y2", NULL });
+    mb_node (b, "Relu", "fine", (const char *[]){ "x", NULL },
+             (const char *[]){ "y4", NULL });
+    mb_output (b, "y3");
+    mb_output (b, "y2");
+    mb_output (b, "y4");
+    bytes = mb_pack (b, &size);
+    if (report) {
+      opts.report = collect;
+      opts.report_data = &r;
     }
-    r->n++;
-  }
-
-  /* Report mode: the loader goes on past each unsupported node, reports
-   * each once, skips the node that reads a refused one's output, and fails
-   * at the end with the first problem's status and the count. Without it,
-   * the first problem stops the load. */
-  static void test_report_mode (void)
-  {
-    for (int report = 0; report < 2; report++) {
-      mb *b = mb_new (8, 13);
-      nn_load_options opts = { 0 };
-      reports r = { 0 };
-      nn_model *m = NULL;
-      nn_error e = { 0 };
-      size_t size;
-      const uint8_t *bytes;
-      nn_status s;
-
-      mb_input (b, "x", 4, (int64_t[]){ 1, 3, 4, 4 });
-      mb_node (b, "NonMaxSuppression", "first", (const char *[]){ "x", NULL },
-               (const char *[]){ "y1", NULL });
-      mb_node (b, "Relu", "after_first", (const char *[]){ "y1", NULL },
-               (const char *[]){ "y3", NULL });
-      mb_node (b, "Fancy", "second", (const char *[]){ "x", NULL },
-               (const char *[]){ "y2", NULL });
-      mb_node (b, "Relu", "fine", (const char *[]){ "x", NULL },
-               (const char *[]){ "y4", NULL });
-      mb_output (b, "y3");
-      mb_output (b, "y2");
-      mb_output (b, "y4");
-      bytes = mb_pack (b, &size);
-      if (report) {
-        opts.report = collect;
-        opts.report_data = &r;
-      }
-      s = nn_model_load_memory (bytes, size, &opts, &m, &e);
-      CHECK (s == NN_UNSUPPORTED && m == NULL, "report %d: %s", report,
-             nn_status_to_string (s));
-      if (report) {
-        CHECK (r.n == 2, "%d problems reported", r.n);
-        CHECK (r.n == 2 && r.status[0] == NN_UNSUPPORTED
-                   && r.status[1] == NN_UNSUPPORTED
-                   && check_contains (r.message[0], "node 'first'")
-                   && check_contains (r.message[1], "node 'second'"),
-               "reports: '%s', '%s'", r.message[0], r.message[1]);
-        CHECK (
-            check_contains (e.message, "2 problems, the first: node 'first'"),
-            "message '%s'", e.message);
-      } else {
-        CHECK (check_contains (e.message, "node 'first'")
-                   && !check_contains (e.message, "problems"),
-               "message '%s'", e.message);
-      }
-      mb_free (b);
+    s = nn_model_load_memory (bytes, size, &opts, &m, &e);
+    CHECK (s == NN_UNSUPPORTED && m == NULL, "report %d: %s", report,
+           nn_status_to_string (s));
+    if (report) {
+      CHECK (r.n == 2, "%d problems reported", r.n);
+      CHECK (r.n == 2 && r.status[0] == NN_UNSUPPORTED
+                 && r.status[1] == NN_UNSUPPORTED
+                 && check_contains (r.message[0], "node 'first'")
+                 && check_contains (r.message[1], "node 'second'"),
+             "reports: '%s', '%s'", r.message[0], r.message[1]);
+      CHECK (check_contains (e.message, "2 problems, the first: node 'first'"),
+             "message '%s'", e.message);
+    } else {
+      CHECK (check_contains (e.message, "node 'first'")
+                 && !check_contains (e.message, "problems"),
+             "message '%s'", e.message);
     }
+    mb_free (b);
   }
+}
 
-  int main (void)
-  {
-    test_versions ();
-    test_tensors ();
-    test_graph_structure ();
-    test_inputs ();
-    test_runtime_shape_ops ();
-    test_unused_outputs ();
-    test_folding_limits ();
-    test_report_mode ();
-    return check_report ("loader rules");
-  }
+int
+main (void)
+{
+  test_versions ();
+  test_tensors ();
+  test_graph_structure ();
+  test_inputs ();
+  test_runtime_shape_ops ();
+  test_unused_outputs ();
+  test_folding_limits ();
+  test_report_mode ();
+  return check_report ("loader rules");
+}

@@ -792,192 +792,196 @@ test_silu_threads (void)
     nn_session_free (s);
   }
   free (first);
-  /* x -> Conv -> activation -> y, the activation fused into the Conv; with
-   * `split` the Conv's output is a graph output too, which keeps the
-   * activation a node of its own (the operator's own loop). */
-  static nn_model *conv_act_model (const char *op, int depthwise, int split,
-                                   float a, float b)
-  {
-    mb *m = mb_new (8, 13);
-    const char *outs[] = { "y", "c" };
-    int oc = depthwise ? 3 : 4;
-    uint32_t seed = 7;
-    float w[4 * 3 * 3 * 3];
-    Onnx__NodeProto *n;
-    for (int i = 0; i < oc * (depthwise ? 1 : 3) * 9; i++) {
-      seed = seed * 1664525u + 1013904223u;
-      /* weights in [-1, 1): the conv output crosses every threshold */
-      w[i] = (float)(seed >> 8) / 8388608.0f - 1.0f;
-    }
-    mb_input (m, "x", 4, (int64_t[]){ 1, 3, 9, 9 });
-    mb_init_f (m, "w", 4, (int64_t[]){ oc, depthwise ? 1 : 3, 3, 3 }, w, 0);
-    n = mb_node (m, "Conv", "conv", (const char *[]){ "x", "w", NULL },
-                 (const char *[]){ "c", NULL });
-    if (depthwise)
-      mb_attr_i (m, n, "group", 3);
-    /* Clip at opset 13: the bounds are inputs */
-    if (strcmp (op, "Clip") == 0) {
-      mb_init_f (m, "lo", 0, NULL, (const float[]){ a }, 0);
-      mb_init_f (m, "hi", 0, NULL, (const float[]){ b }, 0);
-    }
-    n = mb_node (m, op, "act",
-                 strcmp (op, "Clip") == 0
-                     ? (const char *[]){ "c", "lo", "hi", NULL }
-                     : (const char *[]){ "c", NULL },
-                 (const char *[]){ "y", NULL });
-    if (strcmp (op, "LeakyRelu") == 0)
-      mb_attr_f (m, n, "alpha", a);
-    if (strcmp (op, "HardSigmoid") == 0) {
-      mb_attr_f (m, n, "alpha", a);
-      mb_attr_f (m, n, "beta", b);
-    }
-    for (int i = 0; i < 1 + split; i++)
-      mb_output (m, outs[i]);
-    return load (m, 0);
-  }
+}
 
-  /* An activation fused into the Conv before it gives what the activation
-   * gives as a node of its own, for each activation, dense and depthwise,
-   * with the fast and the reference kernels. The inputs are in [0, 1) and
-   * the weights in [-1, 1): the values before the activation reach both
-   * sides of its bends. */
-  static void test_fused_activations (void)
-  {
-    static const struct {
-      const char *op;
-      float a, b;
-    } acts[] = {
-      { "Relu", 0, 0 },
-      { "LeakyRelu", 0.1f, 0 },
-      { "Clip", -0.5f, 0.75f },
-      { "Sigmoid", 0, 0 },
-      { "HardSigmoid", 0.3f, 0.4f },
-      { "HardSwish", 0, 0 },
-      { "Tanh", 0, 0 },
-    };
-    for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++)
-      for (int dw = 0; dw < 2; dw++)
-        for (int ref = 0; ref < 2; ref++) {
-          nn_model *fused
-              = conv_act_model (acts[k].op, dw, 0, acts[k].a, acts[k].b);
-          nn_model *split
-              = conv_act_model (acts[k].op, dw, 1, acts[k].a, acts[k].b);
-          float *fy, *sy;
-          CHECK (fused && split, "%s models load", acts[k].op);
-          if (!fused || !split) {
-            nn_model_unref (fused);
-            nn_model_unref (split);
-            continue;
-          }
-          CHECK (nn_model_n_nodes (fused) == 1 && nn_model_n_nodes (split) == 2,
-                 "%s: %zu fused and %zu split nodes", acts[k].op,
-                 nn_model_n_nodes (fused), nn_model_n_nodes (split));
-          fy = run_once (fused, 1, ref, 1, 3 + (uint32_t)k);
-          sy = run_once (split, 1, ref, 1, 3 + (uint32_t)k);
-          if (fy && sy) {
-            int above = 0;
-            for (int i = 0; i < (dw ? 3 : 4) * 49; i++)
-              above += sy[i] > 0.f;
-            CHECK (max_abs_diff (fy, sy, (size_t)(dw ? 3 : 4) * 49) <= 1e-6f,
-                   "%s dw %d ref %d: fused differs by %g", acts[k].op, dw, ref,
-                   max_abs_diff (fy, sy, (size_t)(dw ? 3 : 4) * 49));
-            CHECK (above > 0, "%s: no positive output", acts[k].op);
-          }
-          free (fy);
-          free (sy);
+/* x -> Conv -> activation -> y, the activation fused into the Conv; with
+ * `split` the Conv's output is a graph output too, which keeps the
+ * activation a node of its own (the operator's own loop). */
+static nn_model *
+conv_act_model (const char *op, int depthwise, int split, float a, float b)
+{
+  mb *m = mb_new (8, 13);
+  const char *outs[] = { "y", "c" };
+  int oc = depthwise ? 3 : 4;
+  uint32_t seed = 7;
+  float w[4 * 3 * 3 * 3];
+  Onnx__NodeProto *n;
+  for (int i = 0; i < oc * (depthwise ? 1 : 3) * 9; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    /* weights in [-1, 1): the conv output crosses every threshold */
+    w[i] = (float)(seed >> 8) / 8388608.0f - 1.0f;
+  }
+  mb_input (m, "x", 4, (int64_t[]){ 1, 3, 9, 9 });
+  mb_init_f (m, "w", 4, (int64_t[]){ oc, depthwise ? 1 : 3, 3, 3 }, w, 0);
+  n = mb_node (m, "Conv", "conv", (const char *[]){ "x", "w", NULL },
+               (const char *[]){ "c", NULL });
+  if (depthwise)
+    mb_attr_i (m, n, "group", 3);
+  /* Clip at opset 13: the bounds are inputs */
+  if (strcmp (op, "Clip") == 0) {
+    mb_init_f (m, "lo", 0, NULL, (const float[]){ a }, 0);
+    mb_init_f (m, "hi", 0, NULL, (const float[]){ b }, 0);
+  }
+  n = mb_node (m, op, "act",
+               strcmp (op, "Clip") == 0
+                   ? (const char *[]){ "c", "lo", "hi", NULL }
+                   : (const char *[]){ "c", NULL },
+               (const char *[]){ "y", NULL });
+  if (strcmp (op, "LeakyRelu") == 0)
+    mb_attr_f (m, n, "alpha", a);
+  if (strcmp (op, "HardSigmoid") == 0) {
+    mb_attr_f (m, n, "alpha", a);
+    mb_attr_f (m, n, "beta", b);
+  }
+  for (int i = 0; i < 1 + split; i++)
+    mb_output (m, outs[i]);
+  return load (m, 0);
+}
+
+/* An activation fused into the Conv before it gives what the activation
+ * gives as a node of its own, for each activation, dense and depthwise,
+ * with the fast and the reference kernels. The inputs are in [0, 1) and
+ * the weights in [-1, 1): the values before the activation reach both
+ * sides of its bends. */
+static void
+test_fused_activations (void)
+{
+  static const struct {
+    const char *op;
+    float a, b;
+  } acts[] = {
+    { "Relu", 0, 0 },
+    { "LeakyRelu", 0.1f, 0 },
+    { "Clip", -0.5f, 0.75f },
+    { "Sigmoid", 0, 0 },
+    { "HardSigmoid", 0.3f, 0.4f },
+    { "HardSwish", 0, 0 },
+    { "Tanh", 0, 0 },
+  };
+  for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++)
+    for (int dw = 0; dw < 2; dw++)
+      for (int ref = 0; ref < 2; ref++) {
+        nn_model *fused
+            = conv_act_model (acts[k].op, dw, 0, acts[k].a, acts[k].b);
+        nn_model *split
+            = conv_act_model (acts[k].op, dw, 1, acts[k].a, acts[k].b);
+        float *fy, *sy;
+        CHECK (fused && split, "%s models load", acts[k].op);
+        if (!fused || !split) {
           nn_model_unref (fused);
           nn_model_unref (split);
+          continue;
         }
-  }
+        CHECK (nn_model_n_nodes (fused) == 1 && nn_model_n_nodes (split) == 2,
+               "%s: %zu fused and %zu split nodes", acts[k].op,
+               nn_model_n_nodes (fused), nn_model_n_nodes (split));
+        fy = run_once (fused, 1, ref, 1, 3 + (uint32_t)k);
+        sy = run_once (split, 1, ref, 1, 3 + (uint32_t)k);
+        if (fy && sy) {
+          int above = 0;
+          for (int i = 0; i < (dw ? 3 : 4) * 49; i++)
+            above += sy[i] > 0.f;
+          CHECK (max_abs_diff (fy, sy, (size_t)(dw ? 3 : 4) * 49) <= 1e-6f,
+                 "%s dw %d ref %d: fused differs by %g", acts[k].op, dw, ref,
+                 max_abs_diff (fy, sy, (size_t)(dw ? 3 : 4) * 49));
+          CHECK (above > 0, "%s: no positive output", acts[k].op);
+        }
+        free (fy);
+        free (sy);
+        nn_model_unref (fused);
+        nn_model_unref (split);
+      }
+}
 
-  /* The session's accessors: counts, infos, buffers and names, what they
-   * give for indices past the end, for unknown names and for no session;
-   * the memory cap refuses a session it cannot hold, naming both sizes; a
-   * NULL error pointer is fine. */
-  static void test_session_accessors (void)
-  {
-    nn_model *m = load (mb_seed_cnn (5), 0);
-    nn_session_options cap = { 0 };
-    nn_session *s = NULL;
-    nn_error e = { 0 };
-    char want[128];
-    size_t need;
+/* The session's accessors: counts, infos, buffers and names, what they
+ * give for indices past the end, for unknown names and for no session;
+ * the memory cap refuses a session it cannot hold, naming both sizes; a
+ * NULL error pointer is fine. */
+static void
+test_session_accessors (void)
+{
+  nn_model *m = load (mb_seed_cnn (5), 0);
+  nn_session_options cap = { 0 };
+  nn_session *s = NULL;
+  nn_error e = { 0 };
+  char want[128];
+  size_t need;
 
-    CHECK (m != NULL, "seed model loads");
-    if (!m)
-      return;
-    CHECK (nn_session_create (m, NULL, &s, NULL) == NN_OK, "session");
-    CHECK (nn_session_n_inputs (s) == 1 && nn_session_n_outputs (s) == 1,
-           "%zu inputs, %zu outputs", nn_session_n_inputs (s),
-           nn_session_n_outputs (s));
-    CHECK (nn_session_input_info (s, 1) == NULL
-               && nn_session_output_info (s, 1) == NULL,
-           "infos past the end");
-    CHECK (nn_session_input (s, 1) == NULL && nn_session_output (s, 1) == NULL
-               && nn_session_input_data (s, 1) == NULL
-               && nn_session_output_data (s, 1) == NULL,
-           "buffers past the end");
-    CHECK (nn_session_input_data (s, 0) == (void *)nn_session_input (s, 0)
-               && nn_session_output_data (s, 0)
-                      == (const void *)nn_session_output (s, 0),
-           "a float tensor's data is its float buffer");
-    CHECK (
-        nn_session_find_input (s, nn_session_input_info (s, 0)->name) == 0
-            && nn_session_find_output (s, nn_session_output_info (s, 0)->name)
-                   == 0,
-        "names found");
-    CHECK (nn_session_find_input (s, "nope") == (size_t)-1
-               && nn_session_find_output (s, "nope") == (size_t)-1
-               && nn_session_find_input (s, NULL) == (size_t)-1,
-           "unknown names");
-    CHECK (
-        nn_session_flops (s) == nn_model_flops (m) && nn_session_flops (s) > 0,
-        "session flops %g, model %g", nn_session_flops (s), nn_model_flops (m));
-    nn_session_free (s);
+  CHECK (m != NULL, "seed model loads");
+  if (!m)
+    return;
+  CHECK (nn_session_create (m, NULL, &s, NULL) == NN_OK, "session");
+  CHECK (nn_session_n_inputs (s) == 1 && nn_session_n_outputs (s) == 1,
+         "%zu inputs, %zu outputs", nn_session_n_inputs (s),
+         nn_session_n_outputs (s));
+  CHECK (nn_session_input_info (s, 1) == NULL
+             && nn_session_output_info (s, 1) == NULL,
+         "infos past the end");
+  CHECK (nn_session_input (s, 1) == NULL && nn_session_output (s, 1) == NULL
+             && nn_session_input_data (s, 1) == NULL
+             && nn_session_output_data (s, 1) == NULL,
+         "buffers past the end");
+  CHECK (nn_session_input_data (s, 0) == (void *)nn_session_input (s, 0)
+             && nn_session_output_data (s, 0)
+                    == (const void *)nn_session_output (s, 0),
+         "a float tensor's data is its float buffer");
+  CHECK (nn_session_find_input (s, nn_session_input_info (s, 0)->name) == 0
+             && nn_session_find_output (s, nn_session_output_info (s, 0)->name)
+                    == 0,
+         "names found");
+  CHECK (nn_session_find_input (s, "nope") == (size_t)-1
+             && nn_session_find_output (s, "nope") == (size_t)-1
+             && nn_session_find_input (s, NULL) == (size_t)-1,
+         "unknown names");
+  CHECK (nn_session_flops (s) == nn_model_flops (m) && nn_session_flops (s) > 0,
+         "session flops %g, model %g", nn_session_flops (s),
+         nn_model_flops (m));
+  nn_session_free (s);
 
-    CHECK (nn_session_n_inputs (NULL) == 0 && nn_session_n_outputs (NULL) == 0
-               && nn_session_input_info (NULL, 0) == NULL
-               && nn_session_output_info (NULL, 0) == NULL
-               && nn_session_input (NULL, 0) == NULL
-               && nn_session_output (NULL, 0) == NULL
-               && nn_session_find_input (NULL, "x") == (size_t)-1
-               && nn_session_find_output (NULL, "x") == (size_t)-1
-               && nn_session_flops (NULL) == 0.0,
-           "no session");
-    CHECK_ERR (nn_session_create (m, NULL, NULL, &e), e, NN_INVALID_ARG,
-               "no place for the session");
-    s = (nn_session *)&e;
-    CHECK_ERR (nn_session_create (NULL, NULL, &s, &e), e, NN_INVALID_ARG,
-               "no model");
-    CHECK (s == NULL, "a failed create leaves no session");
+  CHECK (nn_session_n_inputs (NULL) == 0 && nn_session_n_outputs (NULL) == 0
+             && nn_session_input_info (NULL, 0) == NULL
+             && nn_session_output_info (NULL, 0) == NULL
+             && nn_session_input (NULL, 0) == NULL
+             && nn_session_output (NULL, 0) == NULL
+             && nn_session_find_input (NULL, "x") == (size_t)-1
+             && nn_session_find_output (NULL, "x") == (size_t)-1
+             && nn_session_flops (NULL) == 0.0,
+         "no session");
+  CHECK_ERR (nn_session_create (m, NULL, NULL, &e), e, NN_INVALID_ARG,
+             "no place for the session");
+  s = (nn_session *)&e;
+  CHECK_ERR (nn_session_create (NULL, NULL, &s, &e), e, NN_INVALID_ARG,
+             "no model");
+  CHECK (s == NULL, "a failed create leaves no session");
 
-    /* the cap: one byte short of what the model's sessions take */
-    need = nn_model_session_bytes (m);
-    CHECK (need > 0, "session bytes");
-    cap.max_bytes = need - 1;
-    snprintf (want, sizeof want,
-              "needs %zu bytes, more than the %zu-byte limit", need, need - 1);
-    CHECK_ERR (nn_session_create (m, &cap, &s, &e), e, NN_NOMEM, want);
-    cap.max_bytes = need;
-    CHECK (nn_session_create (m, &cap, &s, &e) == NN_OK, "at the cap: %s",
-           e.message);
-    nn_session_free (s);
-    nn_model_unref (m);
-  }
+  /* the cap: one byte short of what the model's sessions take */
+  need = nn_model_session_bytes (m);
+  CHECK (need > 0, "session bytes");
+  cap.max_bytes = need - 1;
+  snprintf (want, sizeof want, "needs %zu bytes, more than the %zu-byte limit",
+            need, need - 1);
+  CHECK_ERR (nn_session_create (m, &cap, &s, &e), e, NN_NOMEM, want);
+  cap.max_bytes = need;
+  CHECK (nn_session_create (m, &cap, &s, &e) == NN_OK, "at the cap: %s",
+         e.message);
+  nn_session_free (s);
+  nn_model_unref (m);
+}
 
-  int main (void)
-  {
-    test_seed_cnn ();
-    test_profile ();
-    test_thread_init ();
-    test_two_sessions_at_once ();
-    test_batchnorm_folded ();
-    test_shape_subgraph_folded ();
-    test_metadata_and_args ();
-    test_pool_flops ();
-    test_gated_fusion ();
-    test_silu_threads ();
-    test_fused_activations ();
-    test_session_accessors ();
-    return check_report ("session");
-  }
+int
+main (void)
+{
+  test_seed_cnn ();
+  test_profile ();
+  test_thread_init ();
+  test_two_sessions_at_once ();
+  test_batchnorm_folded ();
+  test_shape_subgraph_folded ();
+  test_metadata_and_args ();
+  test_pool_flops ();
+  test_gated_fusion ();
+  test_silu_threads ();
+  test_fused_activations ();
+  test_session_accessors ();
+  return check_report ("session");
+}

@@ -861,14 +861,15 @@ GST_END_TEST;
 
 /* A region labelled @label, carrying @object_id unless it is 0 */
 static GstBuffer *
-tracked_frame (const gchar *label, guint64 object_id, gboolean full)
+tracked_frame (const gchar *label, guint64 object_id, gboolean whole)
 {
   GstBuffer *buf = plain_bgrx ();
   GstVideoRegionOfInterestMeta *meta;
   GstStructure *s;
 
   meta = gst_buffer_add_video_region_of_interest_meta (
-      buf, "x", full ? 0 : 40, full ? 0 : 50, full ? W : 150, full ? H : 90);
+      buf, "x", whole ? 0 : 40, whole ? 0 : 50, whole ? W : 150,
+      whole ? H : 90);
   s = gst_structure_new ("classification", "label", G_TYPE_STRING, label,
                          "confidence", G_TYPE_DOUBLE, 0.81, NULL);
   if (object_id)
@@ -891,20 +892,20 @@ GST_START_TEST (test_show_object_id)
   fail_unless (shown);
   gst_object_unref (e);
 
-  for (gint full = 0; full < 2; full++) {
+  for (gint whole = 0; whole < 2; whole++) {
     fail_unless (same_pixels (
-        push_bgrx ("show-object-id=true", tracked_frame ("cat", 42, full)),
-        push_bgrx (NULL, tracked_frame ("#42 cat", 0, full))));
+        push_bgrx ("show-object-id=true", tracked_frame ("cat", 42, whole)),
+        push_bgrx (NULL, tracked_frame ("#42 cat", 0, whole))));
     fail_unless (same_pixels (
-        push_bgrx ("show-object-id=false", tracked_frame ("cat", 42, full)),
-        push_bgrx (NULL, tracked_frame ("cat", 0, full))));
+        push_bgrx ("show-object-id=false", tracked_frame ("cat", 42, whole)),
+        push_bgrx (NULL, tracked_frame ("cat", 0, whole))));
     fail_unless (same_pixels (
-        push_bgrx ("show-object-id=true", tracked_frame ("cat", 0, full)),
-        push_bgrx (NULL, tracked_frame ("cat", 0, full))));
+        push_bgrx ("show-object-id=true", tracked_frame ("cat", 0, whole)),
+        push_bgrx (NULL, tracked_frame ("cat", 0, whole))));
     /* the id is visible: the tagged picture is not the plain one */
     fail_if (same_pixels (
-        push_bgrx ("show-object-id=true", tracked_frame ("cat", 42, full)),
-        push_bgrx (NULL, tracked_frame ("cat", 0, full))));
+        push_bgrx ("show-object-id=true", tracked_frame ("cat", 42, whole)),
+        push_bgrx (NULL, tracked_frame ("cat", 0, whole))));
   }
 }
 
