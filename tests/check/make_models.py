@@ -249,6 +249,7 @@ def main():
 
     write("labels-10.txt", "".join("class %d\n" % i for i in range(10)))
     write("labels-3.txt", "a\nb\nc\n")
+    write("labels-11.txt", "".join("class %d\n" % i for i in range(11)))
     # labels JSON must escape (last-result): quotes, backslashes, controls
     write("labels-escapes.txt",
           b'say "hi"\nback\\slash\ntab\there\nctl\x01a\nctl\x10b\n'

@@ -1004,6 +1004,18 @@ GST_START_TEST (test_error_labels_count)
 
 GST_END_TEST;
 
+/* one line more than the model has classes: refused as well, not the
+ * extra name ignored */
+GST_START_TEST (test_error_labels_too_many)
+{
+  const gchar *props[] = { "labels", "@labels-11.txt", NULL };
+
+  expect_start_error ("seed.onnx", props, GST_RESOURCE_ERROR,
+                      GST_RESOURCE_ERROR_SETTINGS, "labels-11.txt");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_error_labels_not_utf8)
 {
   const gchar *props[] = { "labels", "@labels-bad.txt", NULL };
@@ -1250,6 +1262,7 @@ edgeclassify_suite (void)
   tcase_add_test (tc_err, test_error_labels_missing);
   tcase_add_test (tc_err, test_error_labels_directory);
   tcase_add_test (tc_err, test_error_labels_count);
+  tcase_add_test (tc_err, test_error_labels_too_many);
   tcase_add_test (tc_err, test_error_labels_not_utf8);
   tcase_add_test (tc_err, test_error_model_bad_hint);
   tcase_add_test (tc_err, test_error_model_labels_count);
