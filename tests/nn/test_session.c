@@ -792,6 +792,7 @@ test_silu_threads (void)
     nn_session_free (s);
   }
   free (first);
+  nn_model_unref (m);
 }
 
 /* x -> Conv -> activation -> y, the activation fused into the Conv; with
