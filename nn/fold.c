@@ -109,6 +109,14 @@ nn_fold_batchnorm (nn_model *model, nn_error *err)
   return NN_OK;
 }
 
+bool
+nn_fold_shares_input (const nn_node *node)
+{
+  return node->def->view && node->out[0] && (node->n_out == 1 || !node->out[1])
+         && node->in[0] && node->in[0]->kind == NN_VAL_CONST
+         && node->out[0]->dtype == node->in[0]->dtype;
+}
+
 /* A planned node whose outputs can be known now: run it once into plan
  * memory, with the same run() a session would call, and make its outputs
  * constants. A view of a constant shares the constant's data. */
@@ -131,9 +139,7 @@ nn_fold_run (nn_plan *plan, nn_node *node, nn_error *err)
     if (node->out[i])
       total += (nn_value_floats (node->out[i]) + 15) & ~(size_t)15;
   }
-  if (node->def->view && node->out[0] && (node->n_out == 1 || !node->out[1])
-      && node->in[0] && node->in[0]->kind == NN_VAL_CONST
-      && node->out[0]->dtype == node->in[0]->dtype) {
+  if (nn_fold_shares_input (node)) {
     node->out[0]->kind = NN_VAL_CONST;
     node->out[0]->cdata = node->in[0]->cdata;
     goto done;

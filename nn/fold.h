@@ -18,4 +18,8 @@
 #define NN_MAX_FOLD_TOTAL_BYTES ((double)((size_t)1 << 30))
 #define NN_MAX_FOLD_TOTAL_WORK ((double)((size_t)1 << 32))
 
+/* Whether folding `node` only shares its constant input's data (a view of
+ * a weight): no memory, no work. */
+bool nn_fold_shares_input (const nn_node *node);
+
 #endif /* NN_FOLD_H */

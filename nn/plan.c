@@ -91,8 +91,8 @@ step_work (const nn_node *n)
 static nn_status
 fold_budget (const nn_node *n, double *bytes, double *work, nn_error *err)
 {
-  if (n->def->view && n->in[0] && n->in[0]->kind == NN_VAL_CONST)
-    return NN_OK; /* shares the constant's data */
+  if (nn_fold_shares_input (n))
+    return NN_OK;
   for (int k = 0; k < n->n_out; k++)
     if (n->out[k])
       *bytes += (double)n->out[k]->count
