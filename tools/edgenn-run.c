@@ -9,7 +9,10 @@
 #include "nn/hints.h"
 #include "nn/nn.h"
 #include "nn/postprocess.h"
+#include "json-out.h"
 #include "npy.h"
+#include "run-args.h"
+#include "run-profile.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -25,87 +28,9 @@
 #define TOP_K 5
 /* Fixed, so two runs of the tool on the same model see the same data. */
 #define RANDOM_SEED UINT64_C (0x5eed0f00dcafe123)
-#define MAX_SHAPES 16
-
-typedef struct run_args {
-  const char *model;
-  const char *input;
-  const char *output;
-  long runs, warmup, threads, batch;
-  bool reference, json, check, profile;
-  /* --input-shape: entry 0 is the unnamed one (the first input), if any */
-  nn_input_shape shapes[MAX_SHAPES];
-  size_t n_shapes;
-} run_args;
-
 typedef struct latency {
   double median, p90, p99, min, mean;
 } latency;
-
-static void
-usage (FILE *f)
-{
-  fputs (
-      "usage: edgenn-run MODEL [--input IN.npy] [--output OUT.npy] "
-      "[--runs N] [--threads T]\n"
-      "                  [--batch B] [--warmup W] [--input-shape [NAME=]DIMS]"
-      "\n"
-      "                  [--reference] [--profile] [--json]\n"
-      "       edgenn-run --check MODEL [--input-shape [NAME=]DIMS]\n"
-      "\n"
-      "Describes MODEL (inputs, outputs, operator counts, GFLOPs), runs it "
-      "on IN.npy\n"
-      "(float32, C order, exactly the first input's shape) or on seeded "
-      "random data,\n"
-      "writes the first output to OUT.npy, prints its top-5 (of the first "
-      "batch item:\n"
-      "probabilities when the model's metadata says its outputs are "
-      "logits, and the\n"
-      "model's labels when it has them) and the latency of N timed runs "
-      "after W\n"
-      "warm-up runs.\n"
-      "\n"
-      "  --check        check that MODEL can run, without running it: list "
-      "every\n"
-      "                 unsupported node, operator, attribute or opset "
-      "(status 1 if\n"
-      "                 any), else describe it. An image input's symbolic "
-      "height and\n"
-      "                 width are checked at the model's "
-      "edgeclassify.input-size,\n"
-      "                 else 224x224\n"
-      "  --runs N       timed runs (default 20)\n"
-      "  --warmup W     untimed runs before them (default 2)\n"
-      "  --threads T    session worker threads (default 1)\n"
-      "  --batch B      batch size (default: the model's own)\n"
-      "  --input-shape [NAME=]DIMS\n"
-      "                 shape of the first input (or of input NAME), as "
-      "1x3x224x224:\n"
-      "                 binds its symbolic dimensions; repeatable. Without "
-      "it, IN.npy's\n"
-      "                 shape binds the first input\n"
-      "  --reference    use the naive reference kernels\n"
-      "  --profile      time every step of the timed runs: per node and per "
-      "operator,\n"
-      "                 the mean time, its share of the run and GFLOP/s "
-      "(in --json too)\n"
-      "  --json         print only one line of JSON holding the results (no "
-      "report)\n",
-      f);
-}
-
-static int
-die (const char *fmt, ...)
-{
-  va_list ap;
-
-  fputs ("edgenn-run: ", stderr);
-  va_start (ap, fmt);
-  vfprintf (stderr, fmt, ap);
-  va_end (ap);
-  fputc ('\n', stderr);
-  return 1;
-}
 
 /* The human report on stdout; nothing with --json, where stdout carries
  * exactly one JSON document (problems still go to stderr). */
@@ -123,171 +48,6 @@ say (const char *fmt, ...)
   va_start (ap, fmt);
   vprintf (fmt, ap);
   va_end (ap);
-}
-
-/* Strict decimal integer in [min, max]; 0 on success. */
-static int
-parse_long (const char *flag, const char *text, long min, long max, long *out)
-{
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol (text, &end, 10);
-  if (text[0] == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max)
-    return die ("%s needs an integer from %ld to %ld, not '%s'", flag, min, max,
-                text);
-  *out = v;
-  return 0;
-}
-
-/* "[NAME=]D0xD1x..." into a->shapes. 0 on success. */
-static int
-parse_shape (const char *text, run_args *a)
-{
-  const char *eq = strrchr (text, '=');
-  const char *p = eq ? eq + 1 : text;
-  nn_input_shape sh = { NULL, 0, { 0 } };
-  size_t at;
-
-  if (eq) {
-    if (eq == text)
-      return die ("--input-shape '%s': the input name before '=' is empty",
-                  text);
-    sh.name = strndup (text, (size_t)(eq - text));
-    if (!sh.name)
-      return die ("out of memory");
-  }
-  for (;;) {
-    char *end;
-    long long v;
-    if (sh.ndim == NN_MAX_DIMS)
-      goto bad;
-    errno = 0;
-    v = strtoll (p, &end, 10);
-    if (end == p || *p == '-' || *p == '+' || errno == ERANGE || v < 1
-        || v > INT32_MAX)
-      goto bad;
-    sh.dims[sh.ndim++] = v;
-    if (*end == '\0')
-      break;
-    if (*end != 'x')
-      goto bad;
-    p = end + 1;
-  }
-  if (!sh.name && a->n_shapes && !a->shapes[0].name)
-    return die ("--input-shape without a name is given twice (name the "
-                "inputs: NAME=DIMS)");
-  if (a->n_shapes == MAX_SHAPES)
-    return die ("at most %d --input-shape options", MAX_SHAPES);
-  /* The unnamed one binds the first input: nn reads a NULL name as the
-   * input at the entry's own index. */
-  at = a->n_shapes++;
-  if (!sh.name && at > 0) {
-    a->shapes[at] = a->shapes[0];
-    at = 0;
-  }
-  a->shapes[at] = sh;
-  return 0;
-
-bad:
-  free ((char *)sh.name);
-  return die ("--input-shape needs dimensions of 1 or more such as "
-              "1x3x224x224 (at most %d), not '%s'",
-              NN_MAX_DIMS, text);
-}
-
-/* Whether the option name in arg (its first len bytes) is `name`. */
-static bool
-flag_is (const char *arg, size_t len, const char *name)
-{
-  return strlen (name) == len && strncmp (arg, name, len) == 0;
-}
-
-/* Returns 0 to go on, 1 on a bad command line (reported), 2 for --help. */
-static int
-parse_args (int argc, char **argv, run_args *a)
-{
-  static const struct {
-    const char *name;
-    long min, max;
-    size_t off;
-  } num_flags[] = {
-    { "--runs", 1, 1000000, offsetof (run_args, runs) },
-    { "--warmup", 0, 1000000, offsetof (run_args, warmup) },
-    { "--threads", 1, 256, offsetof (run_args, threads) },
-    { "--batch", 1, 65536, offsetof (run_args, batch) },
-  };
-  const size_t n_num = sizeof num_flags / sizeof num_flags[0];
-
-  for (int i = 1; i < argc; i++) {
-    const char *arg = argv[i];
-    const char *value = NULL;
-    size_t len, k;
-
-    if (arg[0] != '-') {
-      if (a->model)
-        return die ("more than one model given ('%s' and '%s')", a->model, arg);
-      a->model = arg;
-      continue;
-    }
-    if (strcmp (arg, "-h") == 0 || strcmp (arg, "--help") == 0)
-      return 2;
-    if (strcmp (arg, "--check") == 0) {
-      a->check = true;
-      continue;
-    }
-    if (strcmp (arg, "--reference") == 0) {
-      a->reference = true;
-      continue;
-    }
-    if (strcmp (arg, "--json") == 0) {
-      a->json = true;
-      continue;
-    }
-    if (strcmp (arg, "--profile") == 0) {
-      a->profile = true;
-      continue;
-    }
-    /* The remaining flags take a value: "--flag VALUE" or "--flag=VALUE". */
-    len = strcspn (arg, "=");
-    for (k = 0; k < n_num && !flag_is (arg, len, num_flags[k].name); k++)
-      ;
-    if (k == n_num && !flag_is (arg, len, "--input")
-        && !flag_is (arg, len, "--output")
-        && !flag_is (arg, len, "--input-shape"))
-      return die ("unknown option '%s' (try --help)", arg);
-    if (arg[len] == '=')
-      value = arg + len + 1;
-    else if (i + 1 < argc)
-      value = argv[++i];
-    else
-      return die ("%s needs a value", arg);
-
-    if (flag_is (arg, len, "--input"))
-      a->input = value;
-    else if (flag_is (arg, len, "--input-shape")) {
-      if (parse_shape (value, a) != 0)
-        return 1;
-    } else if (flag_is (arg, len, "--output"))
-      a->output = value;
-    else if (parse_long (num_flags[k].name, value, num_flags[k].min,
-                         num_flags[k].max,
-                         (long *)((char *)a + num_flags[k].off))
-             != 0)
-      return 1;
-  }
-  if (!a->model)
-    return die ("no model given (try --help)");
-  if (a->check && a->json)
-    return die ("--check prints a report of its own; drop --json");
-  if (a->check && a->profile)
-    return die ("--check does not run the model; drop --profile");
-  if (a->input && a->input[0] == '\0')
-    return die ("--input needs a file name");
-  if (a->output && a->output[0] == '\0')
-    return die ("--output needs a file name");
-  return 0;
 }
 
 static void
@@ -364,7 +124,7 @@ print_op_counts (const nn_model *model)
   op_count *counts = calloc (n_nodes ? n_nodes : 1, sizeof *counts);
 
   if (!counts)
-    return die ("out of memory");
+    return run_die ("out of memory");
   for (size_t i = 0; i < n_nodes; i++) {
     const char *op = nn_model_node_op (model, i);
     size_t k = 0;
@@ -469,23 +229,23 @@ check_model (run_args *a)
   st = nn_model_load_file (a->model, &lo, &model, &err);
   if (st != NN_OK) {
     if (problems)
-      die ("%s: %zu problem%s: this build cannot run the model", a->model,
-           problems, problems == 1 ? "" : "s");
+      run_die ("%s: %zu problem%s: this build cannot run the model", a->model,
+               problems, problems == 1 ? "" : "s");
     else if (strstr (err.message, a->model))
-      die ("cannot load the model: %s: %s", nn_status_to_string (st),
-           err.message);
+      run_die ("cannot load the model: %s: %s", nn_status_to_string (st),
+               err.message);
     else
-      die ("cannot load '%s': %s: %s", a->model, nn_status_to_string (st),
-           err.message);
+      run_die ("cannot load '%s': %s: %s", a->model, nn_status_to_string (st),
+               err.message);
     goto done;
   }
   for (size_t i = 0; i < nn_model_n_inputs (model); i++) {
     const nn_tensor_info *info = nn_model_input (model, i);
     for (int d = 0; d < info->ndim; d++) {
       if (info->dims[d] < 0) {
-        die ("input '%s' axis %d ('%s') is symbolic: give its shape with "
-             "--input-shape to check the model's shapes",
-             info->name, d, info->dim_names[d]);
+        run_die ("input '%s' axis %d ('%s') is symbolic: give its shape with "
+                 "--input-shape to check the model's shapes",
+                 info->name, d, info->dim_names[d]);
         goto done;
       }
       defaulted |= a->n_shapes == 0 && info->ndim == 4 && (d == 2 || d == 3)
@@ -505,7 +265,7 @@ check_model (run_args *a)
          "model's\n        edgeclassify.input-size or else 224x224 "
          "(--input-shape to choose)\n");
   say ("check:  supported\n");
-  ret = fflush (stdout) == 0 ? 0 : die ("cannot write the report");
+  ret = fflush (stdout) == 0 ? 0 : run_die ("cannot write the report");
 
 done:
   nn_model_unref (model);
@@ -560,31 +320,6 @@ summarize (double *us, size_t n)
   return l;
 }
 
-static void
-json_string (const char *s)
-{
-  putchar ('"');
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      printf ("\\%c", *p);
-    else if (*p < 0x20)
-      printf ("\\u%04x", *p);
-    else
-      putchar (*p);
-  }
-  putchar ('"');
-}
-
-/* JSON has no NaN or infinity. */
-static void
-json_number (double v, const char *fmt)
-{
-  if (isfinite (v))
-    printf (fmt, v);
-  else
-    printf ("null");
-}
-
 /* Batch size of a tensor whose first dimension is the batch; 0 if none. */
 static int64_t
 leading_dim (const nn_tensor_info *info)
@@ -603,7 +338,7 @@ prepare_inputs (nn_session *session, const run_args *a, npy_array *x,
   uint64_t rng = RANDOM_SEED;
 
   if (a->input && n_in == 0)
-    return die ("the model has no inputs to read '%s' into", a->input);
+    return run_die ("the model has no inputs to read '%s' into", a->input);
   for (size_t i = 0; i < n_in; i++) {
     const nn_tensor_info *info = nn_session_input_info (session, i);
 
@@ -611,10 +346,10 @@ prepare_inputs (nn_session *session, const run_args *a, npy_array *x,
 
     saved[i] = calloc (1, bytes ? bytes : 1);
     if (!saved[i])
-      return die ("out of memory for input '%s'", info->name);
+      return run_die ("out of memory for input '%s'", info->name);
     if (i == 0 && a->input && info->dtype != NN_DTYPE_FLOAT)
-      return die ("input '%s' is %s; --input reads float32 only", info->name,
-                  nn_dtype_name (info->dtype));
+      return run_die ("input '%s' is %s; --input reads float32 only",
+                      info->name, nn_dtype_name (info->dtype));
     if (i == 0 && a->input) {
       bool same = x->ndim == info->ndim;
 
@@ -624,8 +359,8 @@ prepare_inputs (nn_session *session, const run_args *a, npy_array *x,
         char have[256], need[256];
         format_dims (have, sizeof have, x->ndim, x->dims);
         format_dims (need, sizeof need, info->ndim, info->dims);
-        return die ("'%s' has shape %s but input '%s' needs %s", a->input, have,
-                    info->name, need);
+        return run_die ("'%s' has shape %s but input '%s' needs %s", a->input,
+                        have, info->name, need);
       }
       memcpy (saved[i], x->data, info->count * sizeof (float));
     } else if (info->dtype == NN_DTYPE_FLOAT) {
@@ -678,14 +413,14 @@ post_top_k (const post_info *pi, const float *out, size_t item,
   if (pi->opts.logits) {
     probs = malloc (item * sizeof *probs);
     if (!probs)
-      return die ("out of memory for %zu output values", item);
+      return run_die ("out of memory for %zu output values", item);
     nn_softmax (out, item, probs, NULL);
     out = probs;
   }
   st = nn_top_k (out, item, TOP_K, top, n_top, &err);
   free (probs);
   if (st != NN_OK)
-    return die ("top-%d: %s", TOP_K, err.message);
+    return run_die ("top-%d: %s", TOP_K, err.message);
   return 0;
 }
 
@@ -695,18 +430,9 @@ post_label (const post_info *pi, int id)
   return pi->opts.labels ? pi->opts.labels[id] : NULL;
 }
 
-/* What --profile gathers: the time of each step summed over the timed
- * runs, and of the runs themselves. */
-typedef struct profile {
-  size_t n_steps;
-  double *step_us; /* one run's, written by nn_session_run_profiled */
-  double *sum_us;  /* over the timed runs */
-  long runs;
-  double total_us; /* the runs as timed around the call */
-} profile;
-
 static int
-run_once (nn_session *session, float *const *saved, double *us, profile *prof)
+run_once (nn_session *session, float *const *saved, double *us,
+          run_profile *prof)
 {
   size_t n_in = nn_session_n_inputs (session);
   nn_error err = { 0 };
@@ -723,135 +449,12 @@ run_once (nn_session *session, float *const *saved, double *us, profile *prof)
             : nn_session_run (session, &err);
   if (us)
     *us = now_us () - t0;
-  if (prof && us && st == NN_OK) {
-    for (size_t t = 0; t < prof->n_steps; t++)
-      prof->sum_us[t] += prof->step_us[t];
-    prof->runs++;
-    prof->total_us += *us;
-  }
+  if (prof && us && st == NN_OK)
+    run_profile_add (prof, *us);
   if (st != NN_OK)
-    return die ("run failed: %s%s%s", nn_status_to_string (st),
-                err.message[0] ? ": " : "", err.message);
+    return run_die ("run failed: %s%s%s", nn_status_to_string (st),
+                    err.message[0] ? ": " : "", err.message);
   return 0;
-}
-
-/* ---- --profile ---- */
-
-typedef struct op_row {
-  const char *op;
-  size_t nodes;
-  double us, flops;
-} op_row;
-
-static int
-cmp_op_row (const void *pa, const void *pb)
-{
-  const op_row *a = pa, *b = pb;
-
-  if (a->us != b->us)
-    return a->us < b->us ? 1 : -1;
-  return strcmp (a->op, b->op);
-}
-
-/* GFLOP/s of flops done in us microseconds; 0 when either is 0. */
-static double
-gflops_at (double flops, double us)
-{
-  return flops > 0 && us > 0 ? flops / us / 1e3 : 0.0;
-}
-
-/* The per-operator rows of a profile, largest time first, into rows (room
- * for n_steps); returns how many. */
-static size_t
-profile_ops (nn_session *session, const profile *prof, op_row *rows)
-{
-  size_t n = 0;
-
-  for (size_t t = 0; t < prof->n_steps; t++) {
-    nn_step_info info;
-    size_t k;
-    nn_session_step_info (session, t, &info, NULL);
-    for (k = 0; k < n && strcmp (rows[k].op, info.op) != 0; k++)
-      ;
-    if (k == n)
-      rows[n++] = (op_row){ info.op, 0, 0.0, 0.0 };
-    rows[k].nodes++;
-    rows[k].us += prof->sum_us[t] / (double)prof->runs;
-    rows[k].flops += info.flops;
-  }
-  qsort (rows, n, sizeof *rows, cmp_op_row);
-  return n;
-}
-
-static void
-print_profile (nn_session *session, const profile *prof, const op_row *rows,
-               size_t n_rows)
-{
-  double total = prof->total_us / (double)prof->runs, steps = 0;
-
-  for (size_t t = 0; t < prof->n_steps; t++)
-    steps += prof->sum_us[t] / (double)prof->runs;
-  say ("\nprofile over %ld runs: %.1f us a run, its %zu steps %.1f us "
-       "(%.1f%%)\n",
-       prof->runs, total, prof->n_steps, steps,
-       total > 0 ? 100.0 * steps / total : 0.0);
-  say ("\n%-22s %6s %12s %7s %9s\n", "operator", "nodes", "us", "share",
-       "GFLOP/s");
-  for (size_t k = 0; k < n_rows; k++)
-    say ("%-22s %6zu %12.1f %6.1f%% %9.2f\n", rows[k].op, rows[k].nodes,
-         rows[k].us, total > 0 ? 100.0 * rows[k].us / total : 0.0,
-         gflops_at (rows[k].flops, rows[k].us));
-  say ("\n%5s %-24s %10s %7s %9s  %s\n", "step", "operator", "us", "share",
-       "GFLOP/s", "node");
-  for (size_t t = 0; t < prof->n_steps; t++) {
-    nn_step_info info;
-    char op[64];
-    double us = prof->sum_us[t] / (double)prof->runs;
-    nn_session_step_info (session, t, &info, NULL);
-    snprintf (op, sizeof op, "%s%s%s", info.op, info.fused[0] ? "+" : "",
-              info.fused);
-    say ("%5zu %-24s %10.1f %6.1f%% %9.2f  %s\n", t, op, us,
-         total > 0 ? 100.0 * us / total : 0.0, gflops_at (info.flops, us),
-         info.name);
-  }
-}
-
-static void
-json_profile (nn_session *session, const profile *prof, const op_row *rows,
-              size_t n_rows)
-{
-  double total = prof->total_us / (double)prof->runs, steps = 0;
-
-  for (size_t t = 0; t < prof->n_steps; t++)
-    steps += prof->sum_us[t] / (double)prof->runs;
-  printf (", \"profile\": {\"runs\": %ld, \"total_us\": %.3f"
-          ", \"steps_us\": %.3f, \"ops\": [",
-          prof->runs, total, steps);
-  for (size_t k = 0; k < n_rows; k++) {
-    printf ("%s{\"op\": ", k ? ", " : "");
-    json_string (rows[k].op);
-    printf (", \"nodes\": %zu, \"us\": %.9g, \"share\": %.6f"
-            ", \"flops\": %.9g, \"gflops_per_s\": %.6g}",
-            rows[k].nodes, rows[k].us, total > 0 ? rows[k].us / total : 0.0,
-            rows[k].flops, gflops_at (rows[k].flops, rows[k].us));
-  }
-  printf ("], \"nodes\": [");
-  for (size_t t = 0; t < prof->n_steps; t++) {
-    nn_step_info info;
-    double us = prof->sum_us[t] / (double)prof->runs;
-    nn_session_step_info (session, t, &info, NULL);
-    printf ("%s{\"name\": ", t ? ", " : "");
-    json_string (info.name);
-    printf (", \"op\": ");
-    json_string (info.op);
-    printf (", \"fused\": ");
-    json_string (info.fused);
-    printf (", \"us\": %.9g, \"share\": %.6f, \"flops\": %.9g"
-            ", \"gflops_per_s\": %.6g}",
-            us, total > 0 ? us / total : 0.0, info.flops,
-            gflops_at (info.flops, us));
-  }
-  printf ("]}");
 }
 
 int
@@ -875,19 +478,17 @@ main (int argc, char **argv)
   float *out_conv = NULL;
   int64_t model_batch, batch;
   latency lat;
-  profile prof = { 0 };
-  op_row *op_rows = NULL;
-  size_t n_op_rows = 0;
+  run_profile prof = { 0 };
   bool from_npy = false;
   int ret = 1;
 
   nn_hints_init (&pi.hints);
-  switch (parse_args (argc, argv, &a)) {
+  switch (run_parse_args (argc, argv, &a)) {
   case 0:
     human_report = !a.json;
     break;
   case 2:
-    usage (stdout);
+    run_usage (stdout);
     ret = 0;
     goto done;
   default:
@@ -904,7 +505,7 @@ main (int argc, char **argv)
   if (a.input) {
     char nerr[NPY_ERROR_MAX];
     if (npy_read_f32 (a.input, &x, nerr) != 0) {
-      die ("%s", nerr);
+      run_die ("%s", nerr);
       goto done;
     }
     if (a.n_shapes == 0) {
@@ -929,11 +530,12 @@ main (int argc, char **argv)
     }
     /* The loader's messages usually name the file already. */
     if (strstr (err.message, a.model))
-      die ("cannot load the model%s: %s: %s", at, nn_status_to_string (st),
-           err.message);
+      run_die ("cannot load the model%s: %s: %s", at, nn_status_to_string (st),
+               err.message);
     else
-      die ("cannot load '%s'%s: %s%s%s", a.model, at, nn_status_to_string (st),
-           err.message[0] ? ": " : "", err.message);
+      run_die ("cannot load '%s'%s: %s%s%s", a.model, at,
+               nn_status_to_string (st), err.message[0] ? ": " : "",
+               err.message);
     goto done;
   }
   say ("model:  %s\n", a.model);
@@ -951,13 +553,13 @@ main (int argc, char **argv)
            ? NN_UNSUPPORTED
            : nn_session_create (model, &sopts, &session, &err);
   if (st != NN_OK) {
-    die ("cannot create a session for '%s': %s%s%s%s", a.model,
-         nn_status_to_string (st), err.message[0] ? ": " : "",
-         st == NN_UNSUPPORTED && !session ? "the model has no outputs"
-                                          : err.message,
-         st == NN_INVALID_ARG && strstr (err.message, "not bound")
-             ? " (--input-shape or --input)"
-             : "");
+    run_die ("cannot create a session for '%s': %s%s%s%s", a.model,
+             nn_status_to_string (st), err.message[0] ? ": " : "",
+             st == NN_UNSUPPORTED && !session ? "the model has no outputs"
+                                              : err.message,
+             st == NN_INVALID_ARG && strstr (err.message, "not bound")
+                 ? " (--input-shape or --input)"
+                 : "");
     goto done;
   }
 
@@ -976,18 +578,14 @@ main (int argc, char **argv)
   saved = calloc (n_in ? n_in : 1, sizeof *saved);
   us = malloc ((size_t)a.runs * sizeof *us);
   if (!saved || !us) {
-    die ("out of memory");
+    run_die ("out of memory");
     goto done;
   }
   if (prepare_inputs (session, &a, &x, saved) != 0)
     goto done;
   if (a.profile) {
-    prof.n_steps = nn_session_n_steps (session);
-    prof.step_us = calloc (prof.n_steps + 1, sizeof *prof.step_us);
-    prof.sum_us = calloc (prof.n_steps + 1, sizeof *prof.sum_us);
-    op_rows = calloc (prof.n_steps + 1, sizeof *op_rows);
-    if (!prof.step_us || !prof.sum_us || !op_rows) {
-      die ("out of memory");
+    if (run_profile_init (&prof, nn_session_n_steps (session)) != 0) {
+      run_die ("out of memory");
       goto done;
     }
   }
@@ -1006,7 +604,7 @@ main (int argc, char **argv)
     out_conv
         = malloc ((out_info->count ? out_info->count : 1) * sizeof (float));
     if (!out_conv) {
-      die ("out of memory");
+      run_die ("out of memory");
       goto done;
     }
     to_float (nn_session_output_data (session, 0), out_info->dtype,
@@ -1019,7 +617,7 @@ main (int argc, char **argv)
     char nerr[NPY_ERROR_MAX];
     if (npy_write_f32 (a.output, out, out_info->ndim, out_info->dims, nerr)
         != 0) {
-      die ("%s", nerr);
+      run_die ("%s", nerr);
       goto done;
     }
   }
@@ -1051,26 +649,24 @@ main (int argc, char **argv)
        "p99 %.1f, min %.1f, mean %.1f; %.3g GFLOP/s at the median\n",
        a.runs, a.warmup, lat.median, lat.p90, lat.p99, lat.min, lat.mean,
        lat.median > 0 ? gflops * 1e6 / lat.median : 0.0);
-  if (a.profile) {
-    n_op_rows = profile_ops (session, &prof, op_rows);
-    print_profile (session, &prof, op_rows, n_op_rows);
-  }
+  if (a.profile && human_report)
+    run_profile_print (stdout, session, &prof);
 
   if (a.json) {
     printf ("{\"model\": ");
-    json_string (a.model);
+    json_out_string (stdout, a.model);
     printf (", \"runs\": %ld, \"threads\": %ld, \"batch\": %lld", a.runs,
             a.threads, (long long)(batch ? batch : 1));
     printf (", \"median_us\": %.3f, \"p90_us\": %.3f, \"p99_us\": %.3f"
             ", \"min_us\": %.3f, \"mean_us\": %.3f",
             lat.median, lat.p90, lat.p99, lat.min, lat.mean);
     printf (", \"gflops\": ");
-    json_number (gflops, "%.9g");
+    json_out_number (stdout, gflops, "%.9g");
     printf (", \"softmax\": %s, \"top5\": [",
             pi.opts.logits ? "true" : "false");
     for (size_t k = 0; k < n_top; k++) {
       printf ("%s[%d, ", k ? ", " : "", top[k].id);
-      json_number (top[k].score, "%.9g");
+      json_out_number (stdout, top[k].score, "%.9g");
       printf ("]");
     }
     printf ("]");
@@ -1078,24 +674,22 @@ main (int argc, char **argv)
       printf (", \"top5_labels\": [");
       for (size_t k = 0; k < n_top; k++) {
         printf ("%s", k ? ", " : "");
-        json_string (post_label (&pi, top[k].id));
+        json_out_string (stdout, post_label (&pi, top[k].id));
       }
       printf ("]");
     }
     if (a.profile)
-      json_profile (session, &prof, op_rows, n_op_rows);
+      run_profile_json (stdout, session, &prof);
     printf ("}\n");
   }
   if (fflush (stdout) != 0 || ferror (stdout)) {
-    die ("cannot write the results: %s", strerror (errno));
+    run_die ("cannot write the results: %s", strerror (errno));
     goto done;
   }
   ret = 0;
 
 done:
-  free (prof.step_us);
-  free (prof.sum_us);
-  free (op_rows);
+  run_profile_clear (&prof);
   free (out_conv);
   npy_array_clear (&x);
   for (size_t i = 0; i < a.n_shapes; i++)
