@@ -165,7 +165,7 @@ MUTANTS = [
       "      if (*p < 0x10)\n        g_string_append_printf (out, \"\\\\u%04x\", *p);",
       "control characters 0x10 to 0x1f written raw in JSON", GST),
     # ---- edgereport ----
-    m("mqtt-queue-dropped-on-reconnect", "gst/edgereport-publisher.c",
+    m("mqtt-queue-dropped-on-reconnect", "gst/edgereport-connection.c",
       "    p->wiping = p->session && !p->fresh;\n",
       "    p->wiping = p->session && !p->fresh;\n"
       "    if (p->attempts > 0) {\n      g_mutex_lock (&p->lock);\n"
