@@ -11,6 +11,7 @@
 #endif
 
 #include "edgeclassify-engine.h"
+#include "edgeclassify-scheduler.h"
 
 #include <math.h>
 #include <string.h>
@@ -252,6 +253,7 @@ ec_engine_new (const EcSettings *s, EcError *err)
    * else 224x224; binding symbolic sides when the model has them. */
   sopts.batch = 1;
   sopts.threads = s->threads;
+  sopts.thread_init = ec_scheduler_helper_init;
   e->threads = MAX (s->threads, 1);
   nn_hints_input_size (&hints, s->input_width, s->input_height, in->dims[3],
                        in->dims[2], &in_w, &in_h);

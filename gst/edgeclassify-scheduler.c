@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #ifdef __linux__
+#include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -212,6 +213,16 @@ lower_priority (void)
       != 0)
     g_debug ("edgeclassify worker: could not lower its priority");
 #endif
+}
+
+void
+ec_scheduler_helper_init (void *unused)
+{
+  (void)unused;
+#ifdef __linux__
+  pthread_setname_np (pthread_self (), "ec-helper");
+#endif
+  lower_priority ();
 }
 
 static gpointer

@@ -53,6 +53,12 @@ guint ec_scheduler_slots (EcScheduler *s);
 /* Most slots ever held at once (tests: never more than ec_scheduler_slots). */
 guint ec_scheduler_peak_busy (EcScheduler *s);
 
+/* For a session's own helper threads (threads > 1), as nn's thread_init
+ * (@unused is ignored): names the calling thread "ec-helper" and lowers it
+ * below the streaming threads, as the scheduler's workers are, so that no
+ * inference thread preempts a thread that moves frames. */
+void ec_scheduler_helper_init (void *unused);
+
 /* A client named @name (for debugging). @run is called for async requests
  * with @user_data. Takes a reference on @s. */
 EcClient *ec_client_new (EcScheduler *s, const gchar *name, EcRunFunc run,

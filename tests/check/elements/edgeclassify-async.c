@@ -5,8 +5,13 @@
  * follow the ROI id; the process never holds more inference slots than it
  * has; priorities share the slots. */
 
+#include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -748,6 +753,69 @@ GST_START_TEST (test_shared_slots_and_priorities)
 }
 GST_END_TEST;
 
+/* Every inference thread the element makes, the scheduler's workers and
+ * a session's own helpers (threads=2, in either mode), yields to the
+ * streaming threads: SCHED_BATCH, and a higher nice value than the thread
+ * that made it (unless that one is already at the highest). */
+static guint
+count_lowered (const gchar *prefix, gint base_nice)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const gchar *tid_s;
+  guint n = 0;
+
+  fail_unless (dir != NULL);
+  while ((tid_s = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename ("/proc/self/task", tid_s, "comm", NULL);
+    gchar *comm = NULL;
+    pid_t tid = (pid_t)g_ascii_strtoll (tid_s, NULL, 10);
+
+    if (g_file_get_contents (path, &comm, NULL, NULL)
+        && g_str_has_prefix (comm, prefix)) {
+      gint nice;
+
+      g_strchomp (comm);
+      errno = 0;
+      nice = getpriority (PRIO_PROCESS, (id_t)tid);
+      fail_unless (errno == 0, "%s: %s", comm, g_strerror (errno));
+      fail_unless_equals_int (sched_getscheduler (tid), SCHED_BATCH);
+      fail_unless (nice > base_nice || base_nice >= 19,
+                   "thread %s at nice %d, its maker at %d", comm, nice,
+                   base_nice);
+      n++;
+    }
+    g_free (comm);
+    g_free (path);
+  }
+  g_dir_close (dir);
+  return n;
+}
+
+GST_START_TEST (test_inference_threads_yield)
+{
+  GstHarness *ha
+      = harness_new (NULL, "seed.onnx", "mode=async threads=2", GRAY28);
+  GstHarness *hs
+      = harness_new (NULL, "seed.onnx", "mode=sync threads=2", GRAY28);
+  gint base_nice;
+  GstVideoInfo info;
+
+  errno = 0;
+  base_nice = getpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid));
+  fail_unless (errno == 0);
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_GRAY8, 28, 28);
+  gst_buffer_unref (gst_harness_push_and_pull (ha, frame_at (&info, 0)));
+  wait_result_of (harness_classifier (ha), 0);
+  gst_buffer_unref (gst_harness_push_and_pull (hs, frame_at (&info, 0)));
+
+  /* one helper per session, and at least one scheduler worker */
+  fail_unless (count_lowered ("ec-helper", base_nice) >= 2);
+  fail_unless (count_lowered ("ec-infer-", base_nice) >= 1);
+  gst_harness_teardown (ha);
+  gst_harness_teardown (hs);
+}
+GST_END_TEST;
+
 static Suite *
 edgeclassify_async_suite (void)
 {
@@ -770,6 +838,7 @@ edgeclassify_async_suite (void)
   tcase_add_test (tc, test_async_latency_is_streaming_cost);
   tcase_add_test (tc, test_latency_follows_down);
   tcase_add_test (tc, test_shared_slots_and_priorities);
+  tcase_add_test (tc, test_inference_threads_yield);
   return s;
 }
 
