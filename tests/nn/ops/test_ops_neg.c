@@ -1,5 +1,6 @@
 /* Negative tests: every validation rule of the other operators'
- * plan(), each asserting the status and that the message names the node. */
+ * plan(), each asserting the status, that the message names the node and
+ * that it says which rule fired. */
 #include "harness.h"
 
 #include <math.h>

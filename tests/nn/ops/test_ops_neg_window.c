@@ -1,6 +1,6 @@
 /* Negative tests, windows: every validation rule of Conv and the pools
- * (status, and a message naming the node), then random mutations of valid
- * Conv and pool nodes into invalid ones. */
+ * (status, and a message naming the node and the rule), then random
+ * mutations of valid Conv and pool nodes into invalid ones. */
 #include "harness.h"
 
 #include <limits.h>
