@@ -57,9 +57,13 @@ slice_params (const nn_node *node, int64_t *starts, int64_t *ends,
   }
   if (ne != *n || (na >= 0 && na != *n) || (ns >= 0 && ns != *n))
     return nn_fail_node (err, NN_BAD_MODEL, node,
-                         "starts, ends, axes and steps differ in length "
-                         "(%d, %d, %d, %d)",
-                         *n, ne, na, ns);
+                         "starts has %d values but %s has %d", *n,
+                         ne != *n              ? "ends"
+                         : na >= 0 && na != *n ? "axes"
+                                               : "steps",
+                         ne != *n              ? ne
+                         : na >= 0 && na != *n ? na
+                                               : ns);
   for (int i = 0; i < *n; i++) {
     if (na < 0)
       axes[i] = i;

@@ -352,12 +352,18 @@ resize_plan (nn_node *node, nn_error *err)
   int im = word_index (mode, modes, 3), ic = word_index (coord, coords, 7),
       in = word_index (nearest, nearests, 4),
       ip = word_index (policy, policies, 3);
-  if (im < 0 || ic < 0 || in < 0 || ip < 0)
+  if (im < 0 || ic < 0 || in < 0 || ip < 0) {
+    const char *name = im < 0   ? "mode"
+                       : ic < 0 ? "coordinate_transformation_mode"
+                       : in < 0 ? "nearest_mode"
+                                : "keep_aspect_ratio_policy";
+    const char *value = im < 0   ? mode
+                        : ic < 0 ? coord
+                        : in < 0 ? nearest
+                                 : policy;
     return nn_fail_node (err, NN_BAD_MODEL, node,
-                         "unknown mode '%s', coordinate_transformation_mode "
-                         "'%s', nearest_mode '%s' or keep_aspect_ratio_policy "
-                         "'%s'",
-                         mode, coord, nearest, policy);
+                         "attribute '%s' has unknown value '%s'", name, value);
+  }
   c.interp = (interp_mode)im;
   c.coord = (coord_mode)ic;
   c.nearest = (nearest_mode)in;

@@ -420,7 +420,8 @@ attr_unary (nn_node *node, un_kind kind, const char *an, float ad,
     return s;
   if (!isfinite (a) || !isfinite (b))
     return nn_fail_node (err, NN_BAD_MODEL, node,
-                         "attributes must be finite (%g, %g)", a, b);
+                         "attribute '%s' must be finite, is %g",
+                         isfinite (a) ? bn : an, isfinite (a) ? b : a);
   return unary_common (node, kind, NN_TYPES_FLOAT, 0, a, b, err);
 }
 
@@ -445,7 +446,8 @@ celu_plan (nn_node *node, nn_error *err)
   if (s)
     return s;
   if (a == 0.f)
-    return nn_fail_node (err, NN_BAD_MODEL, node, "attribute 'alpha' is 0");
+    return nn_fail_node (err, NN_BAD_MODEL, node,
+                         "attribute 'alpha' must not be 0");
   return attr_unary (node, UN_CELU, "alpha", 1.f, NULL, 0.f, err);
 }
 

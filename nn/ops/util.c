@@ -186,13 +186,34 @@ nn_op_const_scalar (const nn_node *node, int i, const char *what, float *out,
   return NN_OK;
 }
 
+/* The ONNX name of an attribute type, as model viewers show it. */
+static const char *
+attr_type_name (nn_attr_type type)
+{
+  switch (type) {
+  case NN_ATTR_FLOAT:
+    return "FLOAT";
+  case NN_ATTR_INT:
+    return "INT";
+  case NN_ATTR_STRING:
+    return "STRING";
+  case NN_ATTR_TENSOR:
+    return "TENSOR";
+  case NN_ATTR_FLOATS:
+    return "FLOATS";
+  case NN_ATTR_INTS:
+    return "INTS";
+  }
+  return "unknown";
+}
+
 static nn_status
 attr_type_error (const nn_node *node, const nn_attr *a, const char *want,
                  nn_error *err)
 {
   return nn_fail_node (err, NN_BAD_MODEL, node,
-                       "attribute '%s' has type %d, expected %s", a->name,
-                       (int)a->type, want);
+                       "attribute '%s' has type %s (%d), expected %s", a->name,
+                       attr_type_name (a->type), (int)a->type, want);
 }
 
 nn_status

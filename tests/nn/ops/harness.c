@@ -335,19 +335,31 @@ th_compare (const float *a, const float *b, size_t n, double rtol, double atol,
 }
 
 void
-th_expect_fail (th_node *t, nn_status want, const char *what, int line)
+th_expect_fail (th_node *t, nn_status want, const char *needle,
+                const char *what, const char *file, int line)
 {
   nn_error err = { 0 };
   char prefix[64];
   nn_status s = th_plan (t, &err);
   th_negatives++;
   snprintf (prefix, sizeof prefix, "node 'n0' (%s): ", t->node.op_type);
-  TH_CHECK (s == want, "line %d, %s %s: got status %s, expected %s (%s)", line,
-            t->node.op_type, what, nn_status_to_string (s),
+  TH_CHECK (s == want, "%s:%d, %s %s: got status %s, expected %s (%s)", file,
+            line, t->node.op_type, what, nn_status_to_string (s),
             nn_status_to_string (want), err.message);
-  if (s != NN_OK)
+  TH_CHECK (needle && needle[0], "%s:%d, %s %s: no needle for the message: %s",
+            file, line, t->node.op_type, what, err.message);
+  if (s != NN_OK) {
     TH_CHECK (strncmp (err.message, prefix, strlen (prefix)) == 0,
-              "line %d, %s %s: message does not name the node: %s", line,
+              "%s:%d, %s %s: message does not name the node: %s", file, line,
               t->node.op_type, what, err.message);
+    /* Past the prefix, so that the op's name cannot match. */
+    const char *rest = strncmp (err.message, prefix, strlen (prefix)) == 0
+                           ? err.message + strlen (prefix)
+                           : err.message;
+    if (needle && needle[0])
+      TH_CHECK (strstr (rest, needle) != NULL,
+                "%s:%d, %s %s: message lacks \"%s\": %s", file, line,
+                t->node.op_type, what, needle, err.message);
+  }
   th_free (t);
 }

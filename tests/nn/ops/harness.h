@@ -75,11 +75,16 @@ void th_fill (float *x, size_t n, uint64_t *seed);
 double th_compare (const float *a, const float *b, size_t n, double rtol,
                    double atol, size_t *worst);
 
-/* Plans t (which must fail), checks the status and that the message
- * names the node, frees t. Counts into th_negatives. */
-void th_expect_fail (th_node *t, nn_status want, const char *what, int line);
+/* Plans t (which must fail), checks the status, that the message names
+ * the node and that it contains needle: a word or phrase that tells the
+ * rule which should have fired from the others (an attribute or input
+ * name, the offending value). An empty needle fails the case. what
+ * describes the case for the report. Frees t. Counts into th_negatives. */
+void th_expect_fail (th_node *t, nn_status want, const char *needle,
+                     const char *what, const char *file, int line);
 extern int th_negatives;
-#define EXPECT(t, want, what) th_expect_fail (t, want, what, __LINE__)
+#define EXPECT(t, want, needle, what)                                          \
+  th_expect_fail (t, want, needle, what, __FILE__, __LINE__)
 #define D(...) ((const int64_t[]){ __VA_ARGS__ })
 
 /* Counters for the report. */

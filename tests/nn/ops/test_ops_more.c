@@ -1263,7 +1263,8 @@ tensor_cases (uint64_t *seed)
     th_init (&t, "Constant", 13);
     th_output (&t);
     th_attr_string (&t, "value_float", "1");
-    EXPECT (&t, NN_BAD_MODEL, "attribute 'value_float' has type");
+    EXPECT (&t, NN_BAD_MODEL, "'value_float' has type",
+            "a string in value_float");
   }
 
   /* Range: n = max(ceil((limit - start) / delta), 0), y[i] = start + i delta
