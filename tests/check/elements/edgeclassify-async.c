@@ -205,6 +205,42 @@ GST_START_TEST (test_async_flush_drops_old_results)
 }
 GST_END_TEST;
 
+/* A request running when the flush comes: its result, published after
+ * the flush, is neither attached nor counted as fresh. Only what the
+ * streaming thread or last-result takes is counted, and nothing takes
+ * between the submit and the flush, so exactly one fresh result (of the
+ * frame after the flush) is counted per round. */
+GST_START_TEST (test_async_flush_mid_run_not_counted)
+{
+  GstHarness *h = harness_new (NULL, "slower.onnx", "mode=async", GRAY64);
+  GstElement *c = harness_classifier (h);
+  GstVideoInfo info;
+  GstSegment segment;
+  guint n = 0;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_GRAY8, 64, 64);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  for (guint round = 0; round < 5; round++) {
+    guint64 before = stat_u64 (c, "fresh-results");
+
+    /* a request, given time to start (a run takes tens of ms) */
+    gst_buffer_unref (gst_harness_push_and_pull (h, frame_at (&info, n++)));
+    g_usleep (5000);
+    fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+    fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+    fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+    /* one frame after it; taking results often, so that the old run's,
+     * published in between, is taken */
+    gst_buffer_unref (gst_harness_push_and_pull (h, frame_at (&info, n++)));
+    while (last_result_frame (c) < 0)
+      g_usleep (500);
+    fail_unless_equals_uint64 (stat_u64 (c, "fresh-results"), before + 1);
+    /* the next round's flush clears last-result again */
+  }
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* New caps: the results of the old ones are dropped. */
 GST_START_TEST (test_async_caps_change_drops_old_results)
 {
@@ -826,6 +862,7 @@ edgeclassify_async_suite (void)
   tcase_add_test (tc, test_async_results_come_later_with_age);
   tcase_add_test (tc, test_async_newest_wins);
   tcase_add_test (tc, test_async_flush_drops_old_results);
+  tcase_add_test (tc, test_async_flush_mid_run_not_counted);
   tcase_add_test (tc, test_async_caps_change_drops_old_results);
   tcase_add_test (tc, test_async_model_swap);
   tcase_add_test (tc, test_async_roi_results_follow_ids);
