@@ -60,6 +60,7 @@ enum {
   BN_BETA_SHARED = 1 << 6, /* a second Conv reads BN's B as its bias */
   BN_W_COMPUTED = 1 << 7,  /* the weights come out of an Identity node */
   BN_STATS_OUT = 1 << 8,   /* BN lists an unread running-mean output */
+  BN_EMPTY_BIAS = 1 << 9,  /* the Conv's bias input is named "" */
 };
 
 static const float bn_w[2] = { 2.0f, -1.0f }, bn_b[2] = { 0.5f, 1.0f };
@@ -86,7 +87,10 @@ conv_bn (unsigned flags)
   if (flags & BN_W_COMPUTED)
     mb_node (b, "Identity", "wid", (const char *[]){ "w", NULL },
              (const char *[]){ "wi", NULL });
-  if (flags & BN_NO_BIAS)
+  if (flags & BN_EMPTY_BIAS)
+    mb_node (b, "Conv", "conv", (const char *[]){ "x", w, "", NULL },
+             (const char *[]){ c_out, NULL });
+  else if (flags & BN_NO_BIAS)
     mb_node (b, "Conv", "conv", (const char *[]){ "x", w, NULL },
              (const char *[]){ c_out, NULL });
   else
@@ -126,6 +130,7 @@ test_batchnorm (void)
   } cases[] = {
     { 0, 1, "plain" },
     { BN_NO_BIAS, 1, "conv without bias" },
+    { BN_EMPTY_BIAS, 1, "conv bias left empty" },
     { BN_SPATIAL0, 0, "spatial = 0" },
     { BN_AFTER_RELU, 0, "a Relu between" },
     { BN_CONV_OUT, 0, "conv output also a graph output" },
@@ -156,7 +161,8 @@ test_batchnorm (void)
     }
     for (int c = 0; c < 2; c++)
       for (int i = 0; i < 4; i++) {
-        double conv = bn_w[c] * x[i] + (f & BN_NO_BIAS ? 0.0 : bn_b[c]);
+        double conv = bn_w[c] * x[i]
+                      + (f & (BN_NO_BIAS | BN_EMPTY_BIAS) ? 0.0 : bn_b[c]);
         double in = f & BN_AFTER_RELU ? fmax (conv, 0.0) : conv;
         double want = bn_sc[c] * (in - bn_mean[c]) / sqrt (bn_var[c] + 1e-3)
                       + bn_be[c];
