@@ -99,11 +99,11 @@ conv_bn (unsigned flags)
   if (flags & BN_AFTER_RELU)
     mb_node (b, "Relu", "relu", (const char *[]){ "c0", NULL },
              (const char *[]){ "c", NULL });
-  bn = mb_node (
-      b, "BatchNormalization", "bn",
-      (const char *[]){ "c", "scale", "beta", "mean", "var", NULL },
-      flags & BN_STATS_OUT ? (const char *[]){ "y", "running_mean", NULL }
-                           : (const char *[]){ "y", NULL });
+  bn = mb_node (b, "BatchNormalization", "bn",
+                (const char *[]){ "c", "scale", "beta", "mean", "var", NULL },
+                flags & BN_STATS_OUT
+                    ? (const char *[]){ "y", "running_mean", NULL }
+                    : (const char *[]){ "y", NULL });
   mb_attr_f (b, bn, "epsilon", 1e-3f);
   if (flags & BN_SPATIAL0)
     mb_attr_i (b, bn, "spatial", 0);
@@ -164,8 +164,8 @@ test_batchnorm (void)
         double conv = bn_w[c] * x[i]
                       + (f & (BN_NO_BIAS | BN_EMPTY_BIAS) ? 0.0 : bn_b[c]);
         double in = f & BN_AFTER_RELU ? fmax (conv, 0.0) : conv;
-        double want = bn_sc[c] * (in - bn_mean[c]) / sqrt (bn_var[c] + 1e-3)
-                      + bn_be[c];
+        double want
+            = bn_sc[c] * (in - bn_mean[c]) / sqrt (bn_var[c] + 1e-3) + bn_be[c];
         float got = nn_session_output (s, 0)[c * 4 + i];
         CHECK (fabs (got - want) < 1e-5, "%s: y c%d i%d = %f, wanted %f",
                cases[k].what, c, i, got, want);
@@ -249,8 +249,8 @@ check_plus_x (mb *b, const char *what, const float *fk, size_t n)
   if ((s = run (m, x, n))) {
     for (size_t i = 0; i < n; i++)
       CHECK (nn_session_output (s, 0)[i] == x[i] + fk[i],
-             "%s: y[%zu] = %f, wanted %f", what, i,
-             nn_session_output (s, 0)[i], x[i] + fk[i]);
+             "%s: y[%zu] = %f, wanted %f", what, i, nn_session_output (s, 0)[i],
+             x[i] + fk[i]);
     nn_session_free (s);
   }
   nn_model_unref (m);

@@ -18,16 +18,16 @@ enum tail {
   T_HARD_SIGMOID,
   T_HARD_SWISH,
   T_TANH,
-  T_SILU,          /* Mul(c, Sigmoid(c)) */
-  T_SILU_SWAPPED,  /* Mul(Sigmoid(c), c) */
-  T_HARD_GATE,     /* Mul(c, HardSigmoid(c)) */
-  T_SILU_SIG_OUT,  /* SiLU whose Sigmoid output is a graph output too */
-  T_SIG_SQUARED,   /* Mul(Sigmoid(c), Sigmoid(c)) */
-  T_TANH_GATE,     /* Mul(c, Tanh(c)): no such fused gate */
-  T_RELU_RELU,     /* Relu(Relu(c)): only the first fuses */
-  T_CONV_OUT,      /* c is a graph output and read by a Relu */
-  T_TWO_READERS,   /* Relu(c) and Add(c, c) */
-  T_SILU_TWICE,    /* Mul(c, Sigmoid(c)) and Sigmoid(c) also read by Relu */
+  T_SILU,         /* Mul(c, Sigmoid(c)) */
+  T_SILU_SWAPPED, /* Mul(Sigmoid(c), c) */
+  T_HARD_GATE,    /* Mul(c, HardSigmoid(c)) */
+  T_SILU_SIG_OUT, /* SiLU whose Sigmoid output is a graph output too */
+  T_SIG_SQUARED,  /* Mul(Sigmoid(c), Sigmoid(c)) */
+  T_TANH_GATE,    /* Mul(c, Tanh(c)): no such fused gate */
+  T_RELU_RELU,    /* Relu(Relu(c)): only the first fuses */
+  T_CONV_OUT,     /* c is a graph output and read by a Relu */
+  T_TWO_READERS,  /* Relu(c) and Add(c, c) */
+  T_SILU_TWICE,   /* Mul(c, Sigmoid(c)) and Sigmoid(c) also read by Relu */
 };
 
 static const struct {
@@ -109,7 +109,7 @@ expected (enum tail t, double v, double x_min)
 }
 
 #define NODE(b, op, name, ins, outs)                                           \
-  mb_node ((b), (op), (name), (const char *[]){ ins, NULL },                  \
+  mb_node ((b), (op), (name), (const char *[]){ ins, NULL },                   \
            (const char *[]){ outs, NULL })
 #define IN2(a, b) a, b
 
@@ -249,12 +249,10 @@ test_case (size_t k)
              cases[k].name, i, nn_session_output (s, 1)[i]);
     if (t == T_TWO_READERS)
       CHECK (fabs (nn_session_output (s, 1)[i] - 2 * v) < 1e-5,
-             "%s: y2[%d] = %f", cases[k].name, i,
-             nn_session_output (s, 1)[i]);
+             "%s: y2[%d] = %f", cases[k].name, i, nn_session_output (s, 1)[i]);
     if (t == T_SILU_TWICE)
       CHECK (fabs (nn_session_output (s, 1)[i] - sig (v)) < 1e-6,
-             "%s: y2[%d] = %f", cases[k].name, i,
-             nn_session_output (s, 1)[i]);
+             "%s: y2[%d] = %f", cases[k].name, i, nn_session_output (s, 1)[i]);
   }
   nn_session_free (s);
   nn_model_unref (m);

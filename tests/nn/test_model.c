@@ -144,8 +144,7 @@ test_model_accessors (void)
   CHECK (nn_model_flops (NULL) == 0.0, "flops of no model");
   CHECK (nn_model_session_bytes (NULL) == SIZE_MAX, "bytes of no model");
   CHECK (nn_model_session_bytes (m) >= 2 * 48 * sizeof (float),
-         "bytes %zu for an input and an output",
-         nn_model_session_bytes (m));
+         "bytes %zu for an input and an output", nn_model_session_bytes (m));
   CHECK (nn_model_ref (NULL) == NULL, "ref of no model");
   nn_model_unref (m);
 
@@ -245,6 +244,64 @@ test_report_unplanned (void)
   CHECK_ERR (s, e, NN_UNSUPPORTED,
              "1 problem, the first: node 'odd' (NoSuchOp)");
   CHECK (n == 1 && m == NULL, "%d reports", n);
+  mb_free (b);
+}
+
+typedef struct {
+  int n;
+  nn_status first;
+} tally;
+
+static void
+tally_reports (void *data, nn_status status, const char *message)
+{
+  tally *t = data;
+  (void)message;
+  if (t->n++ == 0)
+    t->first = status;
+}
+
+/* Report mode on a planned model: a node refused while planning is
+ * reported once, the nodes reading any of its outputs are skipped without
+ * a report of their own, and the load fails with that one problem. */
+static void
+test_report_planned (void)
+{
+  mb *b = mb_new (8, 13);
+  nn_load_options o = { 0 };
+  nn_model *m = NULL;
+  nn_error e;
+  nn_status s;
+  size_t size;
+  tally t = { 0, NN_OK };
+  const uint8_t *bytes;
+
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 4, 4 });
+  mb_attr_ints (b,
+                mb_node (b, "MaxPool", "badpool", (const char *[]){ "x", NULL },
+                         (const char *[]){ "p", NULL }),
+                "kernel_shape", 2, (int64_t[]){ 9, 9 });
+  mb_node (b, "Relu", "after", (const char *[]){ "p", NULL },
+           (const char *[]){ "q", NULL });
+  mb_attr_i (b,
+             mb_node (b, "Split", "split_after", (const char *[]){ "p", NULL },
+                      (const char *[]){ "s1", "s2", NULL }),
+             "axis", 1);
+  mb_node (b, "Relu", "fine", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  mb_output (b, "q");
+  mb_output (b, "s1");
+  bytes = mb_pack (b, &size);
+  o.report = tally_reports;
+  o.report_data = &t;
+  s = nn_model_load_memory (bytes, size, &o, &m, &e);
+  CHECK (t.n == 1, "%d reports", t.n);
+  CHECK (s != NN_OK && s == t.first && m == NULL, "status %s",
+         nn_status_to_string (s));
+  CHECK (check_contains (e.message,
+                         "1 problem, the first: node 'badpool' (MaxPool)"),
+         "message '%s'", e.message);
   mb_free (b);
 }
 
@@ -391,13 +448,109 @@ test_other_types (void)
   nn_model_unref (m);
 }
 
+/* Session shapes against the model's inputs: each contradiction named. */
+static void
+test_session_shapes (void)
+{
+  nn_load_options g = { NN_LOAD_GENERAL };
+  nn_session_options o = { 0 };
+  nn_input_shape sh[3];
+  nn_session *s;
+  nn_error e;
+  nn_status st;
+  nn_model *m;
+  mb *b = mb_new (8, 13);
+
+  /* a [N, 3], b [N, 4], c a scalar: N shared */
+  mb_input (b, "a", 2, (int64_t[]){ -1, 3 });
+  mb_input (b, "b", 2, (int64_t[]){ -1, 4 });
+  mb_input (b, "c", 0, NULL);
+  mb_node (b, "Relu", "ra", (const char *[]){ "a", NULL },
+           (const char *[]){ "ya", NULL });
+  mb_node (b, "Relu", "rb", (const char *[]){ "b", NULL },
+           (const char *[]){ "yb", NULL });
+  mb_node (b, "Relu", "rc", (const char *[]){ "c", NULL },
+           (const char *[]){ "yc", NULL });
+  mb_output (b, "ya");
+  mb_output (b, "yb");
+  mb_output (b, "yc");
+  if (!(m = load (b, &g)))
+    return;
+
+  /* the batch option binds N for every input not given; the scalar keeps
+   * no axis */
+  o.batch = 5;
+  st = nn_session_create (m, &o, &s, &e);
+  CHECK_ERR (st, e, NN_OK, NULL);
+  if (st == NN_OK) {
+    CHECK (nn_session_input_info (s, 0)->dims[0] == 5
+               && nn_session_input_info (s, 1)->dims[0] == 5
+               && nn_session_input_info (s, 2)->ndim == 0,
+           "batch 5 on a and b, the scalar untouched");
+    nn_session_free (s);
+  }
+
+  /* a given with N = 2, the batch option 5 for b: N cannot be both */
+  sh[0] = (nn_input_shape){ "a", 2, { 2, 3 } };
+  o.shapes = sh;
+  o.n_shapes = 1;
+  st = nn_session_create (m, &o, &s, &e);
+  CHECK_ERR (st, e, NN_SHAPE,
+             "input 'b' axis 0 ('N') is 5 (the batch size), but 'N' is 2 "
+             "elsewhere");
+  o.batch = 0;
+
+  sh[0] = (nn_input_shape){ "a", 2, { (int64_t)1 << 40, 3 } };
+  st = nn_session_create (m, &o, &s, &e);
+  CHECK_ERR (st, e, NN_INVALID_ARG,
+             "input 'a' axis 0 ('N') is given as 1099511627776; a dimension "
+             "is 1 or more");
+
+  /* by index: a third and fourth shape for a model of three inputs */
+  sh[0] = (nn_input_shape){ NULL, 2, { 1, 3 } };
+  sh[1] = (nn_input_shape){ NULL, 2, { 1, 4 } };
+  sh[2] = (nn_input_shape){ NULL, 0, { 0 } };
+  o.n_shapes = 3;
+  st = nn_session_create (m, &o, &s, &e);
+  CHECK_ERR (st, e, NN_OK, NULL);
+  nn_session_free (st == NN_OK ? s : NULL);
+  {
+    nn_input_shape four[4] = { sh[0], sh[1], sh[2], sh[2] };
+    o.shapes = four;
+    o.n_shapes = 4;
+    st = nn_session_create (m, &o, &s, &e);
+    CHECK_ERR (st, e, NN_NOT_FOUND,
+               "shape 3 is given for input 3, but the model has 3 inputs");
+  }
+  nn_model_unref (m);
+
+  /* an unnamed symbolic axis left open is named by its index alone */
+  b = mb_new (8, 13);
+  {
+    Onnx__ValueInfoProto *vi = mb_input (b, "x", 4, (int64_t[]){ 1, 3, -1, 8 });
+    vi->type->tensor_type->shape->dim[2]->value_case = 0;
+  }
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  if ((m = load (b, NULL))) {
+    st = nn_session_create (m, NULL, &s, &e);
+    CHECK_ERR (st, e, NN_INVALID_ARG,
+               "input 'x' axis 2 is symbolic and not bound: give the "
+               "input's shape");
+    nn_model_unref (m);
+  }
+}
+
 int
 main (void)
 {
+  test_session_shapes ();
   test_load_arguments ();
   test_model_accessors ();
   test_default_size ();
   test_report_unplanned ();
+  test_report_planned ();
   test_session_arguments ();
   test_other_types ();
   return check_report ("model api");

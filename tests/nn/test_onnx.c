@@ -50,8 +50,8 @@ load_run (mb *b, const nn_load_options *opts, const float *x, size_t n,
   }
   nn_model_unref (m); /* the session holds its own reference */
   if (n) {
-    CHECK (nn_session_input_info (s, 0)->count == n, "%s: input of %zu",
-           what, nn_session_input_info (s, 0)->count);
+    CHECK (nn_session_input_info (s, 0)->count == n, "%s: input of %zu", what,
+           nn_session_input_info (s, 0)->count);
     memcpy (nn_session_input (s, 0), x, n * sizeof (float));
   }
   CHECK (nn_session_run (s, &e) == NN_OK, "%s: run: %s", what, e.message);
@@ -59,7 +59,7 @@ load_run (mb *b, const nn_load_options *opts, const float *x, size_t n,
 }
 
 #define NODE1(b, op, name, in, out)                                            \
-  mb_node ((b), (op), (name), (const char *[]){ in, NULL },                   \
+  mb_node ((b), (op), (name), (const char *[]){ in, NULL },                    \
            (const char *[]){ out, NULL })
 
 static Onnx__AttributeProto *
@@ -413,8 +413,7 @@ test_graph_io (void)
            (const char *[]){ "y", NULL });
   mb_output (b, "y");
   if ((s = load_run (b, NULL, x3, 3, "initializer as input"))) {
-    CHECK (nn_session_n_inputs (s) == 1, "%zu inputs",
-           nn_session_n_inputs (s));
+    CHECK (nn_session_n_inputs (s) == 1, "%zu inputs", nn_session_n_inputs (s));
     for (int i = 0; i < 3; i++)
       CHECK (nn_session_output (s, 0)[i] == x3[i] + k3[i], "y[%d] = %f", i,
              nn_session_output (s, 0)[i]);
@@ -445,8 +444,7 @@ test_graph_io (void)
   mb_input (b, "x", 4, (int64_t[]){ 1, 3, (int64_t)1 << 32, 1 });
   NODE1 (b, "Relu", "r", "x", "y");
   mb_output (b, "y");
-  EXPECT (b, NN_BAD_MODEL,
-          "graph input 'x' dimension 4294967296 is too large");
+  EXPECT (b, NN_BAD_MODEL, "graph input 'x' dimension 4294967296 is too large");
 
   b = mb_new (8, 13);
   mb_input (b, "x", 4, (int64_t[]){ 1, 3, 0, 8 });
@@ -516,8 +514,8 @@ test_graph_io (void)
     CHECK (oi->ndim == 4 && oi->count == 3,
            "the output's shape is the computed one, rank %d", oi->ndim);
     for (int i = 0; i < 3; i++)
-      CHECK (nn_session_output (s, 0)[i] == fmaxf (x3[i], 0), "y[%d] = %f",
-             i, nn_session_output (s, 0)[i]);
+      CHECK (nn_session_output (s, 0)[i] == fmaxf (x3[i], 0), "y[%d] = %f", i,
+             nn_session_output (s, 0)[i]);
     nn_session_free (s);
   }
 
