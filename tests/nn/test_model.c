@@ -75,6 +75,8 @@ test_load_arguments (void)
   CHECK_ERR (s, e, NN_INVALID_ARG, "no model path given");
   s = nn_model_load_file ("", NULL, &m, &e);
   CHECK_ERR (s, e, NN_INVALID_ARG, "no model path given");
+  s = nn_model_load_file ("/dev/null/model.onnx", NULL, &m, &e);
+  CHECK_ERR (s, e, NN_NOT_FOUND, "cannot open '/dev/null/model.onnx'");
 
   /* A bare file name: the model's folder is the working directory. */
   snprintf (dir, sizeof dir, "%s/nn-model-XXXXXX",
@@ -113,6 +115,8 @@ test_model_accessors (void)
     return;
   CHECK (nn_model_n_inputs (NULL) == 0 && nn_model_n_outputs (NULL) == 0,
          "counts of no model");
+  CHECK (nn_model_n_inputs (m) == 1 && nn_model_n_outputs (m) == 1,
+         "one input, one output");
   CHECK (nn_model_input (NULL, 0) == NULL && nn_model_input (m, 1) == NULL
              && nn_model_output (NULL, 0) == NULL
              && nn_model_output (m, 1) == NULL,
@@ -182,6 +186,7 @@ test_default_size (void)
     mb *b = relu (-1, -1);
     nn_model *m;
     const nn_tensor_info *in;
+    mb_meta (b, "author", "someone");
     if (cases[k].hint)
       mb_meta (b, NN_HINT_INPUT_SIZE, cases[k].hint);
     if (!(m = load (b, &o)))
@@ -192,6 +197,29 @@ test_default_size (void)
            (long long)in->dims[3], (long long)in->dims[2]);
     CHECK (nn_model_n_nodes (m) == 1, "planned at the default size");
     nn_model_unref (m);
+  }
+
+  /* A square model (height and width one symbol) cannot take a 64x48
+   * hint: the contradiction is the load's error. */
+  {
+    mb *b = mb_new (8, 13);
+    Onnx__ValueInfoProto *vi
+        = mb_input (b, "x", 4, (int64_t[]){ 1, 3, -1, -1 });
+    size_t size;
+    const uint8_t *bytes;
+    nn_model *m = NULL;
+    nn_error e;
+    nn_status s;
+    mb_dim_param (b, vi, 2, "side");
+    mb_dim_param (b, vi, 3, "side");
+    mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+             (const char *[]){ "y", NULL });
+    mb_output (b, "y");
+    mb_meta (b, NN_HINT_INPUT_SIZE, "64x48");
+    bytes = mb_pack (b, &size);
+    s = nn_model_load_memory (bytes, size, &o, &m, &e);
+    CHECK_ERR (s, e, NN_SHAPE, "('side') is 64 (given), but 'side' is 48");
+    mb_free (b);
   }
 
   /* A general model's other open dims stay open: unplanned, no error. */

@@ -110,8 +110,8 @@ sweep (mb *b, size_t n_out, const char *what)
     CHECK_ERR (st, e, NN_NOMEM, NULL);
     CHECK (e.message[0] != '\0', "%s: allocation %ld: empty message", what, n);
   }
-  CHECK (failures > 10, "%s: %d of %ld allocations could fail", what,
-         failures, n);
+  CHECK (failures > 10, "%s: %d of %ld allocations could fail", what, failures,
+         n);
   printf ("%s: %ld allocations, %d failures reported\n", what, n, failures);
   free (want);
   free (got);

@@ -378,6 +378,18 @@ test_nodes (void)
     nn_session_free (s);
   }
 
+  /* Trailing unnamed outputs are dropped: Dropout without its mask. */
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 1, 1 });
+  mb_node (b, "Dropout", "drop", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", "", NULL });
+  mb_output (b, "y");
+  if ((s = load_run (b, NULL, x3, 3, "trailing unnamed output"))) {
+    CHECK (memcmp (nn_session_output (s, 0), x3, sizeof x3) == 0,
+           "Dropout passes its input");
+    nn_session_free (s);
+  }
+
   /* An omitted optional input: Clip with only a max. */
   b = mb_new (8, 13);
   mb_input (b, "x", 4, (int64_t[]){ 1, 3, 1, 1 });
@@ -492,6 +504,19 @@ test_graph_io (void)
                  "the graph has more than 1024 inputs");
   }
 
+  /* Input element types even a general load cannot take. */
+  for (int k = 0; k < 2; k++) {
+    int type = k ? 8 : 0; /* STRING, UNDEFINED */
+    b = mb_new (8, 13);
+    vi = mb_input (b, "v", 1, (int64_t[]){ 3 });
+    vi->type->tensor_type->elem_type = type;
+    NODE1 (b, "Identity", "id", "v", "y");
+    mb_output (b, "y");
+    EXPECT_OPTS (b, &general, NN_UNSUPPORTED,
+                 k ? "graph input 'v' has element type 8"
+                   : "graph input 'v' has element type 0");
+  }
+
   /* Declared output types and shapes are read; a bad one refused. */
   b = mb_new (8, 13);
   mb_input (b, "x", 4, (int64_t[]){ 1, 3, 1, 1 });
@@ -519,6 +544,20 @@ test_graph_io (void)
     nn_session_free (s);
   }
 
+  /* An output declared with a type and no shape. */
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 1, 1 });
+  NODE1 (b, "Relu", "r", "x", "y");
+  mb_output (b, "y");
+  vi = mb_input (b, "y", 2, (int64_t[]){ 1, 3 });
+  vi->type->tensor_type->shape = NULL;
+  mb_model (b)->graph->n_input--;
+  mb_model (b)->graph->output[0] = vi;
+  if ((s = load_run (b, NULL, x3, 3, "output without shape"))) {
+    CHECK (nn_session_output_info (s, 0)->count == 3, "3 outputs");
+    nn_session_free (s);
+  }
+
   /* Without runtime inputs (general loads): all constants. */
   b = mb_new (8, 13);
   {
@@ -540,7 +579,34 @@ test_graph_io (void)
 static void
 test_versions (void)
 {
+  static Onnx__OperatorSetIdProto ml, own, *both[2];
+  nn_session *s;
   mb *b = mb_new (8, 13);
+
+  /* another domain beside ONNX's own (named in full) */
+  onnx__operator_set_id_proto__init (&ml);
+  onnx__operator_set_id_proto__init (&own);
+  ml.domain = (char *)"ai.onnx.ml";
+  ml.has_version = 1;
+  ml.version = 3;
+  own.domain = (char *)"ai.onnx";
+  own.has_version = 1;
+  own.version = 13;
+  both[0] = &ml;
+  both[1] = &own;
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 1, 1 });
+  NODE1 (b, "Relu", "r", "x", "y");
+  mb_output (b, "y");
+  mb_model (b)->opset_import = both;
+  mb_model (b)->n_opset_import = 2;
+  if ((s = load_run (b, NULL, x3, 3, "two opset imports"))) {
+    for (int i = 0; i < 3; i++)
+      CHECK (nn_session_output (s, 0)[i] == fmaxf (x3[i], 0), "y[%d] = %f", i,
+             nn_session_output (s, 0)[i]);
+    nn_session_free (s);
+  }
+
+  b = mb_new (8, 13);
   mb_input (b, "x", 4, (int64_t[]){ 1, 3, 1, 1 });
   NODE1 (b, "Relu", "r", "x", "y");
   mb_output (b, "y");

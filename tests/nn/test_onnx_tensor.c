@@ -296,6 +296,31 @@ test_external (void)
   check_values (external ("./sub/w.bin", NULL, NULL), dir,
                 (const float[]){ 1, 2, 3 }, "external from 0");
 
+  expect (external ("/etc/passwd", NULL, NULL), NN_BAD_MODEL,
+          "'/etc/passwd' is not a plain relative path");
+  /* a folder beside the model's whose name starts with the same letters
+   * is still outside it */
+  snprintf (path, sizeof path, "%s/m", dir);
+  mkdir (path, 0700);
+  snprintf (path, sizeof path, "%s/m2", dir);
+  mkdir (path, 0700);
+  snprintf (path, sizeof path, "%s/m2/w.bin", dir);
+  write_file (path, w, sizeof w);
+  snprintf (long_dir, sizeof long_dir, "%s/m/w.bin", dir);
+  CHECK (symlink (path, long_dir) == 0, "symlink %s", long_dir);
+  {
+    mb *b = external ("w.bin", NULL, NULL);
+    nn_model *m;
+    nn_error e;
+    nn_status s;
+    snprintf (path, sizeof path, "%s/m", dir);
+    s = load (b, path, &m, &e);
+    CHECK_ERR (s, e, NN_BAD_MODEL,
+               "external data file 'w.bin' resolves outside the model's "
+               "folder");
+    nn_model_unref (m);
+    mb_free (b);
+  }
   expect (external (NULL, "0", NULL), NN_BAD_MODEL,
           "external data has no location");
   expect (external ("sub\\w.bin", NULL, NULL), NN_BAD_MODEL,
