@@ -205,6 +205,33 @@ test_batchnorm_refused (void)
   CHECK_ERR (s, e, NN_SHAPE, "input scale ('scale') has 1 values, X has 2");
   nn_model_unref (m);
 
+  /* a BatchNormalization or Conv short of inputs: left for the node's own
+   * rule to refuse */
+  b = conv_bn (0);
+  mb_model (b)->graph->node[1]->n_input = 4;
+  s = load (b, &m, &e);
+  CHECK_ERR (s, e, NN_BAD_MODEL,
+             "node 'bn' (BatchNormalization): has 4 inputs, expected 5");
+  nn_model_unref (m);
+  b = conv_bn (0);
+  mb_model (b)->graph->node[1]->input[0] = (char *)"";
+  s = load (b, &m, &e);
+  CHECK_ERR (s, e, NN_BAD_MODEL,
+             "node 'bn' (BatchNormalization): required input 0 is missing");
+  nn_model_unref (m);
+  b = conv_bn (0);
+  mb_model (b)->graph->node[0]->n_input = 1;
+  s = load (b, &m, &e);
+  CHECK_ERR (s, e, NN_BAD_MODEL, "node 'conv' (Conv): has 1 inputs");
+  nn_model_unref (m);
+  /* weights with no output channel */
+  b = conv_bn (0);
+  mb_model (b)->graph->initializer[0]->dims[0] = 0;
+  mb_model (b)->graph->initializer[0]->raw_data.len = 0;
+  s = load (b, &m, &e);
+  CHECK_ERR (s, e, NN_BAD_MODEL, "weight W has 0 output channels");
+  nn_model_unref (m);
+
   b = conv_bn (0);
   mb_model (b)->graph->initializer[5]->name = (char *)"mean_f";
   mb_init_i64 (b, "mean", 1, (int64_t[]){ 2 }, (int64_t[]){ 0, 1 });
