@@ -590,7 +590,7 @@ nn_onnx_parse (nn_mem *mem, nn_graph *g, nn_meta *meta, const void *data,
                size_t size, const nn_load_options *opts, const char *base_dir,
                nn_reporter *reporter, nn_error *err)
 {
-  nn_budget b = { 0, 0, 0 };
+  nn_budget b = { 0, 0, 0, 0 };
   ProtobufCAllocator alloc = { nn_budget_alloc, nn_budget_free, &b };
   Onnx__ModelProto *mp;
   parser p = { g, mem, base_dir, { 0 }, err, reporter };
@@ -603,6 +603,11 @@ nn_onnx_parse (nn_mem *mem, nn_graph *g, nn_meta *meta, const void *data,
   mp = (Onnx__ModelProto *)protobuf_c_message_unpack (
       &onnx__model_proto__descriptor, &alloc, size, data);
   if (!mp) {
+    /* protobuf-c says only that it failed: a malloc that failed is the
+     * machine's problem, not the file's */
+    if (b.out_of_memory)
+      return nn_fail (err, NN_NOMEM,
+                      "out of memory parsing the model (%zu-byte file)", size);
     if (b.exceeded)
       return nn_fail (
           err, NN_BAD_MODEL,

@@ -14,7 +14,8 @@ nn_status nn_onnx_tensor (nn_mem *mem, const Onnx__TensorProto *t,
 /* protobuf-c allocator that refuses to go past `budget` bytes in all. */
 typedef struct nn_budget {
   size_t used, budget;
-  int exceeded;
+  int exceeded;      /* a request went past the budget */
+  int out_of_memory; /* malloc itself failed */
 } nn_budget;
 void *nn_budget_alloc (void *budget, size_t size);
 void nn_budget_free (void *budget, void *ptr);

@@ -17,8 +17,10 @@ nn_budget_alloc (void *data, size_t size)
     return NULL;
   }
   p = malloc (size + 16);
-  if (!p)
+  if (!p) {
+    b->out_of_memory = 1;
     return NULL;
+  }
   p[0] = size;
   b->used += size + 16;
   return (char *)p + 16;
