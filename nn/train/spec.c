@@ -56,17 +56,6 @@ add_layer (nn_net *net, nn_layer_kind kind, nn_error *err)
 }
 
 static int
-is_flat (const nn_net *net)
-{
-  if (net->n_layers == 0)
-    return net->in_h == 1 && net->in_w == 1;
-  const nn_layer *l = &net->layers[net->n_layers - 1];
-  return l->out_h == 1 && l->out_w == 1
-         && (l->kind == NN_LAYER_FLATTEN || l->kind == NN_LAYER_DENSE
-             || l->kind == NN_LAYER_RELU || l->kind == NN_LAYER_DROPOUT);
-}
-
-static int
 has_flatten_or_dense (const nn_net *net)
 {
   for (int i = 0; i < net->n_layers; i++)
@@ -188,8 +177,10 @@ parse_token (nn_net *net, const char *tok, nn_error *err)
                       "architecture: '%s' is not "
                       "denseN with N in 1..%d (e.g. dense64)",
                       tok, MAX_UNITS);
-    if (!has_flatten_or_dense (net) && !is_flat (net)
-        && (st = add_flatten (net, err)) != NN_OK)
+    /* Even an input already 1x1 gets its flatten: the exported Gemm
+     * takes a 2-D input, and the Flatten node turns (N, C, 1, 1) into
+     * one. */
+    if (!has_flatten_or_dense (net) && (st = add_flatten (net, err)) != NN_OK)
       return st;
     if ((st = add_layer (net, NN_LAYER_DENSE, err)) != NN_OK)
       return st;
