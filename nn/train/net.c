@@ -474,7 +474,10 @@ run_grad (nn_net *net, const float *x, const int32_t *labels, int n,
     loss += net->job.loss[t];
     hits += net->job.correct[t];
   }
-  /* Worker 0 wrote net->grads; an empty shard 0 (n = 0) cannot happen. */
+  /* Worker 0 wrote net->grads, unless its shard is empty (n < threads):
+   * then they still hold the previous batch's and must start from 0. */
+  if (net->job.shard_n[0] <= 0)
+    memset (net->grads, 0, net->n_params * sizeof *net->grads);
   for (int t = 1; t < net->threads; t++) {
     if (net->job.shard_n[t] <= 0)
       continue;

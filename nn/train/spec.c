@@ -55,23 +55,13 @@ add_layer (nn_net *net, nn_layer_kind kind, nn_error *err)
   return NN_OK;
 }
 
+/* Every dense follows a flatten (written or implied), so this also says
+ * whether a dense came before. */
 static int
-is_flat (const nn_net *net)
-{
-  if (net->n_layers == 0)
-    return net->in_h == 1 && net->in_w == 1;
-  const nn_layer *l = &net->layers[net->n_layers - 1];
-  return l->out_h == 1 && l->out_w == 1
-         && (l->kind == NN_LAYER_FLATTEN || l->kind == NN_LAYER_DENSE
-             || l->kind == NN_LAYER_RELU || l->kind == NN_LAYER_DROPOUT);
-}
-
-static int
-has_flatten_or_dense (const nn_net *net)
+has_flatten (const nn_net *net)
 {
   for (int i = 0; i < net->n_layers; i++)
-    if (net->layers[i].kind == NN_LAYER_FLATTEN
-        || net->layers[i].kind == NN_LAYER_DENSE)
+    if (net->layers[i].kind == NN_LAYER_FLATTEN)
       return 1;
   return 0;
 }
@@ -119,7 +109,7 @@ parse_token (nn_net *net, const char *tok, nn_error *err)
                       "architecture: '%s': need "
                       "filters <= %d, kernel <= %d, stride <= %d, pad < kernel",
                       tok, MAX_CHANNELS, MAX_KERNEL, MAX_KERNEL);
-    if (has_flatten_or_dense (net))
+    if (has_flatten (net))
       return nn_fail (err, NN_INVALID_ARG,
                       "architecture: '%s' after a "
                       "flatten or dense layer",
@@ -156,7 +146,7 @@ parse_token (nn_net *net, const char *tok, nn_error *err)
                       "architecture: '%s' is not "
                       "poolK[sS] with K, S in 1..%d (e.g. pool2)",
                       tok, MAX_KERNEL);
-    if (has_flatten_or_dense (net))
+    if (has_flatten (net))
       return nn_fail (err, NN_INVALID_ARG,
                       "architecture: '%s' after a "
                       "flatten or dense layer",
@@ -176,7 +166,7 @@ parse_token (nn_net *net, const char *tok, nn_error *err)
     return NN_OK;
   }
   if (strcmp (p, "flatten") == 0) {
-    if (has_flatten_or_dense (net))
+    if (has_flatten (net))
       return nn_fail (err, NN_INVALID_ARG, "architecture: a second flatten");
     return add_flatten (net, err);
   }
@@ -188,8 +178,10 @@ parse_token (nn_net *net, const char *tok, nn_error *err)
                       "architecture: '%s' is not "
                       "denseN with N in 1..%d (e.g. dense64)",
                       tok, MAX_UNITS);
-    if (!has_flatten_or_dense (net) && !is_flat (net)
-        && (st = add_flatten (net, err)) != NN_OK)
+    /* Even an input already 1x1 gets its flatten: the exported Gemm
+     * takes a 2-D input, and the Flatten node turns (N, C, 1, 1) into
+     * one. */
+    if (!has_flatten (net) && (st = add_flatten (net, err)) != NN_OK)
       return st;
     if ((st = add_layer (net, NN_LAYER_DENSE, err)) != NN_OK)
       return st;
