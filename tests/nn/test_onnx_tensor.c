@@ -214,25 +214,32 @@ test_types_and_dims (void)
 
   /* no elements, yet values in any one field */
   for (int field = 0; field < 5; field++) {
+    /* the values live as long as the model that points at them: a
+     * compound literal inside the switch would end with it */
+    static float f1[] = { 1 };
+    static int64_t i64[] = { 1 };
+    static int32_t i32[] = { 1 };
+    static double d1[] = { 1 };
+    static uint64_t u64[] = { 1 };
     b = mb_new (8, 13);
     t = cast_model (b, field == 3 ? 11 : field == 4 ? 13 : 7);
     t->dims = (int64_t[]){ 0 };
     t->n_dims = 1;
     switch (field) {
     case 0:
-      t->data_type = 1, t->float_data = (float[]){ 1 }, t->n_float_data = 1;
+      t->data_type = 1, t->float_data = f1, t->n_float_data = 1;
       break;
     case 1:
-      t->int64_data = (int64_t[]){ 1 }, t->n_int64_data = 1;
+      t->int64_data = i64, t->n_int64_data = 1;
       break;
     case 2:
-      t->data_type = 6, t->int32_data = (int32_t[]){ 1 }, t->n_int32_data = 1;
+      t->data_type = 6, t->int32_data = i32, t->n_int32_data = 1;
       break;
     case 3:
-      t->double_data = (double[]){ 1 }, t->n_double_data = 1;
+      t->double_data = d1, t->n_double_data = 1;
       break;
     case 4:
-      t->uint64_data = (uint64_t[]){ 1 }, t->n_uint64_data = 1;
+      t->uint64_data = u64, t->n_uint64_data = 1;
       break;
     }
     expect (b, NN_BAD_MODEL, "has data but no elements");
