@@ -7,9 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct worker_start {
+  struct nn_workers *team;
+  int index;
+} worker_start;
+
 struct nn_workers {
   int n;              /* including the caller */
   pthread_t *threads; /* n - 1 */
+  /* what each thread starts with, n - 1: owned here, not by the thread,
+   * so that nothing is freed behind the caller's back once create has
+   * returned */
+  worker_start *starts;
   int started;
   pthread_mutex_t lock;
   pthread_cond_t wake, done;
@@ -20,11 +29,6 @@ struct nn_workers {
   void *arg;
 };
 
-typedef struct {
-  nn_workers *team;
-  int index;
-} worker_start;
-
 static void *
 worker_main (void *p)
 {
@@ -33,7 +37,6 @@ worker_main (void *p)
   const int index = ws->index;
   unsigned long seen = 0;
 
-  free (ws);
   pthread_mutex_lock (&w->lock);
   for (;;) {
     while (w->generation == seen && !w->quit)
@@ -64,7 +67,10 @@ nn_workers_create (int n, nn_workers **out, nn_error *err)
     return nn_fail (err, NN_NOMEM, "no memory for %d workers", n);
   w->n = n;
   w->threads = calloc ((size_t)n - 1, sizeof *w->threads);
-  if (!w->threads) {
+  w->starts = calloc ((size_t)n - 1, sizeof *w->starts);
+  if (!w->threads || !w->starts) {
+    free (w->threads);
+    free (w->starts);
     free (w);
     return nn_fail (err, NN_NOMEM, "no memory for %d workers", n);
   }
@@ -72,16 +78,10 @@ nn_workers_create (int n, nn_workers **out, nn_error *err)
   pthread_cond_init (&w->wake, NULL);
   pthread_cond_init (&w->done, NULL);
   for (int i = 1; i < n; i++) {
-    worker_start *ws = malloc (sizeof *ws);
-    int rc = ws ? 0 : -1;
-    if (ws) {
-      ws->team = w;
-      ws->index = i;
-      rc = pthread_create (&w->threads[i - 1], NULL, worker_main, ws);
-      if (rc != 0)
-        free (ws);
-    }
-    if (rc != 0) {
+    worker_start *ws = &w->starts[i - 1];
+    ws->team = w;
+    ws->index = i;
+    if (pthread_create (&w->threads[i - 1], NULL, worker_main, ws) != 0) {
       nn_workers_free (w);
       return nn_fail (err, NN_NOMEM, "could not start worker thread %d of %d",
                       i, n - 1);
@@ -107,6 +107,7 @@ nn_workers_free (nn_workers *w)
   pthread_cond_destroy (&w->done);
   pthread_mutex_destroy (&w->lock);
   free (w->threads);
+  free (w->starts);
   free (w);
 }
 

@@ -22,7 +22,7 @@ void *__real_calloc (size_t n, size_t m);
 void __real_free (void *p);
 
 static long fail_at = -1, calls;
-static atomic_long live; /* workers free their start block themselves */
+static atomic_long live; /* the code under test may start threads */
 
 void *
 __wrap_malloc (size_t n)
