@@ -276,3 +276,70 @@ region_object_id (const GstStructure *s)
   fail_unless (gst_structure_get_uint64 (s, "object_id", &id), "no object_id");
   return id;
 }
+
+/* A different picture for frame @n of 30 a second, with its PTS and
+ * duration. */
+GstBuffer *
+frame_at (const GstVideoInfo *info, guint n)
+{
+  GstBuffer *buf = pattern_buffer (info);
+
+  /* a different picture every frame */
+  gst_buffer_memset (buf, 0, (guint8)(n * 37), info->size / 3);
+  GST_BUFFER_PTS (buf) = n * GST_SECOND / 30;
+  GST_BUFFER_DURATION (buf) = GST_SECOND / 30;
+  return buf;
+}
+
+GstStructure *
+stats_of (GstElement *c)
+{
+  GstStructure *s = NULL;
+
+  g_object_get (c, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  return s;
+}
+
+guint64
+stat_u64 (GstElement *c, const gchar *field)
+{
+  GstStructure *s = stats_of (c);
+  guint64 v = 0;
+
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
+  gst_structure_free (s);
+  return v;
+}
+
+guint64
+u64 (const GstStructure *s, const gchar *field)
+{
+  guint64 v = 0;
+
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
+  return v;
+}
+
+/* The frame of the newest published result, -1 while there is none. */
+gint64
+last_result_frame (GstElement *c)
+{
+  gchar *json = NULL;
+  const gchar *p;
+  gint64 frame = -1;
+
+  g_object_get (c, "last-result", &json, NULL);
+  if (json && (p = strstr (json, "\"frame\":")))
+    frame = g_ascii_strtoll (p + 8, NULL, 10);
+  g_free (json);
+  return frame;
+}
+
+/* Waits until the newest result is of frame @frame (or later). */
+void
+wait_result_of (GstElement *c, gint64 frame)
+{
+  while (last_result_frame (c) < frame)
+    g_usleep (1000);
+}

@@ -29,6 +29,19 @@ gint result_id (const GstStructure *s);
 gdouble result_confidence (const GstStructure *s);
 guint count_roi_metas (GstBuffer *buf);
 
+/* Frame @n of a 30 fps stream of @info: its own picture, PTS and duration. */
+GstBuffer *frame_at (const GstVideoInfo *info, guint n);
+/* The element's "stats" structure (owned); one uint64 field of it or of
+ * @s (fails when missing). */
+GstStructure *stats_of (GstElement *c);
+guint64 stat_u64 (GstElement *c, const gchar *field);
+guint64 u64 (const GstStructure *s, const gchar *field);
+
+/* The frame of the element's newest published result ("last-result"), -1
+ * while there is none; waiting until it is @frame or later. */
+gint64 last_result_frame (GstElement *c);
+void wait_result_of (GstElement *c, gint64 frame);
+
 /* A bus of its own for @element, to pop its messages. */
 GstBus *watch_bus (GstElement *element);
 

@@ -3,6 +3,7 @@
  * reported as a warning and the property keeps the value it runs with. */
 
 #include <string.h>
+#include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -467,6 +468,93 @@ GST_START_TEST (test_unfitting_settings_reverted)
 
 GST_END_TEST;
 
+/* A rebuild that fails for a reason outside the property (the model file
+ * removed while running, a size the model cannot take): a warning with the
+ * failure's own domain and code, the property reads back the value the
+ * element runs with, and frames are still classified. */
+GST_START_TEST (test_failed_rebuild_reverts)
+{
+  static const struct {
+    const gchar *name, *value;
+    gboolean remove_model; /* else the error is the size's */
+    gint code;
+  } cases[] = {
+    { "threads", "2", TRUE, GST_RESOURCE_ERROR_NOT_FOUND },
+    { "scale", "0.5", TRUE, GST_RESOURCE_ERROR_NOT_FOUND },
+    { "resize-mode", "letterbox", TRUE, GST_RESOURCE_ERROR_NOT_FOUND },
+    { "input-size", "32x32", FALSE, GST_LIBRARY_ERROR_SETTINGS },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *dir = g_dir_make_tmp ("ec-rebuild-XXXXXX", NULL);
+    gchar *copy = g_build_filename (dir, "model.onnx", NULL);
+    gchar *seed = model_path ("seed.onnx"), *contents = NULL, *desc;
+    gsize size = 0;
+    GstHarness *h;
+    GstElement *c;
+    GstBus *bus;
+    GstVideoInfo info;
+    GstMessage *msg;
+    GError *err = NULL;
+    GParamSpec *pspec;
+    GValue before = G_VALUE_INIT, after = G_VALUE_INIT;
+    GQuark domain
+        = cases[i].remove_model ? GST_RESOURCE_ERROR : GST_LIBRARY_ERROR;
+
+    fail_unless (g_file_get_contents (seed, &contents, &size, NULL));
+    fail_unless (g_file_set_contents (copy, contents, (gssize)size, NULL));
+    desc = g_strdup_printf ("edgeclassify name=c mode=sync model=\"%s\"", copy);
+    h = gst_harness_new_parse (desc);
+    gst_harness_set_src_caps_str (h, GRAY_CAPS);
+    c = harness_classifier (h);
+    bus = watch_bus (h->element);
+    pspec
+        = g_object_class_find_property (G_OBJECT_GET_CLASS (c), cases[i].name);
+    g_value_init (&before, pspec->value_type);
+    g_value_init (&after, pspec->value_type);
+    g_object_get_property (G_OBJECT (c), cases[i].name, &before);
+
+    gst_video_info_set_format (&info, GST_VIDEO_FORMAT_GRAY8, 28, 28);
+    gst_buffer_unref (gst_harness_push_and_pull (h, pattern_buffer (&info)));
+    if (cases[i].remove_model)
+      fail_unless (g_remove (copy) == 0);
+    gst_util_set_object_arg (G_OBJECT (c), cases[i].name, cases[i].value);
+
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+    fail_unless (msg != NULL, "%s=%s: no warning", cases[i].name,
+                 cases[i].value);
+    gst_message_parse_warning (msg, &err, NULL);
+    fail_unless (err->domain == domain && err->code == cases[i].code,
+                 "%s: got %s %d", cases[i].name,
+                 g_quark_to_string (err->domain), err->code);
+    g_clear_error (&err);
+    gst_message_unref (msg);
+    g_object_get_property (G_OBJECT (c), cases[i].name, &after);
+    fail_unless (g_param_values_cmp (pspec, &before, &after) == 0,
+                 "%s kept the refused value", cases[i].name);
+    {
+      GstBuffer *out = gst_harness_push_and_pull (h, pattern_buffer (&info));
+      get_result (out, NULL);
+      gst_buffer_unref (out);
+    }
+
+    g_value_unset (&before);
+    g_value_unset (&after);
+    gst_element_set_bus (h->element, NULL);
+    gst_object_unref (bus);
+    gst_harness_teardown (h);
+    g_remove (copy);
+    g_rmdir (dir);
+    g_free (desc);
+    g_free (contents);
+    g_free (seed);
+    g_free (copy);
+    g_free (dir);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 edgeclassify_props_suite (void)
 {
@@ -484,6 +572,7 @@ edgeclassify_props_suite (void)
   tcase_add_test (tc, test_roi_outside_warns_once);
   tcase_add_test (tc, test_settings_while_playing);
   tcase_add_test (tc, test_unfitting_settings_reverted);
+  tcase_add_test (tc, test_failed_rebuild_reverts);
   return s;
 }
 
