@@ -1,10 +1,12 @@
 /* ops_bench — speed of nn/ operators on their own, outside any model.
  *
  *   ops_bench [--threads T] [--min-time SECONDS] [--filter TEXT] [--cpu]
+ *             [--act relu|none|silu|hardswish]
  *
  * --cpu times with the calling thread's CPU clock and reports the fastest
  * batch instead of the median: steadier on a loaded machine, but only
- * meaningful with one thread.
+ * meaningful with one thread. --act sets the activation fused into the
+ * single layers: relu (the default), none, silu or hardswish.
  * Times single Conv layers (the seed CNN's, ResNet-18's, MobileNetV2's and
  * a large 3x3) with the kernels plan() picks ("fast") and with the direct
  * kernels only ("direct": no Winograd), and the seed CNN as a chain of
@@ -24,6 +26,8 @@ extern int nn_conv_wino_disabled;
 
 static double min_time = 0.3;
 static bool cpu_clock;
+/* The activation fused into the single layers (--act). */
+static nn_act layer_act = { NN_ACT_RELU, 0.f, 0.f, false };
 
 static double
 now (void)
@@ -129,7 +133,7 @@ conv (nn_value *x, int oc, int k, int stride, int pad, int group, bool relu)
       = (nn_attr){ .name = "group", .type = NN_ATTR_INT, .i = group };
   plan (b);
   if (relu)
-    b->node.act.type = NN_ACT_RELU;
+    b->node.act = layer_act;
   return b;
 }
 
@@ -380,9 +384,21 @@ main (int argc, char **argv)
       filter = argv[++i];
     else if (strcmp (argv[i], "--cpu") == 0)
       cpu_clock = true;
-    else {
+    else if (strcmp (argv[i], "--act") == 0 && i + 1 < argc) {
+      const char *a = argv[++i];
+      if (strcmp (a, "none") == 0)
+        layer_act = (nn_act){ NN_ACT_NONE, 0.f, 0.f, false };
+      else if (strcmp (a, "silu") == 0)
+        layer_act = (nn_act){ NN_ACT_SIGMOID, 0.f, 0.f, true };
+      else if (strcmp (a, "hardswish") == 0)
+        layer_act = (nn_act){ NN_ACT_HARD_SWISH, 0.f, 0.f, false };
+      else if (strcmp (a, "relu") != 0) {
+        fprintf (stderr, "ops_bench: unknown activation %s\n", a);
+        return 2;
+      }
+    } else {
       fprintf (stderr, "usage: ops_bench [--threads T] [--min-time S] "
-                       "[--filter TEXT] [--cpu]\n");
+                       "[--filter TEXT] [--cpu] [--act A]\n");
       return 2;
     }
   }

@@ -103,5 +103,43 @@ nn_vact (nn_act_type type, bool gate, __m256 v, __m256 a, __m256 b)
   }
 }
 
+/* What a kernel applies in registers, decided once per call: 0 none,
+ * 1 Relu, 2 Clip (lo, hi), NN_ACT_VEC + 2 * type + gate for the others
+ * nn_vact computes; -1 for Tanh, which the caller applies afterwards with
+ * nn_act_apply. */
+#define NN_ACT_VEC 16
+
+static inline int
+nn_act_kind (const nn_act *act)
+{
+  switch (act->type) {
+  case NN_ACT_NONE:
+    return 0;
+  case NN_ACT_RELU:
+    return 1;
+  case NN_ACT_CLIP:
+    return 2;
+  case NN_ACT_TANH:
+    return -1;
+  default:
+    return NN_ACT_VEC + 2 * (int)act->type + (act->gate ? 1 : 0);
+  }
+}
+
+/* One vector of activation @kind (lo, hi: alpha and beta broadcast).
+ * Operand order keeps NaN handling identical to nn_act_apply. */
+NN_ACT_INL __m256
+nn_act_vec (__m256 v, int kind, __m256 lo, __m256 hi)
+{
+  if (kind == 1)
+    return _mm256_max_ps (v, _mm256_setzero_ps ());
+  if (kind == 2)
+    return _mm256_min_ps (hi, _mm256_max_ps (lo, v));
+  if (kind >= NN_ACT_VEC)
+    return nn_vact ((nn_act_type)((kind - NN_ACT_VEC) / 2),
+                    (kind - NN_ACT_VEC) & 1, v, lo, hi);
+  return v;
+}
+
 #endif /* __x86_64__ */
 #endif /* NN_KERNELS_ACT_H */

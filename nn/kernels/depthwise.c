@@ -7,6 +7,7 @@
  * time, and the band is transposed back into the channel planes. Any
  * stride or dilation runs the same way and no vector is partial. Very wide
  * rows and CPUs without AVX2 use the portable row-sweep kernel. */
+#include "act.h"
 #include "kernels.h"
 #include "packed.h"
 
@@ -261,7 +262,9 @@ dw_pixels (const float *st, const float *wv, __m256 bias, float *ob,
   }
 }
 
-/* Output pixels back to channel planes, with the activation. */
+/* Output pixels back to channel planes, with the activation (@kind of
+ * nn_act_kind, not Tanh) applied per channel row after the transpose, so
+ * only the lanes that are stored are computed. */
 // ob (brows, OW, 8) -> out (C*mult, OH, OW) rows [oy0, oy0 + brows)
 INL void
 dw_unstage (const float *ob, float *out, ptrdiff_t o0, ptrdiff_t o1,
@@ -273,22 +276,17 @@ dw_unstage (const float *ob, float *out, ptrdiff_t o0, ptrdiff_t o1,
     for (ptrdiff_t x = 0; x < g->ow; x += 8) {
       const int n = g->ow - x < 8 ? (int)(g->ow - x) : 8;
       __m256 v[8];
-      for (int i = 0; i < 8; i++) {
-        __m256 p = i < n ? _mm256_load_ps (ob + (r * dw_ow4 (g) + x + i) * 8)
-                         : _mm256_setzero_ps ();
-        if (kind == 1)
-          p = _mm256_max_ps (p, _mm256_setzero_ps ());
-        else if (kind == 2)
-          p = _mm256_min_ps (hi, _mm256_max_ps (lo, p));
-        v[i] = p;
-      }
+      for (int i = 0; i < 8; i++)
+        v[i] = i < n ? _mm256_load_ps (ob + (r * dw_ow4 (g) + x + i) * 8)
+                     : _mm256_setzero_ps ();
       transpose8 (v);
       for (int l = 0; l < nc; l++) {
         float *d = out + ((o0 + l) * g->oh + oy0 + r) * g->ow + x;
+        const __m256 a = nn_act_vec (v[l], kind, lo, hi);
         if (n == 8)
-          _mm256_storeu_ps (d, v[l]);
+          _mm256_storeu_ps (d, a);
         else
-          store_part (d, v[l], n);
+          store_part (d, a, n);
       }
     }
 }
@@ -300,10 +298,7 @@ dw_avx2 (const float *in, const float *w, const float *bias, float *out,
          ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
          const nn_act *act)
 {
-  const int kind = act->type == NN_ACT_NONE   ? 0
-                   : act->type == NN_ACT_RELU ? 1
-                   : act->type == NN_ACT_CLIP ? 2
-                                              : -1;
+  const int kind = nn_act_kind (act);
   const __m256 lo = _mm256_set1_ps (act->alpha);
   const __m256 hi = _mm256_set1_ps (act->beta);
   const ptrdiff_t taps = g->kh * g->kw, band = dw_band_rows (g);

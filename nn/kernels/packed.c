@@ -67,42 +67,6 @@ have_avx2_fma (void)
   return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
 }
 
-/* Activations applied in registers: 0 none, 1 relu, 2 clip, and
- * ACT_VEC + 2 * type + gate for the others nn_vact computes; -1 for Tanh
- * (applied afterwards with nn_act_apply). */
-#define ACT_VEC 16
-
-static int
-act_kind (const nn_act *act)
-{
-  switch (act->type) {
-  case NN_ACT_NONE:
-    return 0;
-  case NN_ACT_RELU:
-    return 1;
-  case NN_ACT_CLIP:
-    return 2;
-  case NN_ACT_TANH:
-    return -1;
-  default:
-    return ACT_VEC + 2 * (int)act->type + (act->gate ? 1 : 0);
-  }
-}
-
-INL __m256
-act_vec (__m256 v, int kind, __m256 lo, __m256 hi)
-{
-  /* Operand order keeps NaN handling identical to nn_act_apply. */
-  if (kind == 1)
-    return _mm256_max_ps (v, _mm256_setzero_ps ());
-  if (kind == 2)
-    return _mm256_min_ps (hi, _mm256_max_ps (lo, v));
-  if (kind >= ACT_VEC)
-    return nn_vact ((nn_act_type)((kind - ACT_VEC) / 2), (kind - ACT_VEC) & 1,
-                    v, lo, hi);
-  return v;
-}
-
 /* ---- vec_oc ------------------------------------------------------------ */
 
 /* K is cut into blocks whose weights (KC x 16 floats, 16 KiB) stay in L1
@@ -224,11 +188,12 @@ voc_epilogue (const nn_voc_args *a, float *tile, int mr, ptrdiff_t p0,
 {
   if (kind > 0)
     for (int r = 0; r < mr; r++) {
-      _mm256_store_ps (tile + r * 16,
-                       act_vec (_mm256_load_ps (tile + r * 16), kind, lo, hi));
+      _mm256_store_ps (
+          tile + r * 16,
+          nn_act_vec (_mm256_load_ps (tile + r * 16), kind, lo, hi));
       _mm256_store_ps (
           tile + r * 16 + 8,
-          act_vec (_mm256_load_ps (tile + r * 16 + 8), kind, lo, hi));
+          nn_act_vec (_mm256_load_ps (tile + r * 16 + 8), kind, lo, hi));
     }
   else if (kind < 0)
     nn_act_apply (a->act, tile, (size_t)mr * NN_VOC_NR);
@@ -260,7 +225,7 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
   const float *bias = a->bias ? a->bias + j * NN_VOC_NR : NULL;
   const ptrdiff_t oc0 = j * NN_VOC_NR;
   const ptrdiff_t noc = a->ocg - oc0 < NN_VOC_NR ? a->ocg - oc0 : NN_VOC_NR;
-  const int kind = act_kind (a->act);
+  const int kind = nn_act_kind (a->act);
   const __m256 lo = _mm256_set1_ps (a->act->alpha);
   const __m256 hi = _mm256_set1_ps (a->act->beta);
   float acc[VOC_CHUNK][NN_VOC_MR * NN_VOC_NR] __attribute__ ((aligned (32)));
@@ -327,8 +292,8 @@ store_part (float *y, __m256 v, int n)
 #define VPOS_STORE(r)                                                          \
   if (MR > r) {                                                                \
     float *d = y + r * ldy;                                                    \
-    const __m256 v0 = act_vec (c##r##0, kind, lo, hi);                         \
-    const __m256 v1 = act_vec (c##r##1, kind, lo, hi);                         \
+    const __m256 v0 = nn_act_vec (c##r##0, kind, lo, hi);                      \
+    const __m256 v1 = nn_act_vec (c##r##1, kind, lo, hi);                      \
     if (n == 16) {                                                             \
       _mm256_storeu_ps (d, v0);                                                \
       _mm256_storeu_ps (d + 8, v1);                                            \
@@ -387,7 +352,12 @@ vpos_row_avx2 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
   const float *bias = a->bias ? a->bias + j * NN_VPOS_MR : NULL;
   const ptrdiff_t oc0 = j * NN_VPOS_MR;
   const int mr = a->ocg - oc0 < NN_VPOS_MR ? (int)(a->ocg - oc0) : NN_VPOS_MR;
-  int kind = act_kind (a->act);
+  /* Relu and Clip cost one instruction in the kernel's epilogue. The
+   * others run afterwards over the panel's rows, still in L1: inside the
+   * kernel their many constants and temporaries spill its twelve
+   * accumulators, and they took longer than the FMAs of a small K. */
+  const int act = nn_act_kind (a->act);
+  const int kind = act == 1 || act == 2 ? act : 0;
   const __m256 lo = _mm256_set1_ps (a->act->alpha);
   const __m256 hi = _mm256_set1_ps (a->act->beta);
   float *y = a->y + oc0 * a->ldy + yoff;
@@ -396,34 +366,34 @@ vpos_row_avx2 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
     const int nv = n - i < NN_VPOS_NR ? (int)(n - i) : NN_VPOS_NR;
     switch (mr) {
     case 6:
-      vpos_kernel (6, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-                   kind > 0 ? kind : 0, lo, hi);
+      vpos_kernel (6, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
+                   hi);
       break;
     case 5:
-      vpos_kernel (5, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-                   kind > 0 ? kind : 0, lo, hi);
+      vpos_kernel (5, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
+                   hi);
       break;
     case 4:
-      vpos_kernel (4, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-                   kind > 0 ? kind : 0, lo, hi);
+      vpos_kernel (4, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
+                   hi);
       break;
     case 3:
-      vpos_kernel (3, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-                   kind > 0 ? kind : 0, lo, hi);
+      vpos_kernel (3, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
+                   hi);
       break;
     case 2:
-      vpos_kernel (2, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-                   kind > 0 ? kind : 0, lo, hi);
+      vpos_kernel (2, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
+                   hi);
       break;
     default:
-      vpos_kernel (1, a->k, x + i, koff, w, bias, y + i, a->ldy, nv,
-                   kind > 0 ? kind : 0, lo, hi);
+      vpos_kernel (1, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
+                   hi);
       break;
     }
-    if (kind < 0)
-      for (int r = 0; r < mr; r++)
-        nn_act_apply (a->act, y + r * a->ldy + i, (size_t)nv);
   }
+  if (act != kind)
+    for (int r = 0; r < mr; r++)
+      nn_act_apply (a->act, y + r * a->ldy, (size_t)n);
 }
 
 #else /* !__x86_64__ */
