@@ -11,6 +11,7 @@
 #include "onnx-subset.pb-c.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,11 +216,19 @@ check_info (const nn_net *net, const nn_export_info *info, nn_error *err)
     return nn_fail (err, NN_INVALID_ARG,
                     "export: resize must be stretch, "
                     "letterbox or center-crop");
-  if (!(info->scale > 0.0f))
-    return nn_fail (err, NN_INVALID_ARG, "export: scale must be > 0");
-  for (int c = 0; c < net->in_c; c++)
+  /* The engine reads these back as decimals: an infinity or NaN written
+   * into the metadata would make a model it refuses. */
+  if (!(info->scale > 0.0f) || !isfinite (info->scale))
+    return nn_fail (err, NN_INVALID_ARG,
+                    "export: scale must be > 0 and finite");
+  for (int c = 0; c < net->in_c; c++) {
+    if (!isfinite (info->mean[c]))
+      return nn_fail (err, NN_INVALID_ARG, "export: mean[%d] is not finite", c);
+    if (!isfinite (info->std[c]))
+      return nn_fail (err, NN_INVALID_ARG, "export: std[%d] is not finite", c);
     if (!(info->std[c] != 0.0f))
       return nn_fail (err, NN_INVALID_ARG, "export: std[%d] is zero", c);
+  }
   if (info->batch < 0)
     return nn_fail (err, NN_INVALID_ARG, "export: batch %d", info->batch);
   return NN_OK;

@@ -309,6 +309,12 @@ rules (void)
   REFUSE (rgb, scale, 0.0f, "export: scale must be > 0");
   REFUSE (rgb, scale, -1.0f, "scale must be > 0");
   REFUSE (rgb, scale, NAN, "scale must be > 0");
+  REFUSE (rgb, scale, INFINITY, "scale must be > 0 and finite");
+  REFUSE (rgb, mean[1], NAN, "export: mean[1] is not finite");
+  REFUSE (rgb, mean[0], -INFINITY, "export: mean[0] is not finite");
+  REFUSE (gray, mean[0], INFINITY, "export: mean[0] is not finite");
+  REFUSE (rgb, std[2], NAN, "export: std[2] is not finite");
+  REFUSE (rgb, std[0], INFINITY, "export: std[0] is not finite");
   REFUSE (rgb, std[0], 0.0f, "export: std[0] is zero");
   REFUSE (rgb, std[2], 0.0f, "export: std[2] is zero");
   REFUSE (gray, std[0], -0.0f, "export: std[0] is zero");
