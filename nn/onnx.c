@@ -141,9 +141,10 @@ parse_input (parser *p, const Onnx__ValueInfoProto *vi,
           || !nn_dtype_size ((nn_dtype)type->tensor_type->elem_type)))
     return nn_fail (
         p->err, NN_UNSUPPORTED,
-        "graph input '%s' has element type %d, only FLOAT inputs are "
+        "graph input '%s' has element type %d (%s), only FLOAT inputs are "
         "supported",
-        vi->name, type->tensor_type->elem_type);
+        vi->name, type->tensor_type->elem_type,
+        nn_dtype_name ((nn_dtype)type->tensor_type->elem_type));
   shape = type->tensor_type->shape;
   if (!shape)
     return nn_fail (p->err, NN_UNSUPPORTED,

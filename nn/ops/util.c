@@ -60,8 +60,8 @@ nn_op_float_input (const nn_node *node, int i, const char *what, nn_error *err)
     return nn_fail_node (err, NN_BAD_MODEL, node, "input %s is missing", what);
   if (v->dtype != NN_DTYPE_FLOAT)
     return nn_fail_node (err, NN_UNSUPPORTED, node,
-                         "input %s ('%s') is not float (type %d)", what,
-                         value_name (v), (int)v->dtype);
+                         "input %s ('%s') is %s, not float", what,
+                         value_name (v), nn_dtype_name (v->dtype));
   if (v->kind == NN_VAL_CONST && !v->fconst && v->count > 0)
     return nn_fail_node (err, NN_BAD_MODEL, node,
                          "constant input %s ('%s') has no float data", what,

@@ -237,8 +237,8 @@ test_batchnorm_refused (void)
   mb_init_i64 (b, "mean", 1, (int64_t[]){ 2 }, (int64_t[]){ 0, 1 });
   s = load (b, &m, &e);
   CHECK_ERR (s, e, NN_UNSUPPORTED,
-             "node 'bn' (BatchNormalization): input mean ('mean') is not "
-             "float");
+             "node 'bn' (BatchNormalization): input mean ('mean') is int64, "
+             "not float");
   nn_model_unref (m);
 }
 

@@ -413,7 +413,7 @@ test_inputs (void)
   mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
            (const char *[]){ "y", NULL });
   mb_output (b, "y");
-  EXPECT (b, 0, NN_UNSUPPORTED, "element type 7");
+  EXPECT (b, 0, NN_UNSUPPORTED, "element type 7 (int64)");
 
   b = mb_new (8, 13);
   vi = mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });

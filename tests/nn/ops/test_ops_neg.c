@@ -98,7 +98,7 @@ activation_rules (void)
   th_init (&t, "HardSwish", 14);
   th_const_i64 (&t, 1, D (2), D (1, 2));
   th_output (&t);
-  EXPECT (&t, NN_UNSUPPORTED, "is not float", "int64 input");
+  EXPECT (&t, NN_UNSUPPORTED, "is int64, not float", "int64 input");
 }
 
 static void

@@ -152,7 +152,8 @@ conv_rules (void)
   th_const_i64 (&t, 1, D (1), D (1));
   th_output (&t);
   t.vals[1].ndim = 4;
-  EXPECT (&t, NN_UNSUPPORTED, "input W ('v1') is not float", "int64 weight");
+  EXPECT (&t, NN_UNSUPPORTED, "input W ('v1') is int64, not float",
+          "int64 weight");
 }
 
 static void
