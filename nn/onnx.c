@@ -509,13 +509,21 @@ parse_graph (parser *p, const Onnx__GraphProto *gp, const nn_load_options *opts)
     if ((s = define_name (p, t->name, index, "initializer")))
       return s;
   }
+  const size_t n_weights = g->n_values; /* values below are initializers */
   for (size_t i = 0; i < gp->n_input; i++) {
     const Onnx__ValueInfoProto *vi = gp->input[i];
+    const size_t *known;
     if (!vi->name || !*vi->name)
       return nn_fail (p->err, NN_BAD_MODEL, "graph input %zu has no name", i);
-    /* Older exporters list initializers as inputs too: the weight wins. */
-    if (nn_map_slot (&p->names, vi->name, 0))
+    /* Older exporters list initializers as inputs too: the weight wins.
+     * An input listed twice is not single assignment (onnx.checker
+     * refuses it too). */
+    if ((known = nn_map_slot (&p->names, vi->name, 0))) {
+      if (*known >= n_weights)
+        return nn_fail (p->err, NN_BAD_MODEL,
+                        "graph input '%s' is listed twice", vi->name);
       continue;
+    }
     if (g->n_inputs == NN_MAX_GRAPH_INPUTS)
       return nn_fail (p->err, NN_UNSUPPORTED,
                       "the graph has more than %d inputs", NN_MAX_GRAPH_INPUTS);

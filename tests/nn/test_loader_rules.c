@@ -407,6 +407,15 @@ test_inputs (void)
   mb_output (b, "y");
   EXPECT (b, 0, NN_BAD_MODEL, "negative dimension");
 
+  /* The same graph input listed twice. */
+  b = mb_new (8, 13);
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
+  mb_node (b, "Relu", "r", (const char *[]){ "x", NULL },
+           (const char *[]){ "y", NULL });
+  mb_output (b, "y");
+  EXPECT (b, 0, NN_BAD_MODEL, "graph input 'x' is listed twice");
+
   b = mb_new (8, 13);
   vi = mb_input (b, "x", 4, (int64_t[]){ 1, 3, 8, 8 });
   vi->type->tensor_type->elem_type = 7;
