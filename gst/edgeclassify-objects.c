@@ -352,8 +352,10 @@ id_usable (const gint *ids, guint n, guint i)
   return TRUE;
 }
 
-/* Regions without a usable id: the pairs of (region, object) that overlap
- * enough, best first; each region and object is taken once. */
+/* Regions no id has matched (without a usable id, or with an id this
+ * element has not seen alone before): the pairs of (region, object
+ * followed by overlap) that overlap enough, best first; each region and
+ * object is taken once. */
 static void
 match_by_overlap (EcObjects *o, const nn_rect *boxes, const gint *ids, guint n,
                   EcObject **out)
@@ -374,7 +376,7 @@ match_by_overlap (EcObjects *o, const nn_rect *boxes, const gint *ids, guint n,
     for (guint i = 0; i < n; i++) {
       Pair pair = { 0.0, i, s };
 
-      if (out[i] != NULL || id_usable (ids, n, i))
+      if (out[i] != NULL)
         continue;
       pair.iou = iou (&expect, &boxes[i]);
       if (pair.iou >= IOU_MIN)
@@ -407,6 +409,15 @@ ec_objects_associate (EcObjects *o, const nn_rect *boxes, const gint *ids,
     out[i] = obj;
   }
   match_by_overlap (o, boxes, ids, n, out);
+  /* An object followed by overlap whose region now has an id of its own
+   * (its twin left, or the producer started numbering) keeps its identity
+   * and is followed by that id from now on. */
+  for (guint i = 0; i < n; i++)
+    if (out[i] != NULL && !out[i]->by_id && id_usable (ids, n, i)) {
+      out[i]->by_id = TRUE;
+      out[i]->roi_id = ids[i];
+      g_hash_table_insert (o->by_roi, &out[i]->roi_id, out[i]);
+    }
   /* new objects last: making room must not drop one seen on this frame */
   for (guint i = 0; i < n; i++) {
     gboolean by_id = id_usable (ids, n, i);

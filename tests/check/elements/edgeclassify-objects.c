@@ -281,6 +281,75 @@ GST_START_TEST (test_max_objects_small_by_overlap)
 }
 GST_END_TEST;
 
+/* A producer that gives two regions the same id, on frames without
+ * timestamps: the id names neither, so both are followed by overlap, each
+ * with its own object and colour. When one vanishes, the other's id is
+ * its own again: it keeps its object. The one that vanished leaves with
+ * the time it was seen measured by the clock (at least the 9 x 2 ms
+ * slept). */
+GST_START_TEST (test_shared_ids_without_timestamps)
+{
+  GstHarness *h
+      = objects_harness ("smoothing=ema smoothing-window=2 object-timeout=2 "
+                         "post-messages=false");
+  GPtrArray *events
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_structure_free);
+  guint64 id_red = 0, id_blue = 0;
+  gdouble dwell = -1.0;
+
+  for (guint i = 0; i < 14; i++) {
+    TestBox boxes[2]
+        = { { 4, 8, 20, 20, 7, { 0 } }, { 40, 30, 20, 20, 7, { 0 } } };
+    guint n = i < 10 ? 2 : 1;
+    const GstStructure *r[2];
+    GstBuffer *in, *out;
+
+    memcpy (boxes[0].rgb, red, 3);
+    memcpy (boxes[1].rgb, blue, 3);
+    in = mix_frame (i, black, boxes, n);
+    GST_BUFFER_PTS (in) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION (in) = GST_CLOCK_TIME_NONE;
+    out = gst_harness_push_and_pull (h, in);
+    fail_unless_equals_int (results_in_order (out, r, 2), n);
+    fail_unless (r[0] != NULL && (n == 1 || r[1] != NULL));
+    if (i == 0) {
+      id_red = region_object_id (r[0]);
+      id_blue = region_object_id (r[1]);
+      fail_unless (id_red != id_blue);
+    }
+    fail_unless (region_object_id (r[0]) == id_red,
+                 "frame %u: red is %" G_GUINT64_FORMAT
+                 " then %" G_GUINT64_FORMAT,
+                 i, id_red, region_object_id (r[0]));
+    fail_unless_equals_string (gst_structure_get_string (r[0], "label"), "red");
+    if (n == 2) {
+      fail_unless_equals_uint64 (region_object_id (r[1]), id_blue);
+      fail_unless_equals_string (gst_structure_get_string (r[1], "label"),
+                                 "blue");
+    }
+    gst_buffer_unref (out);
+    g_usleep (2000);
+  }
+  pull_decision_events (h, events);
+  fail_unless_equals_int (count_events (events, "leave", id_blue), 1);
+  fail_unless_equals_int (count_events (events, "leave", id_red), 0);
+  for (guint i = 0; i < events->len; i++) {
+    guint64 id = 0;
+
+    gst_structure_get_uint64 (events->pdata[i], "object_id", &id);
+    if (id == id_blue
+        && strcmp (gst_structure_get_string (events->pdata[i], "event"),
+                   "leave")
+               == 0)
+      fail_unless (
+          gst_structure_get_double (events->pdata[i], "dwell_ms", &dwell));
+  }
+  fail_unless (dwell >= 18.0 && dwell < 60000.0, "dwell %g ms", dwell);
+  g_ptr_array_unref (events);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* async: the objects, their identity and their decisions work the same */
 GST_START_TEST (test_async_objects)
 {
@@ -338,6 +407,7 @@ edgeclassify_objects_suite (void)
   tcase_add_test (tc, test_max_objects_default);
   tcase_add_test (tc, test_max_objects_small_by_overlap);
   tcase_add_test (tc, test_async_objects);
+  tcase_add_test (tc, test_shared_ids_without_timestamps);
   return s;
 }
 
