@@ -494,9 +494,3 @@ ec_objects_clear_events (EcObjects *o)
 {
   g_array_set_size (o->events, 0);
 }
-
-guint
-ec_objects_count (EcObjects *o)
-{
-  return o->n_live;
-}

@@ -122,8 +122,5 @@ void ec_objects_leave_all (EcObjects *o);
 const EcEvent *ec_objects_events (EcObjects *o, guint *n);
 void ec_objects_clear_events (EcObjects *o);
 
-/* Objects remembered now. */
-guint ec_objects_count (EcObjects *o);
-
 G_END_DECLS
 #endif /* __EDGECLASSIFY_OBJECTS_H__ */

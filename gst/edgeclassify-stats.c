@@ -147,21 +147,6 @@ ec_stats_set_mode (EcStats *st, const gchar *mode)
 }
 
 void
-ec_stats_reset (EcStats *st)
-{
-  g_mutex_lock (&st->lock);
-  st->frames_in = st->frames_out = st->fresh = st->replaced = 0;
-  memset (&st->inference_us, 0, sizeof (Window));
-  memset (&st->queue_us, 0, sizeof (Window));
-  memset (&st->age_ms, 0, sizeof (Window));
-  memset (&st->inference_h, 0, sizeof (Histogram));
-  memset (&st->queue_h, 0, sizeof (Histogram));
-  memset (&st->age_h, 0, sizeof (Histogram));
-  g_hash_table_remove_all (st->decisions);
-  g_mutex_unlock (&st->lock);
-}
-
-void
 ec_stats_frame (EcStats *st, gboolean passed, gboolean carried, gdouble age_ms)
 {
   g_mutex_lock (&st->lock);

@@ -30,8 +30,6 @@ void ec_stats_set_names (EcStats *st, const gchar *element,
                          const gchar *stream_id);
 /* "sync" or "async": the mode in effect. */
 void ec_stats_set_mode (EcStats *st, const gchar *mode);
-/* Zeroes everything (a new start). */
-void ec_stats_reset (EcStats *st);
 
 /* A frame came in; @passed: it went out (not dropped by a flush or an
  * error); @carried: it carried a result, @age_ms old. */
