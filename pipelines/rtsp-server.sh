@@ -7,7 +7,8 @@
 # openh264enc.
 #
 # Environment:
-#   PORT=8554  MOUNT=/test   where to serve
+#   PORT=8554  MOUNT=/test   where to serve (PORT=0: a free port; the
+#                            "ready rtsp://..." line on stdout gives it)
 #   DURATION=0               stop after this many seconds (0: on Ctrl-C)
 #   WIDTH=320 HEIGHT=240 FPS=15
 #   PYTHON                   interpreter to use (default: the first python3

@@ -10,7 +10,9 @@ Needs python3-gi, gir1.2-gst-rtsp-server-1.0 and an H.264 encoder
 Usage: rtsp-test-server.py [--port 8554] [--mount /test] [--duration SECONDS]
        [--width 320] [--height 240] [--fps 15]
 Prints "ready rtsp://..." on stdout once it listens; stops on SIGINT,
-SIGTERM or after --duration seconds.
+SIGTERM or after --duration seconds. --port 0 takes a port the system
+chooses, which the "ready" line gives: tests use it so that no other process
+can take the port between choosing it and listening on it.
 """
 import argparse
 import signal
@@ -35,7 +37,8 @@ def encoder():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8554)
+    parser.add_argument("--port", type=int, default=8554,
+                        help="0: a free port, given in the ready line")
     parser.add_argument("--mount", default="/test")
     parser.add_argument("--duration", type=float, default=0,
                         help="stop after this many seconds (0: never)")
@@ -60,13 +63,14 @@ def main():
     server.get_mount_points().add_factory(args.mount, factory)
     if server.attach(None) == 0:
         sys.exit("cannot listen on 127.0.0.1:%d" % args.port)
+    port = server.get_bound_port()
 
     loop = GLib.MainLoop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
     if args.duration > 0:
         GLib.timeout_add(int(args.duration * 1000), loop.quit)
-    print("ready rtsp://127.0.0.1:%d%s" % (args.port, args.mount), flush=True)
+    print("ready rtsp://127.0.0.1:%d%s" % (port, args.mount), flush=True)
     loop.run()
 
 

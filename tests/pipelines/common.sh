@@ -13,24 +13,29 @@ fail () {
   exit 1
 }
 
-# A TCP port nobody listens on now, on the loopback interface
-free_port () {
-  "$PYTHON3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT SECONDS: until something listens on 127.0.0.1:PORT
-wait_port () {
-  "$PYTHON3" - "$1" "$2" <<'PY'
-import socket, sys, time
-port, until = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
-while time.monotonic() < until:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit("nothing listens on port %d" % port)
-PY
+# start_rtsp_server LOG PORT DURATION: the loopback RTSP test server in the
+# background, its output in LOG, on PORT (0: a port the system chooses, so
+# that no other test can take it between the choice and the listening), for
+# DURATION seconds (0: until stopped). Sets $server (its process) and $url
+# (from its "ready" line) once it listens.
+start_rtsp_server () {
+  PORT=$2 DURATION=$3 "$PIPELINES/rtsp-server.sh" > "$1" 2>&1 &
+  server=$!
+  end=$(($(date +%s) + 15))
+  url=
+  while [ -z "$url" ]; do
+    url=$(sed -n 's/^ready //p' "$1")
+    [ -n "$url" ] && break
+    if ! kill -0 "$server" 2> /dev/null; then
+      cat "$1" >&2
+      fail "the RTSP test server stopped before listening"
+    fi
+    if [ "$(date +%s)" -ge "$end" ]; then
+      cat "$1" >&2
+      fail "the RTSP test server did not listen within 15 s"
+    fi
+    sleep 0.1
+  done
 }
 
 # count_lines FILE: lines in FILE, 0 if it does not exist

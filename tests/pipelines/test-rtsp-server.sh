@@ -3,16 +3,17 @@
 # server stops by itself with status 0.
 . "$(dirname "$0")/common.sh"
 
-port=$(free_port)
 server=
 trap '[ -n "$server" ] && kill "$server" 2> /dev/null' EXIT
-PORT=$port DURATION=8 "$PIPELINES/rtsp-server.sh" &
-server=$!
-wait_port "$port" 15
+log=$OUT/rtsp-server-bounded.log
+start_rtsp_server "$log" 0 8
 
-timeout 20 gst-launch-1.0 -q rtspsrc location="rtsp://127.0.0.1:$port/test" \
-  protocols=tcp ! application/x-rtp,encoding-name=H264 ! rtph264depay ! \
-  h264parse ! fakesink num-buffers=10 || fail "no H.264 from the server"
+if ! timeout 20 gst-launch-1.0 -q rtspsrc location="$url" protocols=tcp ! \
+  application/x-rtp,encoding-name=H264 ! rtph264depay ! h264parse ! \
+  fakesink num-buffers=10; then
+  cat "$log" >&2
+  fail "no H.264 from the server at $url"
+fi
 wait "$server" || fail "rtsp-server.sh exited with $?"
 server=
 echo "rtsp-server.sh: ok"

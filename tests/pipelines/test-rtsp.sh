@@ -6,8 +6,6 @@
 # processes are stopped at the end, whatever happens.
 . "$(dirname "$0")/common.sh"
 
-port=$(free_port)
-url=rtsp://127.0.0.1:$port/test
 server=
 client=
 cleanup () {
@@ -18,10 +16,13 @@ cleanup () {
 }
 trap cleanup EXIT
 
+starts=0
+# the first start takes a free port, the restart the same one
 start_server () {
-  PORT=$port "$PIPELINES/rtsp-server.sh" >> "$OUT/rtsp-server.log" 2>&1 &
-  server=$!
-  wait_port "$port" 15
+  starts=$((starts + 1))
+  start_rtsp_server "$OUT/rtsp-server-$starts.log" "${port:-0}" 0
+  port=${url##*:}
+  port=${port%%/*}
 }
 stop_server () {
   kill "$server"
@@ -29,7 +30,7 @@ stop_server () {
   server=
 }
 
-rm -f "$OUT/rtsp-server.log"
+port=
 start_server
 
 # bounded: 20 frames, then rtsp.sh ends with status 0
