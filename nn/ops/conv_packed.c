@@ -4,9 +4,10 @@
  *   1. stage: copy the input into the workspace with its zero padding (and
  *      readable slack after it) when the kernel needs that;
  *   2. tiles: vec_oc over (position chunk, 16-channel panel) items, or
- *      vec_pos over (output row, all 6-channel panels) items, split across
- *      the pool. Each output element is computed the same way whatever the
- *      split, so results do not depend on the thread count. */
+ *      vec_pos over (output row or position chunk, group of 6-channel
+ *      panels) items, split across the pool.
+ * Each output element is computed the same way whatever the split, so
+ * results do not depend on the thread count. */
 #include "conv.h"
 #include "kernels/packed.h"
 
@@ -17,8 +18,14 @@ enum { FAM_VPOS = 1, FAM_VOC = 2 };
 
 /* Positions per vec_oc work item: 16 tiles of 6 (the kernel's chunk). */
 #define VOC_CHUNK_TILES 16
-/* Positions per vec_pos work item when rows are flattened (1x1 convs). */
+/* Positions per vec_pos work item when rows are flattened (1x1 convs):
+ * at most this many, at least VPOS_FLAT_MIN when that makes more items. */
 #define VPOS_FLAT_CHUNK 128
+#define VPOS_FLAT_MIN 32
+/* vec_pos work items wanted at least, so that small images (14x14 has 196
+ * positions) still keep every thread busy: chunks get smaller, and when
+ * the weights outweigh the input the panels are split into groups too. */
+#define VPOS_MIN_ITEMS 16
 /* Readable floats after a staged input for the vec_pos vector loads. */
 #define VPOS_SLACK 16
 
@@ -44,6 +51,9 @@ typedef struct conv_packed {
   ptrdiff_t panels, ntiles, items;
   bool panel_major;     /* vec_oc items ordered panel by panel */
   ptrdiff_t tail_start; /* flat vec_pos: first position of the tail */
+  ptrdiff_t chunk;      /* flat vec_pos: positions per chunk */
+  ptrdiff_t spans;      /* vec_pos: rows, or chunks and the tail */
+  ptrdiff_t pgroups;    /* vec_pos: panel groups; items = spans * pgroups */
 } conv_packed;
 
 static size_t
@@ -113,12 +123,27 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
      * panel when the weights are larger (each panel's weights then stay
      * in L2 across all positions), chunk by chunk otherwise. */
     cp.panel_major = (double)p->ocg * (double)p->k > (double)p->cg * plane_p;
-  } else if (cp.flat) {
-    cp.tail_start = p->ohw / NN_VPOS_NR * NN_VPOS_NR;
-    cp.items = (cp.tail_start + VPOS_FLAT_CHUNK - 1) / VPOS_FLAT_CHUNK
-               + (cp.tail_start < p->ohw);
-  } else
-    cp.items = g->oh;
+  } else {
+    if (cp.flat) {
+      cp.tail_start = p->ohw / NN_VPOS_NR * NN_VPOS_NR;
+      cp.chunk = cp.tail_start / VPOS_MIN_ITEMS / NN_VPOS_NR * NN_VPOS_NR;
+      cp.chunk = cp.chunk < VPOS_FLAT_MIN     ? VPOS_FLAT_MIN
+                 : cp.chunk > VPOS_FLAT_CHUNK ? VPOS_FLAT_CHUNK
+                                              : cp.chunk;
+      cp.spans = (cp.tail_start + cp.chunk - 1) / cp.chunk
+                 + (cp.tail_start < p->ohw);
+    } else
+      cp.spans = g->oh;
+    /* Panel groups sweep the input once per group, rows the weights once
+     * per row: split the panels only when the weights are the larger. */
+    cp.pgroups = 1;
+    if ((double)p->ocg * k > (double)p->cg * plane_p) {
+      cp.pgroups = (VPOS_MIN_ITEMS + cp.spans - 1) / cp.spans;
+      if (cp.pgroups > cp.panels)
+        cp.pgroups = cp.panels;
+    }
+    cp.items = cp.spans * cp.pgroups;
+  }
 
   /* One allocation: header, tables, packed weights, bias. All sizes are
    * bounded by the weight count times a small factor, which plan() has
@@ -263,7 +288,9 @@ voc_task (void *arg, int t, int nt)
   }
 }
 
-// xs (Cg, Hp, Wp), y (OCg, OH*OW): a range of rows (or flat chunks)
+// xs (Cg, Hp, Wp), y (OCg, OH*OW): a range of (panel group, row or flat
+// chunk) items; a thread's range then holds whole panel groups, whose
+// weights stay in cache across its rows.
 static void
 vpos_task (void *arg, int t, int nt)
 {
@@ -279,19 +306,20 @@ vpos_task (void *arg, int t, int nt)
                      .act = &j->node->act };
   size_t b, e;
   nn_op_split_range ((size_t)cp->items, t, nt, &b, &e);
-  for (size_t it = b; it < e; it++) {
+  for (size_t item = b; item < e; item++) {
+    const ptrdiff_t it = (ptrdiff_t)item % cp->spans;
+    const ptrdiff_t pg = (ptrdiff_t)item / cp->spans;
     const float *x;
     const ptrdiff_t *koff = cp->koff;
     ptrdiff_t yoff, n;
     if (!cp->flat) {
-      x = j->xs + (ptrdiff_t)it * p->g.sh * cp->wp;
-      yoff = (ptrdiff_t)it * p->g.ow;
+      x = j->xs + it * p->g.sh * cp->wp;
+      yoff = it * p->g.ow;
       n = p->g.ow;
-    } else if ((ptrdiff_t)it * VPOS_FLAT_CHUNK < cp->tail_start) {
-      yoff = (ptrdiff_t)it * VPOS_FLAT_CHUNK;
+    } else if (it * cp->chunk < cp->tail_start) {
+      yoff = it * cp->chunk;
       x = j->xs + yoff;
-      n = cp->tail_start - yoff < VPOS_FLAT_CHUNK ? cp->tail_start - yoff
-                                                  : VPOS_FLAT_CHUNK;
+      n = cp->tail_start - yoff < cp->chunk ? cp->tail_start - yoff : cp->chunk;
     } else {
       /* The last partial tile reads a zero-padded copy so that its vector
        * loads stay inside the buffer. */
@@ -300,7 +328,9 @@ vpos_task (void *arg, int t, int nt)
       koff = cp->koff_tail;
       n = p->ohw - cp->tail_start;
     }
-    for (ptrdiff_t panel = 0; panel < cp->panels; panel++)
+    const ptrdiff_t p0 = pg * cp->panels / cp->pgroups;
+    const ptrdiff_t p1 = (pg + 1) * cp->panels / cp->pgroups;
+    for (ptrdiff_t panel = p0; panel < p1; panel++)
       nn_vpos_row (&a, panel, x, koff, yoff, n);
   }
 }

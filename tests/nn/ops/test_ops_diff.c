@@ -571,7 +571,10 @@ main (void)
     fprintf (stderr, "pool: %s\n", err.message);
     return 1;
   }
-  /* Shapes that matter: the seed CNN, ResNet and MobileNet layers. */
+  /* Shapes that matter: the seed CNN, ResNet and MobileNet layers, then
+   * (the last four rows) few rows or positions for the threads: smaller
+   * position chunks, and output channels split into groups when the
+   * weights outweigh the input (uneven groups, padding, stride). */
   static const int fixed[][9] = {
     { 1, 1, 32, 1, 28, 28, 3, 1, 0 },      { 1, 32, 64, 1, 13, 13, 3, 1, 0 },
     { 1, 64, 64, 1, 5, 5, 3, 1, 0 },       { 1, 3, 64, 1, 56, 56, 7, 2, 3 },
@@ -582,6 +585,10 @@ main (void)
     { 1, 64, 64, 4, 14, 14, 3, 1, 1 },     { 3, 16, 40, 1, 9, 11, 3, 1, 1 },
     { 1, 8, 8, 8, 112, 112, 3, 1, 1 },     { 2, 6, 6, 6, 113, 97, 3, 2, 1 },
     { 1, 4, 8, 4, 90, 90, 5, 1, 2 },       { 1, 4, 4, 4, 90, 90, 3, 2, 0 },
+    { 1, 64, 384, 1, 14, 14, 1, 1, 0 },    { 1, 384, 64, 1, 14, 14, 1, 1, 0 },
+    { 1, 24, 61, 1, 3, 3, 1, 1, 0 },       { 2, 40, 100, 1, 7, 7, 1, 1, 0 },
+    { 1, 16, 100, 1, 5, 7, 3, 1, 1 },      { 1, 8, 70, 1, 9, 9, 3, 2, 1 },
+    { 1, 16, 23, 1, 1, 1, 1, 1, 0 },       { 1, 320, 50, 1, 33, 33, 1, 1, 0 },
   };
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
     conv_case (&seed, fixed[i]);
