@@ -1,6 +1,7 @@
 /* Conv on the direct kernels of kernels/packed.c, weights packed at plan
  * time (or, when they are not constants, at run time into the workspace,
- * once per group). Per group and image:
+ * once per group). Per image, for all groups at once when the weights are
+ * constants (else group by group):
  *   1. stage: copy the input into the workspace with its zero padding (and
  *      readable slack after it) when the kernel needs that;
  *   2. tiles: vec_oc over (position chunk, 16-channel panel) items, or
@@ -54,6 +55,8 @@ typedef struct conv_packed {
   ptrdiff_t chunk;      /* flat vec_pos: positions per chunk */
   ptrdiff_t spans;      /* vec_pos: rows, or chunks and the tail */
   ptrdiff_t pgroups;    /* vec_pos: panel groups; items = spans * pgroups */
+  ptrdiff_t merged;     /* groups one pool run covers: all of them when
+                           weights and bias are constants, else 1 */
 } conv_packed;
 
 static size_t
@@ -161,7 +164,11 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
                  + (b && !cp.bias_run ? align64 (
                         sizeof (float) * (size_t)cp.b_group * (size_t)p->group)
                                       : 0);
-  cp.off_w = ((size_t)cp.stage_floats + 15) / 16 * 16;
+  /* Grouped layers (RegNet, ResNeXt) have few items per group: with
+   * constant weights one pool run takes every group's items, each group
+   * staged into its own part of the workspace. */
+  cp.merged = wconst && !cp.bias_run ? p->group : 1;
+  cp.off_w = ((size_t)cp.stage_floats * (size_t)cp.merged + 15) / 16 * 16;
   cp.off_b = cp.off_w + (wconst ? 0 : ((size_t)cp.w_group + 15) / 16 * 16);
   size_t ws = cp.off_b + (cp.bias_run ? (size_t)cp.b_group : 0);
   nn_status s = nn_op_workspace (node, ws, err);
@@ -205,28 +212,43 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   return NN_OK;
 }
 
+/* One pool run: groups g0 .. g0 + ng - 1 of one image. */
 typedef struct packed_job {
   const nn_node *node;
   const conv_packed *cp;
-  const float *x;  /* input of this image and group */
-  const float *xs; /* what the kernel reads */
-  float *y;        /* output of this image and group */
-  float *ws;
-  const float *w, *bias; /* packed weights and bias of this group */
+  const float *x;        /* input of group g0 of this image */
+  float *y;              /* output of group g0 of this image */
+  float *ws;             /* workspace: a staged input per group */
+  const float *w, *bias; /* packed weights and bias of group g0 */
+  ptrdiff_t ng;
 } packed_job;
 
-// x (Cg,H,W) -> ws (Cg,Hp,Wp) zero padded: a range of channels
+/* What the kernels read for group gi of the run: the input itself, its
+ * staged copy, and with flat vec_pos the copy of its tail. */
+static const float *
+job_input (const packed_job *j, ptrdiff_t gi)
+{
+  const conv_packed *cp = j->cp;
+  if (cp->stage)
+    return j->ws + gi * cp->stage_floats;
+  return j->x + gi * cp->base.cg * cp->base.g.ih * cp->base.g.iw;
+}
+
+// x (Cg,H,W) -> ws (Cg,Hp,Wp) zero padded, per group: a range of channels
 static void
 stage_task (void *arg, int t, int nt)
 {
   const packed_job *j = arg;
   const conv_packed *cp = j->cp;
   const nn_win2d *g = &cp->base.g;
+  const ptrdiff_t cg = cp->base.cg;
   size_t b, e;
-  nn_op_split_range ((size_t)cp->base.cg, t, nt, &b, &e);
-  for (size_t c = b; c < e; c++) {
-    float *dst = j->ws + (ptrdiff_t)c * cp->plane;
-    const float *src = j->x + (ptrdiff_t)c * g->ih * g->iw;
+  nn_op_split_range ((size_t)(cg * j->ng), t, nt, &b, &e);
+  for (size_t ci = b; ci < e; ci++) {
+    const ptrdiff_t gi = (ptrdiff_t)ci / cg, c = (ptrdiff_t)ci % cg;
+    float *ws = j->ws + gi * cp->stage_floats;
+    float *dst = ws + c * cp->plane;
+    const float *src = j->x + (ptrdiff_t)ci * g->ih * g->iw;
     memset (dst, 0, sizeof (float) * (size_t)(g->pt * cp->wp));
     for (ptrdiff_t y = 0; y < g->ih; y++) {
       float *row = dst + (g->pt + y) * cp->wp;
@@ -247,24 +269,21 @@ stage_task (void *arg, int t, int nt)
     }
     memset (dst + (g->pt + g->ih) * cp->wp, 0,
             sizeof (float) * (size_t)(g->pb * cp->wp));
+    if (c == cg - 1)
+      memset (ws + cg * cp->plane, 0, sizeof (float) * VPOS_SLACK);
   }
-  if (e == (size_t)cp->base.cg)
-    memset (j->ws + cp->base.cg * cp->plane, 0, sizeof (float) * VPOS_SLACK);
 }
 
-// xs (Cg, Hp, Wp), y (OCg, OH*OW): a range of (chunk, panel) items
+// xs (Cg, Hp, Wp), y (OCg, OH*OW) per group: a range of (group, chunk,
+// panel) items
 static void
 voc_task (void *arg, int t, int nt)
 {
   const packed_job *j = arg;
   const conv_packed *cp = j->cp;
   const conv_params *p = &cp->base;
-  nn_voc_args a = { .x = j->xs,
-                    .koff = cp->koff,
+  nn_voc_args a = { .koff = cp->koff,
                     .k = p->k,
-                    .w = j->w,
-                    .bias = j->bias,
-                    .y = j->y,
                     .ocg = p->ocg,
                     .npos = p->ohw,
                     .pw = p->g.ow,
@@ -274,14 +293,20 @@ voc_task (void *arg, int t, int nt)
                     .ys_p = 1,
                     .act = &j->node->act };
   size_t b, e;
-  nn_op_split_range ((size_t)cp->items, t, nt, &b, &e);
+  nn_op_split_range ((size_t)(cp->items * j->ng), t, nt, &b, &e);
   const ptrdiff_t chunks = cp->items / cp->panels;
-  for (size_t it = b; it < e; it++) {
-    ptrdiff_t chunk = (ptrdiff_t)it / cp->panels;
-    ptrdiff_t panel = (ptrdiff_t)it % cp->panels;
+  for (size_t item = b; item < e; item++) {
+    const ptrdiff_t gi = (ptrdiff_t)item / cp->items;
+    const ptrdiff_t it = (ptrdiff_t)item % cp->items;
+    a.x = job_input (j, gi);
+    a.w = j->w + gi * cp->w_group;
+    a.bias = j->bias ? j->bias + gi * cp->b_group : NULL;
+    a.y = j->y + gi * p->ocg * p->ohw;
+    ptrdiff_t chunk = it / cp->panels;
+    ptrdiff_t panel = it % cp->panels;
     if (cp->panel_major) {
-      panel = (ptrdiff_t)it / chunks;
-      chunk = (ptrdiff_t)it % chunks;
+      panel = it / chunks;
+      chunk = it % chunks;
     }
     ptrdiff_t t0 = chunk * VOC_CHUNK_TILES, t1 = t0 + VOC_CHUNK_TILES;
     nn_voc_tiles (&a, panel, t0, t1 < cp->ntiles ? t1 : cp->ntiles);
@@ -297,34 +322,34 @@ vpos_task (void *arg, int t, int nt)
   const packed_job *j = arg;
   const conv_packed *cp = j->cp;
   const conv_params *p = &cp->base;
-  nn_vpos_args a = { .w = j->w,
-                     .bias = j->bias,
-                     .k = p->k,
-                     .ocg = p->ocg,
-                     .y = j->y,
-                     .ldy = p->ohw,
-                     .act = &j->node->act };
+  nn_vpos_args a
+      = { .k = p->k, .ocg = p->ocg, .ldy = p->ohw, .act = &j->node->act };
   size_t b, e;
-  nn_op_split_range ((size_t)cp->items, t, nt, &b, &e);
+  nn_op_split_range ((size_t)(cp->items * j->ng), t, nt, &b, &e);
   for (size_t item = b; item < e; item++) {
-    const ptrdiff_t it = (ptrdiff_t)item % cp->spans;
-    const ptrdiff_t pg = (ptrdiff_t)item / cp->spans;
+    const ptrdiff_t gi = (ptrdiff_t)item / cp->items;
+    const ptrdiff_t it = (ptrdiff_t)item % cp->items % cp->spans;
+    const ptrdiff_t pg = (ptrdiff_t)item % cp->items / cp->spans;
+    const float *xs = job_input (j, gi);
+    a.w = j->w + gi * cp->w_group;
+    a.bias = j->bias ? j->bias + gi * cp->b_group : NULL;
+    a.y = j->y + gi * p->ocg * p->ohw;
     const float *x;
     const ptrdiff_t *koff = cp->koff;
     ptrdiff_t yoff, n;
     if (!cp->flat) {
-      x = j->xs + it * p->g.sh * cp->wp;
+      x = xs + it * p->g.sh * cp->wp;
       yoff = it * p->g.ow;
       n = p->g.ow;
     } else if (it * cp->chunk < cp->tail_start) {
       yoff = it * cp->chunk;
-      x = j->xs + yoff;
+      x = xs + yoff;
       n = cp->tail_start - yoff < cp->chunk ? cp->tail_start - yoff : cp->chunk;
     } else {
       /* The last partial tile reads a zero-padded copy so that its vector
        * loads stay inside the buffer. */
       yoff = cp->tail_start;
-      x = j->ws;
+      x = j->ws + gi * cp->stage_floats;
       koff = cp->koff_tail;
       n = p->ohw - cp->tail_start;
     }
@@ -343,12 +368,15 @@ nn_conv_packed_run (const nn_node *node, const conv_params *base,
   const conv_params *p = base;
   const float *x = nn_value_data (node->in[0], ctx);
   float *y = nn_value_data (node->out[0], ctx);
-  const double flops = 2.0 * (double)p->ocg * (double)p->ohw * (double)p->k;
-  const int tasks = nn_op_task_count (ctx->pool, flops, (size_t)cp->items);
+  const ptrdiff_t ng = cp->merged;
+  const double flops
+      = 2.0 * (double)p->ocg * (double)p->ohw * (double)p->k * (double)ng;
+  const int tasks
+      = nn_op_task_count (ctx->pool, flops, (size_t)(cp->items * ng));
   const size_t in_plane = (size_t)(p->g.ih * p->g.iw);
 
   const nn_value *bv = nn_op_input (node, 2);
-  for (ptrdiff_t grp = 0; grp < p->group; grp++) {
+  for (ptrdiff_t grp = 0; grp < p->group; grp += ng) {
     const float *wg, *bg = NULL;
     if (cp->w)
       wg = cp->w + grp * cp->w_group;
@@ -375,27 +403,29 @@ nn_conv_packed_run (const nn_node *node, const conv_params *base,
       packed_job j = { node,
                        cp,
                        x + (img * p->c + grp * p->cg) * p->g.ih * p->g.iw,
-                       NULL,
                        y + (img * p->oc + grp * p->ocg) * p->ohw,
                        ctx->workspace,
                        wg,
-                       bg };
-      j.xs = j.x;
-      if (cp->stage) {
+                       bg,
+                       ng };
+      if (cp->stage)
         nn_pool_run (ctx->pool, stage_task, &j,
-                     nn_op_task_count (ctx->pool, (double)(p->cg * cp->plane),
-                                       (size_t)p->cg));
-        j.xs = ctx->workspace;
-      } else if (cp->flat && cp->tail_start < p->ohw) {
+                     nn_op_task_count (ctx->pool,
+                                       (double)(p->cg * ng * cp->plane),
+                                       (size_t)(p->cg * ng)));
+      else if (cp->flat && cp->tail_start < p->ohw) {
         ptrdiff_t n = p->ohw - cp->tail_start;
-        for (ptrdiff_t c = 0; c < p->cg; c++) {
-          float *dst = ctx->workspace + c * NN_VPOS_NR;
-          memcpy (dst, j.x + (size_t)c * in_plane + cp->tail_start,
-                  sizeof (float) * (size_t)n);
-          memset (dst + n, 0, sizeof (float) * (size_t)(NN_VPOS_NR - n));
+        for (ptrdiff_t gi = 0; gi < ng; gi++) {
+          float *tail = ctx->workspace + gi * cp->stage_floats;
+          const float *src = job_input (&j, gi);
+          for (ptrdiff_t c = 0; c < p->cg; c++) {
+            float *dst = tail + c * NN_VPOS_NR;
+            memcpy (dst, src + (size_t)c * in_plane + cp->tail_start,
+                    sizeof (float) * (size_t)n);
+            memset (dst + n, 0, sizeof (float) * (size_t)(NN_VPOS_NR - n));
+          }
+          memset (tail + p->cg * NN_VPOS_NR, 0, sizeof (float) * VPOS_SLACK);
         }
-        memset (ctx->workspace + p->cg * NN_VPOS_NR, 0,
-                sizeof (float) * VPOS_SLACK);
       }
       nn_pool_run (ctx->pool, cp->family == FAM_VOC ? voc_task : vpos_task, &j,
                    tasks);
