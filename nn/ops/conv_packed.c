@@ -372,7 +372,7 @@ nn_conv_packed_run (const nn_node *node, const conv_params *base,
   const double flops
       = 2.0 * (double)p->ocg * (double)p->ohw * (double)p->k * (double)ng;
   const int tasks
-      = nn_op_task_count (ctx->pool, flops, (size_t)(cp->items * ng));
+      = nn_op_task_count_fine (ctx->pool, flops, (size_t)(cp->items * ng));
   const size_t in_plane = (size_t)(p->g.ih * p->g.iw);
 
   const nn_value *bv = nn_op_input (node, 2);

@@ -117,6 +117,14 @@ nn_op_split_range (size_t total, int i, int n, size_t *begin, size_t *end)
  * 1 below the point where waking another thread costs more than it saves. */
 int nn_op_task_count (const nn_pool *pool, double work, size_t max_tasks);
 
+/* The same, split finer (up to NN_OP_TASKS_PER_THREAD per thread) for
+ * tasks that keep no per-task state: threads claim them as they come free,
+ * so one that starts late or runs slower does not hold the others up.
+ * Measured on 2 threads: 1x1 convolutions at 14x14 went from 1.3x to 1.9x
+ * the one-thread speed. */
+#define NN_OP_TASKS_PER_THREAD 8
+int nn_op_task_count_fine (const nn_pool *pool, double work, size_t max_tasks);
+
 /* ---- Strided copies (strided.c) ---------------------------------------- */
 
 #define NN_STRIDED_MAX_DIMS (2 * NN_MAX_DIMS)

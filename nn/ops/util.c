@@ -384,6 +384,16 @@ nn_op_task_count (const nn_pool *pool, double work, size_t max_tasks)
   return n < 1 ? 1 : n;
 }
 
+int
+nn_op_task_count_fine (const nn_pool *pool, double work, size_t max_tasks)
+{
+  int n = nn_op_task_count (pool, work, max_tasks);
+  if (n <= 1)
+    return n;
+  size_t fine = (size_t)n * NN_OP_TASKS_PER_THREAD;
+  return (int)(fine < max_tasks ? fine : max_tasks);
+}
+
 float
 nn_op_act1 (const nn_act *act, float x)
 {

@@ -1,8 +1,10 @@
 /* The session thread pool: every task runs exactly once per job, results
  * are visible when nn_pool_run returns, workers that went to sleep wake up,
- * two pools can run at once (two sessions on two threads), and the thread
- * init hook runs once in each worker, in that worker, before any task. */
+ * two pools can run at once (two sessions on two threads), the thread
+ * init hook runs once in each worker, in that worker, before any task, and
+ * jobs are split into as many tasks as their size deserves. */
 #include "harness.h"
+#include "ops/ops.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -167,6 +169,34 @@ test_init_hook (void)
   }
 }
 
+/* One task for small jobs and for one thread; never more than the items;
+ * the fine split gives each thread several tasks when there are items. */
+static void
+test_task_counts (void)
+{
+  nn_pool *pool;
+  nn_error err;
+  TH_CHECK (nn_op_task_count (NULL, 1e9, 1000) == 1
+                && nn_op_task_count_fine (NULL, 1e9, 1000) == 1,
+            "one thread: one task");
+  if (nn_pool_create (2, NULL, NULL, &pool, &err) != NN_OK || !pool) {
+    TH_CHECK (false, "create: %s", err.message);
+    return;
+  }
+  TH_CHECK (nn_op_task_count (pool, 100.0, 1000) == 1
+                && nn_op_task_count_fine (pool, 100.0, 1000) == 1,
+            "a tiny job stays on one thread");
+  TH_CHECK (nn_op_task_count (pool, 1e9, 1000) == 2, "one task per thread");
+  TH_CHECK (nn_op_task_count (pool, 1e9, 1) == 1
+                && nn_op_task_count_fine (pool, 1e9, 1) == 1,
+            "one item: one task");
+  int fine = nn_op_task_count_fine (pool, 1e9, 1000);
+  TH_CHECK (fine == 2 * NN_OP_TASKS_PER_THREAD, "fine split: %d tasks", fine);
+  fine = nn_op_task_count_fine (pool, 1e9, 7);
+  TH_CHECK (fine == 7, "fine split capped by 7 items: %d tasks", fine);
+  nn_pool_free (pool);
+}
+
 int
 main (void)
 {
@@ -210,6 +240,7 @@ main (void)
               s[i].wrong);
   }
   test_init_hook ();
+  test_task_counts ();
   printf ("pool: %d checks, %d failures\n", th_checks, th_failures);
   return th_failures ? 1 : 0;
 }
