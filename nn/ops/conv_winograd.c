@@ -337,16 +337,16 @@ nn_conv_wino_run (const nn_node *node, const conv_params *base,
                                    (size_t)p->c));
     if (cw->nblocks == 1) {
       nn_pool_run (ctx->pool, input_task, &j,
-                   nn_op_task_count_fine (
-                       ctx->pool, (double)(p->c * cw->th * cw->tw) * 12.0,
-                       (size_t)p->c));
+                   nn_op_task_count (ctx->pool,
+                                     (double)(p->c * cw->th * cw->tw) * 12.0,
+                                     (size_t)p->c));
       nn_pool_run (
           ctx->pool, gemm_task, &j,
-          nn_op_task_count_fine (ctx->pool, gemm, (size_t)block_items (cw, 0)));
+          nn_op_task_count (ctx->pool, gemm, (size_t)block_items (cw, 0)));
       nn_pool_run (ctx->pool, output_task, &j,
-                   nn_op_task_count_fine (
-                       ctx->pool, (double)(p->oc * cw->th * cw->tw) * 40.0,
-                       (size_t)((p->oc + 7) / 8)));
+                   nn_op_task_count (ctx->pool,
+                                     (double)(p->oc * cw->th * cw->tw) * 40.0,
+                                     (size_t)((p->oc + 7) / 8)));
     } else {
       size_t most
           = (size_t)(cw->nblocks < WINO_SLOTS ? cw->nblocks : WINO_SLOTS);
