@@ -117,12 +117,14 @@ nn_op_split_range (size_t total, int i, int n, size_t *begin, size_t *end)
  * 1 below the point where waking another thread costs more than it saves. */
 int nn_op_task_count (const nn_pool *pool, double work, size_t max_tasks);
 
-/* The same, split finer (up to NN_OP_TASKS_PER_THREAD per thread) for
- * tasks that keep no per-task state: threads claim them as they come free,
- * so one that starts late or runs slower does not hold the others up.
- * Measured on 2 threads: 1x1 convolutions at 14x14 went from 1.3x to 1.9x
- * the one-thread speed. Winograd's stages measured 1-3 % slower with it and
- * keep one range per thread. */
+/* The same for jobs of few items that keep no per-task state: up to
+ * NN_OP_TASKS_PER_THREAD items per thread, each item is a task of its own,
+ * claimed as threads come free, so that a thread that starts late or runs
+ * slower does not hold the others up (on 2 threads, 1x1 convolutions at
+ * 14x14, seven items, went from 1.3x to 1.9x the one-thread speed). More
+ * items keep one range per thread: split finer, neighbouring tasks write
+ * the same cache lines from both threads, and SqueezeNet's 1x1 layers
+ * (24 items) and Winograd's stages measured slower. */
 #define NN_OP_TASKS_PER_THREAD 8
 int nn_op_task_count_fine (const nn_pool *pool, double work, size_t max_tasks);
 

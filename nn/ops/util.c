@@ -390,8 +390,7 @@ nn_op_task_count_fine (const nn_pool *pool, double work, size_t max_tasks)
   int n = nn_op_task_count (pool, work, max_tasks);
   if (n <= 1)
     return n;
-  size_t fine = (size_t)n * NN_OP_TASKS_PER_THREAD;
-  return (int)(fine < max_tasks ? fine : max_tasks);
+  return max_tasks <= (size_t)n * NN_OP_TASKS_PER_THREAD ? (int)max_tasks : n;
 }
 
 float

@@ -170,7 +170,8 @@ test_init_hook (void)
 }
 
 /* One task for small jobs and for one thread; never more than the items;
- * the fine split gives each thread several tasks when there are items. */
+ * the fine split makes each of a few items a task, more items a range per
+ * thread. */
 static void
 test_task_counts (void)
 {
@@ -190,10 +191,13 @@ test_task_counts (void)
   TH_CHECK (nn_op_task_count (pool, 1e9, 1) == 1
                 && nn_op_task_count_fine (pool, 1e9, 1) == 1,
             "one item: one task");
-  int fine = nn_op_task_count_fine (pool, 1e9, 1000);
-  TH_CHECK (fine == 2 * NN_OP_TASKS_PER_THREAD, "fine split: %d tasks", fine);
+  int few = 2 * NN_OP_TASKS_PER_THREAD;
+  int fine = nn_op_task_count_fine (pool, 1e9, (size_t)few);
+  TH_CHECK (fine == few, "%d items: a task each, got %d", few, fine);
   fine = nn_op_task_count_fine (pool, 1e9, 7);
-  TH_CHECK (fine == 7, "fine split capped by 7 items: %d tasks", fine);
+  TH_CHECK (fine == 7, "7 items: a task each, got %d", fine);
+  fine = nn_op_task_count_fine (pool, 1e9, (size_t)few + 1);
+  TH_CHECK (fine == 2, "%d items: a range per thread, got %d", few + 1, fine);
   nn_pool_free (pool);
 }
 
