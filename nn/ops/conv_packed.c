@@ -223,14 +223,22 @@ typedef struct packed_job {
   ptrdiff_t ng;
 } packed_job;
 
-/* What the kernels read for group gi of the run: the input itself, its
- * staged copy, and with flat vec_pos the copy of its tail. */
+/* Group gi's part of the workspace: its staged input, or with flat
+ * vec_pos the zero-padded copy of its tail. */
+static float *
+group_ws (const packed_job *j, ptrdiff_t gi)
+{
+  return j->ws + gi * j->cp->stage_floats;
+}
+
+/* What the kernels read for group gi of the run: the input itself or its
+ * staged copy. */
 static const float *
 job_input (const packed_job *j, ptrdiff_t gi)
 {
   const conv_packed *cp = j->cp;
   if (cp->stage)
-    return j->ws + gi * cp->stage_floats;
+    return group_ws (j, gi);
   return j->x + gi * cp->base.cg * cp->base.g.ih * cp->base.g.iw;
 }
 
@@ -246,7 +254,7 @@ stage_task (void *arg, int t, int nt)
   nn_op_split_range ((size_t)(cg * j->ng), t, nt, &b, &e);
   for (size_t ci = b; ci < e; ci++) {
     const ptrdiff_t gi = (ptrdiff_t)ci / cg, c = (ptrdiff_t)ci % cg;
-    float *ws = j->ws + gi * cp->stage_floats;
+    float *ws = group_ws (j, gi);
     float *dst = ws + c * cp->plane;
     const float *src = j->x + (ptrdiff_t)ci * g->ih * g->iw;
     memset (dst, 0, sizeof (float) * (size_t)(g->pt * cp->wp));
@@ -349,7 +357,7 @@ vpos_task (void *arg, int t, int nt)
       /* The last partial tile reads a zero-padded copy so that its vector
        * loads stay inside the buffer. */
       yoff = cp->tail_start;
-      x = j->ws + gi * cp->stage_floats;
+      x = group_ws (j, gi);
       koff = cp->koff_tail;
       n = p->ohw - cp->tail_start;
     }
@@ -416,7 +424,7 @@ nn_conv_packed_run (const nn_node *node, const conv_params *base,
       else if (cp->flat && cp->tail_start < p->ohw) {
         ptrdiff_t n = p->ohw - cp->tail_start;
         for (ptrdiff_t gi = 0; gi < ng; gi++) {
-          float *tail = ctx->workspace + gi * cp->stage_floats;
+          float *tail = group_ws (&j, gi);
           const float *src = job_input (&j, gi);
           for (ptrdiff_t c = 0; c < p->cg; c++) {
             float *dst = tail + c * NN_VPOS_NR;

@@ -22,8 +22,7 @@ start_rtsp_server () {
   PORT=$2 DURATION=$3 "$PIPELINES/rtsp-server.sh" > "$1" 2>&1 &
   server=$!
   end=$(($(date +%s) + 15))
-  url=
-  while [ -z "$url" ]; do
+  while :; do
     url=$(sed -n 's/^ready //p' "$1")
     [ -n "$url" ] && break
     if ! kill -0 "$server" 2> /dev/null; then
