@@ -207,10 +207,10 @@ MUTANTS = [
       "a group of output channels split for the threads loses its last panel",
       ["ops", "conformance", "nn"]),
     m("packed-merged-group-staging", "nn/ops/conv_packed.c",
-      "    return j->ws + gi * cp->stage_floats;",
-      "    return j->ws;",
+      "  return j->ws + gi * j->cp->stage_floats;",
+      "  return j->ws;",
       "every group of a grouped convolution reads the first group's staged "
-      "input", ["ops", "conformance", "nn"]),
+      "input (or tail copy)", ["ops", "conformance", "nn"]),
     m("depthwise-generic-bias", "nn/kernels/depthwise.c",
       "    const float b = bias ? bias[o] : 0.f;",
       "    const float b = 0.f;",
