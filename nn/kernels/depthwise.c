@@ -1,12 +1,18 @@
 /* Depthwise convolution (one input channel per output channel group).
  *
- * The AVX2 kernel works on blocks of 8 channels laid side by side, as
- * NCHWc runtimes do: a band of input rows is transposed into 8-lane pixels
- * (with the zero padding) on the stack, each output pixel is then one
- * vector FMA per kernel tap against that tap's 8 weights, four pixels at a
- * time, and the band is transposed back into the channel planes. Any
- * stride or dilation runs the same way and no vector is partial. Very wide
- * rows and CPUs without AVX2 use the portable row-sweep kernel. */
+ * 3x3 and 5x5 windows of stride 1 (most depthwise layers) run in the
+ * channel planes: a band of padded input rows is copied to the stack and
+ * each 8 outputs of a row are K * K FMAs of contiguous loads, four output
+ * rows at a time.
+ *
+ * Other windows use the staged AVX2 kernel, on blocks of 8 channels laid
+ * side by side as NCHWc runtimes do: a band of input rows is transposed
+ * into 8-lane pixels (with the zero padding) on the stack, each output
+ * pixel is then one vector FMA per kernel tap against that tap's 8
+ * weights, four pixels at a time, and the band is transposed back into the
+ * channel planes. Any stride or dilation runs the same way and no vector
+ * is partial. Very wide rows and CPUs without AVX2 use the portable
+ * row-sweep kernel. */
 #include "act.h"
 #include "kernels.h"
 #include "packed.h"
@@ -333,6 +339,181 @@ dw_avx2 (const float *in, const float *w, const float *bias, float *out,
   }
 }
 
+/* ---- Channel planes: 3x3 and 5x5, stride 1 --------------------------- */
+
+/* Floats of the padded band of one channel (on the stack), and output rows
+ * per step of the row kernel. */
+#define DWP_BAND 6144
+#define DWP_ROWS 4
+
+/* Floats per padded row: every tap of the last 8 outputs is a full load. */
+static inline ptrdiff_t
+dwp_row_len (const nn_win2d *g)
+{
+  return ((g->ow + 7) / 8 * 8 + g->kw - 1 + 7) / 8 * 8;
+}
+
+/* Output rows per band (0: not even one fits). */
+static inline ptrdiff_t
+dwp_band_rows (const nn_win2d *g)
+{
+  return DWP_BAND / dwp_row_len (g) - (g->kh - 1);
+}
+
+/* True when the plane kernel takes this window. Stride 2 stays with the
+ * staged kernel: splitting each padded row into its two phases cost more
+ * than the transposes it saved (MobileNetV2's stride-2 layers ran 1.2-2x
+ * slower that way). */
+static bool
+dwp_ok (const nn_win2d *g)
+{
+  return (g->kh == 3 || g->kh == 5) && g->kw == g->kh && g->sh == 1
+         && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->pl < 8
+         && dwp_band_rows (g) > 0 && nn_kernels_avx2 ();
+}
+
+/* Zeroes n floats (a multiple of 8) at d; the asm keeps GCC from turning
+ * the loop into a memset call, which costs more than these few stores. */
+INL void
+dwp_zero (float *d, ptrdiff_t n)
+{
+  for (ptrdiff_t x = 0; x < n; x += 8) {
+    __asm__("" : "+r"(x));
+    _mm256_storeu_ps (d + x, _mm256_setzero_ps ());
+  }
+}
+
+/* Padded input row iy (zeros outside the plane) to d, wp floats. */
+INL void
+dwp_row (float *d, const float *plane, ptrdiff_t iy, ptrdiff_t wp,
+         const nn_win2d *g)
+{
+  if (iy < 0 || iy >= g->ih) {
+    dwp_zero (d, wp);
+    return;
+  }
+  const float *s = plane + iy * g->iw;
+  _mm256_storeu_ps (d, _mm256_setzero_ps ());
+  ptrdiff_t x = 0;
+  for (; x + 8 <= g->iw; x += 8) {
+    __asm__("" : "+r"(x));
+    _mm256_storeu_ps (d + g->pl + x, _mm256_loadu_ps (s + x));
+  }
+  ptrdiff_t p = g->pl + x;
+  if (x < g->iw) {
+    /* Masked load: the lanes past the row read as zero, the right pad. */
+    const __m256i mask
+        = _mm256_cmpgt_epi32 (_mm256_set1_epi32 ((int)(g->iw - x)),
+                              _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_storeu_ps (d + p, _mm256_maskload_ps (s + x, mask));
+    p += 8;
+  }
+  if (p < wp)
+    dwp_zero (d + p, (wp - p + 7) / 8 * 8);
+}
+
+/* R output rows of one channel from its padded band (K x K taps): the R
+ * accumulators of each 8 outputs take every loaded input vector they
+ * need, in the order of the taps (ky, then kx) as the staged kernel does. */
+// pb (R + K - 1, wp), wv (K*K) broadcast weights, out (R, ow)
+INL void
+dwp_rows (const int K, const int R, const float *pb, ptrdiff_t wp,
+          const __m256 *wv, __m256 bias, float *out, ptrdiff_t ow, int kind,
+          __m256 lo, __m256 hi)
+{
+  for (ptrdiff_t x = 0; x < ow; x += 8) {
+    __m256 a[DWP_ROWS];
+#pragma GCC unroll 8
+    for (int i = 0; i < R; i++)
+      a[i] = bias;
+#pragma GCC unroll 16
+    for (int r = 0; r < R + K - 1; r++) {
+#pragma GCC unroll 8
+      for (int kx = 0; kx < K; kx++) {
+        const __m256 v = _mm256_loadu_ps (pb + r * wp + x + kx);
+#pragma GCC unroll 8
+        for (int i = 0; i < R; i++)
+          if (r - i >= 0 && r - i < K)
+            a[i] = _mm256_fmadd_ps (wv[(r - i) * K + kx], v, a[i]);
+      }
+    }
+    const int n = ow - x < 8 ? (int)(ow - x) : 8;
+#pragma GCC unroll 8
+    for (int i = 0; i < R; i++) {
+      const __m256 v = nn_act_vec (a[i], kind, lo, hi);
+      if (n == 8)
+        _mm256_storeu_ps (out + i * ow + x, v);
+      else
+        store_part (out + i * ow + x, v, n);
+    }
+  }
+}
+
+/* A band of output rows of one channel, DWP_ROWS at a time. */
+INL void
+dwp_band (const int K, const float *pb, ptrdiff_t wp, const __m256 *wv,
+          __m256 bias, float *out, ptrdiff_t brows, ptrdiff_t ow, int kind,
+          __m256 lo, __m256 hi)
+{
+  ptrdiff_t y = 0;
+  for (; y + DWP_ROWS <= brows; y += DWP_ROWS)
+    dwp_rows (K, DWP_ROWS, pb + y * wp, wp, wv, bias, out + y * ow, ow, kind,
+              lo, hi);
+  switch (brows - y) {
+  case 3:
+    dwp_rows (K, 3, pb + y * wp, wp, wv, bias, out + y * ow, ow, kind, lo, hi);
+    break;
+  case 2:
+    dwp_rows (K, 2, pb + y * wp, wp, wv, bias, out + y * ow, ow, kind, lo, hi);
+    break;
+  case 1:
+    dwp_rows (K, 1, pb + y * wp, wp, wv, bias, out + y * ow, ow, kind, lo, hi);
+    break;
+  default:
+    break;
+  }
+}
+
+/* One channel at a time in its own plane: each band of padded input rows
+ * is copied once and every output vector is K * K FMAs of contiguous
+ * loads. No transposes: on MobileNetV2's stride-1 depthwise layers the
+ * staged kernel spent more time in them than in its FMAs. */
+TGT static void
+dw_planes (const float *in, const float *w, const float *bias, float *out,
+           ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
+           const nn_act *act)
+{
+  /* Relu and Clip in the row kernel; the others over the band's rows
+   * afterwards, still in L1 (in the kernel they spill its accumulators). */
+  const int kind = nn_act_kind (act), vk = kind == 1 || kind == 2 ? kind : 0;
+  const __m256 lo = _mm256_set1_ps (act->alpha);
+  const __m256 hi = _mm256_set1_ps (act->beta);
+  const int K = (int)g->kh;
+  const ptrdiff_t wp = dwp_row_len (g), band = dwp_band_rows (g);
+  /* 8 floats of slack: the last row's zeroing rounds up to a vector. */
+  float pb[DWP_BAND + 8] __attribute__ ((aligned (32)));
+
+  for (ptrdiff_t o = o0; o < o1; o++) {
+    const float *plane = in + (o / mult) * g->ih * g->iw;
+    __m256 wv[25];
+    for (int t = 0; t < K * K; t++)
+      wv[t] = _mm256_broadcast_ss (w + o * K * K + t);
+    const __m256 b = _mm256_set1_ps (bias ? bias[o] : 0.f);
+    for (ptrdiff_t oy = 0; oy < g->oh; oy += band) {
+      const ptrdiff_t brows = g->oh - oy < band ? g->oh - oy : band;
+      for (ptrdiff_t r = 0; r < brows + K - 1; r++)
+        dwp_row (pb + r * wp, plane, oy + r - g->pt, wp, g);
+      float *orow = out + (o * g->oh + oy) * g->ow;
+      if (K == 3)
+        dwp_band (3, pb, wp, wv, b, orow, brows, g->ow, vk, lo, hi);
+      else
+        dwp_band (5, pb, wp, wv, b, orow, brows, g->ow, vk, lo, hi);
+      if (vk != kind)
+        nn_act_apply (act, orow, (size_t)(brows * g->ow));
+    }
+  }
+}
+
 static bool
 dw_avx2_ok (const nn_win2d *g)
 {
@@ -340,6 +521,19 @@ dw_avx2_ok (const nn_win2d *g)
 }
 
 #else
+
+static bool
+dwp_ok (const nn_win2d *g)
+{
+  return false;
+}
+
+static void
+dw_planes (const float *in, const float *w, const float *bias, float *out,
+           ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
+           const nn_act *act)
+{
+}
 
 static bool
 dw_avx2_ok (const nn_win2d *g)
@@ -363,7 +557,9 @@ nn_depthwise2d (const float *in, const float *w, const float *bias, float *out,
                 ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
                 const nn_act *act)
 {
-  if (dw_avx2_ok (g))
+  if (dwp_ok (g))
+    dw_planes (in, w, bias, out, o0, o1, mult, g, act);
+  else if (dw_avx2_ok (g))
     dw_avx2 (in, w, bias, out, o0, o1, mult, g, act);
   else
     dw_generic (in, w, bias, out, o0, o1, mult, g, act);

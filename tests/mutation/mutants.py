@@ -215,6 +215,16 @@ MUTANTS = [
       "    const float b = bias ? bias[o] : 0.f;",
       "    const float b = 0.f;",
       "the portable depthwise kernel drops the bias", ["ops", "conformance"]),
+    m("depthwise-planes-left-pad", "nn/kernels/depthwise.c",
+      "    _mm256_storeu_ps (d + g->pl + x, _mm256_loadu_ps (s + x));",
+      "    _mm256_storeu_ps (d + x, _mm256_loadu_ps (s + x));",
+      "the depthwise plane kernel copies input rows without their left "
+      "padding", ["ops", "conformance", "nn"]),
+    m("depthwise-planes-row-tail", "nn/kernels/depthwise.c",
+      "  case 2:\n    dwp_rows (K, 2,",
+      "  case 2:\n    dwp_rows (K, 1,",
+      "the depthwise plane kernel leaves the last of two tail rows unwritten",
+      ["ops", "conformance", "nn"]),
     # ---- nn/ preprocessing ----
     m("letterbox-top", "nn/preprocess.c",
       "    dst->y = (int)(H - dst->height) / 2;", "    dst->y = 0;",

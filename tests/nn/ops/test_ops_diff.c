@@ -574,7 +574,9 @@ main (void)
   /* Shapes that matter: the seed CNN, ResNet and MobileNet layers, then
    * (the last four rows) few rows or positions for the threads: smaller
    * position chunks, and output channels split into groups when the
-   * weights outweigh the input (uneven groups, padding, stride). */
+   * weights outweigh the input (uneven groups, padding, stride); last,
+   * depthwise layers: 5x5, a plane smaller than the kernel, planes of
+   * several bands, stride 2 next to stride 1, a multiplier, one row. */
   static const int fixed[][9] = {
     { 1, 1, 32, 1, 28, 28, 3, 1, 0 },      { 1, 32, 64, 1, 13, 13, 3, 1, 0 },
     { 1, 64, 64, 1, 5, 5, 3, 1, 0 },       { 1, 3, 64, 1, 56, 56, 7, 2, 3 },
@@ -589,6 +591,10 @@ main (void)
     { 1, 24, 61, 1, 3, 3, 1, 1, 0 },       { 2, 40, 100, 1, 7, 7, 1, 1, 0 },
     { 1, 16, 100, 1, 5, 7, 3, 1, 1 },      { 1, 8, 70, 1, 9, 9, 3, 2, 1 },
     { 1, 16, 23, 1, 1, 1, 1, 1, 0 },       { 1, 320, 50, 1, 33, 33, 1, 1, 0 },
+    { 1, 40, 40, 40, 15, 15, 5, 2, 2 },    { 1, 24, 24, 24, 7, 7, 5, 1, 2 },
+    { 1, 9, 9, 9, 2, 2, 3, 1, 1 },         { 1, 10, 10, 10, 17, 300, 3, 1, 1 },
+    { 1, 12, 12, 12, 33, 250, 5, 2, 2 },   { 2, 5, 5, 5, 9, 8, 3, 2, 0 },
+    { 1, 3, 6, 3, 16, 17, 3, 2, 1 },       { 1, 7, 7, 7, 1, 9, 3, 1, 1 },
   };
   for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
     conv_case (&seed, fixed[i]);
