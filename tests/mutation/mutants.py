@@ -220,9 +220,14 @@ MUTANTS = [
       "    _mm256_storeu_ps (d + x, _mm256_loadu_ps (s + x));",
       "the depthwise plane kernel copies input rows without their left "
       "padding", ["ops", "conformance", "nn"]),
+    m("depthwise-planes-phase-offset", "nn/kernels/depthwise.c",
+      "    ph[q & 1] = d + h * len + ((q & 1) - q) / 2;",
+      "    ph[q & 1] = d + h * len;",
+      "the stride-2 depthwise plane kernel loses the left padding of its "
+      "phases", ["ops", "conformance", "nn"]),
     m("depthwise-planes-row-tail", "nn/kernels/depthwise.c",
-      "  case 2:\n    dwp_rows (K, 2,",
-      "  case 2:\n    dwp_rows (K, 1,",
+      "  case 2:\n    dwp_rows (K, S, 2,",
+      "  case 2:\n    dwp_rows (K, S, 1,",
       "the depthwise plane kernel leaves the last of two tail rows unwritten",
       ["ops", "conformance", "nn"]),
     # ---- nn/ preprocessing ----
