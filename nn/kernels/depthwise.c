@@ -420,6 +420,19 @@ dwp_row1 (float *d, const float *s, ptrdiff_t len, const nn_win2d *g)
     dwp_zero (d + p, len - p);
 }
 
+/* 16 consecutive floats (a, b): the 8 even ones to ev, the 8 odd to od. */
+INL void
+dwp_split (__m256 a, __m256 b, float *ev, float *od)
+{
+  const __m256 e = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0));
+  const __m256 o = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (3, 1, 3, 1));
+  /* The shuffles work per 128-bit half: put the 64-bit pairs in order. */
+  _mm256_storeu_ps (ev, _mm256_castpd_ps (_mm256_permute4x64_pd (
+                            _mm256_castps_pd (e), 0xd8)));
+  _mm256_storeu_ps (od, _mm256_castpd_ps (_mm256_permute4x64_pd (
+                            _mm256_castps_pd (o), 0xd8)));
+}
+
 /* Stride 2: row s split straight into its even and odd input columns,
  * each stored in the phase that holds it: padded column 2j + ph is input
  * column 2j + q with q = ph - pl, so phase ph holds the columns of q's
@@ -437,27 +450,15 @@ dwp_row2 (float *d, const float *s, ptrdiff_t len, const nn_win2d *g)
   }
   float *ev = ph[0], *od = ph[1];
   ptrdiff_t i = 0;
-  for (; 2 * i + 16 <= g->iw; i += 8) {
-    const __m256 a = _mm256_loadu_ps (s + 2 * i);
-    const __m256 b = _mm256_loadu_ps (s + 2 * i + 8);
-    const __m256 e = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0));
-    const __m256 o = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (3, 1, 3, 1));
-    _mm256_storeu_ps (ev + i, _mm256_castpd_ps (_mm256_permute4x64_pd (
-                                  _mm256_castps_pd (e), 0xd8)));
-    _mm256_storeu_ps (od + i, _mm256_castpd_ps (_mm256_permute4x64_pd (
-                                  _mm256_castps_pd (o), 0xd8)));
-  }
+  for (; 2 * i + 16 <= g->iw; i += 8)
+    dwp_split (_mm256_loadu_ps (s + 2 * i), _mm256_loadu_ps (s + 2 * i + 8),
+               ev + i, od + i);
   if (2 * i < g->iw) {
     const ptrdiff_t n = g->iw - 2 * i;
-    const __m256 a = dwp_load_part (s + 2 * i, n < 8 ? n : 8);
-    const __m256 b
-        = n > 8 ? dwp_load_part (s + 2 * i + 8, n - 8) : _mm256_setzero_ps ();
-    const __m256 e = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0));
-    const __m256 o = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (3, 1, 3, 1));
-    _mm256_storeu_ps (ev + i, _mm256_castpd_ps (_mm256_permute4x64_pd (
-                                  _mm256_castps_pd (e), 0xd8)));
-    _mm256_storeu_ps (od + i, _mm256_castpd_ps (_mm256_permute4x64_pd (
-                                  _mm256_castps_pd (o), 0xd8)));
+    dwp_split (dwp_load_part (s + 2 * i, n < 8 ? n : 8),
+               n > 8 ? dwp_load_part (s + 2 * i + 8, n - 8)
+                     : _mm256_setzero_ps (),
+               ev + i, od + i);
   }
 }
 
@@ -593,34 +594,6 @@ dw_avx2_ok (const nn_win2d *g)
   return g->kh * g->kw <= 256 && dw_band_rows (g) > 0 && nn_kernels_avx2 ();
 }
 
-#else
-
-static bool
-dwp_ok (const nn_win2d *g)
-{
-  return false;
-}
-
-static void
-dw_planes (const float *in, const float *w, const float *bias, float *out,
-           ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
-           const nn_act *act)
-{
-}
-
-static bool
-dw_avx2_ok (const nn_win2d *g)
-{
-  return false;
-}
-
-static void
-dw_avx2 (const float *in, const float *w, const float *bias, float *out,
-         ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
-         const nn_act *act)
-{
-}
-
 #endif
 
 // in (C,H,W), w (C*mult,1,KH,KW), bias (C*mult) or NULL, out (C*mult,OH,OW):
@@ -630,10 +603,15 @@ nn_depthwise2d (const float *in, const float *w, const float *bias, float *out,
                 ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult, const nn_win2d *g,
                 const nn_act *act)
 {
-  if (dwp_ok (g))
+#if defined(__x86_64__)
+  if (dwp_ok (g)) {
     dw_planes (in, w, bias, out, o0, o1, mult, g, act);
-  else if (dw_avx2_ok (g))
+    return;
+  }
+  if (dw_avx2_ok (g)) {
     dw_avx2 (in, w, bias, out, o0, o1, mult, g, act);
-  else
-    dw_generic (in, w, bias, out, o0, o1, mult, g, act);
+    return;
+  }
+#endif
+  dw_generic (in, w, bias, out, o0, o1, mult, g, act);
 }
