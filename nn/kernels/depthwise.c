@@ -1,9 +1,10 @@
 /* Depthwise convolution (one input channel per output channel group).
  *
- * 3x3 and 5x5 windows of stride 1 (most depthwise layers) run in the
- * channel planes: a band of padded input rows is copied to the stack and
- * each 8 outputs of a row are K * K FMAs of contiguous loads, four output
- * rows at a time.
+ * 3x3 and 5x5 windows of stride 1, and of stride 2 from 16 output
+ * columns (most depthwise layers), run in the channel planes: a band of
+ * padded input rows is copied to the stack (split into even and odd
+ * columns for stride 2) and each 8 outputs of a row are K * K FMAs of
+ * contiguous loads, four output rows at a time.
  *
  * Other windows use the staged AVX2 kernel, on blocks of 8 channels laid
  * side by side as NCHWc runtimes do: a band of input rows is transposed
