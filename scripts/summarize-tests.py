@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prints "N passed, N failed[, N skipped]" over the given Meson JSON test
-logs (meson-logs/*.json); exits 1 when anything failed or nothing ran.
+logs (meson-logs/*.json), each failed test named on a line above it; exits
+1 when anything failed or nothing ran.
 
 --min-counts FILE LOG: each suite named in FILE ("suite count" lines) must
 have at least that many tests in LOG (a vanished test counts as a failure
@@ -20,6 +21,7 @@ PASS = {"OK", "EXPECTEDFAIL"}
 SKIP = {"SKIP"}
 
 passed = failed = skipped = 0
+failed_names = []
 for log in args:
     if not os.path.exists(log):
         print(f"{log}: no test log", file=sys.stderr)
@@ -37,6 +39,8 @@ for log in args:
                 skipped += 1
             else:
                 failed += 1
+                failed_names.append(f"{json.loads(line).get('name')} "
+                                    f"({result}, {os.path.basename(log)})")
 if minimums:
     want = {}
     with open(minimums[0], encoding="utf-8") as f:
@@ -59,6 +63,10 @@ if minimums:
                   f"expected (tests/min-counts.txt)", file=sys.stderr)
             failed += 1
 
+# Named on standard output just above the summary, so that a CI page which
+# shows only the tail of the run still says which test failed.
+for name in failed_names:
+    print(f"failed: {name}")
 line = f"{passed} passed, {failed} failed"
 if skipped:
     line += f", {skipped} skipped"

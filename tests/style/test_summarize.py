@@ -44,7 +44,11 @@ with tempfile.TemporaryDirectory() as d:
     log(failing, [("edgeclassify:nn / a", "FAIL"),
                   ("edgeclassify:nn / b", "TIMEOUT")])
     rc, out, _ = summarize(failing)
-    assert (rc, out) == (1, "0 passed, 2 failed"), (rc, out)
+    # Each failure is named above the closing line, which stays last.
+    assert rc == 1 and out.splitlines() == [
+        "failed: edgeclassify:nn / a (FAIL, fail.json)",
+        "failed: edgeclassify:nn / b (TIMEOUT, fail.json)",
+        "0 passed, 2 failed"], (rc, out)
 
     rc, out, _ = summarize(os.path.join(d, "missing.json"))
     assert (rc, out) == (1, "0 passed, 1 failed"), (rc, out)
