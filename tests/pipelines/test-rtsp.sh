@@ -17,12 +17,13 @@ cleanup () {
 trap cleanup EXIT
 
 starts=0
-# the first start takes a free port, the restart the same one
+# Both starts use one port from below the ephemeral range: while the server
+# is down, rtsp.sh keeps dialling it, and a port of that range could become
+# another connection's source port (or the client's own) meanwhile.
+port=$("$PYTHON3" "$(dirname "$0")/../freeport.py")
 start_server () {
   starts=$((starts + 1))
-  start_rtsp_server "$OUT/rtsp-server-$starts.log" "${port:-0}" 0
-  port=${url##*:}
-  port=${port%%/*}
+  start_rtsp_server "$OUT/rtsp-server-$starts.log" "$port" 0
 }
 stop_server () {
   kill "$server"
@@ -30,7 +31,6 @@ stop_server () {
   server=
 }
 
-port=
 start_server
 
 # bounded: 20 frames, then rtsp.sh ends with status 0
