@@ -17,7 +17,8 @@
 
 enum { FAM_VPOS = 1, FAM_VOC = 2 };
 
-/* Positions per vec_oc work item: 16 tiles of 6 (the kernel's chunk). */
+/* Positions per vec_oc work item: at most 16 tiles of 6 (the kernel's
+ * chunk), as many in each item (nn_op_even_chunk). */
 #define VOC_CHUNK_TILES 16
 /* Positions per vec_pos work item when rows are flattened (1x1 convs):
  * at most this many, at least VPOS_FLAT_MIN when that makes more items. */
@@ -50,13 +51,14 @@ typedef struct conv_packed {
   bool bias_run;       /* bias copied at run time to ws + off_b */
   size_t off_w, off_b; /* workspace offsets, floats */
   ptrdiff_t panels, ntiles, items;
-  bool panel_major;     /* vec_oc items ordered panel by panel */
-  ptrdiff_t tail_start; /* flat vec_pos: first position of the tail */
-  ptrdiff_t chunk;      /* flat vec_pos: positions per chunk */
-  ptrdiff_t spans;      /* vec_pos: rows, or chunks and the tail */
-  ptrdiff_t pgroups;    /* vec_pos: panel groups; items = spans * pgroups */
-  ptrdiff_t merged;     /* groups one pool run covers: all of them when
-                           weights and bias are constants, else 1 */
+  ptrdiff_t chunk_tiles; /* vec_oc: tiles per (position chunk, panel) item */
+  bool panel_major;      /* vec_oc items ordered panel by panel */
+  ptrdiff_t tail_start;  /* flat vec_pos: first position of the tail */
+  ptrdiff_t chunk;       /* flat vec_pos: positions per chunk */
+  ptrdiff_t spans;       /* vec_pos: rows, or chunks and the tail */
+  ptrdiff_t pgroups;     /* vec_pos: panel groups; items = spans * pgroups */
+  ptrdiff_t merged;      /* groups one pool run covers: all of them when
+                            weights and bias are constants, else 1 */
 } conv_packed;
 
 static size_t
@@ -121,7 +123,8 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   cp.b_group = cp.panels * nr;
   if (cp.family == FAM_VOC) {
     cp.ntiles = (p->ohw + NN_VOC_MR - 1) / NN_VOC_MR;
-    cp.items = (cp.ntiles + VOC_CHUNK_TILES - 1) / VOC_CHUNK_TILES * cp.panels;
+    cp.chunk_tiles = nn_op_even_chunk (cp.ntiles, VOC_CHUNK_TILES);
+    cp.items = (cp.ntiles + cp.chunk_tiles - 1) / cp.chunk_tiles * cp.panels;
     /* Sweep the larger of weights and input the fewest times: panel by
      * panel when the weights are larger (each panel's weights then stay
      * in L2 across all positions), chunk by chunk otherwise. */
@@ -316,7 +319,7 @@ voc_task (void *arg, int t, int nt)
       panel = it / chunks;
       chunk = it % chunks;
     }
-    ptrdiff_t t0 = chunk * VOC_CHUNK_TILES, t1 = t0 + VOC_CHUNK_TILES;
+    ptrdiff_t t0 = chunk * cp->chunk_tiles, t1 = t0 + cp->chunk_tiles;
     nn_voc_tiles (&a, panel, t0, t1 < cp->ntiles ? t1 : cp->ntiles);
   }
 }

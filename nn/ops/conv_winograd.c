@@ -223,7 +223,8 @@ block_gemm (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t i0,
   ptrdiff_t ty0, th, tiles;
   block_rows (cw, blk, &ty0, &th, &tiles);
   const ptrdiff_t ntiles = (tiles + NN_VOC_MR - 1) / NN_VOC_MR;
-  const ptrdiff_t chunks = (ntiles + WINO_CHUNK_TILES - 1) / WINO_CHUNK_TILES;
+  const ptrdiff_t per = nn_op_even_chunk (ntiles, WINO_CHUNK_TILES);
+  const ptrdiff_t chunks = (ntiles + per - 1) / per;
   for (ptrdiff_t it = i0; it < i1; it++) {
     ptrdiff_t xi = it / (chunks * cw->panels);
     ptrdiff_t rest = it % (chunks * cw->panels);
@@ -242,7 +243,7 @@ block_gemm (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t i0,
                       .ys_oc = 1,
                       .ys_p = oc,
                       .act = &none };
-    ptrdiff_t t0 = chunk * WINO_CHUNK_TILES, t1 = t0 + WINO_CHUNK_TILES;
+    ptrdiff_t t0 = chunk * per, t1 = t0 + per;
     nn_voc_tiles (&a, panel, t0, t1 < ntiles ? t1 : ntiles);
   }
 }
@@ -253,7 +254,8 @@ block_items (const conv_wino *cw, ptrdiff_t blk)
   ptrdiff_t ty0, th, tiles;
   block_rows (cw, blk, &ty0, &th, &tiles);
   ptrdiff_t ntiles = (tiles + NN_VOC_MR - 1) / NN_VOC_MR;
-  return 16 * cw->panels * ((ntiles + WINO_CHUNK_TILES - 1) / WINO_CHUNK_TILES);
+  ptrdiff_t per = nn_op_even_chunk (ntiles, WINO_CHUNK_TILES);
+  return 16 * cw->panels * ((ntiles + per - 1) / per);
 }
 
 // m [16][tiles][OC] -> y rows of the block: 8-channel blocks [b0, b1)

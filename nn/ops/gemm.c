@@ -22,6 +22,7 @@ typedef struct packed_mm {
   ptrdiff_t m, n, k;
   ptrdiff_t col_step;
   ptrdiff_t panels, ntiles, items;
+  ptrdiff_t chunk_tiles; /* tiles per (chunk, panel) item */
   ptrdiff_t *koff;
   float *w;    /* packed at plan time, or NULL: at run */
   float *bias; /* N values (padded), or NULL */
@@ -60,7 +61,8 @@ packed_mm_plan (nn_node *node, const void *hdr, size_t hdr_size, size_t pm_off,
   packed_mm pm = { m, n, k, ta ? 1 : lda };
   pm.panels = (n + NN_VOC_NR - 1) / NN_VOC_NR;
   pm.ntiles = (m + NN_VOC_MR - 1) / NN_VOC_MR;
-  pm.items = (pm.ntiles + MM_CHUNK_TILES - 1) / MM_CHUNK_TILES * pm.panels;
+  pm.chunk_tiles = nn_op_even_chunk (pm.ntiles, MM_CHUNK_TILES);
+  pm.items = (pm.ntiles + pm.chunk_tiles - 1) / pm.chunk_tiles * pm.panels;
   pm.b_nk = b_nk;
   pm.ldb = ldb;
   pm.alpha = alpha;
@@ -116,7 +118,7 @@ packed_mm_task (void *arg, int t, int nt)
   for (size_t it = b; it < e; it++) {
     ptrdiff_t chunk = (ptrdiff_t)it / pm->panels;
     ptrdiff_t panel = (ptrdiff_t)it % pm->panels;
-    ptrdiff_t t0 = chunk * MM_CHUNK_TILES, t1 = t0 + MM_CHUNK_TILES;
+    ptrdiff_t t0 = chunk * pm->chunk_tiles, t1 = t0 + pm->chunk_tiles;
     nn_voc_tiles (&j->args, panel, t0, t1 < pm->ntiles ? t1 : pm->ntiles);
   }
 }

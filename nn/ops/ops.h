@@ -113,6 +113,17 @@ nn_op_split_range (size_t total, int i, int n, size_t *begin, size_t *end)
   *end = *begin + q + ((size_t)i < r ? 1 : 0);
 }
 
+/* Size of each chunk when n items (tiles of positions) are cut into chunks
+ * of at most `most`: the chunk count that needs, with the items spread
+ * evenly over them. 33 tiles in chunks of 16 make chunks of 11, 11 and
+ * 11, not 16, 16 and 1, whose thread would wait for the others. */
+static inline ptrdiff_t
+nn_op_even_chunk (ptrdiff_t n, ptrdiff_t most)
+{
+  const ptrdiff_t chunks = (n + most - 1) / most;
+  return chunks > 0 ? (n + chunks - 1) / chunks : most;
+}
+
 /* How many tasks a job of `work` (roughly flops or bytes touched) deserves:
  * 1 below the point where waking another thread costs more than it saves. */
 int nn_op_task_count (const nn_pool *pool, double work, size_t max_tasks);

@@ -35,6 +35,11 @@ MUTANTS = [
       "(double)res->top[0].score >= threshold",
       "(double)res->top[0].score > threshold",
       "a confidence equal to the threshold is unknown", ["nn", "gst-check"]),
+    m("even-chunks-plain-cut", "nn/ops/ops.h",
+      "  return chunks > 0 ? (n + chunks - 1) / chunks : most;",
+      "  return most;",
+      "tiles cut into chunks of 16, the last a sliver that one thread waits "
+      "on", ["ops"]),
     # ---- nn/ preprocessing ----
     m("bt709-kr", "nn/preprocess.c",
       "double kr = img->matrix == NN_YUV_BT709 ? 0.2126 : 0.299;",

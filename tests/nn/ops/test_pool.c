@@ -201,6 +201,26 @@ test_task_counts (void)
   nn_pool_free (pool);
 }
 
+/* Even chunks: as many chunks as cutting at `most` gives, none larger than
+ * `most`; the last is short by fewer items than there are chunks, and never
+ * shorter than the last of that plain cut. */
+static void
+test_even_chunks (void)
+{
+  for (ptrdiff_t most = 1; most <= 20; most++)
+    for (ptrdiff_t n = 1; n <= 400; n++) {
+      ptrdiff_t per = nn_op_even_chunk (n, most);
+      ptrdiff_t chunks = (n + per - 1) / per, last = n - (chunks - 1) * per;
+      TH_CHECK (per >= 1 && per <= most, "%td in %td: %td each", n, most, per);
+      TH_CHECK (chunks == (n + most - 1) / most,
+                "%td in %td: %td chunks of %td", n, most, chunks, per);
+      ptrdiff_t plain_last = n - (chunks - 1) * most;
+      TH_CHECK (last >= 1 && per - last < chunks && last >= plain_last,
+                "%td in %td: chunks of %td, the last of %td", n, most, per,
+                last);
+    }
+}
+
 int
 main (void)
 {
@@ -245,6 +265,7 @@ main (void)
   }
   test_init_hook ();
   test_task_counts ();
+  test_even_chunks ();
   printf ("pool: %d checks, %d failures\n", th_checks, th_failures);
   return th_failures ? 1 : 0;
 }
