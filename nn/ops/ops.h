@@ -132,10 +132,12 @@ int nn_op_task_count (const nn_pool *pool, double work, size_t max_tasks);
  * NN_OP_TASKS_PER_THREAD items per thread, each item is a task of its own,
  * claimed as threads come free, so that a thread that starts late or runs
  * slower does not hold the others up (on 2 threads, 1x1 convolutions at
- * 14x14, seven items, went from 1.3x to 1.9x the one-thread speed). More
- * items keep one range per thread: split finer, neighbouring tasks write
- * the same cache lines from both threads, and SqueezeNet's 1x1 layers
- * (24 items) and Winograd's stages measured slower. */
+ * 14x14, seven items, went from 1.3x to 1.9x the one-thread speed). Items
+ * that split evenly across the threads, and more items, keep one range per
+ * thread: split finer, neighbouring tasks write the same cache lines from
+ * both threads, and SqueezeNet's 1x1 layers (24 items) and Winograd's
+ * stages measured slower; even ranges also keep each thread on the part
+ * of the output it had in the layer before (2-7 % on 2 threads). */
 #define NN_OP_TASKS_PER_THREAD 8
 int nn_op_task_count_fine (const nn_pool *pool, double work, size_t max_tasks);
 

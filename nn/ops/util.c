@@ -390,6 +390,11 @@ nn_op_task_count_fine (const nn_pool *pool, double work, size_t max_tasks)
   int n = nn_op_task_count (pool, work, max_tasks);
   if (n <= 1)
     return n;
+  /* Items that split evenly keep one range per thread: with the pool's
+   * task t on thread t, a thread then works on the same part of the
+   * output layer after layer and reads what it wrote. */
+  if (max_tasks % (size_t)n == 0)
+    return n;
   return max_tasks <= (size_t)n * NN_OP_TASKS_PER_THREAD ? (int)max_tasks : n;
 }
 

@@ -170,8 +170,8 @@ test_init_hook (void)
 }
 
 /* One task for small jobs and for one thread; never more than the items;
- * the fine split makes each of a few items a task, more items a range per
- * thread. */
+ * the fine split makes each of a few items a task, items that split evenly
+ * and more items a range per thread. */
 static void
 test_task_counts (void)
 {
@@ -192,10 +192,12 @@ test_task_counts (void)
                 && nn_op_task_count_fine (pool, 1e9, 1) == 1,
             "one item: one task");
   int few = 2 * NN_OP_TASKS_PER_THREAD;
-  int fine = nn_op_task_count_fine (pool, 1e9, (size_t)few);
-  TH_CHECK (fine == few, "%d items: a task each, got %d", few, fine);
+  int fine = nn_op_task_count_fine (pool, 1e9, (size_t)few - 1);
+  TH_CHECK (fine == few - 1, "%d items: a task each, got %d", few - 1, fine);
   fine = nn_op_task_count_fine (pool, 1e9, 7);
   TH_CHECK (fine == 7, "7 items: a task each, got %d", fine);
+  fine = nn_op_task_count_fine (pool, 1e9, 12);
+  TH_CHECK (fine == 2, "12 items: an even range per thread, got %d", fine);
   fine = nn_op_task_count_fine (pool, 1e9, (size_t)few + 1);
   TH_CHECK (fine == 2, "%d items: a range per thread, got %d", few + 1, fine);
   nn_pool_free (pool);
