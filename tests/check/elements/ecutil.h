@@ -6,6 +6,10 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
+/* Gray 28x28 (the seed model's input) and 64x64 frames at 30 fps. */
+#define GRAY28 "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1"
+#define GRAY64 "video/x-raw,format=GRAY8,width=64,height=64,framerate=30/1"
+
 /* A fixture model of make_models.py (in EDGECLASSIFY_TEST_MODELS). */
 gchar *model_path (const gchar *name);
 

@@ -17,9 +17,6 @@
 
 #include "ecutil.h"
 
-#define GRAY28 "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1"
-#define GRAY64 "video/x-raw,format=GRAY8,width=64,height=64,framerate=30/1"
-
 static const GstStructure *
 result_or_null (GstBuffer *buf)
 {

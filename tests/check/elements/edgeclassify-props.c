@@ -10,8 +10,6 @@
 
 #include "ecutil.h"
 
-#define GRAY_CAPS "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1"
-
 /* Starts edgeclassify (seed model) with @name=@value and checks the error:
  * LIBRARY / SETTINGS, the sentence names the property, the debug string
  * says why. */
@@ -125,7 +123,7 @@ GST_START_TEST (test_object_class_limit)
   gchar *props = g_strdup_printf ("inference-region=roi-list "
                                   "object-class=\"%s\"",
                                   most);
-  GstHarness *h = harness_new (NULL, "seed.onnx", props, GRAY_CAPS);
+  GstHarness *h = harness_new (NULL, "seed.onnx", props, GRAY28);
   GstVideoInfo info;
   GstBuffer *in, *out;
   GstVideoRegionOfInterestMeta *meta;
@@ -163,7 +161,7 @@ GST_END_TEST;
  * reads back, frames keep their results; a valid value afterwards works. */
 GST_START_TEST (test_refused_while_playing)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx", "mean=0.25", GRAY_CAPS);
+  GstHarness *h = harness_new (NULL, "seed.onnx", "mean=0.25", GRAY28);
   GstElement *c = harness_classifier (h);
   GstBus *bus = watch_bus (h->element);
   GstVideoInfo info;
@@ -213,7 +211,7 @@ GST_END_TEST;
  * applied without the old error coming back. */
 GST_START_TEST (test_bad_model_while_playing)
 {
-  GstHarness *h = harness_new (NULL, "seed.onnx", NULL, GRAY_CAPS);
+  GstHarness *h = harness_new (NULL, "seed.onnx", NULL, GRAY28);
   GstElement *c = harness_classifier (h);
   GstBus *bus = watch_bus (h->element);
   gchar *good = model_path ("seed.onnx");
@@ -258,8 +256,7 @@ GST_END_TEST;
 /* Negative x and y: the rectangle is clipped to the frame. */
 GST_START_TEST (test_roi_negative_origin_clipped)
 {
-  GstHarness *h
-      = harness_new (NULL, "seed.onnx", "roi=<-10,-5,20,15>", GRAY_CAPS);
+  GstHarness *h = harness_new (NULL, "seed.onnx", "roi=<-10,-5,20,15>", GRAY28);
   GstVideoInfo info;
   GstBuffer *out;
   GstVideoRegionOfInterestMeta *meta;
@@ -279,8 +276,7 @@ GST_END_TEST;
 /* Wholly outside: nothing classified, one warning (not one a frame). */
 GST_START_TEST (test_roi_outside_warns_once)
 {
-  GstHarness *h
-      = harness_new (NULL, "seed.onnx", "roi=<100,100,5,5>", GRAY_CAPS);
+  GstHarness *h = harness_new (NULL, "seed.onnx", "roi=<100,100,5,5>", GRAY28);
   GstBus *bus = watch_bus (h->element);
   GstVideoInfo info;
   GstMessage *msg;
@@ -418,7 +414,7 @@ GST_START_TEST (test_unfitting_settings_reverted)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    GstHarness *h = harness_new (NULL, "seed.onnx", NULL, GRAY_CAPS);
+    GstHarness *h = harness_new (NULL, "seed.onnx", NULL, GRAY28);
     GstElement *c = harness_classifier (h);
     GstBus *bus = watch_bus (h->element);
     GstVideoInfo info;
@@ -505,7 +501,7 @@ GST_START_TEST (test_failed_rebuild_reverts)
     fail_unless (g_file_set_contents (copy, contents, (gssize)size, NULL));
     desc = g_strdup_printf ("edgeclassify name=c mode=sync model=\"%s\"", copy);
     h = gst_harness_new_parse (desc);
-    gst_harness_set_src_caps_str (h, GRAY_CAPS);
+    gst_harness_set_src_caps_str (h, GRAY28);
     c = harness_classifier (h);
     bus = watch_bus (h->element);
     pspec

@@ -363,9 +363,7 @@ GST_START_TEST (test_last_result_escapes)
 {
   gchar *labels = model_path ("labels-escapes.txt");
   gchar *props = g_strdup_printf ("top-k=10 labels=\"%s\"", labels);
-  GstHarness *h = harness_new (
-      NULL, "seed.onnx", props,
-      "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
+  GstHarness *h = harness_new (NULL, "seed.onnx", props, GRAY28);
   GstElement *c = harness_classifier (h);
   JsonParser *parser = json_parser_new ();
   GstVideoInfo info;
@@ -482,8 +480,7 @@ GST_START_TEST (test_labels_sources)
   GstVideoInfo info;
   gchar *labels = model_path ("labels-10.txt");
   gchar *props = g_strdup_printf ("labels=\"%s\"", labels);
-  const gchar *caps
-      = "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1";
+  const gchar *caps = GRAY28;
   const GstStructure *s;
   gchar *expect;
 
@@ -517,9 +514,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_threshold_unknown)
 {
-  GstHarness *h = harness_new (
-      NULL, "seed.onnx", "threshold=1.0",
-      "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
+  GstHarness *h = harness_new (NULL, "seed.onnx", "threshold=1.0", GRAY28);
   GstVideoRegionOfInterestMeta *meta;
   GstVideoInfo info;
   const GstStructure *s;
@@ -539,9 +534,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_stale_interval)
 {
-  GstHarness *h = harness_new (
-      NULL, "seed.onnx", "inference-interval=3",
-      "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
+  GstHarness *h
+      = harness_new (NULL, "seed.onnx", "inference-interval=3", GRAY28);
   const gboolean expect[] = { FALSE, TRUE, TRUE, FALSE, TRUE, TRUE, FALSE };
   GstVideoInfo info;
   gint last_id = -1;
@@ -728,9 +722,7 @@ swap_models (gpointer user_data)
 
 GST_START_TEST (test_model_swap_while_playing)
 {
-  GstHarness *h = harness_new (
-      NULL, "seed.onnx", "top-k=3",
-      "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
+  GstHarness *h = harness_new (NULL, "seed.onnx", "top-k=3", GRAY28);
   SwapData d = { harness_classifier (h),
                  { model_path ("seed.onnx"), model_path ("two.onnx") },
                  0 };
@@ -876,9 +868,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_latency_query)
 {
-  GstHarness *h = harness_new (
-      NULL, "seed.onnx", NULL,
-      "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
+  GstHarness *h = harness_new (NULL, "seed.onnx", NULL, GRAY28);
   GstVideoInfo info;
   GstClockTime latency;
 
@@ -1098,9 +1088,7 @@ static void
 expect_swap_warning (const gchar *model, const gchar *labels, GQuark domain,
                      gint code)
 {
-  GstHarness *h = harness_new (
-      NULL, "seed.onnx", NULL,
-      "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
+  GstHarness *h = harness_new (NULL, "seed.onnx", NULL, GRAY28);
   GstElement *c = harness_classifier (h);
   GstBus *bus = watch_bus (h->element);
   gchar *good = model_path ("seed.onnx");
@@ -1182,9 +1170,8 @@ GST_END_TEST;
 
 GST_START_TEST (test_error_roi_outside_frame)
 {
-  GstHarness *h = harness_new (
-      NULL, "seed.onnx", "inference-region=roi-list",
-      "video/x-raw,format=GRAY8,width=28,height=28,framerate=30/1");
+  GstHarness *h
+      = harness_new (NULL, "seed.onnx", "inference-region=roi-list", GRAY28);
   GstVideoInfo info;
   GstBuffer *in, *out;
   GstVideoRegionOfInterestMeta *meta;
