@@ -32,14 +32,15 @@ for log in args:
             line = line.strip()
             if not line:
                 continue
-            result = json.loads(line).get("result")
+            entry = json.loads(line)
+            result = entry.get("result")
             if result in PASS:
                 passed += 1
             elif result in SKIP:
                 skipped += 1
             else:
                 failed += 1
-                failed_names.append(f"{json.loads(line).get('name')} "
+                failed_names.append(f"{entry.get('name')} "
                                     f"({result}, {os.path.basename(log)})")
 if minimums:
     want = {}

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""A free loopback TCP port below the kernel's ephemeral range.
+"""A free loopback TCP port outside the kernel's ephemeral range (in the
+wider gap, below it or above it).
 
 Tests that stop and restart a server (an MQTT broker, the RTSP test
 server) leave its port unbound for seconds while clients keep dialling
 it. A port from the ephemeral range (what binding port 0 gives) can then
 be taken as the source port of some other connection, so the restart
 fails, or a client dialling it gets its own port and connects to itself.
-Ports below the range are never handed out by the kernel, so only another
+Ports outside the range are never handed out by the kernel, so only another
 test's explicit choice can take one. Run as a program, prints the port.
 
 tests/check/elements/edgereport.c picks its broker ports the same way."""
