@@ -228,7 +228,8 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
   const int kind = nn_act_kind (a->act);
   const __m256 lo = _mm256_set1_ps (a->act->alpha);
   const __m256 hi = _mm256_set1_ps (a->act->beta);
-  float acc[VOC_CHUNK][NN_VOC_MR * NN_VOC_NR] __attribute__ ((aligned (32)));
+  const bool wide = nn_kernels_avx512 ();
+  float acc[VOC_CHUNK][NN_VOC_MR * NN_VOC_NR] __attribute__ ((aligned (64)));
   ptrdiff_t ro[VOC_CHUNK][NN_VOC_MR];
   int mr[VOC_CHUNK];
 
@@ -249,9 +250,20 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
     }
     for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC) {
       const ptrdiff_t kc = a->k - kb < VOC_KC ? a->k - kb : VOC_KC;
-      for (int i = 0; i < nt; i++)
+      for (int i = 0; i < nt; i++) {
+        /* With AVX-512, a full tile and the next (if it has more than one
+         * row, which takes its own path below) run as one tile of 12
+         * rows: ro[i] and acc[i] run on into ro[i + 1] and acc[i + 1]. */
+        if (wide && mr[i] == NN_VOC_MR && i + 1 < nt && mr[i + 1] > 1) {
+          nn_voc_rows_avx512 (NN_VOC_MR + mr[i + 1], kc, a->x, ro[i],
+                              a->koff + kb, w + kb * NN_VOC_NR, bias, kb > 0,
+                              acc[i]);
+          i++;
+          continue;
+        }
         voc_call (mr[i], kc, a->x, ro[i], a->koff + kb, w + kb * NN_VOC_NR,
                   bias, kb > 0, acc[i]);
+      }
     }
     for (int i = 0; i < nt; i++)
       voc_epilogue (a, acc[i], mr[i], (c0 + i) * NN_VOC_MR, oc0, noc, kind, lo,
@@ -422,11 +434,19 @@ vpos_row_avx2 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
  * plain C, for CPUs without AVX2 + FMA (and for the tests). */
 
 int nn_kernels_generic;
+int nn_kernels_no_avx512;
 
 bool
 nn_kernels_avx2 (void)
 {
   return !nn_kernels_generic && have_avx2_fma ();
+}
+
+bool
+nn_kernels_avx512 (void)
+{
+  return !nn_kernels_no_avx512 && nn_kernels_avx2 ()
+         && nn_kernels_have_avx512 ();
 }
 
 // x (any, via pos and koff), w [panels][K][16], y (OCg, npos) strided
@@ -507,7 +527,9 @@ void
 nn_vpos_row (const nn_vpos_args *a, ptrdiff_t j, const float *x,
              const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
 {
-  if (nn_kernels_avx2 ())
+  if (nn_kernels_avx512 ())
+    nn_vpos_row_avx512 (a, j, x, koff, yoff, n);
+  else if (nn_kernels_avx2 ())
     vpos_row_avx2 (a, j, x, koff, yoff, n);
   else
     vpos_row_c (a, j, x, koff, yoff, n);

@@ -17,7 +17,9 @@
  *   so callers provide that much readable slack.
  *
  * Each has an AVX2 + FMA version and a portable one (same tiles, same
- * order of additions over k), chosen at run time. */
+ * order of additions over k), chosen at run time; on CPUs with AVX-512
+ * both take twice as wide a tile (packed512.c), with the same results to
+ * the bit. */
 #ifndef NN_KERNELS_PACKED_H
 #define NN_KERNELS_PACKED_H
 
@@ -35,6 +37,10 @@
  * did not set nn_kernels_generic). Winograd exists only in that form. */
 bool nn_kernels_avx2 (void);
 extern int nn_kernels_generic;
+/* True when the AVX-512 forms run: nn_kernels_avx2 (), this CPU has
+ * AVX-512 F, DQ and VL, and the tests did not set nn_kernels_no_avx512. */
+bool nn_kernels_avx512 (void);
+extern int nn_kernels_no_avx512;
 
 /* Packs the weights of one group, w (OCg, K) row-major with row stride ldw,
  * scaled by alpha. out holds ceil(OCg/16) * K * 16 floats (vec_oc) or
@@ -83,5 +89,17 @@ typedef struct nn_vpos_args {
 // x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy)
 void nn_vpos_row (const nn_vpos_args *a, ptrdiff_t j, const float *x,
                   const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n);
+
+/* ---- AVX-512 forms (packed512.c), called by the dispatch above -------- */
+
+bool nn_kernels_have_avx512 (void);
+/* vec_oc rows: two tiles of 6 positions, the second with mr - 6 rows
+ * (mr in 7..12); tile (mr, 16) 64-byte aligned, as the AVX2 kernel. */
+void nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x,
+                         const ptrdiff_t *ro, const ptrdiff_t *koff,
+                         const float *w, const float *bias, bool cont,
+                         float *tile);
+void nn_vpos_row_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
+                         const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n);
 
 #endif /* NN_KERNELS_PACKED_H */

@@ -1,6 +1,7 @@
 /* Differential test: every fast kernel against its naive reference on many
  * random shapes, on the calling thread and on a 2-thread pool. */
 #include "harness.h"
+#include "kernels/packed.h"
 #include "ops/conv.h"
 
 #include <math.h>
@@ -14,6 +15,7 @@ static int conv_paths[CONV_WINOGRAD + 1];
 static float *ref_buf, *one_buf;
 static size_t buf_cap;
 static int cases;
+static int wide_checks; /* AVX-512 against AVX2 */
 
 static void
 ensure_bufs (size_t n)
@@ -98,6 +100,17 @@ check_node (th_node *t, uint64_t *seed, const char *what, double scale,
             "%s: fast vs reference off by %.3g tolerances at %zu "
             "(%g vs %g)",
             what, e, worst, one_buf[worst], ref_buf[worst]);
+
+  /* On a CPU with AVX-512, its kernels and the AVX2 ones: the same FMAs
+   * in the same order, so the same bits. */
+  if (nn_kernels_avx512 ()) {
+    nn_kernels_no_avx512 = 1;
+    th_run (t, NULL, false);
+    nn_kernels_no_avx512 = 0;
+    wide_checks++;
+    TH_CHECK (memcmp (th_data (t, y), one_buf, sizeof (float) * y->count) == 0,
+              "%s: the AVX-512 and AVX2 kernels differ", what);
+  }
 
   th_run (t, pool2, false);
   float *two = th_data (t, y);
@@ -639,6 +652,11 @@ main (void)
   TH_CHECK (conv_paths[CONV_WINOGRAD] > 10 && conv_paths[CONV_PACKED] > 100
                 && conv_paths[CONV_DEPTHWISE] > 50,
             "a conv path is barely covered");
+  if (nn_kernels_avx512 ()) {
+    printf ("AVX-512 against AVX2: %d cases\n", wide_checks);
+    TH_CHECK (wide_checks > 1000, "too few AVX-512 cases");
+  } else
+    printf ("AVX-512: not on this CPU, its kernels not run here\n");
   printf ("differential: %d cases, %d checks, %d failures\n", cases, th_checks,
           th_failures);
   return th_failures ? 1 : 0;
