@@ -93,8 +93,9 @@ void nn_vpos_row (const nn_vpos_args *a, ptrdiff_t j, const float *x,
 /* ---- AVX-512 forms (packed512.c), called by the dispatch above -------- */
 
 bool nn_kernels_have_avx512 (void);
-/* vec_oc rows: two tiles of 6 positions, the second with mr - 6 rows
- * (mr in 7..12); tile (mr, 16) 64-byte aligned, as the AVX2 kernel. */
+/* vec_oc rows: mr in 2..12, one tile of up to 6 positions or two (ro and
+ * tile run on from the first into the second); tile (mr, 16) 64-byte
+ * aligned, as the AVX2 kernel's. */
 void nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x,
                          const ptrdiff_t *ro, const ptrdiff_t *koff,
                          const float *w, const float *bias, bool cont,

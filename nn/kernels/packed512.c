@@ -8,8 +8,8 @@
  *   channel), where AVX2 takes 16;
  *   vec_oc: two 6-position tiles at once, 12 rows of 16 channels (one
  *   16-lane vector per row), where AVX2 takes one tile in 12 8-lane
- *   halves. One tile alone would have only 6 accumulators, too few to
- *   cover the FMA latency, so a lone tile stays with the AVX2 kernel. */
+ *   halves. A lone tile (the last of a chunk) runs its 2 to 6 rows alone;
+ *   one row keeps the AVX2 kernel, which adds over k in four chains. */
 #include "act.h"
 #include "packed.h"
 
@@ -51,14 +51,21 @@ lanes (int n)
   return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
 }
 
-/* ---- vec_oc: 12 rows ------------------------------------------------- */
+/* ---- vec_oc: up to 12 rows ------------------------------------------- */
 
+#define V12_LOAD(r)                                                            \
+  if (cont && MR > r)                                                          \
+    c##r = _mm512_load_ps (tile + r * 16);
+#define V12_ROW(r) const float *x##r = x + ro[MR > r ? r : 0];
 #define V12_FMA(r)                                                             \
   if (MR > r)                                                                  \
     c##r = _mm512_fmadd_ps (_mm512_set1_ps (x##r[o]), wv, c##r);
+#define V12_STORE(r)                                                           \
+  if (MR > r)                                                                  \
+    _mm512_store_ps (tile + r * 16, c##r);
 
 /* tile (MR, 16) = (cont ? tile : bias) + sum_k x_r[koff[k]] * w[k][16],
- * MR in 7..12 (two tiles of 6, the second partial). */
+ * MR in 2..12: one tile of 6 positions or fewer, or two. */
 // x rows at x + ro[r], w (K, 16), tile (MR, 16)
 INL512 void
 voc12_kernel (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
@@ -68,59 +75,35 @@ voc12_kernel (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
   const __m512 b = bias ? _mm512_loadu_ps (bias) : _mm512_setzero_ps ();
   __m512 c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b;
   __m512 c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b;
-  if (cont) {
-    c0 = _mm512_load_ps (tile);
-    c1 = _mm512_load_ps (tile + 16);
-    c2 = _mm512_load_ps (tile + 32);
-    c3 = _mm512_load_ps (tile + 48);
-    c4 = _mm512_load_ps (tile + 64);
-    c5 = _mm512_load_ps (tile + 80);
-    c6 = _mm512_load_ps (tile + 96);
-    if (MR > 7)
-      c7 = _mm512_load_ps (tile + 112);
-    if (MR > 8)
-      c8 = _mm512_load_ps (tile + 128);
-    if (MR > 9)
-      c9 = _mm512_load_ps (tile + 144);
-    if (MR > 10)
-      c10 = _mm512_load_ps (tile + 160);
-    if (MR > 11)
-      c11 = _mm512_load_ps (tile + 176);
-  }
-  const float *x0 = x + ro[0], *x1 = x + ro[1], *x2 = x + ro[2];
-  const float *x3 = x + ro[3], *x4 = x + ro[4], *x5 = x + ro[5];
-  const float *x6 = x + ro[6];
-  const float *x7 = x + ro[MR > 7 ? 7 : 6];
-  const float *x8 = x + ro[MR > 8 ? 8 : 6];
-  const float *x9 = x + ro[MR > 9 ? 9 : 6];
-  const float *x10 = x + ro[MR > 10 ? 10 : 6];
-  const float *x11 = x + ro[MR > 11 ? 11 : 6];
+  V12_LOAD (0)
+  V12_LOAD (1)
+  V12_LOAD (2)
+  V12_LOAD (3) V12_LOAD (4) V12_LOAD (5) V12_LOAD (6) V12_LOAD (7) V12_LOAD (8)
+      V12_LOAD (9) V12_LOAD (10) V12_LOAD (11) V12_ROW (0) V12_ROW (1)
+          V12_ROW (2) V12_ROW (3) V12_ROW (4) V12_ROW (5) V12_ROW (6)
+              V12_ROW (7) V12_ROW (8) V12_ROW (9) V12_ROW (10) V12_ROW (11)
 
-  for (ptrdiff_t q = 0; q < kc; q++, w += 16) {
+                  for (ptrdiff_t q = 0; q < kc; q++, w += 16)
+  {
     const ptrdiff_t o = koff[q];
     const __m512 wv = _mm512_loadu_ps (w);
     V12_FMA (0)
-    V12_FMA (1) V12_FMA (2) V12_FMA (3) V12_FMA (4) V12_FMA (5) V12_FMA (6)
-        V12_FMA (7) V12_FMA (8) V12_FMA (9) V12_FMA (10) V12_FMA (11)
+    V12_FMA (1)
+    V12_FMA (2)
+    V12_FMA (3) V12_FMA (4) V12_FMA (5) V12_FMA (6) V12_FMA (7) V12_FMA (8)
+        V12_FMA (9) V12_FMA (10) V12_FMA (11)
   }
-  _mm512_store_ps (tile, c0);
-  _mm512_store_ps (tile + 16, c1);
-  _mm512_store_ps (tile + 32, c2);
-  _mm512_store_ps (tile + 48, c3);
-  _mm512_store_ps (tile + 64, c4);
-  _mm512_store_ps (tile + 80, c5);
-  _mm512_store_ps (tile + 96, c6);
-  if (MR > 7)
-    _mm512_store_ps (tile + 112, c7);
-  if (MR > 8)
-    _mm512_store_ps (tile + 128, c8);
-  if (MR > 9)
-    _mm512_store_ps (tile + 144, c9);
-  if (MR > 10)
-    _mm512_store_ps (tile + 160, c10);
-  if (MR > 11)
-    _mm512_store_ps (tile + 176, c11);
+  V12_STORE (0)
+  V12_STORE (1)
+  V12_STORE (2)
+  V12_STORE (3) V12_STORE (4) V12_STORE (5) V12_STORE (6) V12_STORE (7)
+      V12_STORE (8) V12_STORE (9) V12_STORE (10) V12_STORE (11)
 }
+
+#define V12_CASE(n)                                                            \
+  case n:                                                                      \
+    voc12_kernel (n, kc, x, ro, koff, w, bias, cont, tile);                    \
+    break;
 
 // x rows at x + ro[r], w (K, 16), tile (mr, 16) 64-byte aligned
 TGT512 void
@@ -129,23 +112,18 @@ nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
                     bool cont, float *tile)
 {
   switch (mr) {
-  case 12:
-    voc12_kernel (12, kc, x, ro, koff, w, bias, cont, tile);
-    break;
-  case 11:
-    voc12_kernel (11, kc, x, ro, koff, w, bias, cont, tile);
-    break;
-  case 10:
-    voc12_kernel (10, kc, x, ro, koff, w, bias, cont, tile);
-    break;
-  case 9:
-    voc12_kernel (9, kc, x, ro, koff, w, bias, cont, tile);
-    break;
-  case 8:
-    voc12_kernel (8, kc, x, ro, koff, w, bias, cont, tile);
-    break;
+    V12_CASE (12)
+    V12_CASE (11)
+    V12_CASE (10)
+    V12_CASE (9)
+    V12_CASE (8)
+    V12_CASE (7)
+    V12_CASE (6)
+    V12_CASE (5)
+    V12_CASE (4)
+    V12_CASE (3)
+    V12_CASE (2)
   default:
-    voc12_kernel (7, kc, x, ro, koff, w, bias, cont, tile);
     break;
   }
 }

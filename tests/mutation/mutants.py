@@ -40,6 +40,17 @@ MUTANTS = [
       "  return most;",
       "tiles cut into chunks of 16, the last a sliver that one thread waits "
       "on", ["ops"]),
+    # The two AVX-512 mutants are caught on CPUs with AVX-512 only (the
+    # differential test compares its kernels with the AVX2 ones there).
+    m("avx512-pairs-one-row", "nn/kernels/packed.c",
+      "i + 1 < nt && mr[i + 1] > 1) {",
+      "i + 1 < nt && mr[i + 1] > 0) {",
+      "a one-row tile joins the 12-row AVX-512 tile and adds over k in "
+      "another order than on AVX2", ["ops"]),
+    m("avx512-clip-no-max", "nn/kernels/packed512.c",
+      "return _mm512_min_ps (hi, _mm512_max_ps (lo, v));",
+      "return _mm512_min_ps (hi, v);",
+      "Clip in the AVX-512 kernels loses its lower bound", ["ops"]),
     # ---- nn/ preprocessing ----
     m("bt709-kr", "nn/preprocess.c",
       "double kr = img->matrix == NN_YUV_BT709 ? 0.2126 : 0.299;",
