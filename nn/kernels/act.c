@@ -70,7 +70,7 @@ act_map_c (const nn_act *act, float *y, const float *x, size_t n)
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define TGT __attribute__ ((target ("avx2,fma")))
+#define TGT NN_TGT_AVX2
 
 #define ACT_LOOP(TYPE, GATE)                                                   \
   do {                                                                         \

@@ -12,14 +12,10 @@
 #include <immintrin.h>
 #include <stdbool.h>
 
-/* Forced inlining: callers pass a constant type, and the switch below
- * folds away. Not in the coverage build (meson.build says why). */
-#ifndef NN_COVERAGE_BUILD
-#define NN_ACT_INL                                                             \
-  static inline __attribute__ ((always_inline, target ("avx2,fma")))
-#else
-#define NN_ACT_INL static inline __attribute__ ((target ("avx2,fma")))
-#endif
+#include "target.h"
+
+/* Callers pass a constant type, and the switch below folds away. */
+#define NN_ACT_INL NN_INL_AVX2
 
 /* exp(x) for x <= 0 in 8 lanes (a NaN stays NaN). Below -104 the result
  * rounds to 0 whatever the exact value, so x is clamped there. */
@@ -138,6 +134,41 @@ nn_act_vec (__m256 v, int kind, __m256 lo, __m256 hi)
   if (kind >= NN_ACT_VEC)
     return nn_vact ((nn_act_type)((kind - NN_ACT_VEC) / 2),
                     (kind - NN_ACT_VEC) & 1, v, lo, hi);
+  return v;
+}
+
+/* The first n (< 8) lanes of v to y, without a loop that the compiler
+ * would turn into a slow string move, nor a masked store (microcoded and
+ * slow on AMD cores). */
+NN_ACT_INL void
+nn_store_part (float *y, __m256 v, int n)
+{
+  __m128 h = _mm256_castps256_ps128 (v);
+  if (n >= 4) {
+    _mm_storeu_ps (y, h);
+    h = _mm256_extractf128_ps (v, 1);
+    y += 4;
+    n -= 4;
+  }
+  if (n >= 2) {
+    _mm_storel_pi ((__m64 *)y, h);
+    h = _mm_movehl_ps (h, h);
+    y += 2;
+    n -= 2;
+  }
+  if (n >= 1)
+    _mm_store_ss (y, h);
+}
+
+/* AVX-512 kernels (nn_kernels_avx512()): Relu (kind 1) and Clip (kind 2)
+ * of 16 lanes, operand for operand as nn_act_vec. */
+NN_INL_AVX512 __m512
+nn_act512 (__m512 v, int kind, __m512 lo, __m512 hi)
+{
+  if (kind == 1)
+    return _mm512_max_ps (v, _mm512_setzero_ps ());
+  if (kind == 2)
+    return _mm512_min_ps (hi, _mm512_max_ps (lo, v));
   return v;
 }
 

@@ -84,4 +84,11 @@ void nn_depthwise2d (const float *in, const float *w, const float *bias,
                      float *out, ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult,
                      const nn_win2d *g, const nn_act *act);
 
+/* Inside nn_depthwise2d: the channel-plane kernel (depthwise_planes.c),
+ * for the windows that nn_dw_planes_ok accepts on this CPU. */
+bool nn_dw_planes_ok (const nn_win2d *g);
+void nn_dw_planes (const float *in, const float *w, const float *bias,
+                   float *out, ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t mult,
+                   const nn_win2d *g, const nn_act *act);
+
 #endif /* NN_KERNELS_H */

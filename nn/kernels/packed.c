@@ -51,14 +51,10 @@ nn_pack_vpos (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define TGT __attribute__ ((target ("avx2,fma")))
-/* Forced inlining: callers pass constants that select a loop. Not in the
- * coverage build (meson.build says why). */
-#ifndef NN_COVERAGE_BUILD
-#define INL static inline __attribute__ ((always_inline)) TGT
-#else
-#define INL static inline TGT
-#endif
+#include "target.h"
+
+#define TGT NN_TGT_AVX2
+#define INL NN_INL_AVX2
 
 static bool
 have_avx2_fma (void)
@@ -277,28 +273,6 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
   }
 }
 
-/* The first n (< 8) lanes of v to y, without a loop that the compiler
- * would turn into a slow string move. */
-INL void
-store_part (float *y, __m256 v, int n)
-{
-  __m128 h = _mm256_castps256_ps128 (v);
-  if (n >= 4) {
-    _mm_storeu_ps (y, h);
-    h = _mm256_extractf128_ps (v, 1);
-    y += 4;
-    n -= 4;
-  }
-  if (n >= 2) {
-    _mm_storel_pi ((__m64 *)y, h);
-    h = _mm_movehl_ps (h, h);
-    y += 2;
-    n -= 2;
-  }
-  if (n >= 1)
-    _mm_store_ss (y, h);
-}
-
 /* ---- vec_pos ----------------------------------------------------------- */
 
 #define VPOS_FMA(r)                                                            \
@@ -317,11 +291,11 @@ store_part (float *y, __m256 v, int n)
       _mm256_storeu_ps (d + 8, v1);                                            \
     } else if (n > 8) {                                                        \
       _mm256_storeu_ps (d, v0);                                                \
-      store_part (d + 8, v1, n - 8);                                           \
+      nn_store_part (d + 8, v1, n - 8);                                        \
     } else if (n == 8)                                                         \
       _mm256_storeu_ps (d, v0);                                                \
     else                                                                       \
-      store_part (d, v0, n);                                                   \
+      nn_store_part (d, v0, n);                                                \
   }
 #define VPOS_INIT(r)                                                           \
   const __m256 b##r = bias && MR > r ? _mm256_broadcast_ss (bias + r)          \

@@ -16,12 +16,10 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define TGT512 __attribute__ ((target ("avx512f,avx512dq,avx512vl,avx2,fma")))
-#ifndef NN_COVERAGE_BUILD
-#define INL512 static inline __attribute__ ((always_inline)) TGT512
-#else
-#define INL512 static inline TGT512
-#endif
+#include "target.h"
+
+#define TGT512 NN_TGT_AVX512
+#define INL512 NN_INL_AVX512
 
 bool
 nn_kernels_have_avx512 (void)
@@ -30,18 +28,6 @@ nn_kernels_have_avx512 (void)
   return __builtin_cpu_supports ("avx512f")
          && __builtin_cpu_supports ("avx512dq")
          && __builtin_cpu_supports ("avx512vl");
-}
-
-/* Relu (kind 1) and Clip (kind 2) as nn_act_vec computes them, operand
- * for operand (max and min return their second operand on a NaN). */
-INL512 __m512
-act512 (__m512 v, int kind, __m512 lo, __m512 hi)
-{
-  if (kind == 1)
-    return _mm512_max_ps (v, _mm512_setzero_ps ());
-  if (kind == 2)
-    return _mm512_min_ps (hi, _mm512_max_ps (lo, v));
-  return v;
 }
 
 /* The first n (0..16) lanes. */
@@ -54,15 +40,21 @@ lanes (int n)
 /* ---- vec_oc: up to 12 rows ------------------------------------------- */
 
 #define V12_LOAD(r)                                                            \
-  if (cont && MR > r)                                                          \
-    c##r = _mm512_load_ps (tile + r * 16);
-#define V12_ROW(r) const float *x##r = x + ro[MR > r ? r : 0];
+  do {                                                                         \
+    if (cont && MR > r)                                                        \
+      c##r = _mm512_load_ps (tile + r * 16);                                   \
+  } while (0)
+#define V12_ROW(r) const float *x##r = x + ro[MR > r ? r : 0]
 #define V12_FMA(r)                                                             \
-  if (MR > r)                                                                  \
-    c##r = _mm512_fmadd_ps (_mm512_set1_ps (x##r[o]), wv, c##r);
+  do {                                                                         \
+    if (MR > r)                                                                \
+      c##r = _mm512_fmadd_ps (_mm512_set1_ps (x##r[o]), wv, c##r);             \
+  } while (0)
 #define V12_STORE(r)                                                           \
-  if (MR > r)                                                                  \
-    _mm512_store_ps (tile + r * 16, c##r);
+  do {                                                                         \
+    if (MR > r)                                                                \
+      _mm512_store_ps (tile + r * 16, c##r);                                   \
+  } while (0)
 
 /* tile (MR, 16) = (cont ? tile : bias) + sum_k x_r[koff[k]] * w[k][16],
  * MR in 2..12: one tile of 6 positions or fewer, or two. */
@@ -75,29 +67,59 @@ voc12_kernel (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
   const __m512 b = bias ? _mm512_loadu_ps (bias) : _mm512_setzero_ps ();
   __m512 c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b;
   __m512 c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b;
-  V12_LOAD (0)
-  V12_LOAD (1)
-  V12_LOAD (2)
-  V12_LOAD (3) V12_LOAD (4) V12_LOAD (5) V12_LOAD (6) V12_LOAD (7) V12_LOAD (8)
-      V12_LOAD (9) V12_LOAD (10) V12_LOAD (11) V12_ROW (0) V12_ROW (1)
-          V12_ROW (2) V12_ROW (3) V12_ROW (4) V12_ROW (5) V12_ROW (6)
-              V12_ROW (7) V12_ROW (8) V12_ROW (9) V12_ROW (10) V12_ROW (11)
+  V12_LOAD (0);
+  V12_LOAD (1);
+  V12_LOAD (2);
+  V12_LOAD (3);
+  V12_LOAD (4);
+  V12_LOAD (5);
+  V12_LOAD (6);
+  V12_LOAD (7);
+  V12_LOAD (8);
+  V12_LOAD (9);
+  V12_LOAD (10);
+  V12_LOAD (11);
+  V12_ROW (0);
+  V12_ROW (1);
+  V12_ROW (2);
+  V12_ROW (3);
+  V12_ROW (4);
+  V12_ROW (5);
+  V12_ROW (6);
+  V12_ROW (7);
+  V12_ROW (8);
+  V12_ROW (9);
+  V12_ROW (10);
+  V12_ROW (11);
 
-                  for (ptrdiff_t q = 0; q < kc; q++, w += 16)
-  {
+  for (ptrdiff_t q = 0; q < kc; q++, w += 16) {
     const ptrdiff_t o = koff[q];
     const __m512 wv = _mm512_loadu_ps (w);
-    V12_FMA (0)
-    V12_FMA (1)
-    V12_FMA (2)
-    V12_FMA (3) V12_FMA (4) V12_FMA (5) V12_FMA (6) V12_FMA (7) V12_FMA (8)
-        V12_FMA (9) V12_FMA (10) V12_FMA (11)
+    V12_FMA (0);
+    V12_FMA (1);
+    V12_FMA (2);
+    V12_FMA (3);
+    V12_FMA (4);
+    V12_FMA (5);
+    V12_FMA (6);
+    V12_FMA (7);
+    V12_FMA (8);
+    V12_FMA (9);
+    V12_FMA (10);
+    V12_FMA (11);
   }
-  V12_STORE (0)
-  V12_STORE (1)
-  V12_STORE (2)
-  V12_STORE (3) V12_STORE (4) V12_STORE (5) V12_STORE (6) V12_STORE (7)
-      V12_STORE (8) V12_STORE (9) V12_STORE (10) V12_STORE (11)
+  V12_STORE (0);
+  V12_STORE (1);
+  V12_STORE (2);
+  V12_STORE (3);
+  V12_STORE (4);
+  V12_STORE (5);
+  V12_STORE (6);
+  V12_STORE (7);
+  V12_STORE (8);
+  V12_STORE (9);
+  V12_STORE (10);
+  V12_STORE (11);
 }
 
 #define V12_CASE(n)                                                            \
@@ -144,9 +166,9 @@ nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
 #define V32_STORE(r)                                                           \
   if (MR > r) {                                                                \
     float *d = y + r * ldy;                                                    \
-    _mm512_mask_storeu_ps (d, m0, act512 (c##r##0, kind, lo, hi));             \
+    _mm512_mask_storeu_ps (d, m0, nn_act512 (c##r##0, kind, lo, hi));          \
     if (TWO)                                                                   \
-      _mm512_mask_storeu_ps (d + 16, m1, act512 (c##r##1, kind, lo, hi));      \
+      _mm512_mask_storeu_ps (d + 16, m1, nn_act512 (c##r##1, kind, lo, hi));   \
   }
 
 /* y (MR, n) = bias + sum_k w[k][MR] * x[koff[k] .. + n], n in 1..32 (TWO:

@@ -42,14 +42,10 @@ nn_wino_weights (const float *g, ptrdiff_t oc, ptrdiff_t c, float *u)
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define TGT __attribute__ ((target ("avx2,fma")))
-/* Forced inlining: callers pass constants that select a loop. Not in the
- * coverage build (meson.build says why). */
-#ifndef NN_COVERAGE_BUILD
-#define INL static inline __attribute__ ((always_inline)) TGT
-#else
-#define INL static inline TGT
-#endif
+#include "target.h"
+
+#define TGT NN_TGT_AVX2
+#define INL NN_INL_AVX2
 
 /* Even and odd lanes of the 16 floats at p. */
 INL void
