@@ -234,7 +234,7 @@ worker_main (gpointer data)
   g_mutex_lock (&s->lock);
   while (!s->stopping) {
     EcClient *c = g_queue_pop_head (&s->runnable);
-    gint64 queued;
+    gint64 now, queued;
 
     if (c == NULL) {
       gint64 wake = dispatch_locked (s);
@@ -247,7 +247,13 @@ worker_main (gpointer data)
         g_cond_wait (&s->work, &s->lock);
       continue;
     }
-    queued = g_get_monotonic_time () - c->since;
+    now = g_get_monotonic_time ();
+    queued = now - c->since;
+    /* max-rate counts from the start of a run, not from its dispatch: a
+     * worker that took the run late would otherwise let the next one
+     * start less than an interval after it */
+    if (c->interval_us > 0)
+      atomic_store (&c->next_due, now + c->interval_us);
     g_mutex_unlock (&s->lock);
     c->run (c->user_data, queued);
     g_mutex_lock (&s->lock);
