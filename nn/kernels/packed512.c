@@ -30,10 +30,12 @@ nn_kernels_have_avx512 (void)
          && __builtin_cpu_supports ("avx512vl");
 }
 
-/* The first n (0..16) lanes. */
+/* The first n lanes (none for n <= 0, all 16 from 16 on). */
 INL512 __mmask16
 lanes (int n)
 {
+  if (n <= 0)
+    return 0;
   return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
 }
 

@@ -381,11 +381,16 @@ GST_START_TEST (test_shared_slots_and_priorities)
     g_free (props);
   }
   /* keep every instance with a request pending until there are enough
-   * results to measure shares on */
+   * results to measure shares on: a new frame for each every few tenths
+   * of a millisecond, well inside one run of slow.onnx (about 2 ms on a
+   * fast core).
+   * With a pause as long as a run, an instance just served was often
+   * still without a request when the slots came free, the next one to
+   * ask got them, and the shares drifted towards equal. */
   for (guint i = 0; total < 160; i++) {
     for (guint k = 0; k < n; k++)
       gst_buffer_unref (gst_harness_push_and_pull (h[k], frame_at (&info, i)));
-    g_usleep (2000);
+    g_usleep (200);
     total = 0;
     for (guint k = 0; k < n; k++)
       total += stat_u64 (harness_classifier (h[k]), "fresh-results");
