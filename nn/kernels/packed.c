@@ -251,16 +251,12 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
          * row: one row adds over k in its own order, below) run as one
          * tile of 12 rows: ro[i] and acc[i] run on into ro[i + 1] and
          * acc[i + 1]. A lone tile of 2 to 6 rows runs alone. */
-        if (wide && mr[i] == NN_VOC_MR && i + 1 < nt && mr[i + 1] > 1) {
-          nn_voc_rows_avx512 (NN_VOC_MR + mr[i + 1], kc, a->x, ro[i],
-                              a->koff + kb, w + kb * NN_VOC_NR, bias, kb > 0,
-                              acc[i]);
-          i++;
-          continue;
-        }
         if (wide && mr[i] > 1) {
-          nn_voc_rows_avx512 (mr[i], kc, a->x, ro[i], a->koff + kb,
-                              w + kb * NN_VOC_NR, bias, kb > 0, acc[i]);
+          const bool pair = mr[i] == NN_VOC_MR && i + 1 < nt && mr[i + 1] > 1;
+          nn_voc_rows_avx512 (pair ? NN_VOC_MR + mr[i + 1] : mr[i], kc, a->x,
+                              ro[i], a->koff + kb, w + kb * NN_VOC_NR, bias,
+                              kb > 0, acc[i]);
+          i += pair;
           continue;
         }
         voc_call (mr[i], kc, a->x, ro[i], a->koff + kb, w + kb * NN_VOC_NR,

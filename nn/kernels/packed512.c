@@ -219,6 +219,12 @@ vpos32_call (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *koff,
     vpos32_kernel (MR, false, kc, x, koff, w, bias, y, ldy, n, kind, lo, hi);
 }
 
+#define V32_CASE(n)                                                            \
+  case n:                                                                      \
+    vpos32_call (n, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,   \
+                 hi);                                                          \
+    break;
+
 // x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy)
 TGT512 void
 nn_vpos_row_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
@@ -239,26 +245,11 @@ nn_vpos_row_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
   for (ptrdiff_t i = 0; i < n; i += 32) {
     const int nv = n - i < 32 ? (int)(n - i) : 32;
     switch (mr) {
-    case 6:
-      vpos32_call (6, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
-      break;
-    case 5:
-      vpos32_call (5, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
-      break;
-    case 4:
-      vpos32_call (4, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
-      break;
-    case 3:
-      vpos32_call (3, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
-      break;
-    case 2:
-      vpos32_call (2, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
-      break;
+      V32_CASE (6)
+      V32_CASE (5)
+      V32_CASE (4)
+      V32_CASE (3)
+      V32_CASE (2)
     default:
       vpos32_call (1, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
                    hi);

@@ -43,8 +43,8 @@ MUTANTS = [
     # The two AVX-512 mutants are caught on CPUs with AVX-512 only (the
     # differential test compares its kernels with the AVX2 ones there).
     m("avx512-pairs-one-row", "nn/kernels/packed.c",
-      "i + 1 < nt && mr[i + 1] > 1) {",
-      "i + 1 < nt && mr[i + 1] > 0) {",
+      "mr[i] == NN_VOC_MR && i + 1 < nt && mr[i + 1] > 1;",
+      "mr[i] == NN_VOC_MR && i + 1 < nt && mr[i + 1] > 0;",
       "a one-row tile joins the 12-row AVX-512 tile and adds over k in "
       "another order than on AVX2", ["ops"]),
     m("avx512-clip-no-max", "nn/kernels/act.h",
