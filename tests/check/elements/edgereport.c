@@ -1324,13 +1324,26 @@ get_dropped (GstElement *report)
 }
 
 /* A bus of our own on the harness's element */
-static GstBus *
-watch_bus (GstHarness *h)
+/* An edgereport harness whose messages go to *bus. The bus is set before
+ * the harness starts the element: an output that fails at once (a broker
+ * refusing the connection) posts its error from another thread, which
+ * would otherwise race the test for the bus. */
+static GstHarness *
+make_watched_harness (const gchar *props, GstBus **bus)
 {
-  GstBus *bus = gst_bus_new ();
+  gchar *launch = g_strdup_printf ("edgereport %s", props);
+  GstElement *bin = gst_parse_bin_from_description (launch, TRUE, NULL);
+  GstHarness *h;
 
-  gst_element_set_bus (h->element, bus);
-  return bus;
+  fail_unless (bin != NULL, "%s", launch);
+  g_free (launch);
+  *bus = gst_bus_new ();
+  gst_element_set_bus (bin, *bus);
+  h = gst_harness_new_with_element (bin, "sink", "src");
+  gst_object_unref (bin);
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=I420,width=320,"
+                                   "height=240,framerate=25/1");
+  return h;
 }
 
 static void
@@ -1722,9 +1735,9 @@ GST_START_TEST (test_qos2_session_lost)
   gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
                                   "mqtt-topic=edge/forgot mqtt-qos=2",
                                   r->port);
-  GstHarness *h = make_harness (props);
+  GstBus *bus;
+  GstHarness *h = make_watched_harness (props, &bus);
   GstElement *report = gst_harness_find_element (h, "edgereport");
-  GstBus *bus = watch_bus (h);
   GstMessage *msg;
   GError *err = NULL;
   guint next = 0;
@@ -1782,8 +1795,8 @@ GST_START_TEST (test_qos2_not_taken)
   gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
                                   "mqtt-topic=edge/noqos2 mqtt-qos=2",
                                   b->port);
-  GstHarness *h = make_harness (props);
-  GstBus *bus = watch_bus (h);
+  GstBus *bus;
+  GstHarness *h = make_watched_harness (props, &bus);
   GstMessage *msg;
   GError *err = NULL;
   guint next = 0;
@@ -1959,9 +1972,9 @@ GST_START_TEST (test_losses_counted)
   gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
                                   "max-queue=5",
                                   free_port ());
-  GstHarness *h = make_harness (props);
+  GstBus *bus;
+  GstHarness *h = make_watched_harness (props, &bus);
   GstElement *report = gst_harness_find_element (h, "edgereport");
-  GstBus *bus = watch_bus (h);
 
   for (guint i = 0; i < 12; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
@@ -1979,9 +1992,8 @@ GST_START_TEST (test_losses_counted)
   gst_harness_teardown (h);
 
   /* what is queued when the element stops is lost too, and counted */
-  h = make_harness (props);
+  h = make_watched_harness (props, &bus);
   report = gst_harness_find_element (h, "edgereport");
-  bus = watch_bus (h);
   for (guint i = 0; i < 3; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
   fail_unless_equals_uint64 (get_dropped (report), 0);
@@ -2052,9 +2064,8 @@ GST_START_TEST (test_spool_quota)
                            "mqtt-host=127.0.0.1 mqtt-port=%d "
                            "mqtt-topic=edge/quota",
                            dir, free_port ());
-  h = make_harness (props);
+  h = make_watched_harness (props, &bus);
   report = gst_harness_find_element (h, "edgereport");
-  bus = watch_bus (h);
   for (guint i = 0; i < 20; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (i, TRUE)));
   /* the end of the stream waits for the spool to take everything */
@@ -2339,8 +2350,8 @@ check_refused (gint port, const gchar *login)
   gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
                                   "mqtt-topic=edge/auth %s",
                                   port, login);
-  GstHarness *h = make_harness (props);
-  GstBus *bus = watch_bus (h);
+  GstBus *bus;
+  GstHarness *h = make_watched_harness (props, &bus);
   GstMessage *msg;
   GError *err = NULL;
 
@@ -2491,8 +2502,8 @@ GST_START_TEST (test_mqtt_connect_unanswered)
   gchar *props = g_strdup_printf ("mqtt-host=127.0.0.1 mqtt-port=%d "
                                   "mqtt-topic=edge/silent",
                                   port);
-  GstHarness *h = make_harness (props);
-  GstBus *bus = watch_bus (h);
+  GstBus *bus;
+  GstHarness *h = make_watched_harness (props, &bus);
   gint64 until = g_get_monotonic_time () + 40 * G_TIME_SPAN_SECOND;
   guint i = 0;
 
@@ -2533,8 +2544,7 @@ GST_START_TEST (test_mqtt_connection_refused)
                              "mqtt-topic=edge/refused",
                              port);
     where = g_strdup_printf ("127.0.0.1:%d", port);
-    h = make_harness (props);
-    bus = watch_bus (h);
+    h = make_watched_harness (props, &bus);
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (0, TRUE)));
     /* a wait for the message, not a time limit: a loaded coverage build
      * has taken more than 15 s to get there */
@@ -2680,8 +2690,7 @@ GST_START_TEST (test_no_partial_line)
 
   /* the file may not grow past the seed and a few bytes */
   fail_unless (g_file_set_contents (path, seed, -1, NULL));
-  h = make_harness (props);
-  bus = watch_bus (h);
+  h = make_watched_harness (props, &bus);
   signal (SIGXFSZ, SIG_IGN);
   fail_unless (getrlimit (RLIMIT_FSIZE, &saved) == 0);
   limit = saved;
@@ -2715,8 +2724,8 @@ GST_END_TEST;
 /* A full device: the error says so */
 GST_START_TEST (test_disk_full)
 {
-  GstHarness *h = make_harness ("location=/dev/full");
-  GstBus *bus = watch_bus (h);
+  GstBus *bus;
+  GstHarness *h = make_watched_harness ("location=/dev/full", &bus);
   GstMessage *msg;
   GError *err = NULL;
 
