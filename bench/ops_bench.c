@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-extern int nn_conv_wino_disabled;
+extern int nn_conv_wino_disabled, nn_conv_packed_family;
 
 static double min_time = 0.3;
 static bool cpu_clock;
@@ -293,12 +293,14 @@ static const layer layers[] = {
 static void
 bench_layer (const layer *l, nn_pool *pool, int threads)
 {
-  double t[2];
-  const char *path[2] = { "fast", "direct" };
+  double t[4];
+  /* fast: as planned; direct: no Winograd; then each direct family */
+  const char *path[4] = { "fast", "direct", "vpos", "voc" };
   int64_t xd[4] = { 1, l->c, l->h, l->w };
   double flops = 0;
-  for (int mode = 0; mode < 2; mode++) {
-    nn_conv_wino_disabled = mode;
+  for (int mode = 0; mode < 4; mode++) {
+    nn_conv_wino_disabled = mode > 0;
+    nn_conv_packed_family = mode > 1 ? mode - 1 : 0;
     chain c = { 0 };
     nn_value *x = new_value ("x", NN_VAL_ACT, 4, xd);
     c.nodes[c.n++] = conv (x, l->oc, l->k, l->stride, l->pad, l->group, true);
@@ -307,11 +309,11 @@ bench_layer (const layer *l, nn_pool *pool, int threads)
     flops = 2.0 * (double)y->count * (double)(l->c / l->group) * l->k * l->k;
     t[mode] = time_chain (&c, pool);
   }
-  nn_conv_wino_disabled = 0;
+  nn_conv_wino_disabled = nn_conv_packed_family = 0;
   printf ("{\"layer\": \"%s\", \"threads\": %d, \"count\": %d, "
           "\"gflop\": %.4f",
           l->name, threads, l->count ? l->count : 1, flops * 1e-9);
-  for (int mode = 0; mode < 2; mode++)
+  for (int mode = 0; mode < 4; mode++)
     printf (", \"%s_us\": %.2f, \"%s_gflops\": %.1f", path[mode], t[mode] * 1e6,
             path[mode], flops / t[mode] * 1e-9);
   printf ("}\n");

@@ -510,3 +510,15 @@ nn_vpos_row (const nn_vpos_args *a, ptrdiff_t j, const float *x,
   else
     vpos_row_c (a, j, x, koff, yoff, n);
 }
+
+void
+nn_vpos_rows (const nn_vpos_args *a, ptrdiff_t j0, ptrdiff_t j1, const float *x,
+              const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+{
+  ptrdiff_t j = j0;
+  if (nn_kernels_avx512 ())
+    for (; j + 1 < j1; j += 2)
+      nn_vpos_pair_avx512 (a, j, x, koff, yoff, n);
+  for (; j < j1; j++)
+    nn_vpos_row (a, j, x, koff, yoff, n);
+}

@@ -89,6 +89,11 @@ typedef struct nn_vpos_args {
 // x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy)
 void nn_vpos_row (const nn_vpos_args *a, ptrdiff_t j, const float *x,
                   const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n);
+/* Panels [j0, j1), as nn_vpos_row for each (two at a time with
+ * AVX-512, the same bits). */
+void nn_vpos_rows (const nn_vpos_args *a, ptrdiff_t j0, ptrdiff_t j1,
+                   const float *x, const ptrdiff_t *koff, ptrdiff_t yoff,
+                   ptrdiff_t n);
 
 /* ---- AVX-512 forms (packed512.c), called by the dispatch above -------- */
 
@@ -102,5 +107,8 @@ void nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x,
                          float *tile);
 void nn_vpos_row_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
                          const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n);
+/* Panels j and j + 1 at once (12 rows, or fewer in the last panel). */
+void nn_vpos_pair_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
+                          const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n);
 
 #endif /* NN_KERNELS_PACKED_H */

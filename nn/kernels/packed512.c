@@ -158,13 +158,14 @@ nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
   const __m512 b##r                                                            \
       = bias && MR > r ? _mm512_set1_ps (bias[r]) : _mm512_setzero_ps ();      \
   __m512 c##r##0 = b##r, c##r##1 = b##r;
-#define V32_FMA(r)                                                             \
+#define V32_FMA_W(r, wr)                                                       \
   if (MR > r) {                                                                \
-    const __m512 a = _mm512_set1_ps (w[r]);                                    \
+    const __m512 a = _mm512_set1_ps (wr);                                      \
     c##r##0 = _mm512_fmadd_ps (a, x0, c##r##0);                                \
     if (TWO)                                                                   \
       c##r##1 = _mm512_fmadd_ps (a, x1, c##r##1);                              \
   }
+#define V32_FMA(r) V32_FMA_W (r, w[r])
 #define V32_STORE(r)                                                           \
   if (MR > r) {                                                                \
     float *d = y + r * ldy;                                                    \
@@ -217,6 +218,105 @@ vpos32_call (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *koff,
     vpos32_kernel (MR, true, kc, x, koff, w, bias, y, ldy, n, kind, lo, hi);
   else
     vpos32_kernel (MR, false, kc, x, koff, w, bias, y, ldy, n, kind, lo, hi);
+}
+
+/* Two panels at once, j and j + 1: rows 0-5 take w0, rows 6 to MR - 1
+ * (MR in 7..12) take w1, so that each pair of input vectors feeds 24
+ * FMAs, not 12 (27 of the 32 registers). Rows are those of the one-panel
+ * kernel, each with the same FMAs in the same order. */
+// x (n + 15 slack per k), w0 and w1 (K, 6), y (MR rows of ldy)
+INL512 void
+vpos32x2_kernel (const int MR, const bool TWO, ptrdiff_t kc, const float *x,
+                 const ptrdiff_t *koff, const float *w0, const float *w1,
+                 const float *bias, float *y, ptrdiff_t ldy, int n, int kind,
+                 __m512 lo, __m512 hi)
+{
+  V32_INIT (0);
+  V32_INIT (1);
+  V32_INIT (2);
+  V32_INIT (3);
+  V32_INIT (4);
+  V32_INIT (5);
+  V32_INIT (6);
+  V32_INIT (7);
+  V32_INIT (8);
+  V32_INIT (9);
+  V32_INIT (10);
+  V32_INIT (11);
+  for (ptrdiff_t q = 0; q < kc; q++, w0 += NN_VPOS_MR, w1 += NN_VPOS_MR) {
+    const float *xp = x + koff[q];
+    const __m512 x0 = _mm512_loadu_ps (xp);
+    const __m512 x1 = TWO ? _mm512_loadu_ps (xp + 16) : x0;
+    V32_FMA_W (0, w0[0]);
+    V32_FMA_W (1, w0[1]);
+    V32_FMA_W (2, w0[2]);
+    V32_FMA_W (3, w0[3]);
+    V32_FMA_W (4, w0[4]);
+    V32_FMA_W (5, w0[5]);
+    V32_FMA_W (6, w1[0]);
+    V32_FMA_W (7, w1[1]);
+    V32_FMA_W (8, w1[2]);
+    V32_FMA_W (9, w1[3]);
+    V32_FMA_W (10, w1[4]);
+    V32_FMA_W (11, w1[5]);
+  }
+  const __mmask16 m0 = lanes (n), m1 = lanes (n - 16);
+  V32_STORE (0);
+  V32_STORE (1);
+  V32_STORE (2);
+  V32_STORE (3);
+  V32_STORE (4);
+  V32_STORE (5);
+  V32_STORE (6);
+  V32_STORE (7);
+  V32_STORE (8);
+  V32_STORE (9);
+  V32_STORE (10);
+  V32_STORE (11);
+}
+
+#define V32X2_CASE(n)                                                          \
+  case n:                                                                      \
+    if (nv > 16)                                                               \
+      vpos32x2_kernel (n, true, a->k, x + i, koff, w, w + a->k * NN_VPOS_MR,   \
+                       bias, y + i, a->ldy, nv, kind, lo, hi);                 \
+    else                                                                       \
+      vpos32x2_kernel (n, false, a->k, x + i, koff, w, w + a->k * NN_VPOS_MR,  \
+                       bias, y + i, a->ldy, nv, kind, lo, hi);                 \
+    break;
+
+// x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy): panels j
+// and j + 1, which must exist
+TGT512 void
+nn_vpos_pair_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
+                     const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+{
+  const float *w = a->w + j * a->k * NN_VPOS_MR;
+  const float *bias = a->bias ? a->bias + j * NN_VPOS_MR : NULL;
+  const ptrdiff_t oc0 = j * NN_VPOS_MR;
+  const int mr
+      = a->ocg - oc0 < 2 * NN_VPOS_MR ? (int)(a->ocg - oc0) : 2 * NN_VPOS_MR;
+  const int act = nn_act_kind (a->act);
+  const int kind = act == 1 || act == 2 ? act : 0;
+  const __m512 lo = _mm512_set1_ps (a->act->alpha);
+  const __m512 hi = _mm512_set1_ps (a->act->beta);
+  float *y = a->y + oc0 * a->ldy + yoff;
+
+  for (ptrdiff_t i = 0; i < n; i += 32) {
+    const int nv = n - i < 32 ? (int)(n - i) : 32;
+    switch (mr) {
+      V32X2_CASE (12)
+      V32X2_CASE (11)
+      V32X2_CASE (10)
+      V32X2_CASE (9)
+      V32X2_CASE (8)
+    default:
+      V32X2_CASE (7)
+    }
+  }
+  if (act != kind)
+    for (int r = 0; r < mr; r++)
+      nn_act_apply (a->act, y + r * a->ldy, (size_t)n);
 }
 
 #define V32_CASE(n)                                                            \
@@ -279,6 +379,12 @@ nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
 void
 nn_vpos_row_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
                     const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+{
+}
+
+void
+nn_vpos_pair_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
+                     const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
 {
 }
 

@@ -17,6 +17,10 @@
 
 enum { FAM_VPOS = 1, FAM_VOC = 2 };
 
+/* Tests and benchmarks force a family with this (FAM_VPOS where its
+ * strides allow, or FAM_VOC); 0 chooses by cost. */
+int nn_conv_packed_family;
+
 /* Positions per vec_oc work item: at most 16 tiles of 6 (the kernel's
  * chunk), as many in each item (nn_op_even_chunk). */
 #define VOC_CHUNK_TILES 16
@@ -67,6 +71,62 @@ align64 (size_t n)
   return (n + 63) / 64 * 64;
 }
 
+/* Relative costs of the two direct families on this shape (vpos 1e300
+ * where its strides do not allow it), in the units of the CPU's kernels:
+ * comparable with each other and, with AVX-512, with
+ * nn_conv_wino_wanted's. */
+void
+nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost)
+{
+  const nn_win2d *g = &p->g;
+  const bool pads = g->pt || g->pl || g->pb || g->pr;
+  const bool flat
+      = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && !pads;
+  const double k = (double)p->k;
+  const double plane_p
+      = (double)(g->ih + g->pt + g->pb) * (double)(g->iw + g->pl + g->pr);
+  double voc, vpos = 1e300;
+  const bool vpos_ok = g->sw == 1 || g->sw == 2;
+  const double rows = flat ? 1.0 : (double)g->oh;
+  const double n = flat ? (double)p->ohw : (double)g->ow;
+  if (nn_kernels_avx512 ()) {
+    /* Measured on the AVX-512 kernels (bench/ops_bench): vec_oc 10 per k
+     * per pair of 6-position tiles and 16 channels, plus 200 for the
+     * scattered tile store; vec_pos 13 per k per pair of panels and 32
+     * positions (7 when 16 positions or fewer fill one vector), a lone
+     * panel 0.7 of a pair; staging 0.5 per float copied, 2.5 when split
+     * into even and odd columns. */
+    const double stage = (double)p->cg * plane_p * (g->sw == 2 ? 2.5 : 0.5);
+    voc = (double)((p->ohw + 5) / 6) / 2.0 * (double)((p->ocg + 15) / 16)
+              * (10.0 * k + 200.0)
+          + (pads ? (double)p->cg * plane_p * 0.5 : 0.0);
+    if (vpos_ok) {
+      const ptrdiff_t panels = (p->ocg + NN_VPOS_MR - 1) / NN_VPOS_MR;
+      const double full = (double)((ptrdiff_t)n / 32);
+      const double rest = n - 32.0 * full;
+      const double span = full * (13.0 * k + 40.0)
+                          + (rest > 16.0  ? 13.0 * k + 40.0
+                             : rest > 0.0 ? 7.0 * k + 40.0
+                                          : 0.0);
+      vpos = ((double)(panels / 2) + 0.7 * (double)(panels % 2)) * rows * span
+             + (flat ? 0.0 : stage);
+    }
+  } else {
+    /* Rough cycle counts of the AVX2 kernels: 6 cycles per k per tile,
+     * plus the tile store (vec_oc scatters 96 floats) and the staging
+     * copy. */
+    voc = (double)((p->ohw + 5) / 6) * (double)((p->ocg + 15) / 16)
+              * (6.0 * k + 110.0)
+          + (pads ? (double)p->cg * plane_p / 4.0 : 0.0);
+    if (vpos_ok)
+      vpos = (double)((p->ocg + 5) / 6) * rows * ((n + 15.0) / 16.0)
+                 * (6.0 * k + 20.0)
+             + (flat ? 0.0 : (double)p->cg * plane_p / 4.0);
+  }
+  *voc_cost = voc;
+  *vpos_cost = vpos;
+}
+
 nn_status
 nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
 {
@@ -80,27 +140,19 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
       && nn_conv_wino_wanted (node, p))
     return nn_conv_wino_plan (node, p, err);
 
-  /* Rough cycle counts of both kernels: 6 cycles per k per tile, plus the
-   * tile store (vec_oc scatters 96 floats) and the staging copy. */
   const double k = (double)p->k;
   const double plane_p
       = (double)(g->ih + g->pt + g->pb) * (double)(g->iw + g->pl + g->pr);
-  double voc = (double)((p->ohw + 5) / 6) * (double)((p->ocg + 15) / 16)
-                   * (6.0 * k + 110.0)
-               + (pads ? (double)p->cg * plane_p / 4.0 : 0.0);
-  double vpos = 1e300;
-  if (g->sw == 1 || g->sw == 2) {
-    double rows = flat ? 1.0 : (double)g->oh;
-    double n = flat ? (double)p->ohw : (double)g->ow;
-    vpos = (double)((p->ocg + 5) / 6) * rows
-               * ((double)((ptrdiff_t)n + 15) / 16) * (6.0 * k + 20.0)
-           + (flat ? 0.0 : (double)p->cg * plane_p / 4.0);
-  }
+  double voc, vpos;
+  nn_conv_packed_costs (p, &voc, &vpos);
 
   conv_packed cp = { 0 };
   cp.base = *p;
   cp.base.path = CONV_PACKED;
   cp.family = vpos < voc ? FAM_VPOS : FAM_VOC;
+  if (nn_conv_packed_family == FAM_VOC
+      || (nn_conv_packed_family == FAM_VPOS && vpos < 1e300))
+    cp.family = nn_conv_packed_family;
   cp.flat = cp.family == FAM_VPOS && flat;
   cp.stage = cp.family == FAM_VPOS ? !flat : pads;
   cp.hp = cp.stage ? g->ih + g->pt + g->pb : g->ih;
@@ -366,8 +418,7 @@ vpos_task (void *arg, int t, int nt)
     }
     const ptrdiff_t p0 = pg * cp->panels / cp->pgroups;
     const ptrdiff_t p1 = (pg + 1) * cp->panels / cp->pgroups;
-    for (ptrdiff_t panel = p0; panel < p1; panel++)
-      nn_vpos_row (&a, panel, x, koff, yoff, n);
+    nn_vpos_rows (&a, p0, p1, x, koff, yoff, n);
   }
 }
 

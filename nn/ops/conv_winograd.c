@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Tests force the direct kernels with this. */
-int nn_conv_wino_disabled;
+/* Tests force the direct kernels with the first, Winograd wherever the
+ * shape allows it with the second. */
+int nn_conv_wino_disabled, nn_conv_wino_forced;
 
 /* Positions per GEMM work item: 16 tiles of 6 (the kernel's chunk). */
 #define WINO_CHUNK_TILES 16
@@ -57,6 +58,8 @@ nn_conv_wino_wanted (const nn_node *node, const conv_params *p)
       || g->kh != 3 || g->kw != 3 || g->sh != 1 || g->sw != 1 || g->dh != 1
       || g->dw != 1)
     return false;
+  if (nn_conv_wino_forced)
+    return true;
   /* Rough cycle counts, as in nn_conv_packed_plan: the direct vec_oc
    * kernel against 16 GEMMs of K = C plus both transforms. */
   const double c = (double)p->c, oc = (double)p->oc;
@@ -66,6 +69,17 @@ nn_conv_wino_wanted (const nn_node *node, const conv_params *p)
    * few channels make the GEMMs too short for the transforms to pay. */
   if (t < 24 || p->c < 32)
     return false;
+  if (nn_kernels_avx512 ()) {
+    /* In nn_conv_packed_costs' AVX-512 units: 16 GEMMs of K = C on the
+     * vec_oc kernel (rows of 16 channels stored whole), and 21 per tile
+     * and channel for the transforms (about 8.5 ns, measured). */
+    double voc, vpos;
+    nn_conv_packed_costs (p, &voc, &vpos);
+    double wino = 16.0 * (double)((th * tw + 5) / 6) / 2.0
+                      * (double)((p->oc + 15) / 16) * (10.0 * c + 60.0)
+                  + (c + oc) * t * 21.0;
+    return wino < (voc < vpos ? voc : vpos);
+  }
   double direct = (double)((p->ohw + 5) / 6) * (double)((p->oc + 15) / 16)
                   * (6.0 * (double)p->k + 110.0);
   double wino = 16.0 * (double)((th * tw + 5) / 6) * (double)((p->oc + 15) / 16)

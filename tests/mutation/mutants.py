@@ -40,13 +40,18 @@ MUTANTS = [
       "  return most;",
       "tiles cut into chunks of 16, the last a sliver that one thread waits "
       "on", ["ops"]),
-    # The two AVX-512 mutants are caught on CPUs with AVX-512 only (the
+    # The AVX-512 mutants are caught on CPUs with AVX-512 only (the
     # differential test compares its kernels with the AVX2 ones there).
     m("avx512-pairs-one-row", "nn/kernels/packed.c",
       "mr[i] == NN_VOC_MR && i + 1 < nt && mr[i + 1] > 1;",
       "mr[i] == NN_VOC_MR && i + 1 < nt && mr[i + 1] > 0;",
       "a one-row tile joins the 12-row AVX-512 tile and adds over k in "
       "another order than on AVX2", ["ops"]),
+    m("avx512-vpos-pair-weights", "nn/kernels/packed512.c",
+      "V32_FMA_W (11, w1[5]);",
+      "V32_FMA_W (11, w0[5]);",
+      "the last row of the second panel in the 12-row AVX-512 vec_pos "
+      "kernel takes the first panel's weight", ["ops"]),
     m("avx512-clip-no-max", "nn/kernels/act.h",
       "return _mm512_min_ps (hi, _mm512_max_ps (lo, v));",
       "return _mm512_min_ps (hi, v);",

@@ -126,7 +126,8 @@ check_node (th_node *t, uint64_t *seed, const char *what, double scale,
 
 /* ---- Conv -------------------------------------------------------------- */
 
-extern int nn_conv_wino_disabled, nn_kernels_generic;
+extern int nn_conv_wino_disabled, nn_conv_wino_forced, nn_kernels_generic;
+extern int nn_conv_packed_family;
 
 static void
 conv_case_once (uint64_t *seed, const int *fixed, const char *mode)
@@ -236,20 +237,26 @@ conv_case_once (uint64_t *seed, const int *fixed, const char *mode)
   free (bias);
 }
 
-/* The same random convolution on every path: the default choice, the
- * direct kernels without Winograd, and the portable C kernels. */
+/* The same random convolution on every path: the default choice,
+ * Winograd wherever the shape allows it, each family of direct kernels
+ * (nn_conv_packed_family: 1 vec_pos, 2 vec_oc), and the portable C
+ * kernels. */
 static void
 conv_case (uint64_t *seed, const int *fixed)
 {
-  static const char *modes[] = { "default", "direct", "portable" };
+  static const char *modes[]
+      = { "default", "winograd", "vec_pos", "vec_oc", "portable" };
   uint64_t start = *seed, s = start;
-  for (int m = 0; m < 3; m++) {
+  for (int m = 0; m < 5; m++) {
     s = start;
-    nn_conv_wino_disabled = m >= 1;
-    nn_kernels_generic = m == 2;
+    nn_conv_wino_forced = m == 1;
+    nn_conv_wino_disabled = m >= 2;
+    nn_conv_packed_family = m == 2 ? 1 : m == 3 ? 2 : 0;
+    nn_kernels_generic = m == 4;
     conv_case_once (&s, fixed, modes[m]);
   }
-  nn_conv_wino_disabled = nn_kernels_generic = 0;
+  nn_conv_wino_forced = nn_conv_wino_disabled = nn_conv_packed_family = 0;
+  nn_kernels_generic = 0;
   *seed = s;
 }
 
