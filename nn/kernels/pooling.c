@@ -5,6 +5,7 @@
 #include "packed.h"
 
 #include <math.h>
+#include <string.h>
 
 /* Forced inlining: callers pass the stride as a constant. Not in the
  * coverage build (meson.build says why). */
@@ -334,6 +335,103 @@ maxpool_2x2s2 (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
     }
 }
 
+/* Even floats of a and b, in order: a0 a2 a4 a6 b0 b2 b4 b6. */
+__attribute__ ((target ("avx2"))) static inline __m256
+even8 (__m256 a, __m256 b)
+{
+  __m256 e = _mm256_shuffle_ps (a, b, _MM_SHUFFLE (2, 0, 2, 0));
+  return _mm256_castpd_ps (
+      _mm256_permute4x64_pd (_mm256_castps_pd (e), _MM_SHUFFLE (3, 1, 2, 0)));
+}
+
+/* 3x3 windows with stride 2 (the stem pool of ResNet, SqueezeNet,
+ * ShuffleNet, GoogLeNet): per output row, the column maxima of its rows
+ * go into a padded row v whose pads and overhang hold -inf, then output x
+ * is the max of v[2x], v[2x + 1] and v[2x + 2], 8 outputs per step from
+ * the even and odd floats of v. Rows of any width run whole vectors: v
+ * and the output row u have room for them. max (r, m) is r > m ? r : m,
+ * as the reference's comparisons (NaN is skipped). */
+#define S2_ROOM 64
+
+/* Lanes [0, n) of 8 set, for the masked loads and stores of row tails. */
+__attribute__ ((target ("avx2"))) static inline __m256i
+first_lanes (ptrdiff_t n)
+{
+  const __m256i idx = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32 (_mm256_set1_epi32 ((int)n), idx);
+}
+
+// in (P,H,W), out (P,OH,OW): planes [p0, p1)
+__attribute__ ((target ("avx2"))) static void
+maxpool_3x3s2 (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
+               const nn_win2d *g)
+{
+  float v[ROW_MAX + S2_ROOM];
+  const ptrdiff_t iv = g->iw / 8 * 8, ov = g->ow / 8 * 8;
+  const __m256i in_tail = first_lanes (g->iw - iv);
+  const __m256i out_tail = first_lanes (g->ow - ov);
+  const __m256 lowest = _mm256_set1_ps (-INFINITY);
+  float *mid = v + g->pl;
+
+  for (ptrdiff_t x = 0; x < ROW_MAX + S2_ROOM; x++)
+    v[x] = -INFINITY;
+  for (ptrdiff_t p = p0; p < p1; p++)
+    for (ptrdiff_t y = 0; y < g->oh; y++) {
+      float *yr = out + (p * g->oh + y) * g->ow;
+      /* rows 2y - pt + [ky0, ky1) of the input */
+      const ptrdiff_t top = y * 2 - g->pt;
+      const ptrdiff_t ky0 = top < 0 ? -top : 0;
+      const ptrdiff_t ky1 = g->ih - top < 3 ? g->ih - top : 3;
+      const ptrdiff_t nr = ky1 - ky0;
+      const float *r0 = in + (p * g->ih + top + ky0) * g->iw;
+      if (nr <= 0) {
+        for (ptrdiff_t x = 0; x < g->ow; x++)
+          yr[x] = -INFINITY;
+        continue;
+      }
+      ptrdiff_t x = 0;
+      if (nr == 3) {
+        const float *r1 = r0 + g->iw, *r2 = r1 + g->iw;
+        for (; x < iv; x += 8) {
+          __m256 m = _mm256_max_ps (_mm256_loadu_ps (r0 + x), lowest);
+          m = _mm256_max_ps (_mm256_loadu_ps (r1 + x), m);
+          _mm256_storeu_ps (mid + x,
+                            _mm256_max_ps (_mm256_loadu_ps (r2 + x), m));
+        }
+      }
+      for (; x < iv; x += 8) {
+        __m256 m = _mm256_max_ps (_mm256_loadu_ps (r0 + x), lowest);
+        for (ptrdiff_t i = 1; i < nr; i++)
+          m = _mm256_max_ps (_mm256_loadu_ps (r0 + i * g->iw + x), m);
+        _mm256_storeu_ps (mid + x, m);
+      }
+      if (x < g->iw) {
+        /* masked-off lanes load 0 but are not stored: v keeps its -inf */
+        __m256 m = _mm256_max_ps (_mm256_maskload_ps (r0 + x, in_tail), lowest);
+        for (ptrdiff_t i = 1; i < nr; i++)
+          m = _mm256_max_ps (_mm256_maskload_ps (r0 + i * g->iw + x, in_tail),
+                             m);
+        _mm256_maskstore_ps (mid + x, in_tail, m);
+      }
+      /* h[j] = max (v[j], v[j + 1], v[j + 2]) for 16 j, then the even
+       * ones: two shuffles per 8 outputs */
+      for (x = 0; x < g->ow; x += 8) {
+        const float *s = v + 2 * x;
+        __m256 h0 = _mm256_max_ps (
+            _mm256_loadu_ps (s + 2),
+            _mm256_max_ps (_mm256_loadu_ps (s + 1), _mm256_loadu_ps (s)));
+        __m256 h1 = _mm256_max_ps (
+            _mm256_loadu_ps (s + 10),
+            _mm256_max_ps (_mm256_loadu_ps (s + 9), _mm256_loadu_ps (s + 8)));
+        __m256 m = even8 (h0, h1);
+        if (x < ov)
+          _mm256_storeu_ps (yr + x, m);
+        else
+          _mm256_maskstore_ps (yr + x, out_tail, m);
+      }
+    }
+}
+
 static bool
 have_avx2 (void)
 {
@@ -342,6 +440,12 @@ have_avx2 (void)
 #else
 static void
 maxpool_2x2s2 (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
+               const nn_win2d *g)
+{
+}
+
+static void
+maxpool_3x3s2 (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
                const nn_win2d *g)
 {
 }
@@ -361,6 +465,9 @@ nn_maxpool2d (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
   if (g->kh == 2 && g->kw == 2 && g->sw == 2 && g->dw == 1 && g->pl == 0
       && have_avx2 ())
     maxpool_2x2s2 (in, out, p0, p1, g);
+  else if (g->kh == 3 && g->kw == 3 && g->sh == 2 && g->sw == 2 && g->dh == 1
+           && g->dw == 1 && row_width (g) <= ROW_MAX && have_avx2 ())
+    maxpool_3x3s2 (in, out, p0, p1, g);
   else if (row_width (g) <= ROW_MAX)
     maxpool_rows (in, out, p0, p1, g);
   else

@@ -47,6 +47,11 @@ MUTANTS = [
       "mr[i] == NN_VOC_MR && i + 1 < nt && mr[i + 1] > 0;",
       "a one-row tile joins the 12-row AVX-512 tile and adds over k in "
       "another order than on AVX2", ["ops"]),
+    m("maxpool-3x3s2-two-rows", "nn/kernels/pooling.c",
+      "const ptrdiff_t ky1 = g->ih - top < 3 ? g->ih - top : 3;",
+      "const ptrdiff_t ky1 = g->ih - top < 3 ? g->ih - top : 2;",
+      "the 3x3 stride-2 max pool leaves out the third row of its windows",
+      ["ops"]),
     m("avx512-vpos-pair-weights", "nn/kernels/packed512.c",
       "V32_FMA_W (11, w1[5]);",
       "V32_FMA_W (11, w0[5]);",

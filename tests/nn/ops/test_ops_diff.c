@@ -262,13 +262,16 @@ conv_case (uint64_t *seed, const int *fixed)
 
 /* ---- Pools ------------------------------------------------------------- */
 
+/* A random pool; stem: a 2-D 3x3 max pool of stride 2 (the stem pool of
+ * many classifiers, which has a kernel of its own) on rows of any width,
+ * with any pads and ceil_mode. */
 static void
-pool_case (uint64_t *seed)
+pool_case (uint64_t *seed, bool stem)
 {
   th_node t;
   char what[200];
-  bool is_max = th_randint (seed, 0, 1);
-  int nsp = th_randint (seed, 0, 4) == 0 ? 1 : 2;
+  bool is_max = stem || th_randint (seed, 0, 1);
+  int nsp = stem || th_randint (seed, 0, 4) != 0 ? 2 : 1;
   int64_t k[2], st[2], dil[2] = { 1, 1 }, pads[4], in[2];
   bool ceil_mode = th_randint (seed, 0, 2) == 0;
   bool cip = th_randint (seed, 0, 1);
@@ -283,6 +286,14 @@ pool_case (uint64_t *seed)
     pads[i] = th_randint (seed, 0, (int)eff - 1);
     pads[nsp + i] = th_randint (seed, 0, (int)eff - 1);
     in[i] = eff + th_randint (seed, 0, 15);
+    if (stem) {
+      k[i] = 3;
+      st[i] = 2;
+      dil[i] = 1;
+      pads[i] = th_randint (seed, 0, 2);
+      pads[nsp + i] = th_randint (seed, 0, 2);
+      in[i] = 3 + th_randint (seed, 0, 40);
+    }
   }
   int64_t xd[4] = { th_randint (seed, 1, 2), th_randint (seed, 1, 5), in[0],
                     nsp == 2 ? in[1] : 0 };
@@ -630,7 +641,9 @@ main (void)
     conv_case (&seed, wino);
   }
   for (int i = 0; i < 300; i++)
-    pool_case (&seed);
+    pool_case (&seed, false);
+  for (int i = 0; i < 100; i++)
+    pool_case (&seed, true);
   {
     static const int64_t huge[] = { 81, 100003, 16777215, INT32_MAX };
     for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++)
