@@ -522,3 +522,29 @@ nn_vpos_rows (const nn_vpos_args *a, ptrdiff_t j0, ptrdiff_t j1, const float *x,
   for (; j < j1; j++)
     nn_vpos_row (a, j, x, koff, yoff, n);
 }
+
+/* Each phase is a stride-2 gather between zeros, which the compiler turns
+ * into vector loads and shuffles: the per-column branch it replaces cost
+ * a third of MobileNetV2's first convolution. */
+__attribute__ ((target_clones ("avx2", "default"))) void
+nn_stage_split_row (float *dst, const float *src, ptrdiff_t iw, ptrdiff_t pl,
+                    ptrdiff_t half)
+{
+  for (ptrdiff_t ph = 0; ph < 2; ph++) {
+    /* phase ph holds padded columns 2i + ph, input columns 2i + ph - pl */
+    float *d = dst + ph * half;
+    ptrdiff_t i0 = pl - ph > 0 ? (pl - ph + 1) / 2 : 0;
+    ptrdiff_t i1 = (iw + pl - ph + 1) / 2;
+    if (i1 > half)
+      i1 = half;
+    if (i0 > i1)
+      i0 = i1;
+    const float *s = src + 2 * i0 + ph - pl;
+    for (ptrdiff_t i = 0; i < i0; i++)
+      d[i] = 0.f;
+    for (ptrdiff_t i = 0; i < i1 - i0; i++)
+      d[i0 + i] = s[2 * i];
+    for (ptrdiff_t i = i1; i < half; i++)
+      d[i] = 0.f;
+  }
+}

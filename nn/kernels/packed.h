@@ -47,6 +47,11 @@ extern int nn_kernels_no_avx512;
  * ceil(OCg/6) * K * 6 floats (vec_pos); channels past OCg are zero. */
 void nn_pack_voc (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
                   float alpha, float *out);
+/* One input row staged for stride-2 vec_pos: padded column q (pl zeros,
+ * the iw floats of src, zeros) goes to dst[(q & 1) * half + q / 2], for
+ * the 2 * half columns. */
+void nn_stage_split_row (float *dst, const float *src, ptrdiff_t iw,
+                         ptrdiff_t pl, ptrdiff_t half);
 void nn_pack_vpos (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
                    float *out);
 /* As nn_pack_voc, for a weight stored transposed: w (K, OCg), row stride

@@ -40,6 +40,7 @@ typedef struct conv_packed {
   int family;
   bool stage;              /* copy into a padded buffer first */
   bool flat;               /* vec_pos on flattened rows (1x1 convs) */
+  bool sub;                /* flat on the staged subsample (strided 1x1) */
   ptrdiff_t hp, wp, plane; /* the input as the kernel reads it */
   bool split;              /* stride 2 vec_pos: staged rows hold the
                               even then the odd padded columns */
@@ -82,13 +83,15 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost)
   const bool pads = g->pt || g->pl || g->pb || g->pr;
   const bool flat
       = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && !pads;
+  const bool sub = g->kh == 1 && g->kw == 1 && !pads && !flat;
   const double k = (double)p->k;
   const double plane_p
       = (double)(g->ih + g->pt + g->pb) * (double)(g->iw + g->pl + g->pr);
   double voc, vpos = 1e300;
-  const bool vpos_ok = g->sw == 1 || g->sw == 2;
-  const double rows = flat ? 1.0 : (double)g->oh;
-  const double n = flat ? (double)p->ohw : (double)g->ow;
+  const bool vpos_ok = sub || g->sw == 1 || g->sw == 2;
+  const double rows = flat || sub ? 1.0 : (double)g->oh;
+  const double n = flat || sub ? (double)p->ohw : (double)g->ow;
+  const double sub_stage = (double)p->cg * (double)p->ohw;
   if (nn_kernels_avx512 ()) {
     /* Measured on the AVX-512 kernels (bench/ops_bench): vec_oc 10 per k
      * per pair of 6-position tiles and 16 channels, plus 200 for the
@@ -96,7 +99,9 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost)
      * positions (7 when 16 positions or fewer fill one vector), a lone
      * panel 0.7 of a pair; staging 0.5 per float copied, 2.5 when split
      * into even and odd columns. */
-    const double stage = (double)p->cg * plane_p * (g->sw == 2 ? 2.5 : 0.5);
+    const double stage
+        = sub ? 0.5 * sub_stage
+              : (double)p->cg * plane_p * (g->sw == 2 ? 2.5 : 0.5);
     voc = (double)((p->ohw + 5) / 6) / 2.0 * (double)((p->ocg + 15) / 16)
               * (10.0 * k + 200.0)
           + (pads ? (double)p->cg * plane_p * 0.5 : 0.0);
@@ -121,7 +126,9 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost)
     if (vpos_ok)
       vpos = (double)((p->ocg + 5) / 6) * rows * ((n + 15.0) / 16.0)
                  * (6.0 * k + 20.0)
-             + (flat ? 0.0 : (double)p->cg * plane_p / 4.0);
+             + (flat  ? 0.0
+                : sub ? sub_stage / 4.0
+                      : (double)p->cg * plane_p / 4.0);
   }
   *voc_cost = voc;
   *vpos_cost = vpos;
@@ -135,6 +142,7 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   const bool pads = g->pt || g->pl || g->pb || g->pr;
   const bool flat
       = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && !pads;
+  const bool sub = g->kh == 1 && g->kw == 1 && !pads && !flat;
 
   if (w->kind == NN_VAL_CONST && (!b || b->kind == NN_VAL_CONST)
       && nn_conv_wino_wanted (node, p))
@@ -153,20 +161,23 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   if (nn_conv_packed_family == FAM_VOC
       || (nn_conv_packed_family == FAM_VPOS && vpos < 1e300))
     cp.family = nn_conv_packed_family;
-  cp.flat = cp.family == FAM_VPOS && flat;
+  /* A strided 1x1 (ResNet's downsampling) runs as a flat one on the
+   * input's subsample, which staging copies. */
+  cp.sub = cp.family == FAM_VPOS && sub;
+  cp.flat = cp.family == FAM_VPOS && (flat || sub);
   cp.stage = cp.family == FAM_VPOS ? !flat : pads;
-  cp.hp = cp.stage ? g->ih + g->pt + g->pb : g->ih;
-  cp.wp = cp.stage ? g->iw + g->pl + g->pr : g->iw;
+  cp.hp = cp.sub ? g->oh : cp.stage ? g->ih + g->pt + g->pb : g->ih;
+  cp.wp = cp.sub ? g->ow : cp.stage ? g->iw + g->pl + g->pr : g->iw;
   /* Stride 2 for vec_pos: outputs x and x + 1 read columns 2 apart; with
    * each staged row split into its even and its odd columns they read
    * neighbours again. */
-  cp.split = cp.family == FAM_VPOS && g->sw == 2;
+  cp.split = cp.family == FAM_VPOS && g->sw == 2 && !cp.sub;
   cp.half = (cp.wp + 1) / 2;
   if (cp.split)
     cp.wp = 2 * cp.half;
   cp.plane = cp.hp * cp.wp;
   cp.stage_floats = cp.stage ? p->cg * cp.plane + VPOS_SLACK : 0;
-  if (cp.flat)
+  if (cp.flat && !cp.sub)
     cp.stage_floats = p->cg * NN_VPOS_NR + VPOS_SLACK; /* the tail copy */
 
   const ptrdiff_t nr = cp.family == FAM_VOC ? NN_VOC_NR : NN_VPOS_MR;
@@ -183,7 +194,8 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
     cp.panel_major = (double)p->ocg * (double)p->k > (double)p->cg * plane_p;
   } else {
     if (cp.flat) {
-      cp.tail_start = p->ohw / NN_VPOS_NR * NN_VPOS_NR;
+      /* a staged subsample has slack for the last tile's loads: no tail */
+      cp.tail_start = cp.sub ? p->ohw : p->ohw / NN_VPOS_NR * NN_VPOS_NR;
       cp.chunk = cp.tail_start / VPOS_MIN_ITEMS / NN_VPOS_NR * NN_VPOS_NR;
       cp.chunk = cp.chunk < VPOS_FLAT_MIN     ? VPOS_FLAT_MIN
                  : cp.chunk > VPOS_FLAT_CHUNK ? VPOS_FLAT_CHUNK
@@ -312,16 +324,19 @@ stage_task (void *arg, int t, int nt)
     float *ws = group_ws (j, gi);
     float *dst = ws + c * cp->plane;
     const float *src = j->x + (ptrdiff_t)ci * g->ih * g->iw;
+    if (cp->sub) {
+      for (ptrdiff_t y = 0; y < g->oh; y++)
+        for (ptrdiff_t x = 0; x < g->ow; x++)
+          dst[y * g->ow + x] = src[y * g->sh * g->iw + x * g->sw];
+      if (c == cg - 1)
+        memset (ws + cg * cp->plane, 0, sizeof (float) * VPOS_SLACK);
+      continue;
+    }
     memset (dst, 0, sizeof (float) * (size_t)(g->pt * cp->wp));
     for (ptrdiff_t y = 0; y < g->ih; y++) {
       float *row = dst + (g->pt + y) * cp->wp;
       if (cp->split) {
-        /* Padded column q goes to (q & 1) * half + q / 2. */
-        for (ptrdiff_t q = 0; q < cp->wp; q++) {
-          ptrdiff_t x = q - g->pl;
-          row[(q & 1) * cp->half + (q >> 1)]
-              = x >= 0 && x < g->iw ? src[y * g->iw + x] : 0.f;
-        }
+        nn_stage_split_row (row, src + y * g->iw, g->iw, g->pl, cp->half);
         continue;
       }
       for (ptrdiff_t x = 0; x < g->pl; x++)
