@@ -65,11 +65,9 @@ nn_conv_wino_wanted (const nn_node *node, const conv_params *p)
   const double c = (double)p->c, oc = (double)p->oc;
   const ptrdiff_t th = (g->oh + 1) / 2, tw = (g->ow + 1) / 2;
   const double t = (double)(th * tw);
-  /* Few tiles leave each panel of transformed weights too little reuse
-   * (on AVX2; with AVX-512 the costs below tell: ResNet-18's 7x7 layers,
-   * 16 tiles, run 10% faster by Winograd); few channels make the GEMMs
-   * too short for the transforms to pay. */
-  if (p->c < 32 || (t < 24 && !nn_kernels_avx512 ()))
+  /* Few tiles leave each panel of transformed weights too little reuse;
+   * few channels make the GEMMs too short for the transforms to pay. */
+  if (t < 24 || p->c < 32)
     return false;
   if (nn_kernels_avx512 ()) {
     /* In nn_conv_packed_costs' AVX-512 units: 16 GEMMs of K = C on the
