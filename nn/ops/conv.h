@@ -27,9 +27,10 @@ nn_status nn_conv_packed_plan (nn_node *node, const conv_params *p,
 void nn_conv_packed_run (const nn_node *node, const conv_params *p,
                          const nn_run_ctx *ctx);
 /* The direct families' relative costs on this shape (vpos: 1e300 where it
- * cannot run) */
+ * cannot run); *pflat (if not NULL): vpos would run over the padded rows
+ * as one flat span */
 void nn_conv_packed_costs (const conv_params *p, double *voc_cost,
-                           double *vpos_cost);
+                           double *vpos_cost, bool *pflat);
 
 /* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (conv_winograd.c):
  * true when it should beat the direct kernels on this shape. */

@@ -18,7 +18,8 @@
 enum { FAM_VPOS = 1, FAM_VOC = 2 };
 
 /* Tests and benchmarks force a family with this (FAM_VPOS where its
- * strides allow, or FAM_VOC); 0 chooses by cost. */
+ * strides allow, or FAM_VOC; 3: FAM_VPOS over padded rows where the
+ * stride is 1); 0 chooses by cost. */
 int nn_conv_packed_family;
 
 /* Positions per vec_oc work item: at most 16 tiles of 6 (the kernel's
@@ -34,6 +35,9 @@ int nn_conv_packed_family;
 #define VPOS_MIN_ITEMS 16
 /* Readable floats after a staged input for the vec_pos vector loads. */
 #define VPOS_SLACK 16
+/* Padded-flat vec_pos: positions per work item at most (a multiple of the
+ * AVX-512 tile), and the stack tile a pair of panels writes them to. */
+#define PFLAT_CHUNK 128
 
 typedef struct conv_packed {
   conv_params base; /* first: conv_run reads base.path */
@@ -41,6 +45,9 @@ typedef struct conv_packed {
   bool stage;              /* copy into a padded buffer first */
   bool flat;               /* vec_pos on flattened rows (1x1 convs) */
   bool sub;                /* flat on the staged subsample (strided 1x1) */
+  bool pflat;              /* stride 1: flat over the padded rows, junk
+                              columns computed and dropped */
+  ptrdiff_t pflat_n;       /* padded-flat positions: (OH - 1) * Wp + OW */
   ptrdiff_t hp, wp, plane; /* the input as the kernel reads it */
   bool split;              /* stride 2 vec_pos: staged rows hold the
                               even then the odd padded columns */
@@ -77,7 +84,8 @@ align64 (size_t n)
  * comparable with each other and, with AVX-512, with
  * nn_conv_wino_wanted's. */
 void
-nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost)
+nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost,
+                      bool *pflat)
 {
   const nn_win2d *g = &p->g;
   const bool pads = g->pt || g->pl || g->pb || g->pr;
@@ -88,6 +96,7 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost)
   const double plane_p
       = (double)(g->ih + g->pt + g->pb) * (double)(g->iw + g->pl + g->pr);
   double voc, vpos = 1e300;
+  bool use_pflat = false;
   const bool vpos_ok = sub || g->sw == 1 || g->sw == 2;
   const double rows = flat || sub ? 1.0 : (double)g->oh;
   const double n = flat || sub ? (double)p->ohw : (double)g->ow;
@@ -113,8 +122,22 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost)
                           + (rest > 16.0  ? 13.0 * k + 40.0
                              : rest > 0.0 ? 7.0 * k + 40.0
                                           : 0.0);
-      vpos = ((double)(panels / 2) + 0.7 * (double)(panels % 2)) * rows * span
-             + (flat ? 0.0 : stage);
+      const double pairs = (double)(panels / 2) + 0.7 * (double)(panels % 2);
+      vpos = pairs * rows * span + (flat ? 0.0 : stage);
+      /* Stride 1 over the padded rows as one flat span: whole tiles of 32
+       * where rows of OW fill them badly (7, 14, 56), for a copy of the
+       * outputs (1 per float). */
+      if (!flat && !sub && g->sh == 1 && g->sw == 1) {
+        const double wp = (double)(g->iw + g->pl + g->pr);
+        const double pn = ((double)g->oh - 1.0) * wp + (double)g->ow;
+        const double tiles = (double)((ptrdiff_t)pn + 31) / 32;
+        const double cost = pairs * tiles * (13.0 * k + 40.0) + stage
+                            + (double)p->ocg * (double)p->ohw;
+        if (cost < vpos) {
+          vpos = cost;
+          use_pflat = true;
+        }
+      }
     }
   } else {
     /* Rough cycle counts of the AVX2 kernels: 6 cycles per k per tile,
@@ -132,6 +155,8 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost)
   }
   *voc_cost = voc;
   *vpos_cost = vpos;
+  if (pflat)
+    *pflat = use_pflat;
 }
 
 nn_status
@@ -152,15 +177,20 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   const double plane_p
       = (double)(g->ih + g->pt + g->pb) * (double)(g->iw + g->pl + g->pr);
   double voc, vpos;
-  nn_conv_packed_costs (p, &voc, &vpos);
+  bool pflat;
+  nn_conv_packed_costs (p, &voc, &vpos, &pflat);
 
   conv_packed cp = { 0 };
   cp.base = *p;
   cp.base.path = CONV_PACKED;
   cp.family = vpos < voc ? FAM_VPOS : FAM_VOC;
-  if (nn_conv_packed_family == FAM_VOC
-      || (nn_conv_packed_family == FAM_VPOS && vpos < 1e300))
-    cp.family = nn_conv_packed_family;
+  if (nn_conv_packed_family == FAM_VOC)
+    cp.family = FAM_VOC;
+  else if (nn_conv_packed_family && vpos < 1e300) {
+    cp.family = FAM_VPOS;
+    pflat = nn_conv_packed_family == 3 && !flat && !sub && g->sh == 1
+            && g->sw == 1;
+  }
   /* A strided 1x1 (ResNet's downsampling) runs as a flat one on the
    * input's subsample, which staging copies. */
   cp.sub = cp.family == FAM_VPOS && sub;
@@ -172,11 +202,16 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
    * each staged row split into its even and its odd columns they read
    * neighbours again. */
   cp.split = cp.family == FAM_VPOS && g->sw == 2 && !cp.sub;
+  cp.pflat = cp.family == FAM_VPOS && pflat;
   cp.half = (cp.wp + 1) / 2;
   if (cp.split)
     cp.wp = 2 * cp.half;
   cp.plane = cp.hp * cp.wp;
-  cp.stage_floats = cp.stage ? p->cg * cp.plane + VPOS_SLACK : 0;
+  /* padded-flat tiles read on past the last row by the kernel's width */
+  cp.stage_floats
+      = cp.stage ? p->cg * cp.plane + VPOS_SLACK
+                       + (cp.pflat ? (g->kw - 1) * g->dw + PFLAT_CHUNK : 0)
+                 : 0;
   if (cp.flat && !cp.sub)
     cp.stage_floats = p->cg * NN_VPOS_NR + VPOS_SLACK; /* the tail copy */
 
@@ -202,6 +237,13 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
                                               : cp.chunk;
       cp.spans = (cp.tail_start + cp.chunk - 1) / cp.chunk
                  + (cp.tail_start < p->ohw);
+    } else if (cp.pflat) {
+      cp.pflat_n = (g->oh - 1) * cp.wp + g->ow;
+      cp.chunk = cp.pflat_n / VPOS_MIN_ITEMS / 32 * 32;
+      cp.chunk = cp.chunk < 32            ? 32
+                 : cp.chunk > PFLAT_CHUNK ? PFLAT_CHUNK
+                                          : cp.chunk;
+      cp.spans = (cp.pflat_n + cp.chunk - 1) / cp.chunk;
     } else
       cp.spans = g->oh;
     /* Panel groups sweep the input once per group, rows the weights once
@@ -348,7 +390,8 @@ stage_task (void *arg, int t, int nt)
     memset (dst + (g->pt + g->ih) * cp->wp, 0,
             sizeof (float) * (size_t)(g->pb * cp->wp));
     if (c == cg - 1)
-      memset (ws + cg * cp->plane, 0, sizeof (float) * VPOS_SLACK);
+      memset (ws + cg * cp->plane, 0,
+              sizeof (float) * (size_t)(cp->stage_floats - cg * cp->plane));
   }
 }
 
@@ -391,6 +434,42 @@ voc_task (void *arg, int t, int nt)
   }
 }
 
+/* Padded-flat positions [i0, i0 + n) of panels [p0, p1): a pair of panels
+ * at a time into a stack tile, whose rows' valid columns are then copied
+ * to y. */
+// xs (Cg, Hp, Wp) staged, y (OCg, OH*OW)
+static void
+pflat_span (const conv_packed *cp, const nn_vpos_args *a, const float *xs,
+            ptrdiff_t i0, ptrdiff_t n, ptrdiff_t p0, ptrdiff_t p1)
+{
+  const conv_params *p = &cp->base;
+  float tile[2 * NN_VPOS_MR * PFLAT_CHUNK] __attribute__ ((aligned (64)));
+  for (ptrdiff_t j = p0; j < p1; j += 2) {
+    nn_vpos_args t = *a;
+    t.w = a->w + j * p->k * NN_VPOS_MR;
+    t.bias = a->bias ? a->bias + j * NN_VPOS_MR : NULL;
+    t.ocg = p->ocg - j * NN_VPOS_MR;
+    t.y = tile;
+    t.ldy = PFLAT_CHUNK;
+    const ptrdiff_t pairs = p1 - j < 2 ? p1 - j : 2;
+    nn_vpos_rows (&t, 0, pairs, xs + i0, cp->koff, 0, n);
+    const ptrdiff_t rows
+        = t.ocg < pairs * NN_VPOS_MR ? t.ocg : pairs * NN_VPOS_MR;
+    /* row segments: padded position q = y * Wp + x, valid for x < OW */
+    for (ptrdiff_t q = i0; q < i0 + n;) {
+      const ptrdiff_t oy = q / cp->wp, ox = q % cp->wp;
+      ptrdiff_t len = ox < p->g.ow ? p->g.ow - ox : 0;
+      if (len > i0 + n - q)
+        len = i0 + n - q;
+      for (ptrdiff_t r = 0; r < rows && len > 0; r++)
+        memcpy (a->y + (j * NN_VPOS_MR + r) * p->ohw + oy * p->g.ow + ox,
+                tile + r * PFLAT_CHUNK + (q - i0),
+                sizeof (float) * (size_t)len);
+      q += cp->wp - ox;
+    }
+  }
+}
+
 // xs (Cg, Hp, Wp), y (OCg, OH*OW): a range of (panel group, row or flat
 // chunk) items; a thread's range then holds whole panel groups, whose
 // weights stay in cache across its rows.
@@ -415,6 +494,15 @@ vpos_task (void *arg, int t, int nt)
     const float *x;
     const ptrdiff_t *koff = cp->koff;
     ptrdiff_t yoff, n;
+    const ptrdiff_t p0 = pg * cp->panels / cp->pgroups;
+    const ptrdiff_t p1 = (pg + 1) * cp->panels / cp->pgroups;
+    if (cp->pflat) {
+      const ptrdiff_t i0 = it * cp->chunk;
+      pflat_span (cp, &a, xs, i0,
+                  cp->pflat_n - i0 < cp->chunk ? cp->pflat_n - i0 : cp->chunk,
+                  p0, p1);
+      continue;
+    }
     if (!cp->flat) {
       x = xs + it * p->g.sh * cp->wp;
       yoff = it * p->g.ow;
@@ -431,8 +519,6 @@ vpos_task (void *arg, int t, int nt)
       koff = cp->koff_tail;
       n = p->ohw - cp->tail_start;
     }
-    const ptrdiff_t p0 = pg * cp->panels / cp->pgroups;
-    const ptrdiff_t p1 = (pg + 1) * cp->panels / cp->pgroups;
     nn_vpos_rows (&a, p0, p1, x, koff, yoff, n);
   }
 }

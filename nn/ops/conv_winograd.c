@@ -74,7 +74,7 @@ nn_conv_wino_wanted (const nn_node *node, const conv_params *p)
      * vec_oc kernel (rows of 16 channels stored whole), and 21 per tile
      * and channel for the transforms (about 8.5 ns, measured). */
     double voc, vpos;
-    nn_conv_packed_costs (p, &voc, &vpos);
+    nn_conv_packed_costs (p, &voc, &vpos, NULL);
     double wino = 16.0 * (double)((th * tw + 5) / 6) / 2.0
                       * (double)((p->oc + 15) / 16) * (10.0 * c + 60.0)
                   + (c + oc) * t * 21.0;

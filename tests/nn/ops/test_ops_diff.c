@@ -239,20 +239,20 @@ conv_case_once (uint64_t *seed, const int *fixed, const char *mode)
 
 /* The same random convolution on every path: the default choice,
  * Winograd wherever the shape allows it, each family of direct kernels
- * (nn_conv_packed_family: 1 vec_pos, 2 vec_oc), and the portable C
- * kernels. */
+ * (nn_conv_packed_family: 1 vec_pos, 2 vec_oc, 3 vec_pos over the padded
+ * rows where the stride is 1), and the portable C kernels. */
 static void
 conv_case (uint64_t *seed, const int *fixed)
 {
-  static const char *modes[]
-      = { "default", "winograd", "vec_pos", "vec_oc", "portable" };
+  static const char *modes[] = { "default", "winograd",    "vec_pos",
+                                 "vec_oc",  "padded-flat", "portable" };
   uint64_t start = *seed, s = start;
-  for (int m = 0; m < 5; m++) {
+  for (int m = 0; m < 6; m++) {
     s = start;
     nn_conv_wino_forced = m == 1;
     nn_conv_wino_disabled = m >= 2;
-    nn_conv_packed_family = m == 2 ? 1 : m == 3 ? 2 : 0;
-    nn_kernels_generic = m == 4;
+    nn_conv_packed_family = m == 2 ? 1 : m == 3 ? 2 : m == 4 ? 3 : 0;
+    nn_kernels_generic = m == 5;
     conv_case_once (&s, fixed, modes[m]);
   }
   nn_conv_wino_forced = nn_conv_wino_disabled = nn_conv_packed_family = 0;
