@@ -504,7 +504,7 @@ nn_vpos_row (const nn_vpos_args *a, ptrdiff_t j, const float *x,
              const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
 {
   if (nn_kernels_avx512 ())
-    nn_vpos_row_avx512 (a, j, x, koff, yoff, n);
+    nn_vpos_panels_avx512 (a, j, 1, x, koff, yoff, n);
   else if (nn_kernels_avx2 ())
     vpos_row_avx2 (a, j, x, koff, yoff, n);
   else
@@ -518,7 +518,7 @@ nn_vpos_rows (const nn_vpos_args *a, ptrdiff_t j0, ptrdiff_t j1, const float *x,
   ptrdiff_t j = j0;
   if (nn_kernels_avx512 ())
     for (; j + 1 < j1; j += 2)
-      nn_vpos_pair_avx512 (a, j, x, koff, yoff, n);
+      nn_vpos_panels_avx512 (a, j, 2, x, koff, yoff, n);
   for (; j < j1; j++)
     nn_vpos_row (a, j, x, koff, yoff, n);
 }

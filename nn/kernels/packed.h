@@ -110,10 +110,10 @@ void nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x,
                          const ptrdiff_t *ro, const ptrdiff_t *koff,
                          const float *w, const float *bias, bool cont,
                          float *tile);
-void nn_vpos_row_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-                         const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n);
-/* Panels j and j + 1 at once (12 rows, or fewer in the last panel). */
-void nn_vpos_pair_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-                          const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n);
+/* vec_pos panels j to j + panels - 1 (1, or 2 as one tile of up to 12
+ * rows), which must exist. */
+void nn_vpos_panels_avx512 (const nn_vpos_args *a, ptrdiff_t j, int panels,
+                            const float *x, const ptrdiff_t *koff,
+                            ptrdiff_t yoff, ptrdiff_t n);
 
 #endif /* NN_KERNELS_PACKED_H */

@@ -165,7 +165,6 @@ nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
     if (TWO)                                                                   \
       c##r##1 = _mm512_fmadd_ps (a, x1, c##r##1);                              \
   }
-#define V32_FMA(r) V32_FMA_W (r, w[r])
 #define V32_STORE(r)                                                           \
   if (MR > r) {                                                                \
     float *d = y + r * ldy;                                                    \
@@ -175,55 +174,11 @@ nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
   }
 
 /* y (MR, n) = bias + sum_k w[k][MR] * x[koff[k] .. + n], n in 1..32 (TWO:
- * n > 16). Loads are whole vectors: 15 floats of slack past position n - 1
- * cover them, as for the AVX2 kernel. */
-// x (n + 15 slack per k), w (K, 6), y (MR rows of ldy)
-INL512 void
-vpos32_kernel (const int MR, const bool TWO, ptrdiff_t kc, const float *x,
-               const ptrdiff_t *koff, const float *w, const float *bias,
-               float *y, ptrdiff_t ldy, int n, int kind, __m512 lo, __m512 hi)
-{
-  V32_INIT (0);
-  V32_INIT (1);
-  V32_INIT (2);
-  V32_INIT (3);
-  V32_INIT (4);
-  V32_INIT (5);
-  for (ptrdiff_t q = 0; q < kc; q++, w += NN_VPOS_MR) {
-    const float *xp = x + koff[q];
-    const __m512 x0 = _mm512_loadu_ps (xp);
-    const __m512 x1 = TWO ? _mm512_loadu_ps (xp + 16) : x0;
-    V32_FMA (0);
-    V32_FMA (1);
-    V32_FMA (2);
-    V32_FMA (3);
-    V32_FMA (4);
-    V32_FMA (5);
-  }
-  const __mmask16 m0 = lanes (n), m1 = lanes (n - 16);
-  V32_STORE (0);
-  V32_STORE (1);
-  V32_STORE (2);
-  V32_STORE (3);
-  V32_STORE (4);
-  V32_STORE (5);
-}
-
-INL512 void
-vpos32_call (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *koff,
-             const float *w, const float *bias, float *y, ptrdiff_t ldy, int n,
-             int kind, __m512 lo, __m512 hi)
-{
-  if (n > 16)
-    vpos32_kernel (MR, true, kc, x, koff, w, bias, y, ldy, n, kind, lo, hi);
-  else
-    vpos32_kernel (MR, false, kc, x, koff, w, bias, y, ldy, n, kind, lo, hi);
-}
-
-/* Two panels at once, j and j + 1: rows 0-5 take w0, rows 6 to MR - 1
- * (MR in 7..12) take w1, so that each pair of input vectors feeds 24
- * FMAs, not 12 (27 of the 32 registers). Rows are those of the one-panel
- * kernel, each with the same FMAs in the same order. */
+ * n > 16), MR in 1..12: rows 0-5 take panel w0, rows 6 to MR - 1 panel w1
+ * (two panels at once: each pair of input vectors feeds 24 FMAs, not 12,
+ * in 27 of the 32 registers). Each row takes the same FMAs in the same
+ * order whatever MR. Loads are whole vectors: 15 floats of slack past
+ * position n - 1 cover them, as for the AVX2 kernel. */
 // x (n + 15 slack per k), w0 and w1 (K, 6), y (MR rows of ldy)
 INL512 void
 vpos32x2_kernel (const int MR, const bool TWO, ptrdiff_t kc, const float *x,
@@ -275,6 +230,20 @@ vpos32x2_kernel (const int MR, const bool TWO, ptrdiff_t kc, const float *x,
   V32_STORE (11);
 }
 
+/* One panel: MR in 1..6 */
+INL512 void
+vpos32_call (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *koff,
+             const float *w, const float *bias, float *y, ptrdiff_t ldy, int n,
+             int kind, __m512 lo, __m512 hi)
+{
+  if (n > 16)
+    vpos32x2_kernel (MR, true, kc, x, koff, w, w, bias, y, ldy, n, kind, lo,
+                     hi);
+  else
+    vpos32x2_kernel (MR, false, kc, x, koff, w, w, bias, y, ldy, n, kind, lo,
+                     hi);
+}
+
 #define V32X2_CASE(n)                                                          \
   case n:                                                                      \
     if (nv > 16)                                                               \
@@ -285,17 +254,26 @@ vpos32x2_kernel (const int MR, const bool TWO, ptrdiff_t kc, const float *x,
                        bias, y + i, a->ldy, nv, kind, lo, hi);                 \
     break;
 
-// x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy): panels j
-// and j + 1, which must exist
+#define V32_CASE(n)                                                            \
+  case n:                                                                      \
+    vpos32_call (n, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,   \
+                 hi);                                                          \
+    break;
+
+// x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy): panels j to
+// j + panels - 1 (1 or 2), which must exist
 TGT512 void
-nn_vpos_pair_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-                     const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+nn_vpos_panels_avx512 (const nn_vpos_args *a, ptrdiff_t j, int panels,
+                       const float *x, const ptrdiff_t *koff, ptrdiff_t yoff,
+                       ptrdiff_t n)
 {
   const float *w = a->w + j * a->k * NN_VPOS_MR;
   const float *bias = a->bias ? a->bias + j * NN_VPOS_MR : NULL;
   const ptrdiff_t oc0 = j * NN_VPOS_MR;
-  const int mr
-      = a->ocg - oc0 < 2 * NN_VPOS_MR ? (int)(a->ocg - oc0) : 2 * NN_VPOS_MR;
+  const int most = panels * NN_VPOS_MR;
+  const int mr = a->ocg - oc0 < most ? (int)(a->ocg - oc0) : most;
+  /* Relu and Clip in registers, the others over the rows afterwards, as
+   * the AVX2 kernel does (packed.c says why). */
   const int act = nn_act_kind (a->act);
   const int kind = act == 1 || act == 2 ? act : 0;
   const __m512 lo = _mm512_set1_ps (a->act->alpha);
@@ -310,41 +288,7 @@ nn_vpos_pair_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
       V32X2_CASE (10)
       V32X2_CASE (9)
       V32X2_CASE (8)
-    default:
       V32X2_CASE (7)
-    }
-  }
-  if (act != kind)
-    for (int r = 0; r < mr; r++)
-      nn_act_apply (a->act, y + r * a->ldy, (size_t)n);
-}
-
-#define V32_CASE(n)                                                            \
-  case n:                                                                      \
-    vpos32_call (n, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,   \
-                 hi);                                                          \
-    break;
-
-// x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy)
-TGT512 void
-nn_vpos_row_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-                    const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
-{
-  const float *w = a->w + j * a->k * NN_VPOS_MR;
-  const float *bias = a->bias ? a->bias + j * NN_VPOS_MR : NULL;
-  const ptrdiff_t oc0 = j * NN_VPOS_MR;
-  const int mr = a->ocg - oc0 < NN_VPOS_MR ? (int)(a->ocg - oc0) : NN_VPOS_MR;
-  /* Relu and Clip in registers, the others over the rows afterwards, as
-   * the AVX2 kernel does (packed.c says why). */
-  const int act = nn_act_kind (a->act);
-  const int kind = act == 1 || act == 2 ? act : 0;
-  const __m512 lo = _mm512_set1_ps (a->act->alpha);
-  const __m512 hi = _mm512_set1_ps (a->act->beta);
-  float *y = a->y + oc0 * a->ldy + yoff;
-
-  for (ptrdiff_t i = 0; i < n; i += 32) {
-    const int nv = n - i < 32 ? (int)(n - i) : 32;
-    switch (mr) {
       V32_CASE (6)
       V32_CASE (5)
       V32_CASE (4)
@@ -377,14 +321,9 @@ nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
 }
 
 void
-nn_vpos_row_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-                    const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
-{
-}
-
-void
-nn_vpos_pair_avx512 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-                     const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+nn_vpos_panels_avx512 (const nn_vpos_args *a, ptrdiff_t j, int panels,
+                       const float *x, const ptrdiff_t *koff, ptrdiff_t yoff,
+                       ptrdiff_t n)
 {
 }
 
