@@ -347,10 +347,10 @@ even8 (__m256 a, __m256 b)
 /* 3x3 windows with stride 2 (the stem pool of ResNet, SqueezeNet,
  * ShuffleNet, GoogLeNet): per output row, the column maxima of its rows
  * go into a padded row v whose pads and overhang hold -inf, then output x
- * is the max of v[2x], v[2x + 1] and v[2x + 2], 8 outputs per step from
- * the even and odd floats of v. Rows of any width run whole vectors: v
- * and the output row u have room for them. max (r, m) is r > m ? r : m,
- * as the reference's comparisons (NaN is skipped). */
+ * is the max of v[2x], v[2x + 1] and v[2x + 2]: the even half of the
+ * maxima of three neighbours, 8 outputs per step. v has room for whole
+ * vectors; row tails are masked loads and stores. max (r, m) is
+ * r > m ? r : m, as the reference's comparisons (NaN is skipped). */
 #define S2_ROOM 64
 
 /* Lanes [0, n) of 8 set, for the masked loads and stores of row tails. */
@@ -390,15 +390,6 @@ maxpool_3x3s2 (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
         continue;
       }
       ptrdiff_t x = 0;
-      if (nr == 3) {
-        const float *r1 = r0 + g->iw, *r2 = r1 + g->iw;
-        for (; x < iv; x += 8) {
-          __m256 m = _mm256_max_ps (_mm256_loadu_ps (r0 + x), lowest);
-          m = _mm256_max_ps (_mm256_loadu_ps (r1 + x), m);
-          _mm256_storeu_ps (mid + x,
-                            _mm256_max_ps (_mm256_loadu_ps (r2 + x), m));
-        }
-      }
       for (; x < iv; x += 8) {
         __m256 m = _mm256_max_ps (_mm256_loadu_ps (r0 + x), lowest);
         for (ptrdiff_t i = 1; i < nr; i++)
@@ -414,7 +405,7 @@ maxpool_3x3s2 (const float *in, float *out, ptrdiff_t p0, ptrdiff_t p1,
         _mm256_maskstore_ps (mid + x, in_tail, m);
       }
       /* h[j] = max (v[j], v[j + 1], v[j + 2]) for 16 j, then the even
-       * ones: two shuffles per 8 outputs */
+       * ones */
       for (x = 0; x < g->ow; x += 8) {
         const float *s = v + 2 * x;
         __m256 h0 = _mm256_max_ps (

@@ -79,6 +79,22 @@ align64 (size_t n)
   return (n + 63) / 64 * 64;
 }
 
+/* 1x1, stride 1, no pads: vec_pos runs on the input's flattened rows. */
+static bool
+shape_flat (const nn_win2d *g)
+{
+  return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && !g->pt
+         && !g->pl && !g->pb && !g->pr;
+}
+
+/* 1x1 with a stride and no pads: flat on the staged subsample. */
+static bool
+shape_sub (const nn_win2d *g)
+{
+  return g->kh == 1 && g->kw == 1 && !g->pt && !g->pl && !g->pb && !g->pr
+         && !shape_flat (g);
+}
+
 /* Relative costs of the two direct families on this shape (vpos 1e300
  * where its strides do not allow it), in the units of the CPU's kernels:
  * comparable with each other and, with AVX-512, with
@@ -89,9 +105,7 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost,
 {
   const nn_win2d *g = &p->g;
   const bool pads = g->pt || g->pl || g->pb || g->pr;
-  const bool flat
-      = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && !pads;
-  const bool sub = g->kh == 1 && g->kw == 1 && !pads && !flat;
+  const bool flat = shape_flat (g), sub = shape_sub (g);
   const double k = (double)p->k;
   const double plane_p
       = (double)(g->ih + g->pt + g->pb) * (double)(g->iw + g->pl + g->pr);
@@ -107,7 +121,9 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost,
      * scattered tile store; vec_pos 13 per k per pair of panels and 32
      * positions (7 when 16 positions or fewer fill one vector), a lone
      * panel 0.7 of a pair; staging 0.5 per float copied, 2.5 when split
-     * into even and odd columns. */
+     * into even and odd columns (measured before that split was
+     * vectorized: it costs less now, which only favours vec_pos more, and
+     * ops_bench still finds vec_pos the faster on stride-2 layers). */
     const double stage
         = sub ? 0.5 * sub_stage
               : (double)p->cg * plane_p * (g->sw == 2 ? 2.5 : 0.5);
@@ -165,9 +181,7 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   const nn_win2d *g = &p->g;
   const nn_value *w = node->in[1], *b = nn_op_input (node, 2);
   const bool pads = g->pt || g->pl || g->pb || g->pr;
-  const bool flat
-      = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && !pads;
-  const bool sub = g->kh == 1 && g->kw == 1 && !pads && !flat;
+  const bool flat = shape_flat (g), sub = shape_sub (g);
 
   if (w->kind == NN_VAL_CONST && (!b || b->kind == NN_VAL_CONST)
       && nn_conv_wino_wanted (node, p))
@@ -351,6 +365,29 @@ job_input (const packed_job *j, ptrdiff_t gi)
   return j->x + gi * cp->base.cg * cp->base.g.ih * cp->base.g.iw;
 }
 
+// x (H,W) -> dst (Hp,Wp): one channel, zero padded (split by column
+// parity for stride 2)
+static void
+stage_plane (const conv_packed *cp, float *dst, const float *src)
+{
+  const nn_win2d *g = &cp->base.g;
+  memset (dst, 0, sizeof (float) * (size_t)(g->pt * cp->wp));
+  for (ptrdiff_t y = 0; y < g->ih; y++) {
+    float *row = dst + (g->pt + y) * cp->wp;
+    if (cp->split) {
+      nn_stage_split_row (row, src + y * g->iw, g->iw, g->pl, cp->half);
+      continue;
+    }
+    for (ptrdiff_t x = 0; x < g->pl; x++)
+      row[x] = 0.f;
+    memcpy (row + g->pl, src + y * g->iw, sizeof (float) * (size_t)g->iw);
+    for (ptrdiff_t x = g->pl + g->iw; x < cp->wp; x++)
+      row[x] = 0.f;
+  }
+  memset (dst + (g->pt + g->ih) * cp->wp, 0,
+          sizeof (float) * (size_t)(g->pb * cp->wp));
+}
+
 // x (Cg,H,W) -> ws (Cg,Hp,Wp) zero padded, per group: a range of channels
 static void
 stage_task (void *arg, int t, int nt)
@@ -370,25 +407,8 @@ stage_task (void *arg, int t, int nt)
       for (ptrdiff_t y = 0; y < g->oh; y++)
         for (ptrdiff_t x = 0; x < g->ow; x++)
           dst[y * g->ow + x] = src[y * g->sh * g->iw + x * g->sw];
-      if (c == cg - 1)
-        memset (ws + cg * cp->plane, 0, sizeof (float) * VPOS_SLACK);
-      continue;
-    }
-    memset (dst, 0, sizeof (float) * (size_t)(g->pt * cp->wp));
-    for (ptrdiff_t y = 0; y < g->ih; y++) {
-      float *row = dst + (g->pt + y) * cp->wp;
-      if (cp->split) {
-        nn_stage_split_row (row, src + y * g->iw, g->iw, g->pl, cp->half);
-        continue;
-      }
-      for (ptrdiff_t x = 0; x < g->pl; x++)
-        row[x] = 0.f;
-      memcpy (row + g->pl, src + y * g->iw, sizeof (float) * (size_t)g->iw);
-      for (ptrdiff_t x = g->pl + g->iw; x < cp->wp; x++)
-        row[x] = 0.f;
-    }
-    memset (dst + (g->pt + g->ih) * cp->wp, 0,
-            sizeof (float) * (size_t)(g->pb * cp->wp));
+    } else
+      stage_plane (cp, dst, src);
     if (c == cg - 1)
       memset (ws + cg * cp->plane, 0,
               sizeof (float) * (size_t)(cp->stage_floats - cg * cp->plane));
