@@ -377,20 +377,20 @@ GST_START_TEST (test_shared_slots_and_priorities)
     gchar *props
         = g_strdup_printf ("mode=async threads=2 priority=%g", prio[k]);
 
-    h[k] = harness_new (NULL, "slow.onnx", props, GRAY64);
+    h[k] = harness_new (NULL, "slower.onnx", props, GRAY64);
     g_free (props);
   }
   /* keep every instance with a request pending until there are enough
-   * results to measure shares on: a new frame for each every few tenths
-   * of a millisecond, well inside one run of slow.onnx (about 2 ms on a
-   * fast core).
-   * With a pause as long as a run, an instance just served was often
-   * still without a request when the slots came free, the next one to
-   * ask got them, and the shares drifted towards equal. */
+   * results to measure shares on: each gets a new frame every millisecond
+   * or so, far inside one run of slower.onnx (about 7 ms on two fast
+   * cores). An instance whose run ends before its next frame arrives is
+   * out of the next pick, and the shares drift towards equal: with
+   * slow.onnx (under a millisecond) a test thread delayed by a loaded
+   * machine missed picks often enough to fail one run in twenty. */
   for (guint i = 0; total < 160; i++) {
     for (guint k = 0; k < n; k++)
       gst_buffer_unref (gst_harness_push_and_pull (h[k], frame_at (&info, i)));
-    g_usleep (200);
+    g_usleep (1000);
     total = 0;
     for (guint k = 0; k < n; k++)
       total += stat_u64 (harness_classifier (h[k]), "fresh-results");
