@@ -23,6 +23,7 @@ typedef struct bin_pass {
   size_t dims[NN_MAX_DIMS];
   size_t st[3][NN_MAX_DIMS]; /* element strides, 0 = broadcast */
   size_t rows, inner;
+  bool by_columns; /* threads split the columns of every row */
   /* For the reference kernel: the unmerged shapes, right-aligned. */
   int rank;
   size_t out_dims[NN_MAX_DIMS], op_dims[3][NN_MAX_DIMS];
@@ -74,6 +75,18 @@ FAST_ROW (row_div, /)
 
 /* ---- plan ---------------------------------------------------------------- */
 
+/* Element-wise ops on whole tensors (the residual Add) whose image planes
+ * are at least this long split them between threads by positions, the
+ * same positions of every channel, as the convolutions that make their
+ * operands split their outputs: each thread then reads what it wrote
+ * rather than half from the other core's cache (on 2 threads, ResNet-18's
+ * Add+Relu 368 -> 302 us, MobileNetV2's Add 80 -> 67 us). A broadcast (the
+ * squeeze-excitation Mul, whose operand a depthwise convolution made by
+ * channels) keeps splitting by rows: by columns it ran 255 -> 410 us. */
+#define BIN_SPLIT_COLS 256
+/* Column ranges start on a cache line of floats. */
+#define BIN_COL_ALIGN 16
+
 /* Strides of k operands read into the output's shape, merged. */
 static void
 pass_setup (bin_pass *p, int rank, const int64_t *out, int k,
@@ -124,6 +137,20 @@ pass_setup (bin_pass *p, int rank, const int64_t *out, int k,
       p->st[j][0] = c == 1 ? 0 : 1;
     }
     nd = 1;
+  }
+  /* Operands that merged whole (no broadcast but scalars) keep their image
+   * planes as rows, which threads split by positions (bin_task). */
+  const size_t plane = rank >= 3 ? od[rank - 2] * od[rank - 1] : 0;
+  if (nd == 1 && plane >= BIN_SPLIT_COLS && count / plane >= 2
+      && count % plane == 0) {
+    p->dims[0] = count / plane;
+    p->dims[1] = plane;
+    for (int j = 0; j < k; j++) {
+      p->st[j][1] = p->st[j][0];
+      p->st[j][0] *= plane;
+    }
+    nd = 2;
+    p->by_columns = true;
   }
   p->nd = nd;
   p->inner = p->dims[nd - 1];
@@ -277,9 +304,11 @@ pow_row (const bin_params *p, char *y, const char *a, const char *b, size_t n,
   }
 }
 
-/* Rows [rb, re) of one pass, with the fused activation when asked. */
+/* Columns [cb, ce) of rows [rb, re) of one pass, with the fused activation
+ * when asked. */
 static void
-bin_rows (const bin_job *j, size_t rb, size_t re, bool act)
+bin_rows (const bin_job *j, size_t rb, size_t re, size_t cb, size_t ce,
+          bool act)
 {
   const bin_params *p = j->node->params;
   const bin_pass *ps = j->pass;
@@ -295,13 +324,16 @@ bin_rows (const bin_job *j, size_t rb, size_t re, bool act)
     for (int k = 0; k < 3; k++)
       off[k] += idx[d] * ps->st[k][d];
   }
-  const size_t n = ps->inner;
+  if (ce <= cb)
+    return;
+  const size_t n = ce - cb;
   const size_t sa = ps->st[0][outer], sb = ps->st[1][outer],
                sc = ps->st[2][outer];
   for (size_t row = rb; row < re; row++) {
-    char *y = j->y + row * n * p->ey;
-    const char *a = j->a + off[0] * p->es[0], *b = j->b + off[1] * p->es[1],
-               *c = j->c ? j->c + off[2] * p->es[2] : NULL;
+    char *y = j->y + (row * ps->inner + cb) * p->ey;
+    const char *a = j->a + (off[0] + cb * sa) * p->es[0],
+               *b = j->b + (off[1] + cb * sb) * p->es[1],
+               *c = j->c ? j->c + (off[2] + cb * sc) * p->es[2] : NULL;
     if (p->fast) {
       switch (p->kind) {
       case BIN_ADD:
@@ -335,14 +367,24 @@ bin_rows (const bin_job *j, size_t rb, size_t re, bool act)
   }
 }
 
-// a, b (, c) broadcast to y (dims of the pass): rows [b, e) of the merged view
+// a, b (, c) broadcast to y (dims of the pass): a range of rows of the
+// merged view, or of columns of every row when rows are long
 static void
 bin_task (void *arg, int t, int nt)
 {
   const bin_job *j = arg;
-  size_t rb, re;
-  nn_op_split_range (j->pass->rows, t, nt, &rb, &re);
-  bin_rows (j, rb, re, j->node->act.type != NN_ACT_NONE);
+  const bin_pass *ps = j->pass;
+  const bool act = j->node->act.type != NN_ACT_NONE;
+  size_t b, e;
+  if (nt > 1 && ps->by_columns) {
+    const size_t lines = (ps->inner + BIN_COL_ALIGN - 1) / BIN_COL_ALIGN;
+    nn_op_split_range (lines, t, nt, &b, &e);
+    e = e * BIN_COL_ALIGN < ps->inner ? e * BIN_COL_ALIGN : ps->inner;
+    bin_rows (j, 0, ps->rows, b * BIN_COL_ALIGN, e, act);
+    return;
+  }
+  nn_op_split_range (ps->rows, t, nt, &b, &e);
+  bin_rows (j, b, e, 0, ps->inner, act);
 }
 
 /* Reference: every output index unravelled and mapped back through the
@@ -407,7 +449,8 @@ binary_run (const nn_node *node, const nn_run_ctx *ctx)
     else
       nn_pool_run (ctx->pool, bin_task, &j,
                    nn_op_task_count (
-                       ctx->pool, (double)node->out[0]->count * 3.0, ps->rows));
+                       ctx->pool, (double)node->out[0]->count * 3.0,
+                       ps->by_columns ? ps->inner / BIN_COL_ALIGN : ps->rows));
   }
   if (p->mean) {
     float *f = (float *)y, r = 1.0f / (float)p->n_mean;

@@ -4,6 +4,7 @@
 #include "kernels/packed.h"
 #include "ops/conv.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -542,6 +543,45 @@ binary_case (uint64_t *seed)
   th_free (&t);
 }
 
+/* Image-sized operands, whose long rows two threads split by columns
+ * (binary.c): the whole tensor, one value per channel, a row or a column
+ * broadcast, or a scalar, against a full (N, C, H, W) or (C, H, W) tensor
+ * of 30000 or more values whose planes are 256 or more positions, rarely a
+ * multiple of 16. */
+static void
+binary_plane_case (uint64_t *seed)
+{
+  static const char *ops[] = { "Add", "Sub", "Mul", "Div" };
+  th_node t;
+  char what[200];
+  const int rank = th_randint (seed, 3, 4);
+  int64_t full[4], other[4];
+  full[0] = th_randint (seed, 1, 2);
+  full[rank - 2] = th_randint (seed, 9, 40);
+  full[rank - 1] = th_randint (seed, 256 / full[rank - 2] + 1, 45);
+  /* enough channels for the work to be split (nn_op_task_count) */
+  full[rank - 3]
+      = 30000 / (full[rank - 2] * full[rank - 1]) + th_randint (seed, 1, 4);
+  const int form = th_randint (seed, 0, 4);
+  for (int i = 0; i < rank; i++)
+    other[i] = form == 0   ? full[i]                       /* same shape */
+               : form == 1 ? (i == rank - 3 ? full[i] : 1) /* per channel */
+               : form == 2 ? (i == rank - 1 ? full[i] : 1) /* one row */
+               : form == 3 ? (i == rank - 2 ? full[i] : 1) /* one column */
+                           : 1;                            /* scalar */
+  const bool swap = th_randint (seed, 0, 1);
+  const char *op = ops[th_randint (seed, 0, 3)];
+  th_init (&t, op, 14);
+  th_input (&t, rank, swap ? other : full);
+  th_input (&t, rank, swap ? full : other);
+  th_output (&t);
+  snprintf (what, sizeof what,
+            "%s on planes of %" PRId64 "x%" PRId64 " (form %d%s)", op,
+            full[rank - 2], full[rank - 1], form, swap ? ", swapped" : "");
+  check_node (&t, seed, what, 1e3, true);
+  th_free (&t);
+}
+
 /* ---- Softmax ----------------------------------------------------------- */
 
 static void
@@ -684,6 +724,8 @@ main (void)
     matmul_case (&seed);
   for (int i = 0; i < 300; i++)
     binary_case (&seed);
+  for (int i = 0; i < 60; i++)
+    binary_plane_case (&seed);
   for (int i = 0; i < 150; i++)
     softmax_case (&seed);
   for (int i = 0; i < 150; i++)
