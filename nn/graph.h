@@ -42,6 +42,10 @@ typedef struct nn_value {
   /* NN_VAL_INPUT / NN_VAL_ACT: offset in floats from the arena start (64
    * bytes aligned, whatever the dtype). */
   size_t offset;
+  /* Set while planning: worker threads write this value by positions (the
+   * same positions of every channel) rather than by channels, so that an
+   * element-wise reader can split the same way (ops/binary.c). */
+  bool by_positions;
 } nn_value;
 
 /* Floats of arena a value of this dtype and count takes (its bytes

@@ -444,6 +444,11 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
       removed[t] = 1;
       continue;
     }
+    /* An activation that fuses into its producer is written as the
+     * producer writes its input. */
+    if (n->def->as_act && n->n_in >= 1 && n->in[0] && n->n_out >= 1
+        && n->out[0])
+      n->out[0]->by_positions = n->in[0]->by_positions;
     if (n->def->shape_only || all_inputs_known (n)) {
       if ((s = fold_budget (n, &folded_bytes, &folded_work, err))
           || (s = nn_fold_run (plan, n, err)))

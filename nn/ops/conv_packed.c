@@ -270,6 +270,12 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
     }
     cp.items = cp.spans * cp.pgroups;
   }
+  /* Threads take ranges of items: positions of every output channel, but
+   * for groups, panel groups or panel-major vec_oc (ops/binary.c reads
+   * this). */
+  node->out[0]->by_positions
+      = p->group == 1
+        && (cp.family == FAM_VPOS ? cp.pgroups == 1 : !cp.panel_major);
 
   /* One allocation: header, tables, packed weights, bias. All sizes are
    * bounded by the weight count times a small factor, which plan() has

@@ -544,7 +544,8 @@ binary_case (uint64_t *seed)
 }
 
 /* Image-sized operands, whose long rows two threads split by columns
- * (binary.c): the whole tensor, one value per channel, a row or a column
+ * (binary.c) when an operand was written so: the whole tensor, one value
+ * per channel, a row or a column
  * broadcast, or a scalar, against a full (N, C, H, W) or (C, H, W) tensor
  * of 30000 or more values whose planes are 256 or more positions, rarely a
  * multiple of 16. */
@@ -574,10 +575,15 @@ binary_plane_case (uint64_t *seed)
   th_init (&t, op, 14);
   th_input (&t, rank, swap ? other : full);
   th_input (&t, rank, swap ? full : other);
+  /* as if a packed convolution had written an operand: by positions */
+  const int by_positions = th_randint (seed, 0, 2);
+  if (by_positions < 2)
+    t.in[by_positions]->by_positions = true;
   th_output (&t);
   snprintf (what, sizeof what,
-            "%s on planes of %" PRId64 "x%" PRId64 " (form %d%s)", op,
-            full[rank - 2], full[rank - 1], form, swap ? ", swapped" : "");
+            "%s on planes of %" PRId64 "x%" PRId64 " (form %d%s%s)", op,
+            full[rank - 2], full[rank - 1], form, swap ? ", swapped" : "",
+            by_positions < 2 ? ", by positions" : "");
   check_node (&t, seed, what, 1e3, true);
   th_free (&t);
 }
