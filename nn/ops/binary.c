@@ -79,10 +79,10 @@ FAST_ROW (row_div, /)
  * are at least this long, one of whose operands threads wrote by positions
  * (a packed convolution), split them the same way: each thread then reads
  * what it wrote rather than half from the other core's cache (on 2
- * threads, ResNet-18's Add+Relu 368 -> 302 us and the convolutions after
- * them 6.5 -> 5.8 ms). Others split by rows, as their operands were
- * written: the squeeze-excitation Mul, whose operand a depthwise layer made
- * by channels, ran 255 -> 410 us by columns. */
+ * threads, ResNet-18's Add+Relu 353 -> 304 us, its whole run 17.6 -> 16.7
+ * ms). Others split by rows, as their operands were written: the
+ * squeeze-excitation Mul, whose operand a depthwise layer made by
+ * channels, ran 255 -> 410 us by columns. */
 #define BIN_SPLIT_COLS 256
 /* Column ranges start on a cache line of floats. */
 #define BIN_COL_ALIGN 16
@@ -371,7 +371,8 @@ bin_rows (const bin_job *j, size_t rb, size_t re, size_t cb, size_t ce,
 }
 
 // a, b (, c) broadcast to y (dims of the pass): a range of rows of the
-// merged view, or of columns of every row when rows are long
+// merged view, or of columns of every row where an operand was written by
+// positions
 static void
 bin_task (void *arg, int t, int nt)
 {
