@@ -163,6 +163,47 @@ GST_START_TEST (test_color_order)
 }
 GST_END_TEST;
 
+/* Three means and three stds reach the model one per channel: through
+ * mix.onnx each class reads (v / 255 - mean[c]) / std[c] of its channel,
+ * so each setting makes a different class win, at that value; one mean for
+ * all three channels gives yet another winner. */
+GST_START_TEST (test_per_channel_mean_std)
+{
+  static const guint8 rgb[3] = { 200, 40, 15 };
+  static const struct {
+    const gchar *props;
+    gdouble mean[3], std[3];
+  } cases[] = {
+    { "mean=0.7,0,0 std=1,1,0.1", { 0.7, 0, 0 }, { 1, 1, 0.1 } },
+    { "mean=0,0,0.05 std=1,0.18,1", { 0, 0, 0.05 }, { 1, 0.18, 1 } },
+    { "mean=0.7 std=1", { 0.7, 0.7, 0.7 }, { 1, 1, 1 } },
+  };
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    gchar *props
+        = g_strdup_printf ("post-messages=false color=rgb %s", cases[k].props);
+    GstHarness *h = mix_harness (props);
+    GstBuffer *out = gst_harness_push_and_pull (h, mix_frame (0, rgb, NULL, 0));
+    const GstStructure *s = get_result (out, NULL);
+    gdouble v[3];
+    gint want = 0;
+
+    for (guint c = 0; c < 3; c++) {
+      v[c] = (rgb[c] / 255.0 - cases[k].mean[c]) / cases[k].std[c];
+      if (v[c] > v[want])
+        want = (gint)c;
+    }
+    fail_unless_equals_int (result_id (s), want);
+    fail_unless (fabs (result_confidence (s) - v[want]) < 1e-3,
+                 "%s: confidence %f, expected %f", cases[k].props,
+                 result_confidence (s), v[want]);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+    g_free (props);
+  }
+}
+GST_END_TEST;
+
 typedef struct {
   const gchar *event, *label, *previous;
   guint64 frame;
@@ -428,6 +469,7 @@ edgeclassify_decide_suite (void)
   tcase_add_test (tc, test_color_order);
   tcase_add_test (tc, test_events_in_order);
   tcase_add_test (tc, test_reset_on_flush);
+  tcase_add_test (tc, test_per_channel_mean_std);
   tcase_add_test (tc, test_reset_on_seek);
   tcase_add_test (tc, test_reset_on_caps);
   tcase_add_test (tc, test_reset_on_model_swap);

@@ -10,16 +10,16 @@
 
 #include "ecutil.h"
 
-/* Starts edgeclassify (seed model) with @name=@value and checks the error:
+/* Starts edgeclassify on @model with @name=@value and checks the error:
  * LIBRARY / SETTINGS, the sentence names the property, the debug string
  * says why. */
 static void
-expect_refused_at_start (const gchar *name, const gchar *value,
-                         const gchar *why)
+expect_refused_on (const gchar *model, const gchar *name, const gchar *value,
+                   const gchar *why)
 {
   GstElement *c = gst_element_factory_make ("edgeclassify", NULL);
   GstBus *bus = watch_bus (c);
-  gchar *path = model_path ("seed.onnx");
+  gchar *path = model_path (model);
   gchar *sentence
       = g_strdup_printf ("Invalid value for property \"%s\".", name);
   GError *err = NULL;
@@ -51,6 +51,28 @@ expect_refused_at_start (const gchar *name, const gchar *value,
   gst_object_unref (bus);
   gst_object_unref (c);
 }
+
+static void
+expect_refused_at_start (const gchar *name, const gchar *value,
+                         const gchar *why)
+{
+  expect_refused_on ("seed.onnx", name, value, why);
+}
+
+/* Values valid on their own that do not fit the model, at start: a colour
+ * order for the wrong channel count, three means or stds for one channel */
+GST_START_TEST (test_unfitting_refused_at_start)
+{
+  expect_refused_on ("mix.onnx", "color", "gray",
+                     "color=gray does not fit the model's 3 input channels");
+  expect_refused_on ("seed.onnx", "color", "bgr",
+                     "color=bgr does not fit the model's 1 input channel");
+  expect_refused_on ("seed.onnx", "mean", "0.1,0.2,0.3",
+                     "expected 1 comma-separated number");
+  expect_refused_on ("seed.onnx", "std", "1,2,3",
+                     "expected 1 nonzero comma-separated number");
+}
+GST_END_TEST;
 
 GST_START_TEST (test_mean_std_refused)
 {
@@ -559,6 +581,7 @@ edgeclassify_props_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_mean_std_refused);
+  tcase_add_test (tc, test_unfitting_refused_at_start);
   tcase_add_test (tc, test_roi_refused);
   tcase_add_test (tc, test_decision_values_refused);
   tcase_add_test (tc, test_object_class_limit);
