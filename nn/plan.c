@@ -444,8 +444,9 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
       removed[t] = 1;
       continue;
     }
-    /* An activation that fuses into its producer is written as the
-     * producer writes its input. */
+    /* An activation usually fuses into its producer (step 3), and is then
+     * written as the producer writes its input; one that stays apart
+     * splits flat ranges, and the hint only costs a reader locality. */
     if (n->def->as_act && n->n_in >= 1 && n->in[0] && n->n_out >= 1
         && n->out[0])
       n->out[0]->by_positions = n->in[0]->by_positions;

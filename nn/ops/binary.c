@@ -149,10 +149,9 @@ pass_setup (bin_pass *p, int rank, const int64_t *out, int k,
     for (int j = 0; j < k; j++) {
       p->st[j][1] = p->st[j][0];
       p->st[j][0] *= plane;
+      p->by_columns |= ops[j]->by_positions;
     }
     nd = 2;
-    for (int j = 0; j < k; j++)
-      p->by_columns |= ops[j]->by_positions;
   }
   p->nd = nd;
   p->inner = p->dims[nd - 1];
