@@ -213,9 +213,29 @@ voc_epilogue (const nn_voc_args *a, float *tile, int mr, ptrdiff_t p0,
   }
 }
 
+/* Tile positions and rows of chunk [c0, c0 + nt): one division per chunk,
+ * positions then advance one by one. */
+INL void
+voc_chunk_rows (const nn_voc_args *a, ptrdiff_t c0, int nt,
+                ptrdiff_t ro[][NN_VOC_MR], int *mr)
+{
+  ptrdiff_t row = c0 * NN_VOC_MR / a->pw, col = c0 * NN_VOC_MR % a->pw;
+  for (int i = 0; i < nt; i++) {
+    const ptrdiff_t p0 = (c0 + i) * NN_VOC_MR;
+    mr[i] = a->npos - p0 < NN_VOC_MR ? (int)(a->npos - p0) : NN_VOC_MR;
+    for (int r = 0; r < NN_VOC_MR; r++) {
+      ro[i][r] = row * a->row_step + col * a->col_step;
+      if (++col == a->pw) {
+        col = 0;
+        row++;
+      }
+    }
+  }
+}
+
 // x (any, via pos and koff), w [panels][K][16], y (OCg, npos) strided
 TGT static void
-voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
+voc_panel_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
 {
   const float *w = a->w + j * a->k * NN_VOC_NR;
   const float *bias = a->bias ? a->bias + j * NN_VOC_NR : NULL;
@@ -231,19 +251,7 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
 
   for (ptrdiff_t c0 = t0; c0 < t1; c0 += VOC_CHUNK) {
     const int nt = t1 - c0 < VOC_CHUNK ? (int)(t1 - c0) : VOC_CHUNK;
-    /* One division per chunk; positions then advance one by one. */
-    ptrdiff_t row = c0 * NN_VOC_MR / a->pw, col = c0 * NN_VOC_MR % a->pw;
-    for (int i = 0; i < nt; i++) {
-      const ptrdiff_t p0 = (c0 + i) * NN_VOC_MR;
-      mr[i] = a->npos - p0 < NN_VOC_MR ? (int)(a->npos - p0) : NN_VOC_MR;
-      for (int r = 0; r < NN_VOC_MR; r++) {
-        ro[i][r] = row * a->row_step + col * a->col_step;
-        if (++col == a->pw) {
-          col = 0;
-          row++;
-        }
-      }
-    }
+    voc_chunk_rows (a, c0, nt, ro, mr);
     for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC) {
       const ptrdiff_t kc = a->k - kb < VOC_KC ? a->k - kb : VOC_KC;
       for (int i = 0; i < nt; i++) {
@@ -267,6 +275,73 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
       voc_epilogue (a, acc[i], mr[i], (c0 + i) * NN_VOC_MR, oc0, noc, kind, lo,
                     hi);
   }
+}
+
+/* K block of the wide form: NP panels' weights (up to 4 x 8 KiB) stay in
+ * L1 while the chunk's tiles use them. */
+#define VOC_KC_WIDE 128
+
+/* Panels [j0, j0 + np), np in 2..4, with the AVX-512 wide kernel: each
+ * tile of 2 to 6 rows for all np panels at once; a tile of one row (the
+ * last, when npos is 6 q + 1) panel by panel in the AVX2 kernel's own
+ * blocks of K, whose four chains it shares with the one-panel form. */
+// x (any, via pos and koff), w [panels][K][16], y (OCg, npos) strided
+TGT static void
+voc_wide_avx512 (const nn_voc_args *a, ptrdiff_t j0, int np, ptrdiff_t t0,
+                 ptrdiff_t t1)
+{
+  const ptrdiff_t wstep = a->k * NN_VOC_NR;
+  const float *w = a->w + j0 * wstep;
+  const float *bias = a->bias ? a->bias + j0 * NN_VOC_NR : NULL;
+  const int kind = nn_act_kind (a->act);
+  const __m256 lo = _mm256_set1_ps (a->act->alpha);
+  const __m256 hi = _mm256_set1_ps (a->act->beta);
+  enum { TSTEP = VOC_CHUNK * NN_VOC_MR * NN_VOC_NR };
+  float acc[4][VOC_CHUNK][NN_VOC_MR * NN_VOC_NR] __attribute__ ((aligned (64)));
+  ptrdiff_t ro[VOC_CHUNK][NN_VOC_MR];
+  int mr[VOC_CHUNK];
+
+  for (ptrdiff_t c0 = t0; c0 < t1; c0 += VOC_CHUNK) {
+    const int nt = t1 - c0 < VOC_CHUNK ? (int)(t1 - c0) : VOC_CHUNK;
+    voc_chunk_rows (a, c0, nt, ro, mr);
+    for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC_WIDE) {
+      const ptrdiff_t kc = a->k - kb < VOC_KC_WIDE ? a->k - kb : VOC_KC_WIDE;
+      for (int i = 0; i < nt; i++)
+        if (mr[i] > 1)
+          nn_voc_wide_avx512 (mr[i], np, kc, a->x, ro[i], a->koff + kb,
+                              w + kb * NN_VOC_NR, wstep, bias, kb > 0,
+                              acc[0][i], TSTEP);
+    }
+    const int last = nt - 1;
+    if (mr[last] == 1)
+      for (int p = 0; p < np; p++)
+        for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC) {
+          const ptrdiff_t kc = a->k - kb < VOC_KC ? a->k - kb : VOC_KC;
+          voc_call (1, kc, a->x, ro[last], a->koff + kb,
+                    w + p * wstep + kb * NN_VOC_NR,
+                    bias ? bias + p * NN_VOC_NR : NULL, kb > 0, acc[p][last]);
+        }
+    for (int p = 0; p < np; p++) {
+      const ptrdiff_t oc0 = (j0 + p) * NN_VOC_NR;
+      const ptrdiff_t noc = a->ocg - oc0 < NN_VOC_NR ? a->ocg - oc0 : NN_VOC_NR;
+      for (int i = 0; i < nt; i++)
+        voc_epilogue (a, acc[p][i], mr[i], (c0 + i) * NN_VOC_MR, oc0, noc, kind,
+                      lo, hi);
+    }
+  }
+}
+
+// x (any, via pos and koff), w [panels][K][16], y (OCg, npos) strided
+TGT static void
+voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j0, ptrdiff_t j1, ptrdiff_t t0,
+                ptrdiff_t t1)
+{
+  if (nn_kernels_avx512 () && j1 - j0 >= 2 && j1 - j0 <= 4) {
+    voc_wide_avx512 (a, j0, (int)(j1 - j0), t0, t1);
+    return;
+  }
+  for (ptrdiff_t j = j0; j < j1; j++)
+    voc_panel_avx2 (a, j, t0, t1);
 }
 
 /* ---- vec_pos ----------------------------------------------------------- */
@@ -490,13 +565,40 @@ vpos_row_c (const nn_vpos_args *a, ptrdiff_t j, const float *x,
   }
 }
 
+ptrdiff_t
+nn_voc_groups (ptrdiff_t panels, ptrdiff_t chunks)
+{
+  if (!nn_kernels_avx512 () || panels < 2)
+    return panels;
+  ptrdiff_t groups = (panels + 3) / 4;
+  const ptrdiff_t want = (NN_VOC_MIN_ITEMS + chunks - 1) / chunks;
+  if (groups < want)
+    groups = want < panels ? want : panels;
+  return groups;
+}
+
+double
+nn_voc_cost512 (ptrdiff_t npos, ptrdiff_t ocg, double k, double store)
+{
+  const ptrdiff_t tiles = (npos + NN_VOC_MR - 1) / NN_VOC_MR;
+  const ptrdiff_t panels = (ocg + NN_VOC_NR - 1) / NN_VOC_NR;
+  /* work items take chunks of at most 16 tiles */
+  const ptrdiff_t groups = nn_voc_groups (panels, (tiles + 15) / 16);
+  const double np = (double)panels / (double)groups;
+  const double per_k = np >= 3.0 ? 3.8 : np >= 2.0 ? 4.2 : 5.0;
+  /* a last tile of fewer rows costs about its share of a full one */
+  return (double)npos / NN_VOC_MR * (double)panels * (per_k * k + store);
+}
+
 void
-nn_voc_tiles (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
+nn_voc_tiles (const nn_voc_args *a, ptrdiff_t j0, ptrdiff_t j1, ptrdiff_t t0,
+              ptrdiff_t t1)
 {
   if (nn_kernels_avx2 ())
-    voc_tiles_avx2 (a, j, t0, t1);
+    voc_tiles_avx2 (a, j0, j1, t0, t1);
   else
-    voc_tiles_c (a, j, t0, t1);
+    for (ptrdiff_t j = j0; j < j1; j++)
+      voc_tiles_c (a, j, t0, t1);
 }
 
 void

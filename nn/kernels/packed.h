@@ -75,10 +75,24 @@ typedef struct nn_voc_args {
   const nn_act *act;
 } nn_voc_args;
 
-/* Output channel panel j (16 channels), position tiles [t0, t1) of 6. */
+/* Output channel panels [j0, j1) (16 channels each), position tiles
+ * [t0, t1) of 6. With AVX-512, 2 to 4 panels run together. */
 // x (any, via pos and koff), w [panels][K][16], y (OCg, npos) strided
-void nn_voc_tiles (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0,
-                   ptrdiff_t t1);
+void nn_voc_tiles (const nn_voc_args *a, ptrdiff_t j0, ptrdiff_t j1,
+                   ptrdiff_t t0, ptrdiff_t t1);
+/* Groups of panels for vec_oc work items, given the position chunks: with
+ * AVX-512, as few as keep groups of at most 4 panels and at least
+ * NN_VOC_MIN_ITEMS items where the panels allow; else one panel a group.
+ * Group g holds panels [g * panels / groups, (g + 1) * panels / groups). */
+ptrdiff_t nn_voc_groups (ptrdiff_t panels, ptrdiff_t chunks);
+#define NN_VOC_MIN_ITEMS 4
+/* Relative cost of npos positions times ocg channels over k on the
+ * AVX-512 vec_oc kernels, in nn_conv_packed_costs' units: per k, per tile
+ * of 6 positions and panel of 16 channels, 3.8 when 3 or 4 panels run
+ * together, 4.2 for 2 and 5 for one (two tiles at once), measured with
+ * bench/ops_bench; store: per tile and panel. A last partial tile counts
+ * for its share of rows. */
+double nn_voc_cost512 (ptrdiff_t npos, ptrdiff_t ocg, double k, double store);
 
 typedef struct nn_vpos_args {
   const float *w;    /* packed panels */
@@ -110,6 +124,13 @@ void nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x,
                          const ptrdiff_t *ro, const ptrdiff_t *koff,
                          const float *w, const float *bias, bool cont,
                          float *tile);
+/* vec_oc, one tile of mr rows (2..6) for np panels (2..4) at once:
+ * panel p's weights at w + p * wstep, its bias at bias + 16 p, its tile
+ * (mr, 16) at tile + p * tstep, 64-byte aligned. */
+void nn_voc_wide_avx512 (int mr, int np, ptrdiff_t kc, const float *x,
+                         const ptrdiff_t *ro, const ptrdiff_t *koff,
+                         const float *w, ptrdiff_t wstep, const float *bias,
+                         bool cont, float *tile, ptrdiff_t tstep);
 /* vec_pos panels j to j + panels - 1 (1, or 2 as one tile of up to 12
  * rows), which must exist. */
 void nn_vpos_panels_avx512 (const nn_vpos_args *a, ptrdiff_t j, int panels,

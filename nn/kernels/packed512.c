@@ -9,7 +9,10 @@
  *   vec_oc: two 6-position tiles at once, 12 rows of 16 channels (one
  *   16-lane vector per row), where AVX2 takes one tile in 12 8-lane
  *   halves. A lone tile (the last of a chunk) runs its 2 to 6 rows alone;
- *   one row keeps the AVX2 kernel, which adds over k in four chains. */
+ *   one row keeps the AVX2 kernel, which adds over k in four chains.
+ *   Work items of 2 to 4 panels take the wide form instead: one tile for
+ *   all their panels at once, so that each input broadcast feeds up to 4
+ *   FMAs. */
 #include "act.h"
 #include "packed.h"
 
@@ -147,6 +150,91 @@ nn_voc_rows_avx512 (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
     V12_CASE (4)
     V12_CASE (3)
     V12_CASE (2)
+  default:
+    break;
+  }
+}
+
+/* ---- vec_oc: one tile, up to 4 panels --------------------------------- */
+
+/* tiles p = 0 .. NP - 1 at tile + p * tstep, each (MR, 16),
+ * = (cont ? tile : bias + 16 p) + sum_k x_r[koff[k]] * w_p[k][16] with
+ * w_p = w + p * wstep: MR in 2..6, NP in 2..4. Each input broadcast feeds
+ * NP FMAs (24 accumulators at 6 x 4), so a k takes 6 + NP loads where
+ * the 12-row kernel takes 13 for 12 FMAs; each element still takes its
+ * FMAs in the order of k from the bias, as in the other forms. */
+// x rows at x + ro[r], w (NP panels of (K, 16), wstep apart), tile (NP, MR, 16)
+INL512 void
+vocw_kernel (const int MR, const int NP, ptrdiff_t kc, const float *x,
+             const ptrdiff_t *ro, const ptrdiff_t *koff, const float *w,
+             ptrdiff_t wstep, const float *bias, bool cont, float *tile,
+             ptrdiff_t tstep)
+{
+  __m512 c[6][4];
+  const float *xr[6];
+  const float *wp[4];
+#pragma GCC unroll 4
+  for (int p = 0; p < NP; p++) {
+    const __m512 b
+        = bias ? _mm512_loadu_ps (bias + 16 * p) : _mm512_setzero_ps ();
+    wp[p] = w + p * wstep;
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++)
+      c[r][p] = cont ? _mm512_load_ps (tile + p * tstep + r * 16) : b;
+  }
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++)
+    xr[r] = x + ro[r];
+
+  for (ptrdiff_t q = 0; q < kc; q++) {
+    const ptrdiff_t o = koff[q];
+    __m512 wv[4];
+#pragma GCC unroll 4
+    for (int p = 0; p < NP; p++)
+      wv[p] = _mm512_loadu_ps (wp[p] + q * 16);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+      const __m512 xv = _mm512_set1_ps (xr[r][o]);
+#pragma GCC unroll 4
+      for (int p = 0; p < NP; p++)
+        c[r][p] = _mm512_fmadd_ps (xv, wv[p], c[r][p]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int p = 0; p < NP; p++)
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++)
+      _mm512_store_ps (tile + p * tstep + r * 16, c[r][p]);
+}
+
+#define VW_CASE(m, n)                                                          \
+  case (m)*8 + (n):                                                            \
+    vocw_kernel (m, n, kc, x, ro, koff, w, wstep, bias, cont, tile, tstep);    \
+    break;
+
+// x rows at x + ro[r], w (np panels of (K, 16), wstep apart), tile (np, mr, 16)
+TGT512 void
+nn_voc_wide_avx512 (int mr, int np, ptrdiff_t kc, const float *x,
+                    const ptrdiff_t *ro, const ptrdiff_t *koff, const float *w,
+                    ptrdiff_t wstep, const float *bias, bool cont, float *tile,
+                    ptrdiff_t tstep)
+{
+  switch (mr * 8 + np) {
+    VW_CASE (6, 4)
+    VW_CASE (6, 3)
+    VW_CASE (6, 2)
+    VW_CASE (5, 4)
+    VW_CASE (5, 3)
+    VW_CASE (5, 2)
+    VW_CASE (4, 4)
+    VW_CASE (4, 3)
+    VW_CASE (4, 2)
+    VW_CASE (3, 4)
+    VW_CASE (3, 3)
+    VW_CASE (3, 2)
+    VW_CASE (2, 4)
+    VW_CASE (2, 3)
+    VW_CASE (2, 2)
   default:
     break;
   }
@@ -324,6 +412,14 @@ void
 nn_vpos_panels_avx512 (const nn_vpos_args *a, ptrdiff_t j, int panels,
                        const float *x, const ptrdiff_t *koff, ptrdiff_t yoff,
                        ptrdiff_t n)
+{
+}
+
+void
+nn_voc_wide_avx512 (int mr, int np, ptrdiff_t kc, const float *x,
+                    const ptrdiff_t *ro, const ptrdiff_t *koff, const float *w,
+                    ptrdiff_t wstep, const float *bias, bool cont, float *tile,
+                    ptrdiff_t tstep)
 {
 }
 

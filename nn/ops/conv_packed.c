@@ -4,9 +4,9 @@
  * constants (else group by group):
  *   1. stage: copy the input into the workspace with its zero padding (and
  *      readable slack after it) when the kernel needs that;
- *   2. tiles: vec_oc over (position chunk, 16-channel panel) items, or
- *      vec_pos over (output row or position chunk, group of 6-channel
- *      panels) items, split across the pool.
+ *   2. tiles: vec_oc over (position chunk, group of 16-channel panels)
+ *      items, or vec_pos over (output row or position chunk, group of
+ *      6-channel panels) items, split across the pool.
  * Each output element is computed the same way whatever the split, so
  * results do not depend on the thread count. */
 #include "conv.h"
@@ -63,12 +63,13 @@ typedef struct conv_packed {
   bool bias_run;       /* bias copied at run time to ws + off_b */
   size_t off_w, off_b; /* workspace offsets, floats */
   ptrdiff_t panels, ntiles, items;
-  ptrdiff_t chunk_tiles; /* vec_oc: tiles per (position chunk, panel) item */
+  ptrdiff_t chunk_tiles; /* vec_oc: tiles per position chunk */
   bool panel_major;      /* vec_oc items ordered panel by panel */
   ptrdiff_t tail_start;  /* flat vec_pos: first position of the tail */
   ptrdiff_t chunk;       /* flat vec_pos: positions per chunk */
   ptrdiff_t spans;       /* vec_pos: rows, or chunks and the tail */
-  ptrdiff_t pgroups;     /* vec_pos: panel groups; items = spans * pgroups */
+  ptrdiff_t pgroups;     /* panel groups; vec_pos: items = spans * pgroups,
+                            vec_oc: position chunks * pgroups */
   ptrdiff_t merged;      /* groups one pool run covers: all of them when
                             weights and bias are constants, else 1 */
 } conv_packed;
@@ -116,9 +117,9 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost,
   const double n = flat || sub ? (double)p->ohw : (double)g->ow;
   const double sub_stage = (double)p->cg * (double)p->ohw;
   if (nn_kernels_avx512 ()) {
-    /* Measured on the AVX-512 kernels (bench/ops_bench): vec_oc 10 per k
-     * per pair of 6-position tiles and 16 channels, plus 200 for the
-     * scattered tile store; vec_pos 13 per k per pair of panels and 32
+    /* Measured on the AVX-512 kernels (bench/ops_bench): vec_oc as
+     * nn_voc_cost512 says, plus 100 per tile for the scattered store;
+     * vec_pos 13 per k per pair of panels and 32
      * positions (7 when 16 positions or fewer fill one vector), a lone
      * panel 0.7 of a pair; staging 0.5 per float copied, 2.5 when split
      * into even and odd columns (measured before that split was
@@ -127,8 +128,7 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost,
     const double stage
         = sub ? 0.5 * sub_stage
               : (double)p->cg * plane_p * (g->sw == 2 ? 2.5 : 0.5);
-    voc = (double)((p->ohw + 5) / 6) / 2.0 * (double)((p->ocg + 15) / 16)
-              * (10.0 * k + 200.0)
+    voc = nn_voc_cost512 (p->ohw, p->ocg, k, 100.0)
           + (pads ? (double)p->cg * plane_p * 0.5 : 0.0);
     if (vpos_ok) {
       const ptrdiff_t panels = (p->ocg + NN_VPOS_MR - 1) / NN_VPOS_MR;
@@ -236,7 +236,9 @@ nn_conv_packed_plan (nn_node *node, const conv_params *p, nn_error *err)
   if (cp.family == FAM_VOC) {
     cp.ntiles = (p->ohw + NN_VOC_MR - 1) / NN_VOC_MR;
     cp.chunk_tiles = nn_op_even_chunk (cp.ntiles, VOC_CHUNK_TILES);
-    cp.items = (cp.ntiles + cp.chunk_tiles - 1) / cp.chunk_tiles * cp.panels;
+    const ptrdiff_t chunks = (cp.ntiles + cp.chunk_tiles - 1) / cp.chunk_tiles;
+    cp.pgroups = nn_voc_groups (cp.panels, chunks);
+    cp.items = chunks * cp.pgroups;
     /* Sweep the larger of weights and input the fewest times: panel by
      * panel when the weights are larger (each panel's weights then stay
      * in L2 across all positions), chunk by chunk otherwise. */
@@ -422,7 +424,7 @@ stage_task (void *arg, int t, int nt)
 }
 
 // xs (Cg, Hp, Wp), y (OCg, OH*OW) per group: a range of (group, chunk,
-// panel) items
+// panel group) items
 static void
 voc_task (void *arg, int t, int nt)
 {
@@ -441,7 +443,7 @@ voc_task (void *arg, int t, int nt)
                     .act = &j->node->act };
   size_t b, e;
   nn_op_split_range ((size_t)(cp->items * j->ng), t, nt, &b, &e);
-  const ptrdiff_t chunks = cp->items / cp->panels;
+  const ptrdiff_t chunks = cp->items / cp->pgroups;
   for (size_t item = b; item < e; item++) {
     const ptrdiff_t gi = (ptrdiff_t)item / cp->items;
     const ptrdiff_t it = (ptrdiff_t)item % cp->items;
@@ -449,14 +451,16 @@ voc_task (void *arg, int t, int nt)
     a.w = j->w + gi * cp->w_group;
     a.bias = j->bias ? j->bias + gi * cp->b_group : NULL;
     a.y = j->y + gi * p->ocg * p->ohw;
-    ptrdiff_t chunk = it / cp->panels;
-    ptrdiff_t panel = it % cp->panels;
+    ptrdiff_t chunk = it / cp->pgroups;
+    ptrdiff_t pg = it % cp->pgroups;
     if (cp->panel_major) {
-      panel = it / chunks;
+      pg = it / chunks;
       chunk = it % chunks;
     }
     ptrdiff_t t0 = chunk * cp->chunk_tiles, t1 = t0 + cp->chunk_tiles;
-    nn_voc_tiles (&a, panel, t0, t1 < cp->ntiles ? t1 : cp->ntiles);
+    nn_voc_tiles (&a, pg * cp->panels / cp->pgroups,
+                  (pg + 1) * cp->panels / cp->pgroups, t0,
+                  t1 < cp->ntiles ? t1 : cp->ntiles);
   }
 }
 

@@ -75,9 +75,8 @@ nn_conv_wino_wanted (const nn_node *node, const conv_params *p)
      * and channel for the transforms (about 8.5 ns, measured). */
     double voc, vpos;
     nn_conv_packed_costs (p, &voc, &vpos, NULL);
-    double wino = 16.0 * (double)((th * tw + 5) / 6) / 2.0
-                      * (double)((p->oc + 15) / 16) * (10.0 * c + 60.0)
-                  + (c + oc) * t * 21.0;
+    double wino
+        = 16.0 * nn_voc_cost512 (th * tw, p->oc, c, 30.0) + (c + oc) * t * 21.0;
     return wino < (voc < vpos ? voc : vpos);
   }
   double direct = (double)((p->ohw + 5) / 6) * (double)((p->oc + 15) / 16)
@@ -226,7 +225,8 @@ block_input (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t c0,
                  th, cw->tw, cw->tsb, slot_v (j, slot));
 }
 
-// v [16][C][tsb] -> m [16][tiles][OC]: items [i0, i1) of (xi, chunk, panel)
+// v [16][C][tsb] -> m [16][tiles][OC]: items [i0, i1) of (xi, chunk,
+// panel group)
 static void
 block_gemm (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t i0,
             ptrdiff_t i1)
@@ -239,10 +239,11 @@ block_gemm (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t i0,
   const ptrdiff_t ntiles = (tiles + NN_VOC_MR - 1) / NN_VOC_MR;
   const ptrdiff_t per = nn_op_even_chunk (ntiles, WINO_CHUNK_TILES);
   const ptrdiff_t chunks = (ntiles + per - 1) / per;
+  const ptrdiff_t groups = nn_voc_groups (cw->panels, 16 * chunks);
   for (ptrdiff_t it = i0; it < i1; it++) {
-    ptrdiff_t xi = it / (chunks * cw->panels);
-    ptrdiff_t rest = it % (chunks * cw->panels);
-    ptrdiff_t chunk = rest % chunks, panel = rest / chunks;
+    ptrdiff_t xi = it / (chunks * groups);
+    ptrdiff_t rest = it % (chunks * groups);
+    ptrdiff_t chunk = rest % chunks, pg = rest / chunks;
     nn_voc_args a = { .x = slot_v (j, slot) + xi * c * cw->tsb,
                       .koff = cw->koff,
                       .k = c,
@@ -258,7 +259,8 @@ block_gemm (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t i0,
                       .ys_p = oc,
                       .act = &none };
     ptrdiff_t t0 = chunk * per, t1 = t0 + per;
-    nn_voc_tiles (&a, panel, t0, t1 < ntiles ? t1 : ntiles);
+    nn_voc_tiles (&a, pg * cw->panels / groups, (pg + 1) * cw->panels / groups,
+                  t0, t1 < ntiles ? t1 : ntiles);
   }
 }
 
@@ -269,7 +271,8 @@ block_items (const conv_wino *cw, ptrdiff_t blk)
   block_rows (cw, blk, &ty0, &th, &tiles);
   ptrdiff_t ntiles = (tiles + NN_VOC_MR - 1) / NN_VOC_MR;
   ptrdiff_t per = nn_op_even_chunk (ntiles, WINO_CHUNK_TILES);
-  return 16 * cw->panels * ((ntiles + per - 1) / per);
+  ptrdiff_t chunks = (ntiles + per - 1) / per;
+  return 16 * nn_voc_groups (cw->panels, 16 * chunks) * chunks;
 }
 
 // m [16][tiles][OC] -> y rows of the block: 8-channel blocks [b0, b1)

@@ -22,7 +22,8 @@ typedef struct packed_mm {
   ptrdiff_t m, n, k;
   ptrdiff_t col_step;
   ptrdiff_t panels, ntiles, items;
-  ptrdiff_t chunk_tiles; /* tiles per (chunk, panel) item */
+  ptrdiff_t chunk_tiles; /* tiles per position chunk */
+  ptrdiff_t groups;      /* panel groups: items = chunks * groups */
   ptrdiff_t *koff;
   float *w;    /* packed at plan time, or NULL: at run */
   float *bias; /* N values (padded), or NULL */
@@ -62,7 +63,9 @@ packed_mm_plan (nn_node *node, const void *hdr, size_t hdr_size, size_t pm_off,
   pm.panels = (n + NN_VOC_NR - 1) / NN_VOC_NR;
   pm.ntiles = (m + NN_VOC_MR - 1) / NN_VOC_MR;
   pm.chunk_tiles = nn_op_even_chunk (pm.ntiles, MM_CHUNK_TILES);
-  pm.items = (pm.ntiles + pm.chunk_tiles - 1) / pm.chunk_tiles * pm.panels;
+  const ptrdiff_t chunks = (pm.ntiles + pm.chunk_tiles - 1) / pm.chunk_tiles;
+  pm.groups = nn_voc_groups (pm.panels, chunks);
+  pm.items = chunks * pm.groups;
   pm.b_nk = b_nk;
   pm.ldb = ldb;
   pm.alpha = alpha;
@@ -107,7 +110,7 @@ typedef struct packed_mm_job {
   nn_voc_args args;
 } packed_mm_job;
 
-// a (M,K) via koff, y (M,N): a range of (tile chunk, panel) items
+// a (M,K) via koff, y (M,N): a range of (tile chunk, panel group) items
 static void
 packed_mm_task (void *arg, int t, int nt)
 {
@@ -116,10 +119,12 @@ packed_mm_task (void *arg, int t, int nt)
   size_t b, e;
   nn_op_split_range ((size_t)pm->items, t, nt, &b, &e);
   for (size_t it = b; it < e; it++) {
-    ptrdiff_t chunk = (ptrdiff_t)it / pm->panels;
-    ptrdiff_t panel = (ptrdiff_t)it % pm->panels;
+    ptrdiff_t chunk = (ptrdiff_t)it / pm->groups;
+    ptrdiff_t pg = (ptrdiff_t)it % pm->groups;
     ptrdiff_t t0 = chunk * pm->chunk_tiles, t1 = t0 + pm->chunk_tiles;
-    nn_voc_tiles (&j->args, panel, t0, t1 < pm->ntiles ? t1 : pm->ntiles);
+    nn_voc_tiles (&j->args, pg * pm->panels / pm->groups,
+                  (pg + 1) * pm->panels / pm->groups, t0,
+                  t1 < pm->ntiles ? t1 : pm->ntiles);
   }
 }
 

@@ -47,6 +47,19 @@ MUTANTS = [
       "mr[i] == NN_VOC_MR && i + 1 < nt && mr[i + 1] > 0;",
       "a one-row tile joins the 12-row AVX-512 tile and adds over k in "
       "another order than on AVX2", ["ops"]),
+    m("avx512-wide-bias", "nn/kernels/packed512.c",
+      "bias ? _mm512_loadu_ps (bias + 16 * p) : _mm512_setzero_ps ();",
+      "bias ? _mm512_loadu_ps (bias) : _mm512_setzero_ps ();",
+      "every panel of the wide vec_oc kernel starts from the first panel's "
+      "bias", ["ops"]),
+    m("avx512-wide-row-blocks", "nn/kernels/packed.c",
+      "        for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC) {\n"
+      "          const ptrdiff_t kc = a->k - kb < VOC_KC ? a->k - kb : VOC_KC;",
+      "        for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC_WIDE) {\n"
+      "          const ptrdiff_t kc\n"
+      "              = a->k - kb < VOC_KC_WIDE ? a->k - kb : VOC_KC_WIDE;",
+      "a one-row tile beside the wide kernel adds its four chains in other "
+      "blocks of k than on AVX2", ["ops"]),
     m("maxpool-3x3s2-two-rows", "nn/kernels/pooling.c",
       "const ptrdiff_t ky1 = g->ih - top < 3 ? g->ih - top : 3;",
       "const ptrdiff_t ky1 = g->ih - top < 3 ? g->ih - top : 2;",

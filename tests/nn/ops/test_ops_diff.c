@@ -661,6 +661,10 @@ main (void)
     { 1, 3, 64, 1, 56, 56, 7, 2, 3 },
     { 1, 64, 64, 1, 28, 28, 3, 1, 1 },
     { 1, 64, 128, 1, 28, 28, 3, 2, 1 },
+    /* 49 positions (a one-row last tile) over 4 panels, the last partial,
+     * and K past both vec_oc blocks of k: the wide AVX-512 vec_oc form */
+    { 1, 40, 50, 1, 7, 7, 3, 1, 1 },
+    { 1, 30, 64, 1, 9, 9, 3, 1, 0 },
     { 1, 128, 256, 1, 14, 14, 1, 2, 0 },
     { 1, 256, 512, 1, 7, 7, 3, 1, 1 },
     { 2, 96, 24, 1, 28, 28, 1, 1, 0 },
