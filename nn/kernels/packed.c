@@ -281,10 +281,10 @@ voc_panel_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
  * L1 while the chunk's tiles use them. */
 #define VOC_KC_WIDE 128
 
-/* Panels [j0, j0 + np), np in 2..4, with the AVX-512 wide kernel: each
- * tile of 2 to 6 rows for all np panels at once; a tile of one row (the
- * last, when npos is 6 q + 1) panel by panel in the AVX2 kernel's own
- * blocks of K, whose four chains it shares with the one-panel form. */
+/* Panels [j0, j0 + np), np in 2..4, with the AVX-512 wide kernels: each
+ * tile for all np panels at once; a tile of one row (the last, when npos
+ * is 6 q + 1) in the AVX2 one-row kernel's blocks of K and order of
+ * additions (four chains), as the one-panel form runs it. */
 // x (any, via pos and koff), w [panels][K][16], y (OCg, npos) strided
 TGT static void
 voc_wide_avx512 (const nn_voc_args *a, ptrdiff_t j0, int np, ptrdiff_t t0,
@@ -314,13 +314,12 @@ voc_wide_avx512 (const nn_voc_args *a, ptrdiff_t j0, int np, ptrdiff_t t0,
     }
     const int last = nt - 1;
     if (mr[last] == 1)
-      for (int p = 0; p < np; p++)
-        for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC) {
-          const ptrdiff_t kc = a->k - kb < VOC_KC ? a->k - kb : VOC_KC;
-          voc_call (1, kc, a->x, ro[last], a->koff + kb,
-                    w + p * wstep + kb * NN_VOC_NR,
-                    bias ? bias + p * NN_VOC_NR : NULL, kb > 0, acc[p][last]);
-        }
+      for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC) {
+        const ptrdiff_t kc = a->k - kb < VOC_KC ? a->k - kb : VOC_KC;
+        nn_voc_row_wide_avx512 (np, kc, a->x, ro[last], a->koff + kb,
+                                w + kb * NN_VOC_NR, wstep, bias, kb > 0,
+                                acc[0][last], TSTEP);
+      }
     for (int p = 0; p < np; p++) {
       const ptrdiff_t oc0 = (j0 + p) * NN_VOC_NR;
       const ptrdiff_t noc = a->ocg - oc0 < NN_VOC_NR ? a->ocg - oc0 : NN_VOC_NR;

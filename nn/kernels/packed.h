@@ -131,6 +131,12 @@ void nn_voc_wide_avx512 (int mr, int np, ptrdiff_t kc, const float *x,
                          const ptrdiff_t *ro, const ptrdiff_t *koff,
                          const float *w, ptrdiff_t wstep, const float *bias,
                          bool cont, float *tile, ptrdiff_t tstep);
+/* As nn_voc_wide_avx512 for a tile of one row, which adds over k as the
+ * AVX2 one-row kernel does (four chains), np in 2..4. */
+void nn_voc_row_wide_avx512 (int np, ptrdiff_t kc, const float *x,
+                             const ptrdiff_t *ro, const ptrdiff_t *koff,
+                             const float *w, ptrdiff_t wstep, const float *bias,
+                             bool cont, float *tile, ptrdiff_t tstep);
 /* vec_pos panels j to j + panels - 1 (1, or 2 as one tile of up to 12
  * rows), which must exist. */
 void nn_vpos_panels_avx512 (const nn_vpos_args *a, ptrdiff_t j, int panels,

@@ -240,6 +240,75 @@ nn_voc_wide_avx512 (int mr, int np, ptrdiff_t kc, const float *x,
   }
 }
 
+/* One row (a Gemm with M = 1, or a last tile of one position) for NP
+ * panels at once, NP in 2..4: the AVX2 kernel's four chains over k, whose
+ * sums it adds in the same order, one vector per panel and chain. Here
+ * the weights are all there is to read: NP streams of them at once keep
+ * more loads in flight than one. */
+// x row at x + ro[0], w (NP panels of (K, 16), wstep apart), tile (NP, 1, 16)
+INL512 void
+voc1w_kernel (const int NP, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
+              const ptrdiff_t *koff, const float *w, ptrdiff_t wstep,
+              const float *bias, bool cont, float *tile, ptrdiff_t tstep)
+{
+  __m512 c[4][4];
+  const float *x0 = x + ro[0];
+#pragma GCC unroll 4
+  for (int p = 0; p < NP; p++) {
+    c[p][0] = cont   ? _mm512_load_ps (tile + p * tstep)
+              : bias ? _mm512_loadu_ps (bias + 16 * p)
+                     : _mm512_setzero_ps ();
+    c[p][1] = c[p][2] = c[p][3] = _mm512_setzero_ps ();
+  }
+  ptrdiff_t q = 0;
+  for (; q + 4 <= kc; q += 4) {
+#pragma GCC unroll 4
+    for (int h = 0; h < 4; h++) {
+      const __m512 a = _mm512_set1_ps (x0[koff[q + h]]);
+#pragma GCC unroll 4
+      for (int p = 0; p < NP; p++)
+        c[p][h] = _mm512_fmadd_ps (
+            a, _mm512_loadu_ps (w + p * wstep + (q + h) * 16), c[p][h]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int p = 0; p < NP; p++)
+    c[p][0] = _mm512_add_ps (_mm512_add_ps (c[p][0], c[p][1]),
+                             _mm512_add_ps (c[p][2], c[p][3]));
+  for (; q < kc; q++) {
+    const __m512 a = _mm512_set1_ps (x0[koff[q]]);
+#pragma GCC unroll 4
+    for (int p = 0; p < NP; p++)
+      c[p][0] = _mm512_fmadd_ps (a, _mm512_loadu_ps (w + p * wstep + q * 16),
+                                 c[p][0]);
+  }
+#pragma GCC unroll 4
+  for (int p = 0; p < NP; p++)
+    _mm512_store_ps (tile + p * tstep, c[p][0]);
+}
+
+// x row at x + ro[0], w (np panels of (K, 16), wstep apart), tile (np, 1, 16)
+TGT512 void
+nn_voc_row_wide_avx512 (int np, ptrdiff_t kc, const float *x,
+                        const ptrdiff_t *ro, const ptrdiff_t *koff,
+                        const float *w, ptrdiff_t wstep, const float *bias,
+                        bool cont, float *tile, ptrdiff_t tstep)
+{
+  switch (np) {
+  case 4:
+    voc1w_kernel (4, kc, x, ro, koff, w, wstep, bias, cont, tile, tstep);
+    break;
+  case 3:
+    voc1w_kernel (3, kc, x, ro, koff, w, wstep, bias, cont, tile, tstep);
+    break;
+  case 2:
+    voc1w_kernel (2, kc, x, ro, koff, w, wstep, bias, cont, tile, tstep);
+    break;
+  default:
+    break;
+  }
+}
+
 /* ---- vec_pos: 32 positions -------------------------------------------- */
 
 #define V32_INIT(r)                                                            \
@@ -420,6 +489,14 @@ nn_voc_wide_avx512 (int mr, int np, ptrdiff_t kc, const float *x,
                     const ptrdiff_t *ro, const ptrdiff_t *koff, const float *w,
                     ptrdiff_t wstep, const float *bias, bool cont, float *tile,
                     ptrdiff_t tstep)
+{
+}
+
+void
+nn_voc_row_wide_avx512 (int np, ptrdiff_t kc, const float *x,
+                        const ptrdiff_t *ro, const ptrdiff_t *koff,
+                        const float *w, ptrdiff_t wstep, const float *bias,
+                        bool cont, float *tile, ptrdiff_t tstep)
 {
 }
 

@@ -53,13 +53,22 @@ MUTANTS = [
       "every panel of the wide vec_oc kernel starts from the first panel's "
       "bias", ["ops"]),
     m("avx512-wide-row-blocks", "nn/kernels/packed.c",
-      "        for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC) {\n"
-      "          const ptrdiff_t kc = a->k - kb < VOC_KC ? a->k - kb : VOC_KC;",
-      "        for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC_WIDE) {\n"
-      "          const ptrdiff_t kc\n"
-      "              = a->k - kb < VOC_KC_WIDE ? a->k - kb : VOC_KC_WIDE;",
+      "      for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC) {\n"
+      "        const ptrdiff_t kc = a->k - kb < VOC_KC ? a->k - kb : VOC_KC;\n"
+      "        nn_voc_row_wide_avx512",
+      "      for (ptrdiff_t kb = 0; kb < a->k; kb += VOC_KC_WIDE) {\n"
+      "        const ptrdiff_t kc\n"
+      "            = a->k - kb < VOC_KC_WIDE ? a->k - kb : VOC_KC_WIDE;\n"
+      "        nn_voc_row_wide_avx512",
       "a one-row tile beside the wide kernel adds its four chains in other "
       "blocks of k than on AVX2", ["ops"]),
+    m("avx512-wide-row-chain-order", "nn/kernels/packed512.c",
+      "_mm512_add_ps (_mm512_add_ps (c[p][0], c[p][1]),\n"
+      "                             _mm512_add_ps (c[p][2], c[p][3]));",
+      "_mm512_add_ps (_mm512_add_ps (_mm512_add_ps (c[p][0], c[p][1]),\n"
+      "                             c[p][2]), c[p][3]);",
+      "the one-row wide kernel sums its four chains in another order than "
+      "the AVX2 kernel", ["ops"]),
     m("maxpool-3x3s2-two-rows", "nn/kernels/pooling.c",
       "const ptrdiff_t ky1 = g->ih - top < 3 ? g->ih - top : 3;",
       "const ptrdiff_t ky1 = g->ih - top < 3 ? g->ih - top : 2;",
