@@ -24,6 +24,7 @@
 #include "packed.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One element, the portable way. */
@@ -126,6 +127,62 @@ act_map_avx2 (const nn_act *act, float *y, const float *x, size_t n)
   act_map_c (act, y, x, n);
 }
 
+#define TGT512 NN_TGT_AVX512
+
+#define ACT_LOOP512(TYPE, GATE)                                                \
+  do {                                                                         \
+    for (; i + 16 <= n; i += 16)                                               \
+      _mm512_storeu_ps (                                                       \
+          y + i, nn_vact512 (TYPE, GATE, _mm512_loadu_ps (x + i), a, b));      \
+    if (i < n) {                                                               \
+      const __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);                   \
+      _mm512_mask_storeu_ps (                                                  \
+          y + i, m,                                                            \
+          nn_vact512 (TYPE, GATE, _mm512_maskz_loadu_ps (m, x + i), a, b));    \
+    }                                                                          \
+  } while (0)
+
+/* The 16-lane form of act_map_avx2: the same bits, half the instructions
+ * (SiLU over EfficientNet-B0's outputs is a fifth of its run). */
+// x (n), y (n); y may be x
+TGT512 static void
+act_map_avx512 (const nn_act *act, float *y, const float *x, size_t n)
+{
+  const __m512 a = _mm512_set1_ps (act->alpha), b = _mm512_set1_ps (act->beta);
+  size_t i = 0;
+
+  switch (act->type) {
+  case NN_ACT_RELU:
+    ACT_LOOP512 (NN_ACT_RELU, false);
+    return;
+  case NN_ACT_LEAKY_RELU:
+    ACT_LOOP512 (NN_ACT_LEAKY_RELU, false);
+    return;
+  case NN_ACT_CLIP:
+    ACT_LOOP512 (NN_ACT_CLIP, false);
+    return;
+  case NN_ACT_SIGMOID:
+    if (act->gate)
+      ACT_LOOP512 (NN_ACT_SIGMOID, true);
+    else
+      ACT_LOOP512 (NN_ACT_SIGMOID, false);
+    return;
+  case NN_ACT_HARD_SIGMOID:
+    if (act->gate)
+      ACT_LOOP512 (NN_ACT_HARD_SIGMOID, true);
+    else
+      ACT_LOOP512 (NN_ACT_HARD_SIGMOID, false);
+    return;
+  case NN_ACT_HARD_SWISH:
+    ACT_LOOP512 (NN_ACT_HARD_SWISH, false);
+    return;
+  case NN_ACT_NONE:
+  case NN_ACT_TANH:
+    break;
+  }
+  act_map_c (act, y, x, n);
+}
+
 static bool
 vector_ok (const nn_act *act)
 {
@@ -150,6 +207,15 @@ act_map_avx2 (const nn_act *act, float *y, const float *x, size_t n)
   (void)n;
 }
 
+static void
+act_map_avx512 (const nn_act *act, float *y, const float *x, size_t n)
+{
+  (void)act;
+  (void)y;
+  (void)x;
+  (void)n;
+}
+
 #endif
 
 // x (n), y (n); y may be x
@@ -161,7 +227,9 @@ nn_act_map (const nn_act *act, float *y, const float *x, size_t n)
       memmove (y, x, n * sizeof (float));
     return;
   }
-  if (vector_ok (act))
+  if (vector_ok (act) && nn_kernels_avx512 ())
+    act_map_avx512 (act, y, x, n);
+  else if (vector_ok (act))
     act_map_avx2 (act, y, x, n);
   else
     act_map_c (act, y, x, n);

@@ -160,6 +160,81 @@ nn_store_part (float *y, __m256 v, int n)
     _mm_store_ss (y, h);
 }
 
+/* ---- 16 lanes (nn_kernels_avx512()): the 8-lane functions above,
+ * operation for operation, so each lane gets the same bits. ---------- */
+
+NN_INL_AVX512 __m512
+nn_vexp_neg512 (__m512 x)
+{
+  x = _mm512_max_ps (_mm512_set1_ps (-104.f), x);
+  const __m512 fx = _mm512_roundscale_ps (
+      _mm512_mul_ps (x, _mm512_set1_ps (1.44269504088896341f)),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps (fx, _mm512_set1_ps (0.693359375f), x);
+  r = _mm512_fnmadd_ps (fx, _mm512_set1_ps (-2.12194440e-4f), r);
+  __m512 y = _mm512_set1_ps (1.9875691500e-4f);
+  y = _mm512_fmadd_ps (y, r, _mm512_set1_ps (1.3981999507e-3f));
+  y = _mm512_fmadd_ps (y, r, _mm512_set1_ps (8.3334519073e-3f));
+  y = _mm512_fmadd_ps (y, r, _mm512_set1_ps (4.1665795894e-2f));
+  y = _mm512_fmadd_ps (y, r, _mm512_set1_ps (1.6666665459e-1f));
+  y = _mm512_fmadd_ps (y, r, _mm512_set1_ps (5.0000001201e-1f));
+  y = _mm512_fmadd_ps (y, _mm512_mul_ps (r, r),
+                       _mm512_add_ps (r, _mm512_set1_ps (1.f)));
+  const __m512i e = _mm512_slli_epi32 (
+      _mm512_add_epi32 (_mm512_cvtps_epi32 (fx), _mm512_set1_epi32 (127 + 64)),
+      23);
+  y = _mm512_mul_ps (y, _mm512_castsi512_ps (e));
+  return _mm512_mul_ps (y, _mm512_set1_ps (0x1p-64f));
+}
+
+NN_INL_AVX512 __m512
+nn_vsigmoid512 (__m512 x)
+{
+  const __m512 one = _mm512_set1_ps (1.f);
+  const __m512 negabs = _mm512_or_ps (x, _mm512_set1_ps (-0.f));
+  const __m512 e = nn_vexp_neg512 (negabs);
+  const __mmask16 pos
+      = _mm512_cmp_ps_mask (x, _mm512_setzero_ps (), _CMP_GE_OQ);
+  return _mm512_div_ps (_mm512_mask_blend_ps (pos, e, one),
+                        _mm512_add_ps (one, e));
+}
+
+NN_INL_AVX512 __m512
+nn_vclamp01_512 (__m512 v)
+{
+  v = _mm512_max_ps (_mm512_setzero_ps (), v);
+  return _mm512_min_ps (_mm512_set1_ps (1.f), v);
+}
+
+/* nn_vact in 16 lanes. */
+NN_INL_AVX512 __m512
+nn_vact512 (nn_act_type type, bool gate, __m512 v, __m512 a, __m512 b)
+{
+  __m512 h;
+  switch (type) {
+  case NN_ACT_RELU:
+    return _mm512_max_ps (v, _mm512_setzero_ps ());
+  case NN_ACT_LEAKY_RELU:
+    return _mm512_mask_blend_ps (
+        _mm512_cmp_ps_mask (v, _mm512_setzero_ps (), _CMP_GE_OQ),
+        _mm512_mul_ps (v, a), v);
+  case NN_ACT_CLIP:
+    return _mm512_min_ps (b, _mm512_max_ps (a, v));
+  case NN_ACT_SIGMOID:
+    h = nn_vsigmoid512 (v);
+    return gate ? _mm512_mul_ps (v, h) : h;
+  case NN_ACT_HARD_SIGMOID:
+    h = nn_vclamp01_512 (_mm512_add_ps (_mm512_mul_ps (a, v), b));
+    return gate ? _mm512_mul_ps (v, h) : h;
+  case NN_ACT_HARD_SWISH:
+    h = nn_vclamp01_512 (_mm512_add_ps (_mm512_div_ps (v, _mm512_set1_ps (6.f)),
+                                        _mm512_set1_ps (0.5f)));
+    return _mm512_mul_ps (v, h);
+  default:
+    return v;
+  }
+}
+
 /* AVX-512 kernels (nn_kernels_avx512()): Relu (kind 1) and Clip (kind 2)
  * of 16 lanes, operand for operand as nn_act_vec. */
 NN_INL_AVX512 __m512

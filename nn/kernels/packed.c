@@ -56,11 +56,31 @@ nn_pack_vpos (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
 #define TGT NN_TGT_AVX2
 #define INL NN_INL_AVX2
 
+/* The CPU's features, read once as the library loads (before any thread
+ * runs): the dispatch asks for them on every call, thousands of times a
+ * run (each activation row of a vec_pos layer), and the compiler's checks
+ * are function calls. */
+static bool cpu_avx2_fma, cpu_avx512;
+
+__attribute__ ((constructor)) static void
+read_cpu_features (void)
+{
+  __builtin_cpu_init ();
+  cpu_avx2_fma
+      = __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+  cpu_avx512 = cpu_avx2_fma && nn_kernels_have_avx512 ();
+}
+
 static bool
 have_avx2_fma (void)
 {
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+  return cpu_avx2_fma;
+}
+
+static bool
+have_avx512 (void)
+{
+  return cpu_avx512;
 }
 
 /* ---- vec_oc ------------------------------------------------------------ */
@@ -293,7 +313,10 @@ voc_wide_avx512 (const nn_voc_args *a, ptrdiff_t j0, int np, ptrdiff_t t0,
   const ptrdiff_t wstep = a->k * NN_VOC_NR;
   const float *w = a->w + j0 * wstep;
   const float *bias = a->bias ? a->bias + j0 * NN_VOC_NR : NULL;
-  const int kind = nn_act_kind (a->act);
+  /* Sigmoid and SiLU over the whole tile in 16 lanes (kind -1:
+   * nn_act_apply), the same bits as 8 at a time in registers, for half
+   * the instructions of their exp and division. */
+  const int kind = a->act->type == NN_ACT_SIGMOID ? -1 : nn_act_kind (a->act);
   const __m256 lo = _mm256_set1_ps (a->act->alpha);
   const __m256 hi = _mm256_set1_ps (a->act->beta);
   enum { TSTEP = VOC_CHUNK * NN_VOC_MR * NN_VOC_NR };
@@ -466,8 +489,15 @@ have_avx2_fma (void)
   return false;
 }
 
+static bool
+have_avx512 (void)
+{
+  return false;
+}
+
 static void
-voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
+voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j0, ptrdiff_t j1, ptrdiff_t t0,
+                ptrdiff_t t1)
 {
 }
 
@@ -495,8 +525,7 @@ nn_kernels_avx2 (void)
 bool
 nn_kernels_avx512 (void)
 {
-  return !nn_kernels_no_avx512 && nn_kernels_avx2 ()
-         && nn_kernels_have_avx512 ();
+  return !nn_kernels_no_avx512 && !nn_kernels_generic && have_avx512 ();
 }
 
 // x (any, via pos and koff), w [panels][K][16], y (OCg, npos) strided

@@ -69,6 +69,16 @@ MUTANTS = [
       "                             c[p][2]), c[p][3]);",
       "the one-row wide kernel sums its four chains in another order than "
       "the AVX2 kernel", ["ops"]),
+    m("avx512-act-tail-lane", "nn/kernels/act.c",
+      "const __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);",
+      "const __mmask16 m = (__mmask16)((1u << (n - i + 1)) - 1u);",
+      "the 16-lane activation writes one float past the end of a run",
+      ["ops"]),
+    m("avx512-act-sigmoid-blend", "nn/kernels/act.h",
+      "return _mm512_div_ps (_mm512_mask_blend_ps (pos, e, one),",
+      "return _mm512_div_ps (_mm512_mask_blend_ps (pos, one, e),",
+      "the 16-lane Sigmoid takes e for positive inputs and 1 for negative "
+      "ones", ["ops"]),
     m("maxpool-3x3s2-two-rows", "nn/kernels/pooling.c",
       "const ptrdiff_t ky1 = g->ih - top < 3 ? g->ih - top : 3;",
       "const ptrdiff_t ky1 = g->ih - top < 3 ? g->ih - top : 2;",

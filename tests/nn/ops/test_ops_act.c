@@ -1,5 +1,6 @@
 /* The activation kernel (nn_act_map) against naive formulas written here,
- * on the AVX2 + FMA path and on the portable one.
+ * on the AVX-512 path (where the CPU has it), the AVX2 + FMA one and the
+ * portable one.
  *
  * Oracles: Sigmoid (plain and gated, x * Sigmoid(x), as SiLU) and Tanh
  * are computed in double from the float input and compared in units in
@@ -286,33 +287,40 @@ main (void)
 {
   size_t n;
   float *x = make_inputs (&n);
-  float *by_path[2][N_CASES];
-  static const char *paths[] = { "avx2", "portable" };
+  float *by_path[3][N_CASES];
+  static const char *paths[] = { "avx512", "avx2", "portable" };
 
   nn_kernels_generic = 0;
   bool have_avx2 = nn_kernels_avx2 ();
   if (!have_avx2)
-    printf ("no AVX2 + FMA on this CPU: both runs take the portable path\n");
-  for (int p = 0; p < 2; p++) {
-    nn_kernels_generic = p == 1;
+    printf ("no AVX2 + FMA on this CPU: all runs take the portable path\n");
+  if (!nn_kernels_avx512 ())
+    printf ("no AVX-512 on this CPU: its run takes the AVX2 path\n");
+  for (int p = 0; p < 3; p++) {
+    nn_kernels_no_avx512 = p != 0;
+    nn_kernels_generic = p == 2;
     for (size_t c = 0; c < N_CASES; c++) {
       by_path[p][c] = check_values (&cases[c], paths[p], x, n);
       check_splits (&cases[c], paths[p], x, by_path[p][c], n);
     }
   }
-  nn_kernels_generic = 0;
-  /* The two paths agree bit for bit where they make the same operations. */
+  nn_kernels_generic = nn_kernels_no_avx512 = 0;
+  /* AVX-512 and AVX2 make the same operations on every activation, the
+   * portable path only on the piecewise-linear ones and Tanh: where they
+   * do, they agree bit for bit (any NaN for a NaN). */
   for (size_t c = 0; c < N_CASES; c++) {
-    if (cases[c].exact || cases[c].act.type == NN_ACT_TANH) {
+    for (int p = 0; p < 2; p++) {
+      if (p == 1 && !cases[c].exact && cases[c].act.type != NN_ACT_TANH)
+        continue;
       size_t bad = 0;
       for (size_t i = 0; i < n; i++)
-        bad += bits (by_path[0][c][i]) != bits (by_path[1][c][i])
-               && !(isnan (by_path[0][c][i]) && isnan (by_path[1][c][i]));
-      TH_CHECK (bad == 0, "%s: %zu values differ between the paths",
-                cases[c].name, bad);
+        bad += bits (by_path[p][c][i]) != bits (by_path[p + 1][c][i])
+               && !(isnan (by_path[p][c][i]) && isnan (by_path[p + 1][c][i]));
+      TH_CHECK (bad == 0, "%s: %zu values differ between the %s and %s paths",
+                cases[c].name, bad, paths[p], paths[p + 1]);
     }
-    free (by_path[0][c]);
-    free (by_path[1][c]);
+    for (int p = 0; p < 3; p++)
+      free (by_path[p][c]);
   }
 
   /* NONE copies, or leaves an in-place run alone. */
