@@ -13,7 +13,9 @@
  * within 3 ulp of exp; the portable version calls expf. The piecewise-
  * linear activations (Relu, LeakyRelu, Clip, HardSigmoid, HardSwish) make
  * the same operations in the same order in both versions, so they agree
- * bit for bit. Tanh calls tanhf in both.
+ * bit for bit. Tanh calls tanhf in both. On CPUs with AVX-512 the vector
+ * version runs 16 lanes at a time, operation for operation as the 8-lane
+ * one: the same bits for every activation.
  *
  * The vector version treats a tail shorter than 8 with masked loads and
  * stores, never with the scalar code: each element gets the same result
@@ -24,7 +26,6 @@
 #include "packed.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* One element, the portable way. */

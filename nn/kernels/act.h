@@ -2,7 +2,7 @@
  * arithmetic), for nn_act_map and for the kernels that apply a fused
  * activation while the results are still in registers: every caller gets
  * the same bits for the same input. Only where the CPU has AVX2 and FMA
- * (nn_kernels_avx2()). */
+ * (nn_kernels_avx2()); its 16-lane twin, below, where it has AVX-512. */
 #ifndef NN_KERNELS_ACT_H
 #define NN_KERNELS_ACT_H
 
