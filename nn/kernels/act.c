@@ -74,6 +74,42 @@ act_map_c (const nn_act *act, float *y, const float *x, size_t n)
 
 #define TGT NN_TGT_AVX2
 
+/* Each activation type in its own loop (LOOP (TYPE, GATE)), with the
+ * type a constant there; Tanh and NONE take the portable loop. */
+#define ACT_SWITCH(LOOP)                                                       \
+  do {                                                                         \
+    switch (act->type) {                                                       \
+    case NN_ACT_RELU:                                                          \
+      LOOP (NN_ACT_RELU, false);                                               \
+      return;                                                                  \
+    case NN_ACT_LEAKY_RELU:                                                    \
+      LOOP (NN_ACT_LEAKY_RELU, false);                                         \
+      return;                                                                  \
+    case NN_ACT_CLIP:                                                          \
+      LOOP (NN_ACT_CLIP, false);                                               \
+      return;                                                                  \
+    case NN_ACT_SIGMOID:                                                       \
+      if (act->gate)                                                           \
+        LOOP (NN_ACT_SIGMOID, true);                                           \
+      else                                                                     \
+        LOOP (NN_ACT_SIGMOID, false);                                          \
+      return;                                                                  \
+    case NN_ACT_HARD_SIGMOID:                                                  \
+      if (act->gate)                                                           \
+        LOOP (NN_ACT_HARD_SIGMOID, true);                                      \
+      else                                                                     \
+        LOOP (NN_ACT_HARD_SIGMOID, false);                                     \
+      return;                                                                  \
+    case NN_ACT_HARD_SWISH:                                                    \
+      LOOP (NN_ACT_HARD_SWISH, false);                                         \
+      return;                                                                  \
+    case NN_ACT_NONE:                                                          \
+    case NN_ACT_TANH:                                                          \
+      break;                                                                   \
+    }                                                                          \
+    act_map_c (act, y, x, n);                                                  \
+  } while (0)
+
 #define ACT_LOOP(TYPE, GATE)                                                   \
   do {                                                                         \
     for (; i + 8 <= n; i += 8)                                                 \
@@ -96,36 +132,7 @@ act_map_avx2 (const nn_act *act, float *y, const float *x, size_t n)
   const __m256 a = _mm256_set1_ps (act->alpha), b = _mm256_set1_ps (act->beta);
   size_t i = 0;
 
-  switch (act->type) {
-  case NN_ACT_RELU:
-    ACT_LOOP (NN_ACT_RELU, false);
-    return;
-  case NN_ACT_LEAKY_RELU:
-    ACT_LOOP (NN_ACT_LEAKY_RELU, false);
-    return;
-  case NN_ACT_CLIP:
-    ACT_LOOP (NN_ACT_CLIP, false);
-    return;
-  case NN_ACT_SIGMOID:
-    if (act->gate)
-      ACT_LOOP (NN_ACT_SIGMOID, true);
-    else
-      ACT_LOOP (NN_ACT_SIGMOID, false);
-    return;
-  case NN_ACT_HARD_SIGMOID:
-    if (act->gate)
-      ACT_LOOP (NN_ACT_HARD_SIGMOID, true);
-    else
-      ACT_LOOP (NN_ACT_HARD_SIGMOID, false);
-    return;
-  case NN_ACT_HARD_SWISH:
-    ACT_LOOP (NN_ACT_HARD_SWISH, false);
-    return;
-  case NN_ACT_NONE:
-  case NN_ACT_TANH:
-    break;
-  }
-  act_map_c (act, y, x, n);
+  ACT_SWITCH (ACT_LOOP);
 }
 
 #define TGT512 NN_TGT_AVX512
@@ -152,36 +159,7 @@ act_map_avx512 (const nn_act *act, float *y, const float *x, size_t n)
   const __m512 a = _mm512_set1_ps (act->alpha), b = _mm512_set1_ps (act->beta);
   size_t i = 0;
 
-  switch (act->type) {
-  case NN_ACT_RELU:
-    ACT_LOOP512 (NN_ACT_RELU, false);
-    return;
-  case NN_ACT_LEAKY_RELU:
-    ACT_LOOP512 (NN_ACT_LEAKY_RELU, false);
-    return;
-  case NN_ACT_CLIP:
-    ACT_LOOP512 (NN_ACT_CLIP, false);
-    return;
-  case NN_ACT_SIGMOID:
-    if (act->gate)
-      ACT_LOOP512 (NN_ACT_SIGMOID, true);
-    else
-      ACT_LOOP512 (NN_ACT_SIGMOID, false);
-    return;
-  case NN_ACT_HARD_SIGMOID:
-    if (act->gate)
-      ACT_LOOP512 (NN_ACT_HARD_SIGMOID, true);
-    else
-      ACT_LOOP512 (NN_ACT_HARD_SIGMOID, false);
-    return;
-  case NN_ACT_HARD_SWISH:
-    ACT_LOOP512 (NN_ACT_HARD_SWISH, false);
-    return;
-  case NN_ACT_NONE:
-  case NN_ACT_TANH:
-    break;
-  }
-  act_map_c (act, y, x, n);
+  ACT_SWITCH (ACT_LOOP512);
 }
 
 static bool
