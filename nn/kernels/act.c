@@ -206,12 +206,12 @@ nn_act_map (const nn_act *act, float *y, const float *x, size_t n)
       memmove (y, x, n * sizeof (float));
     return;
   }
-  if (vector_ok (act) && nn_kernels_avx512 ())
-    act_map_avx512 (act, y, x, n);
-  else if (vector_ok (act))
-    act_map_avx2 (act, y, x, n);
-  else
+  if (!vector_ok (act))
     act_map_c (act, y, x, n);
+  else if (nn_kernels_avx512 ())
+    act_map_avx512 (act, y, x, n);
+  else
+    act_map_avx2 (act, y, x, n);
 }
 
 void

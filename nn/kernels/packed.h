@@ -86,6 +86,13 @@ void nn_voc_tiles (const nn_voc_args *a, ptrdiff_t j0, ptrdiff_t j1,
  * Group g holds panels [g * panels / groups, (g + 1) * panels / groups). */
 ptrdiff_t nn_voc_groups (ptrdiff_t panels, ptrdiff_t chunks);
 #define NN_VOC_MIN_ITEMS 4
+/* nn_voc_tiles on group g of the panels cut into groups (nn_voc_groups). */
+static inline void
+nn_voc_group_tiles (const nn_voc_args *a, ptrdiff_t panels, ptrdiff_t groups,
+                    ptrdiff_t g, ptrdiff_t t0, ptrdiff_t t1)
+{
+  nn_voc_tiles (a, g * panels / groups, (g + 1) * panels / groups, t0, t1);
+}
 /* Relative cost of npos positions times ocg channels over k on the
  * AVX-512 vec_oc kernels, in nn_conv_packed_costs' units: per k, per tile
  * of 6 positions and panel of 16 channels, 3.8 when 3 or 4 panels run

@@ -458,9 +458,8 @@ voc_task (void *arg, int t, int nt)
       chunk = it % chunks;
     }
     ptrdiff_t t0 = chunk * cp->chunk_tiles, t1 = t0 + cp->chunk_tiles;
-    nn_voc_tiles (&a, pg * cp->panels / cp->pgroups,
-                  (pg + 1) * cp->panels / cp->pgroups, t0,
-                  t1 < cp->ntiles ? t1 : cp->ntiles);
+    nn_voc_group_tiles (&a, cp->panels, cp->pgroups, pg, t0,
+                        t1 < cp->ntiles ? t1 : cp->ntiles);
   }
 }
 

@@ -259,8 +259,8 @@ block_gemm (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t i0,
                       .ys_p = oc,
                       .act = &none };
     ptrdiff_t t0 = chunk * per, t1 = t0 + per;
-    nn_voc_tiles (&a, pg * cw->panels / groups, (pg + 1) * cw->panels / groups,
-                  t0, t1 < ntiles ? t1 : ntiles);
+    nn_voc_group_tiles (&a, cw->panels, groups, pg, t0,
+                        t1 < ntiles ? t1 : ntiles);
   }
 }
 

@@ -122,9 +122,8 @@ packed_mm_task (void *arg, int t, int nt)
     ptrdiff_t chunk = (ptrdiff_t)it / pm->groups;
     ptrdiff_t pg = (ptrdiff_t)it % pm->groups;
     ptrdiff_t t0 = chunk * pm->chunk_tiles, t1 = t0 + pm->chunk_tiles;
-    nn_voc_tiles (&j->args, pg * pm->panels / pm->groups,
-                  (pg + 1) * pm->panels / pm->groups, t0,
-                  t1 < pm->ntiles ? t1 : pm->ntiles);
+    nn_voc_group_tiles (&j->args, pm->panels, pm->groups, pg, t0,
+                        t1 < pm->ntiles ? t1 : pm->ntiles);
   }
 }
 
