@@ -10,7 +10,8 @@
  * Times single Conv layers (the seed CNN's, ResNet-18's, MobileNetV2's and
  * a large 3x3) with the kernels plan() picks ("fast") and with the direct
  * kernels only ("direct": no Winograd), and the seed CNN as a chain of
- * nodes. Prints one JSON object per line.
+ * nodes. 3x3 layers of stride 1 are also timed with Winograd forced
+ * ("wino"). Prints one JSON object per line.
  * Nodes are built by hand the way the planner builds them (plan, then an
  * arena and a workspace), so no model file is involved. */
 #include "graph.h"
@@ -22,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-extern int nn_conv_wino_disabled, nn_conv_packed_family;
+extern int nn_conv_wino_disabled, nn_conv_wino_forced, nn_conv_packed_family;
 
 static double min_time = 0.3;
 static bool cpu_clock;
@@ -288,19 +289,29 @@ static const layer layers[] = {
   { "sq.f8e3", 64, 13, 13, 256, 3, 1, 1, 1, 2 },
   { "sq.f9s", 512, 13, 13, 64, 1, 1, 0, 1, 1 },
   { "sq.c10", 512, 13, 13, 1000, 1, 1, 0, 1, 1 },
+  /* RegNetX-400MF's first blocks: strided 1x1 shortcuts, grouped 3x3 */
+  { "rx.proj1", 32, 112, 112, 32, 1, 2, 0, 1, 1 },
+  { "rx.b1", 32, 112, 112, 32, 3, 2, 1, 2, 1 },
+  { "rx.proj2", 32, 56, 56, 64, 1, 2, 0, 1, 1 },
+  { "rx.b2", 64, 56, 56, 64, 3, 2, 1, 4, 1 },
+  { "rx.proj3", 64, 28, 28, 160, 1, 2, 0, 1, 1 },
+  { "rx.b3", 160, 14, 14, 160, 3, 1, 1, 10, 6 },
 };
 
 static void
 bench_layer (const layer *l, nn_pool *pool, int threads)
 {
-  double t[4];
-  /* fast: as planned; direct: no Winograd; then each direct family */
-  const char *path[4] = { "fast", "direct", "vpos", "voc" };
+  double t[5];
+  /* fast: as planned; direct: no Winograd; then each direct family; and
+   * Winograd forced, for the layers it can take (3x3, stride 1) */
+  const char *path[5] = { "fast", "direct", "vpos", "voc", "wino" };
+  const int modes = l->k == 3 && l->stride == 1 && l->group == 1 ? 5 : 4;
   int64_t xd[4] = { 1, l->c, l->h, l->w };
   double flops = 0;
-  for (int mode = 0; mode < 4; mode++) {
-    nn_conv_wino_disabled = mode > 0;
-    nn_conv_packed_family = mode > 1 ? mode - 1 : 0;
+  for (int mode = 0; mode < modes; mode++) {
+    nn_conv_wino_disabled = mode > 0 && mode < 4;
+    nn_conv_wino_forced = mode == 4;
+    nn_conv_packed_family = mode > 1 && mode < 4 ? mode - 1 : 0;
     chain c = { 0 };
     nn_value *x = new_value ("x", NN_VAL_ACT, 4, xd);
     c.nodes[c.n++] = conv (x, l->oc, l->k, l->stride, l->pad, l->group, true);
@@ -309,11 +320,11 @@ bench_layer (const layer *l, nn_pool *pool, int threads)
     flops = 2.0 * (double)y->count * (double)(l->c / l->group) * l->k * l->k;
     t[mode] = time_chain (&c, pool);
   }
-  nn_conv_wino_disabled = nn_conv_packed_family = 0;
+  nn_conv_wino_disabled = nn_conv_wino_forced = nn_conv_packed_family = 0;
   printf ("{\"layer\": \"%s\", \"threads\": %d, \"count\": %d, "
           "\"gflop\": %.4f",
           l->name, threads, l->count ? l->count : 1, flops * 1e-9);
-  for (int mode = 0; mode < 4; mode++)
+  for (int mode = 0; mode < modes; mode++)
     printf (", \"%s_us\": %.2f, \"%s_gflops\": %.1f", path[mode], t[mode] * 1e6,
             path[mode], flops / t[mode] * 1e-9);
   printf ("}\n");

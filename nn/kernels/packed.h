@@ -52,6 +52,10 @@ void nn_pack_voc (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
  * the 2 * half columns. */
 void nn_stage_split_row (float *dst, const float *src, ptrdiff_t iw,
                          ptrdiff_t pl, ptrdiff_t half);
+/* Every stride-th float of src, n of them, to dst (a strided 1x1
+ * convolution's subsample, row by row). */
+void nn_stage_sub_row (float *dst, const float *src, ptrdiff_t n,
+                       ptrdiff_t stride);
 void nn_pack_vpos (const float *w, ptrdiff_t ldw, ptrdiff_t ocg, ptrdiff_t k,
                    float *out);
 /* As nn_pack_voc, for a weight stored transposed: w (K, OCg), row stride

@@ -413,8 +413,8 @@ stage_task (void *arg, int t, int nt)
     const float *src = j->x + (ptrdiff_t)ci * g->ih * g->iw;
     if (cp->sub) {
       for (ptrdiff_t y = 0; y < g->oh; y++)
-        for (ptrdiff_t x = 0; x < g->ow; x++)
-          dst[y * g->ow + x] = src[y * g->sh * g->iw + x * g->sw];
+        nn_stage_sub_row (dst + y * g->ow, src + y * g->sh * g->iw, g->ow,
+                          g->sw);
     } else
       stage_plane (cp, dst, src);
     if (c == cg - 1)
