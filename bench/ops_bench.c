@@ -1,16 +1,17 @@
 /* ops_bench — speed of nn/ operators on their own, outside any model.
  *
  *   ops_bench [--threads T] [--min-time SECONDS] [--filter TEXT] [--cpu]
- *             [--act relu|none|silu|hardswish]
+ *             [--avx2] [--act relu|none|silu|hardswish]
  *
  * --cpu times with the calling thread's CPU clock and reports the fastest
  * batch instead of the median: steadier on a loaded machine, but only
- * meaningful with one thread. --act sets the activation fused into the
- * single layers: relu (the default), none, silu or hardswish.
- * Times single Conv layers (the seed CNN's, ResNet-18's, MobileNetV2's and
- * a large 3x3) with the kernels plan() picks ("fast") and with the direct
- * kernels only ("direct": no Winograd), and the seed CNN as a chain of
- * nodes. 3x3 layers of stride 1 are also timed with Winograd forced
+ * meaningful with one thread. --avx2 leaves AVX-512 unused, as on CPUs
+ * without it (AMD Zen 3), to time that path on any machine. --act sets the
+ * activation fused into the single layers: relu (the default), none, silu or
+ * hardswish. Times single Conv layers (the seed CNN's, ResNet-18's,
+ * MobileNetV2's and a large 3x3) with the kernels plan() picks ("fast") and
+ * with the direct kernels only ("direct": no Winograd), and the seed CNN as a
+ * chain of nodes. 3x3 layers of stride 1 are also timed with Winograd forced
  * ("wino"). Prints one JSON object per line.
  * Nodes are built by hand the way the planner builds them (plan, then an
  * arena and a workspace), so no model file is involved. */
@@ -24,6 +25,7 @@
 #include <time.h>
 
 extern int nn_conv_wino_disabled, nn_conv_wino_forced, nn_conv_packed_family;
+extern int nn_kernels_no_avx512;
 
 static double min_time = 0.3;
 static bool cpu_clock;
@@ -296,6 +298,17 @@ static const layer layers[] = {
   { "rx.b2", 64, 56, 56, 64, 3, 2, 1, 4, 1 },
   { "rx.proj3", 64, 28, 28, 160, 1, 2, 0, 1, 1 },
   { "rx.b3", 160, 14, 14, 160, 3, 1, 1, 10, 6 },
+  /* 3x3 layers on 7x7 planes (GoogLeNet's 5a, DenseNet-121's last
+   * block, a narrow one) and on 5x5 */
+  { "p7.160x320", 160, 7, 7, 320, 3, 1, 1, 1, 1 },
+  { "p7.128x32", 128, 7, 7, 32, 3, 1, 1, 1, 16 },
+  { "p7.64x64", 64, 7, 7, 64, 3, 1, 1, 1, 1 },
+  { "p7.256x256", 256, 7, 7, 256, 3, 1, 1, 1, 1 },
+  { "p5.256x256", 256, 5, 5, 256, 3, 1, 1, 1, 1 },
+  { "p7.384x384", 384, 7, 7, 384, 3, 1, 1, 1, 1 },
+  { "p7.512x256", 512, 7, 7, 256, 3, 1, 1, 1, 1 },
+  { "p7.256x512", 256, 7, 7, 512, 3, 1, 1, 1, 1 },
+  { "p5.512x512", 512, 5, 5, 512, 3, 1, 1, 1, 1 },
 };
 
 static void
@@ -397,6 +410,8 @@ main (int argc, char **argv)
       filter = argv[++i];
     else if (strcmp (argv[i], "--cpu") == 0)
       cpu_clock = true;
+    else if (strcmp (argv[i], "--avx2") == 0)
+      nn_kernels_no_avx512 = 1;
     else if (strcmp (argv[i], "--act") == 0 && i + 1 < argc) {
       const char *a = argv[++i];
       if (strcmp (a, "none") == 0)
@@ -411,7 +426,7 @@ main (int argc, char **argv)
       }
     } else {
       fprintf (stderr, "usage: ops_bench [--threads T] [--min-time S] "
-                       "[--filter TEXT] [--cpu] [--act A]\n");
+                       "[--filter TEXT] [--cpu] [--avx2] [--act A]\n");
       return 2;
     }
   }
