@@ -12,6 +12,7 @@
 #include "conv.h"
 #include "kernels/packed.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,13 +159,21 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost,
   } else {
     /* Rough cycle counts of the AVX2 kernels: 6 cycles per k per tile,
      * plus the tile store (vec_oc scatters 96 floats) and the staging
-     * copy. */
+     * copy. vec_pos runs whole tiles of 16 positions: a row of 112 is 7 of
+     * them, not 7.9 (ResNet's first layer chose vec_oc, 1.2x slower).
+     * 1x1 layers take costs fitted to ops_bench --avx2 over 33 of them
+     * (MobileNetV2's, SqueezeNet's): vec_oc's store costs 274, and
+     * vec_pos 11 % more per k. The rough counts chose vec_oc on narrow
+     * layers of small K, up to 1.26x slower, and vec_pos on wide ones of
+     * K 384 and more, up to 1.1x slower. */
+    const double voc_tile = flat ? 274.0 : 110.0;
+    const double vpos_k = flat ? 6.7 : 6.0, vpos_tile = flat ? 4.0 : 20.0;
     voc = (double)((p->ohw + 5) / 6) * (double)((p->ocg + 15) / 16)
-              * (6.0 * k + 110.0)
+              * (6.0 * k + voc_tile)
           + (pads ? (double)p->cg * plane_p / 4.0 : 0.0);
     if (vpos_ok)
-      vpos = (double)((p->ocg + 5) / 6) * rows * ((n + 15.0) / 16.0)
-                 * (6.0 * k + 20.0)
+      vpos = (double)((p->ocg + 5) / 6) * rows * floor ((n + 15.0) / 16.0)
+                 * (vpos_k * k + vpos_tile)
              + (flat  ? 0.0
                 : sub ? sub_stage / 4.0
                       : (double)p->cg * plane_p / 4.0);
