@@ -613,7 +613,11 @@ nn_voc_cost512 (ptrdiff_t npos, ptrdiff_t ocg, double k, double store)
   /* work items take chunks of at most 16 tiles */
   const ptrdiff_t groups = nn_voc_groups (panels, (tiles + 15) / 16);
   const double np = (double)panels / (double)groups;
-  const double per_k = np >= 3.0 ? 3.8 : np >= 2.0 ? 4.2 : 5.0;
+  /* groups of 3-4 panels: 3.3-3.6 per k measured from K = 512 on (ResNet's
+   * stride-2 and 7x7 layers), 3.8 below (SqueezeNet's 3x3 layers) */
+  const double per_k = np >= 3.0   ? (k >= 512.0 ? 3.4 : 3.8)
+                       : np >= 2.0 ? 4.2
+                                   : 5.0;
   /* a last tile of fewer rows costs about its share of a full one */
   return (double)npos / NN_VOC_MR * (double)panels * (per_k * k + store);
 }

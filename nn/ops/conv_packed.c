@@ -122,13 +122,11 @@ nn_conv_packed_costs (const conv_params *p, double *voc_cost, double *vpos_cost,
      * nn_voc_cost512 says, plus 100 per tile for the scattered store;
      * vec_pos 13 per k per pair of panels and 32
      * positions (7 when 16 positions or fewer fill one vector), a lone
-     * panel 0.7 of a pair; staging 0.5 per float copied, 2.5 when split
-     * into even and odd columns (measured before that split was
-     * vectorized: it costs less now, which only favours vec_pos more, and
-     * ops_bench still finds vec_pos the faster on stride-2 layers). */
-    const double stage
-        = sub ? 0.5 * sub_stage
-              : (double)p->cg * plane_p * (g->sw == 2 ? 2.5 : 0.5);
+     * panel 0.7 of a pair; staging 0.5 per float copied, 0.3-0.55 when
+     * split into even and odd columns (re-measured on five stride-2 3x3
+     * layers: the 2.5 it was given before that split was vectorized made
+     * RegNetX's grouped stride-2 layers take vec_oc, 1.1-1.25x slower). */
+    const double stage = sub ? 0.5 * sub_stage : (double)p->cg * plane_p * 0.5;
     voc = nn_voc_cost512 (p->ohw, p->ocg, k, 100.0)
           + (pads ? (double)p->cg * plane_p * 0.5 : 0.0);
     if (vpos_ok) {
