@@ -100,7 +100,8 @@ nn_voc_group_tiles (const nn_voc_args *a, ptrdiff_t panels, ptrdiff_t groups,
 /* Relative cost of npos positions times ocg channels over k on the
  * AVX-512 vec_oc kernels, in nn_conv_packed_costs' units: per k, per tile
  * of 6 positions and panel of 16 channels, 3.8 when 3 or 4 panels run
- * together, 4.2 for 2 and 5 for one (two tiles at once), measured with
+ * together (3.4 from K = 512 on), 4.2 for 2 and 5 for one (two tiles at
+ * once), measured with
  * bench/ops_bench; store: per tile and panel. A last partial tile counts
  * for its share of rows. */
 double nn_voc_cost512 (ptrdiff_t npos, ptrdiff_t ocg, double k, double store);
