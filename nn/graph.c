@@ -64,28 +64,40 @@ nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
   return NN_OK;
 }
 
+/* Each name after the fused residual's "Add+", skipped without one. */
+#define ADD_PREFIX "Add+"
+#define ACT_NAME(s) ADD_PREFIX s
+
 const char *
-nn_act_name (const nn_act *act)
+nn_fused_name (const nn_act *act, bool residual)
 {
+  const char *name = ACT_NAME ("");
   switch (act->type) {
   case NN_ACT_NONE:
-    return "";
+    return residual ? "Add" : "";
   case NN_ACT_RELU:
-    return "Relu";
+    name = ACT_NAME ("Relu");
+    break;
   case NN_ACT_LEAKY_RELU:
-    return "LeakyRelu";
+    name = ACT_NAME ("LeakyRelu");
+    break;
   case NN_ACT_CLIP:
-    return "Clip";
+    name = ACT_NAME ("Clip");
+    break;
   case NN_ACT_SIGMOID:
-    return act->gate ? "Sigmoid+Mul" : "Sigmoid";
+    name = act->gate ? ACT_NAME ("Sigmoid+Mul") : ACT_NAME ("Sigmoid");
+    break;
   case NN_ACT_HARD_SIGMOID:
-    return act->gate ? "HardSigmoid+Mul" : "HardSigmoid";
+    name = act->gate ? ACT_NAME ("HardSigmoid+Mul") : ACT_NAME ("HardSigmoid");
+    break;
   case NN_ACT_HARD_SWISH:
-    return "HardSwish";
+    name = ACT_NAME ("HardSwish");
+    break;
   case NN_ACT_TANH:
-    return "Tanh";
+    name = ACT_NAME ("Tanh");
+    break;
   }
-  return "";
+  return residual ? name : name + sizeof ADD_PREFIX - 1;
 }
 
 void

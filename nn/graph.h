@@ -118,7 +118,11 @@ typedef struct nn_node {
   void *params;            /* op private, released with free() */
   size_t workspace_floats; /* scratch the run needs (shared, not kept) */
   nn_act act;              /* set by the planner after plan() */
-  double flops;            /* the planner's work estimate of one run */
+  /* A fused residual Add (set by the planner): run() writes
+   * act(its result + residual), residual having out[0]'s shape. NULL:
+   * none. Read like an input. */
+  const nn_value *residual;
+  double flops; /* the planner's work estimate of one run */
 } nn_node;
 
 /* What run() gets besides the node. */
@@ -142,6 +146,9 @@ struct nn_op_def {
   void (*run) (const nn_node *node, const nn_run_ctx *ctx);
   /* Nonzero when run() applies node->act itself (fusion target). */
   int fuses_activation;
+  /* run() adds node->residual, when set, before the activation: the
+   * planner may fold an Add of the output and a value of its shape. */
+  bool fuses_residual;
 
   /* Traits the loader and the planner read, so that an operator is one
    * file and one row of the table (registry.c). Zero is the usual case. */
@@ -240,9 +247,10 @@ nn_value_ptr (const nn_value *v, const nn_run_ctx *ctx)
 nn_status nn_value_set_shape (nn_value *v, int ndim, const int64_t *dims,
                               const nn_node *node, nn_error *err);
 
-/* The ONNX operators an activation stands for ("Relu", "Clip",
- * "Sigmoid+Mul" when gated); "" for NN_ACT_NONE. */
-const char *nn_act_name (const nn_act *act);
+/* The ONNX operators a step computes after its own: the activation's
+ * ("Relu", "Clip", "Sigmoid+Mul" when gated; "" for NN_ACT_NONE), after
+ * "Add+" when a residual Add is fused too ("Add" without activation). */
+const char *nn_fused_name (const nn_act *act, bool residual);
 
 /* y = f(x) over n floats, y == x allowed (kernels/act.c); each element's
  * result does not depend on n or on where it falls in the run. */

@@ -3,7 +3,8 @@
  *   1. copy values and nodes, give graph inputs their concrete dims
  *   2. per node, in order: fold it if its inputs are constant, else let the
  *      operator validate and infer its output shapes
- *   3. fuse activations into the Conv/Gemm/Add that feeds them
+ *   3. fuse residual Adds into the Conv that feeds them, then activations
+ *      into the Conv/Gemm/Add that feeds them
  *   4. turn view ops (Reshape, Flatten, ...) into aliases: no copy, no step
  *   5. give every arena tensor an offset, reusing memory between tensors
  *      whose lifetimes do not overlap (greedy, largest first)
@@ -158,11 +159,12 @@ assign_offsets (nn_plan *plan, nn_value **alias_root, nn_error *err)
   }
   for (size_t t = 0; t < plan->n_steps; t++) {
     const nn_node *n = &plan->steps[t];
-    for (int k = 0; k < n->n_in; k++) {
+    for (int k = 0; k <= n->n_in; k++) {
+      const nn_value *v = k < n->n_in ? n->in[k] : n->residual;
       long sl;
-      if (!n->in[k] || n->in[k]->kind == NN_VAL_CONST)
+      if (!v || v->kind == NN_VAL_CONST)
         continue;
-      sl = slot_of[alias_root[n->in[k] - plan->values] - plan->values];
+      sl = slot_of[alias_root[v - plan->values] - plan->values];
       if (sl >= 0 && slots[sl].last < (long)t)
         slots[sl].last = (long)t;
     }
@@ -250,8 +252,9 @@ readers_of (const nn_plan *plan, const char *removed, size_t t,
   for (size_t u = t + 1; u < plan->n_steps; u++) {
     if (removed[u])
       continue;
-    for (int k = 0; k < plan->steps[u].n_in; k++)
-      if (plan->steps[u].in[k] == v) {
+    for (int k = 0; k <= plan->steps[u].n_in; k++)
+      if (k < plan->steps[u].n_in ? plan->steps[u].in[k] == v
+                                  : plan->steps[u].residual == v) {
         at[0] = at[1];
         at[1] = u;
         readers++;
@@ -283,6 +286,88 @@ gated_act (const nn_plan *plan, const char *removed, const nn_value *x,
   act->gate = true;
   *mul = m_at;
   return true;
+}
+
+/* The step before `before` that writes v; -1 when none does (a graph
+ * input or a constant). */
+static long
+writer_of (const nn_plan *plan, const char *removed, size_t before,
+           const nn_value *v)
+{
+  for (size_t t = before; t-- > 0;)
+    if (!removed[t])
+      for (int k = 0; k < plan->steps[t].n_out; k++)
+        if (plan->steps[t].out[k] == v)
+          return (long)t;
+  return -1;
+}
+
+static bool
+same_shape (const nn_value *a, const nn_value *b)
+{
+  if (a->ndim != b->ndim || a->count != b->count)
+    return false;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->dims[i] != b->dims[i])
+      return false;
+  return true;
+}
+
+/* The step that can take `Add(c, r)` as a residual (c its only output, the
+ * Add its only reader, r of c's shape and written before it runs); -1 when
+ * there is none. */
+static long
+residual_taker (const nn_plan *plan, const char *removed, size_t add_at,
+                const nn_value *c, const nn_value *r)
+{
+  long t = writer_of (plan, removed, add_at, c);
+  size_t at[2] = { 0, 0 };
+  if (t < 0 || c == r || c->dtype != NN_DTYPE_FLOAT
+      || r->dtype != NN_DTYPE_FLOAT || !same_shape (c, r))
+    return -1;
+  const nn_node *n = &plan->steps[t];
+  if (!n->def || !n->def->fuses_residual || !one_output (n) || n->residual
+      || n->act.type != NN_ACT_NONE || is_graph_output (plan, c)
+      || readers_of (plan, removed, (size_t)t, c, at) != 1
+      || writer_of (plan, removed, add_at, r) > t)
+    return -1;
+  return t;
+}
+
+/* Fold `Add(Conv(..), r)` into the Conv, which then adds r before its
+ * activation in the work items that write its output, while that output
+ * is still in the writing core's cache: an Add apart reads both operands
+ * again, on two threads half of them from the other core's cache. r must
+ * be ready when the Conv runs: a graph input, a constant, or written
+ * before the Conv. When both operands are Conv outputs, the later Conv
+ * takes the earlier one's output. */
+static void
+fuse_residuals (nn_plan *plan, char *removed)
+{
+  for (size_t u = 0; u < plan->n_steps; u++) {
+    nn_node *add = &plan->steps[u];
+    long best = -1;
+    int side = 0;
+    if (removed[u] || !add->def || strcmp (add->op_type, "Add") != 0
+        || add->n_in != 2 || !add->in[0] || !add->in[1] || !one_output (add)
+        || add->act.type != NN_ACT_NONE)
+      continue;
+    for (int k = 0; k < 2; k++) {
+      long t = residual_taker (plan, removed, u, add->in[k], add->in[1 - k]);
+      if (t > best) {
+        best = t;
+        side = k;
+      }
+    }
+    if (best < 0)
+      continue;
+    nn_node *n = &plan->steps[best];
+    n->residual = add->in[1 - side];
+    n->out[0] = add->out[0];
+    free (add->params);
+    add->params = NULL;
+    removed[u] = 1;
+  }
 }
 
 /* Fuse `Conv -> Relu` (and friends) when the activation is the only reader,
@@ -467,6 +552,7 @@ nn_plan_create (const nn_model *model, const int64_t (*dims)[NN_MAX_DIMS],
     fill_info (&plan->outputs[i], plan->output_values[i]);
 
   /* 3. fusion, 4. views become aliases */
+  fuse_residuals (plan, (char *)removed);
   fuse_activations (plan, (char *)removed);
   for (size_t i = 0; i < plan->n_values; i++)
     alias_root[i] = &plan->values[i];

@@ -235,7 +235,7 @@ nn_session_step_info (const nn_session *s, size_t i, nn_step_info *info,
   const nn_node *n = &s->plan->steps[i];
   info->name = n->name;
   info->op = n->op_type;
-  info->fused = nn_act_name (&n->act);
+  info->fused = nn_fused_name (&n->act, n->residual != NULL);
   info->flops = n->flops;
   return NN_OK;
 }

@@ -137,6 +137,18 @@ nn_act_vec (__m256 v, int kind, __m256 lo, __m256 hi)
   return v;
 }
 
+/* The first n lanes of p (all 8 from n = 8, none below 1), zeros in the
+ * others; the lanes left out are not read. */
+NN_ACT_INL __m256
+nn_load_part (const float *p, int n)
+{
+  if (n >= 8)
+    return _mm256_loadu_ps (p);
+  const __m256i lane = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_maskload_ps (p,
+                             _mm256_cmpgt_epi32 (_mm256_set1_epi32 (n), lane));
+}
+
 /* The first n (< 8) lanes of v to y, without a loop that the compiler
  * would turn into a slow string move, nor a masked store (microcoded and
  * slow on AMD cores). */

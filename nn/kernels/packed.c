@@ -197,11 +197,17 @@ voc_call (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
   }
 }
 
-/* Activation and store of one finished tile. */
+/* Residual, activation and store of one finished tile. */
 INL void
 voc_epilogue (const nn_voc_args *a, float *tile, int mr, ptrdiff_t p0,
               ptrdiff_t oc0, ptrdiff_t noc, int kind, __m256 lo, __m256 hi)
 {
+  if (a->res)
+    for (ptrdiff_t v = 0; v < noc; v++) {
+      const float *src = a->res + (oc0 + v) * a->ys_oc + p0 * a->ys_p;
+      for (int r = 0; r < mr; r++)
+        tile[r * 16 + v] += src[r * a->ys_p];
+    }
   if (kind > 0)
     for (int r = 0; r < mr; r++) {
       _mm256_store_ps (
@@ -377,6 +383,11 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j0, ptrdiff_t j1, ptrdiff_t t0,
 #define VPOS_STORE(r)                                                          \
   if (MR > r) {                                                                \
     float *d = y + r * ldy;                                                    \
+    if (res) {                                                                 \
+      c##r##0 = _mm256_add_ps (c##r##0, nn_load_part (res + r * ldy, n));      \
+      c##r##1                                                                  \
+          = _mm256_add_ps (c##r##1, nn_load_part (res + r * ldy + 8, n - 8));  \
+    }                                                                          \
     const __m256 v0 = nn_act_vec (c##r##0, kind, lo, hi);                      \
     const __m256 v1 = nn_act_vec (c##r##1, kind, lo, hi);                      \
     if (n == 16) {                                                             \
@@ -395,12 +406,12 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j0, ptrdiff_t j1, ptrdiff_t t0,
                                      : _mm256_setzero_ps ();                   \
   __m256 c##r##0 = b##r, c##r##1 = b##r;
 
-/* y (MR, n <= 16) = bias + sum_k w[k][MR] * x[koff[k] .. + 16] */
-// x (16 + slack per k), w (K, 6), y (MR rows of ldy)
+/* y (MR, n <= 16) = bias + sum_k w[k][MR] * x[koff[k] .. + 16] (+ res) */
+// x (16 + slack per k), w (K, 6), y and res (MR rows of ldy)
 INL void
 vpos_kernel (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *koff,
-             const float *w, const float *bias, float *y, ptrdiff_t ldy, int n,
-             int kind, __m256 lo, __m256 hi)
+             const float *w, const float *bias, float *y, const float *res,
+             ptrdiff_t ldy, int n, int kind, __m256 lo, __m256 hi)
 {
   VPOS_INIT (0);
   VPOS_INIT (1);
@@ -428,10 +439,14 @@ vpos_kernel (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *koff,
   VPOS_STORE (5);
 }
 
+/* RES: a->res is set. A constant, so that the kernels without a residual
+ * keep the registers they had: loading one inside them slowed every
+ * vec_pos layer by 1.3-1.5x. */
 // x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy)
-TGT static void
-vpos_row_avx2 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
-               const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+INL void
+vpos_row_body (const nn_vpos_args *a, ptrdiff_t j, const float *x,
+               const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n,
+               const bool RES)
 {
   const float *w = a->w + j * a->k * NN_VPOS_MR;
   const float *bias = a->bias ? a->bias + j * NN_VPOS_MR : NULL;
@@ -446,39 +461,50 @@ vpos_row_avx2 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
   const __m256 lo = _mm256_set1_ps (a->act->alpha);
   const __m256 hi = _mm256_set1_ps (a->act->beta);
   float *y = a->y + oc0 * a->ldy + yoff;
+  const float *res = RES ? a->res + oc0 * a->ldy + yoff : NULL;
 
   for (ptrdiff_t i = 0; i < n; i += NN_VPOS_NR) {
     const int nv = n - i < NN_VPOS_NR ? (int)(n - i) : NN_VPOS_NR;
     switch (mr) {
     case 6:
-      vpos_kernel (6, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
+      vpos_kernel (6, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
+                   a->ldy, nv, kind, lo, hi);
       break;
     case 5:
-      vpos_kernel (5, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
+      vpos_kernel (5, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
+                   a->ldy, nv, kind, lo, hi);
       break;
     case 4:
-      vpos_kernel (4, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
+      vpos_kernel (4, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
+                   a->ldy, nv, kind, lo, hi);
       break;
     case 3:
-      vpos_kernel (3, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
+      vpos_kernel (3, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
+                   a->ldy, nv, kind, lo, hi);
       break;
     case 2:
-      vpos_kernel (2, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
+      vpos_kernel (2, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
+                   a->ldy, nv, kind, lo, hi);
       break;
     default:
-      vpos_kernel (1, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
+      vpos_kernel (1, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
+                   a->ldy, nv, kind, lo, hi);
       break;
     }
   }
   if (act != kind)
     for (int r = 0; r < mr; r++)
       nn_act_apply (a->act, y + r * a->ldy, (size_t)n);
+}
+
+TGT static void
+vpos_row_avx2 (const nn_vpos_args *a, ptrdiff_t j, const float *x,
+               const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n)
+{
+  if (a->res)
+    vpos_row_body (a, j, x, koff, yoff, n, true);
+  else
+    vpos_row_body (a, j, x, koff, yoff, n, false);
 }
 
 #else /* !__x86_64__ */
@@ -556,6 +582,9 @@ voc_tiles_c (const nn_voc_args *a, ptrdiff_t j, ptrdiff_t t0, ptrdiff_t t1)
       }
     }
     for (int r = 0; r < mr; r++) {
+      if (a->res)
+        for (ptrdiff_t v = 0; v < noc; v++)
+          acc[r][v] += a->res[(oc0 + v) * a->ys_oc + (p0 + r) * a->ys_p];
       nn_act_apply (a->act, acc[r], (size_t)noc);
       for (ptrdiff_t v = 0; v < noc; v++)
         a->y[(oc0 + v) * a->ys_oc + (p0 + r) * a->ys_p] = acc[r][v];
@@ -586,8 +615,9 @@ vpos_row_c (const nn_vpos_args *a, ptrdiff_t j, const float *x,
     }
     for (int r = 0; r < mr; r++) {
       float *dst = a->y + (oc0 + r) * a->ldy + yoff + i;
+      const float *src = a->res ? a->res + (oc0 + r) * a->ldy + yoff + i : NULL;
       for (int v = 0; v < nv; v++)
-        dst[v] = acc[r][v];
+        dst[v] = src ? acc[r][v] + src[v] : acc[r][v];
       nn_act_apply (a->act, dst, (size_t)nv);
     }
   }

@@ -77,6 +77,9 @@ typedef struct nn_voc_args {
    * of 16 channels with vector stores (Gemm), otherwise scattered (Conv) */
   ptrdiff_t ys_oc, ys_p;
   const nn_act *act;
+  /* Added to the output before act (a fused residual), laid out as y;
+   * NULL: nothing */
+  const float *res;
 } nn_voc_args;
 
 /* Output channel panels [j0, j1) (16 channels each), position tiles
@@ -113,6 +116,7 @@ typedef struct nn_vpos_args {
   float *y; /* out[oc][p] at y[oc * ldy + p] */
   ptrdiff_t ldy;
   const nn_act *act;
+  const float *res; /* added before act, laid out as y; NULL: nothing */
 } nn_vpos_args;
 
 /* Output channel panel j (6 channels), n consecutive positions whose input

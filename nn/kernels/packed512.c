@@ -325,12 +325,20 @@ nn_voc_row_wide_avx512 (int np, ptrdiff_t kc, const float *x,
 #define V32_STORE(r)                                                           \
   if (MR > r) {                                                                \
     float *d = y + r * ldy;                                                    \
+    if (res) {                                                                 \
+      c##r##0 = _mm512_add_ps (c##r##0,                                        \
+                               _mm512_maskz_loadu_ps (m0, res + r * ldy));     \
+      if (TWO)                                                                 \
+        c##r##1 = _mm512_add_ps (                                              \
+            c##r##1, _mm512_maskz_loadu_ps (m1, res + r * ldy + 16));          \
+    }                                                                          \
     _mm512_mask_storeu_ps (d, m0, nn_act512 (c##r##0, kind, lo, hi));          \
     if (TWO)                                                                   \
       _mm512_mask_storeu_ps (d + 16, m1, nn_act512 (c##r##1, kind, lo, hi));   \
   }
 
-/* y (MR, n) = bias + sum_k w[k][MR] * x[koff[k] .. + n], n in 1..32 (TWO:
+/* y (MR, n) = bias + sum_k w[k][MR] * x[koff[k] .. + n] (+ res, laid out
+ * as y, when not NULL), n in 1..32 (TWO:
  * n > 16), MR in 1..12: rows 0-5 take panel w0, rows 6 to MR - 1 panel w1
  * (two panels at once: each pair of input vectors feeds 24 FMAs, not 12,
  * in 27 of the 32 registers). Each row takes the same FMAs in the same
@@ -340,8 +348,8 @@ nn_voc_row_wide_avx512 (int np, ptrdiff_t kc, const float *x,
 INL512 void
 vpos32x2_kernel (const int MR, const bool TWO, ptrdiff_t kc, const float *x,
                  const ptrdiff_t *koff, const float *w0, const float *w1,
-                 const float *bias, float *y, ptrdiff_t ldy, int n, int kind,
-                 __m512 lo, __m512 hi)
+                 const float *bias, float *y, const float *res, ptrdiff_t ldy,
+                 int n, int kind, __m512 lo, __m512 hi)
 {
   V32_INIT (0);
   V32_INIT (1);
@@ -390,39 +398,40 @@ vpos32x2_kernel (const int MR, const bool TWO, ptrdiff_t kc, const float *x,
 /* One panel: MR in 1..6 */
 INL512 void
 vpos32_call (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *koff,
-             const float *w, const float *bias, float *y, ptrdiff_t ldy, int n,
-             int kind, __m512 lo, __m512 hi)
+             const float *w, const float *bias, float *y, const float *res,
+             ptrdiff_t ldy, int n, int kind, __m512 lo, __m512 hi)
 {
   if (n > 16)
-    vpos32x2_kernel (MR, true, kc, x, koff, w, w, bias, y, ldy, n, kind, lo,
-                     hi);
+    vpos32x2_kernel (MR, true, kc, x, koff, w, w, bias, y, res, ldy, n, kind,
+                     lo, hi);
   else
-    vpos32x2_kernel (MR, false, kc, x, koff, w, w, bias, y, ldy, n, kind, lo,
-                     hi);
+    vpos32x2_kernel (MR, false, kc, x, koff, w, w, bias, y, res, ldy, n, kind,
+                     lo, hi);
 }
 
 #define V32X2_CASE(n)                                                          \
   case n:                                                                      \
     if (nv > 16)                                                               \
       vpos32x2_kernel (n, true, a->k, x + i, koff, w, w + a->k * NN_VPOS_MR,   \
-                       bias, y + i, a->ldy, nv, kind, lo, hi);                 \
+                       bias, y + i, res ? res + i : NULL, a->ldy, nv, kind,    \
+                       lo, hi);                                                \
     else                                                                       \
       vpos32x2_kernel (n, false, a->k, x + i, koff, w, w + a->k * NN_VPOS_MR,  \
-                       bias, y + i, a->ldy, nv, kind, lo, hi);                 \
+                       bias, y + i, res ? res + i : NULL, a->ldy, nv, kind,    \
+                       lo, hi);                                                \
     break;
 
 #define V32_CASE(n)                                                            \
   case n:                                                                      \
-    vpos32_call (n, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,   \
-                 hi);                                                          \
+    vpos32_call (n, a->k, x + i, koff, w, bias, y + i, res ? res + i : NULL,   \
+                 a->ldy, nv, kind, lo, hi);                                    \
     break;
 
 // x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy): panels j to
 // j + panels - 1 (1 or 2), which must exist
-TGT512 void
-nn_vpos_panels_avx512 (const nn_vpos_args *a, ptrdiff_t j, int panels,
-                       const float *x, const ptrdiff_t *koff, ptrdiff_t yoff,
-                       ptrdiff_t n)
+INL512 void
+vpos_panels (const nn_vpos_args *a, ptrdiff_t j, int panels, const float *x,
+             const ptrdiff_t *koff, ptrdiff_t yoff, ptrdiff_t n, const bool RES)
 {
   const float *w = a->w + j * a->k * NN_VPOS_MR;
   const float *bias = a->bias ? a->bias + j * NN_VPOS_MR : NULL;
@@ -436,6 +445,7 @@ nn_vpos_panels_avx512 (const nn_vpos_args *a, ptrdiff_t j, int panels,
   const __m512 lo = _mm512_set1_ps (a->act->alpha);
   const __m512 hi = _mm512_set1_ps (a->act->beta);
   float *y = a->y + oc0 * a->ldy + yoff;
+  const float *res = RES ? a->res + oc0 * a->ldy + yoff : NULL;
 
   for (ptrdiff_t i = 0; i < n; i += 32) {
     const int nv = n - i < 32 ? (int)(n - i) : 32;
@@ -452,14 +462,27 @@ nn_vpos_panels_avx512 (const nn_vpos_args *a, ptrdiff_t j, int panels,
       V32_CASE (3)
       V32_CASE (2)
     default:
-      vpos32_call (1, a->k, x + i, koff, w, bias, y + i, a->ldy, nv, kind, lo,
-                   hi);
+      vpos32_call (1, a->k, x + i, koff, w, bias, y + i, res ? res + i : NULL,
+                   a->ldy, nv, kind, lo, hi);
       break;
     }
   }
   if (act != kind)
     for (int r = 0; r < mr; r++)
       nn_act_apply (a->act, y + r * a->ldy, (size_t)n);
+}
+
+/* With a residual or without, as two functions: see packed.c's
+ * vpos_row_body. */
+TGT512 void
+nn_vpos_panels_avx512 (const nn_vpos_args *a, ptrdiff_t j, int panels,
+                       const float *x, const ptrdiff_t *koff, ptrdiff_t yoff,
+                       ptrdiff_t n)
+{
+  if (a->res)
+    vpos_panels (a, j, panels, x, koff, yoff, n, true);
+  else
+    vpos_panels (a, j, panels, x, koff, yoff, n, false);
 }
 
 #else /* !__x86_64__ */

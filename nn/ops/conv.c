@@ -114,10 +114,25 @@ conv_plan (nn_node *node, nn_error *err)
   return nn_conv_packed_plan (node, &p, err);
 }
 
+void
+nn_conv_residual (const nn_node *node, float *y, const float *r, ptrdiff_t ld,
+                  ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t p0, ptrdiff_t p1)
+{
+  if (!node->residual)
+    return;
+  for (ptrdiff_t o = o0; o < o1; o++) {
+    float *yr = y + o * ld + p0;
+    const float *rr = r + o * ld + p0;
+    for (ptrdiff_t i = 0; i < p1 - p0; i++)
+      yr[i] += rr[i];
+    nn_act_apply (&node->act, yr, (size_t)(p1 - p0));
+  }
+}
+
 typedef struct conv_job {
   const nn_node *node;
   const conv_params *p;
-  const float *x, *w, *bias;
+  const float *x, *w, *bias, *r;
   float *y, *ws;
   ptrdiff_t image, grp;
 } conv_job;
@@ -135,9 +150,12 @@ depthwise_task (void *arg, int t, int nt)
     ptrdiff_t o1 = o0 + (ptrdiff_t)(e - b);
     if (o1 > p->oc)
       o1 = p->oc;
-    nn_depthwise2d (j->x + img * p->c * p->g.ih * p->g.iw, j->w, j->bias,
-                    j->y + img * p->oc * p->ohw, o0, o1, p->oc / p->c, &p->g,
-                    &j->node->act);
+    float *y = j->y + img * p->oc * p->ohw;
+    nn_depthwise2d (j->x + img * p->c * p->g.ih * p->g.iw, j->w, j->bias, y, o0,
+                    o1, p->oc / p->c, &p->g, nn_conv_kernel_act (j->node));
+    if (j->r)
+      nn_conv_residual (j->node, y, j->r + img * p->oc * p->ohw, p->ohw, o0, o1,
+                        0, p->ohw);
     b += (size_t)(o1 - o0);
   }
 }
@@ -149,10 +167,14 @@ conv_run (const nn_node *node, const nn_run_ctx *ctx)
   const nn_value *b = nn_op_input (node, 2);
 
   if (ctx->reference) {
-    nn_ref_conv2d (
-        nn_value_data (node->in[0], ctx), nn_value_data (node->in[1], ctx),
-        b ? nn_value_data (b, ctx) : NULL, nn_value_data (node->out[0], ctx),
-        p->n, p->c, p->oc, p->group, &p->g, &node->act);
+    float *y = nn_value_data (node->out[0], ctx);
+    nn_ref_conv2d (nn_value_data (node->in[0], ctx),
+                   nn_value_data (node->in[1], ctx),
+                   b ? nn_value_data (b, ctx) : NULL, y, p->n, p->c, p->oc,
+                   p->group, &p->g, nn_conv_kernel_act (node));
+    if (node->residual)
+      nn_conv_residual (node, y, nn_value_data (node->residual, ctx), p->ohw, 0,
+                        p->n * p->oc, 0, p->ohw);
     return;
   }
   switch (p->path) {
@@ -162,6 +184,7 @@ conv_run (const nn_node *node, const nn_run_ctx *ctx)
                    nn_value_data (node->in[0], ctx),
                    nn_value_data (node->in[1], ctx),
                    b ? nn_value_data (b, ctx) : NULL,
+                   node->residual ? nn_value_data (node->residual, ctx) : NULL,
                    nn_value_data (node->out[0], ctx),
                    NULL,
                    0,
@@ -196,4 +219,5 @@ const nn_op_def nn_op_conv = { .op_type = "Conv",
                                .plan = conv_plan,
                                .run = conv_run,
                                .fuses_activation = 1,
+                               .fuses_residual = true,
                                .work = conv_work };

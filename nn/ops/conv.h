@@ -20,6 +20,23 @@ typedef struct conv_params {
   conv_path path;
 } conv_params;
 
+/* The activation the kernels apply: none when a residual is fused, which
+ * nn_conv_residual then adds before the node's activation. */
+static inline const nn_act *
+nn_conv_kernel_act (const nn_node *node)
+{
+  static const nn_act none = { NN_ACT_NONE, 0.f, 0.f, false };
+  return node->residual ? &none : &node->act;
+}
+
+/* The fused residual Add, on what the kernels wrote: y = act(y + r) on
+ * channels [o0, o1) and positions [p0, p1) of planes ld floats apart (r
+ * laid out as y). Nothing when the node has no residual. */
+// y, r (channels, ld)
+void nn_conv_residual (const nn_node *node, float *y, const float *r,
+                       ptrdiff_t ld, ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t p0,
+                       ptrdiff_t p1);
+
 /* Validated geometry in *p; chooses and sets up Winograd or a packed
  * kernel (sets node->params and node->workspace_floats). */
 nn_status nn_conv_packed_plan (nn_node *node, const conv_params *p,

@@ -359,7 +359,15 @@ typedef struct packed_job {
   float *ws;             /* workspace: a staged input per group */
   const float *w, *bias; /* packed weights and bias of group g0 */
   ptrdiff_t ng;
+  const float *r; /* fused residual of group g0 of this image, or NULL */
 } packed_job;
+
+/* Group gi's fused residual (laid out as its output), or NULL. */
+static const float *
+group_residual (const packed_job *j, ptrdiff_t gi)
+{
+  return j->r ? j->r + gi * j->cp->base.ocg * j->cp->base.ohw : NULL;
+}
 
 /* Group gi's part of the workspace: its staged input, or with flat
  * vec_pos the zero-padded copy of its tail. */
@@ -458,6 +466,7 @@ voc_task (void *arg, int t, int nt)
     a.w = j->w + gi * cp->w_group;
     a.bias = j->bias ? j->bias + gi * cp->b_group : NULL;
     a.y = j->y + gi * p->ocg * p->ohw;
+    a.res = group_residual (j, gi);
     ptrdiff_t chunk = it / cp->pgroups;
     ptrdiff_t pg = it % cp->pgroups;
     if (cp->panel_major) {
@@ -472,12 +481,14 @@ voc_task (void *arg, int t, int nt)
 
 /* Padded-flat positions [i0, i0 + n) of panels [p0, p1): a pair of panels
  * at a time into a stack tile, whose rows' valid columns are then copied
- * to y. */
-// xs (Cg, Hp, Wp) staged, y (OCg, OH*OW)
+ * to y, and the residual r (if not NULL) added there. */
+// xs (Cg, Hp, Wp) staged, y and r (OCg, OH*OW)
 static void
-pflat_span (const conv_packed *cp, const nn_vpos_args *a, const float *xs,
-            ptrdiff_t i0, ptrdiff_t n, ptrdiff_t p0, ptrdiff_t p1)
+pflat_span (const packed_job *pj, const nn_vpos_args *a, const float *xs,
+            const float *r, ptrdiff_t i0, ptrdiff_t n, ptrdiff_t p0,
+            ptrdiff_t p1)
 {
+  const conv_packed *cp = pj->cp;
   const conv_params *p = &cp->base;
   float tile[2 * NN_VPOS_MR * PFLAT_CHUNK] __attribute__ ((aligned (64)));
   for (ptrdiff_t j = p0; j < p1; j += 2) {
@@ -487,6 +498,10 @@ pflat_span (const conv_packed *cp, const nn_vpos_args *a, const float *xs,
     t.ocg = p->ocg - j * NN_VPOS_MR;
     t.y = tile;
     t.ldy = PFLAT_CHUNK;
+    /* The tile is not laid out as y: the residual comes after the copy,
+     * and the activation after it. */
+    t.res = NULL;
+    t.act = nn_conv_kernel_act (pj->node);
     const ptrdiff_t pairs = p1 - j < 2 ? p1 - j : 2;
     nn_vpos_rows (&t, 0, pairs, xs + i0, cp->koff, 0, n);
     const ptrdiff_t rows
@@ -497,10 +512,14 @@ pflat_span (const conv_packed *cp, const nn_vpos_args *a, const float *xs,
       ptrdiff_t len = ox < p->g.ow ? p->g.ow - ox : 0;
       if (len > i0 + n - q)
         len = i0 + n - q;
-      for (ptrdiff_t r = 0; r < rows && len > 0; r++)
-        memcpy (a->y + (j * NN_VPOS_MR + r) * p->ohw + oy * p->g.ow + ox,
-                tile + r * PFLAT_CHUNK + (q - i0),
+      const ptrdiff_t at = oy * p->g.ow + ox;
+      for (ptrdiff_t row = 0; row < rows && len > 0; row++)
+        memcpy (a->y + (j * NN_VPOS_MR + row) * p->ohw + at,
+                tile + row * PFLAT_CHUNK + (q - i0),
                 sizeof (float) * (size_t)len);
+      if (r && len > 0)
+        nn_conv_residual (pj->node, a->y, r, p->ohw, j * NN_VPOS_MR,
+                          j * NN_VPOS_MR + rows, at, at + len);
       q += cp->wp - ox;
     }
   }
@@ -527,6 +546,7 @@ vpos_task (void *arg, int t, int nt)
     a.w = j->w + gi * cp->w_group;
     a.bias = j->bias ? j->bias + gi * cp->b_group : NULL;
     a.y = j->y + gi * p->ocg * p->ohw;
+    a.res = group_residual (j, gi);
     const float *x;
     const ptrdiff_t *koff = cp->koff;
     ptrdiff_t yoff, n;
@@ -534,7 +554,7 @@ vpos_task (void *arg, int t, int nt)
     const ptrdiff_t p1 = (pg + 1) * cp->panels / cp->pgroups;
     if (cp->pflat) {
       const ptrdiff_t i0 = it * cp->chunk;
-      pflat_span (cp, &a, xs, i0,
+      pflat_span (j, &a, xs, a.res, i0,
                   cp->pflat_n - i0 < cp->chunk ? cp->pflat_n - i0 : cp->chunk,
                   p0, p1);
       continue;
@@ -567,6 +587,7 @@ nn_conv_packed_run (const nn_node *node, const conv_params *base,
   const conv_params *p = base;
   const float *x = nn_value_data (node->in[0], ctx);
   float *y = nn_value_data (node->out[0], ctx);
+  const float *r = node->residual ? nn_value_data (node->residual, ctx) : NULL;
   const ptrdiff_t ng = cp->merged;
   const double flops
       = 2.0 * (double)p->ocg * (double)p->ohw * (double)p->k * (double)ng;
@@ -606,7 +627,8 @@ nn_conv_packed_run (const nn_node *node, const conv_params *base,
                        ctx->workspace,
                        wg,
                        bg,
-                       ng };
+                       ng,
+                       r ? r + (img * p->oc + grp * p->ocg) * p->ohw : NULL };
       if (cp->stage)
         nn_pool_run (ctx->pool, stage_task, &j,
                      nn_op_task_count (ctx->pool,

@@ -243,7 +243,8 @@ nn_status nn_session_run (nn_session *session, nn_error *err);
  * for one node of the graph after planning: constants are folded, views
  * (Reshape, Flatten, ...) cost nothing and are no step, and an activation
  * or other node fused into its producer is part of the producer's step
- * (`fused` names it: "Relu", "Clip"). */
+ * (`fused` names it: "Relu", "Clip", "Add+Relu" for a residual Add and
+ * the Relu after it). */
 typedef struct nn_step_info {
   const char *name;  /* the node's name in the file ("" when unnamed) */
   const char *op;    /* its operator ("Conv") */
