@@ -137,6 +137,36 @@ nn_act_vec (__m256 v, int kind, __m256 lo, __m256 hi)
   return v;
 }
 
+/* In-place 8x8 transpose of r[0..7]. */
+NN_ACT_INL void
+nn_transpose8 (__m256 r[8])
+{
+  __m256 t0 = _mm256_unpacklo_ps (r[0], r[1]);
+  __m256 t1 = _mm256_unpackhi_ps (r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps (r[2], r[3]);
+  __m256 t3 = _mm256_unpackhi_ps (r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps (r[4], r[5]);
+  __m256 t5 = _mm256_unpackhi_ps (r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps (r[6], r[7]);
+  __m256 t7 = _mm256_unpackhi_ps (r[6], r[7]);
+  __m256 u0 = _mm256_shuffle_ps (t0, t2, _MM_SHUFFLE (1, 0, 1, 0));
+  __m256 u1 = _mm256_shuffle_ps (t0, t2, _MM_SHUFFLE (3, 2, 3, 2));
+  __m256 u2 = _mm256_shuffle_ps (t1, t3, _MM_SHUFFLE (1, 0, 1, 0));
+  __m256 u3 = _mm256_shuffle_ps (t1, t3, _MM_SHUFFLE (3, 2, 3, 2));
+  __m256 u4 = _mm256_shuffle_ps (t4, t6, _MM_SHUFFLE (1, 0, 1, 0));
+  __m256 u5 = _mm256_shuffle_ps (t4, t6, _MM_SHUFFLE (3, 2, 3, 2));
+  __m256 u6 = _mm256_shuffle_ps (t5, t7, _MM_SHUFFLE (1, 0, 1, 0));
+  __m256 u7 = _mm256_shuffle_ps (t5, t7, _MM_SHUFFLE (3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps (u0, u4, 0x20);
+  r[1] = _mm256_permute2f128_ps (u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps (u2, u6, 0x20);
+  r[3] = _mm256_permute2f128_ps (u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps (u0, u4, 0x31);
+  r[5] = _mm256_permute2f128_ps (u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps (u2, u6, 0x31);
+  r[7] = _mm256_permute2f128_ps (u3, u7, 0x31);
+}
+
 /* The first n lanes of p (all 8 from n = 8, none below 1), zeros in the
  * others; the lanes left out are not read. */
 NN_ACT_INL __m256

@@ -65,36 +65,6 @@ dw_generic (const float *in, const float *w, const float *bias, float *out,
 #define DW_BAND_OUT 8192
 #define DW_BAND_ROWS 8
 
-/* In-place 8x8 transpose of r[0..7]. */
-INL void
-transpose8 (__m256 r[8])
-{
-  __m256 t0 = _mm256_unpacklo_ps (r[0], r[1]);
-  __m256 t1 = _mm256_unpackhi_ps (r[0], r[1]);
-  __m256 t2 = _mm256_unpacklo_ps (r[2], r[3]);
-  __m256 t3 = _mm256_unpackhi_ps (r[2], r[3]);
-  __m256 t4 = _mm256_unpacklo_ps (r[4], r[5]);
-  __m256 t5 = _mm256_unpackhi_ps (r[4], r[5]);
-  __m256 t6 = _mm256_unpacklo_ps (r[6], r[7]);
-  __m256 t7 = _mm256_unpackhi_ps (r[6], r[7]);
-  __m256 u0 = _mm256_shuffle_ps (t0, t2, _MM_SHUFFLE (1, 0, 1, 0));
-  __m256 u1 = _mm256_shuffle_ps (t0, t2, _MM_SHUFFLE (3, 2, 3, 2));
-  __m256 u2 = _mm256_shuffle_ps (t1, t3, _MM_SHUFFLE (1, 0, 1, 0));
-  __m256 u3 = _mm256_shuffle_ps (t1, t3, _MM_SHUFFLE (3, 2, 3, 2));
-  __m256 u4 = _mm256_shuffle_ps (t4, t6, _MM_SHUFFLE (1, 0, 1, 0));
-  __m256 u5 = _mm256_shuffle_ps (t4, t6, _MM_SHUFFLE (3, 2, 3, 2));
-  __m256 u6 = _mm256_shuffle_ps (t5, t7, _MM_SHUFFLE (1, 0, 1, 0));
-  __m256 u7 = _mm256_shuffle_ps (t5, t7, _MM_SHUFFLE (3, 2, 3, 2));
-  r[0] = _mm256_permute2f128_ps (u0, u4, 0x20);
-  r[1] = _mm256_permute2f128_ps (u1, u5, 0x20);
-  r[2] = _mm256_permute2f128_ps (u2, u6, 0x20);
-  r[3] = _mm256_permute2f128_ps (u3, u7, 0x20);
-  r[4] = _mm256_permute2f128_ps (u0, u4, 0x31);
-  r[5] = _mm256_permute2f128_ps (u1, u5, 0x31);
-  r[6] = _mm256_permute2f128_ps (u2, u6, 0x31);
-  r[7] = _mm256_permute2f128_ps (u3, u7, 0x31);
-}
-
 /* Output pixels per row in the output band: a multiple of 4, so that
  * every pixel goes through the 4-pixel kernel. */
 static inline ptrdiff_t
@@ -155,7 +125,7 @@ dw_stage (float *st, const float *in, ptrdiff_t o0, ptrdiff_t o1,
         __m256 v[8];
         for (int l = 0; l < 8; l++)
           v[l] = _mm256_loadu_ps (src[l] + iy * g->iw + x);
-        transpose8 (v);
+        nn_transpose8 (v);
         for (int i = 0; i < 8; i++)
           _mm256_store_ps (row + (g->pl + x + i) * 8, v[i]);
       }
@@ -170,7 +140,7 @@ dw_stage (float *st, const float *in, ptrdiff_t o0, ptrdiff_t o1,
       for (int l = 0; l < 8; l++)
         v[l] = src[l] ? _mm256_maskload_ps (src[l] + iy * g->iw + x, mask)
                       : _mm256_setzero_ps ();
-      transpose8 (v);
+      nn_transpose8 (v);
       for (int i = 0; i < n; i++)
         _mm256_store_ps (row + (g->pl + x + i) * 8, v[i]);
     }
@@ -258,7 +228,7 @@ dw_unstage (const float *ob, float *out, ptrdiff_t o0, ptrdiff_t o1,
       for (int i = 0; i < 8; i++)
         v[i] = i < n ? _mm256_load_ps (ob + (r * dw_ow4 (g) + x + i) * 8)
                      : _mm256_setzero_ps ();
-      transpose8 (v);
+      nn_transpose8 (v);
       for (int l = 0; l < nc; l++) {
         float *d = out + ((o0 + l) * g->oh + oy0 + r) * g->ow + x;
         const __m256 a = nn_act_vec (v[l], kind, lo, hi);

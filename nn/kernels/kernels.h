@@ -42,11 +42,13 @@ nn_win_taps (ptrdiff_t base, ptrdiff_t d, ptrdiff_t size, ptrdiff_t n,
 
 /* ---- Reference kernels (ref.c) --------------------------------------- */
 
-/* act may be NULL. */
+/* act may be NULL; res (a fused residual, laid out as out, may be out
+ * itself) is added before it, or NULL. */
 // in (N,C,H,W), w (OC,C/g,KH,KW), bias (OC) or NULL, out (N,OC,OH,OW)
 void nn_ref_conv2d (const float *in, const float *w, const float *bias,
-                    float *out, ptrdiff_t n, ptrdiff_t c, ptrdiff_t oc,
-                    ptrdiff_t group, const nn_win2d *g, const nn_act *act);
+                    float *out, const float *res, ptrdiff_t n, ptrdiff_t c,
+                    ptrdiff_t oc, ptrdiff_t group, const nn_win2d *g,
+                    const nn_act *act);
 
 // in (P,H,W) planes, out (P,OH,OW)
 void nn_ref_maxpool2d (const float *in, float *out, ptrdiff_t planes,

@@ -197,11 +197,45 @@ voc_call (int mr, ptrdiff_t kc, const float *x, const ptrdiff_t *ro,
   }
 }
 
+/* A full tile (6 positions of 16 channels) into channel rows of y, 6
+ * floats a channel, transposed in registers: 32 stores rather than 96.
+ * With a residual (when act_after): each row's 6 residual floats are read
+ * before its 6 outputs are stored (so res may be y), added, and the
+ * activation applied (kind >= 0). */
+INL void
+voc_store_rows (const nn_voc_args *a, const float *tile, ptrdiff_t p0,
+                ptrdiff_t oc0, bool act_after, int kind, __m256 lo, __m256 hi)
+{
+  for (int h = 0; h < 2; h++) {
+    __m256 v[8];
+    for (int r = 0; r < NN_VOC_MR; r++)
+      v[r] = _mm256_load_ps (tile + r * 16 + h * 8);
+    v[6] = v[7] = _mm256_setzero_ps ();
+    nn_transpose8 (v);
+    for (int c = 0; c < 8; c++) {
+      const ptrdiff_t at = (oc0 + h * 8 + c) * a->ys_oc + p0;
+      __m256 t = v[c];
+      if (act_after)
+        t = nn_act_vec (_mm256_add_ps (t, nn_load_part (a->res + at, 6)), kind,
+                        lo, hi);
+      nn_store_part (a->y + at, t, NN_VOC_MR);
+    }
+  }
+}
+
 /* Residual, activation and store of one finished tile. */
 INL void
 voc_epilogue (const nn_voc_args *a, float *tile, int mr, ptrdiff_t p0,
               ptrdiff_t oc0, ptrdiff_t noc, int kind, __m256 lo, __m256 hi)
 {
+  /* Channel rows (a Conv's output): whole tiles transposed in registers,
+   * the residual and the activation added there when act >= 0 allows. */
+  const bool rows = a->ys_oc != 1 && a->ys_p == 1 && mr == NN_VOC_MR
+                    && noc == NN_VOC_NR && (!a->res || kind >= 0);
+  if (rows && a->res) {
+    voc_store_rows (a, tile, p0, oc0, true, kind, lo, hi);
+    return;
+  }
   if (a->res)
     for (ptrdiff_t v = 0; v < noc; v++) {
       const float *src = a->res + (oc0 + v) * a->ys_oc + p0 * a->ys_p;
@@ -220,7 +254,9 @@ voc_epilogue (const nn_voc_args *a, float *tile, int mr, ptrdiff_t p0,
   else if (kind < 0)
     nn_act_apply (a->act, tile, (size_t)mr * NN_VOC_NR);
 
-  if (a->ys_oc == 1) {
+  if (rows)
+    voc_store_rows (a, tile, p0, oc0, false, 0, lo, hi);
+  else if (a->ys_oc == 1) {
     /* Rows of channels: contiguous stores. */
     for (int r = 0; r < mr; r++) {
       float *dst = a->y + (p0 + r) * a->ys_p + oc0;
@@ -383,7 +419,7 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j0, ptrdiff_t j1, ptrdiff_t t0,
 #define VPOS_STORE(r)                                                          \
   if (MR > r) {                                                                \
     float *d = y + r * ldy;                                                    \
-    if (res) {                                                                 \
+    if (RES) {                                                                 \
       c##r##0 = _mm256_add_ps (c##r##0, nn_load_part (res + r * ldy, n));      \
       c##r##1                                                                  \
           = _mm256_add_ps (c##r##1, nn_load_part (res + r * ldy + 8, n - 8));  \
@@ -406,12 +442,15 @@ voc_tiles_avx2 (const nn_voc_args *a, ptrdiff_t j0, ptrdiff_t j1, ptrdiff_t t0,
                                      : _mm256_setzero_ps ();                   \
   __m256 c##r##0 = b##r, c##r##1 = b##r;
 
-/* y (MR, n <= 16) = bias + sum_k w[k][MR] * x[koff[k] .. + 16] (+ res) */
+/* y (MR, n <= 16) = bias + sum_k w[k][MR] * x[koff[k] .. + 16], plus res
+ * with RES (each residual element read before the output element at the
+ * same place is stored, so res may be y) */
 // x (16 + slack per k), w (K, 6), y and res (MR rows of ldy)
 INL void
-vpos_kernel (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *koff,
-             const float *w, const float *bias, float *y, const float *res,
-             ptrdiff_t ldy, int n, int kind, __m256 lo, __m256 hi)
+vpos_kernel (const int MR, const bool RES, ptrdiff_t kc, const float *x,
+             const ptrdiff_t *koff, const float *w, const float *bias, float *y,
+             const float *res, ptrdiff_t ldy, int n, int kind, __m256 lo,
+             __m256 hi)
 {
   VPOS_INIT (0);
   VPOS_INIT (1);
@@ -440,8 +479,8 @@ vpos_kernel (const int MR, ptrdiff_t kc, const float *x, const ptrdiff_t *koff,
 }
 
 /* RES: a->res is set. A constant, so that the kernels without a residual
- * keep the registers they had: loading one inside them slowed every
- * vec_pos layer by 1.3-1.5x. */
+ * stay as they were: a test of res inside them slowed every vec_pos layer
+ * by 1.3-1.5x. */
 // x (n positions + 15 slack), w [panels][K][6], y (OCg, ldy)
 INL void
 vpos_row_body (const nn_vpos_args *a, ptrdiff_t j, const float *x,
@@ -467,28 +506,28 @@ vpos_row_body (const nn_vpos_args *a, ptrdiff_t j, const float *x,
     const int nv = n - i < NN_VPOS_NR ? (int)(n - i) : NN_VPOS_NR;
     switch (mr) {
     case 6:
-      vpos_kernel (6, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
-                   a->ldy, nv, kind, lo, hi);
+      vpos_kernel (6, RES, a->k, x + i, koff, w, bias, y + i,
+                   RES ? res + i : NULL, a->ldy, nv, kind, lo, hi);
       break;
     case 5:
-      vpos_kernel (5, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
-                   a->ldy, nv, kind, lo, hi);
+      vpos_kernel (5, RES, a->k, x + i, koff, w, bias, y + i,
+                   RES ? res + i : NULL, a->ldy, nv, kind, lo, hi);
       break;
     case 4:
-      vpos_kernel (4, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
-                   a->ldy, nv, kind, lo, hi);
+      vpos_kernel (4, RES, a->k, x + i, koff, w, bias, y + i,
+                   RES ? res + i : NULL, a->ldy, nv, kind, lo, hi);
       break;
     case 3:
-      vpos_kernel (3, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
-                   a->ldy, nv, kind, lo, hi);
+      vpos_kernel (3, RES, a->k, x + i, koff, w, bias, y + i,
+                   RES ? res + i : NULL, a->ldy, nv, kind, lo, hi);
       break;
     case 2:
-      vpos_kernel (2, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
-                   a->ldy, nv, kind, lo, hi);
+      vpos_kernel (2, RES, a->k, x + i, koff, w, bias, y + i,
+                   RES ? res + i : NULL, a->ldy, nv, kind, lo, hi);
       break;
     default:
-      vpos_kernel (1, a->k, x + i, koff, w, bias, y + i, RES ? res + i : NULL,
-                   a->ldy, nv, kind, lo, hi);
+      vpos_kernel (1, RES, a->k, x + i, koff, w, bias, y + i,
+                   RES ? res + i : NULL, a->ldy, nv, kind, lo, hi);
       break;
     }
   }

@@ -338,7 +338,8 @@ nn_voc_row_wide_avx512 (int np, ptrdiff_t kc, const float *x,
   }
 
 /* y (MR, n) = bias + sum_k w[k][MR] * x[koff[k] .. + n] (+ res, laid out
- * as y, when not NULL), n in 1..32 (TWO:
+ * as y, when not NULL: each element read before the output element at the
+ * same place is stored, so res may be y), n in 1..32 (TWO:
  * n > 16), MR in 1..12: rows 0-5 take panel w0, rows 6 to MR - 1 panel w1
  * (two panels at once: each pair of input vectors feeds 24 FMAs, not 12,
  * in 27 of the 32 registers). Each row takes the same FMAs in the same

@@ -9,8 +9,8 @@
 // in (N,C,H,W), w (OC,C/g,KH,KW), bias (OC) or NULL, out (N,OC,OH,OW)
 void
 nn_ref_conv2d (const float *in, const float *w, const float *bias, float *out,
-               ptrdiff_t n, ptrdiff_t c, ptrdiff_t oc, ptrdiff_t group,
-               const nn_win2d *g, const nn_act *act)
+               const float *res, ptrdiff_t n, ptrdiff_t c, ptrdiff_t oc,
+               ptrdiff_t group, const nn_win2d *g, const nn_act *act)
 {
   const ptrdiff_t cg = c / group, ocg = oc / group;
   for (ptrdiff_t b = 0; b < n; b++)
@@ -33,8 +33,9 @@ nn_ref_conv2d (const float *in, const float *w, const float *bias, float *out,
                      * w[((o * cg + ci) * g->kh + ky) * g->kw + kx];
               }
             }
-          float *dst = &out[((b * oc + o) * g->oh + y) * g->ow + x];
-          *dst = (float)s;
+          const ptrdiff_t at = ((b * oc + o) * g->oh + y) * g->ow + x;
+          float *dst = &out[at];
+          *dst = res ? (float)s + res[at] : (float)s;
           if (act)
             nn_act_apply (act, dst, 1);
         }

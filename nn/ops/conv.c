@@ -167,14 +167,11 @@ conv_run (const nn_node *node, const nn_run_ctx *ctx)
   const nn_value *b = nn_op_input (node, 2);
 
   if (ctx->reference) {
-    float *y = nn_value_data (node->out[0], ctx);
-    nn_ref_conv2d (nn_value_data (node->in[0], ctx),
-                   nn_value_data (node->in[1], ctx),
-                   b ? nn_value_data (b, ctx) : NULL, y, p->n, p->c, p->oc,
-                   p->group, &p->g, nn_conv_kernel_act (node));
-    if (node->residual)
-      nn_conv_residual (node, y, nn_value_data (node->residual, ctx), p->ohw, 0,
-                        p->n * p->oc, 0, p->ohw);
+    nn_ref_conv2d (
+        nn_value_data (node->in[0], ctx), nn_value_data (node->in[1], ctx),
+        b ? nn_value_data (b, ctx) : NULL, nn_value_data (node->out[0], ctx),
+        node->residual ? nn_value_data (node->residual, ctx) : NULL, p->n, p->c,
+        p->oc, p->group, &p->g, &node->act);
     return;
   }
   switch (p->path) {
@@ -204,6 +201,15 @@ conv_run (const nn_node *node, const nn_run_ctx *ctx)
   }
 }
 
+/* The reference path and the depthwise and Winograd ones add the residual
+ * after their kernels have written the output. */
+static bool
+conv_residual_in_place (const nn_node *node)
+{
+  const conv_params *p = node->params;
+  return p && p->path == CONV_PACKED && nn_conv_packed_residual_in_place (p);
+}
+
 /* 2 flops per multiply-add: every output reads C/group x kernel weights. */
 static double
 conv_work (const nn_node *node)
@@ -220,4 +226,5 @@ const nn_op_def nn_op_conv = { .op_type = "Conv",
                                .run = conv_run,
                                .fuses_activation = 1,
                                .fuses_residual = true,
+                               .residual_in_place = conv_residual_in_place,
                                .work = conv_work };

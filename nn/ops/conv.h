@@ -43,6 +43,9 @@ nn_status nn_conv_packed_plan (nn_node *node, const conv_params *p,
                                nn_error *err);
 void nn_conv_packed_run (const nn_node *node, const conv_params *p,
                          const nn_run_ctx *ctx);
+/* The kernels add the residual as they store each output element (all
+ * but vec_pos over the padded rows, which adds it after a copy). */
+bool nn_conv_packed_residual_in_place (const conv_params *p);
 /* The direct families' relative costs on this shape (vpos: 1e300 where it
  * cannot run); *pflat (if not NULL): vpos would run over the padded rows
  * as one flat span */

@@ -579,6 +579,12 @@ vpos_task (void *arg, int t, int nt)
   }
 }
 
+bool
+nn_conv_packed_residual_in_place (const conv_params *p)
+{
+  return !((const conv_packed *)p)->pflat;
+}
+
 void
 nn_conv_packed_run (const nn_node *node, const conv_params *base,
                     const nn_run_ctx *ctx)

@@ -26,6 +26,8 @@ enum shortcut {
   S_INPUT,  /* the Add's other operand is x itself */
   S_BEFORE, /* a 1x1 Conv of x that runs before the main Conv */
   S_AFTER,  /* the same, listed after it: that Conv takes the residual */
+  S_CHAIN,  /* s = a 1x1 Conv of x, and the main Conv reads s: its output
+               must not take s's memory */
 };
 
 enum tail { T_NONE, T_RELU, T_SIGMOID };
@@ -47,6 +49,10 @@ static const shape shapes[] = {
     S_BEFORE, T_RELU, 1 },
   { "3x3 stride 2 16->20 9x9, shortcut Conv after", 1, 16, 20, 9, 9, 3, 2, 1,
     S_AFTER, T_RELU, 0 },
+  { "3x3 12->24 6x13 on its residual", 1, 12, 24, 6, 13, 3, 1, 1, S_CHAIN,
+    T_RELU, 0 },
+  { "1x1 24->24 5x5 on its residual", 1, 24, 24, 5, 5, 1, 1, 1, S_CHAIN, T_NONE,
+    1 },
   { "1x1 stride 2 16->32 9x9, shortcut Conv", 1, 16, 32, 9, 9, 1, 2, 1,
     S_BEFORE, T_NONE, 0 },
   { "3x3 group 4 32->32 7x7, x, Sigmoid", 1, 32, 32, 7, 7, 3, 1, 4, S_INPUT,
@@ -91,11 +97,18 @@ out_size (int in, const shape *sh)
   return (in + 2 * (sh->k / 2) - sh->k) / sh->stride + 1;
 }
 
+/* Input channels of the main Conv. */
+static int
+main_c (const shape *sh)
+{
+  return sh->shortcut == S_CHAIN ? sh->oc : sh->c;
+}
+
 static void
 make_weights (const shape *sh, weights *wt)
 {
   uint32_t s = 0x9e3779b9u ^ (uint32_t)(sh->c * 131 + sh->oc * 7 + sh->k);
-  size_t nw = (size_t)sh->oc * (size_t)(sh->c / sh->group) * (size_t)sh->k
+  size_t nw = (size_t)sh->oc * (size_t)(main_c (sh) / sh->group) * (size_t)sh->k
               * (size_t)sh->k;
   wt->w = random_floats (nw, 1.f / sqrtf ((float)(nw / (size_t)sh->oc)), &s);
   wt->b = random_floats ((size_t)sh->oc, 0.5f, &s);
@@ -137,7 +150,8 @@ residual_graph (const shape *sh, const weights *wt, bool apart)
 {
   mb *b = mb_new (8, 14);
   mb_input (b, "x", 4, (int64_t[]){ sh->n, sh->c, sh->h, sh->w });
-  mb_init_f (b, "w", 4, (int64_t[]){ sh->oc, sh->c / sh->group, sh->k, sh->k },
+  mb_init_f (b, "w", 4,
+             (int64_t[]){ sh->oc, main_c (sh) / sh->group, sh->k, sh->k },
              wt->w, 0.f);
   mb_init_f (b, "b", 1, (int64_t[]){ sh->oc }, wt->b, 0.f);
   const char *r = "x";
@@ -146,9 +160,10 @@ residual_graph (const shape *sh, const weights *wt, bool apart)
     mb_init_f (b, "bs", 1, (int64_t[]){ sh->oc }, wt->bs, 0.f);
     r = "s";
   }
-  if (sh->shortcut == S_BEFORE)
+  if (sh->shortcut == S_BEFORE || sh->shortcut == S_CHAIN)
     conv_node (b, "shortcut", "x", "ws", "bs", "s", 1, sh->stride, 1);
-  conv_node (b, "conv", "x", "w", "b", "c", sh->k, sh->stride, sh->group);
+  conv_node (b, "conv", sh->shortcut == S_CHAIN ? "s" : "x", "w", "b", "c",
+             sh->k, sh->stride, sh->group);
   if (sh->shortcut == S_AFTER)
     conv_node (b, "shortcut", "x", "ws", "bs", "s", 1, sh->stride, 1);
   const char *sum = sh->tail == T_NONE ? "y" : "sum";
@@ -172,39 +187,50 @@ static double *
 oracle (const shape *sh, const weights *wt, const float *x)
 {
   const int oh = out_size (sh->h, sh), ow = out_size (sh->w, sh);
-  const int cg = sh->c / sh->group, ocg = sh->oc / sh->group, p = sh->k / 2;
-  double *y = malloc (sizeof *y * (size_t)(sh->n * sh->oc * oh * ow));
+  const int cin = main_c (sh), p = sh->k / 2;
+  const int cg = cin / sh->group, ocg = sh->oc / sh->group;
+  const size_t out_n = (size_t)(sh->n * sh->oc * oh * ow);
+  double *y = malloc (sizeof *y * out_n), *s = NULL;
+  /* The shortcut, at the output's size (a chain has stride 1). */
+  if (sh->shortcut != S_INPUT) {
+    s = malloc (sizeof *s * out_n);
+    for (int n = 0; n < sh->n; n++)
+      for (int o = 0; o < sh->oc; o++)
+        for (int i = 0; i < oh * ow; i++) {
+          double v = wt->bs[o];
+          for (int ci = 0; ci < sh->c; ci++)
+            v += (double)wt->ws[o * sh->c + ci]
+                 * x[((n * sh->c + ci) * sh->h + i / ow * sh->stride) * sh->w
+                     + i % ow * sh->stride];
+          s[(n * sh->oc + o) * oh * ow + i] = v;
+        }
+  }
   for (int n = 0; n < sh->n; n++)
     for (int o = 0; o < sh->oc; o++)
       for (int i = 0; i < oh; i++)
         for (int j = 0; j < ow; j++) {
           const int g = o / ocg;
-          double v = wt->b[o], r = 0;
+          double v = wt->b[o];
           for (int ci = 0; ci < cg; ci++)
             for (int ki = 0; ki < sh->k; ki++)
               for (int kj = 0; kj < sh->k; kj++) {
                 int yi = i * sh->stride - p + ki, xj = j * sh->stride - p + kj;
                 if (yi < 0 || yi >= sh->h || xj < 0 || xj >= sh->w)
                   continue;
+                const int at
+                    = ((n * cin + g * cg + ci) * sh->h + yi) * sh->w + xj;
                 v += (double)wt->w[((o * cg + ci) * sh->k + ki) * sh->k + kj]
-                     * x[((n * sh->c + g * cg + ci) * sh->h + yi) * sh->w + xj];
+                     * (sh->shortcut == S_CHAIN ? s[at] : (double)x[at]);
               }
-          if (sh->shortcut == S_INPUT)
-            r = x[((n * sh->c + o) * sh->h + i) * sh->w + j];
-          else {
-            r = wt->bs[o];
-            for (int ci = 0; ci < sh->c; ci++)
-              r += (double)wt->ws[o * sh->c + ci]
-                   * x[((n * sh->c + ci) * sh->h + i * sh->stride) * sh->w
-                       + j * sh->stride];
-          }
-          v += r;
+          const int at = ((n * sh->oc + o) * oh + i) * ow + j;
+          v += s ? s[at] : x[((n * sh->c + o) * sh->h + i) * sh->w + j];
           if (sh->tail == T_RELU)
             v = v > 0 ? v : 0;
           else if (sh->tail == T_SIGMOID)
             v = 1.0 / (1.0 + exp (-v));
-          y[((n * sh->oc + o) * oh + i) * ow + j] = v;
+          y[at] = v;
         }
+  free (s);
   return y;
 }
 
@@ -363,6 +389,8 @@ enum variant {
   V_SAME,        /* Add (c, c) */
   V_LATE,        /* Add (c, Neg (x)) with the Neg listed after the Conv */
   V_ACT_BETWEEN, /* Add (Relu (c), x): the Relu fuses, the Add not */
+  V_RES_OUTPUT,  /* Add (c, Neg (x)), the Neg's output a graph output */
+  V_RES_READ,    /* Add (c, Neg (x)), and Relu (Neg (x)) after the Add */
 };
 
 static const struct {
@@ -378,6 +406,9 @@ static const struct {
   { V_SAME, "Add (c, c)", false, "" },
   { V_LATE, "operand written after the Conv", false, "" },
   { V_ACT_BETWEEN, "Relu between", false, "Relu" },
+  /* These fuse, but the Conv must not write over a residual read later */
+  { V_RES_OUTPUT, "residual also a graph output", true, "Add" },
+  { V_RES_READ, "residual read after the Add", true, "Add" },
 };
 
 enum { VC = 4, VH = 3, VW = 5 };
@@ -401,6 +432,9 @@ variant_case (size_t k)
     mb_init_f (b, "k", 4, (int64_t[]){ 1, VC, 1, 1 }, kc, 0.f);
   else
     mb_init_f (b, "k", 4, (int64_t[]){ 1, VC, VH, VW }, kc, 0.f);
+  if (v == V_RES_OUTPUT || v == V_RES_READ)
+    mb_node (b, "Neg", "neg", (const char *[]){ "x", NULL },
+             (const char *[]){ "nx", NULL });
   conv_node (b, "conv", "x", "w", "b", "c", 1, 1, 1);
   const char *a = "c", *r = "x";
   switch (v) {
@@ -426,12 +460,21 @@ variant_case (size_t k)
              (const char *[]){ "rc", NULL });
     a = "rc";
     break;
+  case V_RES_OUTPUT:
+  case V_RES_READ:
+    r = "nx";
+    break;
   }
   mb_node (b, "Add", "add", (const char *[]){ a, r, NULL },
            (const char *[]){ "y", NULL });
+  if (v == V_RES_READ)
+    mb_node (b, "Relu", "relu", (const char *[]){ "nx", NULL },
+             (const char *[]){ "y2", NULL });
   mb_output (b, "y");
-  if (v == V_TWO_READERS)
+  if (v == V_TWO_READERS || v == V_RES_READ)
     mb_output (b, "y2");
+  if (v == V_RES_OUTPUT)
+    mb_output (b, "nx");
 
   size_t size;
   const uint8_t *bytes = mb_pack (b, &size);
@@ -478,6 +521,8 @@ variant_case (size_t k)
           want = 2 * c;
           break;
         case V_LATE:
+        case V_RES_OUTPUT:
+        case V_RES_READ:
           want = c - x[at];
           break;
         case V_ACT_BETWEEN:
@@ -490,6 +535,12 @@ variant_case (size_t k)
         CHECK (fabs (y[at] - want) < 1e-5 * (1 + fabs (want)),
                "%s: y[%zu] = %.7g, wanted %.7g", variants[k].name, at, y[at],
                want);
+        if (v == V_RES_OUTPUT || v == V_RES_READ) {
+          const float got = nn_session_output (s, 1)[at];
+          const double keep = v == V_RES_READ && x[at] > 0 ? 0 : -x[at];
+          CHECK (got == (float)keep, "%s: output 1 [%zu] = %.7g, wanted %.7g",
+                 variants[k].name, at, got, keep);
+        }
         if (v == V_TWO_READERS)
           CHECK (fabs (nn_session_output (s, 1)[at] - (c > 0 ? c : 0))
                      < 1e-5 * (1 + fabs (c)),
