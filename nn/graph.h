@@ -146,14 +146,13 @@ struct nn_op_def {
   void (*run) (const nn_node *node, const nn_run_ctx *ctx);
   /* Nonzero when run() applies node->act itself (fusion target). */
   int fuses_activation;
-  /* run() adds node->residual, when set, before the activation: the
-   * planner may fold an Add of the output and a value of its shape. */
-  bool fuses_residual;
-  /* With a residual: true when run() reads each residual element before
-   * it writes the output element at the same index, and reads no other
-   * through it, so that the output may take the residual's memory. NULL:
-   * never. */
-  bool (*residual_in_place) (const nn_node *node);
+  /* True when run() can add node->residual (once planned, as now) as it
+   * stores each output element, before the activation, reading each
+   * residual element before it writes the output element at the same
+   * index: the planner may then fold an Add of the output and a value of
+   * its shape into the node, and let the output take the residual's
+   * memory. NULL: never. */
+  bool (*takes_residual) (const nn_node *node);
 
   /* Traits the loader and the planner read, so that an operator is one
    * file and one row of the table (registry.c). Zero is the usual case. */

@@ -481,14 +481,12 @@ voc_task (void *arg, int t, int nt)
 
 /* Padded-flat positions [i0, i0 + n) of panels [p0, p1): a pair of panels
  * at a time into a stack tile, whose rows' valid columns are then copied
- * to y, and the residual r (if not NULL) added there. */
-// xs (Cg, Hp, Wp) staged, y and r (OCg, OH*OW)
+ * to y. */
+// xs (Cg, Hp, Wp) staged, y (OCg, OH*OW)
 static void
-pflat_span (const packed_job *pj, const nn_vpos_args *a, const float *xs,
-            const float *r, ptrdiff_t i0, ptrdiff_t n, ptrdiff_t p0,
-            ptrdiff_t p1)
+pflat_span (const conv_packed *cp, const nn_vpos_args *a, const float *xs,
+            ptrdiff_t i0, ptrdiff_t n, ptrdiff_t p0, ptrdiff_t p1)
 {
-  const conv_packed *cp = pj->cp;
   const conv_params *p = &cp->base;
   float tile[2 * NN_VPOS_MR * PFLAT_CHUNK] __attribute__ ((aligned (64)));
   for (ptrdiff_t j = p0; j < p1; j += 2) {
@@ -498,10 +496,6 @@ pflat_span (const packed_job *pj, const nn_vpos_args *a, const float *xs,
     t.ocg = p->ocg - j * NN_VPOS_MR;
     t.y = tile;
     t.ldy = PFLAT_CHUNK;
-    /* The tile is not laid out as y: the residual comes after the copy,
-     * and the activation after it. */
-    t.res = NULL;
-    t.act = nn_conv_kernel_act (pj->node);
     const ptrdiff_t pairs = p1 - j < 2 ? p1 - j : 2;
     nn_vpos_rows (&t, 0, pairs, xs + i0, cp->koff, 0, n);
     const ptrdiff_t rows
@@ -512,14 +506,10 @@ pflat_span (const packed_job *pj, const nn_vpos_args *a, const float *xs,
       ptrdiff_t len = ox < p->g.ow ? p->g.ow - ox : 0;
       if (len > i0 + n - q)
         len = i0 + n - q;
-      const ptrdiff_t at = oy * p->g.ow + ox;
-      for (ptrdiff_t row = 0; row < rows && len > 0; row++)
-        memcpy (a->y + (j * NN_VPOS_MR + row) * p->ohw + at,
-                tile + row * PFLAT_CHUNK + (q - i0),
+      for (ptrdiff_t r = 0; r < rows && len > 0; r++)
+        memcpy (a->y + (j * NN_VPOS_MR + r) * p->ohw + oy * p->g.ow + ox,
+                tile + r * PFLAT_CHUNK + (q - i0),
                 sizeof (float) * (size_t)len);
-      if (r && len > 0)
-        nn_conv_residual (pj->node, a->y, r, p->ohw, j * NN_VPOS_MR,
-                          j * NN_VPOS_MR + rows, at, at + len);
       q += cp->wp - ox;
     }
   }
@@ -554,7 +544,7 @@ vpos_task (void *arg, int t, int nt)
     const ptrdiff_t p1 = (pg + 1) * cp->panels / cp->pgroups;
     if (cp->pflat) {
       const ptrdiff_t i0 = it * cp->chunk;
-      pflat_span (j, &a, xs, a.res, i0,
+      pflat_span (cp, &a, xs, i0,
                   cp->pflat_n - i0 < cp->chunk ? cp->pflat_n - i0 : cp->chunk,
                   p0, p1);
       continue;
@@ -580,7 +570,7 @@ vpos_task (void *arg, int t, int nt)
 }
 
 bool
-nn_conv_packed_residual_in_place (const conv_params *p)
+nn_conv_packed_takes_residual (const conv_params *p)
 {
   return !((const conv_packed *)p)->pflat;
 }

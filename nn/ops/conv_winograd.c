@@ -180,7 +180,6 @@ typedef struct wino_job {
   float *y;       /* output of this image */
   float *ws;
   ptrdiff_t block; /* single-block mode: the block */
-  const float *r;  /* fused residual of this image, or NULL */
 } wino_job;
 
 /* Geometry of block blk: first tile row, tile rows, tiles. */
@@ -298,15 +297,10 @@ block_output (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t b0,
   ptrdiff_t ty0, th, tiles;
   block_rows (cw, blk, &ty0, &th, &tiles);
   ptrdiff_t oh = g->oh - 2 * ty0 < 2 * th ? g->oh - 2 * ty0 : 2 * th;
-  const ptrdiff_t o1 = b1 * 8 < oc ? b1 * 8 : oc;
-  if (b0 >= b1)
-    return;
-  nn_wino_output (slot_m (j, slot), oc, b0 * 8, o1, oc, th, cw->tw, oh, g->ow,
-                  cw->base.ohw, cw->bias, nn_conv_kernel_act (j->node),
-                  j->y + 2 * ty0 * g->ow);
-  if (j->r)
-    nn_conv_residual (j->node, j->y, j->r, cw->base.ohw, b0 * 8, o1,
-                      2 * ty0 * g->ow, (2 * ty0 + oh) * g->ow);
+  if (b0 < b1)
+    nn_wino_output (slot_m (j, slot), oc, b0 * 8, b1 * 8 < oc ? b1 * 8 : oc, oc,
+                    th, cw->tw, oh, g->ow, cw->base.ohw, cw->bias,
+                    &j->node->act, j->y + 2 * ty0 * g->ow);
 }
 
 static void
@@ -357,7 +351,6 @@ nn_conv_wino_run (const nn_node *node, const conv_params *base,
   const conv_params *p = base;
   const float *x = nn_value_data (node->in[0], ctx);
   float *y = nn_value_data (node->out[0], ctx);
-  const float *r = node->residual ? nn_value_data (node->residual, ctx) : NULL;
   const double gemm
       = 2.0 * 16.0 * (double)(cw->th * cw->tw) * (double)p->oc * (double)p->c;
 
@@ -367,8 +360,7 @@ nn_conv_wino_run (const nn_node *node, const conv_params *base,
                    x + img * p->c * p->g.ih * p->g.iw,
                    y + img * p->oc * p->ohw,
                    ctx->workspace,
-                   0,
-                   r ? r + img * p->oc * p->ohw : NULL };
+                   0 };
     nn_pool_run (ctx->pool, stage_task, &j,
                  nn_op_task_count (ctx->pool,
                                    (double)(p->c * cw->hs * cw->ws) * 2.0,
