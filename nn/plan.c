@@ -18,6 +18,14 @@
 
 #define ALIGN_FLOATS 16 /* 64 bytes */
 
+/* What step n reads as its k-th operand, k in [0, n_in]: its inputs, then
+ * its fused residual (NULL when it has none or input k is omitted). */
+static const nn_value *
+step_read (const nn_node *n, int k)
+{
+  return k < n->n_in ? n->in[k] : n->residual;
+}
+
 static nn_value *
 map_value (const nn_model *model, nn_plan *plan, const nn_value *v)
 {
@@ -161,7 +169,7 @@ assign_offsets (nn_plan *plan, nn_value **alias_root, nn_error *err)
   for (size_t t = 0; t < plan->n_steps; t++) {
     const nn_node *n = &plan->steps[t];
     for (int k = 0; k <= n->n_in; k++) {
-      const nn_value *v = k < n->n_in ? n->in[k] : n->residual;
+      const nn_value *v = step_read (n, k);
       long sl;
       if (!v || v->kind == NN_VAL_CONST)
         continue;
@@ -254,8 +262,7 @@ readers_of (const nn_plan *plan, const char *removed, size_t t,
     if (removed[u])
       continue;
     for (int k = 0; k <= plan->steps[u].n_in; k++)
-      if (k < plan->steps[u].n_in ? plan->steps[u].in[k] == v
-                                  : plan->steps[u].residual == v) {
+      if (step_read (&plan->steps[u], k) == v) {
         at[0] = at[1];
         at[1] = u;
         readers++;
@@ -383,7 +390,7 @@ root_read_after (const nn_plan *plan, const char *removed,
     if (removed[u])
       continue;
     for (int k = 0; k <= n->n_in; k++) {
-      const nn_value *v = k < n->n_in ? n->in[k] : n->residual;
+      const nn_value *v = step_read (n, k);
       if (v && alias_root[v - plan->values] == r)
         return true;
     }
@@ -410,7 +417,7 @@ residuals_in_place (nn_plan *plan, const char *removed, nn_value **alias_root)
       continue;
     nn_value *r = alias_root[n->residual - plan->values];
     nn_value *y = n->out[0];
-    bool read = r->kind != NN_VAL_ACT || alias_root[y - plan->values] != y
+    bool read = r->kind != NN_VAL_ACT
                 || root_read_after (plan, removed, alias_root, t, r);
     for (int k = 0; k < n->n_in && !read; k++)
       read = n->in[k] && alias_root[n->in[k] - plan->values] == r;

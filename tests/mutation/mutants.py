@@ -86,10 +86,8 @@ MUTANTS = [
       ["ops"]),
     # ---- residual Adds fused into convolutions (test_residual.c) ----
     m("residual-liveness", "nn/plan.c",
-      "const nn_value *v = k < n->n_in ? n->in[k] : n->residual;\n"
-      "      long sl;",
-      "const nn_value *v = k < n->n_in ? n->in[k] : NULL;\n"
-      "      long sl;",
+      "const nn_value *v = step_read (n, k);\n      long sl;",
+      "const nn_value *v = k < n->n_in ? n->in[k] : NULL;\n      long sl;",
       "a fused residual's memory is free for the Conv's own output",
       ["nn"]),
     m("residual-not-ready", "nn/plan.c",
