@@ -388,15 +388,20 @@ job_input (const packed_job *j, ptrdiff_t gi)
   return j->x + gi * cp->base.cg * cp->base.g.ih * cp->base.g.iw;
 }
 
-// x (H,W) -> dst (Hp,Wp): one channel, zero padded (split by column
-// parity for stride 2)
+// x (H,W) -> dst (Hp,Wp): padded rows [r0, r1) of one channel, zero
+// padded (split by column parity for stride 2)
 static void
-stage_plane (const conv_packed *cp, float *dst, const float *src)
+stage_plane_rows (const conv_packed *cp, float *dst, const float *src,
+                  ptrdiff_t r0, ptrdiff_t r1)
 {
   const nn_win2d *g = &cp->base.g;
-  memset (dst, 0, sizeof (float) * (size_t)(g->pt * cp->wp));
-  for (ptrdiff_t y = 0; y < g->ih; y++) {
-    float *row = dst + (g->pt + y) * cp->wp;
+  for (ptrdiff_t r = r0; r < r1; r++) {
+    float *row = dst + r * cp->wp;
+    const ptrdiff_t y = r - g->pt;
+    if (y < 0 || y >= g->ih) {
+      memset (row, 0, sizeof (float) * (size_t)cp->wp);
+      continue;
+    }
     if (cp->split) {
       nn_stage_split_row (row, src + y * g->iw, g->iw, g->pl, cp->half);
       continue;
@@ -407,8 +412,16 @@ stage_plane (const conv_packed *cp, float *dst, const float *src)
     for (ptrdiff_t x = g->pl + g->iw; x < cp->wp; x++)
       row[x] = 0.f;
   }
-  memset (dst + (g->pt + g->ih) * cp->wp, 0,
-          sizeof (float) * (size_t)(g->pb * cp->wp));
+}
+
+/* Zeroes the slack after group gi's staged planes. */
+static void
+stage_slack (const packed_job *j, ptrdiff_t gi)
+{
+  const conv_packed *cp = j->cp;
+  const ptrdiff_t used = cp->base.cg * cp->plane;
+  memset (group_ws (j, gi) + used, 0,
+          sizeof (float) * (size_t)(cp->stage_floats - used));
 }
 
 // x (Cg,H,W) -> ws (Cg,Hp,Wp) zero padded, per group: a range of channels
@@ -423,19 +436,56 @@ stage_task (void *arg, int t, int nt)
   nn_op_split_range ((size_t)(cg * j->ng), t, nt, &b, &e);
   for (size_t ci = b; ci < e; ci++) {
     const ptrdiff_t gi = (ptrdiff_t)ci / cg, c = (ptrdiff_t)ci % cg;
-    float *ws = group_ws (j, gi);
-    float *dst = ws + c * cp->plane;
+    float *dst = group_ws (j, gi) + c * cp->plane;
     const float *src = j->x + (ptrdiff_t)ci * g->ih * g->iw;
     if (cp->sub) {
       for (ptrdiff_t y = 0; y < g->oh; y++)
         nn_stage_sub_row (dst + y * g->ow, src + y * g->sh * g->iw, g->ow,
                           g->sw);
     } else
-      stage_plane (cp, dst, src);
+      stage_plane_rows (cp, dst, src, 0, cp->hp);
     if (c == cg - 1)
-      memset (ws + cg * cp->plane, 0,
-              sizeof (float) * (size_t)(cp->stage_floats - cg * cp->plane));
+      stage_slack (j, gi);
   }
+}
+
+/* Staged rows that vec_pos task t of nt starts on, when the job's tasks
+ * are one range of spans per thread (cp->row_stage): the rows from its
+ * first span's to the next task's first span's. */
+static void
+stage_rows_of_task (const conv_packed *cp, int t, int nt, ptrdiff_t *r0,
+                    ptrdiff_t *r1)
+{
+  size_t b, e;
+  nn_op_split_range ((size_t)cp->spans, t, nt, &b, &e);
+  if (cp->pflat) {
+    *r0 = (ptrdiff_t)b * cp->chunk / cp->wp;
+    *r1 = (ptrdiff_t)e * cp->chunk / cp->wp;
+  } else {
+    *r0 = (ptrdiff_t)b * cp->base.g.sh;
+    *r1 = (ptrdiff_t)e * cp->base.g.sh;
+  }
+  if (t == nt - 1 || *r1 > cp->hp)
+    *r1 = cp->hp;
+}
+
+/* The same staging by rows: each thread writes the rows it then reads
+ * (all but a kernel's height of halo rows), rather than lines the other
+ * core holds. */
+// x (Cg,H,W) -> ws (Cg,Hp,Wp) zero padded, one group: a range of rows
+static void
+stage_rows_task (void *arg, int t, int nt)
+{
+  const packed_job *j = arg;
+  const conv_packed *cp = j->cp;
+  const nn_win2d *g = &cp->base.g;
+  ptrdiff_t r0, r1;
+  stage_rows_of_task (cp, t, nt, &r0, &r1);
+  for (ptrdiff_t c = 0; c < cp->base.cg; c++)
+    stage_plane_rows (cp, group_ws (j, 0) + c * cp->plane,
+                      j->x + c * g->ih * g->iw, r0, r1);
+  if (t == nt - 1)
+    stage_slack (j, 0);
 }
 
 // xs (Cg, Hp, Wp), y (OCg, OH*OW) per group: a range of (group, chunk,
@@ -590,6 +640,11 @@ nn_conv_packed_run (const nn_node *node, const conv_params *base,
   const int tasks
       = nn_op_task_count_fine (ctx->pool, flops, (size_t)(cp->items * ng));
   const size_t in_plane = (size_t)(p->g.ih * p->g.iw);
+  /* vec_pos over rows or padded-flat chunks, one range of them per
+   * thread: each thread stages the rows it reads. */
+  const bool row_stage = cp->family == FAM_VPOS && cp->stage && !cp->flat
+                         && cp->pgroups == 1 && ng == 1 && tasks > 1
+                         && tasks <= nn_pool_threads (ctx->pool);
 
   const nn_value *bv = nn_op_input (node, 2);
   for (ptrdiff_t grp = 0; grp < p->group; grp += ng) {
@@ -625,7 +680,9 @@ nn_conv_packed_run (const nn_node *node, const conv_params *base,
                        bg,
                        ng,
                        r ? r + (img * p->oc + grp * p->ocg) * p->ohw : NULL };
-      if (cp->stage)
+      if (row_stage)
+        nn_pool_run (ctx->pool, stage_rows_task, &j, tasks);
+      else if (cp->stage)
         nn_pool_run (ctx->pool, stage_task, &j,
                      nn_op_task_count (ctx->pool,
                                        (double)(p->cg * ng * cp->plane),

@@ -271,6 +271,10 @@ th_run (th_node *t, nn_pool *pool, bool reference)
       for (size_t k = 0; k < nn_value_floats (v); k++)
         t->arena[v->offset + k] = NAN;
   }
+  /* Nothing may carry over in the workspace from an earlier run: a part
+   * a run forgets to write reads as NaN, not as what the last run left. */
+  for (size_t k = 0; k < t->node.workspace_floats; k++)
+    t->workspace[k] = NAN;
   nn_run_ctx ctx = { t->arena, t->workspace, pool, reference };
   t->node.def->run (&t->node, &ctx);
 }
