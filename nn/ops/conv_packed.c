@@ -450,8 +450,8 @@ stage_task (void *arg, int t, int nt)
 }
 
 /* Staged rows that vec_pos task t of nt starts on, when the job's tasks
- * are one range of spans per thread (cp->row_stage): the rows from its
- * first span's to the next task's first span's. */
+ * are one range of spans per thread (row_stage in nn_conv_packed_run):
+ * the rows from its first span's to the next task's first span's. */
 static void
 stage_rows_of_task (const conv_packed *cp, int t, int nt, ptrdiff_t *r0,
                     ptrdiff_t *r1)
