@@ -18,6 +18,15 @@ if [ $# -eq 0 ]; then
   fi
 fi
 
+# One clang-format for all files: one process per file took 25-30 s of
+# the 2-core machine, at meson's default test timeout. Only when some file
+# is off, the loop below names each one.
+if "$cf" --style="file:$top/.clang-format" --dry-run --Werror "$@" \
+    >/dev/null 2>&1; then
+  echo "check-format: $# files formatted"
+  exit 0
+fi
+
 bad=0
 for f in "$@"; do
   # --style=file finds the .clang-format above the file, so a file checked
