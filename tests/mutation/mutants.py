@@ -455,6 +455,11 @@ MUTANTS = [
       "  kw = p->g.kw < p->g.iw ? p->g.kw : p->g.iw;\n",
       "  kh = p->g.kh;\n  kw = p->g.kw;\n",
       "a pool's work estimated over the padded window", ["fuzz", "nn"]),
+    m("profile-total-inflated", "tools/run-profile.c",
+      "  p->total_us += run_us;",
+      "  p->total_us += 1.2 * run_us;",
+      "the profile's total is a fifth above what its steps add up to",
+      ["tools"]),
     # ---- the trainer ----
     m("dropout-not-rescaled", "nn/train/dropout.c",
       "const float keep = 1.0f - l->drop, scale = 1.0f / keep;",
