@@ -166,6 +166,11 @@ struct nn_op_def {
   /* Output 0 is input 0 under another shape: the planner aliases the two
    * and drops the step. */
   bool view;
+  /* True when output 0 is the inputs laid end to end (Concat with nothing
+   * but ones before its axis): the planner may place an input inside
+   * output 0 for its producer to write there, and run() must then leave
+   * an input already in place alone. NULL: never. */
+  bool (*in_blocks) (const nn_node *node);
   /* The outputs depend on input 0's shape only (Shape, Size): the planner
    * evaluates the node however input 0 is computed. Any node whose inputs
    * are all known before the first run is evaluated by the planner too

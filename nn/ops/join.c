@@ -87,7 +87,10 @@ concat_run (const nn_node *node, const nn_run_ctx *ctx)
     const nn_value *x = node->in[i];
     const char *src = nn_value_ptr (x, ctx);
     size_t len = (size_t)x->dims[p->axis] * inner;
-    if (outer == 1 && len % sizeof (float) == 0 && col % sizeof (float) == 0)
+    if (outer == 1 && src == out + col)
+      ; /* written in place by its producer (plan.c) */
+    else if (outer == 1 && len % sizeof (float) == 0
+             && col % sizeof (float) == 0)
       nn_op_copy (ctx->pool, (float *)(out + col), (const float *)src,
                   len / sizeof (float)); /* one block: split */
     else
@@ -97,9 +100,23 @@ concat_run (const nn_node *node, const nn_run_ctx *ctx)
   }
 }
 
-const nn_op_def nn_op_concat = {
-  .op_type = "Concat", .plan = concat_plan, .run = concat_run, .min_opset = 7
-};
+/* Every input one block of the output: nothing but ones before the axis
+ * (batch 1 along channels). */
+static bool
+concat_in_blocks (const nn_node *node)
+{
+  const concat_params *p = node->params;
+  for (int d = 0; d < p->axis; d++)
+    if (node->out[0]->dims[d] != 1)
+      return false;
+  return true;
+}
+
+const nn_op_def nn_op_concat = { .op_type = "Concat",
+                                 .plan = concat_plan,
+                                 .run = concat_run,
+                                 .min_opset = 7,
+                                 .in_blocks = concat_in_blocks };
 
 /* ---- Split -------------------------------------------------------------- */
 
