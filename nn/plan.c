@@ -383,26 +383,30 @@ fuse_residuals (nn_plan *plan, char *removed)
   }
 }
 
-/* True when memory of root r (an alias root) is read after step t: by a
- * later step or, as a graph output, after the run. */
-static bool
-root_read_after (const nn_plan *plan, const char *removed,
-                 nn_value *const *alias_root, size_t t, const nn_value *r)
+/* Reads of memory rooted at r (an alias root) by the steps from step
+ * `from` on: those of step t are counted in *by_t, the others, and a
+ * graph output's read after the run, returned. */
+static size_t
+root_reads (const nn_plan *plan, const char *removed,
+            nn_value *const *alias_root, const nn_value *r, size_t from,
+            size_t t, size_t *by_t)
 {
-  for (size_t u = t + 1; u < plan->n_steps; u++) {
+  size_t other = 0;
+  *by_t = 0;
+  for (size_t u = from; u < plan->n_steps; u++) {
     const nn_node *n = &plan->steps[u];
     if (removed[u])
       continue;
     for (int k = 0; k <= n->n_in; k++) {
       const nn_value *v = step_read (n, k);
       if (v && alias_root[v - plan->values] == r)
-        return true;
+        *(u == t ? by_t : &other) += 1;
     }
   }
   for (size_t i = 0; i < plan->n_outputs; i++)
     if (alias_root[plan->output_values[i] - plan->values] == r)
-      return true;
-  return false;
+      other++;
+  return other;
 }
 
 /* A step whose residual is read last by it writes its output over it
@@ -421,8 +425,10 @@ residuals_in_place (nn_plan *plan, const char *removed, nn_value **alias_root)
       continue;
     nn_value *r = alias_root[n->residual - plan->values];
     nn_value *y = n->out[0];
-    bool read = r->kind != NN_VAL_ACT
-                || root_read_after (plan, removed, alias_root, t, r);
+    size_t own;
+    bool read
+        = r->kind != NN_VAL_ACT
+          || root_reads (plan, removed, alias_root, r, t + 1, t, &own) > 0;
     for (int k = 0; k < n->n_in && !read; k++)
       read = n->in[k] && alias_root[n->in[k] - plan->values] == r;
     if (read)
@@ -432,31 +438,6 @@ residuals_in_place (nn_plan *plan, const char *removed, nn_value **alias_root)
       if (alias_root[i] == y)
         alias_root[i] = r;
   }
-}
-
-/* Reads of memory rooted at r: by step t (counted in *by_t) and by any
- * other step or, as a graph output, after the run (returned). */
-static size_t
-root_reads (const nn_plan *plan, const char *removed,
-            nn_value *const *alias_root, const nn_value *r, size_t t,
-            size_t *by_t)
-{
-  size_t other = 0;
-  *by_t = 0;
-  for (size_t u = 0; u < plan->n_steps; u++) {
-    const nn_node *n = &plan->steps[u];
-    if (removed[u])
-      continue;
-    for (int k = 0; k <= n->n_in; k++) {
-      const nn_value *v = step_read (n, k);
-      if (v && alias_root[v - plan->values] == r)
-        *(u == t ? by_t : &other) += 1;
-    }
-  }
-  for (size_t i = 0; i < plan->n_outputs; i++)
-    if (alias_root[plan->output_values[i] - plan->values] == r)
-      other++;
-  return other;
 }
 
 /* Input k of step t, a Concat whose inputs are blocks of its output, may
@@ -472,7 +453,7 @@ concat_input_placeable (const nn_plan *plan, const char *removed,
   const nn_value *x = plan->steps[t].in[k];
   size_t by_t;
   return x && x->kind == NN_VAL_ACT && col % 64 == 0
-         && root_reads (plan, removed, alias_root, x, t, &by_t) == 0
+         && root_reads (plan, removed, alias_root, x, 0, t, &by_t) == 0
          && by_t == 1;
 }
 

@@ -45,125 +45,29 @@ typedef struct tcase {
   int concats;          /* Concat steps left in the graph as it is */
 } tcase;
 
+/* name, n, c, h, w, axis, branches, their kinds, their channels, y_out,
+ * Concat steps left */
+// clang-format off
 static const tcase cases[] = {
   /* 16 x 63 floats a branch: every block at a 64-byte boundary */
-  { "inception",
-    1,
-    8,
-    7,
-    9,
-    1,
-    3,
-    { B_CONV, B_DEEP, B_POOL },
-    { 16, 16, 32 },
-    false,
-    0 },
-  { "output is the Concat",
-    1,
-    8,
-    7,
-    9,
-    1,
-    2,
-    { B_DEEP, B_CONV },
-    { 16, 16 },
-    true,
-    0 },
+  { "inception", 1, 8, 7, 9, 1, 3, { B_CONV, B_DEEP, B_POOL }, { 16, 16, 32 }, false, 0 },
+  { "output is the Concat", 1, 8, 7, 9, 1, 2, { B_DEEP, B_CONV }, { 16, 16 }, true, 0 },
   /* 3 x 25 floats: the second block is off a 64-byte boundary */
-  { "odd block",
-    1,
-    4,
-    5,
-    5,
-    1,
-    3,
-    { B_CONV, B_CONV, B_DEEP },
-    { 3, 13, 8 },
-    false,
-    1 },
+  { "odd block", 1, 4, 5, 5, 1, 3, { B_CONV, B_CONV, B_DEEP }, { 3, 13, 8 }, false, 1 },
   /* the inner Concat's output placed after the first block */
   { "nested", 1, 8, 4, 4, 1, 2, { B_DEEP, B_INNER }, { 16, 32 }, false, 0 },
-  { "graph input",
-    1,
-    16,
-    4,
-    4,
-    1,
-    2,
-    { B_INPUT, B_DEEP },
-    { 16, 16 },
-    false,
-    1 },
+  { "graph input", 1, 16, 4, 4, 1, 2, { B_INPUT, B_DEEP }, { 16, 16 }, false, 1 },
   { "a constant", 1, 8, 4, 4, 1, 2, { B_DEEP, B_CONST }, { 16, 16 }, false, 1 },
   /* x read by the Concat alone; large tensors of x2's branch come first */
-  { "graph input read once",
-    1,
-    16,
-    6,
-    6,
-    1,
-    2,
-    { B_INPUT, B_SECOND },
-    { 16, 16 },
-    false,
-    1 },
-  { "same tensor twice",
-    1,
-    8,
-    4,
-    4,
-    1,
-    3,
-    { B_CONV, B_REPEAT, B_DEEP },
-    { 16, 16, 16 },
-    false,
-    1 },
-  { "another reader",
-    1,
-    8,
-    4,
-    4,
-    1,
-    2,
-    { B_SHARED, B_DEEP },
-    { 16, 16 },
-    false,
-    1 },
-  { "through a view",
-    1,
-    8,
-    4,
-    4,
-    1,
-    2,
-    { B_VIEW, B_CONV },
-    { 16, 16 },
-    false,
-    1 },
+  { "graph input read once", 1, 16, 6, 6, 1, 2, { B_INPUT, B_SECOND }, { 16, 16 }, false, 1 },
+  { "same tensor twice", 1, 8, 4, 4, 1, 3, { B_CONV, B_REPEAT, B_DEEP }, { 16, 16, 16 }, false, 1 },
+  { "another reader", 1, 8, 4, 4, 1, 2, { B_SHARED, B_DEEP }, { 16, 16 }, false, 1 },
+  { "through a view", 1, 8, 4, 4, 1, 2, { B_VIEW, B_CONV }, { 16, 16 }, false, 1 },
   { "batch 2", 2, 8, 4, 4, 1, 2, { B_CONV, B_DEEP }, { 16, 16 }, false, 1 },
-  { "along the height",
-    1,
-    4,
-    4,
-    8,
-    2,
-    2,
-    { B_CONV, B_DEEP },
-    { 8, 8 },
-    false,
-    1 },
-  { "on 2 threads' rows",
-    1,
-    16,
-    30,
-    30,
-    1,
-    3,
-    { B_POOL, B_DEEP, B_CONV },
-    { 32, 48, 16 },
-    false,
-    0 },
+  { "along the height", 1, 4, 4, 8, 2, 2, { B_CONV, B_DEEP }, { 8, 8 }, false, 1 },
+  { "on 2 threads' rows", 1, 16, 30, 30, 1, 3, { B_POOL, B_DEEP, B_CONV }, { 32, 48, 16 }, false, 0 },
 };
+// clang-format on
 
 static uint32_t
 next (uint32_t *s)
@@ -223,12 +127,16 @@ branch (mb *b, const tcase *tc, int i, char *out, size_t size)
     conv (b, nm, "x", out, tc->c, oc, 1, (uint32_t)i + 1);
     break;
   case B_DEEP:
-    conv (b, nm, "x", t1, tc->c, 3 * oc, 1, (uint32_t)i + 11);
+  case B_SECOND: {
+    const bool second = tc->b[i] == B_SECOND;
+    const uint32_t seed = (uint32_t)i + (second ? 81u : 11u);
+    conv (b, nm, second ? "x2" : "x", t1, tc->c, 3 * oc, 1, seed);
     mb_node (b, "Relu", t2, (const char *[]){ t1, NULL },
              (const char *[]){ t2, NULL });
     snprintf (nm, sizeof nm, "br%d.conv3", i);
-    conv (b, nm, t2, out, 3 * oc, oc, 3, (uint32_t)i + 21);
+    conv (b, nm, t2, out, 3 * oc, oc, 3, seed + 10u);
     break;
+  }
   case B_POOL: {
     Onnx__NodeProto *n
         = mb_node (b, "MaxPool", t1, (const char *[]){ "x", NULL },
@@ -265,13 +173,6 @@ branch (mb *b, const tcase *tc, int i, char *out, size_t size)
     free (v);
     break;
   }
-  case B_SECOND:
-    conv (b, nm, "x2", t1, tc->c, 3 * oc, 1, (uint32_t)i + 81);
-    mb_node (b, "Relu", t2, (const char *[]){ t1, NULL },
-             (const char *[]){ t2, NULL });
-    snprintf (nm, sizeof nm, "br%d.conv3", i);
-    conv (b, nm, t2, out, 3 * oc, oc, 3, (uint32_t)i + 91);
-    break;
   case B_INNER: {
     conv (b, nm, "x", t1, tc->c, oc / 2, 1, (uint32_t)i + 61);
     snprintf (nm, sizeof nm, "br%d.conv2", i);
