@@ -85,6 +85,10 @@ exchange (EdgePublisher *p)
   if (p->spool) {
     taken = p->queue;
     g_queue_init (&p->queue);
+    /* counted as waiting while they move: a flush that looked now would
+     * see neither them nor the spool they are going to, and end of stream
+     * would come before they are spooled (or dropped past the quota) */
+    p->waiting += g_queue_get_length (&taken);
   }
   if (p->drop_queue) {
     dropped = g_queue_get_length (&p->queue);
