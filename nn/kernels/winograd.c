@@ -107,18 +107,20 @@ nn_wino_input (const float *st, ptrdiff_t hs, ptrdiff_t ws, ptrdiff_t c0,
   }
 }
 
-/* Output channels [o0, o1) (o0 a multiple of 8): m to y with bias and
- * activation; lanes past OC are computed and dropped. Channel planes of y
- * are `plane` floats apart; only rows below oh are written. */
-// m [16][T][ocs], y (OC, plane)
+/* Output channels [o0, o1) (o0 a multiple of 8): m to y with bias, the
+ * residual and activation; lanes past OC are computed and dropped. Channel
+ * planes of y are `plane` floats apart; only rows below oh are written. */
+// m [16][T][ocs], y (OC, plane), res as y or NULL
 TGT void
 nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0, ptrdiff_t o1,
                 ptrdiff_t oc, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t oh,
                 ptrdiff_t ow, ptrdiff_t plane_y, const float *bias,
-                const nn_act *act, float *y)
+                const float *res, const nn_act *act, float *y)
 {
   const ptrdiff_t t_all = th * tw, plane = t_all * ocs;
-  const int kind = act->type == NN_ACT_RELU   ? 1
+  /* with a residual, the activation follows its sum (the pass below) */
+  const int kind = res                        ? 0
+                   : act->type == NN_ACT_RELU ? 1
                    : act->type == NN_ACT_CLIP ? 2
                                               : 0;
   const __m256 lo = _mm256_set1_ps (act->alpha);
@@ -165,10 +167,14 @@ nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0, ptrdiff_t o1,
       const int ny = oh - y0 < 2 ? (int)(oh - y0) : 2;
       const int nx = ow - x0 < 2 ? 1 : 2;
       for (int q = 0; q < n; q++) {
-        float *dst = y + (ob + q) * plane_y + y0 * ow + x0;
+        const ptrdiff_t at = (ob + q) * plane_y + y0 * ow + x0;
+        float *dst = y + at;
+        /* each residual element is read before the output element at its
+         * index is written: the output may take the residual's memory */
         for (int dy = 0; dy < ny; dy++)
           for (int dx = 0; dx < nx; dx++)
-            dst[dy * ow + dx] = out[2 * dy + dx][q];
+            dst[dy * ow + dx]
+                = out[2 * dy + dx][q] + (res ? res[at + dy * ow + dx] : 0.f);
       }
     }
   }
@@ -190,7 +196,7 @@ void
 nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0, ptrdiff_t o1,
                 ptrdiff_t oc, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t oh,
                 ptrdiff_t ow, ptrdiff_t plane_y, const float *bias,
-                const nn_act *act, float *y)
+                const float *res, const nn_act *act, float *y)
 {
 }
 

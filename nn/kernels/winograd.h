@@ -20,12 +20,13 @@ void nn_wino_input (const float *st, ptrdiff_t hs, ptrdiff_t ws, ptrdiff_t c0,
                     ptrdiff_t ts, float *v);
 
 /* Output transform of channels [o0, o1) (o0 a multiple of 8), adding bias
- * (may be NULL) and applying act; writes rows [0, oh) of each channel
- * plane (plane_y floats apart). m holds 8 readable floats of slack. */
+ * (may be NULL) and the residual res (laid out as y; may be NULL, may be
+ * y itself), then applying act; writes rows [0, oh) of each channel plane
+ * (plane_y floats apart). m holds 8 readable floats of slack. */
 // m [16][th * tw][ocs], y (OC, plane_y)
 void nn_wino_output (const float *m, ptrdiff_t ocs, ptrdiff_t o0, ptrdiff_t o1,
                      ptrdiff_t oc, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t oh,
                      ptrdiff_t ow, ptrdiff_t plane_y, const float *bias,
-                     const nn_act *act, float *y);
+                     const float *res, const nn_act *act, float *y);
 
 #endif /* NN_KERNELS_WINOGRAD_H */

@@ -183,14 +183,15 @@ conv_run (const nn_node *node, const nn_run_ctx *ctx)
 }
 
 /* The packed kernels add a residual as they store (all but vec_pos over
- * the padded rows); Winograd's and the depthwise kernels' scattered
- * stores would need a pass of their own, which measured slower than the
- * Add apart (ResNet-18's 3x3 layers on 56x56, 1.04-1.10x). */
+ * the padded rows), Winograd's output transform as it stores each
+ * element. The depthwise kernels' stores would need a pass of their own. */
 static bool
 conv_takes_residual (const nn_node *node)
 {
   const conv_params *p = node->params;
-  return p && p->path == CONV_PACKED && nn_conv_packed_takes_residual (p);
+  return p
+         && (p->path == CONV_WINOGRAD
+             || (p->path == CONV_PACKED && nn_conv_packed_takes_residual (p)));
 }
 
 /* 2 flops per multiply-add: every output reads C/group x kernel weights. */

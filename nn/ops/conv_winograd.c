@@ -27,17 +27,22 @@ int nn_conv_wino_disabled, nn_conv_wino_forced;
 #define WINO_SLOTS 4
 
 /* Tiles are processed a block of tile rows at a time, so that V and M
- * of the block stay in cache; one task takes one block at a time. A
- * layer that fits one block runs its three phases on the whole pool. */
+ * of the block stay in cache. With several blocks, each task takes a run
+ * of neighbouring blocks and stages the input rows each one reads itself:
+ * a thread then reads the rows the layer before wrote on its core (when
+ * that layer split by positions, as the direct kernels do), and writes
+ * its output by rows too. A layer that fits one block runs its three
+ * phases on the whole pool. */
 typedef struct conv_wino {
-  conv_params base; /* first: conv_run reads base.path */
-  ptrdiff_t th, tw; /* tile rows, tile columns */
-  ptrdiff_t hs, ws; /* staged plane */
-  ptrdiff_t rows;   /* tile rows per block */
+  conv_params base;  /* first: conv_run reads base.path */
+  ptrdiff_t th, tw;  /* tile rows, tile columns */
+  ptrdiff_t hs, ws;  /* staged plane (one block: the whole plane) */
+  ptrdiff_t strip_h; /* several blocks: padded rows a block reads */
+  ptrdiff_t rows;    /* tile rows per block */
   ptrdiff_t nblocks;
-  ptrdiff_t tsb;                          /* V row stride in a block */
-  size_t off_slot, v_floats, slot_floats; /* workspace layout */
-  ptrdiff_t *koff;                        /* C offsets: c * tsb */
+  ptrdiff_t tsb; /* V row stride in a block */
+  size_t off_slot, strip_floats, v_floats, slot_floats; /* workspace */
+  ptrdiff_t *koff;                                      /* C offsets: c * tsb */
   float *u; /* packed transformed weights, per xi */
   ptrdiff_t u_xi;
   float *bias; /* OC values, or NULL */
@@ -128,15 +133,22 @@ nn_conv_wino_plan (nn_node *node, const conv_params *p, nn_error *err)
   cw.panels = (p->oc + NN_VOC_NR - 1) / NN_VOC_NR;
   cw.u_xi = cw.panels * NN_VOC_NR * p->c;
 
-  /* Workspace: the staged input, then per slot V and M (+ slack for the
-   * last 8-lane reads of M). Each part is a small multiple of a tensor
+  /* Workspace: one block: the staged input, then V and M (+ slack for
+   * the last 8-lane reads of M); several: per slot, the staged strip of
+   * the block's rows, V and M. Each part is a small multiple of a tensor
    * already under the cap. */
   int slots = cw.nblocks < WINO_SLOTS ? (int)cw.nblocks : WINO_SLOTS;
-  size_t stage = (size_t)(p->c * cw.hs * cw.ws);
+  size_t stage = cw.nblocks == 1 ? (size_t)(p->c * cw.hs * cw.ws) : 0;
+  cw.strip_h = 2 * cw.rows + 2;
+  cw.strip_floats = cw.nblocks == 1
+                        ? 0
+                        : ((size_t)(p->c * cw.strip_h * cw.ws) + 15) / 16 * 16;
   cw.v_floats = ((size_t)(16 * p->c * cw.tsb) + 15) / 16 * 16;
   size_t m_floats = (size_t)(16 * cw.rows * cw.tw * p->oc) + 8;
-  cw.slot_floats = cw.v_floats + (m_floats + 15) / 16 * 16;
+  cw.slot_floats = cw.strip_floats + cw.v_floats + (m_floats + 15) / 16 * 16;
   cw.off_slot = (stage + 15) / 16 * 16;
+  /* several blocks: threads write runs of rows (ops/binary.c reads this) */
+  node->out[0]->by_positions = cw.nblocks > 1;
   if ((s = nn_op_workspace (node, cw.off_slot + (size_t)slots * cw.slot_floats,
                             err)))
     return s;
@@ -176,8 +188,9 @@ nn_conv_wino_plan (nn_node *node, const conv_params *p, nn_error *err)
 typedef struct wino_job {
   const nn_node *node;
   const conv_wino *cw;
-  const float *x; /* input of this image */
-  float *y;       /* output of this image */
+  const float *x;   /* input of this image */
+  float *y;         /* output of this image */
+  const float *res; /* fused residual of this image, or NULL */
   float *ws;
   ptrdiff_t block; /* single-block mode: the block */
 } wino_job;
@@ -193,9 +206,15 @@ block_rows (const conv_wino *cw, ptrdiff_t blk, ptrdiff_t *ty0, ptrdiff_t *th,
 }
 
 static float *
-slot_v (const wino_job *j, int slot)
+slot_strip (const wino_job *j, int slot)
 {
   return j->ws + j->cw->off_slot + (size_t)slot * j->cw->slot_floats;
+}
+
+static float *
+slot_v (const wino_job *j, int slot)
+{
+  return slot_strip (j, slot) + j->cw->strip_floats;
 }
 
 static float *
@@ -223,8 +242,36 @@ stage_task (void *arg, int t, int nt)
   }
 }
 
+/* The padded rows block blk reads, [2 ty0, 2 ty0 + 2 th + 2), into its
+ * slot's strip. */
+// x (C,H,W) -> strip (C,strip_h,ws)
+static void
+stage_strip (const wino_job *j, ptrdiff_t blk, int slot)
+{
+  const conv_wino *cw = j->cw;
+  const nn_win2d *g = &cw->base.g;
+  ptrdiff_t ty0, th, tiles;
+  block_rows (cw, blk, &ty0, &th, &tiles);
+  const size_t tail = (size_t)(cw->ws - g->pl - g->iw);
+  for (ptrdiff_t c = 0; c < cw->base.c; c++) {
+    float *dst = slot_strip (j, slot) + c * cw->strip_h * cw->ws;
+    const float *src = j->x + c * g->ih * g->iw;
+    for (ptrdiff_t i = 0; i < 2 * th + 2; i++, dst += cw->ws) {
+      const ptrdiff_t y = 2 * ty0 + i - g->pt;
+      if (y < 0 || y >= g->ih) {
+        memset (dst, 0, sizeof (float) * (size_t)cw->ws);
+        continue;
+      }
+      memset (dst, 0, sizeof (float) * (size_t)g->pl);
+      memcpy (dst + g->pl, src + y * g->iw, sizeof (float) * (size_t)g->iw);
+      memset (dst + g->pl + g->iw, 0, sizeof (float) * tail);
+    }
+  }
+}
+
 /* The three phases of one block, each over a part of its range. */
-// st -> v [16][C][tsb]: channels [c0, c1)
+// st -> v [16][C][tsb]: channels [c0, c1); st the whole staged input with
+// one block, else the slot's strip
 static void
 block_input (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t c0,
              ptrdiff_t c1)
@@ -232,8 +279,12 @@ block_input (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t c0,
   const conv_wino *cw = j->cw;
   ptrdiff_t ty0, th, tiles;
   block_rows (cw, blk, &ty0, &th, &tiles);
-  nn_wino_input (j->ws + 2 * ty0 * cw->ws, cw->hs, cw->ws, c0, c1, cw->base.c,
-                 th, cw->tw, cw->tsb, slot_v (j, slot));
+  if (cw->nblocks == 1)
+    nn_wino_input (j->ws, cw->hs, cw->ws, c0, c1, cw->base.c, th, cw->tw,
+                   cw->tsb, slot_v (j, slot));
+  else
+    nn_wino_input (slot_strip (j, slot), cw->strip_h, cw->ws, c0, c1,
+                   cw->base.c, th, cw->tw, cw->tsb, slot_v (j, slot));
 }
 
 // v [16][C][tsb] -> m [16][tiles][OC]: items [i0, i1) of (xi, chunk,
@@ -300,7 +351,8 @@ block_output (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t b0,
   if (b0 < b1)
     nn_wino_output (slot_m (j, slot), oc, b0 * 8, b1 * 8 < oc ? b1 * 8 : oc, oc,
                     th, cw->tw, oh, g->ow, cw->base.ohw, cw->bias,
-                    &j->node->act, j->y + 2 * ty0 * g->ow);
+                    j->res ? j->res + 2 * ty0 * g->ow : NULL, &j->node->act,
+                    j->y + 2 * ty0 * g->ow);
 }
 
 static void
@@ -330,13 +382,16 @@ output_task (void *arg, int t, int nt)
   block_output (j, j->block, 0, (ptrdiff_t)b, (ptrdiff_t)e);
 }
 
-/* Task t of nt runs blocks t, t + nt, ... whole, in slot t. */
+/* Task t of nt runs its range of blocks whole, in slot t. */
 static void
 blocks_task (void *arg, int t, int nt)
 {
   const wino_job *j = arg;
   const conv_wino *cw = j->cw;
-  for (ptrdiff_t blk = t; blk < cw->nblocks; blk += nt) {
+  size_t b, e;
+  nn_op_split_range ((size_t)cw->nblocks, t, nt, &b, &e);
+  for (ptrdiff_t blk = (ptrdiff_t)b; blk < (ptrdiff_t)e; blk++) {
+    stage_strip (j, blk, t);
     block_input (j, blk, t, 0, cw->base.c);
     block_gemm (j, blk, t, 0, block_items (cw, blk));
     block_output (j, blk, t, 0, (cw->base.oc + 7) / 8);
@@ -351,6 +406,7 @@ nn_conv_wino_run (const nn_node *node, const conv_params *base,
   const conv_params *p = base;
   const float *x = nn_value_data (node->in[0], ctx);
   float *y = nn_value_data (node->out[0], ctx);
+  const float *r = node->residual ? nn_value_data (node->residual, ctx) : NULL;
   const double gemm
       = 2.0 * 16.0 * (double)(cw->th * cw->tw) * (double)p->oc * (double)p->c;
 
@@ -359,13 +415,14 @@ nn_conv_wino_run (const nn_node *node, const conv_params *base,
                    cw,
                    x + img * p->c * p->g.ih * p->g.iw,
                    y + img * p->oc * p->ohw,
+                   r ? r + img * p->oc * p->ohw : NULL,
                    ctx->workspace,
                    0 };
-    nn_pool_run (ctx->pool, stage_task, &j,
-                 nn_op_task_count (ctx->pool,
-                                   (double)(p->c * cw->hs * cw->ws) * 2.0,
-                                   (size_t)p->c));
     if (cw->nblocks == 1) {
+      nn_pool_run (ctx->pool, stage_task, &j,
+                   nn_op_task_count (ctx->pool,
+                                     (double)(p->c * cw->hs * cw->ws) * 2.0,
+                                     (size_t)p->c));
       nn_pool_run (ctx->pool, input_task, &j,
                    nn_op_task_count (ctx->pool,
                                      (double)(p->c * cw->th * cw->tw) * 12.0,

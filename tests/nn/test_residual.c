@@ -1,6 +1,6 @@
 /* Residual Adds fused into the Conv that feeds them (plan.c,
- * fuse_residuals): which fuse (the step says "Add"; not into Winograd,
- * depthwise or padded-flat layers), which must stay apart
+ * fuse_residuals): which fuse (the step says "Add"; not into depthwise
+ * or padded-flat layers), which must stay apart
  * (another reader, a graph output, a broadcast, an operand not ready when
  * the Conv runs, an activation between; the values of each checked), and
  * on every convolution path
@@ -62,6 +62,13 @@ static const shape shapes[] = {
     1 },
   { "1x1 8->8 1x1 image, x", 1, 8, 8, 1, 1, 1, 1, 1, S_INPUT, T_NONE, 0 },
   { "3x3 64->64 3x3, x, Relu", 2, 64, 64, 3, 3, 3, 1, 1, S_INPUT, T_RELU, 0 },
+  /* Winograd in several blocks of tile rows (nn/ops/conv_winograd.c),
+   * the last one short, odd widths */
+  { "3x3 24->24 26x9, x, Relu", 1, 24, 24, 26, 9, 3, 1, 1, S_INPUT, T_RELU, 1 },
+  { "3x3 32->40 30x11 batch 2, shortcut Conv", 2, 32, 40, 30, 11, 3, 1, 1,
+    S_BEFORE, T_RELU, 0 },
+  { "3x3 32->32 27x7 on its residual", 1, 32, 32, 27, 7, 3, 1, 1, S_CHAIN,
+    T_SIGMOID, 0 },
 };
 
 static uint32_t
@@ -310,18 +317,18 @@ shape_case (const shape *sh, const char *mode)
     const char *want_name = sh->tail == T_RELU      ? "Add+Relu"
                             : sh->tail == T_SIGMOID ? "Add+Sigmoid"
                                                     : "Add";
-    /* Winograd, depthwise and padded-flat layers keep the Add apart (the
-     * default choice may take the first or the last for these shapes). */
+    /* Depthwise and padded-flat layers keep the Add apart (the default
+     * choice, and Winograd's where it cannot take the shape, may be the
+     * last for these shapes). */
     const bool stride1 = sh->stride == 1 && sh->k > 1;
     const bool dw = sh->group == sh->c && sh->c > 1;
     const bool wino = stride1 && sh->k == 3 && sh->group == 1;
     int fuses = 1;
-    if (dw || (strcmp (mode, "padded-flat") == 0 && stride1)
-        || (strcmp (mode, "winograd") == 0 && wino))
+    if (dw || (strcmp (mode, "padded-flat") == 0 && stride1))
       fuses = 0;
     else if (stride1
              && (strcmp (mode, "default") == 0
-                 || strcmp (mode, "winograd") == 0))
+                 || (strcmp (mode, "winograd") == 0 && !wino)))
       fuses = -1; /* the planner's choice */
     if (fuses >= 0)
       CHECK ((at >= 0) == (fuses == 1), "%s (%s): the Add %s", sh->name, mode,
