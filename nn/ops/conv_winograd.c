@@ -129,6 +129,12 @@ nn_conv_wino_plan (nn_node *node, const conv_params *p, nn_error *err)
   if (cw.rows > cw.th)
     cw.rows = cw.th;
   cw.nblocks = (cw.th + cw.rows - 1) / cw.rows;
+  /* An even number of blocks, their heights apart by one at most: two
+   * threads then take the same number of tile rows (14 tile rows in
+   * blocks of 4, 4, 4 and 2 gave them 8 and 6). */
+  if (cw.nblocks > 1 && cw.nblocks % 2 && cw.nblocks < cw.th)
+    cw.nblocks++;
+  cw.rows = (cw.th + cw.nblocks - 1) / cw.nblocks;
   cw.tsb = cw.rows * cw.tw + 8;
   cw.panels = (p->oc + NN_VOC_NR - 1) / NN_VOC_NR;
   cw.u_xi = cw.panels * NN_VOC_NR * p->c;
@@ -195,13 +201,14 @@ typedef struct wino_job {
   ptrdiff_t block; /* single-block mode: the block */
 } wino_job;
 
-/* Geometry of block blk: first tile row, tile rows, tiles. */
+/* Geometry of block blk: first tile row, tile rows (cw->rows at most),
+ * tiles. */
 static void
 block_rows (const conv_wino *cw, ptrdiff_t blk, ptrdiff_t *ty0, ptrdiff_t *th,
             ptrdiff_t *tiles)
 {
-  *ty0 = blk * cw->rows;
-  *th = cw->th - *ty0 < cw->rows ? cw->th - *ty0 : cw->rows;
+  *ty0 = blk * cw->th / cw->nblocks;
+  *th = (blk + 1) * cw->th / cw->nblocks - *ty0;
   *tiles = *th * cw->tw;
 }
 
