@@ -230,6 +230,27 @@ slot_m (const wino_job *j, int slot)
   return slot_v (j, slot) + j->cw->v_floats;
 }
 
+/* Padded rows [r0, r1) of one channel plane, zeros outside the input,
+ * ws floats each. */
+// src (H,W) -> dst (r1 - r0, ws)
+static void
+stage_rows (const conv_wino *cw, float *dst, const float *src, ptrdiff_t r0,
+            ptrdiff_t r1)
+{
+  const nn_win2d *g = &cw->base.g;
+  const size_t tail = (size_t)(cw->ws - g->pl - g->iw);
+  for (ptrdiff_t r = r0; r < r1; r++, dst += cw->ws) {
+    const ptrdiff_t y = r - g->pt;
+    if (y < 0 || y >= g->ih) {
+      memset (dst, 0, sizeof (float) * (size_t)cw->ws);
+      continue;
+    }
+    memset (dst, 0, sizeof (float) * (size_t)g->pl);
+    memcpy (dst + g->pl, src + y * g->iw, sizeof (float) * (size_t)g->iw);
+    memset (dst + g->pl + g->iw, 0, sizeof (float) * tail);
+  }
+}
+
 // x (C,H,W) -> st (C,hs,ws): a range of channels
 static void
 stage_task (void *arg, int t, int nt)
@@ -239,14 +260,9 @@ stage_task (void *arg, int t, int nt)
   const nn_win2d *g = &cw->base.g;
   size_t b, e;
   nn_op_split_range ((size_t)cw->base.c, t, nt, &b, &e);
-  for (size_t c = b; c < e; c++) {
-    float *dst = j->ws + (ptrdiff_t)c * cw->hs * cw->ws;
-    const float *src = j->x + (ptrdiff_t)c * g->ih * g->iw;
-    memset (dst, 0, sizeof (float) * (size_t)(cw->hs * cw->ws));
-    for (ptrdiff_t y = 0; y < g->ih; y++)
-      memcpy (dst + (g->pt + y) * cw->ws + g->pl, src + y * g->iw,
-              sizeof (float) * (size_t)g->iw);
-  }
+  for (size_t c = b; c < e; c++)
+    stage_rows (cw, j->ws + (ptrdiff_t)c * cw->hs * cw->ws,
+                j->x + (ptrdiff_t)c * g->ih * g->iw, 0, cw->hs);
 }
 
 /* The padded rows block blk reads, [2 ty0, 2 ty0 + 2 th + 2), into its
@@ -259,21 +275,9 @@ stage_strip (const wino_job *j, ptrdiff_t blk, int slot)
   const nn_win2d *g = &cw->base.g;
   ptrdiff_t ty0, th, tiles;
   block_rows (cw, blk, &ty0, &th, &tiles);
-  const size_t tail = (size_t)(cw->ws - g->pl - g->iw);
-  for (ptrdiff_t c = 0; c < cw->base.c; c++) {
-    float *dst = slot_strip (j, slot) + c * cw->strip_h * cw->ws;
-    const float *src = j->x + c * g->ih * g->iw;
-    for (ptrdiff_t i = 0; i < 2 * th + 2; i++, dst += cw->ws) {
-      const ptrdiff_t y = 2 * ty0 + i - g->pt;
-      if (y < 0 || y >= g->ih) {
-        memset (dst, 0, sizeof (float) * (size_t)cw->ws);
-        continue;
-      }
-      memset (dst, 0, sizeof (float) * (size_t)g->pl);
-      memcpy (dst + g->pl, src + y * g->iw, sizeof (float) * (size_t)g->iw);
-      memset (dst + g->pl + g->iw, 0, sizeof (float) * tail);
-    }
-  }
+  for (ptrdiff_t c = 0; c < cw->base.c; c++)
+    stage_rows (cw, slot_strip (j, slot) + c * cw->strip_h * cw->ws,
+                j->x + c * g->ih * g->iw, 2 * ty0, 2 * ty0 + 2 * th + 2);
 }
 
 /* The three phases of one block, each over a part of its range. */
@@ -286,12 +290,10 @@ block_input (const wino_job *j, ptrdiff_t blk, int slot, ptrdiff_t c0,
   const conv_wino *cw = j->cw;
   ptrdiff_t ty0, th, tiles;
   block_rows (cw, blk, &ty0, &th, &tiles);
-  if (cw->nblocks == 1)
-    nn_wino_input (j->ws, cw->hs, cw->ws, c0, c1, cw->base.c, th, cw->tw,
-                   cw->tsb, slot_v (j, slot));
-  else
-    nn_wino_input (slot_strip (j, slot), cw->strip_h, cw->ws, c0, c1,
-                   cw->base.c, th, cw->tw, cw->tsb, slot_v (j, slot));
+  const bool strip = cw->nblocks > 1;
+  nn_wino_input (strip ? slot_strip (j, slot) : j->ws,
+                 strip ? cw->strip_h : cw->hs, cw->ws, c0, c1, cw->base.c, th,
+                 cw->tw, cw->tsb, slot_v (j, slot));
 }
 
 // v [16][C][tsb] -> m [16][tiles][OC]: items [i0, i1) of (xi, chunk,
